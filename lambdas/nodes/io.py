@@ -1,0 +1,48 @@
+"""Input and output nodes: literal values into the graph, results out of it for display."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lambdas.runtime.node_type import NodeContext, NodeFamily, port
+from statemachine.model import ParameterType
+
+family = NodeFamily("Inputs and outputs")
+
+
+def _input(id: str, name: str, port_name: str, type: ParameterType, default: Any) -> None:
+    @family.node(
+        id,
+        name,
+        f"A {type} value given in the workflow or per run",
+        inputs=(port(port_name, type, required=True, hidden=True, default=default),),
+        outputs=(port(port_name, type),),
+    )
+    def run(ctx: NodeContext) -> Mapping[str, Any]:
+        return {port_name: ctx.inputs[port_name]}
+
+
+_input("number-input", "Number Input", "value", ParameterType.NUMBER, 0)
+_input("text-input", "Text Input", "value", ParameterType.STRING, "")
+_input("boolean-input", "Boolean Input", "value", ParameterType.BOOLEAN, False)
+_input("json-input", "JSON Input", "json", ParameterType.JSON, {})
+
+
+def _output(id: str, name: str, type: ParameterType) -> None:
+    @family.node(
+        id,
+        name,
+        f"Shows a {type} result of the workflow",
+        inputs=(port("value", type, required=True),),
+        outputs=(port("value", type, hidden=True),),
+    )
+    def run(ctx: NodeContext) -> Mapping[str, Any]:
+        return {"value": ctx.inputs["value"]}
+
+
+_output("output-text", "Text Output", ParameterType.STRING)
+_output("output-number", "Number Output", ParameterType.NUMBER)
+_output("output-boolean", "Boolean Output", ParameterType.BOOLEAN)
+_output("output-json", "JSON Output", ParameterType.JSON)
+_output("output-any", "Output", ParameterType.ANY)

@@ -1,0 +1,171 @@
+"""Math nodes: arithmetic on two numbers, one-number functions, aggregates, random numbers."""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lambdas.runtime.errors import NodeError
+from lambdas.runtime.node_type import NodeContext, NodeFamily, port
+from statemachine.model import ParameterType
+
+family = NodeFamily("Math")
+
+NUMBER = ParameterType.NUMBER
+DIVISION_BY_ZERO = "Division by zero is not allowed"
+
+
+def number(value: float) -> int | float:
+    """A finite result, integral floats as ints (so 6 / 3 gives 2, not 2.0)."""
+    if isinstance(value, complex):
+        raise NodeError("The result is not a real number")
+    if not math.isfinite(value):
+        raise NodeError("The result is not a finite number")
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _binary(
+    id: str, name: str, description: str, compute: Callable[[Any, Any], float]
+) -> None:
+    @family.node(
+        id,
+        name,
+        description,
+        inputs=(port("a", NUMBER, required=True), port("b", NUMBER, required=True)),
+        outputs=(port("result", NUMBER),),
+    )
+    def run(ctx: NodeContext) -> Mapping[str, Any]:
+        return {"result": number(compute(ctx.inputs["a"], ctx.inputs["b"]))}
+
+
+def _divide(a: float, b: float) -> float:
+    if b == 0:
+        raise NodeError(DIVISION_BY_ZERO)
+    return a / b
+
+
+def _modulo(a: float, b: float) -> float:
+    """Remainder with the sign of `a`, as in JavaScript (Dafthunk's semantics)."""
+    if b == 0:
+        raise NodeError(DIVISION_BY_ZERO)
+    if isinstance(a, int) and isinstance(b, int):
+        remainder = abs(a) % abs(b)
+        return -remainder if a < 0 else remainder
+    return math.fmod(a, b)
+
+
+_binary("addition", "Addition", "a + b", lambda a, b: a + b)
+_binary("subtraction", "Subtraction", "a - b", lambda a, b: a - b)
+_binary("multiplication", "Multiplication", "a × b", lambda a, b: a * b)
+_binary("division", "Division", "a ÷ b; dividing by zero is an error", _divide)
+_binary("modulo", "Modulo", "Remainder of a ÷ b, with the sign of a", _modulo)
+
+
+@family.node(
+    "exponentiation",
+    "Exponentiation",
+    "base raised to the power exponent",
+    inputs=(port("base", NUMBER, required=True), port("exponent", NUMBER, required=True)),
+    outputs=(port("result", NUMBER),),
+)
+def exponentiation(ctx: NodeContext) -> Mapping[str, Any]:
+    base, exponent = ctx.inputs["base"], ctx.inputs["exponent"]
+    try:
+        return {"result": number(base**exponent)}
+    except ZeroDivisionError:
+        raise NodeError("Zero cannot be raised to a negative power") from None
+    except OverflowError:
+        raise NodeError("The result is too large") from None
+
+
+@family.node(
+    "square-root",
+    "Square Root",
+    "√value; negative values are an error",
+    inputs=(port("value", NUMBER, required=True),),
+    outputs=(port("result", NUMBER),),
+)
+def square_root(ctx: NodeContext) -> Mapping[str, Any]:
+    value = ctx.inputs["value"]
+    if value < 0:
+        raise NodeError("Square root of negative numbers is not supported")
+    return {"result": number(math.sqrt(value))}
+
+
+@family.node(
+    "absolute-value",
+    "Absolute Value",
+    "|value|",
+    inputs=(port("value", NUMBER, required=True),),
+    outputs=(port("result", NUMBER),),
+)
+def absolute_value(ctx: NodeContext) -> Mapping[str, Any]:
+    return {"result": number(abs(ctx.inputs["value"]))}
+
+
+def _aggregate(
+    id: str, name: str, description: str, compute: Callable[[list[float]], float], empty: str
+) -> None:
+    @family.node(
+        id,
+        name,
+        description,
+        inputs=(port("numbers", NUMBER, "Numbers, from any edges", required=True, repeated=True),),
+        outputs=(port("result", NUMBER),),
+    )
+    def run(ctx: NodeContext) -> Mapping[str, Any]:
+        numbers = ctx.inputs["numbers"]
+        if not numbers and empty:
+            raise NodeError(empty)
+        try:
+            return {"result": number(compute(numbers))}
+        except OverflowError:
+            raise NodeError("The result is too large") from None
+
+
+_aggregate("sum", "Sum", "Sum of the numbers (0 for none)", math.fsum, "")
+_aggregate(
+    "avg",
+    "Average",
+    "Arithmetic mean of the numbers",
+    statistics.fmean,
+    "Cannot calculate average of empty array",
+)
+_aggregate("max", "Maximum", "Largest number", max, "Cannot find maximum of empty array")
+_aggregate("min", "Minimum", "Smallest number", min, "Cannot find minimum of empty array")
+_aggregate(
+    "median",
+    "Median",
+    "Middle number (mean of the two middle ones for an even count)",
+    statistics.median,
+    "Cannot calculate median of empty array",
+)
+
+
+@family.node(
+    "random-number",
+    "Random Number",
+    "A random number in [min, max); an integer when `integer` is true",
+    inputs=(
+        port("min", NUMBER, default=0),
+        port("max", NUMBER, default=1),
+        port("integer", ParameterType.BOOLEAN, default=False),
+    ),
+    outputs=(port("value", NUMBER),),
+    inlinable=False,
+)
+def random_number(ctx: NodeContext) -> Mapping[str, Any]:
+    low, high = ctx.inputs.get("min", 0), ctx.inputs.get("max", 1)
+    if low >= high:
+        raise NodeError(f"min ({low}) must be less than max ({high})")
+    if ctx.inputs.get("integer", False):
+        first, last = math.ceil(low), math.ceil(high) - 1
+        if first > last:
+            raise NodeError(f"There is no integer in [{low}, {high})")
+        return {"value": random.randint(first, last)}
+    return {"value": low + random.random() * (high - low)}

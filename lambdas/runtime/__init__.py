@@ -1,0 +1,1 @@
+"""Pure node runtime: node types, registry, executor, skip rules and the execution record."""

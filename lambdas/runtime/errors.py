@@ -1,0 +1,25 @@
+"""Exceptions of the node runtime: node failures (data) versus infrastructure failures (retried)."""
+
+from __future__ import annotations
+
+
+class ExecutionError(Exception):
+    """Root of every error raised by the node runtime."""
+
+
+class NodeError(ExecutionError):
+    """A node failed in an expected way; the message is what the user sees on that node."""
+
+
+class TransientError(ExecutionError):
+    """An infrastructure hiccup (throttling, a timeout of a store): retried, never shown as a
+    node error. Step Functions matches this class name in its Retry rules."""
+
+
+class PlanViolationError(ExecutionError):
+    """A node was run before one of its upstream nodes: a planner or engine bug, never user data."""
+
+    def __init__(self, node_id: str, upstream_id: str) -> None:
+        self.node_id = node_id
+        self.upstream_id = upstream_id
+        super().__init__(f"Node '{node_id}' ran before its upstream node '{upstream_id}'")

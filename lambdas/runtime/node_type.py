@@ -1,0 +1,162 @@
+"""Declaring a node type: its catalog entry plus the function that runs it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from lambdas.runtime.blobs import BlobStore
+from lambdas.runtime.errors import NodeError
+from statemachine.catalog import DynamicPorts, NodeTypeSpec, PortSpec
+from statemachine.model import ParameterType
+
+
+class SecretSource(Protocol):
+    """Plaintext secrets of the running organization, by name; None when there is none."""
+
+    def get(self, name: str, /) -> str | None: ...
+
+
+class IntegrationSource(Protocol):
+    """Third-party integrations of the running organization (OAuth tokens), by id."""
+
+    def get(self, integration_id: str, /) -> Mapping[str, Any] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionEnvironment:
+    """What one execution gives its nodes: ids, secrets, integrations, blobs, a deadline.
+
+    `deadline` is a `time.monotonic()` instant after which the running task must be done.
+    """
+
+    workflow_id: str
+    execution_id: str
+    organization_id: str
+    secrets: SecretSource
+    integrations: IntegrationSource
+    blobs: BlobStore
+    deadline: float | None = None
+
+
+@dataclass(slots=True)
+class NodeContext:
+    """The view node code has of its run: inputs, secrets, blobs, ids and time left."""
+
+    node_id: str
+    inputs: dict[str, Any]
+    environment: ExecutionEnvironment
+    usage: int | None = field(default=None)
+
+    @property
+    def blobs(self) -> BlobStore:
+        return self.environment.blobs
+
+    def get_secret(self, name: str) -> str:
+        """The plaintext of the organization's secret `name`; a node error if it is missing."""
+        value = self.environment.secrets.get(name)
+        if value is None:
+            raise NodeError(f"Secret '{name}' not found")
+        return value
+
+    def get_integration(self, integration_id: str) -> Mapping[str, Any]:
+        """The organization's integration `integration_id`; a node error if it is missing."""
+        integration = self.environment.integrations.get(integration_id)
+        if integration is None:
+            raise NodeError(f"Integration '{integration_id}' not found")
+        return integration
+
+    def report_usage(self, usage: int) -> None:
+        """Charge `usage` for this run instead of the node type's default."""
+        self.usage = usage
+
+    def remaining_seconds(self, cap: float) -> float:
+        """Seconds left before the deadline, at most `cap`."""
+        if self.environment.deadline is None:
+            return cap
+        return max(0.0, min(cap, self.environment.deadline - time.monotonic()))
+
+
+NodeFunction = Callable[[NodeContext], Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeType:
+    """An executable node type: the declaration and the function computing its outputs.
+
+    The function receives a context whose inputs are typed and complete (required inputs
+    present), returns the outputs by name, and raises NodeError for an expected failure.
+    """
+
+    spec: NodeTypeSpec
+    run: NodeFunction
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+def port(
+    name: str,
+    type: ParameterType,
+    description: str = "",
+    *,
+    required: bool = False,
+    repeated: bool = False,
+    hidden: bool = False,
+    default: Any = None,
+) -> PortSpec:
+    """A port declaration, shorter to write than PortSpec(...)."""
+    return PortSpec(
+        name=name,
+        type=type,
+        description=description,
+        required=required,
+        repeated=repeated,
+        hidden=hidden,
+        default=default,
+    )
+
+
+class NodeFamily:
+    """The node types of one module (one family: math, text, ...), declared with `@family.node`."""
+
+    def __init__(self, category: str) -> None:
+        self.category = category
+        self.node_types: list[NodeType] = []
+
+    def node(
+        self,
+        id: str,
+        name: str,
+        description: str,
+        *,
+        inputs: tuple[PortSpec, ...] = (),
+        outputs: tuple[PortSpec, ...] = (),
+        dynamic_inputs: DynamicPorts | None = None,
+        dynamic_outputs: DynamicPorts | None = None,
+        inlinable: bool = True,
+        usage: int = 1,
+    ) -> Callable[[NodeFunction], NodeType]:
+        """Declare a node type whose behaviour is the decorated function."""
+
+        def declare(run: NodeFunction) -> NodeType:
+            spec = NodeTypeSpec(
+                id=id,
+                name=name,
+                description=description,
+                category=self.category,
+                inputs=inputs,
+                outputs=outputs,
+                dynamic_inputs=dynamic_inputs,
+                dynamic_outputs=dynamic_outputs,
+                inlinable=inlinable,
+                usage=usage,
+            )
+            node_type = NodeType(spec=spec, run=run)
+            self.node_types.append(node_type)
+            return node_type
+
+        return declare

@@ -1,0 +1,99 @@
+"""The execution record of SPEC §1 and the workflow status derived from its nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from statemachine.model import WireModel, Workflow
+
+
+class NodeStatus(StrEnum):
+    IDLE = "idle"
+    EXECUTING = "executing"
+    COMPLETED = "completed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class ExecutionStatus(StrEnum):
+    SUBMITTED = "submitted"
+    EXECUTING = "executing"
+    COMPLETED = "completed"
+    ERROR = "error"
+    EXHAUSTED = "exhausted"
+    CANCELLED = "cancelled"
+
+
+class SkipReason(StrEnum):
+    UPSTREAM_FAILURE = "upstream_failure"
+    CONDITIONAL_BRANCH = "conditional_branch"
+
+
+class NodeExecution(WireModel):
+    """What happened to one node. `usage` is charged only when `status` is completed."""
+
+    node_id: str
+    status: NodeStatus
+    inputs: dict[str, Any] | None = None
+    outputs: dict[str, Any] | None = None
+    error: str | None = None
+    usage: int = 0
+    skip_reason: SkipReason | None = None
+    blocked_by: list[str] | None = None
+
+
+class ExecutionRecord(WireModel):
+    """One execution: what the API returns, what is persisted, what `run --json` prints."""
+
+    id: str
+    workflow_id: str
+    workflow_name: str
+    organization_id: str
+    status: ExecutionStatus
+    error: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    usage: int = 0
+    node_executions: list[NodeExecution]
+
+    def node(self, node_id: str) -> NodeExecution:
+        """The execution of node `node_id` (KeyError if the workflow has no such node)."""
+        for execution in self.node_executions:
+            if execution.node_id == node_id:
+                return execution
+        raise KeyError(node_id)
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as JSON data, absent optional fields left out."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def in_declaration_order(
+    workflow: Workflow, executions: dict[str, NodeExecution]
+) -> list[NodeExecution]:
+    """One entry per workflow node in declaration order; nodes never reached are `idle`."""
+    return [
+        executions.get(node.id) or NodeExecution(node_id=node.id, status=NodeStatus.IDLE)
+        for node in workflow.nodes
+    ]
+
+
+def derive_status(executions: Iterable[NodeExecution]) -> tuple[ExecutionStatus, str | None]:
+    """`error` if a node errored or was skipped for an upstream failure, else `completed`.
+
+    The second value is the record's `error` message: which nodes failed and why.
+    """
+    failed = [e for e in executions if e.status == NodeStatus.ERROR]
+    if failed:
+        first = failed[0]
+        more = f" (and {len(failed) - 1} more failed node{'s' if len(failed) > 2 else ''})"
+        suffix = more if len(failed) > 1 else ""
+        return ExecutionStatus.ERROR, f"Node '{first.node_id}' failed: {first.error}{suffix}"
+    return ExecutionStatus.COMPLETED, None
+
+
+def total_usage(executions: Iterable[NodeExecution]) -> int:
+    """What an execution is charged: the usage of the nodes that completed."""
+    return sum(e.usage for e in executions if e.status == NodeStatus.COMPLETED)

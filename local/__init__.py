@@ -1,0 +1,1 @@
+"""Running stepthunk on a laptop: the in-process engine and the `stepthunk` CLI."""

@@ -1,0 +1,158 @@
+"""The in-process engine: runs a workflow's plan directly; the reference for other engines."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from lambdas.nodes import default_registry
+from lambdas.runtime.blobs import BlobStore
+from lambdas.runtime.credits import INSUFFICIENT_CREDITS, estimate_usage, fits_credits
+from lambdas.runtime.executor import PreparedWorkflow, run_unit
+from lambdas.runtime.node_type import ExecutionEnvironment
+from lambdas.runtime.record import (
+    ExecutionRecord,
+    ExecutionStatus,
+    NodeExecution,
+    derive_status,
+    in_declaration_order,
+    total_usage,
+)
+from lambdas.runtime.registry import Registry
+from local.memory import MappingSource, MemoryBlobStore
+from statemachine.errors import WorkflowValidationError
+from statemachine.model import Workflow
+from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, IndividualUnit, plan_workflow
+from statemachine.validation import validate_overrides, validate_workflow
+
+UpdateListener = Callable[[ExecutionRecord], None]
+
+
+def utc_now() -> str:
+    """The current time as ISO-8601 UTC with milliseconds, as records carry it."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class InProcessEngine:
+    """Validates, plans and runs workflows in this process, unit after unit.
+
+    `credits` turns the credit check on: an execution whose estimate exceeds it ends
+    `exhausted` before any node runs. Without it (development mode) nothing is checked.
+    """
+
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        *,
+        organization_id: str = "dev",
+        secrets: Mapping[str, str] | None = None,
+        integrations: Mapping[str, Mapping[str, Any]] | None = None,
+        credits: int | None = None,
+        blobs: BlobStore | None = None,
+        max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
+    ) -> None:
+        self.registry = registry or default_registry()
+        self.organization_id = organization_id
+        self.secrets = MappingSource(secrets)
+        self.integrations = MappingSource(integrations)
+        self.credits = credits
+        self.blobs = blobs or MemoryBlobStore()
+        self.max_group_size = max_group_size
+
+    def run(
+        self,
+        workflow: Any,
+        *,
+        inputs: Any = None,
+        execution_id: str | None = None,
+        on_update: UpdateListener | None = None,
+    ) -> ExecutionRecord:
+        """Run `workflow` (JSON data) to its final record; never raises for bad user input."""
+        execution_id = execution_id or str(uuid.uuid4())
+        try:
+            valid = validate_workflow(workflow, self.registry.catalog)
+            overrides = validate_overrides(valid, inputs, self.registry.catalog)
+        except WorkflowValidationError as error:
+            return self._rejected(workflow, execution_id, str(error))
+        record = ExecutionRecord(
+            id=execution_id,
+            workflow_id=valid.id,
+            workflow_name=valid.name,
+            organization_id=self.organization_id,
+            status=ExecutionStatus.SUBMITTED,
+            node_executions=in_declaration_order(valid, {}),
+        )
+        if self.credits is not None:
+            estimate = estimate_usage(valid, self.registry.catalog)
+            if not fits_credits(estimate, 0, self.credits):
+                return record.model_copy(
+                    update={"status": ExecutionStatus.EXHAUSTED, "error": INSUFFICIENT_CREDITS}
+                )
+        started = record.model_copy(
+            update={"status": ExecutionStatus.EXECUTING, "started_at": utc_now()}
+        )
+        results = self._execute(valid, overrides, execution_id, started, on_update)
+        executions = in_declaration_order(valid, results)
+        status, error = derive_status(executions)
+        final = started.model_copy(
+            update={
+                "status": status,
+                "error": error,
+                "ended_at": utc_now(),
+                "usage": total_usage(executions),
+                "node_executions": executions,
+            }
+        )
+        if on_update is not None:
+            on_update(final)
+        return final
+
+    def _execute(
+        self,
+        workflow: Workflow,
+        overrides: dict[str, dict[str, Any]],
+        execution_id: str,
+        record: ExecutionRecord,
+        on_update: UpdateListener | None,
+    ) -> dict[str, NodeExecution]:
+        plan = plan_workflow(workflow, self.registry.catalog, max_group_size=self.max_group_size)
+        prepared = PreparedWorkflow(workflow, self.registry)
+        environment = ExecutionEnvironment(
+            workflow_id=workflow.id,
+            execution_id=execution_id,
+            organization_id=self.organization_id,
+            secrets=self.secrets,
+            integrations=self.integrations,
+            blobs=self.blobs,
+        )
+        results: dict[str, NodeExecution] = {}
+        for unit in plan.units:
+            node_ids = [unit.node_id] if isinstance(unit, IndividualUnit) else unit.node_ids
+            run_unit(prepared, node_ids, results, overrides, environment)
+            if on_update is not None:
+                on_update(
+                    record.model_copy(
+                        update={"node_executions": in_declaration_order(workflow, results)}
+                    )
+                )
+        return results
+
+    def _rejected(self, workflow: Any, execution_id: str, message: str) -> ExecutionRecord:
+        """The record of an execution refused by validation: status error, every problem named."""
+        header = workflow if isinstance(workflow, dict) else {}
+        workflow_id = header.get("id")
+        name = header.get("name")
+        now = utc_now()
+        return ExecutionRecord(
+            id=execution_id,
+            workflow_id=workflow_id if isinstance(workflow_id, str) else "",
+            workflow_name=name if isinstance(name, str) else "",
+            organization_id=self.organization_id,
+            status=ExecutionStatus.ERROR,
+            error=message,
+            started_at=now,
+            ended_at=now,
+            node_executions=[],
+        )

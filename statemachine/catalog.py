@@ -1,0 +1,96 @@
+"""Node type declarations: the ports, inlinability and usage the planner and validator rely on.
+
+The executable node types live in `lambdas`; this module holds only the declarative part, so
+that validation, planning and compilation stay pure and take a catalog as a plain mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+from pydantic import Field
+
+from statemachine.model import ParameterType, WireModel
+
+
+class PortSpec(WireModel):
+    """A declared port. `default` is the literal used when the workflow gives none."""
+
+    name: str
+    type: ParameterType
+    description: str = ""
+    required: bool = False
+    repeated: bool = False
+    hidden: bool = False
+    default: Any = None
+
+
+class DynamicPorts(WireModel):
+    """A family of numbered ports (`input_1`, `input_2`, ...) a node may have any number of."""
+
+    prefix: str
+    type: ParameterType
+    description: str = ""
+    default_count: int = 2
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(rf"{re.escape(self.prefix)}_[1-9][0-9]*")
+
+    def matches(self, name: str) -> bool:
+        return self.pattern.fullmatch(name) is not None
+
+    def port(self, name: str) -> PortSpec:
+        return PortSpec(name=name, type=self.type, description=self.description)
+
+    def defaults(self) -> list[PortSpec]:
+        return [self.port(f"{self.prefix}_{k}") for k in range(1, self.default_count + 1)]
+
+
+class NodeTypeSpec(WireModel):
+    """What the catalog declares about one node type (what `stepthunk node-types` lists)."""
+
+    id: str
+    name: str
+    description: str = ""
+    category: str = ""
+    inputs: tuple[PortSpec, ...] = ()
+    outputs: tuple[PortSpec, ...] = ()
+    dynamic_inputs: DynamicPorts | None = None
+    dynamic_outputs: DynamicPorts | None = None
+    inlinable: bool = Field(
+        description="Cheap, pure and deterministic: may run inside an inline group."
+    )
+    usage: int = 1
+
+    @cached_property
+    def input_ports(self) -> dict[str, PortSpec]:
+        return {p.name: p for p in self.inputs}
+
+    @cached_property
+    def output_ports(self) -> dict[str, PortSpec]:
+        return {p.name: p for p in self.outputs}
+
+    def input(self, name: str) -> PortSpec | None:
+        """The declared input `name`, a dynamic one included; None if not declared."""
+        return _lookup(name, self.input_ports, self.dynamic_inputs)
+
+    def output(self, name: str) -> PortSpec | None:
+        """The declared output `name`, a dynamic one included; None if not declared."""
+        return _lookup(name, self.output_ports, self.dynamic_outputs)
+
+
+def _lookup(
+    name: str, declared: dict[str, PortSpec], dynamic: DynamicPorts | None
+) -> PortSpec | None:
+    port = declared.get(name)
+    if port is None and dynamic is not None and dynamic.matches(name):
+        return dynamic.port(name)
+    return port
+
+
+# What validation, planning and compilation need of the catalog: type id -> declaration.
+Catalog = Mapping[str, NodeTypeSpec]

@@ -1,0 +1,103 @@
+"""The workflow as it travels on the wire: Dafthunk-compatible nodes, ports and edges."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class WireModel(BaseModel):
+    """Base of every model that is JSON on the wire: camelCase there, snake_case in code.
+
+    Unknown fields are ignored so that workflows exported from Dafthunk (which carry UI
+    fields such as icons and descriptions) load unchanged.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+
+class ParameterType(StrEnum):
+    """The type of a node port; `date` is an ISO-8601 string, `secret` a secret's name."""
+
+    STRING = "string"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    JSON = "json"
+    SECRET = "secret"
+    BLOB = "blob"
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    ANY = "any"
+
+
+class Parameter(WireModel):
+    """One input or output port of a node; `value` is the literal (inputs only).
+
+    A `null` value means "no literal": JSON null never reaches node code as a value.
+    """
+
+    name: str = Field(min_length=1)
+    type: ParameterType | None = None
+    value: Any = None
+    required: bool | None = None
+    repeated: bool | None = None
+    hidden: bool | None = None
+
+
+class Node(WireModel):
+    """A node of the graph; its port lists may be partial until completed from the catalog."""
+
+    id: str = Field(min_length=1)
+    name: str | None = None
+    type: str = Field(min_length=1)
+    inputs: list[Parameter] = Field(default_factory=list)
+    outputs: list[Parameter] = Field(default_factory=list)
+
+    def input(self, name: str) -> Parameter | None:
+        """The input port called `name`, if the node has one."""
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def output(self, name: str) -> Parameter | None:
+        """The output port called `name`, if the node has one."""
+        return next((p for p in self.outputs if p.name == name), None)
+
+
+class Edge(WireModel):
+    """A connection from one node's output to another node's input."""
+
+    source: str = Field(min_length=1)
+    source_output: str = Field(min_length=1)
+    target: str = Field(min_length=1)
+    target_input: str = Field(min_length=1)
+
+    def describe(self) -> str:
+        """`source.output -> target.input`, as error messages name an edge."""
+        return f"{self.source}.{self.source_output} -> {self.target}.{self.target_input}"
+
+
+class Workflow(WireModel):
+    """A whole workflow. After validation every node's ports are complete."""
+
+    id: str = Field(min_length=1)
+    name: str
+    description: str | None = None
+    trigger: str = "manual"
+    nodes: list[Node] = Field(default_factory=list)
+    edges: list[Edge] = Field(default_factory=list)
+
+
+# A per-run input override: node id -> input name -> value.
+InputOverrides = dict[str, dict[str, Any]]

@@ -1,0 +1,91 @@
+"""Completing a node's port lists from its catalog declaration and checking its literals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from statemachine.catalog import DynamicPorts, NodeTypeSpec, PortSpec
+from statemachine.model import Node, Parameter
+from statemachine.problems import ProblemCode, ValidationProblem
+from statemachine.values import fits
+
+
+def complete_node(node: Node, spec: NodeTypeSpec) -> tuple[Node, list[ValidationProblem]]:
+    """The node with every declared port, typed by the catalog, and its literal-value problems.
+
+    The catalog decides each port's type, `required` and `repeated`; the workflow supplies
+    literal values (falling back to the declared default) and may add numbered dynamic ports.
+    """
+    problems: list[ValidationProblem] = []
+    given = {p.name: p for p in node.inputs}
+    inputs = []
+    for port in _ports(spec.inputs, spec.dynamic_inputs, given):
+        supplied = given.get(port.name)
+        value = port.default if supplied is None or supplied.value is None else supplied.value
+        if value is not None and not _literal_fits(value, port):
+            problems.append(_invalid_value(node, port, value))
+        hidden = port.hidden if supplied is None or supplied.hidden is None else supplied.hidden
+        inputs.append(
+            Parameter(
+                name=port.name,
+                type=port.type,
+                value=value,
+                required=port.required,
+                repeated=port.repeated,
+                hidden=hidden,
+            )
+        )
+    for param in node.inputs:
+        if param.value is not None and spec.input(param.name) is None:
+            problems.append(
+                ValidationProblem(
+                    code=ProblemCode.INVALID_VALUE,
+                    message=(
+                        f"Node '{node.id}' gives a value for input '{param.name}', "
+                        f"which node type '{spec.id}' does not have"
+                    ),
+                    node_id=node.id,
+                )
+            )
+    given_outputs = {p.name: p for p in node.outputs}
+    outputs = [
+        Parameter(name=port.name, type=port.type, repeated=port.repeated or None)
+        for port in _ports(spec.outputs, spec.dynamic_outputs, given_outputs)
+    ]
+    completed = node.model_copy(
+        update={"name": node.name or node.id, "inputs": inputs, "outputs": outputs}
+    )
+    return completed, problems
+
+
+def _ports(
+    declared: tuple[PortSpec, ...], dynamic: DynamicPorts | None, given: dict[str, Parameter]
+) -> list[PortSpec]:
+    """Declared ports first, then the numbered dynamic ones in numeric order."""
+    ports = list(declared)
+    if dynamic is not None:
+        names = {p.name for p in declared}
+        numbered = sorted(
+            (n for n in given if n not in names and dynamic.matches(n)),
+            key=lambda n: int(n.rsplit("_", 1)[1]),
+        )
+        ports += [dynamic.port(n) for n in numbered] if numbered else dynamic.defaults()
+    return ports
+
+
+def _literal_fits(value: Any, port: PortSpec) -> bool:
+    if port.repeated and isinstance(value, list):
+        return all(fits(item, port.type) for item in value)
+    return fits(value, port.type)
+
+
+def _invalid_value(node: Node, port: PortSpec, value: Any) -> ValidationProblem:
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    kind = f"list of {port.type}" if port.repeated else str(port.type)
+    return ValidationProblem(
+        code=ProblemCode.INVALID_VALUE,
+        message=f"Node '{node.id}' input '{port.name}' expects {kind}, got {shown}",
+        node_id=node.id,
+    )

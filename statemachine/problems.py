@@ -1,0 +1,32 @@
+"""Validation problems: a code, a message, and the node or edge each one concerns."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from statemachine.model import WireModel
+
+
+class ProblemCode(StrEnum):
+    """Every code validation reports (SPEC §2), plus INVALID_WORKFLOW for malformed JSON."""
+
+    INVALID_WORKFLOW = "INVALID_WORKFLOW"
+    EMPTY_WORKFLOW = "EMPTY_WORKFLOW"
+    DUPLICATE_NODE_ID = "DUPLICATE_NODE_ID"
+    UNKNOWN_NODE_TYPE = "UNKNOWN_NODE_TYPE"
+    CYCLE_DETECTED = "CYCLE_DETECTED"
+    INVALID_CONNECTION = "INVALID_CONNECTION"
+    TYPE_MISMATCH = "TYPE_MISMATCH"
+    DUPLICATE_CONNECTION = "DUPLICATE_CONNECTION"
+    INVALID_VALUE = "INVALID_VALUE"
+
+
+class ValidationProblem(WireModel):
+    """One problem. `path` locates it in the JSON (`nodes[2].type`, `edges[0]`)."""
+
+    code: ProblemCode
+    message: str
+    node_id: str | None = None
+    node_ids: list[str] | None = None
+    edge_index: int | None = None
+    path: str | None = None

@@ -1,0 +1,247 @@
+"""Workflow validation: every problem of SPEC §2 found and reported together.
+
+Whatever JSON comes in, the only exception that leaves this module is WorkflowValidationError.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from statemachine.catalog import Catalog
+from statemachine.errors import WorkflowValidationError
+from statemachine.graph import find_cycles
+from statemachine.model import Edge, InputOverrides, Node, Workflow
+from statemachine.ports import complete_node
+from statemachine.problems import ProblemCode, ValidationProblem
+from statemachine.values import ValueTypeError, coerce, loads_strict, types_compatible
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Envelope(BaseModel):
+    """The workflow's top level; nodes and edges are checked one by one afterwards."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    nodes: list[Any] = []
+    edges: list[Any] = []
+
+
+def parse_workflow_json(text: str | bytes) -> Any:
+    """Decode a workflow file's text; malformed JSON is a validation problem."""
+    try:
+        return loads_strict(text)
+    except (ValueError, RecursionError) as error:
+        problem = ValidationProblem(
+            code=ProblemCode.INVALID_WORKFLOW, message=f"Not valid JSON: {error}"
+        )
+        raise WorkflowValidationError([problem]) from None
+
+
+def validate_workflow(raw: Any, catalog: Catalog) -> Workflow:
+    """The workflow with every node's ports completed, or WorkflowValidationError."""
+    try:
+        return _Validator(catalog).run(raw)
+    except RecursionError:
+        problem = ValidationProblem(
+            code=ProblemCode.INVALID_WORKFLOW, message="The workflow is nested too deeply"
+        )
+        raise WorkflowValidationError([problem]) from None
+
+
+def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> InputOverrides:
+    """Check a run's input overrides against a validated workflow; returns them coerced.
+
+    Each override must name a node of the workflow and one of its inputs, and fit that
+    input's type (so a bad override stops the run before it starts).
+    """
+    if overrides is None:
+        return {}
+    problems: list[ValidationProblem] = []
+    if not isinstance(overrides, dict):
+        problems.append(_invalid("Inputs must be an object of node id -> input name -> value"))
+        raise WorkflowValidationError(problems)
+    nodes = {node.id: node for node in workflow.nodes}
+    result: InputOverrides = {}
+    for node_id, values in overrides.items():
+        node = nodes.get(node_id)
+        if node is None:
+            problems.append(_invalid(f"Input override names unknown node '{node_id}'"))
+            continue
+        if not isinstance(values, dict):
+            problems.append(_invalid(f"Inputs for node '{node_id}' must be an object", node_id))
+            continue
+        for name, value in values.items():
+            port = catalog[node.type].input(name)
+            if port is None:
+                problems.append(_invalid(f"Node '{node_id}' has no input '{name}'", node_id))
+                continue
+            try:
+                if port.repeated and isinstance(value, list):
+                    coerced: Any = [coerce(item, port.type) for item in value]
+                else:
+                    coerced = coerce(value, port.type)
+            except ValueTypeError as error:
+                problems.append(
+                    _invalid(f"Input override {node_id}.{name}: {error}", node_id)
+                )
+                continue
+            result.setdefault(node_id, {})[name] = coerced
+    if problems:
+        raise WorkflowValidationError(problems)
+    return result
+
+
+class _Validator:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.problems: list[ValidationProblem] = []
+
+    def run(self, raw: Any) -> Workflow:
+        if not isinstance(raw, dict):
+            self._schema("A workflow must be a JSON object", "")
+            raise WorkflowValidationError(self.problems)
+        envelope = self._parse(_Envelope, raw, "")
+        if envelope is None:
+            raise WorkflowValidationError(self.problems)
+        header = {key: raw[key] for key in ("id", "name", "description", "trigger") if key in raw}
+        workflow = self._parse(Workflow, header, "")
+        nodes = self._nodes(envelope.nodes)
+        edges = self._edges(envelope.edges, nodes)
+        self._cycles(nodes, edges)
+        if self.problems or workflow is None:
+            raise WorkflowValidationError(self.problems)
+        return workflow.model_copy(update={"nodes": list(nodes.values()), "edges": edges})
+
+    def _nodes(self, raw_nodes: list[Any]) -> dict[str, Node]:
+        if not raw_nodes:
+            self.problems.append(
+                ValidationProblem(
+                    code=ProblemCode.EMPTY_WORKFLOW, message="The workflow has no nodes"
+                )
+            )
+        nodes: dict[str, Node] = {}
+        for i, raw in enumerate(raw_nodes):
+            node = self._parse(Node, raw, f"nodes[{i}]")
+            if node is None:
+                continue
+            if node.id in nodes:
+                self.problems.append(
+                    ValidationProblem(
+                        code=ProblemCode.DUPLICATE_NODE_ID,
+                        message=f"Node id '{node.id}' is used more than once",
+                        node_id=node.id,
+                        path=f"nodes[{i}].id",
+                    )
+                )
+                continue
+            spec = self.catalog.get(node.type)
+            if spec is None:
+                self.problems.append(
+                    ValidationProblem(
+                        code=ProblemCode.UNKNOWN_NODE_TYPE,
+                        message=f"Node '{node.id}' has unknown type '{node.type}'",
+                        node_id=node.id,
+                        path=f"nodes[{i}].type",
+                    )
+                )
+            else:
+                node, problems = complete_node(node, spec)
+                self.problems += problems
+            nodes[node.id] = node
+        return nodes
+
+    def _edges(self, raw_edges: list[Any], nodes: dict[str, Node]) -> list[Edge]:
+        edges: list[Edge] = []
+        seen: set[Edge] = set()
+        for i, raw in enumerate(raw_edges):
+            edge = self._parse(Edge, raw, f"edges[{i}]")
+            if edge is None:
+                continue
+            if edge in seen:
+                self._edge_problem(
+                    ProblemCode.DUPLICATE_CONNECTION, f"Connection {edge.describe()} is repeated", i
+                )
+                continue
+            seen.add(edge)
+            if self._connection_ok(edge, i, nodes):
+                edges.append(edge)
+        return edges
+
+    def _connection_ok(self, edge: Edge, i: int, nodes: dict[str, Node]) -> bool:
+        source, target = nodes.get(edge.source), nodes.get(edge.target)
+        missing = [n for n, node in ((edge.source, source), (edge.target, target)) if not node]
+        if missing:
+            names = " and ".join(f"'{n}'" for n in missing)
+            self._edge_problem(
+                ProblemCode.INVALID_CONNECTION,
+                f"Connection {edge.describe()} refers to unknown node {names}",
+                i,
+            )
+            return False
+        assert source is not None and target is not None
+        known = source.type in self.catalog and target.type in self.catalog
+        if not known:
+            return True  # already reported as UNKNOWN_NODE_TYPE; keep it for cycle checks
+        output = self.catalog[source.type].output(edge.source_output)
+        target_input = self.catalog[target.type].input(edge.target_input)
+        if output is None or target_input is None:
+            wrong = (
+                f"node '{edge.source}' ({source.type}) has no output '{edge.source_output}'"
+                if output is None
+                else f"node '{edge.target}' ({target.type}) has no input '{edge.target_input}'"
+            )
+            self._edge_problem(
+                ProblemCode.INVALID_CONNECTION, f"Connection {edge.describe()}: {wrong}", i
+            )
+            return False
+        if not types_compatible(output.type, target_input.type):
+            self._edge_problem(
+                ProblemCode.TYPE_MISMATCH,
+                f"Connection {edge.describe()} joins a {output.type} output "
+                f"to a {target_input.type} input",
+                i,
+            )
+        return True
+
+    def _cycles(self, nodes: dict[str, Node], edges: list[Edge]) -> None:
+        pairs = [(edge.source, edge.target) for edge in edges]
+        for cycle in find_cycles(list(nodes), pairs):
+            listed = ", ".join(f"'{n}'" for n in cycle)
+            self.problems.append(
+                ValidationProblem(
+                    code=ProblemCode.CYCLE_DETECTED,
+                    message=f"Nodes {listed} form a cycle",
+                    node_id=cycle[0],
+                    node_ids=cycle,
+                )
+            )
+
+    def _parse(self, model: type[M], raw: Any, path: str) -> M | None:
+        try:
+            return model.model_validate(raw)
+        except ValidationError as error:
+            for detail in error.errors(include_url=False, include_input=False):
+                where = path + "".join(
+                    f"[{part}]" if isinstance(part, int) else f".{part}" for part in detail["loc"]
+                )
+                self._schema(f"{where.lstrip('.') or 'workflow'}: {detail['msg']}", where)
+            return None
+
+    def _schema(self, message: str, path: str) -> None:
+        self.problems.append(
+            ValidationProblem(
+                code=ProblemCode.INVALID_WORKFLOW, message=message, path=path.lstrip(".") or None
+            )
+        )
+
+    def _edge_problem(self, code: ProblemCode, message: str, index: int) -> None:
+        self.problems.append(
+            ValidationProblem(code=code, message=message, edge_index=index, path=f"edges[{index}]")
+        )
+
+
+def _invalid(message: str, node_id: str | None = None) -> ValidationProblem:
+    return ValidationProblem(code=ProblemCode.INVALID_VALUE, message=message, node_id=node_id)

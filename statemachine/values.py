@@ -1,0 +1,123 @@
+"""Port types: which connections are compatible and which values fit a port."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime
+from typing import Any
+
+from statemachine.model import ParameterType
+
+BLOB_FLAVOURS = frozenset(
+    {ParameterType.IMAGE, ParameterType.AUDIO, ParameterType.VIDEO, ParameterType.DOCUMENT}
+)
+BLOB_TYPES = BLOB_FLAVOURS | {ParameterType.BLOB}
+_JSON_ANY = frozenset({ParameterType.JSON, ParameterType.ANY})
+
+
+class ValueTypeError(ValueError):
+    """A value does not fit a port's type; the message says what was expected and what came."""
+
+
+def types_compatible(source: ParameterType, target: ParameterType) -> bool:
+    """Equal types, `any` on either side, or `blob` against one of its flavours."""
+    if source == target or ParameterType.ANY in (source, target):
+        return True
+    return ParameterType.BLOB in (source, target) and {source, target} <= BLOB_TYPES
+
+
+def describe(value: Any) -> str:
+    """The JSON type name of `value`, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number" if math.isfinite(value) else "a non-finite number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def coerce(value: Any, port_type: ParameterType) -> Any:
+    """Return `value` as a port of `port_type` receives it, or raise ValueTypeError.
+
+    Only one conversion happens: a `json` or `any` port given a string that parses as JSON
+    receives the parsed value. Everything else must already have the right type.
+    """
+    if port_type in _JSON_ANY:
+        if isinstance(value, str):
+            try:
+                return loads_strict(value)
+            except (ValueError, RecursionError):
+                return value
+        return value
+    if not fits(value, port_type):
+        raise ValueTypeError(f"expected {_expected(port_type)}, got {describe(value)}")
+    return value
+
+
+def fits(value: Any, port_type: ParameterType) -> bool:
+    """Whether `value` (JSON) is a valid value of `port_type` as it is."""
+    match port_type:
+        case ParameterType.STRING | ParameterType.SECRET:
+            return isinstance(value, str)
+        case ParameterType.NUMBER:
+            return (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            )
+        case ParameterType.BOOLEAN:
+            return isinstance(value, bool)
+        case ParameterType.DATE:
+            return isinstance(value, str) and _is_iso_date(value)
+        case ParameterType.JSON | ParameterType.ANY:
+            return True
+        case _:
+            return is_blob_reference(value)
+
+
+def is_blob_reference(value: Any) -> bool:
+    """`{id, mimeType, filename?}`: how a blob travels between nodes."""
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("id"), str)
+        and isinstance(value.get("mimeType"), str)
+        and isinstance(value.get("filename", ""), str)
+    )
+
+
+def _expected(port_type: ParameterType) -> str:
+    if port_type == ParameterType.DATE:
+        return "an ISO-8601 date string"
+    if port_type == ParameterType.SECRET:
+        return "a secret name (string)"
+    if port_type in BLOB_TYPES:
+        return f"a {port_type} reference {{id, mimeType}}"
+    return f"a {port_type}"
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return False
+    return True
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """json.loads that refuses NaN and Infinity, which are not JSON."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
