@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from lambdas.nodes import io, logic, math
+from lambdas.nodes import date, http, io, json, logic, math, text
 from lambdas.runtime.registry import Registry
 
-FAMILIES = (io.family, math.family, logic.family)
+FAMILIES = (io.family, math.family, text.family, json.family, logic.family, date.family, http.family)
 
 
 @cache

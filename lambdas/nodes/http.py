@@ -1,0 +1,7 @@
+"""HTTP nodes."""
+
+from __future__ import annotations
+
+from lambdas.runtime.node_type import NodeFamily
+
+family = NodeFamily("HTTP")

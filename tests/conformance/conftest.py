@@ -1,0 +1,85 @@
+"""The engines every conformance test runs against, behind one small interface.
+
+A test asks for the `engine` fixture, runs a workflow (JSON data) and inspects the record as
+a user would see it (JSON). New engines join by adding a parameter here, not by editing tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pytest
+
+from local.inprocess import InProcessEngine
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished execution's record, with shortcuts for what tests look at."""
+
+    record: dict[str, Any]
+
+    @property
+    def status(self) -> str:
+        return str(self.record["status"])
+
+    def node(self, node_id: str) -> dict[str, Any]:
+        """The node execution of `node_id`."""
+        for execution in self.record["nodeExecutions"]:
+            if execution["nodeId"] == node_id:
+                return dict(execution)
+        raise KeyError(f"no node execution for {node_id!r} in {self.record}")
+
+    def output(self, node_id: str, name: str = "result") -> Any:
+        """Output `name` of a node that must have completed."""
+        execution = self.node(node_id)
+        assert execution["status"] == "completed", execution
+        return execution["outputs"][name]
+
+    def error(self, node_id: str) -> str:
+        """The error message of a node that must have failed."""
+        execution = self.node(node_id)
+        assert execution["status"] == "error", execution
+        return str(execution["error"])
+
+    def statuses(self) -> dict[str, str]:
+        return {e["nodeId"]: e["status"] for e in self.record["nodeExecutions"]}
+
+
+class Engine(Protocol):
+    name: str
+
+    def run(
+        self,
+        workflow: Any,
+        *,
+        inputs: Any = None,
+        secrets: Mapping[str, str] | None = None,
+        credits: int | None = None,
+    ) -> Result: ...
+
+
+class InProcess:
+    name = "inprocess"
+
+    def run(
+        self,
+        workflow: Any,
+        *,
+        inputs: Any = None,
+        secrets: Mapping[str, str] | None = None,
+        credits: int | None = None,
+    ) -> Result:
+        engine = InProcessEngine(secrets=secrets, credits=credits)
+        return Result(engine.run(workflow, inputs=inputs).to_json())
+
+
+ENGINES = {"inprocess": InProcess}
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def engine(request: pytest.FixtureRequest) -> Engine:
+    engine: Engine = ENGINES[request.param]()
+    return engine

@@ -1,0 +1,36 @@
+"""Writing test workflows briefly: `node("a", "addition", b=1)`, `edge("a.result", "b.a")`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def node(node_id: str, node_type: str, /, **literals: Any) -> dict[str, Any]:
+    """A node of `node_type` with literal input values (`**{"true": 1}` for awkward names)."""
+    return {
+        "id": node_id,
+        "type": node_type,
+        "inputs": [{"name": name, "value": value} for name, value in literals.items()],
+    }
+
+
+def edge(source: str, target: str) -> dict[str, str]:
+    """An edge from `"node.output"` to `"node.input"`."""
+    source_node, source_output = source.split(".", 1)
+    target_node, target_input = target.split(".", 1)
+    return {
+        "source": source_node,
+        "sourceOutput": source_output,
+        "target": target_node,
+        "targetInput": target_input,
+    }
+
+
+def workflow(
+    *nodes: dict[str, Any],
+    edges: list[dict[str, str]] | tuple[dict[str, str], ...] = (),
+    workflow_id: str = "test-workflow",
+    name: str = "Test workflow",
+) -> dict[str, Any]:
+    """A whole workflow in the wire format."""
+    return {"id": workflow_id, "name": name, "nodes": list(nodes), "edges": list(edges)}
