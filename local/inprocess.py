@@ -95,11 +95,11 @@ class InProcessEngine:
         )
         results = self._execute(valid, overrides, execution_id, started, on_update)
         executions = in_declaration_order(valid, results)
-        status, error = derive_status(executions)
+        status, failure = derive_status(executions)
         final = started.model_copy(
             update={
                 "status": status,
-                "error": error,
+                "error": failure,
                 "ended_at": utc_now(),
                 "usage": total_usage(executions),
                 "node_executions": executions,

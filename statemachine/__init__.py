@@ -1,1 +1,1 @@
-"""Workflow model, validation, planner and (later) the ASL compiler: pure, stdlib + pydantic only."""
+"""Workflow model, validation, planner and ASL compiler: pure, stdlib + pydantic only."""

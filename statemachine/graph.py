@@ -31,7 +31,7 @@ def topological_order(node_ids: Sequence[str], edges: Iterable[tuple[str, str]])
     Raises graphlib.CycleError when there is no such order.
     """
     position = {node: i for i, node in enumerate(node_ids)}
-    sorter: TopologicalSorter[str] = TopologicalSorter({node: () for node in node_ids})
+    sorter: TopologicalSorter[str] = TopologicalSorter(dict.fromkeys(node_ids, ()))
     for source, target in edges:
         sorter.add(target, source)
     sorter.prepare()

@@ -84,9 +84,7 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
                 else:
                     coerced = coerce(value, port.type)
             except ValueTypeError as error:
-                problems.append(
-                    _invalid(f"Input override {node_id}.{name}: {error}", node_id)
-                )
+                problems.append(_invalid(f"Input override {node_id}.{name}: {error}", node_id))
                 continue
             result.setdefault(node_id, {})[name] = coerced
     if problems:
@@ -172,8 +170,8 @@ class _Validator:
 
     def _connection_ok(self, edge: Edge, i: int, nodes: dict[str, Node]) -> bool:
         source, target = nodes.get(edge.source), nodes.get(edge.target)
-        missing = [n for n, node in ((edge.source, source), (edge.target, target)) if not node]
-        if missing:
+        if source is None or target is None:
+            missing = [n for n, node in ((edge.source, source), (edge.target, target)) if not node]
             names = " and ".join(f"'{n}'" for n in missing)
             self._edge_problem(
                 ProblemCode.INVALID_CONNECTION,
@@ -181,7 +179,6 @@ class _Validator:
                 i,
             )
             return False
-        assert source is not None and target is not None
         known = source.type in self.catalog and target.type in self.catalog
         if not known:
             return True  # already reported as UNKNOWN_NODE_TYPE; keep it for cycle checks

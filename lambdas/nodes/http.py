@@ -1,7 +1,344 @@
-"""HTTP nodes."""
+"""HTTP nodes: `fetch` sends one real HTTP request and reports the response.
+
+Decisions where SPEC is silent:
+- Methods are GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS, in any case.
+- `{{secrets.NAME}}` is replaced in header values only. Any secret used is also masked as
+  `***` wherever the response repeats it (status text, headers, text or JSON body) and in
+  error messages, so an echoing server cannot leak it into the record. Binary bodies are kept.
+- Query values are appended to the URL's own query (duplicates are kept, as in a browser).
+- Body: non-string JSON values are sent as JSON (`application/json`), strings as UTF-8 text
+  (`text/plain; charset=utf-8`), a blob reference as the blob's bytes with its MIME type;
+  a Content-Type the user set always wins. GET and HEAD never send a body.
+- `timeout` bounds each wait (connect, send, first byte) and the whole download. An empty
+  response body is `""`; bodies above MAX_RESPONSE_BYTES fail the node.
+"""
 
 from __future__ import annotations
 
-from lambdas.runtime.node_type import NodeFamily
+import codecs
+import json
+import re
+import socket
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from lambdas.nodes.math import number
+from lambdas.runtime.blobs import Blob
+from lambdas.runtime.errors import NodeError
+from lambdas.runtime.node_type import NodeContext, NodeFamily, port
+from statemachine.model import ParameterType
+from statemachine.values import is_blob_reference, loads_strict
 
 family = NodeFamily("HTTP")
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+BODYLESS_METHODS = frozenset({"GET", "HEAD"})
+DEFAULT_TIMEOUT_MS = 30_000
+MAX_RESPONSE_BYTES = 50 * 1024 * 1024
+SECRET_REFERENCE = re.compile(r"\{\{\s*secrets\.([^\s{}]+)\s*\}\}")
+MASK = "***"
+TEXT_SUBTYPES = frozenset(
+    {"xml", "javascript", "x-javascript", "ecmascript", "x-www-form-urlencoded"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A request ready to send, with the secret plaintexts it carries (to mask them later)."""
+
+    method: str
+    url: httpx.URL
+    headers: dict[str, str]
+    content: bytes | None
+    secrets: tuple[str, ...]
+
+    @property
+    def where(self) -> str:
+        """The URL without query or fragment: safe to show in a message."""
+        return str(self.url.copy_with(query=None, fragment=None))
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    status: int
+    reason: str
+    headers: dict[str, str]
+    content_type: str | None
+    data: bytes
+
+
+@family.node(
+    "fetch",
+    "Fetch",
+    "Sends an HTTP request; 4xx and 5xx responses complete with their status",
+    inputs=(
+        port("url", ParameterType.STRING, "http or https URL", required=True),
+        port("method", ParameterType.STRING, "GET, POST, PUT, ...", default="GET"),
+        port("headers", ParameterType.JSON, "Header name -> value; {{secrets.NAME}} allowed"),
+        port("body", ParameterType.ANY, "JSON value, text or blob (not sent for GET/HEAD)"),
+        port("query", ParameterType.JSON, "Name -> value (or list) added to the URL's query"),
+        port("timeout", ParameterType.NUMBER, "Milliseconds", default=DEFAULT_TIMEOUT_MS),
+    ),
+    outputs=(
+        port("status", ParameterType.NUMBER),
+        port("statusText", ParameterType.STRING),
+        port("headers", ParameterType.JSON),
+        port("body", ParameterType.ANY),
+    ),
+    inlinable=False,
+    usage=10,
+)
+def fetch(ctx: NodeContext) -> Mapping[str, Any]:
+    request = build_request(ctx)
+    received = send(request, _timeout_seconds(ctx))
+    outputs = {
+        "status": received.status,
+        "statusText": received.reason,
+        "headers": received.headers,
+        "body": decode_body(received, ctx),
+    }
+    return mask(outputs, request.secrets)
+
+
+# Request building
+
+
+def build_request(ctx: NodeContext) -> Outgoing:
+    method = _method(ctx.inputs.get("method", "GET"))
+    url = _url(ctx.inputs["url"], ctx.inputs.get("query"))
+    headers, secrets = _headers(ctx.inputs.get("headers", {}), ctx.get_secret)
+    content = None
+    if method not in BODYLESS_METHODS and "body" in ctx.inputs:
+        content, content_type = _encode_body(ctx.inputs["body"], ctx)
+        if not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = content_type
+    return Outgoing(method, url, headers, content, tuple(secrets))
+
+
+def _method(value: str) -> str:
+    method = value.strip().upper()
+    if method not in METHODS:
+        raise NodeError(f"Unsupported HTTP method '{value}'; use one of {', '.join(METHODS)}")
+    return method
+
+
+def _url(text: str, query: Any) -> httpx.URL:
+    try:
+        url = httpx.URL(text.strip())
+    except httpx.InvalidURL as error:
+        raise NodeError(f"Invalid URL '{text}': {error}") from None
+    if url.scheme not in ("http", "https"):
+        raise NodeError(f"Only http and https URLs are supported, got '{text}'")
+    if not url.host:
+        raise NodeError(f"URL '{text}' has no host")
+    if query is None:
+        return url
+    extra = urllib.parse.urlencode(_query_pairs(query))
+    if not extra:
+        return url
+    own = url.query.decode("ascii")
+    return url.copy_with(query=(f"{own}&{extra}" if own else extra).encode("ascii"))
+
+
+def _query_pairs(query: Any) -> list[tuple[str, str]]:
+    if not isinstance(query, dict):
+        raise NodeError("Input 'query' must be an object of parameter names to values")
+    pairs = []
+    for name, value in query.items():
+        for item in value if isinstance(value, list) else [value]:
+            text = _scalar_text(item)
+            if text is None:
+                raise NodeError(
+                    f"Query parameter '{name}' must be a string, number, boolean or a list of those"
+                )
+            pairs.append((name, text))
+    return pairs
+
+
+def _scalar_text(value: Any) -> str | None:
+    """Strings as they are, numbers and booleans as JSON text; None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(number(value))
+    return None
+
+
+def _headers(
+    value: Any, get_secret: Callable[[str], str]
+) -> tuple[dict[str, str], list[str]]:
+    if not isinstance(value, dict):
+        raise NodeError("Input 'headers' must be an object of header names to values")
+    headers: dict[str, str] = {}
+    secrets: list[str] = []
+    for name, raw in value.items():
+        text = _scalar_text(raw)
+        if text is None:
+            raise NodeError(f"Header '{name}' must be a string")
+        text, used = substitute_secrets(text, get_secret)
+        secrets.extend(used)
+        # Checked here so that no lower layer quotes a value holding a secret in its error.
+        if not text.isascii() or any(c in text for c in "\r\n\0"):
+            raise NodeError(f"Header '{name}' must be ASCII text on one line")
+        headers[name] = text
+    return headers, secrets
+
+
+def substitute_secrets(text: str, get_secret: Callable[[str], str]) -> tuple[str, list[str]]:
+    """`text` with each `{{secrets.NAME}}` replaced by its plaintext, and the plaintexts used."""
+    used: list[str] = []
+
+    def plaintext(match: re.Match[str]) -> str:
+        secret = get_secret(match.group(1))
+        used.append(secret)
+        return secret
+
+    return SECRET_REFERENCE.sub(plaintext, text), used
+
+
+def _encode_body(body: Any, ctx: NodeContext) -> tuple[bytes, str]:
+    if isinstance(body, str):
+        return body.encode("utf-8"), "text/plain; charset=utf-8"
+    if is_blob_reference(body):
+        blob = ctx.blobs.get(body)
+        return blob.data, blob.mime_type
+    return json.dumps(body, ensure_ascii=False).encode("utf-8"), "application/json"
+
+
+def _timeout_seconds(ctx: NodeContext) -> float:
+    milliseconds = ctx.inputs.get("timeout", DEFAULT_TIMEOUT_MS)
+    if milliseconds <= 0:
+        raise NodeError("Input 'timeout' must be a positive number of milliseconds")
+    return ctx.remaining_seconds(milliseconds / 1000)
+
+
+# Sending
+
+
+def send(request: Outgoing, seconds: float) -> Received:
+    """Send `request`; network failures and timeouts become node errors naming the URL."""
+    deadline = time.monotonic() + seconds
+    try:
+        if seconds <= 0:
+            raise httpx.TimeoutException("no time left before the task's deadline")
+        with (
+            httpx.Client(trust_env=False, follow_redirects=True, timeout=seconds) as client,
+            client.stream(
+                request.method, request.url, headers=request.headers, content=request.content
+            ) as response,
+        ):
+            data = _read(response.iter_bytes(), deadline)
+            return Received(
+                status=response.status_code,
+                reason=response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code),
+                headers=_joined_headers(response.headers.multi_items()),
+                content_type=response.headers.get("content-type"),
+                data=data,
+            )
+    except httpx.TimeoutException:
+        message = f"Request to {request.where} timed out after {round(seconds * 1000)} ms"
+    except httpx.HTTPError as error:
+        message = f"Request to {request.where} failed: {_reason(error)}"
+    raise NodeError(mask(message, request.secrets))
+
+
+def _read(chunks: Iterable[bytes], deadline: float) -> bytes:
+    data = bytearray()
+    for chunk in chunks:
+        data += chunk
+        if len(data) > MAX_RESPONSE_BYTES:
+            raise httpx.DecodingError(
+                f"the response is larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB"
+            )
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("the download took too long")
+    return bytes(data)
+
+
+def _joined_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in items:
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return headers
+
+
+def _reason(error: BaseException) -> str:
+    """A short cause, found by the type of the OS error underneath httpx's wrappers."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "host not found"
+        if isinstance(cause, ConnectionResetError):
+            return "connection reset by the server"
+        cause = cause.__cause__ or cause.__context__
+    return str(error) or type(error).__name__
+
+
+# Response decoding
+
+
+def decode_body(received: Received, ctx: NodeContext) -> Any:
+    """Parsed JSON for JSON types, text for textual types, a blob reference otherwise."""
+    if not received.data:
+        return ""
+    media_type, charset = _content_type(received.content_type)
+    if media_type == "application/json" or media_type.endswith("+json"):
+        try:
+            return loads_strict(_text(received.data, charset))
+        except (ValueError, RecursionError):
+            return _text(received.data, charset)
+    main, _, subtype = media_type.partition("/")
+    if main == "text" or subtype in TEXT_SUBTYPES or subtype.endswith("+xml") or charset:
+        return _text(received.data, charset)
+    return ctx.blobs.put(Blob(received.data, media_type or "application/octet-stream"))
+
+
+def _content_type(header: str | None) -> tuple[str, str | None]:
+    """The bare media type (lower case) and the charset parameter of a Content-Type."""
+    if not header:
+        return "", None
+    media_type, *params = header.split(";")
+    charset = None
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"') or None
+    return media_type.strip().lower(), charset
+
+
+def _text(data: bytes, charset: str | None) -> str:
+    encoding = "utf-8"
+    if charset:
+        try:
+            encoding = codecs.lookup(charset).name
+        except LookupError:
+            pass  # an unknown charset is most often UTF-8 mislabelled
+    return data.decode(encoding, errors="replace")
+
+
+def mask(value: Any, secrets: Iterable[str]) -> Any:
+    """`value` with every secret plaintext inside its strings replaced by `***`."""
+    for secret in secrets:
+        if secret:
+            value = _mask_one(value, secret)
+    return value
+
+
+def _mask_one(value: Any, secret: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(secret, MASK)
+    if isinstance(value, list):
+        return [_mask_one(item, secret) for item in value]
+    if isinstance(value, dict):
+        return {_mask_one(k, secret): _mask_one(v, secret) for k, v in value.items()}
+    return value

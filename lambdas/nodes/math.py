@@ -61,9 +61,9 @@ def _modulo(a: float, b: float) -> float:
 
 _binary("addition", "Addition", "a + b", lambda a, b: a + b)
 _binary("subtraction", "Subtraction", "a - b", lambda a, b: a - b)
-_binary("multiplication", "Multiplication", "a × b", lambda a, b: a * b)
-_binary("division", "Division", "a ÷ b; dividing by zero is an error", _divide)
-_binary("modulo", "Modulo", "Remainder of a ÷ b, with the sign of a", _modulo)
+_binary("multiplication", "Multiplication", "a * b", lambda a, b: a * b)
+_binary("division", "Division", "a / b; dividing by zero is an error", _divide)
+_binary("modulo", "Modulo", "Remainder of a / b, with the sign of a", _modulo)
 
 
 @family.node(

@@ -1,0 +1,212 @@
+"""The `stepthunk` command line: validate, plan, list node types, run workflows.
+
+Exit codes of `run` (SPEC §9): 0 completed, 1 error, 2 invalid workflow or usage, 3 exhausted.
+Errors are printed as readable messages; a traceback is shown only with STEPTHUNK_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from lambdas.nodes import default_registry
+from lambdas.runtime.record import ExecutionStatus
+from local.display import print_node_types, print_problems, print_record
+from local.inprocess import InProcessEngine
+from statemachine.errors import WorkflowValidationError
+from statemachine.model import InputOverrides, ParameterType, Workflow
+from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, PlanError, plan_workflow
+from statemachine.validation import parse_workflow_json, validate_overrides, validate_workflow
+from statemachine.values import loads_strict
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_EXHAUSTED = 0, 1, 2, 3
+RUN_EXIT_CODES = {ExecutionStatus.COMPLETED: EXIT_OK, ExecutionStatus.EXHAUSTED: EXIT_EXHAUSTED}
+TEXT_TYPES = {ParameterType.STRING, ParameterType.SECRET, ParameterType.DATE}
+
+
+class UsageError(Exception):
+    """The command line itself is wrong (a missing file, a malformed --input)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `stepthunk` script; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
+    try:
+        code: int = args.command(args, out, err)
+    except UsageError as error:
+        err.print(f"[bold red]stepthunk:[/] {error}", highlight=False)
+        return EXIT_INVALID
+    except WorkflowValidationError as error:
+        print_problems(err, error.problems)
+        return EXIT_INVALID
+    except Exception as error:  # the CLI boundary: users get a message, not a traceback
+        if os.environ.get("STEPTHUNK_DEBUG"):
+            raise
+        err.print(f"[bold red]stepthunk: internal error:[/] {type(error).__name__}: {error}")
+        return EXIT_ERROR
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stepthunk", description="Validate, plan and run node-graph workflows."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check a workflow and list every problem")
+    validate.add_argument("workflow", type=Path, help="workflow JSON file")
+    validate.add_argument("--json", action="store_true", help="print the problems as JSON")
+    validate.set_defaults(command=_validate)
+
+    plan = commands.add_parser("plan", help="print the execution plan of a workflow as JSON")
+    plan.add_argument("workflow", type=Path, help="workflow JSON file")
+    plan.add_argument("--max-group-size", type=int, default=DEFAULT_MAX_GROUP_SIZE)
+    plan.set_defaults(command=_plan)
+
+    node_types = commands.add_parser("node-types", help="list the node types of the catalog")
+    node_types.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    node_types.set_defaults(command=_node_types)
+
+    run = commands.add_parser("run", help="run a workflow and show its execution record")
+    run.add_argument("workflow", type=Path, help="workflow JSON file")
+    run.add_argument("--engine", choices=["inprocess"], default="inprocess")
+    run.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NODE.INPUT=VALUE",
+        help="override an input for this run (VALUE is JSON when it parses, else text)",
+    )
+    run.add_argument(
+        "--secret", action="append", default=[], metavar="NAME=VALUE", help="a secret for this run"
+    )
+    run.add_argument("--credits", type=int, help="check credits: the compute credits available")
+    run.add_argument("--org", default="dev", help="organization id (default: dev)")
+    run.add_argument("--json", action="store_true", help="print only the final record as JSON")
+    run.set_defaults(command=_run)
+    return parser
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read workflow file '{path}': {error.strerror}") from None
+
+
+def _load(path: Path) -> Workflow:
+    return validate_workflow(parse_workflow_json(_read(path)), default_registry().catalog)
+
+
+def _validate(args: argparse.Namespace, out: Console, err: Console) -> int:
+    try:
+        workflow = _load(args.workflow)
+    except WorkflowValidationError as error:
+        if not args.json:
+            raise
+        problems = [p.model_dump(mode="json", exclude_none=True) for p in error.problems]
+        out.print_json(json.dumps({"valid": False, "problems": problems}))
+        return EXIT_INVALID
+    if args.json:
+        out.print_json(json.dumps({"valid": True, "problems": []}))
+    else:
+        out.print(
+            f"[green]Valid[/]: '{workflow.name}' ({len(workflow.nodes)} nodes, "
+            f"{len(workflow.edges)} edges)"
+        )
+    return EXIT_OK
+
+
+def _plan(args: argparse.Namespace, out: Console, err: Console) -> int:
+    workflow = _load(args.workflow)
+    try:
+        plan = plan_workflow(
+            workflow, default_registry().catalog, max_group_size=args.max_group_size
+        )
+    except PlanError as error:
+        raise UsageError(str(error)) from None
+    out.print_json(plan.model_dump_json())
+    return EXIT_OK
+
+
+def _node_types(args: argparse.Namespace, out: Console, err: Console) -> int:
+    specs = list(default_registry().catalog.values())
+    if args.json:
+        out.print_json(json.dumps([s.model_dump(mode="json") for s in specs]))
+    else:
+        print_node_types(out, specs)
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    engine = InProcessEngine(
+        organization_id=args.org, secrets=_pairs(args.secret, "--secret"), credits=args.credits
+    )
+    raw: Any = None
+    overrides: InputOverrides = {}
+    try:
+        raw = parse_workflow_json(_read(args.workflow))
+        workflow = validate_workflow(raw, default_registry().catalog)
+        overrides = _overrides(workflow, args.input)
+        validate_overrides(workflow, overrides, default_registry().catalog)
+    except WorkflowValidationError:
+        if args.json:  # the record of a refused execution, as the API would persist it
+            _print_json(engine.run(raw, inputs=overrides).to_json())
+        raise
+    record = engine.run(raw, inputs=overrides)
+    if args.json:
+        _print_json(record.to_json())
+    else:
+        print_record(out, record, workflow)
+    return RUN_EXIT_CODES.get(record.status, EXIT_ERROR)
+
+
+def _print_json(data: Any) -> None:
+    # Plain print: rich would re-wrap and colour what scripts parse.
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _overrides(workflow: Workflow, specs: list[str]) -> InputOverrides:
+    """Parse `--input NODE.INPUT=VALUE` options; text ports take VALUE as text as given."""
+    overrides: InputOverrides = {}
+    nodes = {node.id: node for node in workflow.nodes}
+    for target, text in _pairs(specs, "--input", "NODE.INPUT=VALUE").items():
+        node_id, dot, name = target.rpartition(".")
+        if not dot or not node_id or not name:
+            raise UsageError(f"--input expects NODE.INPUT=VALUE, got '{target}={text}'")
+        value = _json_or_text(text)
+        node = nodes.get(node_id)
+        port = node.input(name) if node is not None else None
+        if port is not None and port.type in TEXT_TYPES and not isinstance(value, str):
+            value = text  # `--input name.value=123` on a text input means the text "123"
+        overrides.setdefault(node_id, {})[name] = value
+    return overrides
+
+
+def _pairs(specs: list[str], option: str, form: str = "NAME=VALUE") -> dict[str, str]:
+    pairs = {}
+    for spec in specs:
+        key, equals, value = spec.partition("=")
+        if not equals or not key:
+            raise UsageError(f"{option} expects {form}, got '{spec}'")
+        pairs[key] = value
+    return pairs
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return loads_strict(text)
+    except ValueError:
+        return text
+
+
+if __name__ == "__main__":
+    sys.exit(main())
