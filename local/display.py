@@ -82,7 +82,8 @@ def _ports(ports: Iterable[PortSpec]) -> str:
 
 def print_node_types(console: Console, specs: Iterable[NodeTypeSpec]) -> None:
     table = Table(caption="* required, [] repeated, _n dynamic", caption_justify="left")
-    for column in ("id", "category", "inputs", "outputs", "inline", "usage"):
+    table.add_column("id", no_wrap=True)
+    for column in ("category", "inputs", "outputs", "inline", "usage"):
         table.add_column(column, overflow="fold")
     for spec in specs:
         inputs = _ports(spec.inputs)

@@ -38,7 +38,8 @@ class DynamicPorts(WireModel):
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
-        return re.compile(rf"{re.escape(self.prefix)}_[1-9][0-9]*")
+        # At most 9 digits: port numbers are sorted as ints, and int() refuses 4300+ digits.
+        return re.compile(rf"{re.escape(self.prefix)}_[1-9][0-9]{{0,8}}")
 
     def matches(self, name: str) -> bool:
         return self.pattern.fullmatch(name) is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from datetime import date, datetime
 from typing import Any
 
@@ -34,7 +35,7 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int | float):
-        return "number" if math.isfinite(value) else "a non-finite number"
+        return "number" if _finite(value) else "a non-finite number"
     if isinstance(value, str):
         return "string"
     if isinstance(value, list):
@@ -49,13 +50,15 @@ def coerce(value: Any, port_type: ParameterType) -> Any:
 
     Only one conversion happens: a `json` or `any` port given a string that parses as JSON
     receives the parsed value. Everything else must already have the right type.
+    The string "null" stays a string: null is never a value (it would reach node code as None).
     """
     if port_type in _JSON_ANY:
         if isinstance(value, str):
             try:
-                return loads_strict(value)
+                parsed = loads_strict(value)
             except (ValueError, RecursionError):
                 return value
+            return value if parsed is None else parsed
         return value
     if not fits(value, port_type):
         raise ValueTypeError(f"expected {_expected(port_type)}, got {describe(value)}")
@@ -68,11 +71,7 @@ def fits(value: Any, port_type: ParameterType) -> bool:
         case ParameterType.STRING | ParameterType.SECRET:
             return isinstance(value, str)
         case ParameterType.NUMBER:
-            return (
-                isinstance(value, int | float)
-                and not isinstance(value, bool)
-                and math.isfinite(value)
-            )
+            return isinstance(value, int | float) and not isinstance(value, bool) and _finite(value)
         case ParameterType.BOOLEAN:
             return isinstance(value, bool)
         case ParameterType.DATE:
@@ -81,6 +80,14 @@ def fits(value: Any, port_type: ParameterType) -> bool:
             return True
         case _:
             return is_blob_reference(value)
+
+
+def _finite(number: float) -> bool:
+    # Python ints are unbounded (math.isfinite would overflow on huge ones); one beyond a
+    # double's range is what JavaScript and most JSON readers see as Infinity.
+    if isinstance(number, int):
+        return abs(number) <= sys.float_info.max
+    return math.isfinite(number)
 
 
 def is_blob_reference(value: Any) -> bool:

@@ -7,7 +7,15 @@ from functools import cache
 from lambdas.nodes import date, http, io, json, logic, math, text
 from lambdas.runtime.registry import Registry
 
-FAMILIES = (io.family, math.family, text.family, json.family, logic.family, date.family, http.family)
+FAMILIES = (
+    io.family,
+    math.family,
+    text.family,
+    json.family,
+    logic.family,
+    date.family,
+    http.family,
+)
 
 
 @cache

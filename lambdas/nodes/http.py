@@ -15,7 +15,6 @@ Decisions where SPEC is silent:
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 import socket
@@ -59,8 +58,8 @@ class Outgoing:
 
     @property
     def where(self) -> str:
-        """The URL without query or fragment: safe to show in a message."""
-        return str(self.url.copy_with(query=None, fragment=None))
+        """The URL without credentials, query or fragment: safe to show in a message."""
+        return str(self.url.copy_with(userinfo=b"", query=None, fragment=None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +95,12 @@ class Received:
 def fetch(ctx: NodeContext) -> Mapping[str, Any]:
     request = build_request(ctx)
     received = send(request, _timeout_seconds(ctx))
-    outputs = {
+    return {
         "status": received.status,
-        "statusText": received.reason,
-        "headers": received.headers,
-        "body": decode_body(received, ctx),
+        "statusText": mask(received.reason, request.secrets),
+        "headers": mask(received.headers, request.secrets),
+        "body": mask(decode_body(received, ctx), request.secrets),
     }
-    return mask(outputs, request.secrets)
 
 
 # Request building
@@ -171,9 +169,7 @@ def _scalar_text(value: Any) -> str | None:
     return None
 
 
-def _headers(
-    value: Any, get_secret: Callable[[str], str]
-) -> tuple[dict[str, str], list[str]]:
+def _headers(value: Any, get_secret: Callable[[str], str]) -> tuple[dict[str, str], list[str]]:
     if not isinstance(value, dict):
         raise NodeError("Input 'headers' must be an object of header names to values")
     headers: dict[str, str] = {}
@@ -209,7 +205,8 @@ def _encode_body(body: Any, ctx: NodeContext) -> tuple[bytes, str]:
     if is_blob_reference(body):
         blob = ctx.blobs.get(body)
         return blob.data, blob.mime_type
-    return json.dumps(body, ensure_ascii=False).encode("utf-8"), "application/json"
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8"), "application/json"
 
 
 def _timeout_seconds(ctx: NodeContext) -> float:
@@ -224,10 +221,11 @@ def _timeout_seconds(ctx: NodeContext) -> float:
 
 def send(request: Outgoing, seconds: float) -> Received:
     """Send `request`; network failures and timeouts become node errors naming the URL."""
+    timed_out = f"Request to {request.where} timed out after {round(seconds * 1000)} ms"
+    if seconds <= 0:
+        raise NodeError(timed_out)
     deadline = time.monotonic() + seconds
     try:
-        if seconds <= 0:
-            raise httpx.TimeoutException("no time left before the task's deadline")
         with (
             httpx.Client(trust_env=False, follow_redirects=True, timeout=seconds) as client,
             client.stream(
@@ -237,28 +235,28 @@ def send(request: Outgoing, seconds: float) -> Received:
             data = _read(response.iter_bytes(), deadline)
             return Received(
                 status=response.status_code,
-                reason=response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code),
+                reason=response.reason_phrase
+                or httpx.codes.get_reason_phrase(response.status_code),
                 headers=_joined_headers(response.headers.multi_items()),
                 content_type=response.headers.get("content-type"),
                 data=data,
             )
     except httpx.TimeoutException:
-        message = f"Request to {request.where} timed out after {round(seconds * 1000)} ms"
+        raise NodeError(timed_out) from None
     except httpx.HTTPError as error:
-        message = f"Request to {request.where} failed: {_reason(error)}"
-    raise NodeError(mask(message, request.secrets))
+        failed = f"Request to {request.where} failed: {_reason(error)}"
+        raise NodeError(mask(failed, request.secrets)) from None
 
 
 def _read(chunks: Iterable[bytes], deadline: float) -> bytes:
+    """The whole body, within the deadline and the size limit."""
     data = bytearray()
     for chunk in chunks:
         data += chunk
         if len(data) > MAX_RESPONSE_BYTES:
-            raise httpx.DecodingError(
-                f"the response is larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB"
-            )
+            raise NodeError(f"The response is larger than {MAX_RESPONSE_BYTES // 2**20} MiB")
         if time.monotonic() > deadline:
-            raise httpx.ReadTimeout("the download took too long")
+            raise httpx.ReadTimeout("the download took longer than the timeout")
     return bytes(data)
 
 
@@ -317,13 +315,10 @@ def _content_type(header: str | None) -> tuple[str, str | None]:
 
 
 def _text(data: bytes, charset: str | None) -> str:
-    encoding = "utf-8"
-    if charset:
-        try:
-            encoding = codecs.lookup(charset).name
-        except LookupError:
-            pass  # an unknown charset is most often UTF-8 mislabelled
-    return data.decode(encoding, errors="replace")
+    try:
+        return data.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # an unknown charset is most often mislabelled UTF-8
+        return data.decode("utf-8", errors="replace")
 
 
 def mask(value: Any, secrets: Iterable[str]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import statistics
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,16 +23,16 @@ def number(value: float) -> int | float:
     """A finite result, integral floats as ints (so 6 / 3 gives 2, not 2.0)."""
     if isinstance(value, complex):
         raise NodeError("The result is not a real number")
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise NodeError("The result is not a finite number")
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        raise NodeError("The result is too large")  # beyond a double: Infinity in JavaScript
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
 
 
-def _binary(
-    id: str, name: str, description: str, compute: Callable[[Any, Any], float]
-) -> None:
+def _binary(id: str, name: str, description: str, compute: Callable[[Any, Any], float]) -> None:
     @family.node(
         id,
         name,
@@ -76,11 +77,19 @@ _binary("modulo", "Modulo", "Remainder of a / b, with the sign of a", _modulo)
 def exponentiation(ctx: NodeContext) -> Mapping[str, Any]:
     base, exponent = ctx.inputs["base"], ctx.inputs["exponent"]
     try:
-        return {"result": number(base**exponent)}
+        return {"result": number(_power(base, exponent))}
     except ZeroDivisionError:
         raise NodeError("Zero cannot be raised to a negative power") from None
     except OverflowError:
         raise NodeError("The result is too large") from None
+
+
+def _power(base: Any, exponent: Any) -> Any:
+    # Exact integer powers take minutes for exponents like 10**8: refuse those beyond a double.
+    exact = isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1
+    if exact and exponent * math.log2(abs(base)) > 1025:
+        raise OverflowError
+    return base**exponent
 
 
 @family.node(

@@ -36,6 +36,14 @@ class PreparedNode:
     required: tuple[str, ...]
     repeated: frozenset[str]
 
+    def port(self, name: str) -> InputPort | None:
+        """Input `name`: listed on the node, or a dynamic one a per-run override names."""
+        port = self.ports.get(name)
+        spec = self.node_type.spec.input(name) if port is None else None
+        if spec is not None:
+            port = InputPort(spec.name, spec.type, spec.required, spec.repeated)
+        return port
+
 
 class PreparedWorkflow:
     """A validated workflow indexed for execution: nodes by id with their inbound edges."""
@@ -136,13 +144,12 @@ def _typed_inputs(prepared: PreparedNode, raw: dict[str, Any]) -> dict[str, Any]
             raise NodeError(f"Required input '{name}' missing")
     typed: dict[str, Any] = {}
     for name, value in raw.items():
-        port = prepared.ports.get(name)
+        port = prepared.port(name)
         if port is None:
             continue
         try:
             if port.repeated:
-                items = value if isinstance(value, list) else [value]
-                typed[name] = [coerce(item, port.type) for item in items if item is not None]
+                typed[name] = _typed_list(value, port.type)
             else:
                 typed[name] = coerce(value, port.type)
         except ValueTypeError as error:
@@ -150,10 +157,20 @@ def _typed_inputs(prepared: PreparedNode, raw: dict[str, Any]) -> dict[str, Any]
     return typed
 
 
+def _typed_list(value: Any, port_type: ParameterType) -> list[Any]:
+    """A repeated input's items; a single value that coerces to a list (a JSON string) is one."""
+    if isinstance(value, list):
+        return [coerce(item, port_type) for item in value if item is not None]
+    single = coerce(value, port_type)
+    if isinstance(single, list):
+        return [item for item in single if item is not None]
+    return [single]
+
+
 def _resolve_blobs(
     prepared: PreparedNode, inputs: dict[str, Any], environment: ExecutionEnvironment
 ) -> dict[str, Any]:
-    blob_ports = [n for n in inputs if prepared.ports[n].type in BLOB_TYPES]
+    blob_ports = [n for n in inputs if (p := prepared.port(n)) and p.type in BLOB_TYPES]
     if not blob_ports:
         return inputs
     resolved = dict(inputs)

@@ -1,0 +1,152 @@
+"""A local HTTP server for the fetch tests: a few routes, and a log of the requests it received.
+
+Routes (any method):
+- `/json`: 200, a JSON echo of the request `{method, path, query, headers, body}`.
+- `/text`: 200, `text/plain; charset=utf-8` "hello, world", with the header `X-Multi` twice.
+- `/bytes`: 200, `application/octet-stream`, the bytes of BINARY.
+- `/status/<code>`: that status, with a short text body.
+- `/redirect?to=<path>`: 302 to `<path>`.
+- `/slow`: answers only when the test ends (or after 5 s), so that clients time out.
+
+Test modules register the `http_server` fixture by importing `http_server_fixture`.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+BINARY = bytes(range(256))
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class LocalServer:
+    """The running server as tests see it: its base URL and what it received."""
+
+    port: int
+    requests: list[RecordedRequest] = field(default_factory=list)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def last(self) -> RecordedRequest:
+        assert self.requests, "the server received no request"
+        return self.requests[-1]
+
+
+def unused_port() -> int:
+    """A port nothing listens on (bound once by the OS, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep pytest output clean
+
+    def _handle(self) -> None:
+        parsed = urllib.parse.urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        recorded = RecordedRequest(
+            method=self.command,
+            path=parsed.path,
+            query=urllib.parse.parse_qs(parsed.query, keep_blank_values=True),
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=self.rfile.read(length) if length else b"",
+        )
+        self.server.state.requests.append(recorded)
+        self._route(recorded)
+
+    def _route(self, request: RecordedRequest) -> None:
+        if request.path == "/json":
+            echo = {
+                "method": request.method,
+                "path": request.path,
+                "query": request.query,
+                "headers": request.headers,
+                "body": request.body.decode("utf-8", errors="replace"),
+            }
+            self._reply(200, json.dumps(echo).encode(), "application/json")
+        elif request.path == "/text":
+            multi = (("X-Multi", "a"), ("X-Multi", "b"))
+            self._reply(200, b"hello, world", "text/plain; charset=utf-8", multi)
+        elif request.path == "/bytes":
+            self._reply(200, BINARY, "application/octet-stream")
+        elif request.path.startswith("/status/"):
+            status = int(request.path.removeprefix("/status/"))
+            self._reply(status, f"status {status}".encode(), "text/plain")
+        elif request.path == "/redirect":
+            self._reply(302, b"", "text/plain", (("Location", request.query["to"][0]),))
+        elif request.path == "/slow":
+            self.server.state.released.wait(5)
+            self._reply(200, b"finally", "text/plain")
+        else:
+            self._reply(404, b"no such route", "text/plain")
+
+    def _reply(
+        self, status: int, body: bytes, content_type: str, extra: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in extra:
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test): nothing left to tell it
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a handler still waiting on /slow never blocks shutdown
+
+    def __init__(self, state: LocalServer) -> None:
+        self.state = state
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+
+@pytest.fixture(name="http_server")
+def http_server_fixture() -> Iterator[LocalServer]:
+    """A fresh server on 127.0.0.1 (free port) for one test, with an empty request log."""
+    state = LocalServer(port=0)
+    server = _Server(state)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
+    thread.start()
+    try:
+        yield state
+    finally:
+        state.released.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -1,0 +1,232 @@
+"""The fetch node against a local HTTP server: requests sent, responses reported, secrets kept."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.conformance.conftest import Engine, Result
+from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+    BINARY,
+    LocalServer,
+    http_server_fixture,
+    unused_port,
+)
+from tests.workflows import edge, node, workflow
+
+TOKEN = "tok-7f3a9c-plaintext"
+
+
+def run_fetch(engine: Engine, secrets: dict[str, str] | None = None, **inputs: Any) -> Result:
+    return engine.run(workflow(node("f", "fetch", **inputs)), secrets=secrets)
+
+
+def test_json_response_body_is_parsed(engine: Engine, http_server: LocalServer) -> None:
+    result = run_fetch(engine, url=http_server.url("/json"))
+
+    assert result.status == "completed"
+    assert result.output("f", "status") == 200
+    assert result.output("f", "statusText") == "OK"
+    assert result.output("f", "headers")["content-type"] == "application/json"
+    assert result.output("f", "body")["method"] == "GET"
+    assert http_server.last.method == "GET"
+
+
+def test_text_response_body_is_decoded_and_repeated_headers_joined(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    result = run_fetch(engine, url=http_server.url("/text"))
+
+    assert result.output("f", "body") == "hello, world"
+    assert result.output("f", "headers")["x-multi"] == "a, b"
+
+
+def test_binary_response_body_is_a_blob_reference(engine: Engine, http_server: LocalServer) -> None:
+    result = run_fetch(engine, url=http_server.url("/bytes"))
+
+    body = result.output("f", "body")
+    assert isinstance(body["id"], str)
+    assert body["mimeType"] == "application/octet-stream"
+
+
+def test_downloaded_blob_can_be_sent_as_a_request_body(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    download = node("get", "fetch", url=http_server.url("/bytes"))
+    upload = node("put", "fetch", url=http_server.url("/json"), method="PUT")
+    result = engine.run(workflow(download, upload, edges=[edge("get.body", "put.body")]))
+
+    assert result.output("put", "status") == 200
+    assert http_server.last.body == BINARY
+    assert http_server.last.headers["content-type"] == "application/octet-stream"
+
+
+def test_post_sends_a_json_object_as_json(engine: Engine, http_server: LocalServer) -> None:
+    result = run_fetch(
+        engine, url=http_server.url("/json"), method="post", body={"name": "Ada", "n": [1, 2]}
+    )
+
+    assert result.output("f", "status") == 200
+    assert http_server.last.method == "POST"
+    assert http_server.last.headers["content-type"] == "application/json"
+    assert http_server.last.json() == {"name": "Ada", "n": [1, 2]}
+
+
+def test_a_content_type_set_by_the_user_wins(engine: Engine, http_server: LocalServer) -> None:
+    run_fetch(
+        engine,
+        url=http_server.url("/json"),
+        method="POST",
+        headers={"content-type": "application/vnd.api+json"},
+        body={"a": 1},
+    )
+
+    assert http_server.last.headers["content-type"] == "application/vnd.api+json"
+    assert http_server.last.json() == {"a": 1}
+
+
+def test_string_body_is_sent_as_utf8_text(engine: Engine, http_server: LocalServer) -> None:
+    run_fetch(engine, url=http_server.url("/json"), method="PUT", body="héllo")
+
+    assert http_server.last.body == "héllo".encode()
+    assert http_server.last.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+def test_get_sends_no_body(engine: Engine, http_server: LocalServer) -> None:
+    result = run_fetch(engine, url=http_server.url("/json"), body={"ignored": True})
+
+    assert result.output("f", "status") == 200
+    assert http_server.last.body == b""
+    assert "content-type" not in http_server.last.headers
+
+
+def test_query_is_appended_to_the_urls_own_query(engine: Engine, http_server: LocalServer) -> None:
+    run_fetch(
+        engine,
+        url=http_server.url("/json?page=2"),
+        query={"q": "a b", "tag": ["x", "y"], "limit": 10, "all": True},
+    )
+
+    assert http_server.last.query == {
+        "page": ["2"],
+        "q": ["a b"],
+        "tag": ["x", "y"],
+        "limit": ["10"],
+        "all": ["true"],
+    }
+
+
+def test_redirects_are_followed(engine: Engine, http_server: LocalServer) -> None:
+    result = run_fetch(engine, url=http_server.url("/redirect?to=/text"))
+
+    assert result.output("f", "status") == 200
+    assert result.output("f", "body") == "hello, world"
+
+
+def test_not_found_completes_with_status_404(engine: Engine, http_server: LocalServer) -> None:
+    result = run_fetch(engine, url=http_server.url("/status/404"))
+
+    assert result.status == "completed"
+    assert result.output("f", "status") == 404
+    assert result.output("f", "statusText") == "Not Found"
+    assert result.output("f", "body") == "status 404"
+
+
+def test_timeout_fails_the_node_naming_the_url_without_query(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    result = run_fetch(engine, url=http_server.url("/slow?key=hidden"), timeout=200)
+
+    assert result.status == "error"
+    assert result.error("f") == f"Request to {http_server.url('/slow')} timed out after 200 ms"
+
+
+def test_connection_refused_fails_the_node_without_credentials_in_the_message(
+    engine: Engine,
+) -> None:
+    port = unused_port()
+    result = run_fetch(engine, url=f"http://user:pw@127.0.0.1:{port}/x?k=v")
+
+    assert result.error("f") == f"Request to http://127.0.0.1:{port}/x failed: connection refused"
+
+
+def test_non_http_url_fails_the_node(engine: Engine) -> None:
+    result = run_fetch(engine, url="ftp://127.0.0.1/file.txt")
+
+    assert (
+        result.error("f")
+        == "Only http and https URLs are supported, got 'ftp://127.0.0.1/file.txt'"
+    )
+
+
+def test_unknown_method_fails_the_node(engine: Engine, http_server: LocalServer) -> None:
+    result = run_fetch(engine, url=http_server.url("/json"), method="FROB")
+
+    assert result.error("f").startswith("Unsupported HTTP method 'FROB'")
+    assert http_server.requests == []
+
+
+def test_secret_in_a_header_reaches_the_server_but_not_the_record(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    result = run_fetch(
+        engine,
+        secrets={"API_TOKEN": TOKEN},
+        url=http_server.url("/status/200"),
+        headers={"Authorization": "Bearer {{ secrets.API_TOKEN }}"},
+    )
+
+    assert result.output("f", "status") == 200
+    assert http_server.last.headers["authorization"] == f"Bearer {TOKEN}"
+    assert TOKEN not in json.dumps(result.record)
+
+
+def test_secret_echoed_back_by_the_server_is_masked(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    result = run_fetch(
+        engine,
+        secrets={"API_TOKEN": TOKEN, "USER": "ada"},
+        url=http_server.url("/json"),
+        headers={"X-Auth": "{{secrets.USER}}:{{secrets.API_TOKEN}}"},
+    )
+
+    assert http_server.last.headers["x-auth"] == f"ada:{TOKEN}"
+    assert result.output("f", "body")["headers"]["x-auth"] == "***:***"
+    assert TOKEN not in json.dumps(result.record)
+
+
+def test_secret_that_breaks_a_header_fails_without_showing_it(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    result = run_fetch(
+        engine,
+        secrets={"API_TOKEN": f"{TOKEN}\r\nX-Injected: 1"},
+        url=http_server.url("/json"),
+        headers={"Authorization": "Bearer {{secrets.API_TOKEN}}"},
+    )
+
+    assert result.error("f") == "Header 'Authorization' must be ASCII text on one line"
+    assert TOKEN not in json.dumps(result.record)
+    assert http_server.requests == []
+
+
+def test_missing_secret_fails_the_node(engine: Engine, http_server: LocalServer) -> None:
+    result = run_fetch(
+        engine, url=http_server.url("/json"), headers={"Authorization": "{{secrets.NOPE}}"}
+    )
+
+    assert result.error("f") == "Secret 'NOPE' not found"
+    assert http_server.requests == []
+
+
+def test_completed_fetch_costs_10_and_failed_fetch_costs_nothing(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    ok = node("ok", "fetch", url=http_server.url("/status/500"))
+    bad = node("bad", "fetch", url="mailto:someone@example.com")
+    result = engine.run(workflow(ok, bad))
+
+    assert result.node("ok")["usage"] == 10
+    assert result.node("bad")["usage"] == 0
+    assert result.record["usage"] == 10

@@ -1,0 +1,314 @@
+"""Input/output, math and logic nodes on good and bad input, as a user sees them run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.workflows import edge, node, workflow
+
+
+def run_one(engine, node_type: str, **literals: Any):
+    """Run a workflow of one node of `node_type`, given `literals`."""
+    return engine.run(workflow(node("it", node_type, **literals)))
+
+
+@pytest.mark.parametrize(
+    ("node_type", "port", "value"),
+    [
+        ("number-input", "value", 2.5),
+        ("text-input", "value", "héllo"),
+        ("boolean-input", "value", True),
+        ("json-input", "json", {"a": [1, None, "x"]}),
+    ],
+)
+def test_input_nodes_give_their_literal(engine, node_type, port, value):
+    assert run_one(engine, node_type, **{port: value}).output("it", port) == value
+
+
+@pytest.mark.parametrize(
+    ("node_type", "port", "default"),
+    [
+        ("number-input", "value", 0),
+        ("text-input", "value", ""),
+        ("boolean-input", "value", False),
+        ("json-input", "json", {}),
+    ],
+)
+def test_input_nodes_without_a_literal_give_their_default(engine, node_type, port, default):
+    assert run_one(engine, node_type).output("it", port) == default
+
+
+def test_input_node_value_can_be_overridden_per_run(engine):
+    result = engine.run(workflow(node("it", "number-input", value=1)), inputs={"it": {"value": 7}})
+    assert result.output("it", "value") == 7
+
+
+def test_json_input_given_json_text_gives_the_parsed_value(engine):
+    assert run_one(engine, "json-input", json='{"k": [1, 2]}').output("it", "json") == {"k": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    ("source", "port", "value", "output"),
+    [
+        ("text-input", "value", "hi", "output-text"),
+        ("number-input", "value", -3, "output-number"),
+        ("boolean-input", "value", False, "output-boolean"),
+        ("json-input", "json", [1, {"b": 2}], "output-json"),
+        ("number-input", "value", 9, "output-any"),
+        ("json-input", "json", {"deep": {"x": None}}, "output-any"),
+    ],
+)
+def test_output_nodes_show_what_they_receive(engine, source, port, value, output):
+    result = engine.run(
+        workflow(
+            node("src", source, **{port: value}),
+            node("out", output),
+            edges=[edge(f"src.{port}", "out.value")],
+        )
+    )
+    assert result.output("out", "value") == value
+
+
+def test_output_node_with_nothing_to_show_fails(engine):
+    assert run_one(engine, "output-number").error("it") == "Required input 'value' missing"
+
+
+def test_output_node_given_the_wrong_type_at_run_time_fails(engine):
+    result = engine.run(
+        workflow(
+            node("src", "number-input", value=5),
+            node("any", "output-any"),
+            node("out", "output-text"),
+            edges=[edge("src.value", "any.value"), edge("any.value", "out.value")],
+        )
+    )
+    assert result.error("out") == "Input 'value' expected a string, got number"
+
+
+@pytest.mark.parametrize(
+    ("node_type", "a", "b", "expected"),
+    [
+        ("addition", 2, 3, 5),
+        ("addition", 0.5, 0.25, 0.75),
+        ("addition", -2, 2, 0),
+        ("subtraction", 2, 5, -3),
+        ("subtraction", 1.5, 0.5, 1),
+        ("multiplication", 2.5, 4, 10),
+        ("multiplication", -3, 3, -9),
+        ("division", 6, 3, 2),
+        ("division", 7, 2, 3.5),
+        ("division", -1, 4, -0.25),
+        ("modulo", 7, 3, 1),
+        ("modulo", -7, 3, -1),
+        ("modulo", 7, -3, 1),
+        ("modulo", -7, -3, -1),
+        ("modulo", 5.5, 2, 1.5),
+        ("modulo", -5.5, 2, -1.5),
+    ],
+)
+def test_arithmetic_nodes_compute_their_result(engine, node_type, a, b, expected):
+    result = run_one(engine, node_type, a=a, b=b).output("it")
+    assert result == expected
+    assert type(result) is type(expected)
+
+
+@pytest.mark.parametrize("node_type", ["division", "modulo"])
+@pytest.mark.parametrize("zero", [0, 0.0])
+def test_division_and_modulo_by_zero_fail(engine, node_type, zero):
+    result = run_one(engine, node_type, a=1, b=zero)
+    assert result.error("it") == "Division by zero is not allowed"
+    assert result.status == "error"
+
+
+@pytest.mark.parametrize(
+    ("base", "exponent", "expected"),
+    [(2, 10, 1024), (2, -1, 0.5), (4, 0.5, 2), (-2, 3, -8), (0, 0, 1), (9, 0.5, 3), (1.5, 2, 2.25)],
+)
+def test_exponentiation_computes_the_power(engine, base, exponent, expected):
+    result = run_one(engine, "exponentiation", base=base, exponent=exponent).output("it")
+    assert result == expected
+    assert type(result) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("base", "exponent", "message"),
+    [
+        (-8, 1 / 3, "The result is not a real number"),
+        (0, -1, "Zero cannot be raised to a negative power"),
+        (10.0, 400, "The result is too large"),
+        (10, 400, "The result is too large"),
+        (3, 100_000_000, "The result is too large"),
+    ],
+)
+def test_exponentiation_without_a_real_finite_result_fails(engine, base, exponent, message):
+    assert run_one(engine, "exponentiation", base=base, exponent=exponent).error("it") == message
+
+
+def test_arithmetic_overflow_fails_the_node(engine):
+    assert "too large" in run_one(engine, "multiplication", a=10**200, b=10**200).error("it")
+    assert run_one(engine, "multiplication", a=1e200, b=1e200).status == "error"
+
+
+@pytest.mark.parametrize(("value", "expected"), [(9, 3), (0, 0), (2.25, 1.5), (2, 2**0.5)])
+def test_square_root(engine, value, expected):
+    assert run_one(engine, "square-root", value=value).output("it") == expected
+
+
+def test_square_root_of_a_negative_number_fails(engine):
+    assert "negative" in run_one(engine, "square-root", value=-1).error("it")
+
+
+@pytest.mark.parametrize(("value", "expected"), [(-3, 3), (3, 3), (-2.5, 2.5), (0, 0)])
+def test_absolute_value(engine, value, expected):
+    assert run_one(engine, "absolute-value", value=value).output("it") == expected
+
+
+@pytest.mark.parametrize(
+    ("node_type", "numbers", "expected"),
+    [
+        ("sum", [1, 2, 3.5], 6.5),
+        ("sum", [0.1, 0.2, 0.3], 0.6),
+        ("sum", [], 0),
+        ("avg", [1, 2], 1.5),
+        ("avg", [2, 4, 6], 4),
+        ("max", [3, -1, 7.5, 2], 7.5),
+        ("min", [3, -1, 7.5, 2], -1),
+        ("median", [3, 1, 2], 2),
+        ("median", [4, 1, 3, 2], 2.5),
+        ("median", [5], 5),
+    ],
+)
+def test_aggregates_compute_their_result(engine, node_type, numbers, expected):
+    assert run_one(engine, node_type, numbers=numbers).output("it") == expected
+
+
+@pytest.mark.parametrize(
+    ("node_type", "message"),
+    [
+        ("avg", "Cannot calculate average of empty array"),
+        ("max", "Cannot find maximum of empty array"),
+        ("min", "Cannot find minimum of empty array"),
+        ("median", "Cannot calculate median of empty array"),
+    ],
+)
+def test_aggregates_of_no_numbers_fail(engine, node_type, message):
+    assert run_one(engine, node_type, numbers=[]).error("it") == message
+
+
+@pytest.mark.parametrize(
+    ("node_type", "literals"),
+    [
+        ("addition", {"a": "1", "b": 2}),
+        ("addition", {"a": 10**400, "b": 2}),
+        ("division", {"a": True, "b": 2}),
+        ("square-root", {"value": [4]}),
+        ("sum", {"numbers": [1, "2"]}),
+        ("number-input", {"value": "7"}),
+        ("boolean-input", {"value": "true"}),
+        ("text-input", {"value": 3}),
+        ("conditional-fork", {"value": 1, "condition": "yes"}),
+        ("switch-fork", {"value": 1, "selector": 2}),
+    ],
+)
+def test_a_literal_of_the_wrong_type_is_a_validation_error(engine, node_type, literals):
+    result = run_one(engine, node_type, **literals)
+    assert result.status == "error"
+    assert "INVALID_VALUE" in result.record["error"]
+    assert not any(e["status"] == "completed" for e in result.record["nodeExecutions"])
+
+
+def test_a_string_arriving_at_a_number_input_fails_the_node(engine):
+    result = engine.run(
+        workflow(
+            node("text", "text-input", value="twelve"),
+            node("any", "output-any"),
+            node("add", "addition", b=1),
+            edges=[edge("text.value", "any.value"), edge("any.value", "add.a")],
+        )
+    )
+    assert result.error("add") == "Input 'a' expected a number, got string"
+
+
+@pytest.mark.parametrize(("condition", "port"), [(True, "true"), (False, "false")])
+def test_conditional_fork_produces_only_the_output_taken(engine, condition, port):
+    result = run_one(engine, "conditional-fork", value={"v": 1}, condition=condition)
+    assert result.node("it")["outputs"] == {port: {"v": 1}}
+
+
+@pytest.mark.parametrize("port", ["true", "false"])
+def test_conditional_join_passes_on_the_one_value_given(engine, port):
+    assert run_one(engine, "conditional-join", **{port: "x"}).output("it") == "x"
+
+
+def switch_workflow(selector: str) -> dict[str, Any]:
+    """A switch on `selector` with cases "a" and "b", each branch doubling, then a join."""
+    return workflow(
+        node("n", "number-input", value=21),
+        node("switch", "switch-fork", selector=selector, case_1="a", case_2="b"),
+        node("one", "multiplication", b=1),
+        node("two", "multiplication", b=2),
+        node("other", "multiplication", b=-1),
+        node("join", "switch-join"),
+        edges=[
+            edge("n.value", "switch.value"),
+            edge("switch.case_1", "one.a"),
+            edge("switch.case_2", "two.a"),
+            edge("switch.default", "other.a"),
+            edge("one.result", "join.case_1"),
+            edge("two.result", "join.case_2"),
+            edge("other.result", "join.default"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("selector", "taken", "port", "value"),
+    [("a", "one", "case_1", 21), ("b", "two", "case_2", 42), ("zzz", "other", "default", -21)],
+)
+def test_switch_takes_the_matching_case_or_default(engine, selector, taken, port, value):
+    result = engine.run(switch_workflow(selector))
+    assert result.status == "completed"
+    assert result.node("switch")["outputs"] == {port: 21}
+    assert result.output("join") == value
+    for branch in {"one", "two", "other"} - {taken}:
+        assert result.node(branch)["status"] == "skipped"
+        assert result.node(branch)["skipReason"] == "conditional_branch"
+        assert result.node(branch)["blockedBy"] == ["switch"]
+
+
+def test_switch_fork_takes_the_first_matching_case(engine):
+    result = run_one(
+        engine, "switch-fork", value=1, selector="k", case_1="x", case_2="k", case_3="k"
+    )
+    assert result.node("it")["outputs"] == {"case_2": 1}
+
+
+def test_switch_join_given_several_branches_fails(engine):
+    result = run_one(engine, "switch-join", case_1=1, default=2)
+    assert "several" in result.error("it")
+
+
+def test_switch_join_given_no_branch_fails(engine):
+    assert "no branch" in run_one(engine, "switch-join").error("it")
+
+
+def test_a_switch_case_can_be_added_by_a_per_run_override(engine):
+    result = engine.run(
+        workflow(node("it", "switch-fork", value=1, selector="k", case_1="x")),
+        inputs={"it": {"case_2": "k"}},
+    )
+    assert result.node("it")["outputs"] == {"case_2": 1}
+
+
+def test_the_text_null_passes_through_a_fork_as_text(engine):
+    result = engine.run(
+        workflow(
+            node("text", "text-input", value="null"),
+            node("fork", "conditional-fork", condition=True),
+            node("out", "output-text"),
+            edges=[edge("text.value", "fork.value"), edge("fork.true", "out.value")],
+        )
+    )
+    assert result.output("out", "value") == "null"

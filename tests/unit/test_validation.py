@@ -1,0 +1,329 @@
+"""Workflow validation (SPEC §2): every problem code, reported together, and completed ports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lambdas.nodes import default_registry
+from statemachine.catalog import NodeTypeSpec, PortSpec
+from statemachine.errors import WorkflowValidationError
+from statemachine.model import ParameterType, Workflow
+from statemachine.problems import ProblemCode, ValidationProblem
+from statemachine.validation import validate_overrides, validate_workflow
+from statemachine.values import types_compatible
+from tests.workflows import edge, node, workflow
+
+CATALOG = default_registry().catalog
+T = ParameterType
+
+
+def problems_of(raw: Any, catalog: Any = CATALOG) -> list[ValidationProblem]:
+    with pytest.raises(WorkflowValidationError) as raised:
+        validate_workflow(raw, catalog)
+    return raised.value.problems
+
+
+def only_problem(raw: Any, catalog: Any = CATALOG) -> ValidationProblem:
+    problems = problems_of(raw, catalog)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def test_a_workflow_without_nodes_is_empty():
+    assert only_problem(workflow()).code == ProblemCode.EMPTY_WORKFLOW
+
+
+def test_a_node_id_used_twice_is_reported_once_with_the_id():
+    problem = only_problem(workflow(node("a", "addition"), node("a", "subtraction")))
+    assert problem.code == ProblemCode.DUPLICATE_NODE_ID
+    assert problem.node_id == "a"
+    assert "'a'" in problem.message
+
+
+def test_an_unknown_node_type_is_named():
+    problem = only_problem(workflow(node("a", "teleport")))
+    assert problem.code == ProblemCode.UNKNOWN_NODE_TYPE
+    assert problem.node_id == "a"
+    assert "teleport" in problem.message
+
+
+def test_a_cycle_names_the_nodes_on_it_and_only_those():
+    raw = workflow(
+        node("start", "number-input"),
+        node("a", "addition"),
+        node("b", "addition"),
+        node("c", "addition"),
+        edges=[
+            edge("start.value", "a.b"),
+            edge("a.result", "b.a"),
+            edge("b.result", "c.a"),
+            edge("c.result", "a.a"),
+        ],
+    )
+    problem = only_problem(raw)
+    assert problem.code == ProblemCode.CYCLE_DETECTED
+    assert problem.node_ids == ["a", "b", "c"]
+    assert all(f"'{n}'" in problem.message for n in "abc")
+    assert "start" not in problem.message
+
+
+def test_a_self_loop_is_a_cycle():
+    problem = only_problem(workflow(node("a", "addition", b=1), edges=[edge("a.result", "a.a")]))
+    assert problem.code == ProblemCode.CYCLE_DETECTED
+    assert problem.node_ids == ["a"]
+
+
+def test_two_separate_cycles_are_both_reported():
+    raw = workflow(
+        node("a", "addition"),
+        node("b", "addition"),
+        node("x", "addition"),
+        edges=[edge("a.result", "b.a"), edge("b.result", "a.a"), edge("x.result", "x.a")],
+    )
+    cycles = [p.node_ids for p in problems_of(raw)]
+    assert cycles == [["a", "b"], ["x"]]
+
+
+@pytest.mark.parametrize(
+    ("connection", "named"),
+    [
+        (edge("ghost.result", "a.a"), "ghost"),
+        (edge("a.result", "ghost.a"), "ghost"),
+        (edge("a.total", "b.a"), "total"),
+        (edge("a.result", "b.c"), "'c'"),
+    ],
+)
+def test_a_connection_to_something_that_does_not_exist_is_invalid(connection, named):
+    problem = only_problem(
+        workflow(node("a", "addition"), node("b", "addition"), edges=[connection])
+    )
+    assert problem.code == ProblemCode.INVALID_CONNECTION
+    assert problem.edge_index == 0
+    assert named in problem.message
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "compatible"),
+    [
+        (T.NUMBER, T.NUMBER, True),
+        (T.JSON, T.JSON, True),
+        (T.ANY, T.NUMBER, True),
+        (T.STRING, T.ANY, True),
+        (T.BLOB, T.IMAGE, True),
+        (T.AUDIO, T.BLOB, True),
+        (T.IMAGE, T.AUDIO, False),
+        (T.JSON, T.STRING, False),
+        (T.STRING, T.JSON, False),
+        (T.NUMBER, T.STRING, False),
+        (T.STRING, T.SECRET, False),
+        (T.DATE, T.STRING, False),
+        (T.BLOB, T.STRING, False),
+    ],
+)
+def test_type_compatibility_rules(source, target, compatible):
+    assert types_compatible(source, target) is compatible
+
+
+def _media(type_id: str, type: ParameterType) -> NodeTypeSpec:
+    port = PortSpec(name="media", type=type)
+    return NodeTypeSpec(id=type_id, name=type_id, inputs=(port,), outputs=(port,), inlinable=True)
+
+
+MEDIA_CATALOG = {
+    **CATALOG,
+    **{f"{t}-node": _media(f"{t}-node", t) for t in (T.BLOB, T.IMAGE, T.AUDIO)},
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "mismatch"),
+    [
+        ("number-input.value", "addition.a", False),
+        ("json-input.json", "output-text.value", True),
+        ("text-input.value", "output-json.value", True),
+        ("conditional-fork.true", "addition.a", False),
+        ("json-input.json", "output-any.value", False),
+        ("image-node.media", "blob-node.media", False),
+        ("blob-node.media", "audio-node.media", False),
+        ("image-node.media", "audio-node.media", True),
+    ],
+)
+def test_connections_between_incompatible_types_are_mismatches(source, target, mismatch):
+    source_type, source_port = source.split(".")
+    target_type, target_port = target.split(".")
+    raw = workflow(
+        node("s", source_type),
+        node("t", target_type),
+        edges=[edge(f"s.{source_port}", f"t.{target_port}")],
+    )
+    if not mismatch:
+        validate_workflow(raw, MEDIA_CATALOG)
+        return
+    problem = only_problem(raw, MEDIA_CATALOG)
+    assert problem.code == ProblemCode.TYPE_MISMATCH
+    assert problem.edge_index == 0
+
+
+def test_the_same_connection_twice_is_a_duplicate():
+    link = edge("a.result", "b.a")
+    problem = only_problem(
+        workflow(node("a", "addition"), node("b", "addition"), edges=[link, link])
+    )
+    assert problem.code == ProblemCode.DUPLICATE_CONNECTION
+    assert problem.edge_index == 1
+
+
+@pytest.mark.parametrize(
+    ("node_type", "literals"),
+    [
+        ("addition", {"a": "1"}),
+        ("addition", {"a": True}),
+        ("addition", {"a": 10**400}),
+        ("sum", {"numbers": [1, "two"]}),
+        ("text-input", {"value": 1}),
+        ("conditional-fork", {"condition": "true"}),
+    ],
+)
+def test_a_literal_that_does_not_fit_its_port_is_an_invalid_value(node_type, literals):
+    problem = only_problem(workflow(node("n", node_type, **literals)))
+    assert problem.code == ProblemCode.INVALID_VALUE
+    assert problem.node_id == "n"
+    assert f"'{next(iter(literals))}'" in problem.message
+
+
+def test_a_literal_for_an_undeclared_port_is_an_invalid_value():
+    problem = only_problem(workflow(node("n", "addition", c=1)))
+    assert problem.code == ProblemCode.INVALID_VALUE
+    assert "'c'" in problem.message
+
+
+def test_every_problem_is_reported_together():
+    raw = workflow(
+        node("a", "addition", a="x"),
+        node("a", "addition"),
+        node("u", "unknown"),
+        node("b", "addition"),
+        node("j", "json-input"),
+        node("t", "output-text"),
+        edges=[
+            edge("b.result", "b.a"),
+            edge("b.result", "zz.a"),
+            edge("j.json", "t.value"),
+            edge("j.json", "t.value"),
+        ],
+    )
+    with pytest.raises(WorkflowValidationError) as raised:
+        validate_workflow(raw, CATALOG)
+    codes = {p.code for p in raised.value.problems}
+    assert codes == {
+        ProblemCode.INVALID_VALUE,
+        ProblemCode.DUPLICATE_NODE_ID,
+        ProblemCode.UNKNOWN_NODE_TYPE,
+        ProblemCode.CYCLE_DETECTED,
+        ProblemCode.INVALID_CONNECTION,
+        ProblemCode.TYPE_MISMATCH,
+        ProblemCode.DUPLICATE_CONNECTION,
+    }
+    assert all(code in str(raised.value) for code in codes)
+
+
+def test_a_required_input_without_value_or_edge_is_not_a_validation_problem():
+    validate_workflow(workflow(node("a", "addition")), CATALOG)
+
+
+def test_missing_ports_are_completed_from_the_catalog():
+    valid = validate_workflow(
+        workflow(node("n", "number-input"), node("add", "addition", b=2)), CATALOG
+    )
+    number_input, add = valid.nodes
+    assert [(p.name, p.type, p.value, p.required) for p in number_input.inputs] == [
+        ("value", T.NUMBER, 0, True)
+    ]
+    assert [(p.name, p.type, p.value) for p in add.inputs] == [
+        ("a", T.NUMBER, None),
+        ("b", T.NUMBER, 2),
+    ]
+    assert [(p.name, p.type) for p in add.outputs] == [("result", T.NUMBER)]
+    assert add.name == "add"
+
+
+def test_the_catalog_decides_port_types_whatever_the_workflow_says():
+    raw = workflow(node("add", "addition"))
+    raw["nodes"][0]["inputs"] = [{"name": "a", "type": "string", "value": 1, "required": False}]
+    (add,) = validate_workflow(raw, CATALOG).nodes
+    assert (add.inputs[0].type, add.inputs[0].required, add.inputs[0].value) == (T.NUMBER, True, 1)
+
+
+def test_dynamic_ports_are_accepted_by_number():
+    valid = validate_workflow(
+        workflow(
+            node("t", "text-input", value="x"),
+            node("cat", "string-concat", input_1="a", input_5="e"),
+            node("sw", "switch-fork", value=1, selector="k", case_3="k"),
+            edges=[edge("t.value", "cat.input_2")],
+        ),
+        CATALOG,
+    )
+    concat, switch = valid.nodes[1], valid.nodes[2]
+    assert {"input_1", "input_5"} <= {p.name for p in concat.inputs}
+    assert "case_3" in [p.name for p in switch.inputs]
+
+
+def test_the_validated_workflow_keeps_declaration_order():
+    raw = workflow(
+        node("z", "output-number"),
+        node("m", "addition", b=1),
+        node("a", "number-input", value=1),
+        edges=[edge("a.value", "m.a"), edge("m.result", "z.value")],
+    )
+    valid = validate_workflow(raw, CATALOG)
+    assert isinstance(valid, Workflow)
+    assert [n.id for n in valid.nodes] == ["z", "m", "a"]
+    assert [(e.source, e.target) for e in valid.edges] == [("a", "m"), ("m", "z")]
+
+
+VALID = validate_workflow(
+    workflow(node("add", "addition"), node("j", "json-input"), node("s", "sum")), CATALOG
+)
+
+
+def test_valid_overrides_are_returned_typed():
+    overrides = {"add": {"a": 1, "b": 2.5}, "j": {"json": '{"k": 1}'}, "s": {"numbers": [1, 2]}}
+    assert validate_overrides(VALID, overrides, CATALOG) == {
+        "add": {"a": 1, "b": 2.5},
+        "j": {"json": {"k": 1}},
+        "s": {"numbers": [1, 2]},
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"ghost": {"a": 1}}, "ghost"),
+        ({"add": {"c": 1}}, "'c'"),
+        ({"add": {"a": "one"}}, "add.a"),
+        ({"s": {"numbers": [1, "two"]}}, "s.numbers"),
+        ({"add": 5}, "add"),
+        ([1, 2], "object"),
+    ],
+)
+def test_bad_overrides_are_validation_errors(overrides, named):
+    with pytest.raises(WorkflowValidationError) as raised:
+        validate_overrides(VALID, overrides, CATALOG)
+    (problem,) = raised.value.problems
+    assert problem.code == ProblemCode.INVALID_VALUE
+    assert named in problem.message
+
+
+def test_every_bad_override_is_reported_together():
+    with pytest.raises(WorkflowValidationError) as raised:
+        validate_overrides(VALID, {"ghost": {}, "add": {"c": 1, "a": "x"}}, CATALOG)
+    assert len(raised.value.problems) == 3
+
+
+@pytest.mark.parametrize("digits", [10, 5000])
+def test_a_dynamic_port_with_an_absurd_number_is_not_a_port(digits):
+    problem = only_problem(workflow(node("cat", "string-concat", **{"input_" + "9" * digits: "x"})))
+    assert problem.code == ProblemCode.INVALID_VALUE
