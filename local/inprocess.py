@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from lambdas.nodes import default_registry
@@ -19,6 +18,7 @@ from lambdas.runtime.record import (
     derive_status,
     in_declaration_order,
     total_usage,
+    utc_now,
 )
 from lambdas.runtime.registry import Registry
 from local.memory import MappingSource, MemoryBlobStore
@@ -28,11 +28,6 @@ from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, IndividualUnit, plan_wo
 from statemachine.validation import validate_overrides, validate_workflow
 
 UpdateListener = Callable[[ExecutionRecord], None]
-
-
-def utc_now() -> str:
-    """The current time as ISO-8601 UTC with milliseconds, as records carry it."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class InProcessEngine:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from datetime import date, datetime
 from typing import Any
@@ -15,6 +16,12 @@ BLOB_FLAVOURS = frozenset(
 )
 BLOB_TYPES = BLOB_FLAVOURS | {ParameterType.BLOB}
 _JSON_ANY = frozenset({ParameterType.JSON, ParameterType.ANY})
+
+
+# Deeper JSON cannot be stored or serialized everywhere a record goes (DynamoDB documents
+# allow 32 levels, pydantic serializes 255); 64 leaves room for the record around a value.
+MAX_DEPTH = 64
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 class ValueTypeError(ValueError):
@@ -58,7 +65,9 @@ def coerce(value: Any, port_type: ParameterType) -> Any:
                 parsed = loads_strict(value)
             except (ValueError, RecursionError):
                 return value
-            return value if parsed is None else parsed
+            value = value if parsed is None else parsed
+        if not within_depth(value):
+            raise ValueTypeError(f"got a value nested deeper than {MAX_DEPTH} levels")
         return value
     if not fits(value, port_type):
         raise ValueTypeError(f"expected {_expected(port_type)}, got {describe(value)}")
@@ -77,7 +86,7 @@ def fits(value: Any, port_type: ParameterType) -> bool:
         case ParameterType.DATE:
             return isinstance(value, str) and _is_iso_date(value)
         case ParameterType.JSON | ParameterType.ANY:
-            return True
+            return within_depth(value)
         case _:
             return is_blob_reference(value)
 
@@ -121,9 +130,35 @@ def _is_iso_date(text: str) -> bool:
     return True
 
 
+def within_depth(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether arrays and objects nest at most `limit` levels in `value` (`[[1]]` is 2)."""
+    level = [value]
+    for depth in range(limit + 1):
+        containers = [item for item in level if isinstance(item, list | dict)]
+        if not containers:
+            return True
+        if depth == limit:
+            return False
+        level = [
+            child
+            for item in containers
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+    return True
+
+
 def loads_strict(text: str | bytes) -> Any:
-    """json.loads that refuses NaN and Infinity, which are not JSON."""
-    return json.loads(text, parse_constant=_reject_constant)
+    """json.loads refusing what JSON allows but no store can hold: NaN, Infinity and unpaired
+    UTF-16 surrogates (`"\\ud800"`, which no UTF-8 encoder accepts)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    value = json.loads(text, parse_constant=_reject_constant)
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("the text contains an unpaired UTF-16 surrogate") from None
+    return value
 
 
 def _reject_constant(name: str) -> Any:

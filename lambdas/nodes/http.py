@@ -16,7 +16,6 @@ Decisions where SPEC is silent:
 from __future__ import annotations
 
 import json
-import re
 import socket
 import time
 import urllib.parse
@@ -30,6 +29,7 @@ from lambdas.nodes.math import number
 from lambdas.runtime.blobs import Blob
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
+from lambdas.runtime.secrets import mask, substitute_secrets
 from statemachine.model import ParameterType
 from statemachine.values import is_blob_reference, loads_strict
 
@@ -39,8 +39,6 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 BODYLESS_METHODS = frozenset({"GET", "HEAD"})
 DEFAULT_TIMEOUT_MS = 30_000
 MAX_RESPONSE_BYTES = 50 * 1024 * 1024
-SECRET_REFERENCE = re.compile(r"\{\{\s*secrets\.([^\s{}]+)\s*\}\}")
-MASK = "***"
 TEXT_SUBTYPES = frozenset(
     {"xml", "javascript", "x-javascript", "ecmascript", "x-www-form-urlencoded"}
 )
@@ -187,18 +185,6 @@ def _headers(value: Any, get_secret: Callable[[str], str]) -> tuple[dict[str, st
     return headers, secrets
 
 
-def substitute_secrets(text: str, get_secret: Callable[[str], str]) -> tuple[str, list[str]]:
-    """`text` with each `{{secrets.NAME}}` replaced by its plaintext, and the plaintexts used."""
-    used: list[str] = []
-
-    def plaintext(match: re.Match[str]) -> str:
-        secret = get_secret(match.group(1))
-        used.append(secret)
-        return secret
-
-    return SECRET_REFERENCE.sub(plaintext, text), used
-
-
 def _encode_body(body: Any, ctx: NodeContext) -> tuple[bytes, str]:
     if isinstance(body, str):
         return body.encode("utf-8"), "text/plain; charset=utf-8"
@@ -319,21 +305,3 @@ def _text(data: bytes, charset: str | None) -> str:
         return data.decode(charset or "utf-8", errors="replace")
     except LookupError:  # an unknown charset is most often mislabelled UTF-8
         return data.decode("utf-8", errors="replace")
-
-
-def mask(value: Any, secrets: Iterable[str]) -> Any:
-    """`value` with every secret plaintext inside its strings replaced by `***`."""
-    for secret in secrets:
-        if secret:
-            value = _mask_one(value, secret)
-    return value
-
-
-def _mask_one(value: Any, secret: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(secret, MASK)
-    if isinstance(value, list):
-        return [_mask_one(item, secret) for item in value]
-    if isinstance(value, dict):
-        return {_mask_one(k, secret): _mask_one(v, secret) for k, v in value.items()}
-    return value

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from statemachine.model import WireModel, Workflow
+
+
+def iso_utc(moment: datetime) -> str:
+    """`moment` as ISO-8601 UTC with milliseconds and a trailing Z, as records carry time
+    (JavaScript's toISOString)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def utc_now() -> str:
+    """The current time as `iso_utc` writes it."""
+    return iso_utc(datetime.now(UTC))
 
 
 class NodeStatus(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
@@ -442,15 +443,23 @@ def test_credits_equal_to_the_estimate_are_enough(engine):
     assert result.record["usage"] == 2
 
 
-@pytest.mark.xfail(
-    raises=ValueError,
-    strict=True,
-    reason="pydantic's JSON serializer stops at depth 255: the record of a run whose data is "
-    "nested deeper cannot be serialized (reported to the lead; needs a depth policy)",
-)
-def test_a_deeply_nested_json_value_does_not_break_the_record(engine):
+def test_a_value_nested_too_deeply_is_refused_and_the_record_still_serializes(engine):
     nested: Any = 0
     for _ in range(300):
         nested = [nested]
     result = engine.run(workflow(node("j", "json-input", json=nested)))
-    assert result.status in {"completed", "error"}
+    assert result.status == "error"
+    assert "INVALID_VALUE" in result.record["error"]
+    json.dumps(result.record)
+
+
+def test_a_deep_value_made_at_run_time_fails_the_node_not_the_execution(engine):
+    deep = "[" * 100 + "]" * 100  # text that parses as JSON 100 levels deep at an `any` input
+    flow = workflow(
+        node("t", "text-input", value=deep),
+        node("show", "output-any"),
+        edges=[edge("t.value", "show.value")],
+    )
+    result = engine.run(flow)
+    assert "nested deeper than 64 levels" in result.error("show")
+    assert result.node("t")["status"] == "completed"

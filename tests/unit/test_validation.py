@@ -11,7 +11,7 @@ from statemachine.catalog import NodeTypeSpec, PortSpec
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import ParameterType, Workflow
 from statemachine.problems import ProblemCode, ValidationProblem
-from statemachine.validation import validate_overrides, validate_workflow
+from statemachine.validation import parse_workflow_json, validate_overrides, validate_workflow
 from statemachine.values import types_compatible
 from tests.workflows import edge, node, workflow
 
@@ -327,3 +327,24 @@ def test_every_bad_override_is_reported_together():
 def test_a_dynamic_port_with_an_absurd_number_is_not_a_port(digits):
     problem = only_problem(workflow(node("cat", "string-concat", **{"input_" + "9" * digits: "x"})))
     assert problem.code == ProblemCode.INVALID_VALUE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"{not json",
+        b'{"id": "w", "name": NaN}',
+        b'{"id": "w", "name": "\\ud800"}',
+        b"\xff\xfe",
+        b"[" * 100_000,
+    ],
+    ids=["malformed", "nan", "lone-surrogate", "not-utf8", "deeply-nested"],
+)
+def test_workflow_text_that_no_store_could_hold_is_invalid_json(text):
+    with pytest.raises(WorkflowValidationError) as raised:
+        parse_workflow_json(text)
+    assert [p.code for p in raised.value.problems] == [ProblemCode.INVALID_WORKFLOW]
+
+
+def test_a_surrogate_pair_escape_is_ordinary_text():
+    assert parse_workflow_json(b'{"name": "\\ud83d\\ude00"}') == {"name": "\U0001f600"}
