@@ -66,6 +66,8 @@ class NodeTypeSpec(WireModel):
         description="Cheap, pure and deterministic: may run inside an inline group."
     )
     usage: int = 1
+    uses_secrets: bool = False
+    uses_integrations: bool = False
 
     @cached_property
     def input_ports(self) -> dict[str, PortSpec]:
@@ -74,6 +76,11 @@ class NodeTypeSpec(WireModel):
     @cached_property
     def output_ports(self) -> dict[str, PortSpec]:
         return {p.name: p for p in self.outputs}
+
+    @property
+    def reads_secrets(self) -> bool:
+        """Whether a node of this type may read the organization's secrets when it runs."""
+        return self.uses_secrets or any(p.type == ParameterType.SECRET for p in self.inputs)
 
     def input(self, name: str) -> PortSpec | None:
         """The declared input `name`, a dynamic one included; None if not declared."""

@@ -28,3 +28,7 @@ def summarize(problems: list[ValidationProblem]) -> str:
     count = len(problems)
     details = "; ".join(f"[{p.code}] {p.message}" for p in problems)
     return f"Invalid workflow ({count} problem{'s' if count != 1 else ''}): {details}"
+
+
+class CompileError(StateMachineError):
+    """The workflow cannot become one state machine (too large a definition or history)."""

@@ -1,15 +1,20 @@
-"""Date nodes: the current time as an ISO-8601 UTC string."""
+"""Time nodes: the current time, and waiting."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
+from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from lambdas.runtime.record import utc_now
 from statemachine.model import ParameterType
 
 family = NodeFamily("Date")
+
+# Step Functions' Wait state waits at most a year.
+MAX_WAIT_SECONDS = 365 * 24 * 3600
 
 
 @family.node(
@@ -21,3 +26,29 @@ family = NodeFamily("Date")
 )
 def date_now(ctx: NodeContext) -> Mapping[str, Any]:
     return {"date": utc_now()}
+
+
+@family.node(
+    "wait",
+    "Wait",
+    "Waits `seconds`, then passes `value` on (a Step Functions Wait state: no compute is used)",
+    inputs=(
+        port("seconds", ParameterType.NUMBER, "How long to wait", required=True),
+        port("value", ParameterType.ANY, "Passed on unchanged after the wait"),
+    ),
+    outputs=(port("value", ParameterType.ANY),),
+    inlinable=False,
+)
+def wait(ctx: NodeContext) -> Mapping[str, Any]:
+    seconds = wait_seconds(ctx.inputs)
+    if not ctx.environment.defer_waits:
+        time.sleep(seconds)
+    return {"value": ctx.inputs.get("value")}
+
+
+def wait_seconds(inputs: Mapping[str, Any]) -> float:
+    """The validated `seconds` input of a wait node."""
+    seconds = inputs["seconds"]
+    if not 0 <= seconds <= MAX_WAIT_SECONDS:
+        raise NodeError(f"Input 'seconds' must be between 0 and {MAX_WAIT_SECONDS}, got {seconds}")
+    return float(seconds)

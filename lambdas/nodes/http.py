@@ -89,6 +89,7 @@ class Received:
     ),
     inlinable=False,
     usage=10,
+    uses_secrets=True,
 )
 def fetch(ctx: NodeContext) -> Mapping[str, Any]:
     request = build_request(ctx)

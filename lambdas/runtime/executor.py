@@ -119,7 +119,12 @@ def run_node(
     inputs: dict[str, Any] = raw
     try:
         inputs = _typed_inputs(prepared, raw)
-        context = NodeContext(node_id, _resolve_blobs(prepared, inputs, environment), environment)
+        context = NodeContext(
+            node_id,
+            prepared.node_type.spec,
+            _resolve_blobs(prepared, inputs, environment),
+            environment,
+        )
         produced = prepared.node_type.run(context)
         outputs = _typed_outputs(prepared.node_type, produced, environment)
     except TransientError:

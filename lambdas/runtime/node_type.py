@@ -30,6 +30,8 @@ class ExecutionEnvironment:
     """What one execution gives its nodes: ids, secrets, integrations, blobs, a deadline.
 
     `deadline` is a `time.monotonic()` instant after which the running task must be done.
+    `defer_waits` is set where waiting is the engine's job (a Step Functions Wait state):
+    `wait` nodes then return at once.
     """
 
     workflow_id: str
@@ -39,6 +41,7 @@ class ExecutionEnvironment:
     integrations: IntegrationSource
     blobs: BlobStore
     deadline: float | None = None
+    defer_waits: bool = False
 
 
 @dataclass(slots=True)
@@ -46,6 +49,7 @@ class NodeContext:
     """The view node code has of its run: inputs, secrets, blobs, ids and time left."""
 
     node_id: str
+    spec: NodeTypeSpec
     inputs: dict[str, Any]
     environment: ExecutionEnvironment
     usage: int | None = field(default=None)
@@ -55,7 +59,13 @@ class NodeContext:
         return self.environment.blobs
 
     def get_secret(self, name: str) -> str:
-        """The plaintext of the organization's secret `name`; a node error if it is missing."""
+        """The plaintext of the organization's secret `name`; a node error if it is missing.
+
+        Only node types that declare they read secrets get them: the compiled state machine
+        preloads secrets only for workflows that contain such nodes.
+        """
+        if not self.spec.reads_secrets:
+            raise NodeError(f"Node type '{self.spec.id}' does not declare that it reads secrets")
         value = self.environment.secrets.get(name)
         if value is None:
             raise NodeError(f"Secret '{name}' not found")
@@ -63,6 +73,10 @@ class NodeContext:
 
     def get_integration(self, integration_id: str) -> Mapping[str, Any]:
         """The organization's integration `integration_id`; a node error if it is missing."""
+        if not self.spec.uses_integrations:
+            raise NodeError(
+                f"Node type '{self.spec.id}' does not declare that it uses integrations"
+            )
         integration = self.environment.integrations.get(integration_id)
         if integration is None:
             raise NodeError(f"Integration '{integration_id}' not found")
@@ -139,6 +153,8 @@ class NodeFamily:
         dynamic_outputs: DynamicPorts | None = None,
         inlinable: bool = True,
         usage: int = 1,
+        uses_secrets: bool = False,
+        uses_integrations: bool = False,
     ) -> Callable[[NodeFunction], NodeType]:
         """Declare a node type whose behaviour is the decorated function."""
 
@@ -154,6 +170,8 @@ class NodeFamily:
                 dynamic_outputs=dynamic_outputs,
                 inlinable=inlinable,
                 usage=usage,
+                uses_secrets=uses_secrets,
+                uses_integrations=uses_integrations,
             )
             node_type = NodeType(spec=spec, run=run)
             self.node_types.append(node_type)

@@ -1,0 +1,27 @@
+"""Error names Step Functions matches in Retry and Catch rules: the one place they are spelled.
+
+A test checks each name against the exception class that carries it, so a rename cannot
+silently break the retry and catch rules of every compiled state machine.
+"""
+
+from __future__ import annotations
+
+# Raised by our handlers (the class names of lambdas.runtime.errors.TransientError and
+# statemachine.errors.WorkflowValidationError).
+TRANSIENT_ERROR = "TransientError"
+WORKFLOW_VALIDATION_ERROR = "WorkflowValidationError"
+
+# Raised by the Lambda service itself: throttling and service faults, always worth a retry.
+LAMBDA_SERVICE_ERRORS = (
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+)
+
+# Set by the compiled state machine on its terminal Fail states.
+WORKFLOW_EXECUTION_ERROR = "WorkflowExecutionError"
+CREDITS_EXHAUSTED = "CreditsExhausted"
+
+# Matches every error in a Catch.
+ALL_ERRORS = "States.ALL"
