@@ -17,6 +17,11 @@ $(VENV)/.dev-installed: pyproject.toml | $(PYTHON)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.run-installed
 
+# The tests validate compiled state machines with asl-validator (npm); `make run` needs no Node.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 run: $(VENV)/.run-installed
 	$(VENV)/bin/stepthunk run $(EXAMPLE) --engine inprocess
 
@@ -25,11 +30,11 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint node_modules/.package-lock.json
 	$(VENV)/bin/pytest
 
 bench: $(VENV)/.dev-installed
 	$(PYTHON) bench/foundation.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache .hypothesis

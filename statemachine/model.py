@@ -25,6 +25,10 @@ class WireModel(BaseModel):
         frozen=True,
     )
 
+    def to_json(self) -> dict[str, Any]:
+        """The model as JSON data (camelCase), absent optional fields left out."""
+        return self.model_dump(mode="json", exclude_none=True)
+
 
 class ParameterType(StrEnum):
     """The type of a node port; `date` is an ISO-8601 string, `secret` a secret's name."""

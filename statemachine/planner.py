@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from typing import Annotated, Literal
 
@@ -38,6 +39,10 @@ class Plan(WireModel):
     workflow_id: str
     order: list[str]
     units: list[Unit]
+
+    def digest(self) -> str:
+        """sha256 of the plan's JSON: compiled into a state machine, checked when it runs."""
+        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
 
 
 class PlanError(StateMachineError):

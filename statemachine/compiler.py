@@ -1,0 +1,255 @@
+"""The ASL compiler: one Amazon States Language definition per validated workflow.
+
+The states, their names and their parameters are the contract with the Lambda handlers (see
+`lambdas.runtime.state` for the state document that flows between them). Every Lambda task
+uses its plain function ARN as `Resource`, so `Parameters` is the Lambda's event and its
+return value is the task's result.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field
+
+from statemachine import limits
+from statemachine import state_names as names
+from statemachine.catalog import Catalog
+from statemachine.error_names import (
+    ALL_ERRORS,
+    CREDITS_EXHAUSTED,
+    LAMBDA_SERVICE_ERRORS,
+    TRANSIENT_ERROR,
+    WORKFLOW_EXECUTION_ERROR,
+)
+from statemachine.errors import CompileError
+from statemachine.model import Node, ParameterType, WireModel, Workflow
+from statemachine.planner import (
+    DEFAULT_MAX_GROUP_SIZE,
+    IndividualUnit,
+    InlineUnit,
+    Plan,
+    plan_workflow,
+)
+
+# The node type whose units become Wait states (lambdas/nodes/date.py declares it).
+WAIT_NODE_TYPE = "wait"
+EXHAUSTED_CAUSE = "Insufficient compute credits"
+
+INDIVIDUAL_TIMEOUT_SECONDS = 300
+INLINE_BASE_SECONDS = 60
+INLINE_SECONDS_PER_MEMBER = 5
+MAX_TASK_TIMEOUT_SECONDS = 900
+
+State = dict[str, Any]
+
+
+class TaskFunctions(WireModel):
+    """The Lambda function ARN of each task of the state machine."""
+
+    check_credits: str = Field(min_length=1)
+    preload_secrets: str = Field(min_length=1)
+    preload_integrations: str = Field(min_length=1)
+    initialize: str = Field(min_length=1)
+    persist: str = Field(min_length=1)
+    run_node: str = Field(min_length=1)
+    run_inline_group: str = Field(min_length=1)
+    finalize: str = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One plan unit as a state: a Task running `nodes`, or the Wait state of one wait node."""
+
+    name: str
+    nodes: list[Node]
+    inline: bool = False
+    wait: bool = False
+
+
+def compile_workflow(
+    workflow: Workflow,
+    catalog: Catalog,
+    functions: TaskFunctions,
+    *,
+    max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
+) -> dict[str, Any]:
+    """The state machine definition of a validated workflow, or CompileError.
+
+    The result is a pure function of its arguments, with a stable key order.
+    """
+    limits.refuse_path_keys(workflow)
+    plan = plan_workflow(workflow, catalog, max_group_size=max_group_size)
+    node_ids = [node.id for node in workflow.nodes]
+    initialize = {
+        "workflow": workflow.to_json(),
+        "planDigest": plan.digest(),
+        "maxGroupSize": max_group_size,
+    }
+    run = [
+        *_preloads(workflow, catalog, functions),
+        (names.INITIALIZE, _task(functions.initialize, initialize)),
+        *_units(workflow, plan, functions, node_ids),
+        (names.FINALIZE, _task(functions.finalize, {"nodeIds": list(node_ids)}, catch=False)),
+    ]
+    for (_, state), (following, _) in itertools.pairwise(run):
+        state["Next"] = following
+    run[-1][1]["Next"] = names.OUTCOME
+    tasks = sum(state["Type"] == "Task" for _, state in run)
+    # The longest path adds Check credits, the two Choices and one end state to the run.
+    limits.check_history(len(plan.units), tasks=1 + tasks, other_states=3 + len(run) - tasks)
+    estimate = sum(catalog[node.type].usage for node in workflow.nodes)
+    exhausted = {"status": "exhausted", "nodeIds": list(node_ids)}
+    states = _unique(
+        [
+            (names.CHECK_CREDITS, _task(functions.check_credits, {"estimate": estimate})),
+            (names.CREDITS_AVAILABLE, _choice("$.credits.allowed", True, run[0][0])),
+            (names.PERSIST_EXHAUSTED, _task(functions.persist, exhausted)),
+            (names.EXHAUSTED, _fail(CREDITS_EXHAUSTED, Cause=EXHAUSTED_CAUSE)),
+            *run,
+            (names.OUTCOME, _choice("$.status", "completed", names.SUCCEEDED)),
+            (names.SUCCEEDED, {"Type": "Succeed"}),
+            (names.FAILED, _fail(WORKFLOW_EXECUTION_ERROR, CausePath="$.error")),
+        ]
+    )
+    states[names.CHECK_CREDITS]["Next"] = names.CREDITS_AVAILABLE
+    states[names.CREDITS_AVAILABLE]["Default"] = names.PERSIST_EXHAUSTED
+    states[names.PERSIST_EXHAUSTED]["Next"] = names.EXHAUSTED
+    states[names.OUTCOME]["Default"] = names.FAILED
+    definition = {
+        "Comment": f"stepthunk workflow {workflow.id}: {workflow.name}",
+        "StartAt": names.CHECK_CREDITS,
+        "States": states,
+    }
+    limits.check_size(len(definition_json(definition).encode("utf-8")))
+    return definition
+
+
+def definition_json(definition: dict[str, Any]) -> str:
+    """The definition as compact JSON: same definition, same text, byte for byte."""
+    return json.dumps(definition, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _preloads(
+    workflow: Workflow, catalog: Catalog, functions: TaskFunctions
+) -> list[tuple[str, State]]:
+    specs = [catalog[node.type] for node in workflow.nodes]
+    secrets = any(spec.reads_secrets for spec in specs) or any(
+        port.type == ParameterType.SECRET for node in workflow.nodes for port in node.inputs
+    )
+    preloads = []
+    if secrets:
+        preloads.append((names.PRELOAD_SECRETS, _task(functions.preload_secrets, {})))
+    if any(spec.uses_integrations for spec in specs):
+        preloads.append((names.PRELOAD_INTEGRATIONS, _task(functions.preload_integrations, {})))
+    return preloads
+
+
+def _units(
+    workflow: Workflow, plan: Plan, functions: TaskFunctions, node_ids: list[str]
+) -> list[tuple[str, State]]:
+    """Persist start, then one state per unit; a task before Wait states resolves their waits."""
+    nodes = {node.id: node for node in workflow.nodes}
+    edges = [edge.to_json() for edge in workflow.edges]
+    inbound: dict[str, list[int]] = {node_id: [] for node_id in node_ids}
+    for i, edge in enumerate(workflow.edges):
+        inbound[edge.target].append(i)
+
+    def edges_into(members: list[Node]) -> list[dict[str, Any]]:
+        return [edges[i] for i in sorted(i for node in members for i in inbound[node.id])]
+
+    steps = [_step(unit, nodes) for unit in plan.units]
+
+    def with_waits(task: State, start: int) -> State:
+        """The task, given a "waits" parameter for the run of Wait states from `start` on."""
+        waits = []
+        for step in steps[start:]:
+            if not step.wait:
+                break
+            waits.append({"node": step.nodes[0].to_json(), "edges": edges_into(step.nodes)})
+        if waits:
+            task["Parameters"]["waits"] = waits
+        return task
+
+    start = _task(functions.persist, {"status": "executing", "nodeIds": list(node_ids)})
+    states = [(names.PERSIST_START, with_waits(start, 0))]
+    position = 0  # of a Wait state among those that follow the same task
+    for i, step in enumerate(steps):
+        if step.wait:
+            states.append((step.name, {"Type": "Wait", "SecondsPath": f"$.waits[{position}]"}))
+            position += 1
+            continue
+        position = 0
+        parameters = {
+            "nodes": [node.to_json() for node in step.nodes],
+            "edges": edges_into(step.nodes),
+        }
+        resource = functions.run_inline_group if step.inline else functions.run_node
+        states.append((step.name, with_waits(_task(resource, parameters, _timeout(step)), i + 1)))
+    return states
+
+
+def _step(unit: IndividualUnit | InlineUnit, nodes: dict[str, Node]) -> _Step:
+    if isinstance(unit, InlineUnit):
+        members = [nodes[node_id] for node_id in unit.node_ids]
+        return _Step(names.run_inline_group(unit.node_ids), members, inline=True)
+    node = nodes[unit.node_id]
+    if node.type == WAIT_NODE_TYPE:
+        return _Step(names.wait(node.id), [node], wait=True)
+    return _Step(names.run_node(node.id), [node])
+
+
+def _timeout(step: _Step) -> int:
+    if not step.inline:
+        return INDIVIDUAL_TIMEOUT_SECONDS
+    members = len(step.nodes)
+    return min(MAX_TASK_TIMEOUT_SECONDS, INLINE_BASE_SECONDS + INLINE_SECONDS_PER_MEMBER * members)
+
+
+def _task(
+    resource: str, parameters: dict[str, Any], timeout: int | None = None, *, catch: bool = True
+) -> State:
+    state: State = {
+        "Type": "Task",
+        "Resource": resource,
+        "Parameters": {"state.$": "$", **parameters},
+        "ResultPath": "$",
+    }
+    if timeout is not None:
+        state["TimeoutSeconds"] = timeout
+    state["Retry"] = [
+        {
+            "ErrorEquals": [*LAMBDA_SERVICE_ERRORS, TRANSIENT_ERROR],
+            "IntervalSeconds": 1,
+            "MaxAttempts": 3,
+            "BackoffRate": 2.0,
+        }
+    ]
+    if catch:
+        state["Catch"] = [
+            {"ErrorEquals": [ALL_ERRORS], "ResultPath": "$.failure", "Next": names.FINALIZE}
+        ]
+    return state
+
+
+def _choice(variable: str, value: bool | str, then: str) -> State:
+    test = "BooleanEquals" if isinstance(value, bool) else "StringEquals"
+    return {"Type": "Choice", "Choices": [{"Variable": variable, test: value, "Next": then}]}
+
+
+def _fail(error: str, **cause: str) -> State:
+    return {"Type": "Fail", "Error": error, **cause}
+
+
+def _unique(states: list[tuple[str, State]]) -> dict[str, State]:
+    named: dict[str, State] = {}
+    for name, state in states:
+        if name in named:
+            raise CompileError(
+                f"Two states would both be named '{name}': rename one of the nodes it names"
+            )
+        named[name] = state
+    return named

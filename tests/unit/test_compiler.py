@@ -1,0 +1,477 @@
+"""The ASL compiler: state names and order, task parameters, retries, waits, limits, determinism."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from typing import Any
+
+import pytest
+
+from lambdas.nodes import default_registry
+from lambdas.runtime.errors import TransientError
+from statemachine import error_names, limits
+from statemachine.catalog import Catalog, DynamicPorts, NodeTypeSpec, PortSpec
+from statemachine.compiler import TaskFunctions, compile_workflow, definition_json
+from statemachine.errors import CompileError, WorkflowValidationError
+from statemachine.model import Edge, Node, ParameterType, Workflow
+from statemachine.planner import plan_workflow
+from statemachine.state_names import state_name
+from statemachine.validation import validate_workflow
+from tests.golden import FUNCTIONS
+from tests.workflows import edge, node, workflow
+
+CATALOG = default_registry().catalog
+FIXED_STATES = ["Check credits", "Credits available?", "Persist exhausted", "Exhausted"]
+FINAL_STATES = ["Finalize", "Outcome", "Succeeded", "Failed"]
+
+
+def compiled(raw: dict[str, Any], catalog: Catalog = CATALOG, **options: Any) -> dict[str, Any]:
+    return compile_workflow(validate_workflow(raw, catalog), catalog, FUNCTIONS, **options)
+
+
+def states(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = definition["States"]
+    return result
+
+
+def path_taken(definition: dict[str, Any]) -> list[str]:
+    """The state names from StartAt to the end, taking the first Choice branch each time."""
+    names, name = [], definition["StartAt"]
+    while name is not None:
+        names.append(name)
+        state = states(definition)[name]
+        name = state["Choices"][0]["Next"] if state["Type"] == "Choice" else state.get("Next")
+    return names
+
+
+def small() -> dict[str, Any]:
+    """Two inputs summed inline, a random number, then a text node fed by it."""
+    return workflow(
+        node("a", "number-input", value=1),
+        node("b", "number-input", value=2),
+        node("s", "addition"),
+        node("r", "random-number"),
+        node("t", "to-string"),
+        edges=[
+            edge("a.value", "s.a"),
+            edge("b.value", "s.b"),
+            edge("s.result", "r.min"),
+            edge("r.value", "t.value"),
+        ],
+    )
+
+
+def with_type(spec: NodeTypeSpec) -> dict[str, NodeTypeSpec]:
+    return {**CATALOG, spec.id: spec}
+
+
+def test_a_small_workflow_has_its_states_in_order():
+    definition = compiled(small())
+    assert definition["Comment"] == "stepthunk workflow test-workflow: Test workflow"
+    assert definition["StartAt"] == "Check credits"
+    units = ["Run inline group [a, b, s]", "Run node r", "Run node t"]
+    in_order = [*FIXED_STATES, "Initialize workflow", "Persist start", *units, *FINAL_STATES]
+    assert list(states(definition)) == in_order
+    assert path_taken(definition) == [
+        "Check credits",
+        "Credits available?",
+        "Initialize workflow",
+        "Persist start",
+        *units,
+        "Finalize",
+        "Outcome",
+        "Succeeded",
+    ]
+
+
+def test_each_task_calls_its_function_and_passes_the_whole_state():
+    by_name = states(compiled(small()))
+    resources = {name: s["Resource"] for name, s in by_name.items() if s["Type"] == "Task"}
+    assert resources == {
+        "Check credits": FUNCTIONS.check_credits,
+        "Persist exhausted": FUNCTIONS.persist,
+        "Initialize workflow": FUNCTIONS.initialize,
+        "Persist start": FUNCTIONS.persist,
+        "Run inline group [a, b, s]": FUNCTIONS.run_inline_group,
+        "Run node r": FUNCTIONS.run_node,
+        "Run node t": FUNCTIONS.run_node,
+        "Finalize": FUNCTIONS.finalize,
+    }
+    for name in resources:
+        assert by_name[name]["Parameters"]["state.$"] == "$", name
+        assert by_name[name]["ResultPath"] == "$", name
+
+
+def test_credit_check_carries_the_catalog_usage_of_every_node():
+    raw = workflow(node("a", "number-input", value=1), node("f", "fetch", url="https://x.test"))
+    check = states(compiled(raw))["Check credits"]
+    assert check["Parameters"] == {"state.$": "$", "estimate": 11}
+    assert check["Next"] == "Credits available?"
+
+
+def test_without_credits_the_execution_is_persisted_exhausted_and_fails():
+    by_name = states(compiled(small()))
+    assert by_name["Credits available?"] == {
+        "Type": "Choice",
+        "Choices": [
+            {"Variable": "$.credits.allowed", "BooleanEquals": True, "Next": "Initialize workflow"}
+        ],
+        "Default": "Persist exhausted",
+    }
+    exhausted = by_name["Persist exhausted"]
+    assert exhausted["Parameters"] == {
+        "state.$": "$",
+        "status": "exhausted",
+        "nodeIds": ["a", "b", "s", "r", "t"],
+    }
+    assert exhausted["Next"] == "Exhausted"
+    assert by_name["Exhausted"] == {
+        "Type": "Fail",
+        "Error": "CreditsExhausted",
+        "Cause": "Insufficient compute credits",
+    }
+
+
+def test_the_end_depends_on_the_outcome_finalize_returns():
+    by_name = states(compiled(small()))
+    assert by_name["Finalize"]["Parameters"] == {
+        "state.$": "$",
+        "nodeIds": ["a", "b", "s", "r", "t"],
+    }
+    assert by_name["Finalize"]["Next"] == "Outcome"
+    assert by_name["Outcome"] == {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.status", "StringEquals": "completed", "Next": "Succeeded"}],
+        "Default": "Failed",
+    }
+    assert by_name["Succeeded"] == {"Type": "Succeed"}
+    assert by_name["Failed"] == {
+        "Type": "Fail",
+        "Error": "WorkflowExecutionError",
+        "CausePath": "$.error",
+    }
+
+
+def test_initialize_gets_the_completed_workflow_and_the_plan_digest():
+    validated = validate_workflow(small(), CATALOG)
+    parameters = states(compiled(small()))["Initialize workflow"]["Parameters"]
+    assert parameters == {
+        "state.$": "$",
+        "workflow": validated.to_json(),
+        "planDigest": plan_workflow(validated, CATALOG).digest(),
+    }
+    assert parameters["workflow"]["nodes"][2]["inputs"][0]["type"] == "number"
+
+
+def test_no_preload_states_when_no_node_reads_secrets_or_integrations():
+    names = list(states(compiled(small())))
+    assert "Preload secrets" not in names
+    assert "Preload integrations" not in names
+
+
+def test_a_fetch_node_makes_the_machine_preload_secrets_first():
+    raw = workflow(node("f", "fetch", url="https://x.test"))
+    definition = compiled(raw)
+    assert path_taken(definition)[:4] == [
+        "Check credits",
+        "Credits available?",
+        "Preload secrets",
+        "Initialize workflow",
+    ]
+    preload = states(definition)["Preload secrets"]
+    assert preload["Resource"] == FUNCTIONS.preload_secrets
+    assert preload["Parameters"] == {"state.$": "$"}
+    assert "Preload integrations" not in states(definition)
+
+
+def test_a_node_type_using_integrations_makes_the_machine_preload_them():
+    crm = NodeTypeSpec(
+        id="crm-lookup",
+        name="CRM lookup",
+        inputs=(PortSpec(name="email", type=ParameterType.STRING),),
+        outputs=(PortSpec(name="contact", type=ParameterType.JSON),),
+        inlinable=False,
+        uses_integrations=True,
+    )
+    definition = compiled(workflow(node("c", "crm-lookup")), with_type(crm))
+    assert path_taken(definition)[2:4] == ["Preload integrations", "Initialize workflow"]
+    assert states(definition)["Preload integrations"]["Resource"] == FUNCTIONS.preload_integrations
+    assert "Preload secrets" not in states(definition)
+    both = compiled(
+        workflow(node("c", "crm-lookup"), node("f", "fetch", url="https://x.test")),
+        with_type(crm),
+    )
+    assert path_taken(both)[2:5] == [
+        "Preload secrets",
+        "Preload integrations",
+        "Initialize workflow",
+    ]
+
+
+def test_a_dynamic_secret_input_makes_the_machine_preload_secrets():
+    signer = NodeTypeSpec(
+        id="signer",
+        name="Signer",
+        dynamic_inputs=DynamicPorts(prefix="key", type=ParameterType.SECRET),
+        outputs=(PortSpec(name="signature", type=ParameterType.STRING),),
+        inlinable=True,
+    )
+    assert not signer.reads_secrets
+    definition = compiled(workflow(node("s", "signer")), with_type(signer))
+    assert "Preload secrets" in states(definition)
+
+
+def test_every_task_but_finalize_retries_lambda_faults_and_is_caught_to_finalize():
+    raw = workflow(
+        node("f", "fetch", url="https://x.test"),
+        node("w", "wait", seconds=1),
+        node("a", "number-input", value=1),
+        node("b", "number-input", value=2),
+    )
+    by_name = states(compiled(raw))
+    tasks = [name for name, state in by_name.items() if state["Type"] == "Task"]
+    assert len(tasks) == 8
+    retry = {
+        "ErrorEquals": [
+            "Lambda.ServiceException",
+            "Lambda.AWSLambdaException",
+            "Lambda.SdkClientException",
+            "Lambda.TooManyRequestsException",
+            "TransientError",
+        ],
+        "IntervalSeconds": 1,
+        "MaxAttempts": 3,
+        "BackoffRate": 2.0,
+    }
+    catch = {"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "Finalize"}
+    for name in tasks:
+        assert by_name[name]["Retry"] == [retry], name
+        if name == "Finalize":
+            assert "Catch" not in by_name[name]
+        else:
+            assert by_name[name]["Catch"] == [catch], name
+
+
+def test_initialize_never_retries_a_validation_error():
+    retried = states(compiled(small()))["Initialize workflow"]["Retry"][0]["ErrorEquals"]
+    assert "WorkflowValidationError" not in retried
+    assert error_names.WORKFLOW_VALIDATION_ERROR not in retried
+
+
+def test_the_error_names_match_the_exception_classes():
+    assert TransientError.__name__ == error_names.TRANSIENT_ERROR
+    assert WorkflowValidationError.__name__ == error_names.WORKFLOW_VALIDATION_ERROR
+
+
+def test_wait_nodes_become_wait_states_resolved_by_the_task_before_them():
+    raw = workflow(
+        node("r", "random-number"),
+        node("w1", "wait", seconds=1),
+        node("w2", "wait", seconds=2),
+        node("d", "random-number"),
+        node("w3", "wait"),
+        edges=[
+            edge("r.value", "w1.value"),
+            edge("w1.value", "w2.value"),
+            edge("w2.value", "d.min"),
+            edge("d.value", "w3.seconds"),
+            edge("w2.value", "w3.value"),
+        ],
+    )
+    validated = validate_workflow(raw, CATALOG)
+    definition = compile_workflow(validated, CATALOG, FUNCTIONS)
+    by_name = states(definition)
+    nodes = {n.id: n.to_json() for n in validated.nodes}
+    assert path_taken(definition)[4:-3] == [
+        "Run node r",
+        "Wait w1",
+        "Wait w2",
+        "Run node d",
+        "Wait w3",
+    ]
+    assert by_name["Wait w1"] == {"Type": "Wait", "SecondsPath": "$.waits[0]", "Next": "Wait w2"}
+    assert by_name["Wait w2"] == {"Type": "Wait", "SecondsPath": "$.waits[1]", "Next": "Run node d"}
+    assert by_name["Wait w3"] == {"Type": "Wait", "SecondsPath": "$.waits[0]", "Next": "Finalize"}
+    assert by_name["Run node r"]["Parameters"]["waits"] == [
+        {"node": nodes["w1"], "edges": [edge("r.value", "w1.value")]},
+        {"node": nodes["w2"], "edges": [edge("w1.value", "w2.value")]},
+    ]
+    assert by_name["Run node d"]["Parameters"]["waits"] == [
+        {
+            "node": nodes["w3"],
+            "edges": [edge("d.value", "w3.seconds"), edge("w2.value", "w3.value")],
+        }
+    ]
+    assert "waits" not in by_name["Persist start"]["Parameters"]
+
+
+def test_a_wait_first_is_resolved_by_persist_start():
+    definition = compiled(workflow(node("w", "wait", seconds=3), node("r", "random-number")))
+    by_name = states(definition)
+    assert path_taken(definition)[3:6] == ["Persist start", "Wait w", "Run node r"]
+    start = by_name["Persist start"]
+    assert start["Parameters"]["status"] == "executing"
+    assert start["Parameters"]["nodeIds"] == ["w", "r"]
+    assert [wait["node"]["id"] for wait in start["Parameters"]["waits"]] == ["w"]
+    assert start["Parameters"]["waits"][0]["edges"] == []
+    assert by_name["Wait w"]["SecondsPath"] == "$.waits[0]"
+    assert "waits" not in by_name["Run node r"]["Parameters"]
+
+
+def test_an_inline_group_carries_every_member_and_every_edge_into_it():
+    raw = workflow(
+        node("r", "random-number"),
+        node("x", "addition", b=1),
+        node("y", "multiplication"),
+        node("z", "sum"),
+        edges=[
+            edge("x.result", "y.a"),
+            edge("r.value", "x.a"),
+            edge("r.value", "y.b"),
+            edge("x.result", "z.numbers"),
+            edge("y.result", "z.numbers"),
+        ],
+    )
+    validated = validate_workflow(raw, CATALOG)
+    group = states(compile_workflow(validated, CATALOG, FUNCTIONS))["Run inline group [x, y, z]"]
+    assert group["Parameters"]["nodes"] == [n.to_json() for n in validated.nodes[1:]]
+    assert group["Parameters"]["edges"] == raw["edges"]
+    assert group["Resource"] == FUNCTIONS.run_inline_group
+
+
+def test_an_individual_run_carries_its_node_and_its_inbound_edges():
+    run = states(compiled(small()))["Run node r"]
+    assert [n["id"] for n in run["Parameters"]["nodes"]] == ["r"]
+    assert run["Parameters"]["edges"] == [edge("s.result", "r.min")]
+
+
+def test_each_run_task_has_a_timeout_for_its_unit():
+    inputs = [node(f"n{i}", "number-input", value=i) for i in range(200)]
+    by_name = states(compiled(workflow(node("r", "random-number"), *inputs[:3])))
+    assert by_name["Run node r"]["TimeoutSeconds"] == 300
+    assert by_name["Run inline group [n0, n1, n2]"]["TimeoutSeconds"] == 75
+    untimed = ["Check credits", "Initialize workflow", "Persist start", "Finalize"]
+    assert all("TimeoutSeconds" not in by_name[name] for name in untimed)
+
+    def group_timeouts(max_group_size: int) -> list[int]:
+        definition = compiled(workflow(*inputs), max_group_size=max_group_size)
+        return [
+            state["TimeoutSeconds"]
+            for state in states(definition).values()
+            if state.get("Resource") == FUNCTIONS.run_inline_group
+        ]
+
+    assert group_timeouts(100) == [560, 560]
+    assert group_timeouts(200) == [900]
+
+
+def test_long_node_ids_give_short_unique_stable_state_names():
+    prefix = "a-node-with-a-very-long-descriptive-identifier-" * 2
+    raw = workflow(
+        node(prefix + "first", "random-number"),
+        node(prefix + "second", "random-number"),
+        node(prefix + "wait", "wait", seconds=1),
+    )
+    names = list(states(compiled(raw)))
+    assert len(set(names)) == len(names)
+    assert all(len(name) <= 80 for name in names)
+    long_names = [name for name in names if name.startswith(("Run node", "Wait"))]
+    assert len(long_names) == 3
+    assert long_names[0][:72] == long_names[1][:72]
+    for name in long_names:
+        assert len(name) == 80
+        assert name[72:74] == "… "
+    first = f"Run node {prefix}first"
+    digest = hashlib.sha256(first.encode("utf-8")).hexdigest()[:6]
+    assert long_names[0] == f"{first[:72]}… {digest}"
+    assert list(states(compiled(copy.deepcopy(raw)))) == names
+
+
+def test_a_name_of_80_characters_is_kept_whole():
+    assert state_name("x" * 80) == "x" * 80
+    assert state_name("x" * 81) != "x" * 81
+    assert len(state_name("x" * 81)) == 80
+
+
+def test_the_same_workflow_always_compiles_to_the_same_bytes():
+    raw = workflow(
+        node("f", "fetch", url="https://x.test"),
+        node("w", "wait", seconds=1),
+        *(node(f"n{i}", "number-input", value=i) for i in range(60)),
+        edges=[edge("f.status", "w.seconds")],
+    )
+    first = definition_json(compiled(raw))
+    assert definition_json(compiled(raw)) == first
+    assert definition_json(compiled(copy.deepcopy(raw))) == first
+
+
+def test_the_definition_json_is_compact_and_keeps_unicode():
+    raw = workflow(node("t", "text-input", value="café: ok, ☕"), name="Café")
+    text = definition_json(compiled(raw))
+    assert text.startswith('{"Comment":"stepthunk workflow test-workflow: Café","StartAt":')
+    assert '"value":"café: ok, ☕"' in text
+
+
+def test_a_definition_over_one_megabyte_is_refused():
+    raw = workflow(node("t", "text-input", value="x" * 600_000))
+    with pytest.raises(CompileError) as error:
+        compiled(raw)
+    message = str(error.value)
+    assert "1,048,576 bytes" in message
+    assert "state machine definition" in message
+
+
+def test_a_workflow_with_too_many_units_is_refused():
+    # 5,000 non-inlinable nodes in a chain, built without validation (the compiler trusts it).
+    count = 5_000
+    chain = Workflow(
+        id="long-chain",
+        name="Long chain",
+        nodes=[Node(id=f"n{i}", type="random-number") for i in range(count)],
+        edges=[
+            Edge(source=f"n{i - 1}", source_output="value", target=f"n{i}", target_input="min")
+            for i in range(1, count)
+        ],
+    )
+    with pytest.raises(CompileError) as error:
+        compile_workflow(chain, CATALOG, FUNCTIONS)
+    message = str(error.value)
+    assert "5,000 units" in message
+    assert "20,000" in message
+    assert "25,000" in message
+
+
+def test_the_history_estimate_counts_tasks_and_other_states_on_the_longest_path():
+    # 2 + 5 * tasks + 2 * other states, refused above 20,000 events.
+    limits.check_history(3_994, tasks=3_998, other_states=3)
+    with pytest.raises(CompileError, match="20,003 history events"):
+        limits.check_history(3_995, tasks=3_999, other_states=3)
+    with pytest.raises(CompileError, match="20,001 history events"):
+        limits.check_history(10, tasks=3_999, other_states=2)
+
+
+def test_a_literal_key_that_step_functions_would_read_as_a_path_is_refused():
+    raw = workflow(node("j", "json-input", json={"items": [{"id.$": "$.execution"}]}))
+    with pytest.raises(CompileError, match=r"Node 'j' has a literal 'json' with the key 'id\.\$'"):
+        compiled(raw)
+
+
+def test_two_units_that_would_share_a_state_name_are_refused():
+    raw = workflow(
+        node("a, b", "number-input", value=1),
+        node("c", "number-input", value=2),
+        node("r", "random-number"),
+        node("a", "addition", b=1),
+        node("b, c", "addition", b=1),
+        edges=[edge("a, b.value", "r.min"), edge("r.value", "a.a"), edge("r.value", "b, c.a")],
+    )
+    with pytest.raises(CompileError, match=r"named 'Run inline group \[a, b, c\]'"):
+        compiled(raw)
+
+
+def test_task_functions_are_camel_case_on_the_wire():
+    wire = FUNCTIONS.to_json()
+    assert wire["checkCredits"] == FUNCTIONS.check_credits
+    assert TaskFunctions.model_validate(wire) == FUNCTIONS
+    assert len(wire) == 8
