@@ -23,7 +23,7 @@ node_modules/.package-lock.json: package-lock.json
 	touch $@
 
 run: $(VENV)/.run-installed
-	$(VENV)/bin/stepthunk run $(EXAMPLE) --engine inprocess
+	$(VENV)/bin/stepthunk run $(EXAMPLE)
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
@@ -31,7 +31,7 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 
 test: lint node_modules/.package-lock.json
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 bench: $(VENV)/.dev-installed
 	$(PYTHON) bench/foundation.py

@@ -12,14 +12,18 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from local.embedded import EmbeddedEngine
 
 from lambdas.nodes import default_registry
 from lambdas.runtime.record import ExecutionStatus
 from local.display import print_node_types, print_problems, print_record
 from local.inprocess import InProcessEngine
+from local.progress import LiveProgress
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import InputOverrides, ParameterType, Workflow
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, PlanError, plan_workflow
@@ -77,7 +81,13 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a workflow and show its execution record")
     run.add_argument("workflow", type=Path, help="workflow JSON file")
-    run.add_argument("--engine", choices=["inprocess"], default="inprocess")
+    run.add_argument(
+        "--engine",
+        choices=["stepfunctions", "inprocess"],
+        default="stepfunctions",
+        help="stepfunctions: the compiled state machine on the embedded engine (default); "
+        "inprocess: the reference engine",
+    )
     run.add_argument(
         "--input",
         action="append",
@@ -146,10 +156,17 @@ def _node_types(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
+def _engine(args: argparse.Namespace) -> InProcessEngine | EmbeddedEngine:
+    secrets = _pairs(args.secret, "--secret")
+    if args.engine == "inprocess":
+        return InProcessEngine(organization_id=args.org, secrets=secrets, credits=args.credits)
+    from local.embedded import EmbeddedEngine  # moto starts only when this engine is used
+
+    return EmbeddedEngine(organization_id=args.org, secrets=secrets, credits=args.credits)
+
+
 def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    engine = InProcessEngine(
-        organization_id=args.org, secrets=_pairs(args.secret, "--secret"), credits=args.credits
-    )
+    engine = _engine(args)
     raw: Any = None
     overrides: InputOverrides = {}
     try:
@@ -161,7 +178,11 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
         if args.json:  # the record of a refused execution, as the API would persist it
             _print_json(engine.run(raw, inputs=overrides).to_json())
         raise
-    record = engine.run(raw, inputs=overrides)
+    if args.json or not out.is_terminal:
+        record = engine.run(raw, inputs=overrides)
+    else:
+        with LiveProgress(out, workflow) as progress:
+            record = engine.run(raw, inputs=overrides, on_update=progress.update)
     if args.json:
         _print_json(record.to_json())
     else:

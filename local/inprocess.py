@@ -17,17 +17,19 @@ from lambdas.runtime.record import (
     NodeExecution,
     derive_status,
     in_declaration_order,
+    refused_record,
     total_usage,
     utc_now,
 )
 from lambdas.runtime.registry import Registry
+from lambdas.runtime.updates import execution_update
 from local.memory import MappingSource, MemoryBlobStore
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Workflow
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, IndividualUnit, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
 
-UpdateListener = Callable[[ExecutionRecord], None]
+UpdateListener = Callable[[dict[str, Any]], None]
 
 
 class InProcessEngine:
@@ -70,7 +72,7 @@ class InProcessEngine:
             valid = validate_workflow(workflow, self.registry.catalog)
             overrides = validate_overrides(valid, inputs, self.registry.catalog)
         except WorkflowValidationError as error:
-            return self._rejected(workflow, execution_id, str(error))
+            return refused_record(workflow, execution_id, self.organization_id, str(error))
         record = ExecutionRecord(
             id=execution_id,
             workflow_id=valid.id,
@@ -83,7 +85,11 @@ class InProcessEngine:
             estimate = estimate_usage(valid, self.registry.catalog)
             if not fits_credits(estimate, 0, self.credits):
                 return record.model_copy(
-                    update={"status": ExecutionStatus.EXHAUSTED, "error": INSUFFICIENT_CREDITS}
+                    update={
+                        "status": ExecutionStatus.EXHAUSTED,
+                        "error": INSUFFICIENT_CREDITS,
+                        "ended_at": utc_now(),
+                    }
                 )
         started = record.model_copy(
             update={"status": ExecutionStatus.EXECUTING, "started_at": utc_now()}
@@ -101,7 +107,7 @@ class InProcessEngine:
             }
         )
         if on_update is not None:
-            on_update(final)
+            on_update(_message(final))
         return final
 
     def _execute(
@@ -127,27 +133,17 @@ class InProcessEngine:
             node_ids = [unit.node_id] if isinstance(unit, IndividualUnit) else unit.node_ids
             run_unit(prepared, node_ids, results, overrides, environment)
             if on_update is not None:
-                on_update(
-                    record.model_copy(
-                        update={"node_executions": in_declaration_order(workflow, results)}
-                    )
-                )
+                progress = in_declaration_order(workflow, results)
+                on_update(_message(record.model_copy(update={"node_executions": progress})))
         return results
 
-    def _rejected(self, workflow: Any, execution_id: str, message: str) -> ExecutionRecord:
-        """The record of an execution refused by validation: status error, every problem named."""
-        header = workflow if isinstance(workflow, dict) else {}
-        workflow_id = header.get("id")
-        name = header.get("name")
-        now = utc_now()
-        return ExecutionRecord(
-            id=execution_id,
-            workflow_id=workflow_id if isinstance(workflow_id, str) else "",
-            workflow_name=name if isinstance(name, str) else "",
-            organization_id=self.organization_id,
-            status=ExecutionStatus.ERROR,
-            error=message,
-            started_at=now,
-            ended_at=now,
-            node_executions=[],
-        )
+
+def _message(record: ExecutionRecord) -> dict[str, Any]:
+    """The live update a Step Functions execution would send at this point."""
+    return execution_update(
+        execution_id=record.id,
+        workflow_id=record.workflow_id,
+        status=record.status,
+        node_executions=[e.to_json() for e in record.node_executions],
+        error=record.error,
+    )

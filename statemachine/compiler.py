@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,8 +130,21 @@ def compile_workflow(
 
 
 def definition_json(definition: dict[str, Any]) -> str:
-    """The definition as compact JSON: same definition, same text, byte for byte."""
-    return json.dumps(definition, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """The definition as compact JSON: same definition, same text, byte for byte.
+
+    Exponents are written without leading zeros (`1e-6`, where Python writes `1e-06`): the
+    same JSON number, and the only form some ASL parsers (moto's grammar) accept.
+    """
+    text = json.dumps(definition, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _STRING_OR_EXPONENT.sub(_plain_exponent, text)
+
+
+# A JSON string (left alone) or the exponent of a number (`e-06`: sign kept, zeros dropped).
+_STRING_OR_EXPONENT = re.compile(r'"(?:[^"\\]|\\.)*"|(?<=[0-9])([eE][+-]?)0+(?=[0-9])')
+
+
+def _plain_exponent(match: re.Match[str]) -> str:
+    return match.group(1) if match.group(1) is not None else match.group(0)
 
 
 def _preloads(

@@ -77,10 +77,6 @@ class ExecutionRecord(WireModel):
                 return execution
         raise KeyError(node_id)
 
-    def to_json(self) -> dict[str, Any]:
-        """The record as JSON data, absent optional fields left out."""
-        return self.model_dump(mode="json", exclude_none=True)
-
 
 def in_declaration_order(
     workflow: Workflow, executions: dict[str, NodeExecution]
@@ -109,3 +105,32 @@ def derive_status(executions: Iterable[NodeExecution]) -> tuple[ExecutionStatus,
 def total_usage(executions: Iterable[NodeExecution]) -> int:
     """What an execution is charged: the usage of the nodes that completed."""
     return sum(e.usage for e in executions if e.status == NodeStatus.COMPLETED)
+
+
+def refused_record(
+    workflow: Any, execution_id: str, organization_id: str, message: str
+) -> ExecutionRecord:
+    """The record of an execution that validation refused: status error, every problem in
+    `message`, and each node it could identify idle."""
+    header = workflow if isinstance(workflow, dict) else {}
+    workflow_id, name, nodes = header.get("id"), header.get("name"), header.get("nodes")
+    node_ids = [
+        node["id"]
+        for node in (nodes if isinstance(nodes, list) else [])
+        if isinstance(node, dict) and isinstance(node.get("id"), str)
+    ]
+    now = utc_now()
+    return ExecutionRecord(
+        id=execution_id,
+        workflow_id=workflow_id if isinstance(workflow_id, str) else "",
+        workflow_name=name if isinstance(name, str) else "",
+        organization_id=organization_id,
+        status=ExecutionStatus.ERROR,
+        error=message,
+        started_at=now,
+        ended_at=now,
+        node_executions=[
+            NodeExecution(node_id=node_id, status=NodeStatus.IDLE)
+            for node_id in dict.fromkeys(node_ids)
+        ],
+    )

@@ -6,12 +6,15 @@ a user would see it (JSON). New engines join by adding a parameter here, not by 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import pytest
 
+from local.cloud import LocalCloud
+from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 
 
@@ -76,7 +79,48 @@ class InProcess:
         return Result(engine.run(workflow, inputs=inputs).to_json())
 
 
-ENGINES = {"inprocess": InProcess}
+class StepFunctions:
+    """The compiled state machine on the embedded engine (moto), our handlers as its tasks.
+
+    Two deployments serve every test (development mode, and credit checks on); each run gets
+    an organization of its own, carrying the run's secrets and credits.
+    """
+
+    name = "stepfunctions"
+    _engines: ClassVar[dict[bool, EmbeddedEngine]] = {}
+
+    def run(
+        self,
+        workflow: Any,
+        *,
+        inputs: Any = None,
+        secrets: Mapping[str, str] | None = None,
+        credits: int | None = None,
+    ) -> Result:
+        engine = self._engine(checks_credits=credits is not None)
+        organization = f"org-{uuid.uuid4().hex[:12]}"
+        if credits is not None:
+            engine.set_credits(organization, credits)
+        for name, plaintext in (secrets or {}).items():
+            engine.secrets.put(organization, name, plaintext)
+        record = engine.run(workflow, inputs=inputs, organization_id=organization)
+        return Result(record.to_json())
+
+    @classmethod
+    def _engine(cls, *, checks_credits: bool) -> EmbeddedEngine:
+        if checks_credits not in cls._engines:
+            cloud = LocalCloud.shared()
+            cloud.time_scale = TEST_TIME_SCALE
+            cls._engines[checks_credits] = EmbeddedEngine(
+                credits=0 if checks_credits else None, cloud=cloud
+            )
+        return cls._engines[checks_credits]
+
+
+# Retry back-off and Wait states run this many times faster than real time in tests.
+TEST_TIME_SCALE = 0.01
+
+ENGINES = {"inprocess": InProcess, "stepfunctions": StepFunctions}
 
 
 @pytest.fixture(params=sorted(ENGINES))

@@ -160,6 +160,7 @@ def test_initialize_gets_the_completed_workflow_and_the_plan_digest():
         "state.$": "$",
         "workflow": validated.to_json(),
         "planDigest": plan_workflow(validated, CATALOG).digest(),
+        "maxGroupSize": 50,
     }
     assert parameters["workflow"]["nodes"][2]["inputs"][0]["type"] == "number"
 

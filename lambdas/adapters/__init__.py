@@ -1,0 +1,1 @@
+"""boto3-backed implementations of the runtime's ports: one module per store."""

@@ -1,0 +1,115 @@
+"""Live updates over API Gateway WebSockets: the connections of a session, kept in DynamoDB."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from lambdas.adapters.errors import StoreError, error_code, translated
+from lambdas.runtime.errors import TransientError
+from lambdas.runtime.record import utc_now
+
+if TYPE_CHECKING:
+    from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+BY_CONNECTION = "byConnection"
+
+
+class ApiGatewayLiveUpdates:
+    """LiveUpdates on the connections table (sessionId, connectionId) and the management API.
+
+    A send reaches every connection it can: when one fails for a reason other than a gone
+    client, the others are still tried and the first failure is raised afterwards.
+    """
+
+    def __init__(
+        self,
+        dynamodb: DynamoDBClient,
+        table: str,
+        management: ApiGatewayManagementApiClient,
+        *,
+        clock: Callable[[], str] = utc_now,
+    ) -> None:
+        self._dynamodb = dynamodb
+        self._table = table
+        self._management = management
+        self._clock = clock
+
+    def send(self, session_id: str, message: Mapping[str, Any]) -> int:
+        """Post `message` (as JSON) to the session's connections; return how many got it."""
+        data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        delivered = 0
+        failure: StoreError | TransientError | None = None
+        for connection_id in self._connections(session_id):
+            try:
+                if self._post(connection_id, data):
+                    delivered += 1
+                else:
+                    self._delete(session_id, connection_id)
+            except (StoreError, TransientError) as error:
+                failure = failure or error
+        if failure is not None:
+            raise failure
+        return delivered
+
+    def add(self, session_id: str, connection_id: str, organization_id: str) -> None:
+        """Record a connection of a session (the WebSocket $connect route)."""
+        with translated(f"PutItem {self._table}"):
+            self._dynamodb.put_item(
+                TableName=self._table,
+                Item={
+                    "sessionId": {"S": session_id},
+                    "connectionId": {"S": connection_id},
+                    "organizationId": {"S": organization_id},
+                    "connectedAt": {"S": self._clock()},
+                },
+            )
+
+    def remove(self, connection_id: str) -> bool:
+        """Forget a connection (the $disconnect route); False when it was not recorded."""
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            IndexName=BY_CONNECTION,
+            KeyConditionExpression="connectionId = :connection",
+            ExpressionAttributeValues={":connection": {"S": connection_id}},
+        )
+        with translated(f"Query {self._table}"):
+            sessions = [item["sessionId"]["S"] for page in pages for item in page.get("Items", [])]
+        for session_id in sessions:
+            self._delete(session_id, connection_id)
+        return bool(sessions)
+
+    def _connections(self, session_id: str) -> list[str]:
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="sessionId = :session",
+            ExpressionAttributeValues={":session": {"S": session_id}},
+            ProjectionExpression="connectionId",
+            ConsistentRead=True,
+        )
+        with translated(f"Query {self._table}"):
+            return [item["connectionId"]["S"] for page in pages for item in page.get("Items", [])]
+
+    def _post(self, connection_id: str, data: bytes) -> bool:
+        """True when the connection got `data`, False when its client is gone (410)."""
+        with translated(f"PostToConnection {connection_id}"):
+            try:
+                self._management.post_to_connection(Data=data, ConnectionId=connection_id)
+            except ClientError as error:
+                if error_code(error) == "GoneException":
+                    return False
+                raise
+        return True
+
+    def _delete(self, session_id: str, connection_id: str) -> None:
+        with translated(f"DeleteItem {self._table}"):
+            self._dynamodb.delete_item(
+                TableName=self._table,
+                Key={"sessionId": {"S": session_id}, "connectionId": {"S": connection_id}},
+            )

@@ -1,0 +1,134 @@
+"""The DynamoDB tables as data (keys, indexes, billing), and creating them.
+
+The embedded engine and the component tests create tables from TABLES; the CDK stack
+mirrors the same data, so the three cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal
+
+from botocore.exceptions import ClientError
+
+from lambdas.adapters.errors import error_code, translated
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeDefinitionTypeDef,
+        CreateTableInputTypeDef,
+        GlobalSecondaryIndexTypeDef,
+        KeySchemaElementTypeDef,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One key attribute: its name and DynamoDB scalar type."""
+
+    name: str
+    type: Literal["S", "N", "B"] = "S"
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """A global secondary index projecting every attribute."""
+
+    name: str
+    partition: Key
+    sort: Key | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table billed per request: its primary key and global secondary indexes."""
+
+    partition: Key
+    sort: Key | None = None
+    indexes: tuple[Index, ...] = ()
+
+    def create_request(self, table_name: str) -> CreateTableInputTypeDef:
+        """The CreateTable parameters of this table under `table_name`."""
+        attributes: dict[str, Key] = {}
+        for key in (self.partition, self.sort, *self._index_keys()):
+            if key is not None:
+                attributes[key.name] = key
+        definitions: list[AttributeDefinitionTypeDef] = [
+            {"AttributeName": key.name, "AttributeType": key.type} for key in attributes.values()
+        ]
+        indexes: list[GlobalSecondaryIndexTypeDef] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": _key_schema(index.partition, index.sort),
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in self.indexes
+        ]
+        request: CreateTableInputTypeDef = {
+            "TableName": table_name,
+            "KeySchema": _key_schema(self.partition, self.sort),
+            "AttributeDefinitions": definitions,
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if indexes:
+            request["GlobalSecondaryIndexes"] = indexes
+        return request
+
+    def _index_keys(self) -> list[Key | None]:
+        return [key for index in self.indexes for key in (index.partition, index.sort)]
+
+
+def _key_schema(partition: Key, sort: Key | None) -> list[KeySchemaElementTypeDef]:
+    schema: list[KeySchemaElementTypeDef] = [{"AttributeName": partition.name, "KeyType": "HASH"}]
+    if sort is not None:
+        schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
+    return schema
+
+
+TABLES: Mapping[str, Table] = MappingProxyType(
+    {
+        # The record (or the S3 key of a large one) plus the attributes executions are
+        # listed by, newest first: "<org>#<workflow>" and "<org>#<status>" with createdAt.
+        "executions": Table(
+            partition=Key("id"),
+            indexes=(
+                Index("byWorkflow", Key("orgWorkflow"), Key("createdAt")),
+                Index("byStatus", Key("orgStatus"), Key("createdAt")),
+            ),
+        ),
+        # "ORG#<id>" / "ORG" is the account; "ORG#<id>" / "CHARGE#<execution>" the ledger.
+        "organizations": Table(partition=Key("pk"), sort=Key("sk")),
+        "secrets": Table(partition=Key("organizationId"), sort=Key("name")),
+        "integrations": Table(partition=Key("organizationId"), sort=Key("id")),
+        # $disconnect knows only the connection id, hence the index.
+        "connections": Table(
+            partition=Key("sessionId"),
+            sort=Key("connectionId"),
+            indexes=(Index("byConnection", Key("connectionId")),),
+        ),
+    }
+)
+
+
+def create_tables(client: DynamoDBClient, names: Mapping[str, str]) -> None:
+    """Create the tables named in `names` (logical name -> table name) and wait until active.
+
+    A table that already exists is left as it is, so a local deployment can be re-created.
+    """
+    unknown = sorted(set(names) - set(TABLES))
+    if unknown:
+        raise ValueError(f"Unknown tables {unknown}; known: {sorted(TABLES)}")
+    for logical, table_name in names.items():
+        with translated(f"CreateTable {table_name}"):
+            try:
+                client.create_table(**TABLES[logical].create_request(table_name))
+            except ClientError as error:
+                if error_code(error) != "ResourceInUseException":
+                    raise
+    waiter = client.get_waiter("table_exists")
+    for table_name in names.values():
+        with translated(f"DescribeTable {table_name}"):
+            waiter.wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})

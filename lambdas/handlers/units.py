@@ -1,0 +1,157 @@
+"""Running one plan unit inside a task: the shared body of `run_node` and `run_inline_group`.
+
+It loads only the upstream values the unit reads, runs the unit with the pure executor,
+resolves the wait nodes of the Wait states that follow, packs the results back into the
+state and sends a live update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from lambdas.handlers.entry import Invocation
+from lambdas.handlers.notify import notify
+from lambdas.handlers.settings import BlobBucket, Connections, IntegrationsTable, SecretsTable
+from lambdas.handlers.wiring import Clients, blobs, integrations, live_updates, secrets, values
+from lambdas.nodes import default_registry
+from lambdas.nodes.date import wait_seconds
+from lambdas.runtime.blobs import BlobStore
+from lambdas.runtime.executor import PreparedWorkflow, run_node, run_unit
+from lambdas.runtime.node_type import ExecutionEnvironment
+from lambdas.runtime.payload import Payloads
+from lambdas.runtime.ports import IntegrationVault, LiveUpdates, SecretVault, ValueStore
+from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus
+from lambdas.runtime.registry import Registry
+from lambdas.runtime.sealed import SealedIntegrations, SealedSecrets
+from lambdas.runtime.state import WorkflowState
+from statemachine.model import Edge, Node, Workflow
+
+
+class Settings(SecretsTable, IntegrationsTable, BlobBucket, Connections):
+    pass
+
+
+@dataclass(frozen=True)
+class Deps:
+    registry: Registry
+    values: ValueStore
+    blobs: Callable[[str], BlobStore]
+    secrets: SecretVault
+    integrations: IntegrationVault
+    updates: LiveUpdates | None
+
+
+def deps_from(settings: Settings, clients: Clients, registry: Registry | None = None) -> Deps:
+    return Deps(
+        registry=registry or default_registry(),
+        values=values(settings, clients),
+        blobs=blobs(settings, clients),
+        secrets=secrets(settings, clients),
+        integrations=integrations(settings, clients),
+        updates=live_updates(settings, clients),
+    )
+
+
+class WaitNode(BaseModel):
+    """A wait node whose seconds the task resolves for the Wait state that follows it."""
+
+    node: Node
+    edges: list[Edge] = Field(default_factory=list)
+
+
+class Event(BaseModel):
+    state: WorkflowState
+    nodes: list[Node]
+    edges: list[Edge] = Field(default_factory=list)
+    waits: list[WaitNode] = Field(default_factory=list)
+
+
+def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
+    request = Event.model_validate(event)
+    state = request.state
+    runner = UnitRunner(state, deps, invocation)
+    runner.run(request.nodes, request.edges)
+    waits = runner.resolve_waits(request.waits)
+    packed = runner.packed_results()
+    notify(deps.updates, state.execution, ExecutionStatus.EXECUTING, packed.values())
+    return state.model_copy(
+        update={"results": runner.payloads.pack_map(packed), "waits": waits}
+    ).to_json()
+
+
+class UnitRunner:
+    """Runs nodes against the results carried by one state."""
+
+    def __init__(self, state: WorkflowState, deps: Deps, invocation: Invocation) -> None:
+        execution = state.execution
+        self.state = state
+        self.registry = deps.registry
+        self.payloads = Payloads(deps.values, execution.organization_id)
+        self._packed = self.payloads.unpack_map(state.results)
+        self.results = self.payloads.unpack_results(self._packed)
+        self.fresh: list[str] = []
+        self.environment = ExecutionEnvironment(
+            workflow_id=execution.workflow_id,
+            execution_id=execution.id,
+            organization_id=execution.organization_id,
+            secrets=SealedSecrets(state.sealed.secrets, deps.secrets, execution.organization_id),
+            integrations=SealedIntegrations(
+                state.sealed.integrations, deps.integrations, execution.organization_id
+            ),
+            blobs=deps.blobs(execution.organization_id),
+            deadline=invocation.deadline,
+            defer_waits=True,
+        )
+
+    def run(self, nodes: list[Node], edges: list[Edge]) -> list[NodeExecution]:
+        if not nodes:
+            return []
+        prepared = self._prepare(nodes, edges)
+        overrides = self.payloads.unpack_inputs(self.state.inputs, (n.id for n in nodes))
+        executions = run_unit(
+            prepared, [n.id for n in nodes], self.results, overrides, self.environment
+        )
+        self.fresh += [n.id for n in nodes]
+        return executions
+
+    def resolve_waits(self, waits: list[WaitNode]) -> list[float]:
+        """Seconds for each following Wait state: 0 when its node is skipped or failed."""
+        seconds = []
+        for wait in waits:
+            prepared = self._prepare([wait.node], wait.edges)
+            overrides = self.payloads.unpack_inputs(self.state.inputs, [wait.node.id])
+            execution = run_node(
+                prepared.nodes[wait.node.id],
+                self.results,
+                overrides.get(wait.node.id, {}),
+                self.environment,
+            )
+            self.results[wait.node.id] = execution
+            self.fresh.append(wait.node.id)
+            inputs = execution.inputs
+            completed = execution.status == NodeStatus.COMPLETED and inputs is not None
+            seconds.append(wait_seconds(inputs) if completed and inputs else 0.0)
+        return seconds
+
+    def packed_results(self) -> dict[str, Any]:
+        """The results as the state carries them: earlier ones untouched, new ones packed."""
+        packed = dict(self._packed)
+        for node_id in self.fresh:
+            packed[node_id] = self.payloads.pack_execution(self.results[node_id])
+        return packed
+
+    def _prepare(self, nodes: list[Node], edges: list[Edge]) -> PreparedWorkflow:
+        for edge in edges:  # load the upstream values this unit reads, and only those
+            upstream = self.results.get(edge.source)
+            if upstream is not None:
+                names = [edge.source_output]
+                self.results[edge.source] = self.payloads.with_outputs(upstream, names)
+        execution = self.state.execution
+        fragment = Workflow(
+            id=execution.workflow_id, name=execution.workflow_name, nodes=nodes, edges=edges
+        )
+        return PreparedWorkflow(fragment, self.registry)

@@ -1,0 +1,116 @@
+"""The composition root: boto3 clients and the adapters built on them, from settings.
+
+Only this module (and the local engine) creates boto3 clients; handlers receive adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import httpx
+
+from lambdas.adapters.connections import ApiGatewayLiveUpdates
+from lambdas.adapters.executions import DynamoExecutionStore
+from lambdas.adapters.integrations import KmsIntegrationVault
+from lambdas.adapters.objects import S3BlobStore, S3ValueStore
+from lambdas.adapters.organizations import DynamoOrganizationStore
+from lambdas.adapters.secrets import KmsSecretVault
+from lambdas.handlers.settings import (
+    BlobBucket,
+    Connections,
+    ExecutionsTable,
+    IntegrationsTable,
+    OrganizationsTable,
+    SecretsTable,
+)
+from lambdas.runtime.blobs import BlobStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_s3 import S3Client
+
+ClientFactory = Callable[..., Any]
+
+
+class Clients:
+    """boto3 clients, each created once; `factory` is boto3.client on AWS."""
+
+    def __init__(self, factory: ClientFactory = boto3.client) -> None:
+        self._factory = factory
+
+    @cached_property
+    def dynamodb(self) -> DynamoDBClient:
+        client: DynamoDBClient = self._factory("dynamodb")
+        return client
+
+    @cached_property
+    def s3(self) -> S3Client:
+        client: S3Client = self._factory("s3")
+        return client
+
+    @cached_property
+    def kms(self) -> KMSClient:
+        client: KMSClient = self._factory("kms")
+        return client
+
+    def management_api(self, endpoint: str) -> Any:
+        return self._factory("apigatewaymanagementapi", endpoint_url=endpoint)
+
+    @cached_property
+    def http(self) -> httpx.Client:
+        return httpx.Client(timeout=10.0)
+
+
+def executions(
+    settings: ExecutionsTable, blobs: BlobBucket, clients: Clients
+) -> DynamoExecutionStore:
+    return DynamoExecutionStore(
+        clients.dynamodb, settings.executions_table, clients.s3, blobs.blob_bucket
+    )
+
+
+def organizations(settings: OrganizationsTable, clients: Clients) -> DynamoOrganizationStore:
+    return DynamoOrganizationStore(clients.dynamodb, settings.organizations_table)
+
+
+def secrets(settings: SecretsTable, clients: Clients) -> KmsSecretVault:
+    return KmsSecretVault(
+        clients.dynamodb, settings.secrets_table, clients.kms, settings.kms_key_id
+    )
+
+
+def integrations(settings: IntegrationsTable, clients: Clients) -> KmsIntegrationVault:
+    return KmsIntegrationVault(
+        clients.dynamodb,
+        settings.integrations_table,
+        clients.kms,
+        settings.kms_key_id,
+        clients.http,
+    )
+
+
+def values(settings: BlobBucket, clients: Clients) -> S3ValueStore:
+    return S3ValueStore(clients.s3, settings.blob_bucket)
+
+
+def blobs(settings: BlobBucket, clients: Clients) -> Callable[[str], BlobStore]:
+    """A blob store per organization (blobs are kept apart by organization)."""
+
+    def for_organization(organization_id: str) -> BlobStore:
+        return S3BlobStore(clients.s3, settings.blob_bucket, organization_id)
+
+    return for_organization
+
+
+def live_updates(settings: Connections, clients: Clients) -> ApiGatewayLiveUpdates | None:
+    if not settings.websocket_endpoint:
+        return None
+    return ApiGatewayLiveUpdates(
+        clients.dynamodb,
+        settings.connections_table,
+        clients.management_api(settings.websocket_endpoint),
+    )

@@ -1,0 +1,61 @@
+"""The state document that flows through a compiled state machine, from task to task.
+
+Every Lambda task receives the whole state and returns the next one (see the compiler), so
+this model is the contract between the starter, the handlers and the Choice states.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ConfigDict, Field
+
+from statemachine.model import WireModel
+
+
+class ExecutionContext(WireModel):
+    """Who and what is running: set by the starter, never changed."""
+
+    id: str
+    workflow_id: str
+    workflow_name: str
+    organization_id: str
+    session_id: str | None = None
+
+
+class Credits(WireModel):
+    allowed: bool
+    estimate: int
+
+
+class Sealed(WireModel):
+    """The organization's secrets and integrations in encrypted form, loaded once."""
+
+    secrets: dict[str, str] = Field(default_factory=dict)
+    integrations: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class Failure(WireModel):
+    """What a Catch adds: the error name and its cause (our handlers' cause is JSON)."""
+
+    model_config = ConfigDict(alias_generator=None)
+
+    Error: str = ""
+    Cause: str = ""
+
+
+class WorkflowState(WireModel):
+    """The state of one execution between two states of its state machine.
+
+    `inputs` and `results` are packed (see lambdas.runtime.payload): large values, or the
+    whole map, are carried by reference so that the state stays under 256 KiB.
+    """
+
+    execution: ExecutionContext
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    credits: Credits | None = None
+    sealed: Sealed = Field(default_factory=Sealed)
+    started_at: str | None = None
+    results: dict[str, Any] = Field(default_factory=dict)
+    waits: list[float] = Field(default_factory=list)
+    failure: Failure | None = None

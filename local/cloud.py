@@ -1,0 +1,182 @@
+"""A private AWS for this process: moto, with Step Functions really executing ASL and our
+handlers answering as the Lambda functions, in-process.
+
+moto's interpreter is the one AWS's behaviour was ported from (LocalStack's), so a compiled
+state machine runs here as it would on AWS: Retry, Catch, Choice, Wait, history. A few of
+moto's internals are patched, which is why moto is pinned exactly:
+- Lambda invocations call the registered Python callable instead of a Docker container;
+- the interpreter's boto3 clients and parsed JSONPaths are cached (it made both per state,
+  which cost ~15 ms a task);
+- retry back-off and Wait states sleep `time_scale` times their real duration (tests run
+  them fast; `stepthunk run` keeps real time);
+- posts to WebSocket connections reach in-process listeners (the CLI's live progress).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import io
+import json
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+# Every API Gateway management endpoint under execute-api is served by moto.
+WEBSOCKET_ENDPOINT = f"https://local.execute-api.{REGION}.amazonaws.com/embedded"
+
+LambdaCall = Callable[[dict[str, Any], float], dict[str, Any]]
+Listener = Callable[[bytes], None]
+
+_CLIENT_USERS = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
+)
+
+
+class LocalCloud:
+    """The moto world of this process (one per process: moto's backends are global)."""
+
+    _shared: LocalCloud | None = None
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()
+        self.functions: dict[str, tuple[LambdaCall, int]] = {}
+        self.listeners: dict[str, Listener] = {}
+        self.time_scale = 1.0
+        self._clients: dict[tuple[str, str | None], Any] = {}
+        _patch_moto(self)
+        role = self.client("iam").create_role(
+            RoleName="stepthunk-local", AssumeRolePolicyDocument=json.dumps({"Statement": []})
+        )
+        self.role_arn: str = role["Role"]["Arn"]
+
+    @classmethod
+    def shared(cls) -> LocalCloud:
+        """The process's cloud, started on first use."""
+        with cls._lock:
+            if cls._shared is None:
+                cls._shared = LocalCloud()
+            return cls._shared
+
+    def client(self, service: str, endpoint_url: str | None = None) -> Any:
+        """A boto3 client of this cloud, created once per service and endpoint."""
+        key = (service, endpoint_url)
+        if key not in self._clients:
+            self._clients[key] = boto3.client(
+                service,
+                region_name=REGION,
+                endpoint_url=endpoint_url,  # type: ignore[call-overload]
+            )
+        return self._clients[key]
+
+    def add_function(self, name: str, call: LambdaCall, timeout: int = 900) -> str:
+        """Create Lambda function `name` answered by `call(event, deadline)`; return its ARN."""
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zipped:
+            zipped.writestr("handler.py", "# served in-process by the embedded engine\n")
+        created = self.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=self.role_arn,
+            Handler="handler.handler",
+            Code={"ZipFile": archive.getvalue()},
+            Timeout=timeout,
+        )
+        self.functions[name] = (call, timeout)
+        return str(created["FunctionArn"])
+
+    def listen(self, connection_id: str, listener: Listener | None) -> None:
+        """Deliver posts to WebSocket connection `connection_id` to `listener` (None: stop)."""
+        if listener is None:
+            self.listeners.pop(connection_id, None)
+        else:
+            self.listeners[connection_id] = listener
+
+    def wait_for_execution(self, execution_arn: str, timeout: float | None = None) -> str:
+        """Block until the execution stops; return its status (SUCCEEDED, FAILED, ...)."""
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        backend = stepfunctions_parser_backends[ACCOUNT][REGION]
+        give_up = None if timeout is None else time.monotonic() + timeout
+        pause = 0.001
+        while True:
+            status = str(backend.describe_execution(execution_arn).status)
+            if status != "RUNNING":
+                return status
+            if give_up is not None and time.monotonic() > give_up:
+                raise TimeoutError(f"Execution {execution_arn} still running after {timeout} s")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.02)
+
+
+def _patch_moto(cloud: LocalCloud) -> None:
+    from moto.apigatewaymanagementapi.models import ApiGatewayManagementApiBackend
+    from moto.awslambda.models import LambdaFunction
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+    from moto.stepfunctions.parser.asl.utils import boto_client, json_path
+
+    original_invoke = LambdaFunction._invoke_lambda
+    original_post = ApiGatewayManagementApiBackend.post_to_connection
+
+    def invoke(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+        registered = cloud.functions.get(function.function_name)
+        if registered is None:
+            return original_invoke(function, event)
+        call, timeout = registered
+        try:
+            result = call(event if isinstance(event, dict) else {}, time.monotonic() + timeout)
+        except Exception as error:  # noqa: BLE001 - as on AWS: type and message go to the caller
+            failure = {"errorType": type(error).__name__, "errorMessage": str(error)}
+            return json.dumps(failure), True, ""
+        return json.dumps(result), False, ""
+
+    def post(backend: ApiGatewayManagementApiBackend, data: bytes, connection_id: str) -> None:
+        listener = cloud.listeners.get(connection_id)
+        if listener is None:
+            original_post(backend, data, connection_id)
+        else:
+            listener(data)
+
+    @functools.cache
+    def cached_client(region: str, service: str) -> Any:
+        return original_client_for(region, service)
+
+    def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        return cached_client(region, service)
+
+    class ScaledTime:
+        """`time` for moto's retrier: sleeps scaled by the cloud's time_scale."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(time, name)
+
+        def sleep(self, seconds: float) -> None:
+            time.sleep(seconds * cloud.time_scale)
+
+    def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        if wait_seconds > 0:
+            env.program_state_event.wait(wait_seconds * cloud.time_scale)
+
+    original_client_for = boto_client.boto_client_for
+    LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
+    ApiGatewayManagementApiBackend.post_to_connection = post  # type: ignore[method-assign,assignment]
+    for name in _CLIENT_USERS:
+        module = importlib.import_module(name)
+        module.boto_client_for = client_for  # type: ignore[attr-defined]
+    json_path.parse = functools.lru_cache(maxsize=4096)(json_path.parse)  # type: ignore[attr-defined]
+    result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)  # type: ignore[attr-defined]
+    retrier_decl.time = ScaledTime()  # type: ignore[attr-defined,assignment]
+    wait_function.WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]

@@ -1,0 +1,251 @@
+"""The embedded engine: the compiled state machine on the local cloud, our handlers as its tasks.
+
+Each engine is one deployment in the process's LocalCloud (its own tables, bucket, key and
+functions), so engines with different settings (development mode or credit checks) coexist.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from lambdas.adapters.schema import create_tables
+from lambdas.handlers import (
+    check_credits,
+    finalize,
+    initialize,
+    persist,
+    preload_integrations,
+    preload_secrets,
+    run_inline_group,
+    run_node,
+    wiring,
+)
+from lambdas.handlers.entry import Invocation
+from lambdas.handlers.settings import (
+    BlobBucket,
+    Connections,
+    ExecutionsTable,
+    IntegrationsTable,
+    Mode,
+    OrganizationsTable,
+    SecretsTable,
+)
+from lambdas.handlers.wiring import Clients
+from lambdas.nodes import default_registry
+from lambdas.runtime.payload import Payloads
+from lambdas.runtime.ports import Organization
+from lambdas.runtime.record import ExecutionRecord, refused_record
+from lambdas.runtime.registry import Registry
+from local.cloud import WEBSOCKET_ENDPOINT, LocalCloud
+from statemachine.compiler import TaskFunctions, compile_workflow, definition_json
+from statemachine.errors import WorkflowValidationError
+from statemachine.model import Workflow
+from statemachine.planner import DEFAULT_MAX_GROUP_SIZE
+from statemachine.validation import validate_workflow
+
+UpdateListener = Callable[[dict[str, Any]], None]
+
+# task name in TaskFunctions -> handler module, and whether its deps take the node registry
+TASKS: dict[str, tuple[ModuleType, bool]] = {
+    "check_credits": (check_credits, False),
+    "preload_secrets": (preload_secrets, False),
+    "preload_integrations": (preload_integrations, False),
+    "initialize": (initialize, True),
+    "persist": (persist, True),
+    "run_node": (run_node, True),
+    "run_inline_group": (run_inline_group, True),
+    "finalize": (finalize, False),
+}
+TABLES = ("executions", "organizations", "secrets", "integrations", "connections")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The resources of one engine in the local cloud, named like a CDK stage would."""
+
+    prefix: str
+    settings: dict[str, str]
+    functions: TaskFunctions
+
+
+class EmbeddedEngine:
+    """Runs workflows as Step Functions executions of their compiled state machines.
+
+    Without `credits` the deployment is in development mode (no credit checks or charges),
+    as SPEC §6 says of the embedded engine; with it, the organization gets that many credits.
+    """
+
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        *,
+        organization_id: str = "dev",
+        secrets: Mapping[str, str] | None = None,
+        integrations: list[Mapping[str, Any]] | None = None,
+        credits: int | None = None,
+        max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
+        cloud: LocalCloud | None = None,
+    ) -> None:
+        self.cloud = cloud or LocalCloud.shared()
+        self.registry = registry or default_registry()
+        self.organization_id = organization_id
+        self.max_group_size = max_group_size
+        self.clients = Clients(factory=self.cloud.client)
+        self.deployment = _deploy(self.cloud, self.clients, self.registry, credits is None)
+        self._state_machines: dict[str, str] = {}
+        settings = _AllSettings.model_validate(self.deployment.settings)
+        self.executions = wiring.executions(settings, settings, self.clients)
+        self.organizations = wiring.organizations(settings, self.clients)
+        self.secrets = wiring.secrets(settings, self.clients)
+        self.integrations = wiring.integrations(settings, self.clients)
+        self.values = wiring.values(settings, self.clients)
+        self.live_updates = wiring.live_updates(settings, self.clients)
+        if credits is not None:
+            self.set_credits(organization_id, credits)
+        for name, plaintext in (secrets or {}).items():
+            self.secrets.put(organization_id, name, plaintext)
+        for integration in integrations or []:
+            self.integrations.put(organization_id, integration)
+
+    def set_credits(self, organization_id: str, credits: int, usage: int = 0) -> None:
+        self.organizations.put(
+            Organization(id=organization_id, compute_credits=credits, usage=usage)
+        )
+
+    def deploy(self, workflow: Workflow) -> str:
+        """The ARN of the workflow's state machine, created when its definition is new."""
+        definition = definition_json(
+            compile_workflow(
+                workflow,
+                self.registry.catalog,
+                self.deployment.functions,
+                max_group_size=self.max_group_size,
+            )
+        )
+        if definition not in self._state_machines:
+            name = f"{self.deployment.prefix}-{_safe(workflow.id)}-{len(self._state_machines)}"
+            created = self.cloud.client("stepfunctions").create_state_machine(
+                name=name[:80], definition=definition, roleArn=self.cloud.role_arn
+            )
+            self._state_machines[definition] = created["stateMachineArn"]
+        return self._state_machines[definition]
+
+    def run(
+        self,
+        workflow: Any,
+        *,
+        inputs: Any = None,
+        organization_id: str | None = None,
+        execution_id: str | None = None,
+        on_update: UpdateListener | None = None,
+    ) -> ExecutionRecord:
+        """Run `workflow` (JSON data) to its final record, as persisted by its execution."""
+        organization = organization_id or self.organization_id
+        execution_id = execution_id or str(uuid.uuid4())
+        try:
+            valid = validate_workflow(workflow, self.registry.catalog)
+        except WorkflowValidationError as error:
+            record = refused_record(workflow, execution_id, organization, str(error))
+            self.executions.put(record)
+            return record
+        arn = self.start(valid, inputs, organization, execution_id, on_update)
+        self.cloud.wait_for_execution(arn)
+        return self.record(execution_id)
+
+    def start(
+        self,
+        workflow: Workflow,
+        inputs: Any,
+        organization_id: str,
+        execution_id: str,
+        on_update: UpdateListener | None = None,
+    ) -> str:
+        """Start an execution of a validated workflow; return the execution's ARN."""
+        session_id = None
+        if on_update is not None and self.live_updates is not None:
+            session_id = f"session-{execution_id}"
+            self.live_updates.add(session_id, session_id, organization_id)
+            self.cloud.listen(session_id, lambda data: on_update(json.loads(data)))
+        payloads = Payloads(self.values, organization_id)
+        packed = payloads.pack_inputs(inputs) if isinstance(inputs, dict) else (inputs or {})
+        state = {
+            "execution": {
+                "id": execution_id,
+                "workflowId": workflow.id,
+                "workflowName": workflow.name,
+                "organizationId": organization_id,
+                "sessionId": session_id,
+            },
+            "inputs": packed,
+        }
+        started = self.cloud.client("stepfunctions").start_execution(
+            stateMachineArn=self.deploy(workflow), name=execution_id, input=json.dumps(state)
+        )
+        return str(started["executionArn"])
+
+    def record(self, execution_id: str) -> ExecutionRecord:
+        """The persisted record of an execution, every value in place."""
+        record = self.executions.get(execution_id)
+        if record is None:
+            raise LookupError(f"No record of execution {execution_id}")
+        return Payloads(self.values, record.organization_id).loaded_record(record)
+
+
+class _AllSettings(
+    ExecutionsTable,
+    OrganizationsTable,
+    SecretsTable,
+    IntegrationsTable,
+    BlobBucket,
+    Connections,
+    Mode,
+):
+    """Every setting a handler reads, to build the engine's own adapters."""
+
+
+def _deploy(
+    cloud: LocalCloud, clients: Clients, registry: Registry, development: bool
+) -> Deployment:
+    prefix = f"stepthunk-{uuid.uuid4().hex[:8]}"
+    tables = {name: f"{prefix}-{name}" for name in TABLES}
+    create_tables(clients.dynamodb, tables)
+    bucket = f"{prefix}-blobs"
+    clients.s3.create_bucket(Bucket=bucket)
+    key = clients.kms.create_key(Description=f"{prefix} secrets")["KeyMetadata"]["KeyId"]
+    settings = {f"{name}_table": table for name, table in tables.items()}
+    settings |= {
+        "blob_bucket": bucket,
+        "kms_key_id": key,
+        "websocket_endpoint": WEBSOCKET_ENDPOINT,
+        "stepthunk_env": "development" if development else "production",
+    }
+    arns = {}
+    for task, (module, takes_registry) in TASKS.items():
+        handler_settings = module.Settings.model_validate(settings)
+        deps = (
+            module.deps_from(handler_settings, clients, registry)
+            if takes_registry
+            else module.deps_from(handler_settings, clients)
+        )
+        name = f"{prefix}-{task.replace('_', '-')}"
+        arns[task] = cloud.add_function(name, _caller(module.process, deps))
+    return Deployment(prefix=prefix, settings=settings, functions=TaskFunctions(**arns))
+
+
+def _caller(
+    process: Callable[..., dict[str, Any]], deps: Any
+) -> Callable[[dict[str, Any], float], dict[str, Any]]:
+    def call(event: dict[str, Any], deadline: float) -> dict[str, Any]:
+        return process(event, deps, Invocation(deadline=deadline))
+
+    return call
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", text)[:40]
