@@ -7,7 +7,7 @@ a user would see it (JSON). New engines join by adding a parameter here, not by 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -120,7 +120,7 @@ class StepFunctions:
 # Retry back-off and Wait states run this many times faster than real time in tests.
 TEST_TIME_SCALE = 0.01
 
-ENGINES = {"inprocess": InProcess, "stepfunctions": StepFunctions}
+ENGINES: dict[str, Callable[[], Engine]] = {"inprocess": InProcess, "stepfunctions": StepFunctions}
 
 
 @pytest.fixture(params=sorted(ENGINES))
