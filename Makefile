@@ -35,6 +35,7 @@ test: lint node_modules/.package-lock.json
 
 bench: $(VENV)/.dev-installed
 	$(PYTHON) bench/foundation.py
+	$(PYTHON) bench/stepfunctions.py
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache .hypothesis

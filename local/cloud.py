@@ -18,6 +18,7 @@ import functools
 import importlib
 import io
 import json
+import logging
 import threading
 import time
 import zipfile
@@ -49,6 +50,8 @@ class LocalCloud:
     _lock = threading.Lock()
 
     def __init__(self) -> None:
+        # The interpreter logs every failed state as an error; our records already say it.
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         self.functions: dict[str, tuple[LambdaCall, int]] = {}
