@@ -19,6 +19,8 @@ import importlib
 import io
 import json
 import logging
+import os
+import sys
 import threading
 import time
 import zipfile
@@ -52,6 +54,7 @@ class LocalCloud:
     def __init__(self) -> None:
         # The interpreter logs every failed state as an error; our records already say it.
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+        _route_handler_logs()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         self.functions: dict[str, tuple[LambdaCall, int]] = {}
@@ -121,6 +124,17 @@ class LocalCloud:
                 raise TimeoutError(f"Execution {execution_arn} still running after {timeout} s")
             time.sleep(pause)
             pause = min(pause * 2, 0.02)
+
+
+def _route_handler_logs() -> None:
+    """The handlers' logs go to stderr here (stdout is the CLI's, `--json` must stay clean),
+    at STEPTHUNK_LOG_LEVEL (default WARNING)."""
+    from lambdas.handlers.observability import logger
+
+    handler = logger.registered_handler
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(sys.stderr)
+    logger.setLevel(os.environ.get("STEPTHUNK_LOG_LEVEL", "WARNING").upper())
 
 
 def _patch_moto(cloud: LocalCloud) -> None:

@@ -22,6 +22,7 @@ from statemachine.catalog import Catalog
 from statemachine.error_names import (
     ALL_ERRORS,
     CREDITS_EXHAUSTED,
+    INSUFFICIENT_CREDITS,
     LAMBDA_SERVICE_ERRORS,
     TRANSIENT_ERROR,
     WORKFLOW_EXECUTION_ERROR,
@@ -38,7 +39,6 @@ from statemachine.planner import (
 
 # The node type whose units become Wait states (lambdas/nodes/date.py declares it).
 WAIT_NODE_TYPE = "wait"
-EXHAUSTED_CAUSE = "Insufficient compute credits"
 
 INDIVIDUAL_TIMEOUT_SECONDS = 300
 INLINE_BASE_SECONDS = 60
@@ -109,7 +109,7 @@ def compile_workflow(
             (names.CHECK_CREDITS, _task(functions.check_credits, {"estimate": estimate})),
             (names.CREDITS_AVAILABLE, _choice("$.credits.allowed", True, run[0][0])),
             (names.PERSIST_EXHAUSTED, _task(functions.persist, exhausted)),
-            (names.EXHAUSTED, _fail(CREDITS_EXHAUSTED, Cause=EXHAUSTED_CAUSE)),
+            (names.EXHAUSTED, _fail(CREDITS_EXHAUSTED, Cause=INSUFFICIENT_CREDITS)),
             *run,
             (names.OUTCOME, _choice("$.status", "completed", names.SUCCEEDED)),
             (names.SUCCEEDED, {"Type": "Succeed"}),

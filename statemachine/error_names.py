@@ -22,6 +22,8 @@ LAMBDA_SERVICE_ERRORS = (
 # Set by the compiled state machine on its terminal Fail states.
 WORKFLOW_EXECUTION_ERROR = "WorkflowExecutionError"
 CREDITS_EXHAUSTED = "CreditsExhausted"
+# The cause of CREDITS_EXHAUSTED, and the `error` of an exhausted execution's record (SPEC §6).
+INSUFFICIENT_CREDITS = "Insufficient compute credits"
 
 # Matches every error in a Catch.
 ALL_ERRORS = "States.ALL"

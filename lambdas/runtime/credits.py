@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from statemachine.catalog import Catalog
+from statemachine.error_names import INSUFFICIENT_CREDITS
 from statemachine.model import Workflow
 
-INSUFFICIENT_CREDITS = "Insufficient compute credits"
+__all__ = ["INSUFFICIENT_CREDITS", "estimate_usage", "fits_credits"]
 
 
 def estimate_usage(workflow: Workflow, catalog: Catalog) -> int:
