@@ -43,9 +43,6 @@ def lambda_handler(
     """
     built: list[D] = []
 
-    @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler
-    @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if not built:
             built.append(build_deps())
@@ -55,4 +52,9 @@ def lambda_handler(
             observe(result)
         return result
 
-    return handler
+    traced = tracer.capture_lambda_handler(handler)
+    # Only handlers that publish metrics flush them (an empty flush logs a warning each call).
+    measured = metrics.log_metrics(traced) if observe is not None else traced
+    logged: Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+    logged = logger.inject_lambda_context(measured, clear_state=True)
+    return logged
