@@ -154,8 +154,18 @@ class EmbeddedEngine:
             record = refused_record(workflow, execution_id, organization, str(error))
             self.executions.put(record)
             return record
-        arn = self.start(valid, inputs, organization, execution_id, on_update)
-        self.cloud.wait_for_execution(arn)
+        session_id = None
+        if on_update is not None and self.live_updates is not None:
+            session_id = f"session-{execution_id}"
+            self.live_updates.add(session_id, session_id, organization)
+            self.cloud.listen(session_id, lambda data: on_update(json.loads(data)))
+        try:
+            arn = self.start(valid, inputs, organization, execution_id, session_id)
+            self.cloud.wait_for_execution(arn)
+        finally:
+            if session_id is not None and self.live_updates is not None:
+                self.cloud.listen(session_id, None)
+                self.live_updates.remove(session_id)
         return self.record(execution_id)
 
     def start(
@@ -164,14 +174,12 @@ class EmbeddedEngine:
         inputs: Any,
         organization_id: str,
         execution_id: str,
-        on_update: UpdateListener | None = None,
+        session_id: str | None = None,
     ) -> str:
-        """Start an execution of a validated workflow; return the execution's ARN."""
-        session_id = None
-        if on_update is not None and self.live_updates is not None:
-            session_id = f"session-{execution_id}"
-            self.live_updates.add(session_id, session_id, organization_id)
-            self.cloud.listen(session_id, lambda data: on_update(json.loads(data)))
+        """Start an execution of a validated workflow; return the execution's ARN.
+
+        Live updates go to the WebSocket connections of `session_id`, if given.
+        """
         payloads = Payloads(self.values, organization_id)
         packed = payloads.pack_inputs(inputs) if isinstance(inputs, dict) else (inputs or {})
         state = {

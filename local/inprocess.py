@@ -94,6 +94,8 @@ class InProcessEngine:
         started = record.model_copy(
             update={"status": ExecutionStatus.EXECUTING, "started_at": utc_now()}
         )
+        if on_update is not None:
+            on_update(_message(started))
         results = self._execute(valid, overrides, execution_id, started, on_update)
         executions = in_declaration_order(valid, results)
         status, failure = derive_status(executions)

@@ -118,7 +118,7 @@ class UnitRunner:
         self.fresh += [n.id for n in nodes]
         return executions
 
-    def resolve_waits(self, waits: list[WaitNode]) -> list[float]:
+    def resolve_waits(self, waits: list[WaitNode]) -> list[int]:
         """Seconds for each following Wait state: 0 when its node is skipped or failed."""
         seconds = []
         for wait in waits:
@@ -134,7 +134,7 @@ class UnitRunner:
             self.fresh.append(wait.node.id)
             inputs = execution.inputs
             completed = execution.status == NodeStatus.COMPLETED and inputs is not None
-            seconds.append(wait_seconds(inputs) if completed and inputs else 0.0)
+            seconds.append(wait_seconds(inputs) if completed and inputs else 0)
         return seconds
 
     def packed_results(self) -> dict[str, Any]:

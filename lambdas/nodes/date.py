@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -33,7 +34,12 @@ def date_now(ctx: NodeContext) -> Mapping[str, Any]:
     "Wait",
     "Waits `seconds`, then passes `value` on (a Step Functions Wait state: no compute is used)",
     inputs=(
-        port("seconds", ParameterType.NUMBER, "How long to wait", required=True),
+        port(
+            "seconds",
+            ParameterType.NUMBER,
+            "Whole seconds to wait (a fraction is rounded up)",
+            required=True,
+        ),
         port("value", ParameterType.ANY, "Passed on unchanged after the wait"),
     ),
     outputs=(port("value", ParameterType.ANY),),
@@ -46,9 +52,10 @@ def wait(ctx: NodeContext) -> Mapping[str, Any]:
     return {"value": ctx.inputs.get("value")}
 
 
-def wait_seconds(inputs: Mapping[str, Any]) -> float:
-    """The validated `seconds` input of a wait node."""
-    seconds = inputs["seconds"]
+def wait_seconds(inputs: Mapping[str, Any]) -> int:
+    """The whole seconds a wait node waits: Step Functions' Wait state takes only integers,
+    so a fraction is rounded up (on every engine, so that they agree)."""
+    seconds: float = inputs["seconds"]
     if not 0 <= seconds <= MAX_WAIT_SECONDS:
         raise NodeError(f"Input 'seconds' must be between 0 and {MAX_WAIT_SECONDS}, got {seconds}")
-    return float(seconds)
+    return math.ceil(seconds)

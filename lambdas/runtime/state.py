@@ -57,5 +57,5 @@ class WorkflowState(WireModel):
     sealed: Sealed = Field(default_factory=Sealed)
     started_at: str | None = None
     results: dict[str, Any] = Field(default_factory=dict)
-    waits: list[float] = Field(default_factory=list)
+    waits: list[int] = Field(default_factory=list)
     failure: Failure | None = None

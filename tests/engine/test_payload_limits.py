@@ -1,0 +1,137 @@
+"""Large data on Step Functions: states, items and messages stay under AWS limits, values intact."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+from lambdas.runtime.payload import encode
+from local.embedded import EmbeddedEngine
+from tests.engine.conftest import Run, compact_size, run
+from tests.workflows import edge, node, workflow
+
+STATE_LIMIT = 256 * 1024  # Step Functions state input/output, bytes
+ITEM_LIMIT = 400 * 1000  # DynamoDB item, bytes
+MESSAGE_LIMIT = 128 * 1000  # API Gateway WebSocket frame, bytes
+BIG = "stepthunk " * 500_000  # 5 MB of text
+
+
+@pytest.fixture(scope="module")
+def big_run(unit_per_node: EmbeddedEngine) -> Run:
+    """The 5 MB text through three nodes, each a unit of its own."""
+    flow = workflow(
+        node("t", "text-input"),
+        node("s", "to-string"),
+        node("o", "output-text"),
+        edges=[edge("t.value", "s.value"), edge("s.result", "o.value")],
+    )
+    return run(unit_per_node, flow, inputs={"t": {"value": BIG}})
+
+
+def history_strings(finished: Run) -> list[tuple[str, str, int]]:
+    """(event type, field, size in bytes) of every text field of every history event."""
+    found = []
+    for event in finished.history:
+        for part, details in event.items():
+            if not part.endswith("Details") or not isinstance(details, dict):
+                continue
+            for name, value in details.items():
+                if isinstance(value, str):
+                    found.append((event["type"], name, len(value.encode("utf-8"))))
+    return found
+
+
+def item_size(value: Any) -> int:
+    """DynamoDB's size of an attribute value (names and values in UTF-8, numbers as text)."""
+    if isinstance(value, dict) and len(value) == 1:
+        [(kind, data)] = value.items()
+        if kind in {"S", "N"}:
+            return len(data.encode("utf-8"))
+        if kind == "B":
+            return len(data)
+        if kind in {"BOOL", "NULL"}:
+            return 1
+        if kind == "M":
+            return 3 + sum(len(k.encode("utf-8")) + item_size(v) for k, v in data.items())
+        if kind == "L":
+            return 3 + sum(1 + item_size(v) for v in data)
+    raise AssertionError(f"Not a DynamoDB attribute value: {value!r}")
+
+
+def largest_items(engine: EmbeddedEngine) -> dict[str, int]:
+    """Each table of the deployment -> the size of its largest item."""
+    scan = engine.cloud.client("dynamodb").get_paginator("scan")
+    sizes = {}
+    for setting, table in engine.deployment.settings.items():
+        if setting.endswith("_table"):
+            items = [item for page in scan.paginate(TableName=table) for item in page["Items"]]
+            sizes[table] = max(map(size_of_item, items), default=0)
+    return sizes
+
+
+def size_of_item(item: dict[str, Any]) -> int:
+    return sum(len(name.encode("utf-8")) + item_size(value) for name, value in item.items())
+
+
+def test_a_5_mb_value_passes_through_three_units_intact(big_run: Run) -> None:
+    record = big_run.record
+
+    assert big_run.units == 3
+    assert big_run.description["status"] == "SUCCEEDED"
+    assert record.status == "completed"
+    assert record.node("t").outputs == {"value": BIG}
+    assert record.node("s").outputs == {"result": BIG}
+    assert record.node("o").outputs == {"value": BIG}
+
+
+def test_no_state_in_the_history_of_a_5_mb_value_exceeds_256_kib(big_run: Run) -> None:
+    fields = history_strings(big_run)
+
+    assert any(name == "input" for _, name, _ in fields)  # the inspection saw the states
+    assert [f for f in fields if f[2] > STATE_LIMIT] == []
+
+
+def test_no_dynamodb_item_exceeds_400_kb_after_a_5_mb_value(big_run: Run) -> None:
+    sizes = largest_items(big_run.engine)
+
+    assert sizes  # the deployment's tables were scanned
+    assert {table: size for table, size in sizes.items() if size > ITEM_LIMIT} == {}
+
+
+def test_a_5_mb_value_is_stored_once_by_its_content(big_run: Run) -> None:
+    engine = big_run.engine
+    s3 = engine.cloud.client("s3")
+    prefix = f"values/{big_run.record.organization_id}/"
+    listed = s3.list_objects_v2(Bucket=engine.deployment.settings["blob_bucket"], Prefix=prefix)
+    keys = [o["Key"] for o in listed.get("Contents", []) if o["Size"] >= len(BIG)]
+
+    assert keys == [prefix + hashlib.sha256(encode(BIG)).hexdigest()]
+
+
+def test_three_hundred_nodes_with_2_kb_outputs_complete(engine: EmbeddedEngine) -> None:
+    texts = {f"t{i}": f"{i:03}" + "x" * 2045 for i in range(150)}
+    flow = workflow(
+        *(node(t, "text-input") for t in texts),
+        *(node(f"s{t}", "to-string") for t in texts),
+        edges=[edge(f"{t}.value", f"s{t}.value") for t in texts],
+    )
+    updates: list[dict[str, Any]] = []
+
+    finished = run(
+        engine,
+        flow,
+        inputs={t: {"value": text} for t, text in texts.items()},
+        on_update=updates.append,
+    )
+
+    assert finished.units > 1  # the results map crosses units
+    assert finished.record.status == "completed"
+    outputs = {e.node_id: e.outputs for e in finished.record.node_executions}
+    assert {f"s{t}": outputs[f"s{t}"] for t in texts} == {
+        f"s{t}": {"result": text} for t, text in texts.items()
+    }
+    assert [f for f in history_strings(finished) if f[2] > STATE_LIMIT] == []
+    assert updates[-1]["status"] == "completed"
+    assert max(compact_size(message) for message in updates) <= MESSAGE_LIMIT

@@ -1,0 +1,183 @@
+"""Wait nodes as Wait states, and the live updates an execution sends (best effort, small)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from moto.core.exceptions import JsonRESTError
+
+from local.embedded import EmbeddedEngine
+from local.inprocess import InProcessEngine
+from tests.engine.conftest import Run, compact_size, run
+from tests.workflows import edge, node, workflow
+
+MESSAGE_LIMIT = 128 * 1000  # API Gateway WebSocket frame, bytes
+BIG = "stepthunk " * 500_000  # 5 MB of text
+
+
+def waiting_on_a_literal() -> dict[str, Any]:
+    return workflow(
+        node("v", "text-input", value="hello"),
+        node("w", "wait", seconds=1),
+        node("o", "output-text"),
+        edges=[edge("v.value", "w.value"), edge("w.value", "o.value")],
+    )
+
+
+def waiting_on_an_upstream_node() -> dict[str, Any]:
+    return workflow(
+        node("n", "number-input", value=1),
+        node("w", "wait", value="hello"),
+        node("o", "output-text"),
+        edges=[edge("n.value", "w.seconds"), edge("w.value", "o.value")],
+    )
+
+
+def waiting_after_a_failure() -> dict[str, Any]:
+    return workflow(
+        node("d", "division", a=1, b=0),
+        node("w", "wait", value="hello"),
+        edges=[edge("d.result", "w.seconds")],
+    )
+
+
+def resolved_seconds(finished: Run) -> list[Any]:
+    """The seconds each entry of the Wait state `Wait w` read from its input."""
+    return [state["waits"][0] for state in finished.entered_inputs("Wait w")]
+
+
+def comparable(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v for k, v in record.items() if k not in {"id", "organizationId", "startedAt", "endedAt"}
+    }
+
+
+@pytest.mark.parametrize("flow", [waiting_on_a_literal, waiting_on_an_upstream_node])
+def test_a_wait_node_becomes_a_wait_state_that_passes_its_value_on(
+    unit_per_node: EmbeddedEngine, flow: Any
+) -> None:
+    finished = run(unit_per_node, flow())
+
+    assert finished.entered("Wait") == ["Wait w"]
+    assert finished.description["status"] == "SUCCEEDED", finished.description.get("cause")
+    # Step Functions reads SecondsPath as an integer
+    assert resolved_seconds(finished) == [1]
+    assert all(isinstance(s, int) for s in resolved_seconds(finished)), resolved_seconds(finished)
+    assert finished.record.status == "completed"
+    assert finished.record.node("w").status == "completed"
+    assert finished.record.node("w").outputs == {"value": "hello"}
+    assert finished.record.node("o").outputs == {"value": "hello"}
+
+
+def test_a_wait_node_after_a_failed_node_is_skipped_without_waiting(
+    unit_per_node: EmbeddedEngine,
+) -> None:
+    finished = run(unit_per_node, waiting_after_a_failure())
+
+    assert "Finalize" in finished.entered(), finished.description.get("cause")
+    assert resolved_seconds(finished) == [0]
+    assert finished.record.status == "error"
+    assert finished.record.node("w").status == "skipped"
+    assert finished.record.node("w").skip_reason == "upstream_failure"
+
+
+@pytest.mark.parametrize(
+    "flow", [waiting_on_a_literal, waiting_on_an_upstream_node, waiting_after_a_failure]
+)
+def test_wait_workflows_end_as_on_the_in_process_engine(
+    unit_per_node: EmbeddedEngine, flow: Any
+) -> None:
+    on_step_functions = run(unit_per_node, flow()).record.to_json()
+    in_process = InProcessEngine().run(flow()).to_json()
+
+    assert comparable(on_step_functions) == comparable(in_process)
+
+
+def chain() -> dict[str, Any]:
+    return workflow(
+        node("a", "number-input", value=2),
+        node("b", "addition", b=3),
+        node("c", "output-number"),
+        edges=[edge("a.value", "b.a"), edge("b.result", "c.value")],
+    )
+
+
+def test_an_update_is_sent_at_the_start_after_each_unit_and_at_the_end(
+    unit_per_node: EmbeddedEngine,
+) -> None:
+    updates: list[dict[str, Any]] = []
+
+    finished = run(unit_per_node, chain(), on_update=updates.append)
+
+    assert finished.units == 3
+    assert [u["type"] for u in updates] == ["execution_update"] * 5
+    assert {u["executionId"] for u in updates} == {finished.record.id}
+    assert [u["status"] for u in updates] == ["executing"] * 4 + ["completed"]
+    statuses = [{e["nodeId"]: e["status"] for e in u["nodeExecutions"]} for u in updates]
+    assert statuses[0] == {"a": "idle", "b": "idle", "c": "idle"}
+    completed = [sorted(n for n, s in by_node.items() if s == "completed") for by_node in statuses]
+    assert completed[1:4] == [["a"], ["a", "b"], ["a", "b", "c"]]
+    assert updates[-1]["nodeExecutions"] == [e.to_json() for e in finished.record.node_executions]
+
+
+def test_updates_leave_a_5_mb_value_out(unit_per_node: EmbeddedEngine) -> None:
+    updates: list[dict[str, Any]] = []
+    flow = workflow(
+        node("t", "text-input"), node("o", "output-text"), edges=[edge("t.value", "o.value")]
+    )
+
+    finished = run(unit_per_node, flow, inputs={"t": {"value": BIG}}, on_update=updates.append)
+
+    assert finished.record.node("o").outputs == {"value": BIG}
+    assert updates[-1]["status"] == "completed"
+    assert [e["status"] for e in updates[-1]["nodeExecutions"]] == ["completed", "completed"]
+    assert max(compact_size(u) for u in updates) <= MESSAGE_LIMIT
+
+
+class Gone(JsonRESTError):
+    """What API Gateway answers for a connection whose client has left."""
+
+    code = 410
+
+    def __init__(self) -> None:
+        super().__init__("GoneException", "The connection is gone")
+
+
+def test_an_update_listener_that_breaks_does_not_fail_the_execution(
+    unit_per_node: EmbeddedEngine,
+) -> None:
+    received: list[dict[str, Any]] = []
+
+    def broken(message: dict[str, Any]) -> None:
+        received.append(message)
+        raise RuntimeError("listener broke")
+
+    finished = run(unit_per_node, chain(), on_update=broken)
+
+    assert len(received) == 5  # every send was tried
+    assert finished.description["status"] == "SUCCEEDED"
+    assert finished.record.status == "completed"
+    assert finished.record.node("c").outputs == {"value": 5}
+
+
+def test_a_gone_client_is_forgotten_and_the_execution_goes_on(
+    unit_per_node: EmbeddedEngine,
+) -> None:
+    received: list[dict[str, Any]] = []
+
+    def gone(message: dict[str, Any]) -> None:
+        received.append(message)
+        raise Gone()
+
+    finished = run(unit_per_node, chain(), on_update=gone)
+
+    assert len(received) == 1  # the connection was deleted after the first failed post
+    connections = unit_per_node.cloud.client("dynamodb").scan(
+        TableName=unit_per_node.deployment.settings["connections_table"],
+        FilterExpression="sessionId = :session",
+        ExpressionAttributeValues={":session": {"S": f"session-{finished.record.id}"}},
+    )
+    assert connections["Items"] == []
+    assert finished.description["status"] == "SUCCEEDED"
+    assert finished.record.status == "completed"
