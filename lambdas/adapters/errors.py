@@ -19,7 +19,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from lambdas.runtime.errors import TransientError
+from lambdas.runtime.errors import NodeError, TransientError
 
 # Error codes of throttling and service faults, across DynamoDB, S3, KMS, and API Gateway.
 TRANSIENT_CODES = frozenset(
@@ -101,8 +101,10 @@ class IntegrationMissing(StoreError):
     """An integration was removed while one of its tokens was being refreshed."""
 
 
-class IntegrationRefreshFailed(StoreError):
+class IntegrationRefreshFailed(StoreError, NodeError):
     """A provider's token endpoint did not renew an expired token.
+
+    Also a NodeError: the node that asked for the integration fails with this message.
 
     `status` is the endpoint's HTTP status, None when it could not be reached or answered
     something unusable with a success status.

@@ -62,7 +62,8 @@ class Clients:
 
     @cached_property
     def http(self) -> httpx.Client:
-        return httpx.Client(timeout=10.0)
+        # Like `fetch`, token refreshes never follow proxy settings from the environment.
+        return httpx.Client(timeout=10.0, trust_env=False)
 
 
 def executions(

@@ -4,7 +4,7 @@ Decisions where SPEC is silent:
 - Methods are GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS, in any case.
 - `{{secrets.NAME}}` is replaced in header values only. Any secret used is also masked as
   `***` wherever the response repeats it (status text, headers, text or JSON body) and in
-  error messages, so an echoing server cannot leak it into the record. Binary bodies are kept.
+  error messages, so an echoing server cannot leak it into the record, binary bodies included.
 - Query values are appended to the URL's own query (duplicates are kept, as in a browser).
 - Body: non-string JSON values are sent as JSON (`application/json`), strings as UTF-8 text
   (`text/plain; charset=utf-8`), a blob reference as the blob's bytes with its MIME type;
@@ -15,6 +15,7 @@ Decisions where SPEC is silent:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import time
@@ -29,7 +30,7 @@ from lambdas.nodes.math import number
 from lambdas.runtime.blobs import Blob
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
-from lambdas.runtime.secrets import mask, substitute_secrets
+from lambdas.runtime.secrets import mask, mask_bytes, substitute_secrets
 from statemachine.model import ParameterType
 from statemachine.values import is_blob_reference, loads_strict
 
@@ -94,6 +95,8 @@ class Received:
 def fetch(ctx: NodeContext) -> Mapping[str, Any]:
     request = build_request(ctx)
     received = send(request, _timeout_seconds(ctx))
+    # Bytes first, so that a secret echoed in a binary body never reaches the blob store.
+    received = dataclasses.replace(received, data=mask_bytes(received.data, request.secrets))
     return {
         "status": received.status,
         "statusText": mask(received.reason, request.secrets),

@@ -38,3 +38,11 @@ def _mask_one(value: Any, secret: str) -> Any:
     if isinstance(value, dict):
         return {_mask_one(k, secret): _mask_one(v, secret) for k, v in value.items()}
     return value
+
+
+def mask_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
+    """`data` with the UTF-8 bytes of every secret plaintext replaced by `***`."""
+    for secret in secrets:
+        if secret:
+            data = data.replace(secret.encode("utf-8"), MASK.encode("ascii"))
+    return data

@@ -1,0 +1,182 @@
+"""`stepthunk run` on its default engine (the compiled state machine) and on the in-process one.
+
+The Step Functions engine is proven by the execution the run leaves in the local cloud: a
+state machine of the deployment holds an execution named by the record's id.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.cli import main
+from local.cloud import LocalCloud
+from tests.workflows import edge, node, workflow
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "workflows").glob("*.json"))
+UNCOMPARED = ("id", "startedAt", "endedAt")
+INPROCESS = ("--engine", "inprocess")
+TEST_TIME_SCALE = 0.01
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cloud() -> LocalCloud:
+    shared = LocalCloud.shared()
+    shared.time_scale = TEST_TIME_SCALE
+    return shared
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    code = main(["run", *args, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def write(tmp_path: Path, data: Any) -> str:
+    path = tmp_path / "workflow.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def step_functions_execution(cloud: LocalCloud, execution_id: str) -> dict[str, Any] | None:
+    """The local cloud's description of the execution named `execution_id`, if there is one."""
+    sfn = cloud.client("stepfunctions")
+    for page in sfn.get_paginator("list_state_machines").paginate():
+        for machine in page["stateMachines"]:
+            arn = machine["stateMachineArn"].replace(":stateMachine:", ":execution:")
+            try:
+                found: dict[str, Any] = sfn.describe_execution(executionArn=f"{arn}:{execution_id}")
+            except sfn.exceptions.ExecutionDoesNotExist:
+                continue
+            return found
+    return None
+
+
+def comparable(record: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if key not in UNCOMPARED}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_run_uses_the_state_machine_and_prints_the_in_process_record(
+    example: Path, cloud: LocalCloud, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, record = run_json(capsys, str(example))
+    reference_code, reference = run_json(capsys, str(example), *INPROCESS)
+
+    assert code == reference_code == 0
+    assert comparable(record) == comparable(reference)
+    execution = step_functions_execution(cloud, record["id"])
+    assert execution is not None, "no Step Functions execution ran the workflow"
+    assert execution["status"] == "SUCCEEDED"
+    assert step_functions_execution(cloud, reference["id"]) is None
+
+
+DIVIDE = workflow(
+    node("a", "number-input", value=6),
+    node("b", "number-input", value=3),
+    node("q", "division"),
+    edges=[edge("a.value", "q.a"), edge("b.value", "q.b")],
+)
+
+
+def test_too_few_credits_exit_3_on_the_state_machine(
+    cloud: LocalCloud, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, record = run_json(capsys, write(tmp_path, DIVIDE), "--credits", "1")
+
+    assert code == 3
+    assert record["status"] == "exhausted"
+    assert record["error"] == "Insufficient compute credits"
+    assert {e["status"] for e in record["nodeExecutions"]} == {"idle"}
+    execution = step_functions_execution(cloud, record["id"])
+    assert execution is not None
+    assert (execution["status"], execution["error"]) == ("FAILED", "CreditsExhausted")
+
+
+def test_a_failed_node_exits_1_on_both_engines_with_the_same_record(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(tmp_path, DIVIDE)
+    code, record = run_json(capsys, path, "--input", "b.value=0")
+    reference_code, reference = run_json(capsys, path, "--input", "b.value=0", *INPROCESS)
+
+    assert code == reference_code == 1
+    assert comparable(record) == comparable(reference)
+    assert "Division by zero" in record["error"]
+
+
+class _BearerOnly(BaseHTTPRequestHandler):
+    """200 for `Authorization: Bearer cli-secret-value`, 401 otherwise."""
+
+    received: list[str]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        authorization = self.headers.get("Authorization", "")
+        self.received.append(authorization)
+        status = 200 if authorization == "Bearer cli-secret-value" else 401
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.fixture
+def api() -> Iterator[tuple[str, list[str]]]:
+    """A local API on 127.0.0.1: its URL and the Authorization headers it received."""
+    received: list[str] = []
+    handler = type("Handler", (_BearerOnly,), {"received": received})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/me", received
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.mark.parametrize("engine", [(), INPROCESS], ids=["stepfunctions", "inprocess"])
+def test_a_secret_option_reaches_a_fetch_node(
+    engine: tuple[str, ...],
+    api: tuple[str, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    url, received = api
+    flow = workflow(
+        node("call", "fetch", url=url, headers={"Authorization": "Bearer {{secrets.TOKEN}}"})
+    )
+    path = write(tmp_path, flow)
+    code, record = run_json(capsys, path, "--secret", "TOKEN=cli-secret-value", *engine)
+
+    assert code == 0, record
+    assert record["nodeExecutions"][0]["outputs"]["status"] == 200
+    assert received == ["Bearer cli-secret-value"]
+    assert "cli-secret-value" not in json.dumps(record)
+
+
+@pytest.mark.parametrize("engine", [(), INPROCESS], ids=["stepfunctions", "inprocess"])
+def test_an_invalid_workflow_exits_2(
+    engine: tuple[str, ...], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = workflow(
+        node("n", "number-input", value="six"), node("x", "no-such-type"), workflow_id="broken"
+    )
+    path = write(tmp_path, broken)
+
+    assert main(["run", path, *engine]) == 2
+    err = capsys.readouterr().err
+    assert "INVALID_VALUE" in err
+    assert "UNKNOWN_NODE_TYPE" in err
+    code, record = run_json(capsys, path, *engine)
+    assert code == 2
+    assert record["status"] == "error"
+    assert "UNKNOWN_NODE_TYPE" in record["error"]
+    assert [e["status"] for e in record["nodeExecutions"]] == ["idle", "idle"]
