@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from pathlib import Path
 from typing import Any
 
+from bench.foundation import best_of
 from lambdas.nodes import default_registry
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
@@ -123,15 +123,6 @@ def transitions(engine: EmbeddedEngine, workflow: dict[str, Any]) -> int:
         token = page.get("nextToken")
         if not token:
             return entered
-
-
-def best_of(rounds: int, action: Any) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:

@@ -11,21 +11,10 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 from lambdas.adapters.schema import create_tables
-from lambdas.handlers import (
-    check_credits,
-    finalize,
-    initialize,
-    persist,
-    preload_integrations,
-    preload_secrets,
-    run_inline_group,
-    run_node,
-    wiring,
-)
+from lambdas.handlers import wiring
 from lambdas.handlers.entry import Invocation
 from lambdas.handlers.settings import (
     BlobBucket,
@@ -36,6 +25,7 @@ from lambdas.handlers.settings import (
     OrganizationsTable,
     SecretsTable,
 )
+from lambdas.handlers.tasks import TASKS, runs_nodes
 from lambdas.handlers.wiring import Clients
 from lambdas.nodes import default_registry
 from lambdas.runtime.payload import Payloads
@@ -51,17 +41,6 @@ from statemachine.validation import validate_workflow
 
 UpdateListener = Callable[[dict[str, Any]], None]
 
-# task name in TaskFunctions -> handler module, and whether its deps take the node registry
-TASKS: dict[str, tuple[ModuleType, bool]] = {
-    "check_credits": (check_credits, False),
-    "preload_secrets": (preload_secrets, False),
-    "preload_integrations": (preload_integrations, False),
-    "initialize": (initialize, True),
-    "persist": (persist, True),
-    "run_node": (run_node, True),
-    "run_inline_group": (run_inline_group, True),
-    "finalize": (finalize, False),
-}
 TABLES = ("executions", "organizations", "secrets", "integrations", "connections")
 
 
@@ -234,11 +213,11 @@ def _deploy(
         "stepthunk_env": "development" if development else "production",
     }
     arns = {}
-    for task, (module, takes_registry) in TASKS.items():
+    for task, module in TASKS.items():
         handler_settings = module.Settings.model_validate(settings)
         deps = (
             module.deps_from(handler_settings, clients, registry)
-            if takes_registry
+            if runs_nodes(module)
             else module.deps_from(handler_settings, clients)
         )
         name = f"{prefix}-{task.replace('_', '-')}"

@@ -9,29 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from lambdas.adapters.executions import DynamoExecutionStore
-from lambdas.handlers import (
-    check_credits,
-    finalize,
-    initialize,
-    persist,
-    preload_integrations,
-    preload_secrets,
-    run_inline_group,
-    run_node,
-)
+from lambdas.handlers import persist
+from lambdas.handlers.tasks import TASKS
 from lambdas.handlers.wiring import Clients
 from tests.component.conftest import REGION, WEBSOCKET_ENDPOINT, Aws
 
-HANDLERS: list[ModuleType] = [
-    check_credits,
-    preload_secrets,
-    preload_integrations,
-    initialize,
-    persist,
-    run_node,
-    run_inline_group,
-    finalize,
-]
+HANDLERS = list(TASKS.values())
 
 
 @dataclass
