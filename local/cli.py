@@ -102,6 +102,35 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--org", default="dev", help="organization id (default: dev)")
     run.add_argument("--json", action="store_true", help="print only the final record as JSON")
     run.set_defaults(command=_run)
+
+    serve = commands.add_parser(
+        "serve", help="serve the HTTP and WebSocket APIs on localhost over the embedded engine"
+    )
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY:ORG",
+        help="accept KEY for organization ORG (repeatable; default: a fresh key for 'dev')",
+    )
+    serve.add_argument(
+        "--state-dir", type=Path, help="keep workflows, executions, secrets and keys here"
+    )
+    serve.set_defaults(command=_serve)
+
+    keys = commands.add_parser("keys", help="manage the API keys of a deployed stack")
+    key_commands = keys.add_subparsers(required=True, metavar="ACTION")
+    create = key_commands.add_parser(
+        "create", help="create an organization's API key and print it (with your AWS credentials)"
+    )
+    create.add_argument("--org", required=True, help="the organization the key belongs to")
+    where = create.add_mutually_exclusive_group(required=True)
+    where.add_argument("--table", help="the API keys table")
+    where.add_argument("--stack", help="the stack whose ApiKeysTableName output names it")
+    create.add_argument("--region", help="AWS region (default: your AWS configuration's)")
+    create.set_defaults(command=_create_key)
     return parser
 
 
@@ -188,6 +217,26 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     else:
         print_record(out, record, workflow)
     return RUN_EXIT_CODES.get(record.status, EXIT_ERROR)
+
+
+def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from local.server import serve  # the server's dependencies load only for this command
+
+    api_keys = []
+    for spec in args.api_key:
+        key, colon, organization = spec.rpartition(":")
+        if not colon or not key or not organization:
+            raise UsageError(f"--api-key expects KEY:ORG, got '{spec}'")
+        api_keys.append((key, organization))
+    serve(host=args.host, port=args.port, api_keys=api_keys, state_dir=args.state_dir, out=out)
+    return EXIT_OK
+
+
+def _create_key(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from local.keys import create_key
+
+    print(create_key(args.org, table=args.table, stack=args.stack, region=args.region))
+    return EXIT_OK
 
 
 def _print_json(data: Any) -> None:

@@ -29,6 +29,7 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
+from moto.core.exceptions import JsonRESTError
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -59,6 +60,7 @@ class LocalCloud:
         self._mock.start()
         self.functions: dict[str, tuple[LambdaCall, int]] = {}
         self.listeners: dict[str, Listener] = {}
+        self.closed: set[str] = set()
         self.time_scale = 1.0
         self._clients: dict[tuple[str, str | None], Any] = {}
         _patch_moto(self)
@@ -103,11 +105,17 @@ class LocalCloud:
         return str(created["FunctionArn"])
 
     def listen(self, connection_id: str, listener: Listener | None) -> None:
-        """Deliver posts to WebSocket connection `connection_id` to `listener` (None: stop)."""
+        """Deliver posts to WebSocket connection `connection_id` to `listener`.
+
+        None closes the connection: later posts to it fail with GoneException (410), as they
+        do on AWS once a client has gone.
+        """
         if listener is None:
             self.listeners.pop(connection_id, None)
+            self.closed.add(connection_id)
         else:
             self.listeners[connection_id] = listener
+            self.closed.discard(connection_id)
 
     def wait_for_execution(self, execution_arn: str, timeout: float | None = None) -> str:
         """Block until the execution stops; return its status (SUCCEEDED, FAILED, ...)."""
@@ -124,6 +132,15 @@ class LocalCloud:
                 raise TimeoutError(f"Execution {execution_arn} still running after {timeout} s")
             time.sleep(pause)
             pause = min(pause * 2, 0.02)
+
+
+class _Gone(JsonRESTError):
+    """What API Gateway answers a post to a connection whose client has gone."""
+
+    code = 410
+
+    def __init__(self) -> None:
+        super().__init__("GoneException", "The connection is gone")
 
 
 def _route_handler_logs() -> None:
@@ -162,10 +179,12 @@ def _patch_moto(cloud: LocalCloud) -> None:
 
     def post(backend: ApiGatewayManagementApiBackend, data: bytes, connection_id: str) -> None:
         listener = cloud.listeners.get(connection_id)
-        if listener is None:
-            original_post(backend, data, connection_id)
-        else:
+        if listener is not None:
             listener(data)
+        elif connection_id in cloud.closed:
+            raise _Gone()
+        else:
+            original_post(backend, data, connection_id)
 
     @functools.cache
     def cached_client(region: str, service: str) -> Any:
@@ -187,8 +206,20 @@ def _patch_moto(cloud: LocalCloud) -> None:
         if wait_seconds > 0:
             env.program_state_event.wait(wait_seconds * cloud.time_scale)
 
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original_start = StepFunctionsParserBackend.start_execution
+
+    def start_execution(backend: Any, state_machine_arn: str, *args: Any, **kwargs: Any) -> Any:
+        # moto cannot start a published version (AWS can): run its state machine, which has
+        # the same definition unless a deploy raced the start.
+        machine = backend.describe_state_machine(state_machine_arn)
+        source = getattr(machine, "source_arn", None) or state_machine_arn
+        return original_start(backend, source, *args, **kwargs)
+
     original_client_for = boto_client.boto_client_for
     LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign,assignment]
     ApiGatewayManagementApiBackend.post_to_connection = post  # type: ignore[method-assign,assignment]
     for name in _CLIENT_USERS:
         module = importlib.import_module(name)

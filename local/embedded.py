@@ -41,7 +41,16 @@ from statemachine.validation import validate_workflow
 
 UpdateListener = Callable[[dict[str, Any]], None]
 
-TABLES = ("executions", "organizations", "secrets", "integrations", "connections")
+# logical table name -> the setting that names it
+TABLE_SETTINGS = {
+    "executions": "executions_table",
+    "organizations": "organizations_table",
+    "secrets": "secrets_table",
+    "integrations": "integrations_table",
+    "connections": "connections_table",
+    "workflows": "workflows_table",
+    "apiKeys": "api_keys_table",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ class Deployment:
     """The resources of one engine in the local cloud, named like a CDK stage would."""
 
     prefix: str
-    settings: dict[str, str]
+    settings: dict[str, Any]
     functions: TaskFunctions
 
 
@@ -200,12 +209,12 @@ def _deploy(
     cloud: LocalCloud, clients: Clients, registry: Registry, development: bool
 ) -> Deployment:
     prefix = f"stepthunk-{uuid.uuid4().hex[:8]}"
-    tables = {name: f"{prefix}-{name}" for name in TABLES}
+    tables = {name: f"{prefix}-{name}" for name in TABLE_SETTINGS}
     create_tables(clients.dynamodb, tables)
     bucket = f"{prefix}-blobs"
     clients.s3.create_bucket(Bucket=bucket)
     key = clients.kms.create_key(Description=f"{prefix} secrets")["KeyMetadata"]["KeyId"]
-    settings = {f"{name}_table": table for name, table in tables.items()}
+    settings: dict[str, Any] = {TABLE_SETTINGS[name]: table for name, table in tables.items()}
     settings |= {
         "blob_bucket": bucket,
         "kms_key_id": key,
@@ -222,7 +231,10 @@ def _deploy(
         )
         name = f"{prefix}-{task.replace('_', '-')}"
         arns[task] = cloud.add_function(name, _caller(module.process, deps))
-    return Deployment(prefix=prefix, settings=settings, functions=TaskFunctions(**arns))
+    functions = TaskFunctions(**arns)
+    # What the HTTP API needs to deploy workflows at run time, as CDK would give it.
+    settings |= {"state_machine_role_arn": cloud.role_arn, "task_functions": functions.to_json()}
+    return Deployment(prefix=prefix, settings=settings, functions=functions)
 
 
 def _caller(

@@ -84,6 +84,28 @@ class ApiGatewayLiveUpdates:
             self._delete(session_id, connection_id)
         return bool(sessions)
 
+    def post(self, connection_id: str, message: Mapping[str, Any]) -> bool:
+        """Post `message` (as JSON) to one connection; False (and the connection forgotten)
+        when its client is gone."""
+        data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if self._post(connection_id, data):
+            return True
+        self.remove(connection_id)
+        return False
+
+    def organization_of(self, connection_id: str) -> tuple[str, str] | None:
+        """The (session id, organization id) a connection was added with; None when unknown."""
+        with translated(f"Query {self._table}"):
+            items = self._dynamodb.query(
+                TableName=self._table,
+                IndexName=BY_CONNECTION,
+                KeyConditionExpression="connectionId = :connection",
+                ExpressionAttributeValues={":connection": {"S": connection_id}},
+            ).get("Items", [])
+        if not items:
+            return None
+        return items[0]["sessionId"]["S"], items[0]["organizationId"]["S"]
+
     def _connections(self, session_id: str) -> list[str]:
         paginator = self._dynamodb.get_paginator("query")
         pages = paginator.paginate(

@@ -21,7 +21,8 @@ from botocore.exceptions import (
 
 from lambdas.runtime.errors import NodeError, TransientError
 
-# Error codes of throttling and service faults, across DynamoDB, S3, KMS, and API Gateway.
+# Error codes of throttling and service faults, across DynamoDB, S3, KMS, API Gateway and
+# Step Functions.
 TRANSIENT_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -101,6 +102,22 @@ class IntegrationMissing(StoreError):
     """An integration was removed while one of its tokens was being refreshed."""
 
 
+class InvalidPageToken(StoreError):
+    """A listing's `next_token` was not issued by that listing (tampered, or another query's)."""
+
+
+class ApiKeyConflict(StoreError):
+    """A key chosen by the caller is already registered to another organization."""
+
+
+class MachineMissing(StoreError):
+    """A state machine or execution that should exist in Step Functions does not."""
+
+
+class ExecutionNameTaken(StoreError):
+    """An execution of that name already exists with a different input."""
+
+
 class IntegrationRefreshFailed(StoreError, NodeError):
     """A provider's token endpoint did not renew an expired token.
 
@@ -131,6 +148,9 @@ _BY_CODE: dict[str, type[StoreError]] = {
     "404": ObjectMissing,
     "InvalidCiphertextException": SealedValueRefused,
     "IncorrectKeyException": SealedValueRefused,
+    "StateMachineDoesNotExist": MachineMissing,
+    "ExecutionDoesNotExist": MachineMissing,
+    "ExecutionAlreadyExists": ExecutionNameTaken,
 }
 
 

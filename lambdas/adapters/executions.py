@@ -9,17 +9,23 @@ record replaces a final one (a retried Finalize writes the same record again).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code, translated
+from lambdas.adapters.pages import check_limit, decode_token, encode_token
+from lambdas.runtime.ports import ExecutionHandle, ExecutionSummary, Page
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, utc_now
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, UpdateItemInputTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        QueryInputTypeDef,
+        UpdateItemInputTypeDef,
+    )
     from mypy_boto3_s3 import S3Client
 
 FINAL_STATUSES = frozenset(
@@ -32,6 +38,14 @@ FINAL_STATUSES = frozenset(
 )
 # DynamoDB items are capped at 400 KB; the record JSON leaves room for the other attributes.
 INLINE_LIMIT = 300_000
+# Listings show the error as a top-level attribute, cut to this many characters.
+ERROR_LIMIT = 1000
+BY_WORKFLOW = "byWorkflow"
+# The attributes of a start key of the byWorkflow index (its keys plus the table's).
+BY_WORKFLOW_KEY = ("orgWorkflow", "createdAt", "id")
+# A listing filtered by status reads at most this many batches before returning a short page.
+FILTERED_QUERIES = 5
+FILTERED_BATCH = 100
 
 
 def record_key(execution_id: str) -> str:
@@ -43,7 +57,8 @@ class DynamoExecutionStore:
     """ExecutionStore on a DynamoDB table (layout in lambdas.adapters.schema) and an S3 bucket.
 
     `createdAt` is set by the first write (the record's startedAt, else now) and never
-    changes; a put without `session_id` keeps the session id stored by an earlier put.
+    changes; a put without `session_id` or `execution_arn` keeps the one an earlier put
+    stored. Listings read only top-level attributes, never the record.
     """
 
     def __init__(
@@ -61,7 +76,13 @@ class DynamoExecutionStore:
         self._bucket = bucket
         self._clock = clock
 
-    def put(self, record: ExecutionRecord, *, session_id: str | None = None) -> None:
+    def put(
+        self,
+        record: ExecutionRecord,
+        *,
+        session_id: str | None = None,
+        execution_arn: str | None = None,
+    ) -> None:
         final = record.status in FINAL_STATUSES
         body = json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))
         data = body.encode("utf-8")
@@ -78,7 +99,11 @@ class DynamoExecutionStore:
                     Body=data,
                     ContentType="application/json",
                 )
-        request = self._update_request(record, None if large else body, session_id)
+        request = self._update_request(
+            record,
+            None if large else body,
+            {"sessionId": session_id, "executionArn": execution_arn},
+        )
         with translated(f"UpdateItem {self._table}"):
             try:
                 self._dynamodb.update_item(**request)
@@ -88,34 +113,43 @@ class DynamoExecutionStore:
                 raise
 
     def _update_request(
-        self, record: ExecutionRecord, body: str | None, session_id: str | None
+        self, record: ExecutionRecord, body: str | None, kept_once: dict[str, str | None]
     ) -> UpdateItemInputTypeDef:
-        """The UpdateItem of a record, `body` inline or (None) by reference to S3."""
+        """The UpdateItem of a record, `body` inline or (None) by reference to S3.
+
+        `kept_once` attributes are set when given and otherwise left as stored.
+        """
+        error = record.error
+        if error is not None and len(error) > ERROR_LIMIT:
+            error = error[: ERROR_LIMIT - 1] + "…"
         attributes: dict[str, str | None] = {
             "organizationId": record.organization_id,
             "workflowId": record.workflow_id,
+            "workflowName": record.workflow_name,
             "status": record.status.value,
             "orgWorkflow": f"{record.organization_id}#{record.workflow_id}",
             "orgStatus": f"{record.organization_id}#{record.status.value}",
             "startedAt": record.started_at,
             "endedAt": record.ended_at,
+            "error": error,
             "record": body,
             "recordKey": record_key(record.id) if body is None else None,
         }
-        if session_id is not None:
-            attributes["sessionId"] = session_id
+        attributes.update({name: value for name, value in kept_once.items() if value is not None})
         kept = {name: value for name, value in attributes.items() if value is not None}
         removed = [name for name, value in attributes.items() if value is None]
         assignments = [f"#{name} = :{name}" for name in kept]
+        assignments.append("#usage = :usage")
         assignments.append("#createdAt = if_not_exists(#createdAt, :createdAt)")
         values: dict[str, AttributeValueTypeDef] = {f":{n}": {"S": v} for n, v in kept.items()}
+        values[":usage"] = {"N": str(record.usage)}
         values[":createdAt"] = {"S": record.started_at or self._clock()}
-        names = {f"#{name}": name for name in [*attributes, "createdAt"]}
+        names = {f"#{name}": name for name in [*attributes, "usage", "createdAt"]}
         request: UpdateItemInputTypeDef = {
             "TableName": self._table,
             "Key": {"id": {"S": record.id}},
-            "UpdateExpression": f"SET {', '.join(assignments)} "
-            f"REMOVE {', '.join(f'#{name}' for name in removed)}",
+            "UpdateExpression": f"SET {', '.join(assignments)}"
+            + (f" REMOVE {', '.join(f'#{name}' for name in removed)}" if removed else ""),
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
@@ -158,3 +192,97 @@ class DynamoExecutionStore:
                 ConsistentRead=True,
             ).get("Item")
         return item is not None and item["status"]["S"] in FINAL_STATUSES
+
+    def handle(self, execution_id: str) -> ExecutionHandle | None:
+        names = ("id", "organizationId", "workflowId", "status", "executionArn", "sessionId")
+        with translated(f"GetItem {self._table}"):
+            item = self._dynamodb.get_item(
+                TableName=self._table,
+                Key={"id": {"S": execution_id}},
+                ProjectionExpression=", ".join(f"#{name}" for name in names),
+                ExpressionAttributeNames={f"#{name}": name for name in names},
+                ConsistentRead=True,
+            ).get("Item")
+        if item is None:
+            return None
+        return ExecutionHandle(
+            id=execution_id,
+            organization_id=_text(item, "organizationId") or "",
+            workflow_id=_text(item, "workflowId") or "",
+            status=_text(item, "status") or "",
+            execution_arn=_text(item, "executionArn"),
+            session_id=_text(item, "sessionId"),
+        )
+
+    def list(
+        self,
+        organization_id: str,
+        workflow_id: str,
+        *,
+        status: str | None = None,
+        limit: int = 20,
+        next_token: str | None = None,
+    ) -> Page[ExecutionSummary]:
+        """Newest first. With `status`, a page may hold fewer than `limit` items (even none)
+        while `next_token` is set: the filter applies to a bounded number of reads."""
+        check_limit(limit)
+        partition = ("orgWorkflow", f"{organization_id}#{workflow_id}")
+        action = f"Query {self._table}"
+        start = (
+            None
+            if next_token is None
+            else decode_token(next_token, BY_WORKFLOW_KEY, partition, action)
+        )
+        names = {"#orgWorkflow": "orgWorkflow"}
+        values: dict[str, AttributeValueTypeDef] = {":orgWorkflow": {"S": partition[1]}}
+        request: QueryInputTypeDef = {
+            "TableName": self._table,
+            "IndexName": BY_WORKFLOW,
+            "KeyConditionExpression": "#orgWorkflow = :orgWorkflow",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            # One more than a page, so that the last page says there is no next one.
+            "Limit": limit + 1 if status is None else max(limit + 1, FILTERED_BATCH),
+        }
+        if status is not None:
+            request["FilterExpression"] = "#status = :status"
+            names["#status"] = "status"
+            values[":status"] = {"S": status}
+        items: list[dict[str, AttributeValueTypeDef]] = []
+        for _ in range(FILTERED_QUERIES if status is not None else 1):
+            if start is not None:
+                request["ExclusiveStartKey"] = start
+            with translated(action):
+                response = self._dynamodb.query(**request)
+            for item in response.get("Items", []):
+                if len(items) == limit:
+                    token = encode_token(items[-1], BY_WORKFLOW_KEY)
+                    return Page(items=[_summary(i) for i in items], next_token=token)
+                items.append(item)
+            start = response.get("LastEvaluatedKey")
+            if start is None:
+                break
+        rest = None if start is None else encode_token(start, BY_WORKFLOW_KEY)
+        return Page(items=[_summary(item) for item in items], next_token=rest)
+
+
+def _text(item: Mapping[str, AttributeValueTypeDef], name: str) -> str | None:
+    value = item.get(name)
+    return None if value is None else value.get("S")
+
+
+def _summary(item: Mapping[str, AttributeValueTypeDef]) -> ExecutionSummary:
+    """An execution as listed, from the item's top-level attributes."""
+    usage = item.get("usage", {}).get("N")
+    return ExecutionSummary(
+        id=_text(item, "id") or "",
+        workflow_id=_text(item, "workflowId") or "",
+        workflow_name=_text(item, "workflowName") or "",
+        organization_id=_text(item, "organizationId") or "",
+        status=_text(item, "status") or "",
+        error=_text(item, "error"),
+        started_at=_text(item, "startedAt"),
+        ended_at=_text(item, "endedAt"),
+        usage=int(usage) if usage else 0,
+    )

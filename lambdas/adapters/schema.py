@@ -109,6 +109,11 @@ TABLES: Mapping[str, Table] = MappingProxyType(
             sort=Key("connectionId"),
             indexes=(Index("byConnection", Key("connectionId")),),
         ),
+        # Deployed workflows: name, version (N), the definition JSON (or `definitionKey`, its
+        # S3 key, when large), stateMachineArn, versionArn, createdAt, updatedAt.
+        "workflows": Table(partition=Key("organizationId"), sort=Key("id")),
+        # API keys by the hex SHA-256 of the key (never the key itself): organizationId, createdAt.
+        "apiKeys": Table(partition=Key("keyHash")),
     }
 )
 

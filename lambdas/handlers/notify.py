@@ -8,7 +8,7 @@ from typing import Any
 from lambdas.handlers.observability import logger
 from lambdas.runtime.ports import LiveUpdates
 from lambdas.runtime.state import ExecutionContext
-from lambdas.runtime.updates import execution_update
+from lambdas.runtime.updates import execution_update, subscribers
 
 
 def notify(
@@ -18,8 +18,9 @@ def notify(
     node_executions: Iterable[Mapping[str, Any]],
     error: str | None = None,
 ) -> None:
-    """Send an `execution_update` to the execution's session, if it has one."""
-    if updates is None or not execution.session_id:
+    """Send an `execution_update` to the execution's session, if it has one, and to the
+    connections that subscribed to the execution."""
+    if updates is None:
         return
     message = execution_update(
         execution_id=execution.id,
@@ -28,7 +29,10 @@ def notify(
         node_executions=node_executions,
         error=error,
     )
-    try:
-        updates.send(execution.session_id, message)
-    except Exception:  # noqa: BLE001 - a live update is a courtesy: the execution goes on
-        logger.warning("Live update not sent", extra={"executionId": execution.id}, exc_info=True)
+    for session_id in filter(None, [execution.session_id, subscribers(execution.id)]):
+        try:
+            updates.send(session_id, message)
+        except Exception:  # noqa: BLE001 - a live update is a courtesy: the execution goes on
+            logger.warning(
+                "Live update not sent", extra={"executionId": execution.id}, exc_info=True
+            )

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from statemachine.compiler import TaskFunctions
+
 
 class HandlerSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
@@ -55,3 +57,19 @@ class Connections(HandlerSettings):
 
     connections_table: str = Field(min_length=1)
     websocket_endpoint: str | None = None
+
+
+class WorkflowsTable(HandlerSettings):
+    workflows_table: str = Field(min_length=1)
+
+
+class ApiKeysTable(HandlerSettings):
+    api_keys_table: str = Field(min_length=1)
+
+
+class RuntimeDeployment(HandlerSettings):
+    """What deploying a workflow at run time needs: the role its state machine runs as and
+    the Lambda functions its tasks call (JSON of statemachine.compiler.TaskFunctions)."""
+
+    state_machine_role_arn: str = Field(min_length=1)
+    task_functions: TaskFunctions

@@ -12,19 +12,24 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import httpx
 
+from lambdas.adapters.api_keys import DynamoApiKeyStore
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
 from lambdas.adapters.executions import DynamoExecutionStore
 from lambdas.adapters.integrations import KmsIntegrationVault
 from lambdas.adapters.objects import S3BlobStore, S3ValueStore
 from lambdas.adapters.organizations import DynamoOrganizationStore
 from lambdas.adapters.secrets import KmsSecretVault
+from lambdas.adapters.state_machines import StepFunctionsMachines
+from lambdas.adapters.workflows import DynamoWorkflowStore
 from lambdas.handlers.settings import (
+    ApiKeysTable,
     BlobBucket,
     Connections,
     ExecutionsTable,
     IntegrationsTable,
     OrganizationsTable,
     SecretsTable,
+    WorkflowsTable,
 )
 from lambdas.runtime.blobs import BlobStore
 
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_stepfunctions import SFNClient
 
 ClientFactory = Callable[..., Any]
 
@@ -50,6 +56,11 @@ class Clients:
     @cached_property
     def s3(self) -> S3Client:
         client: S3Client = self._factory("s3")
+        return client
+
+    @cached_property
+    def stepfunctions(self) -> SFNClient:
+        client: SFNClient = self._factory("stepfunctions")
         return client
 
     @cached_property
@@ -115,3 +126,17 @@ def live_updates(settings: Connections, clients: Clients) -> ApiGatewayLiveUpdat
         settings.connections_table,
         clients.management_api(settings.websocket_endpoint),
     )
+
+
+def workflows(settings: WorkflowsTable, blobs: BlobBucket, clients: Clients) -> DynamoWorkflowStore:
+    return DynamoWorkflowStore(
+        clients.dynamodb, settings.workflows_table, clients.s3, blobs.blob_bucket
+    )
+
+
+def api_keys(settings: ApiKeysTable, clients: Clients) -> DynamoApiKeyStore:
+    return DynamoApiKeyStore(clients.dynamodb, settings.api_keys_table)
+
+
+def machines(clients: Clients) -> StepFunctionsMachines:
+    return StepFunctionsMachines(clients.stepfunctions)

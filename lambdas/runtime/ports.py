@@ -7,7 +7,7 @@ out of everything but `lambdas/adapters`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from lambdas.runtime.record import ExecutionRecord
 from statemachine.model import WireModel
@@ -21,15 +21,76 @@ class Organization(WireModel):
     usage: int = 0
 
 
+T = TypeVar("T")
+
+
+class Page(WireModel, Generic[T]):
+    """One page of a listing; pass `next_token` back for the next one (None: no more)."""
+
+    items: list[T]
+    next_token: str | None = None
+
+
+class ExecutionSummary(WireModel):
+    """An execution as listings show it (the record without its node executions)."""
+
+    id: str
+    workflow_id: str
+    workflow_name: str
+    organization_id: str
+    status: str
+    error: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    usage: int = 0
+
+
+class ExecutionHandle(WireModel):
+    """Where a stored execution runs: its organization, Step Functions ARN and session."""
+
+    id: str
+    organization_id: str
+    workflow_id: str
+    status: str
+    execution_arn: str | None = None
+    session_id: str | None = None
+
+
 class ExecutionStore(Protocol):
     """Execution records by id (DynamoDB; a large record's body lives in S3)."""
 
-    def put(self, record: ExecutionRecord, *, session_id: str | None = None) -> None:
-        """Store `record`. Idempotent; a final record is never replaced by a non-final one."""
+    def put(
+        self,
+        record: ExecutionRecord,
+        *,
+        session_id: str | None = None,
+        execution_arn: str | None = None,
+    ) -> None:
+        """Store `record`. Idempotent; a final record is never replaced by a non-final one.
+        `session_id` and `execution_arn`, once stored, are kept by later puts without them."""
         ...
 
     def get(self, execution_id: str) -> ExecutionRecord | None:
         """The record as stored (large values still by reference), or None."""
+        ...
+
+    def handle(self, execution_id: str) -> ExecutionHandle | None:
+        """Where the execution runs, without reading its record."""
+        ...
+
+    def list(
+        self,
+        organization_id: str,
+        workflow_id: str,
+        *,
+        status: str | None = None,
+        limit: int = 20,
+        next_token: str | None = None,
+    ) -> Page[ExecutionSummary]:
+        """The workflow's executions, newest first, optionally of one status.
+
+        A `next_token` that this store did not issue raises InvalidPageToken.
+        """
         ...
 
 
@@ -102,4 +163,86 @@ class LiveUpdates(Protocol):
 
         Connections whose client is gone are deleted.
         """
+        ...
+
+
+class StoredWorkflow(WireModel):
+    """A workflow deployed through the API: its definition and its state machine."""
+
+    organization_id: str
+    id: str
+    name: str
+    version: int
+    definition: dict[str, Any]
+    state_machine_arn: str
+    version_arn: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class WorkflowSummary(WireModel):
+    id: str
+    name: str
+    version: int
+    updated_at: str
+
+
+class WorkflowStore(Protocol):
+    """Deployed workflows by organization and id (DynamoDB; a large definition in S3)."""
+
+    def put(self, workflow: StoredWorkflow) -> None: ...
+
+    def get(self, organization_id: str, workflow_id: str) -> StoredWorkflow | None: ...
+
+    def list(
+        self, organization_id: str, *, limit: int = 50, next_token: str | None = None
+    ) -> Page[WorkflowSummary]: ...
+
+    def delete(self, organization_id: str, workflow_id: str) -> bool:
+        """False when there was no such workflow."""
+        ...
+
+
+class ApiKeyStore(Protocol):
+    """API keys, stored only as hashes, each mapped to its organization."""
+
+    def create(self, organization_id: str) -> str:
+        """A new key for the organization; the plaintext is returned once, never stored."""
+        ...
+
+    def add(self, key: str, organization_id: str) -> None:
+        """Register a key chosen by the caller (seeding a local server)."""
+        ...
+
+    def organization_of(self, key: str) -> str | None:
+        """The organization a key belongs to; None for an unknown key."""
+        ...
+
+
+class DeployedMachine(WireModel):
+    state_machine_arn: str
+    version_arn: str
+
+
+class StateMachines(Protocol):
+    """Step Functions: state machines deployed at run time and their executions."""
+
+    def deploy(self, name: str, definition: str, role_arn: str) -> DeployedMachine:
+        """Create the state machine `name`, or update it, and publish a new version."""
+        ...
+
+    def delete(self, state_machine_arn: str) -> None: ...
+
+    def start(self, state_machine_arn: str, name: str, state: Mapping[str, Any]) -> str:
+        """Start an execution called `name`; return its ARN. Starting again with the same
+        name and state returns the same execution (Step Functions' idempotency)."""
+        ...
+
+    def stop(self, execution_arn: str, cause: str) -> bool:
+        """Stop a running execution; False when it had already stopped."""
+        ...
+
+    def last_state(self, execution_arn: str) -> dict[str, Any] | None:
+        """The latest state document in the execution's history (a task's output, else
+        the execution's input); None when the execution does not exist."""
         ...

@@ -13,6 +13,11 @@ MESSAGE_TYPE = "execution_update"
 MESSAGE_LIMIT = 120 * 1024
 
 
+def subscribers(execution_id: str) -> str:
+    """The session under which connections that subscribed to an execution are stored."""
+    return f"execution#{execution_id}"
+
+
 def execution_update(
     *,
     execution_id: str,

@@ -18,6 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 from moto import mock_aws
+from moto.core.config import DefaultConfig
 
 from lambdas.adapters.schema import TABLES, create_tables
 
@@ -25,8 +26,10 @@ if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_iam import IAMClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_stepfunctions import SFNClient
 
 REGION = "us-east-1"
 WEBSOCKET_ENDPOINT = f"https://component.execute-api.{REGION}.amazonaws.com/test"
@@ -40,13 +43,23 @@ class Aws:
     s3: S3Client
     kms: KMSClient
     management: ApiGatewayManagementApiClient
+    stepfunctions: SFNClient
+    iam: IAMClient
     tables: dict[str, str]
     bucket: str
+    suffix: str
 
     @cached_property
     def key_id(self) -> str:
         """A KMS key, created on first use (moto makes an RSA key pair for every key: slow)."""
         return self.kms.create_key(Description="component tests")["KeyMetadata"]["KeyId"]
+
+    @cached_property
+    def role_arn(self) -> str:
+        """An IAM role for state machines, created on first use."""
+        return self.iam.create_role(
+            RoleName=f"component-{self.suffix}", AssumeRolePolicyDocument='{"Statement": []}'
+        )["Role"]["Arn"]
 
     def scan(self, table: str) -> list[dict[str, AttributeValueTypeDef]]:
         """Every item of logical table `table`."""
@@ -66,8 +79,14 @@ def session() -> boto3.Session:
 
 
 @pytest.fixture
-def aws(session: boto3.Session) -> Iterator[Aws]:
-    with mock_aws():
+def moto_config() -> DefaultConfig | None:
+    """moto's configuration for a test; a module overrides this fixture to change it."""
+    return None
+
+
+@pytest.fixture
+def aws(session: boto3.Session, moto_config: DefaultConfig | None) -> Iterator[Aws]:
+    with mock_aws(config=moto_config):
         suffix = uuid.uuid4().hex[:8]
         dynamodb = session.client("dynamodb", config=CLIENT_CONFIG)
         tables = {name: f"component-{suffix}-{name}" for name in TABLES}
@@ -79,7 +98,9 @@ def aws(session: boto3.Session) -> Iterator[Aws]:
         management = session.client(
             "apigatewaymanagementapi", endpoint_url=WEBSOCKET_ENDPOINT, config=CLIENT_CONFIG
         )
-        yield Aws(dynamodb, s3, kms, management, tables, bucket)
+        stepfunctions = session.client("stepfunctions", config=CLIENT_CONFIG)
+        iam = session.client("iam", config=CLIENT_CONFIG)
+        yield Aws(dynamodb, s3, kms, management, stepfunctions, iam, tables, bucket, suffix)
 
 
 @contextmanager

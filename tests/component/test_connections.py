@@ -117,3 +117,26 @@ def test_a_connection_records_its_organization(updates: ApiGatewayLiveUpdates, a
     assert items["conn-a"]["organizationId"] == {"S": "org-1"}
     assert items["conn-a"]["sessionId"] == {"S": "session-1"}
     assert "connectedAt" in items["conn-a"]
+
+
+def test_a_connection_knows_its_session_and_organization(updates: ApiGatewayLiveUpdates) -> None:
+    assert updates.organization_of("conn-c") == ("session-2", "org-1")
+    assert updates.organization_of("conn-z") is None
+    updates.remove("conn-c")
+    assert updates.organization_of("conn-c") is None
+
+
+def test_a_message_reaches_one_connection_alone(
+    updates: ApiGatewayLiveUpdates, clients: Clients
+) -> None:
+    assert updates.post("conn-b", MESSAGE) is True
+    assert clients.received == {"conn-b": [MESSAGE]}
+
+
+def test_a_message_to_a_gone_connection_forgets_it(
+    updates: ApiGatewayLiveUpdates, clients: Clients
+) -> None:
+    clients.failing["conn-a"] = Gone
+    assert updates.post("conn-a", MESSAGE) is False
+    assert updates.organization_of("conn-a") is None
+    assert updates.send("session-1", MESSAGE) == 1

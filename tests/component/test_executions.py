@@ -1,10 +1,12 @@
-"""DynamoExecutionStore on moto: round trips, the final-record rule, large records in S3."""
+"""DynamoExecutionStore on moto: round trips, the final-record rule, large records, listings."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from lambdas.adapters.errors import StoreMissing
+from lambdas.adapters.errors import InvalidPageToken, StoreMissing
 from lambdas.adapters.executions import DynamoExecutionStore
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeExecution, NodeStatus
@@ -166,3 +168,119 @@ def test_a_missing_table_is_a_store_error_naming_the_aws_code(aws: Aws) -> None:
     with pytest.raises(StoreMissing) as raised:
         store.get("exec-1")
     assert raised.value.code == "ResourceNotFoundException"
+
+
+def test_the_handle_says_where_the_execution_runs_and_survives_later_writes(
+    store: DynamoExecutionStore,
+) -> None:
+    arn = "arn:aws:states:us-east-1:123456789012:execution:machine:exec-1"
+    store.put(
+        record(ExecutionStatus.SUBMITTED, started_at=None),
+        session_id="session-1",
+        execution_arn=arn,
+    )
+    store.put(record(ExecutionStatus.EXECUTING))
+    handle = store.handle("exec-1")
+    assert handle is not None
+    assert (handle.organization_id, handle.workflow_id, handle.status) == (
+        "org-1",
+        "wf-1",
+        "executing",
+    )
+    assert (handle.execution_arn, handle.session_id) == (arn, "session-1")
+
+
+def test_an_unknown_execution_has_no_handle(store: DynamoExecutionStore) -> None:
+    assert store.handle("nope") is None
+
+
+def started(day: int) -> str:
+    return f"2026-03-{day:02d}T00:00:00.000Z"
+
+
+def pages(store: DynamoExecutionStore, **options: Any) -> list[list[str]]:
+    """The ids of every page of workflow wf-1's executions, following the tokens."""
+    found: list[list[str]] = []
+    token = None
+    while True:
+        page = store.list("org-1", "wf-1", next_token=token, **options)
+        found.append([summary.id for summary in page.items])
+        token = page.next_token
+        if token is None:
+            return found
+
+
+def test_executions_are_listed_newest_first_page_by_page(store: DynamoExecutionStore) -> None:
+    for day in (3, 1, 5, 2, 4):
+        store.put(
+            record(ExecutionStatus.COMPLETED, execution_id=f"e{day}", started_at=started(day))
+        )
+    store.put(record(ExecutionStatus.COMPLETED, execution_id="other", workflow_id="wf-2"))
+    assert pages(store, limit=2) == [["e5", "e4"], ["e3", "e2"], ["e1"]]
+    assert pages(store, limit=5) == [["e5", "e4", "e3", "e2", "e1"]]
+
+
+def test_a_status_filter_lists_only_that_status_across_pages(
+    store: DynamoExecutionStore,
+) -> None:
+    for day in range(1, 7):
+        status = ExecutionStatus.ERROR if day in (2, 5) else ExecutionStatus.COMPLETED
+        store.put(record(status, execution_id=f"e{day}", started_at=started(day)))
+    assert pages(store, status="error", limit=1) == [["e5"], ["e2"]]
+    assert pages(store, status="cancelled") == [[]]
+
+
+def test_a_summary_carries_the_name_error_and_usage_without_the_nodes(
+    store: DynamoExecutionStore,
+) -> None:
+    failed = record(ExecutionStatus.ERROR).model_copy(update={"error": "boom " * 400, "usage": 7})
+    store.put(failed)
+    [summary] = store.list("org-1", "wf-1").items
+    assert summary.workflow_name == "Workflow"
+    assert summary.usage == 7
+    assert (summary.status, summary.started_at, summary.ended_at) == (
+        "error",
+        failed.started_at,
+        failed.ended_at,
+    )
+    assert summary.error is not None
+    assert len(summary.error) == 1000
+    assert summary.error.startswith("boom boom")
+
+
+def test_another_organizations_executions_are_not_listed(store: DynamoExecutionStore) -> None:
+    store.put(record(ExecutionStatus.COMPLETED).model_copy(update={"organization_id": "org-2"}))
+    assert store.list("org-1", "wf-1").items == []
+    assert [s.id for s in store.list("org-2", "wf-1").items] == ["exec-1"]
+
+
+@pytest.mark.parametrize("token", ["", "not a token", "e30", "W10", "eyJpZCI6IjEifQ"])
+def test_a_token_that_the_listing_did_not_issue_is_refused(
+    store: DynamoExecutionStore, token: str
+) -> None:
+    with pytest.raises(InvalidPageToken):
+        store.list("org-1", "wf-1", next_token=token)
+
+
+def test_a_token_of_another_workflows_listing_is_refused(store: DynamoExecutionStore) -> None:
+    for day in (1, 2):
+        store.put(
+            record(
+                ExecutionStatus.COMPLETED,
+                execution_id=f"e{day}",
+                started_at=started(day),
+                workflow_id="wf-2",
+            )
+        )
+    token = store.list("org-1", "wf-2", limit=1).next_token
+    assert token is not None
+    with pytest.raises(InvalidPageToken):
+        store.list("org-1", "wf-1", next_token=token)
+    with pytest.raises(InvalidPageToken):
+        store.list("org-2", "wf-2", next_token=token)
+
+
+@pytest.mark.parametrize("limit", [0, 101])
+def test_a_page_size_outside_1_to_100_is_refused(store: DynamoExecutionStore, limit: int) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        store.list("org-1", "wf-1", limit=limit)

@@ -26,6 +26,15 @@ def test_the_indexes_executions_and_connections_are_queried_by_exist(aws: Aws) -
     assert indexes("connections") == {"byConnection"}
 
 
+def test_workflows_and_api_keys_are_keyed_as_their_stores_expect(aws: Aws) -> None:
+    def keys(table: str) -> list[tuple[str, str]]:
+        described = aws.dynamodb.describe_table(TableName=aws.tables[table])["Table"]
+        return [(key["AttributeName"], key["KeyType"]) for key in described["KeySchema"]]
+
+    assert keys("workflows") == [("organizationId", "HASH"), ("id", "RANGE")]
+    assert keys("apiKeys") == [("keyHash", "HASH")]
+
+
 def test_an_unknown_table_name_is_refused(aws: Aws) -> None:
-    with pytest.raises(ValueError, match="workflows"):
-        create_tables(aws.dynamodb, {"workflows": "x"})
+    with pytest.raises(ValueError, match="pipelines"):
+        create_tables(aws.dynamodb, {"pipelines": "x"})

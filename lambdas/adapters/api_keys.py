@@ -1,0 +1,80 @@
+"""API keys in DynamoDB, stored only as their SHA-256, each mapped to its organization.
+
+A key is looked up by its hash, so the plaintext is never stored, compared, logged or put
+in an exception message; it exists only in the caller's hands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from lambdas.adapters.errors import ApiKeyConflict, error_code, translated
+from lambdas.runtime.record import utc_now
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+KEY_PREFIX = "stk_"
+
+
+def key_hash(key: str) -> str:
+    """The hex SHA-256 under which a key is stored."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class DynamoApiKeyStore:
+    """ApiKeyStore on the apiKeys table (keyHash)."""
+
+    def __init__(
+        self, dynamodb: DynamoDBClient, table: str, *, clock: Callable[[], str] = utc_now
+    ) -> None:
+        self._dynamodb = dynamodb
+        self._table = table
+        self._clock = clock
+
+    def create(self, organization_id: str) -> str:
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        self.add(key, organization_id)
+        return key
+
+    def add(self, key: str, organization_id: str) -> None:
+        """Register `key` for the organization; registering it again for the same one is a
+        no-op, for another one raises ApiKeyConflict."""
+        if not key:
+            raise ValueError("An API key cannot be empty")
+        action = f"PutItem {self._table}"
+        with translated(action):
+            try:
+                self._dynamodb.put_item(
+                    TableName=self._table,
+                    Item={
+                        "keyHash": {"S": key_hash(key)},
+                        "organizationId": {"S": organization_id},
+                        "createdAt": {"S": self._clock()},
+                    },
+                    ConditionExpression="attribute_not_exists(keyHash)",
+                )
+            except ClientError as error:
+                if error_code(error) != "ConditionalCheckFailedException":
+                    raise
+                if self.organization_of(key) != organization_id:
+                    raise ApiKeyConflict(
+                        "This API key is registered to another organization",
+                        action=action,
+                        code=error_code(error),
+                    ) from None
+
+    def organization_of(self, key: str) -> str | None:
+        with translated(f"GetItem {self._table}"):
+            item = self._dynamodb.get_item(
+                TableName=self._table,
+                Key={"keyHash": {"S": key_hash(key)}},
+                ProjectionExpression="organizationId",
+                ConsistentRead=True,
+            ).get("Item")
+        return None if item is None else item["organizationId"]["S"]

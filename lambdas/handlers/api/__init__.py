@@ -1,0 +1,1 @@
+"""The routes of the HTTP API Lambda, one module per resource (Powertools routers)."""

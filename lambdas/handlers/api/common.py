@@ -1,0 +1,92 @@
+"""What every route shares: the API's dependencies, the caller's organization, errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Router
+
+from lambdas.adapters.connections import ApiGatewayLiveUpdates
+from lambdas.runtime.blobs import BlobStore
+from lambdas.runtime.ports import (
+    ApiKeyStore,
+    ExecutionStore,
+    OrganizationStore,
+    SecretVault,
+    StateMachines,
+    ValueStore,
+    WorkflowStore,
+)
+from lambdas.runtime.registry import Registry
+from statemachine.compiler import TaskFunctions
+
+
+@dataclass(frozen=True)
+class ApiDeps:
+    """Everything the HTTP API reads and writes."""
+
+    registry: Registry
+    workflows: WorkflowStore
+    executions: ExecutionStore
+    organizations: OrganizationStore
+    secrets: SecretVault
+    api_keys: ApiKeyStore
+    machines: StateMachines
+    values: ValueStore
+    blobs: Callable[[str], BlobStore]
+    updates: ApiGatewayLiveUpdates | None
+    functions: TaskFunctions
+    role_arn: str
+    development: bool
+
+
+class ApiError(Exception):
+    """An error answered as `{"error": {"code", "message", "details"?}}` with `status`."""
+
+    def __init__(self, status: HTTPStatus, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def not_found(kind: str, name: str) -> ApiError:
+    """Missing, or another organization's: the two look the same from outside."""
+    return ApiError(HTTPStatus.NOT_FOUND, "NOT_FOUND", f"{kind} '{name}' not found")
+
+
+def error_response(
+    status: HTTPStatus, code: str, message: str, details: Any = None
+) -> Response[str]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return json_response(status, {"error": error})
+
+
+def json_response(
+    status: HTTPStatus, body: Any, headers: dict[str, str] | None = None
+) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body, ensure_ascii=False),
+        headers=headers,
+    )
+
+
+def deps_of(router: Router | ApiGatewayResolver) -> ApiDeps:
+    deps: ApiDeps = router.context["deps"]
+    return deps
+
+
+def organization_of(router: Router | ApiGatewayResolver) -> str:
+    """The organization of the caller's API key (set by the authentication middleware)."""
+    organization: str = router.context["organization_id"]
+    return organization

@@ -1,0 +1,211 @@
+"""Executions: start one of a deployed workflow, read, list and cancel them."""
+
+from __future__ import annotations
+
+import uuid
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from lambdas.handlers.api.common import (
+    ApiDeps,
+    ApiError,
+    deps_of,
+    json_response,
+    not_found,
+    organization_of,
+)
+from lambdas.handlers.notify import notify
+from lambdas.runtime.outcome import charge, final_record
+from lambdas.runtime.payload import Payloads
+from lambdas.runtime.ports import ExecutionHandle
+from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeExecution, NodeStatus
+from lambdas.runtime.state import ExecutionContext, WorkflowState
+from statemachine.errors import WorkflowValidationError
+from statemachine.model import Workflow
+from statemachine.validation import validate_overrides
+
+router = Router()  # type: ignore[no-untyped-call]
+
+FINAL = frozenset(
+    {
+        ExecutionStatus.COMPLETED,
+        ExecutionStatus.ERROR,
+        ExecutionStatus.EXHAUSTED,
+        ExecutionStatus.CANCELLED,
+    }
+)
+# Executions started with the same Idempotency-Key get the same id (hence the same execution).
+IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1c9a52-4d8e-4c55-9d1e-0f2b7c3a8e41")
+
+ExecutionId = Annotated[str, Path(min_length=1, max_length=80)]
+
+
+class StartRequest(BaseModel):
+    """The body of a start: per-run input overrides and the WebSocket session to update."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    inputs: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="node id -> input name -> value"
+    )
+    session_id: str | None = Field(default=None, alias="sessionId", min_length=1, max_length=128)
+
+
+def execution_arn(state_machine_arn: str, execution_id: str) -> str:
+    """The ARN Step Functions gives an execution named `execution_id` of that state machine."""
+    return f"{state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{execution_id}"
+
+
+@router.post(
+    "/workflows/<workflow_id>/executions",
+    summary="Start an execution",
+    responses={202: {"description": "Started; read it at /executions/{executionId}"}},
+)
+def start_execution(
+    workflow_id: Annotated[str, Path(min_length=1, max_length=128)],
+    request: Annotated[StartRequest | None, Body()] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="idempotency-key", min_length=1, max_length=200)
+    ] = None,
+) -> Response[str]:
+    deps, organization = deps_of(router), organization_of(router)
+    body = request or StartRequest()
+    stored = deps.workflows.get(organization, workflow_id)
+    if stored is None:
+        raise not_found("Workflow", workflow_id)
+    workflow = Workflow.model_validate(stored.definition)
+    try:
+        overrides = validate_overrides(workflow, body.inputs, deps.registry.catalog)
+    except WorkflowValidationError as error:
+        problems = [p.to_json() for p in error.problems]
+        raise ApiError(HTTPStatus.BAD_REQUEST, "INVALID_INPUTS", str(error), problems) from None
+    execution_id = str(
+        uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{organization}/{workflow_id}/{idempotency_key}")
+        if idempotency_key
+        else uuid.uuid4()
+    )
+    started = {"executionId": execution_id, "workflowId": workflow_id}
+    location = {"Location": f"/executions/{execution_id}"}
+    if idempotency_key and deps.executions.handle(execution_id) is not None:
+        return json_response(HTTPStatus.ACCEPTED, started, location)
+    context = ExecutionContext(
+        id=execution_id,
+        workflow_id=workflow_id,
+        workflow_name=workflow.name,
+        organization_id=organization,
+        session_id=body.session_id,
+    )
+    state = WorkflowState(
+        execution=context, inputs=Payloads(deps.values, organization).pack_inputs(overrides)
+    )
+    submitted = ExecutionRecord(
+        id=execution_id,
+        workflow_id=workflow_id,
+        workflow_name=workflow.name,
+        organization_id=organization,
+        status=ExecutionStatus.SUBMITTED,
+        node_executions=[
+            NodeExecution(node_id=node.id, status=NodeStatus.IDLE) for node in workflow.nodes
+        ],
+    )
+    # Stored before the start, so that the execution's own writes always come after it.
+    deps.executions.put(
+        submitted,
+        session_id=body.session_id,
+        execution_arn=execution_arn(stored.state_machine_arn, execution_id),
+    )
+    deps.machines.start(
+        stored.version_arn or stored.state_machine_arn, execution_id, state.to_json()
+    )
+    return json_response(HTTPStatus.ACCEPTED, {**started, "status": "submitted"}, location)
+
+
+@router.get("/executions/<execution_id>", summary="Read an execution's record")
+def get_execution(execution_id: ExecutionId) -> Response[str]:
+    deps = deps_of(router)
+    record = _record(deps, organization_of(router), execution_id)
+    loaded = Payloads(deps.values, record.organization_id).loaded_record(record)
+    return json_response(HTTPStatus.OK, loaded.to_json())
+
+
+@router.get(
+    "/workflows/<workflow_id>/executions", summary="List a workflow's executions, newest first"
+)
+def list_executions(
+    workflow_id: Annotated[str, Path(min_length=1, max_length=128)],
+    status: Annotated[ExecutionStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, Query(alias="nextToken", max_length=4096)] = None,
+) -> Response[str]:
+    deps, organization = deps_of(router), organization_of(router)
+    page = deps.executions.list(
+        organization, workflow_id, status=status, limit=limit, next_token=next_token
+    )
+    return json_response(HTTPStatus.OK, page.to_json())
+
+
+@router.post("/executions/<execution_id>/cancel", summary="Cancel a running execution")
+def cancel_execution(execution_id: ExecutionId) -> Response[str]:
+    deps, organization = deps_of(router), organization_of(router)
+    handle = deps.executions.handle(execution_id)
+    if handle is None or handle.organization_id != organization:
+        raise not_found("Execution", execution_id)
+    if handle.status in FINAL or handle.execution_arn is None:
+        raise _already_finished(handle.status)
+    if not deps.machines.stop(handle.execution_arn, "Cancelled through the API"):
+        current = deps.executions.handle(execution_id)
+        raise _already_finished(current.status if current else handle.status)
+    record = _cancelled_record(deps, handle)
+    if not deps.development:
+        charge(deps.organizations, record)
+    deps.executions.put(record)
+    nodes = [e.to_json() for e in record.node_executions]
+    execution = ExecutionContext(
+        id=record.id,
+        workflow_id=record.workflow_id,
+        workflow_name=record.workflow_name,
+        organization_id=organization,
+        session_id=handle.session_id,
+    )
+    notify(deps.updates, execution, record.status, nodes, record.error)
+    loaded = Payloads(deps.values, organization).loaded_record(record)
+    return json_response(HTTPStatus.OK, loaded.to_json())
+
+
+def _cancelled_record(deps: ApiDeps, handle: ExecutionHandle) -> ExecutionRecord:
+    """The record of a stopped execution, from the last state its history holds."""
+    stored = deps.executions.get(handle.id)
+    node_ids = [e.node_id for e in stored.node_executions] if stored else []
+    last = deps.machines.last_state(handle.execution_arn or "")
+    state = WorkflowState.model_validate(last) if last else None
+    if state is None:
+        assert stored is not None
+        state = WorkflowState(
+            execution=ExecutionContext(
+                id=handle.id,
+                workflow_id=handle.workflow_id,
+                workflow_name=stored.workflow_name,
+                organization_id=handle.organization_id,
+            )
+        )
+    return final_record(
+        state, node_ids, Payloads(deps.values, handle.organization_id), cancelled=True
+    )
+
+
+def _record(deps: ApiDeps, organization: str, execution_id: str) -> ExecutionRecord:
+    record = deps.executions.get(execution_id)
+    if record is None or record.organization_id != organization:
+        raise not_found("Execution", execution_id)
+    return record
+
+
+def _already_finished(status: str) -> ApiError:
+    return ApiError(
+        HTTPStatus.CONFLICT, "NOT_RUNNING", f"The execution is {status}: nothing to cancel"
+    )

@@ -1,0 +1,42 @@
+"""`/secrets`: write and delete an organization's secrets; only their names are ever read."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from lambdas.handlers.api.common import deps_of, json_response, not_found, organization_of
+
+router = Router()  # type: ignore[no-untyped-call]
+
+SecretName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
+
+
+class SecretValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: str = Field(min_length=1, max_length=4096)
+
+
+@router.put("/secrets/<name>", summary="Create or replace a secret")
+def put_secret(name: SecretName, secret: Annotated[SecretValue, Body()]) -> Response[str]:
+    deps_of(router).secrets.put(organization_of(router), name, secret.value)
+    return json_response(HTTPStatus.OK, {"name": name})
+
+
+@router.delete("/secrets/<name>", summary="Delete a secret")
+def delete_secret(name: SecretName) -> Response[str]:
+    if not deps_of(router).secrets.delete(organization_of(router), name):
+        raise not_found("Secret", name)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@router.get("/secrets", summary="The names of the organization's secrets (never their values)")
+def list_secrets() -> Response[str]:
+    names = deps_of(router).secrets.names(organization_of(router))
+    return json_response(HTTPStatus.OK, {"secrets": sorted(names)})

@@ -1,0 +1,113 @@
+"""`/workflows`: deploy (validate, compile, create or update the state machine), read, delete."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from lambdas.handlers.api.common import (
+    ApiError,
+    deps_of,
+    json_response,
+    not_found,
+    organization_of,
+)
+from lambdas.runtime.ports import StoredWorkflow
+from lambdas.runtime.record import utc_now
+from statemachine.compiler import compile_workflow, definition_json
+from statemachine.errors import CompileError, WorkflowValidationError
+from statemachine.validation import validate_workflow
+
+router = Router()  # type: ignore[no-untyped-call]
+
+WorkflowId = Annotated[str, Path(min_length=1, max_length=128)]
+
+
+def state_machine_name(organization_id: str, workflow_id: str) -> str:
+    """Readable, unique per organization and workflow, within Step Functions' 80 characters."""
+    digest = hashlib.sha256(f"{organization_id}/{workflow_id}".encode()).hexdigest()[:12]
+    readable = re.sub(r"[^A-Za-z0-9_-]", "-", workflow_id)[:50]
+    return f"stepthunk-{digest}-{readable}"
+
+
+def summary(workflow: StoredWorkflow) -> dict[str, Any]:
+    """A deployed workflow as the API shows it."""
+    return workflow.model_dump(mode="json", exclude={"organization_id"}, exclude_none=True)
+
+
+@router.put("/workflows/<workflow_id>", summary="Deploy a workflow (create or update)")
+def put_workflow(
+    workflow_id: WorkflowId,
+    workflow: Annotated[dict[str, Any], Body(description="The workflow, Dafthunk format")],
+) -> Response[str]:
+    deps, organization = deps_of(router), organization_of(router)
+    body_id = workflow.get("id", workflow_id)
+    if body_id != workflow_id:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            "INVALID_REQUEST",
+            f"The workflow's id '{body_id}' differs from the id '{workflow_id}' in the path",
+        )
+    try:
+        valid = validate_workflow({**workflow, "id": workflow_id}, deps.registry.catalog)
+        definition = definition_json(compile_workflow(valid, deps.registry.catalog, deps.functions))
+    except WorkflowValidationError as error:
+        problems = [p.to_json() for p in error.problems]
+        raise ApiError(HTTPStatus.BAD_REQUEST, "INVALID_WORKFLOW", str(error), problems) from None
+    except CompileError as error:
+        raise ApiError(HTTPStatus.BAD_REQUEST, "WORKFLOW_TOO_LARGE", str(error)) from None
+    existing = deps.workflows.get(organization, workflow_id)
+    machine = deps.machines.deploy(
+        state_machine_name(organization, workflow_id), definition, deps.role_arn
+    )
+    now = utc_now()
+    stored = StoredWorkflow(
+        organization_id=organization,
+        id=workflow_id,
+        name=valid.name,
+        version=existing.version + 1 if existing else 1,
+        definition=valid.to_json(),
+        state_machine_arn=machine.state_machine_arn,
+        version_arn=machine.version_arn,
+        created_at=existing.created_at if existing else now,
+        updated_at=now,
+    )
+    deps.workflows.put(stored)
+    status = HTTPStatus.OK if existing else HTTPStatus.CREATED
+    return json_response(status, summary(stored))
+
+
+@router.get("/workflows/<workflow_id>", summary="Read a deployed workflow")
+def get_workflow(workflow_id: WorkflowId) -> Response[str]:
+    deps, organization = deps_of(router), organization_of(router)
+    stored = deps.workflows.get(organization, workflow_id)
+    if stored is None:
+        raise not_found("Workflow", workflow_id)
+    return json_response(HTTPStatus.OK, summary(stored))
+
+
+@router.get("/workflows", summary="List the organization's workflows")
+def list_workflows(
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(alias="nextToken")] = None,
+) -> Response[str]:
+    deps, organization = deps_of(router), organization_of(router)
+    page = deps.workflows.list(organization, limit=limit, next_token=next_token)
+    return json_response(HTTPStatus.OK, page.to_json())
+
+
+@router.delete("/workflows/<workflow_id>", summary="Delete a workflow and its state machine")
+def delete_workflow(workflow_id: WorkflowId) -> Response[str]:
+    deps, organization = deps_of(router), organization_of(router)
+    stored = deps.workflows.get(organization, workflow_id)
+    if stored is None:
+        raise not_found("Workflow", workflow_id)
+    deps.machines.delete(stored.state_machine_arn)
+    deps.workflows.delete(organization, workflow_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)

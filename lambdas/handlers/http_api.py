@@ -1,0 +1,178 @@
+"""The HTTP API Lambda: workflows, executions, secrets and node types, per organization.
+
+Every route but `/openapi.json` needs `Authorization: Bearer <api key>`; each request sees only
+its key's organization (another organization's resources answer 404). Errors are
+`{"error": {"code", "message", "details"?}}` with a 4xx status for anything a caller sent.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any, cast
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.adapters.errors import InvalidPageToken, StoreError
+from lambdas.handlers import wiring
+from lambdas.handlers.api import catalog, executions, secrets, workflows
+from lambdas.handlers.api.common import ApiDeps, ApiError, deps_of, error_response
+from lambdas.handlers.entry import Invocation, lambda_handler
+from lambdas.handlers.observability import logger
+from lambdas.handlers.settings import (
+    ApiKeysTable,
+    BlobBucket,
+    Connections,
+    ExecutionsTable,
+    Mode,
+    OrganizationsTable,
+    RuntimeDeployment,
+    SecretsTable,
+    WorkflowsTable,
+)
+from lambdas.handlers.wiring import Clients
+from lambdas.nodes import default_registry
+from lambdas.runtime.errors import TransientError
+from lambdas.runtime.registry import Registry
+
+API_TITLE = "stepthunk API"
+API_VERSION = "1"
+PUBLIC_PATHS = frozenset({"/openapi.json"})
+
+
+class Settings(
+    WorkflowsTable,
+    ExecutionsTable,
+    OrganizationsTable,
+    SecretsTable,
+    ApiKeysTable,
+    BlobBucket,
+    Connections,
+    RuntimeDeployment,
+    Mode,
+):
+    pass
+
+
+def deps_from(settings: Settings, clients: Clients, registry: Registry | None = None) -> ApiDeps:
+    return ApiDeps(
+        registry=registry or default_registry(),
+        workflows=wiring.workflows(settings, settings, clients),
+        executions=wiring.executions(settings, settings, clients),
+        organizations=wiring.organizations(settings, clients),
+        secrets=wiring.secrets(settings, clients),
+        api_keys=wiring.api_keys(settings, clients),
+        machines=wiring.machines(clients),
+        values=wiring.values(settings, clients),
+        blobs=wiring.blobs(settings, clients),
+        updates=wiring.live_updates(settings, clients),
+        functions=settings.task_functions,
+        role_arn=settings.state_machine_role_arn,
+        development=settings.development,
+    )
+
+
+app = APIGatewayHttpResolver(enable_validation=True)
+for module in (workflows, executions, secrets, catalog):
+    app.include_router(module.router)
+
+
+def authenticate(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Find the caller's organization from its API key, or answer 401."""
+    if router.current_event.path in PUBLIC_PATHS:
+        return next_middleware(router)
+    scheme, _, key = (router.current_event.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return error_response(
+            HTTPStatus.UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "Send your API key as 'Authorization: Bearer <key>'",
+        )
+    organization = deps_of(router).api_keys.organization_of(key.strip())
+    if organization is None:
+        return error_response(HTTPStatus.UNAUTHORIZED, "UNAUTHORIZED", "Unknown API key")
+    router.append_context(organization_id=organization)  # type: ignore[no-untyped-call]
+    return next_middleware(router)
+
+
+app.use(middlewares=[authenticate])
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi() -> Response[str]:
+    """The OpenAPI document of these routes, generated from them."""
+    schema = app.get_openapi_json_schema(
+        title=API_TITLE,
+        version=API_VERSION,
+        security_schemes={"apiKey": HTTPBearer(description="An API key: Bearer <key>")},
+        security=[{"apiKey": []}],
+    )
+    return Response(HTTPStatus.OK, content_types.APPLICATION_JSON, schema)
+
+
+@app.exception_handler(ApiError)  # type: ignore[untyped-decorator]
+def api_error(error: ApiError) -> Response[str]:
+    return error_response(error.status, error.code, error.message, error.details)
+
+
+@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+def invalid_request(error: RequestValidationError) -> Response[str]:
+    details = [
+        {"location": list(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
+        for e in error.errors()
+    ]
+    if any(detail["type"] == "json_invalid" for detail in details):
+        return error_response(
+            HTTPStatus.BAD_REQUEST, "MALFORMED_JSON", "The body is not valid JSON", details
+        )
+    return error_response(
+        HTTPStatus.BAD_REQUEST, "INVALID_REQUEST", "The request is not valid", details
+    )
+
+
+@app.exception_handler(json.JSONDecodeError)  # type: ignore[untyped-decorator]
+def malformed_json(error: json.JSONDecodeError) -> Response[str]:
+    return error_response(
+        HTTPStatus.BAD_REQUEST, "MALFORMED_JSON", f"The body is not valid JSON: {error.msg}"
+    )
+
+
+@app.exception_handler(InvalidPageToken)  # type: ignore[untyped-decorator]
+def invalid_page_token(error: InvalidPageToken) -> Response[str]:
+    return error_response(HTTPStatus.BAD_REQUEST, "INVALID_REQUEST", "nextToken is not valid")
+
+
+@app.exception_handler(TransientError)  # type: ignore[untyped-decorator]
+def unavailable(error: TransientError) -> Response[str]:
+    logger.warning("Transient failure", exc_info=True)
+    return error_response(
+        HTTPStatus.SERVICE_UNAVAILABLE, "UNAVAILABLE", "A service is busy; try again"
+    )
+
+
+@app.exception_handler(StoreError)  # type: ignore[untyped-decorator]
+def store_failure(error: StoreError) -> Response[str]:
+    logger.exception("Store failure")
+    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Internal error")
+
+
+@app.not_found
+def no_route(error: NotFoundError) -> Response[str]:
+    event = app.current_event
+    return error_response(
+        HTTPStatus.NOT_FOUND, "NOT_FOUND", f"No route {event.http_method} {event.path}"
+    )
+
+
+def process(event: dict[str, Any], deps: ApiDeps, invocation: Invocation) -> dict[str, Any]:
+    """Answer one API Gateway (HTTP API, payload 2.0) event."""
+    app.append_context(deps=deps)  # type: ignore[no-untyped-call]
+    return app.resolve(event, cast(LambdaContext, None))
+
+
+handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)

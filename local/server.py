@@ -1,0 +1,245 @@
+"""`stepthunk serve`: the HTTP and WebSocket APIs on localhost, over the embedded engine.
+
+The server plays API Gateway: each HTTP request becomes an HTTP API (payload 2.0) event for
+the HTTP API handler, and each WebSocket connect, message and disconnect an event for the
+WebSocket handler, exactly as on AWS. Live updates that the Lambdas post to a connection
+(through moto's API Gateway management API) are written to that client's socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from lambdas.handlers import http_api, websocket
+from lambdas.handlers.entry import Invocation
+from local.embedded import EmbeddedEngine
+
+# A Lambda accepts at most 6 MB of request; API Gateway would refuse more before it.
+MAX_BODY_BYTES = 6 * 1024 * 1024
+STAGE = "$default"
+HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+
+
+class Gateway:
+    """Turns requests into API Gateway events for the handlers, with their dependencies."""
+
+    def __init__(self, engine: EmbeddedEngine) -> None:
+        self.engine = engine
+        settings = engine.deployment.settings
+        self.http_deps = http_api.deps_from(
+            http_api.Settings.model_validate(settings), engine.clients, engine.registry
+        )
+        self.websocket_deps = websocket.deps_from(
+            websocket.Settings.model_validate(settings), engine.clients
+        )
+        # One event at a time, as one Lambda instance takes them: the Powertools resolver
+        # keeps the current event on itself.
+        self._http_lock = threading.Lock()
+
+    def http(self, event: dict[str, Any]) -> dict[str, Any]:
+        with self._http_lock:
+            return http_api.process(event, self.http_deps, Invocation())
+
+    def websocket(self, event: dict[str, Any]) -> dict[str, Any]:
+        return websocket.process(event, self.websocket_deps, Invocation())
+
+
+def create_app(gateway: Gateway) -> Starlette:
+    """The ASGI application: WebSocket at `/`, every HTTP path to the HTTP API handler."""
+
+    async def http_endpoint(request: Request) -> Response:
+        body = await _body(request)
+        if body is None:
+            return _json_error(
+                413, "PAYLOAD_TOO_LARGE", f"Bodies are limited to {MAX_BODY_BYTES} bytes"
+            )
+        result = await run_in_threadpool(gateway.http, http_event(request, body))
+        return _response(result)
+
+    async def websocket_endpoint(socket: WebSocket) -> None:
+        await _serve_socket(gateway, socket)
+
+    return Starlette(
+        routes=[
+            WebSocketRoute("/", websocket_endpoint),
+            Route("/{path:path}", http_endpoint, methods=HTTP_METHODS),
+        ]
+    )
+
+
+async def _body(request: Request) -> bytes | None:
+    """The request body, or None when it is larger than a Lambda accepts."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
+
+
+def http_event(request: Request, body: bytes) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload format 2.0) event for `request`."""
+    now = time.time()
+    try:
+        text, encoded = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode("ascii"), True
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    query = dict(request.query_params)
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": request.url.path,
+        "rawQueryString": request.url.query,
+        "headers": headers,
+        "queryStringParameters": query or None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": request.url.hostname or "127.0.0.1",
+            "domainPrefix": "local",
+            "http": {
+                "method": request.method,
+                "path": request.url.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": request.client.host if request.client else "127.0.0.1",
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "$default",
+            "stage": STAGE,
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        "body": text if body else None,
+        "isBase64Encoded": encoded,
+    }
+
+
+def _response(result: dict[str, Any]) -> Response:
+    body = result.get("body") or ""
+    content = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers[name] = ", ".join(values)
+    return Response(content, status_code=int(result.get("statusCode", 200)), headers=headers)
+
+
+def _json_error(status: int, code: str, message: str) -> Response:
+    body = json.dumps({"error": {"code": code, "message": message}})
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def websocket_event(
+    socket: WebSocket, connection_id: str, route: str, body: str | None = None
+) -> dict[str, Any]:
+    """An API Gateway WebSocket event for `route` ($connect, $disconnect or $default)."""
+    now = time.time()
+    kinds = {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}
+    context: dict[str, Any] = {
+        "routeKey": route,
+        "eventType": kinds.get(route, "MESSAGE"),
+        "messageDirection": "IN",
+        "extendedRequestId": str(uuid.uuid4()),
+        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "stage": "local",
+        "connectedAt": int(now * 1000),
+        "requestTimeEpoch": int(now * 1000),
+        "identity": {"sourceIp": socket.client.host if socket.client else "127.0.0.1"},
+        "requestId": str(uuid.uuid4()),
+        "domainName": socket.url.hostname or "127.0.0.1",
+        "connectionId": connection_id,
+        "apiId": "local",
+    }
+    if route == "$disconnect":
+        context |= {"disconnectStatusCode": 1000, "disconnectReason": "Client closed"}
+    if kinds.get(route) is None:
+        context["messageId"] = str(uuid.uuid4())
+    headers = {name.lower(): value for name, value in socket.headers.items()}
+    event: dict[str, Any] = {"requestContext": context, "isBase64Encoded": False}
+    if route == "$connect":
+        event |= {
+            "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "queryStringParameters": dict(socket.query_params) or None,
+        }
+    elif route == "$disconnect":
+        event |= {"headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()}}
+    else:
+        event["body"] = body
+    return event
+
+
+async def _serve_socket(gateway: Gateway, socket: WebSocket) -> None:
+    """One client: $connect (refused unless the handler says 200), messages, $disconnect."""
+    connection_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+    answer = await run_in_threadpool(
+        gateway.websocket, websocket_event(socket, connection_id, "$connect")
+    )
+    if answer.get("statusCode") != 200:
+        await socket.close(code=4000 + int(answer.get("statusCode", 400)))
+        return
+    await socket.accept()
+    loop = asyncio.get_running_loop()
+    cloud = gateway.engine.cloud
+
+    def deliver(data: bytes) -> None:
+        asyncio.run_coroutine_threadsafe(socket.send_text(data.decode("utf-8")), loop)
+
+    cloud.listen(connection_id, deliver)
+    try:
+        while True:
+            text = await socket.receive_text()
+            event = websocket_event(socket, connection_id, "$default", text)
+            await run_in_threadpool(gateway.websocket, event)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        cloud.listen(connection_id, None)
+        event = websocket_event(socket, connection_id, "$disconnect")
+        await run_in_threadpool(gateway.websocket, event)
+
+
+def serve(
+    *,
+    host: str,
+    port: int,
+    api_keys: list[tuple[str, str]],
+    state_dir: Path | None,
+    out: Console,
+) -> None:
+    """Run the server until interrupted, printing a banner with what a client needs."""
+    import uvicorn
+
+    engine = EmbeddedEngine()
+    gateway = Gateway(engine)
+    keys = gateway.http_deps.api_keys
+    for key, organization in api_keys:
+        keys.add(key, organization)
+    out.print(f"stepthunk serve: http://{host}:{port}  (WebSocket ws://{host}:{port}/)")
+    if not api_keys:
+        out.print(f"API key for organization 'dev': [bold]{keys.create('dev')}[/]")
+    if state_dir is None:
+        out.print("Data lives in memory and is lost on exit (--state-dir DIR keeps it).")
+    config = uvicorn.Config(
+        create_app(gateway), host=host, port=port, log_level="warning", ws="websockets-sansio"
+    )
+    uvicorn.Server(config).run()
