@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.adapters.errors import InvalidPageToken, StoreError
+from lambdas.adapters.errors import ExecutionNameTaken, InvalidPageToken, StoreError
 from lambdas.handlers import wiring
 from lambdas.handlers.api import catalog, executions, secrets, workflows
 from lambdas.handlers.api.common import ApiDeps, ApiError, deps_of, error_response
@@ -145,6 +145,15 @@ def malformed_json(error: json.JSONDecodeError) -> Response[str]:
 @app.exception_handler(InvalidPageToken)  # type: ignore[untyped-decorator]
 def invalid_page_token(error: InvalidPageToken) -> Response[str]:
     return error_response(HTTPStatus.BAD_REQUEST, "INVALID_REQUEST", "nextToken is not valid")
+
+
+@app.exception_handler(ExecutionNameTaken)  # type: ignore[untyped-decorator]
+def execution_name_taken(error: ExecutionNameTaken) -> Response[str]:
+    return error_response(
+        HTTPStatus.CONFLICT,
+        "IDEMPOTENCY_CONFLICT",
+        "This Idempotency-Key already started an execution with other inputs",
+    )
 
 
 @app.exception_handler(TransientError)  # type: ignore[untyped-decorator]

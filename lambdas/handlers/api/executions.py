@@ -119,9 +119,16 @@ def start_execution(
         session_id=body.session_id,
         execution_arn=execution_arn(stored.state_machine_arn, execution_id),
     )
-    deps.machines.start(
-        stored.version_arn or stored.state_machine_arn, execution_id, state.to_json()
-    )
+    try:
+        deps.machines.start(
+            stored.version_arn or stored.state_machine_arn, execution_id, state.to_json()
+        )
+    except MachineMissing:  # the workflow was deleted between the read and the start
+        message = f"Workflow '{workflow_id}' was deleted before the execution started"
+        deps.executions.put(
+            submitted.model_copy(update={"status": ExecutionStatus.ERROR, "error": message})
+        )
+        raise not_found("Workflow", workflow_id) from None
     return json_response(HTTPStatus.ACCEPTED, {**started, "status": "submitted"}, location)
 
 
