@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from lambdas.adapters.errors import MachineMissing
 from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
