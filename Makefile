@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 EXAMPLE ?= workflows/arithmetic.json
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench deploy clean
 
 $(PYTHON):
 	python3 -c 'import sys; assert sys.version_info >= (3, 11), "stepthunk needs Python 3.11+"'
@@ -14,10 +14,14 @@ $(VENV)/.run-installed: pyproject.toml | $(PYTHON)
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(PYTHON)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev,cdk]'
+	touch $@ $(VENV)/.run-installed $(VENV)/.cdk-installed
+
+$(VENV)/.cdk-installed: pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[cdk]'
 	touch $@ $(VENV)/.run-installed
 
-# The tests validate compiled state machines with asl-validator (npm); `make run` needs no Node.
+# asl-validator and the CDK CLI (npm) serve the tests and `make deploy`; `make run` needs no Node.
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
@@ -33,9 +37,13 @@ lint: $(VENV)/.dev-installed
 test: lint node_modules/.package-lock.json
 	$(VENV)/bin/pytest -n 2
 
+# Deploys the stack to the AWS account of your credentials (after `npx cdk bootstrap` once).
+deploy: $(VENV)/.cdk-installed node_modules/.package-lock.json
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 npx cdk deploy
+
 bench: $(VENV)/.dev-installed
 	$(PYTHON) bench/foundation.py
 	$(PYTHON) bench/stepfunctions.py
 
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache .hypothesis .cdk-cache cdk.out

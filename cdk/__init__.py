@@ -1,0 +1,1 @@
+"""The CDK app that deploys stepthunk: `npx cdk deploy` (cdk.json runs `cdk.app`)."""

@@ -1,0 +1,110 @@
+"""The deployment's settings, read once from CDK context (`-c key=value`) with defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, cast
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_logs as logs
+from constructs import Node
+
+from cdk.errors import InvalidConfig
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# CloudWatch Logs accepts only these retention periods (days).
+RETENTION_DAYS: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+RemovalChoice = Literal["retain", "destroy"]
+_REMOVAL: dict[str, RemovalPolicy] = {
+    "retain": RemovalPolicy.RETAIN,
+    "destroy": RemovalPolicy.DESTROY,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """One deployment of stepthunk.
+
+    `removal_policy` applies to what holds data (tables, bucket, key, logs): "retain" keeps
+    them when the stack is deleted, "destroy" (for throwaway stages) deletes them.
+    """
+
+    stack_name: str = "Stepthunk"
+    stage: str = "prod"
+    log_retention_days: int = 30
+    removal_policy: RemovalChoice = "retain"
+    memory_mb: int = 1024
+    workflows_dir: Path = field(default=PROJECT_ROOT / "workflows")
+
+    def __post_init__(self) -> None:
+        if self.log_retention_days not in RETENTION_DAYS:
+            allowed = ", ".join(map(str, RETENTION_DAYS))
+            raise InvalidConfig("logRetentionDays", self.log_retention_days, f"one of {allowed}")
+        if self.removal_policy not in _REMOVAL:
+            raise InvalidConfig("removalPolicy", self.removal_policy, "'retain' or 'destroy'")
+        if not 128 <= self.memory_mb <= 10_240:
+            raise InvalidConfig("memorySize", self.memory_mb, "128 to 10240 (MB)")
+        if not self.stage.isalnum():
+            raise InvalidConfig("stage", self.stage, "letters and digits only")
+        if not self.workflows_dir.is_dir():
+            raise InvalidConfig("workflowsDir", str(self.workflows_dir), "a directory")
+
+    @classmethod
+    def from_context(cls, node: Node) -> Config:
+        """The config from the app's context; absent keys take the defaults above."""
+        defaults = cls()
+
+        def text(key: str, default: str) -> str:
+            value = node.try_get_context(key)
+            return default if value is None else str(value)
+
+        def number(key: str, default: int) -> int:
+            value = text(key, str(default))
+            try:
+                return int(value)
+            except ValueError:
+                raise InvalidConfig(key, value, "a whole number") from None
+
+        workflows = Path(text("workflowsDir", str(defaults.workflows_dir)))
+        return cls(
+            stack_name=text("stackName", defaults.stack_name),
+            stage=text("stage", defaults.stage),
+            log_retention_days=number("logRetentionDays", defaults.log_retention_days),
+            removal_policy=cast(RemovalChoice, text("removalPolicy", defaults.removal_policy)),
+            memory_mb=number("memorySize", defaults.memory_mb),
+            workflows_dir=workflows if workflows.is_absolute() else PROJECT_ROOT / workflows,
+        )
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return RETENTION_DAYS[self.log_retention_days]
+
+    @property
+    def removal(self) -> RemovalPolicy:
+        return _REMOVAL[self.removal_policy]

@@ -1,0 +1,112 @@
+"""Deploying workflows at run time: the role their state machines run as, and the API's rights.
+
+`PUT /workflows/{id}` compiles a workflow and creates (or updates) a state machine named
+`stepthunk-...` that runs as this role; the API may manage only state machines so named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import ArnFormat, Aws, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from cdk import nag
+from statemachine.compiler import TaskFunctions
+
+# lambdas.handlers.api.workflows.state_machine_name starts every name so (a test checks it).
+MACHINE_NAME_PREFIX = "stepthunk-"
+MACHINE_ACTIONS = (
+    "states:CreateStateMachine",
+    "states:UpdateStateMachine",
+    # Create and update publish a version each time (publish=True).
+    "states:PublishStateMachineVersion",
+    "states:DeleteStateMachine",
+    "states:StartExecution",
+)
+EXECUTION_ACTIONS = (
+    "states:DescribeExecution",
+    "states:StopExecution",
+    "states:GetExecutionHistory",
+)
+
+
+class RuntimeDeployment(Construct):
+    """The role of workflows deployed through the API: it may invoke the task functions."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, tasks: Mapping[str, lambda_.Function]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "StateMachineRole",
+            description="Runs the state machines of workflows deployed through the API",
+            assumed_by=iam.ServicePrincipal(
+                "states.amazonaws.com",
+                # Only Step Functions acting for this account may take the role.
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            ),
+        )
+        for function in tasks.values():
+            function.grant_invoke(self.role)
+            nag.acknowledge_wildcard(
+                self.role,
+                f"{nag.arn_of(function)}:*",
+                "grant_invoke also covers the function's versions and aliases; state "
+                "machines call the unqualified ARN of our own task functions.",
+            )
+        self.task_functions = TaskFunctions(
+            **{name: function.function_arn for name, function in tasks.items()}
+        )
+
+    def allow(self, api: lambda_.Function) -> None:
+        """Let the API function deploy, start, stop and delete such state machines."""
+        api.add_environment("STATE_MACHINE_ROLE_ARN", self.role.role_arn)
+        api.add_environment("TASK_FUNCTIONS", self.task_functions.model_dump_json())
+        self.role.grant_pass_role(api.grant_principal)
+        stack = Stack.of(self)
+        machines = stack.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=f"{MACHINE_NAME_PREFIX}*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        executions = stack.format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{MACHINE_NAME_PREFIX}*:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        # No grant_* exists for state machines that do not exist yet: scope by name instead.
+        iam.Grant.add_to_principal(
+            grantee=api, actions=list(MACHINE_ACTIONS), resource_arns=[machines]
+        )
+        iam.Grant.add_to_principal(
+            grantee=api, actions=list(EXECUTION_ACTIONS), resource_arns=[executions]
+        )
+        # The deploy's fallback looks a state machine up by name; listing has no resource.
+        iam.Grant.add_to_principal(
+            grantee=api, actions=["states:ListStateMachines"], resource_arns=["*"]
+        )
+        nag.acknowledge_wildcard(
+            api,
+            "*",
+            "states:ListStateMachines applies to no resource (AWS defines none for it); nor "
+            "do active tracing's X-Ray writes.",
+        )
+        pattern = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>"
+        nag.acknowledge_wildcard(
+            api,
+            f"{pattern}:stateMachine:{MACHINE_NAME_PREFIX}*",
+            "The API deploys one state machine per organization and workflow at run time; "
+            "their names are only known then, and all start with this prefix.",
+        )
+        nag.acknowledge_wildcard(
+            api,
+            f"{pattern}:execution:{MACHINE_NAME_PREFIX}*:*",
+            "Executions of the state machines the API deployed (same prefix), named by "
+            "execution id at run time.",
+        )

@@ -1,0 +1,186 @@
+"""The Lambda functions: one factory for their shared defaults, and what each handler uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from types import MappingProxyType, ModuleType
+from typing import Literal
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk import bundling, nag
+from cdk.config import Config
+from cdk.names import pascal
+from cdk.parts.storage import Storage
+from cdk.parts.websocket import WebSocket
+from lambdas.handlers import http_api, websocket
+from lambdas.handlers.observability import SERVICE, metrics
+from lambdas.handlers.tasks import TASKS
+from statemachine.compiler import INDIVIDUAL_TIMEOUT_SECONDS, MAX_TASK_TIMEOUT_SECONDS
+
+# The handlers behind API Gateway, next to the tasks of lambdas.handlers.tasks.TASKS.
+API_HANDLERS: dict[str, ModuleType] = {"http_api": http_api, "websocket": websocket}
+SERVICE_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": SERVICE,
+    "POWERTOOLS_METRICS_NAMESPACE": str(metrics.namespace),
+}
+# API Gateway gives up on an integration after 30 s.
+API_TIMEOUT = Duration.seconds(29)
+BOOKKEEPING_TIMEOUT = Duration.seconds(60)
+# A task state times out after its TimeoutSeconds; the function must not stop earlier.
+TIMEOUTS = {
+    "run_node": Duration.seconds(INDIVIDUAL_TIMEOUT_SECONDS),
+    "run_inline_group": Duration.seconds(MAX_TASK_TIMEOUT_SECONDS),
+    "http_api": API_TIMEOUT,
+    "websocket": API_TIMEOUT,
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one handler uses: tables it reads or writes, the bucket, the key, live updates,
+    and whether it reads STEPTHUNK_ENV (credit checks are on in a deployment)."""
+
+    read: tuple[str, ...] = ()
+    write: tuple[str, ...] = ()
+    blobs: Literal["read", "write"] | None = None
+    encrypt: bool = False
+    decrypt: bool = False
+    live_updates: bool = False
+    mode: bool = False
+
+
+# Running nodes opens secrets and integrations (refreshing tokens seals them anew).
+_RUNS_NODES = Access(
+    read=("secrets",),
+    write=("integrations",),
+    blobs="write",
+    encrypt=True,
+    decrypt=True,
+    live_updates=True,
+)
+ACCESS = MappingProxyType(
+    {
+        "check_credits": Access(read=("organizations",), mode=True),
+        "preload_secrets": Access(read=("secrets",)),
+        "preload_integrations": Access(read=("integrations",)),
+        "initialize": Access(blobs="write"),
+        # Persist resolves the seconds of wait nodes, which runs them.
+        "persist": replace(_RUNS_NODES, write=("executions", "integrations")),
+        "run_node": _RUNS_NODES,
+        "run_inline_group": _RUNS_NODES,
+        "finalize": Access(
+            write=("executions", "organizations"), blobs="write", live_updates=True, mode=True
+        ),
+        "http_api": Access(
+            read=("apiKeys",),
+            write=("workflows", "executions", "organizations", "secrets"),
+            blobs="write",
+            encrypt=True,
+            live_updates=True,
+            mode=True,
+        ),
+        "websocket": Access(read=("apiKeys", "executions"), blobs="read", live_updates=True),
+    }
+)
+
+
+class RuntimeFunction(Construct):
+    """The one factory of stepthunk's functions: Python 3.12 on ARM64, the shared code asset,
+    active tracing, JSON logs into a log group with the configured retention, and a role
+    that may write those logs and nothing else until resources are granted."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: Config,
+        code: lambda_.Code,
+        handler: ModuleType,
+        timeout: Duration,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        log_group = logs.LogGroup(
+            self, "Logs", retention=config.log_retention, removal_policy=config.removal
+        )
+        # Our own role: the default one carries the managed AWSLambdaBasicExecutionRole,
+        # which lets the function write to every log group of the account.
+        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        log_group.grant_write(role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=f"stepthunk {handler.__name__}",
+            runtime=bundling.RUNTIME,
+            architecture=bundling.ARCHITECTURE,
+            code=code,
+            handler=f"{handler.__name__}.handler",
+            memory_size=config.memory_mb,
+            timeout=timeout,
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            log_group=log_group,
+            role=role,
+            environment=dict(SERVICE_ENVIRONMENT),
+        )
+        nag.acknowledge(
+            role,
+            "IAM5[Resource::*]",
+            "Active tracing's xray:PutTraceSegments and xray:PutTelemetryRecords apply to no "
+            "resource (AWS defines none for them).",
+        )
+        nag.acknowledge(
+            self.function,
+            "L1",
+            "The bundle's wheels are built for CPython 3.12 (cdk/bundling.py); the runtime "
+            "moves together with them and with the tests' interpreter, on purpose.",
+        )
+
+
+class Functions(Construct):
+    """Every function: `tasks` (by TaskFunctions field), `http_api` and `websocket`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: Config,
+        storage: Storage,
+        live_updates: WebSocket,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        code = bundling.code()
+        handlers = {**TASKS, **API_HANDLERS}
+        functions = {
+            name: RuntimeFunction(
+                self,
+                pascal(name),
+                config=config,
+                code=code,
+                handler=module,
+                timeout=TIMEOUTS.get(name, BOOKKEEPING_TIMEOUT),
+            ).function
+            for name, module in handlers.items()
+        }
+        for name, function in functions.items():
+            access = ACCESS[name]
+            storage.use_tables(function, read=access.read, write=access.write)
+            if access.blobs is not None:
+                storage.use_bucket(function, write=access.blobs == "write")
+            if access.encrypt or access.decrypt:
+                storage.use_key(function, encrypt=access.encrypt, decrypt=access.decrypt)
+            if access.live_updates:
+                storage.use_tables(function, write=("connections",))
+                live_updates.allow_updates(function)
+            if access.mode:
+                function.add_environment("STEPTHUNK_ENV", "production")
+        self.all = MappingProxyType(functions)
+        self.tasks = MappingProxyType({name: functions[name] for name in TASKS})
+        self.http_api = functions["http_api"]
+        self.websocket = functions["websocket"]

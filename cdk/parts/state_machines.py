@@ -1,0 +1,91 @@
+"""One Step Functions state machine per workflows/*.json, compiled at synth time.
+
+The definition embeds the task functions' ARNs as CloudFormation references (not
+DefinitionSubstitutions, which moto's CloudFormation does not apply). A workflow that does not
+validate or compile stops the synth with its problems.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from cdk import nag
+from cdk.config import Config
+from cdk.errors import InvalidWorkflowFile
+from cdk.names import pascal
+from lambdas.nodes import default_registry
+from statemachine.catalog import Catalog
+from statemachine.compiler import TaskFunctions, compile_workflow, definition_json
+from statemachine.errors import CompileError, WorkflowValidationError
+from statemachine.validation import validate_workflow
+
+
+def compiled(path: Path, catalog: Catalog, functions: TaskFunctions) -> str:
+    """The definition of the workflow in `path`, or InvalidWorkflowFile."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InvalidWorkflowFile(path, f"not a readable JSON file: {error}") from None
+    try:
+        workflow = validate_workflow(document, catalog)
+        return definition_json(compile_workflow(workflow, catalog, functions))
+    except (WorkflowValidationError, CompileError) as error:
+        raise InvalidWorkflowFile(path, str(error)) from None
+
+
+class WorkflowStateMachines(Construct):
+    """`machines[file stem]`: traced, logged state machines calling the task functions."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: Config,
+        tasks: Mapping[str, lambda_.Function],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        catalog = default_registry().catalog
+        functions = TaskFunctions(**{name: fn.function_arn for name, fn in tasks.items()})
+        log_group = logs.LogGroup(
+            self, "Logs", retention=config.log_retention, removal_policy=config.removal
+        )
+        machines = {}
+        for path in sorted(config.workflows_dir.glob("*.json")):
+            definition = compiled(path, catalog, functions)
+            machine = sfn.StateMachine(
+                self,
+                pascal(path.stem),
+                definition_body=sfn.DefinitionBody.from_string(definition),
+                tracing_enabled=True,
+                # Execution data (inputs, node outputs) stays out of the logs; the execution
+                # history shows it to those allowed to read it.
+                logs=sfn.LogOptions(
+                    destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False
+                ),
+            )
+            nag.acknowledge(
+                machine.role,
+                "IAM5[Resource::*]",
+                "Log delivery (logs:CreateLogDelivery and the like) and X-Ray's trace writes "
+                "apply to no resource: AWS defines none for them.",
+            )
+            for name, function in tasks.items():
+                if getattr(functions, name) in definition:  # only the tasks it calls
+                    function.grant_invoke(machine)
+                    nag.acknowledge_wildcard(
+                        machine,
+                        f"{nag.arn_of(function)}:*",
+                        "grant_invoke also covers the function's versions and aliases; the "
+                        "definition calls the unqualified ARN of our own task function.",
+                    )
+            machines[path.stem] = machine
+        self.machines = MappingProxyType(machines)

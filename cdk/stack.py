@@ -1,0 +1,52 @@
+"""The stepthunk stack: it composes the parts and names the outputs, nothing more."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from cdk.config import Config
+from cdk.names import pascal
+from cdk.parts.deployment import RuntimeDeployment
+from cdk.parts.functions import Functions
+from cdk.parts.http_api import HttpApi
+from cdk.parts.monitoring import Monitoring
+from cdk.parts.state_machines import WorkflowStateMachines
+from cdk.parts.storage import Storage
+from cdk.parts.websocket import WebSocket
+
+
+class StepthunkStack(Stack):
+    """Storage, functions, one state machine per workflow file, both APIs, monitoring."""
+
+    def __init__(self, scope: Construct, *, config: Config) -> None:
+        super().__init__(
+            scope,
+            config.stack_name,
+            description=f"stepthunk ({config.stage}): node-graph workflows on Step Functions",
+        )
+        storage = Storage(self, "Storage", config=config)
+        websocket = WebSocket(self, "WebSocket", config=config)
+        functions = Functions(
+            self, "Functions", config=config, storage=storage, live_updates=websocket
+        )
+        workflows = WorkflowStateMachines(self, "Workflows", config=config, tasks=functions.tasks)
+        RuntimeDeployment(self, "RuntimeDeployment", tasks=functions.tasks).allow(
+            functions.http_api
+        )
+        websocket.route_to(functions.websocket)
+        http = HttpApi(self, "HttpApi", config=config, handler=functions.http_api)
+        Monitoring(self, "Monitoring", functions=functions.all, machines=workflows.machines)
+
+        CfnOutput(self, "HttpApiUrl", value=http.url, description="Base URL of the HTTP API")
+        CfnOutput(self, "WebSocketUrl", value=websocket.url, description="WebSocket URL")
+        for name, table in storage.tables.items():
+            # `stepthunk keys create --stack` reads ApiKeysTableName.
+            CfnOutput(self, f"{pascal(name)}TableName", value=table.table_name)
+        for name, machine in workflows.machines.items():
+            CfnOutput(
+                self,
+                f"{pascal(name)}StateMachineName",
+                value=machine.state_machine_name,
+                description=f"State machine of workflows/{name}.json",
+            )

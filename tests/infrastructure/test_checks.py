@@ -1,0 +1,136 @@
+"""The checks a deployment must pass: cdk-nag, cfn-lint, asl-validator, and `cdk synth` itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cdk import bundling
+from cdk.errors import InvalidWorkflowFile
+from tests.infrastructure.conftest import ROOT, STACK, Synthesized, synthesize
+from tests.infrastructure.placeholders import resolve
+from tests.unit.test_asl_validator import validate
+
+ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
+CFN_LINT = str(ROOT / ".venv" / "bin" / "cfn-lint")
+
+
+def test_cdk_nag_reports_no_unacknowledged_finding(synthesized: Synthesized):
+    (report,) = synthesized.validation_report()["pluginReports"]
+    assert report["pluginName"] == "AwsSolutions"
+    assert report["violations"] == []
+    assert report["conclusion"] == "success"
+
+
+def test_every_acknowledgment_gives_a_reason_and_accepts_a_real_finding(
+    synthesized: Synthesized,
+):
+    (report,) = synthesized.validation_report()["pluginReports"]
+    used = {
+        (f"/{v['acknowledgedAt']}", v["acknowledgedId"]) for v in report["suppressedViolations"]
+    }
+    made = {
+        (path, rule): reason
+        for path, entries in synthesized.metadata().items()
+        for entry in entries
+        if entry["type"] == ACKNOWLEDGED
+        for rule, reason in entry["data"].items()
+    }
+    assert made
+    assert set(made) - used == set()  # a stale acknowledgment would hide a future finding
+    for (path, rule), reason in made.items():
+        assert len(reason) >= 60, (path, rule, reason)
+
+
+def test_cfn_lint_finds_nothing_but_w3005(synthesized: Synthesized):
+    done = subprocess.run(
+        [CFN_LINT, "--ignore-checks", "W3005", "--", str(synthesized.template_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_state_machine_definition_is_valid_asl_calling_our_functions(
+    synthesized: Synthesized, tmp_path: Path
+):
+    resources = synthesized.template()["Resources"]
+    functions = {
+        resolve({"Fn::GetAtt": [name, "Arn"]}, resources)
+        for name in synthesized.resources("AWS::Lambda::Function")
+    }
+    paths = []
+    for name, machine in synthesized.resources("AWS::StepFunctions::StateMachine").items():
+        definition = resolve(machine["Properties"]["DefinitionString"], resources)
+        tasks = [s for s in json.loads(definition)["States"].values() if s["Type"] == "Task"]
+        assert tasks, name
+        assert {task["Resource"] for task in tasks} <= functions, name
+        paths.append(tmp_path / f"{name}.asl.json")
+        paths[-1].write_text(definition, encoding="utf-8")
+
+    verdicts = validate(paths)
+
+    assert [Path(path).name for path, valid in verdicts.items() if not valid] == []
+
+
+def test_an_invalid_workflow_fails_the_synth_with_its_validation_problems(tmp_path: Path):
+    workflows = tmp_path / "workflows"
+    workflows.mkdir()
+    shutil.copy(ROOT / "workflows" / "arithmetic.json", workflows)
+    broken = {
+        "id": "broken",
+        "name": "Broken",
+        "nodes": [{"id": "a", "name": "A", "type": "no-such-type"}],
+        "edges": [],
+    }
+    (workflows / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
+
+    with pytest.raises(InvalidWorkflowFile) as failure:
+        synthesize(tmp_path / "cdk.out", {"workflowsDir": str(workflows)})
+
+    assert failure.value.path == workflows / "broken.json"
+    assert "Node 'a' has unknown type 'no-such-type'" in str(failure.value)
+    assert "broken.json" in str(failure.value)
+
+
+def test_npx_cdk_synth_succeeds_offline(tmp_path: Path):
+    bundling.installed_dependencies()  # the first install needs PyPI; the CLI run must not
+    cli = ROOT / "node_modules" / ".bin" / "cdk"
+    if not cli.exists():
+        pytest.fail(f"{cli.relative_to(ROOT)} is missing: run `npm ci` in {ROOT}")
+    unreachable = "http://127.0.0.1:9"  # any request would fail: the run must make none
+    environment = {
+        **os.environ,
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+        "CDK_DISABLE_VERSION_CHECK": "1",
+        "CDK_HOME": str(tmp_path / "cdk-home"),
+        "HTTP_PROXY": unreachable,
+        "HTTPS_PROXY": unreachable,
+        "NO_PROXY": "",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    output = tmp_path / "cdk.out"
+
+    done = subprocess.run(
+        ["npx", "--no", "cdk", "synth", "-q", "--no-notices", "--output", str(output)],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    template = json.loads((output / f"{STACK}.template.json").read_text(encoding="utf-8"))
+    machines = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"
+    ]
+    assert len(machines) == len(list((ROOT / "workflows").glob("*.json")))

@@ -1,0 +1,62 @@
+"""The deployment config from CDK context: values as `-c key=value` gives them, checked."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import App, RemovalPolicy
+
+from cdk.config import PROJECT_ROOT, Config
+from cdk.errors import InvalidConfig
+
+
+def test_context_values_replace_the_defaults():
+    app = App(
+        context={
+            "stackName": "StepthunkDev",
+            "stage": "dev",
+            "logRetentionDays": "7",
+            "removalPolicy": "destroy",
+            "memorySize": "512",
+            "workflowsDir": "tests/golden",
+        }
+    )
+
+    config = Config.from_context(app.node)
+
+    assert config == Config(
+        stack_name="StepthunkDev",
+        stage="dev",
+        log_retention_days=7,
+        removal_policy="destroy",
+        memory_mb=512,
+        workflows_dir=PROJECT_ROOT / "tests" / "golden",
+    )
+    assert config.removal == RemovalPolicy.DESTROY
+
+
+def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workflows():
+    config = Config.from_context(App().node)
+
+    assert config.removal == RemovalPolicy.RETAIN
+    assert config.workflows_dir == PROJECT_ROOT / "workflows"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("logRetentionDays", "10", "one of 1, 3, 5, 7, 14, 30"),
+        ("logRetentionDays", "a month", "a whole number"),
+        ("removalPolicy", "snapshot", "'retain' or 'destroy'"),
+        ("memorySize", "64", "128 to 10240"),
+        ("stage", "my stage", "letters and digits only"),
+        ("workflowsDir", "no/such/dir", "a directory"),
+    ],
+)
+def test_an_unusable_context_value_is_refused_saying_what_is_expected(
+    key: str, value: str, expected: str
+):
+    with pytest.raises(InvalidConfig) as refused:
+        Config.from_context(App(context={key: value}).node)
+
+    assert refused.value.key == key
+    assert expected in str(refused.value)

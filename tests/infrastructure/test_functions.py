@@ -1,0 +1,133 @@
+"""The functions: each one's environment satisfies its handler's settings; shared defaults."""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+from pydantic import BaseModel
+
+from cdk.config import Config
+from cdk.parts.deployment import MACHINE_NAME_PREFIX
+from lambdas.handlers import http_api, websocket
+from lambdas.handlers.api.workflows import state_machine_name
+from lambdas.handlers.tasks import TASKS
+from statemachine.compiler import TaskFunctions
+from tests.infrastructure.conftest import Synthesized
+from tests.infrastructure.placeholders import resolve
+
+HANDLERS: list[ModuleType] = [*TASKS.values(), http_api, websocket]
+# Read by Powertools itself, not by our settings models.
+POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+
+
+def functions_by_handler(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
+    """Each function's resolved properties, by the handler module it runs."""
+    resources = synthesized.template()["Resources"]
+    by_handler = {}
+    for name, function in synthesized.resources("AWS::Lambda::Function").items():
+        properties = resolve(function["Properties"], resources)
+        properties["LogicalId"] = name
+        by_handler[properties["Handler"].removesuffix(".handler")] = properties
+    return by_handler
+
+
+def settings_fields(model: type[BaseModel]) -> set[str]:
+    return {name.upper() for name in model.model_fields}
+
+
+def test_every_handler_runs_in_exactly_one_function(synthesized: Synthesized):
+    assert sorted(functions_by_handler(synthesized)) == sorted(m.__name__ for m in HANDLERS)
+
+
+@pytest.mark.parametrize("module", HANDLERS, ids=lambda module: module.__name__.split(".")[-1])
+def test_the_environment_of_each_function_satisfies_its_handler_settings_exactly(
+    module: ModuleType, synthesized: Synthesized, monkeypatch: pytest.MonkeyPatch
+):
+    environment = functions_by_handler(synthesized)[module.__name__]["Environment"]["Variables"]
+    settings: type[BaseModel] = module.Settings
+    for name in settings_fields(settings):  # nothing from this process may fill a gap
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    settings()  # raises ValidationError naming whatever is missing or malformed
+
+    assert set(environment) - POWERTOOLS == settings_fields(settings)
+    assert set(environment) >= POWERTOOLS
+
+
+def test_functions_that_send_live_updates_post_to_the_websocket_stage(synthesized: Synthesized):
+    for handler, function in functions_by_handler(synthesized).items():
+        variables = function["Environment"]["Variables"]
+        if "CONNECTIONS_TABLE" in variables:
+            endpoint = variables.get("WEBSOCKET_ENDPOINT", "")
+            assert endpoint.startswith("https://"), handler
+            assert endpoint.endswith(f"/{Config().stage}"), handler
+
+
+def test_the_api_deploys_workflows_with_the_task_functions_and_the_runtime_role(
+    synthesized: Synthesized,
+):
+    functions = functions_by_handler(synthesized)
+    variables = functions[http_api.__name__]["Environment"]["Variables"]
+    deployed = TaskFunctions.model_validate(json.loads(variables["TASK_FUNCTIONS"]))
+    for task, module in TASKS.items():
+        assert getattr(deployed, task).endswith(
+            f":function:{functions[module.__name__]['LogicalId'].lower()}"
+        )
+    role = variables["STATE_MACHINE_ROLE_ARN"].rsplit("/", 1)[-1]
+    roles = {name.lower(): r for name, r in synthesized.resources("AWS::IAM::Role").items()}
+    trust = roles[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "states.amazonaws.com"}]
+
+
+def test_state_machines_the_api_deploys_carry_the_prefix_its_permissions_name():
+    assert state_machine_name("org", "a/workflow").startswith(MACHINE_NAME_PREFIX)
+
+
+def test_every_function_runs_python_3_12_on_arm64_traced_with_json_logs(template: Template):
+    template.all_resources_properties(
+        "AWS::Lambda::Function",
+        {
+            "Runtime": "python3.12",
+            "Architectures": ["arm64"],
+            "TracingConfig": {"Mode": "Active"},
+            "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": Match.any_value()}},
+            "MemorySize": Config().memory_mb,
+        },
+    )
+
+
+def test_every_function_logs_to_its_own_group_kept_for_the_configured_retention(
+    synthesized: Synthesized,
+):
+    groups = synthesized.resources("AWS::Logs::LogGroup")
+    used = [
+        function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        for function in synthesized.resources("AWS::Lambda::Function").values()
+    ]
+    assert len(set(used)) == len(used) == 10
+    for name in used:
+        assert groups[name]["Properties"]["RetentionInDays"] == Config().log_retention_days
+
+
+def test_task_functions_outlast_the_timeouts_of_the_states_that_call_them(
+    synthesized: Synthesized,
+):
+    resources = synthesized.template()["Resources"]
+    timeouts = {
+        resolve({"Fn::GetAtt": [name, "Arn"]}, resources): function["Properties"]["Timeout"]
+        for name, function in synthesized.resources("AWS::Lambda::Function").items()
+    }
+    checked = 0
+    for machine in synthesized.resources("AWS::StepFunctions::StateMachine").values():
+        definition = json.loads(resolve(machine["Properties"]["DefinitionString"], resources))
+        for state in definition["States"].values():
+            if state["Type"] == "Task" and "TimeoutSeconds" in state:
+                assert timeouts[state["Resource"]] >= state["TimeoutSeconds"]
+                checked += 1
+    assert checked
