@@ -220,7 +220,10 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from local.server import serve  # the server's dependencies load only for this command
+    # The server's dependencies load only for this command.
+    from lambdas.adapters.errors import ApiKeyConflict
+    from local.server import serve
+    from local.snapshot import StateDirError
 
     api_keys = []
     for spec in args.api_key:
@@ -228,14 +231,30 @@ def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
         if not colon or not key or not organization:
             raise UsageError(f"--api-key expects KEY:ORG, got '{spec}'")
         api_keys.append((key, organization))
-    serve(host=args.host, port=args.port, api_keys=api_keys, state_dir=args.state_dir, out=out)
+    try:
+        serve(host=args.host, port=args.port, api_keys=api_keys, state_dir=args.state_dir, out=out)
+    except StateDirError as error:
+        raise UsageError(str(error)) from None
+    except ApiKeyConflict:
+        raise UsageError("An --api-key is registered to another organization") from None
     return EXIT_OK
 
 
 def _create_key(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from local.keys import create_key
+    from botocore.exceptions import NoCredentialsError, NoRegionError
 
-    print(create_key(args.org, table=args.table, stack=args.stack, region=args.region))
+    from lambdas.adapters.errors import StoreAccessDenied, StoreMissing
+    from local.keys import StackOutputMissing, create_key
+
+    try:
+        key = create_key(args.org, table=args.table, stack=args.stack, region=args.region)
+    except NoRegionError:
+        raise UsageError("no AWS region configured: pass --region or set AWS_REGION") from None
+    except NoCredentialsError:
+        raise UsageError("no AWS credentials found (aws configure, or AWS_PROFILE)") from None
+    except (StoreMissing, StoreAccessDenied, StackOutputMissing) as error:
+        raise UsageError(str(error)) from None
+    print(key)  # alone on stdout, for scripts
     return EXIT_OK
 
 

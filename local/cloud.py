@@ -9,7 +9,8 @@ moto's internals are patched, which is why moto is pinned exactly:
   which cost ~15 ms a task);
 - retry back-off and Wait states sleep `time_scale` times their real duration (tests run
   them fast; `stepthunk run` keeps real time);
-- posts to WebSocket connections reach in-process listeners (the CLI's live progress).
+- posts to WebSocket connections reach in-process listeners (the CLI's live progress);
+- DynamoDB requests are served one at a time (moto's tables are not thread-safe).
 """
 
 from __future__ import annotations
@@ -217,8 +218,21 @@ def _patch_moto(cloud: LocalCloud) -> None:
         source = getattr(machine, "source_arn", None) or state_machine_arn
         return original_start(backend, source, *args, **kwargs)
 
+    from moto.dynamodb.responses import DynamoHandler
+
+    original_dynamodb_call = DynamoHandler.call_action
+    dynamodb_lock = threading.Lock()
+
+    def dynamodb_call(handler: DynamoHandler) -> Any:
+        # moto's DynamoDB is not safe under concurrent writes (a transaction copies a table
+        # while another request changes it); DynamoDB never calls back into our code, so one
+        # request at a time cannot deadlock.
+        with dynamodb_lock:
+            return original_dynamodb_call(handler)
+
     original_client_for = boto_client.boto_client_for
     LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
+    DynamoHandler.call_action = dynamodb_call  # type: ignore[method-assign]
     StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign,assignment]
     ApiGatewayManagementApiBackend.post_to_connection = post  # type: ignore[method-assign,assignment]
     for name in _CLIENT_USERS:

@@ -67,6 +67,9 @@ class EmbeddedEngine:
 
     Without `credits` the deployment is in development mode (no credit checks or charges),
     as SPEC §6 says of the embedded engine; with it, the organization gets that many credits.
+    `prefix` names the deployment's resources (default: unique) and `kms_key_id` is an existing
+    key to encrypt secrets with (default: a new one), so that a deployment whose data was saved
+    can be created again under the same names (local/snapshot.py).
     """
 
     def __init__(
@@ -79,13 +82,17 @@ class EmbeddedEngine:
         credits: int | None = None,
         max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
         cloud: LocalCloud | None = None,
+        prefix: str | None = None,
+        kms_key_id: str | None = None,
     ) -> None:
         self.cloud = cloud or LocalCloud.shared()
         self.registry = registry or default_registry()
         self.organization_id = organization_id
         self.max_group_size = max_group_size
         self.clients = Clients(factory=self.cloud.client)
-        self.deployment = _deploy(self.cloud, self.clients, self.registry, credits is None)
+        self.deployment = _deploy(
+            self.cloud, self.clients, self.registry, credits is None, prefix, kms_key_id
+        )
         self._state_machines: dict[str, str] = {}
         settings = _AllSettings.model_validate(self.deployment.settings)
         self.executions = wiring.executions(settings, settings, self.clients)
@@ -206,14 +213,22 @@ class _AllSettings(
 
 
 def _deploy(
-    cloud: LocalCloud, clients: Clients, registry: Registry, development: bool
+    cloud: LocalCloud,
+    clients: Clients,
+    registry: Registry,
+    development: bool,
+    prefix: str | None,
+    kms_key_id: str | None,
 ) -> Deployment:
-    prefix = f"stepthunk-{uuid.uuid4().hex[:8]}"
+    prefix = prefix or f"stepthunk-{uuid.uuid4().hex[:8]}"
     tables = {name: f"{prefix}-{name}" for name in TABLE_SETTINGS}
     create_tables(clients.dynamodb, tables)
     bucket = f"{prefix}-blobs"
     clients.s3.create_bucket(Bucket=bucket)
-    key = clients.kms.create_key(Description=f"{prefix} secrets")["KeyMetadata"]["KeyId"]
+    key = (
+        kms_key_id
+        or clients.kms.create_key(Description=f"{prefix} secrets")["KeyMetadata"]["KeyId"]
+    )
     settings: dict[str, Any] = {TABLE_SETTINGS[name]: table for name, table in tables.items()}
     settings |= {
         "blob_bucket": bucket,

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +31,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.entry import Invocation
 from local.embedded import EmbeddedEngine
+from local.snapshot import StateDir
 
 # A Lambda accepts at most 6 MB of request; API Gateway would refuse more before it.
 MAX_BODY_BYTES = 6 * 1024 * 1024
 STAGE = "$default"
 HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
 
 class Gateway:
@@ -48,18 +54,21 @@ class Gateway:
             websocket.Settings.model_validate(settings), engine.clients
         )
         # One event at a time, as one Lambda instance takes them: the Powertools resolver
-        # keeps the current event on itself.
+        # keeps the current event on itself, and moto's tables break when an index query
+        # iterates them while another thread adds a connection.
         self._http_lock = threading.Lock()
+        self._websocket_lock = threading.Lock()
 
     def http(self, event: dict[str, Any]) -> dict[str, Any]:
         with self._http_lock:
             return http_api.process(event, self.http_deps, Invocation())
 
     def websocket(self, event: dict[str, Any]) -> dict[str, Any]:
-        return websocket.process(event, self.websocket_deps, Invocation())
+        with self._websocket_lock:
+            return websocket.process(event, self.websocket_deps, Invocation())
 
 
-def create_app(gateway: Gateway) -> Starlette:
+def create_app(gateway: Gateway, *, lifespan: Lifespan | None = None) -> Starlette:
     """The ASGI application: WebSocket at `/`, every HTTP path to the HTTP API handler."""
 
     async def http_endpoint(request: Request) -> Response:
@@ -78,7 +87,8 @@ def create_app(gateway: Gateway) -> Starlette:
         routes=[
             WebSocketRoute("/", websocket_endpoint),
             Route("/{path:path}", http_endpoint, methods=HTTP_METHODS),
-        ]
+        ],
+        lifespan=lifespan,
     )
 
 
@@ -226,10 +236,15 @@ def serve(
     state_dir: Path | None,
     out: Console,
 ) -> None:
-    """Run the server until interrupted, printing a banner with what a client needs."""
+    """Run the server until interrupted, printing a banner with what a client needs.
+
+    With `state_dir`, the engine's data is restored from it on start and saved to it every
+    few seconds and on shutdown.
+    """
     import uvicorn
 
-    engine = EmbeddedEngine()
+    state = None if state_dir is None else StateDir(state_dir)
+    engine = EmbeddedEngine() if state is None else state.open_engine()
     gateway = Gateway(engine)
     keys = gateway.http_deps.api_keys
     for key, organization in api_keys:
@@ -237,9 +252,45 @@ def serve(
     out.print(f"stepthunk serve: http://{host}:{port}  (WebSocket ws://{host}:{port}/)")
     if not api_keys:
         out.print(f"API key for organization 'dev': [bold]{keys.create('dev')}[/]")
-    if state_dir is None:
+    if state is None:
         out.print("Data lives in memory and is lost on exit (--state-dir DIR keeps it).")
+    else:
+        _print_state(out, state)
     config = uvicorn.Config(
-        create_app(gateway), host=host, port=port, log_level="warning", ws="websockets-sansio"
+        create_app(gateway, lifespan=None if state is None else _saving(state)),
+        host=host,
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
     )
-    uvicorn.Server(config).run()
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once shut down
+        uvicorn.Server(config).run()
+    out.print("Stopped.")
+
+
+def _saving(state: StateDir) -> Lifespan:
+    """Save the state dir in the background while serving, and once more at shutdown."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state.start_autosave()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(state.stop)
+
+    return lifespan
+
+
+def _print_state(out: Console, state: StateDir) -> None:
+    restored = state.restored
+    out.print(
+        f"Data is kept in {state.path} (it holds the local KMS key material: keep it private)."
+    )
+    if restored.executions or restored.workflows:
+        out.print(
+            f"Restored {restored.workflows} workflows and {restored.executions} executions"
+            f" ({restored.interrupted} interrupted by the last stop)."
+        )
+    for problem in restored.problems:
+        out.print(f"[yellow]Not deployed again[/]: {problem}", highlight=False)

@@ -13,15 +13,18 @@ from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.adapters.errors import ExecutionNameTaken, InvalidPageToken, StoreError
 from lambdas.handlers import wiring
 from lambdas.handlers.api import catalog, executions, secrets, workflows
-from lambdas.handlers.api.common import ApiDeps, ApiError, deps_of, error_response
+from lambdas.handlers.api.common import ApiDeps, ApiError, error_response
 from lambdas.handlers.entry import Invocation, lambda_handler
 from lambdas.handlers.observability import logger
 from lambdas.handlers.settings import (
@@ -43,6 +46,7 @@ from lambdas.runtime.registry import Registry
 API_TITLE = "stepthunk API"
 API_VERSION = "1"
 PUBLIC_PATHS = frozenset({"/openapi.json"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class Settings(
@@ -82,25 +86,19 @@ for module in (workflows, executions, secrets, catalog):
     app.include_router(module.router)
 
 
-def authenticate(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Find the caller's organization from its API key, or answer 401."""
-    if router.current_event.path in PUBLIC_PATHS:
-        return next_middleware(router)
-    scheme, _, key = (router.current_event.headers.get("authorization") or "").partition(" ")
+def authenticate(event: APIGatewayProxyEventV2, deps: ApiDeps) -> str | Response[str]:
+    """The caller's organization, from its API key; else the 401 to answer."""
+    scheme, _, key = (event.headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         return error_response(
             HTTPStatus.UNAUTHORIZED,
             "UNAUTHORIZED",
             "Send your API key as 'Authorization: Bearer <key>'",
         )
-    organization = deps_of(router).api_keys.organization_of(key.strip())
+    organization = deps.api_keys.organization_of(key.strip())
     if organization is None:
         return error_response(HTTPStatus.UNAUTHORIZED, "UNAUTHORIZED", "Unknown API key")
-    router.append_context(organization_id=organization)  # type: ignore[no-untyped-call]
-    return next_middleware(router)
-
-
-app.use(middlewares=[authenticate])
+    return organization
 
 
 @app.get("/openapi.json", include_in_schema=False)
@@ -142,6 +140,29 @@ def malformed_json(error: json.JSONDecodeError) -> Response[str]:
     )
 
 
+@app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
+def unsupported_content_type(error: RequestUnsupportedContentType | None) -> Response[str]:
+    return error_response(
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "Send the body as JSON (Content-Type: application/json)",
+    )
+
+
+@app.exception_handler(UnicodeDecodeError)  # type: ignore[untyped-decorator]
+def undecodable_body(error: UnicodeDecodeError) -> Response[str]:
+    # A binary body arrives base64-encoded; Powertools decodes it as UTF-8 before parsing.
+    return error_response(
+        HTTPStatus.BAD_REQUEST, "MALFORMED_JSON", "The body is not valid JSON: it is not UTF-8"
+    )
+
+
+@app.exception_handler(RecursionError)  # type: ignore[untyped-decorator]
+def nested_too_deeply(error: RecursionError) -> Response[str]:
+    # Python's JSON parser gives up on a body nested thousands of levels deep.
+    return error_response(HTTPStatus.BAD_REQUEST, "INVALID_REQUEST", "The body nests too deeply")
+
+
 @app.exception_handler(InvalidPageToken)  # type: ignore[untyped-decorator]
 def invalid_page_token(error: InvalidPageToken) -> Response[str]:
     return error_response(HTTPStatus.BAD_REQUEST, "INVALID_REQUEST", "nextToken is not valid")
@@ -179,9 +200,32 @@ def no_route(error: NotFoundError) -> Response[str]:
 
 
 def process(event: dict[str, Any], deps: ApiDeps, invocation: Invocation) -> dict[str, Any]:
-    """Answer one API Gateway (HTTP API, payload 2.0) event."""
-    app.append_context(deps=deps)  # type: ignore[no-untyped-call]
+    """Answer one API Gateway (HTTP API, payload 2.0) event.
+
+    The key is checked before the resolver runs (Powertools validates a request before any
+    middleware): a caller without a valid key learns nothing, not even what a valid request is.
+    """
+    request = APIGatewayProxyEventV2(event)
+    caller = None if request.path in PUBLIC_PATHS else authenticate(request, deps)
+    if isinstance(caller, Response):
+        return _proxy_response(caller)
+    content_type = (request.headers.get("content-type") or "").lower()
+    if request.body and content_type.startswith(FORM_TYPES):
+        # Powertools would parse a form into something no route expects (curl's `-d` sends
+        # this type by default): say what the API takes instead.
+        return _proxy_response(unsupported_content_type(None))
+    app.append_context(deps=deps, organization_id=caller)  # type: ignore[no-untyped-call]
     return app.resolve(event, cast(LambdaContext, None))
+
+
+def _proxy_response(response: Response[str]) -> dict[str, Any]:
+    """An answer given without the resolver, as it would have built it."""
+    return {
+        "statusCode": int(response.status_code),
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
 
 
 handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)

@@ -30,7 +30,7 @@ def put_secret(name: SecretName, secret: Annotated[SecretValue, Body()]) -> Resp
 
 
 @router.delete("/secrets/<name>", summary="Delete a secret")
-def delete_secret(name: SecretName) -> Response[str]:
+def delete_secret(name: SecretName) -> Response[None]:
     if not deps_of(router).secrets.delete(organization_of(router), name):
         raise not_found("Secret", name)
     return Response(status_code=HTTPStatus.NO_CONTENT)

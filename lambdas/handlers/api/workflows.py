@@ -103,7 +103,7 @@ def list_workflows(
 
 
 @router.delete("/workflows/<workflow_id>", summary="Delete a workflow and its state machine")
-def delete_workflow(workflow_id: WorkflowId) -> Response[str]:
+def delete_workflow(workflow_id: WorkflowId) -> Response[None]:
     deps, organization = deps_of(router), organization_of(router)
     stored = deps.workflows.get(organization, workflow_id)
     if stored is None:

@@ -1,0 +1,347 @@
+"""`stepthunk serve --state-dir`: the embedded engine's data saved to a file, restored on start.
+
+Saved: every item of the deployment's tables (but WebSocket connections, which end with the
+server), every object of its bucket, and the id and material of its KMS key, so that secrets
+encrypted before a restart still decrypt. The file therefore holds key material: keep the
+directory private. Step Functions state machines are not saved (moto keeps them nowhere); on
+restore every stored workflow is deployed again from its definition, and executions that were
+running when the server stopped are marked `error`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lambdas.adapters.errors import error_code
+from lambdas.handlers import http_api
+from lambdas.handlers.api.common import ApiDeps
+from lambdas.handlers.api.workflows import state_machine_name
+from lambdas.runtime.record import ExecutionStatus, NodeStatus, utc_now
+from local.cloud import ACCOUNT, REGION, LocalCloud
+from local.embedded import TABLE_SETTINGS, EmbeddedEngine
+from statemachine.compiler import compile_workflow, definition_json
+from statemachine.errors import CompileError, WorkflowValidationError
+from statemachine.validation import validate_workflow
+
+SNAPSHOT = "state.json"
+FORMAT = 1
+# The deployment's resources keep their names from one start to the next (one per process).
+PREFIX = "stepthunk-local"
+SAVED_TABLES = tuple(name for name in TABLE_SETTINGS if name != "connections")
+INTERRUPTED = "Interrupted: the server stopped while this execution ran"
+RUNNING = frozenset({ExecutionStatus.SUBMITTED, ExecutionStatus.EXECUTING})
+FINAL_SAVE_ATTEMPTS = 3
+
+logger = logging.getLogger(__name__)
+Item = dict[str, Any]
+
+
+class StateDirError(ValueError):
+    """The state dir cannot be used (not a directory, or a file this version cannot read)."""
+
+
+@dataclass
+class Restored:
+    """What a start found in the state dir."""
+
+    workflows: int = 0
+    executions: int = 0
+    interrupted: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class StateDir:
+    """The state dir of one server: opens its engine, then saves it every few seconds."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        interval: float = 2.0,
+        cloud: LocalCloud | None = None,
+        prefix: str = PREFIX,
+    ) -> None:
+        self.path = path
+        self.interval = interval
+        self.cloud = cloud or LocalCloud.shared()
+        self.prefix = prefix
+        self.restored = Restored()
+        self._engine: EmbeddedEngine | None = None
+        self._lock = threading.Lock()
+        self._last: bytes | None = None
+        self._bodies: dict[str, tuple[str, dict[str, Any]]] = {}  # key -> (ETag, saved object)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def file(self) -> Path:
+        return self.path / SNAPSHOT
+
+    def open_engine(self) -> EmbeddedEngine:
+        """The engine, with whatever the state dir holds restored into it."""
+        if self.path.exists() and not self.path.is_dir():
+            raise StateDirError(f"State dir '{self.path}' is not a directory")
+        self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        saved = self._load()
+        key_id = None if saved is None else _restore_key(self.cloud, saved["kms"], self.prefix)
+        engine = EmbeddedEngine(cloud=self.cloud, prefix=self.prefix, kms_key_id=key_id)
+        if saved is not None:
+            _restore_data(engine, saved)
+            api = http_api.deps_from(
+                http_api.Settings.model_validate(engine.deployment.settings),
+                engine.clients,
+                engine.registry,
+            )
+            self.restored = Restored(executions=len(saved["tables"]["executions"]))
+            _redeploy(api, saved["tables"]["workflows"], self.restored)
+            _interrupt(engine, saved["tables"]["executions"], self.restored)
+        self._engine = engine
+        return engine
+
+    def save(self) -> bool:
+        """Write the engine's data to the state dir unless unchanged; True when written."""
+        if self._engine is None:
+            raise RuntimeError("open_engine() first")
+        with self._lock:
+            data = json.dumps(self._capture(self._engine), sort_keys=True).encode("utf-8")
+            if data == self._last:
+                return False
+            _write_atomically(self.file, data)
+            self._last = data
+            return True
+
+    def start_autosave(self) -> None:
+        """Save every `interval` seconds in a background thread, until `stop`."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._autosave, name="state-dir", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop saving in the background, then save one last time."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        for attempt in range(1, FINAL_SAVE_ATTEMPTS + 1):
+            if self._try_save(final=attempt == FINAL_SAVE_ATTEMPTS):
+                return
+
+    def _autosave(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._try_save(final=False)
+
+    def _try_save(self, *, final: bool) -> bool:
+        try:
+            self.save()
+        # The server's last line of defence for its data: any failure (moto's tables may be
+        # changing under the scan) is logged, and the next attempt takes a fresh snapshot.
+        except Exception:
+            logger.log(
+                logging.ERROR if final else logging.WARNING, "State not saved", exc_info=True
+            )
+            return False
+        return True
+
+    def _load(self) -> dict[str, Any] | None:
+        if not self.file.exists():
+            return None
+        try:
+            saved: dict[str, Any] = json.loads(self.file.read_bytes())
+        except (OSError, ValueError) as error:
+            raise StateDirError(f"Cannot read {self.file}: {error}") from None
+        if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+            raise StateDirError(f"{self.file} is not a state file this version can read")
+        return saved
+
+    def _capture(self, engine: EmbeddedEngine) -> dict[str, Any]:
+        settings = engine.deployment.settings
+        tables = {
+            name: list(_scan(engine, settings[TABLE_SETTINGS[name]])) for name in SAVED_TABLES
+        }
+        key_id = settings["kms_key_id"]
+        material: bytes = _kms_keys()[key_id].key_material
+        return {
+            "format": FORMAT,
+            "tables": tables,
+            "objects": self._objects(engine, settings["blob_bucket"]),
+            "kms": {"keyId": key_id, "material": _b64(material)},
+        }
+
+    def _objects(self, engine: EmbeddedEngine, bucket: str) -> list[dict[str, Any]]:
+        """Every object of the bucket; bodies are read again only when their ETag changed."""
+        s3 = engine.clients.s3
+        saved: dict[str, tuple[str, dict[str, Any]]] = {}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for entry in page.get("Contents", []):
+                key, etag = entry["Key"], entry["ETag"]
+                known = self._bodies.get(key)
+                if known is not None and known[0] == etag:
+                    saved[key] = known
+                    continue
+                try:
+                    stored = s3.get_object(Bucket=bucket, Key=key)
+                except ClientError as error:
+                    if error_code(error) != "NoSuchKey":
+                        raise
+                    continue  # deleted since the listing
+                saved[key] = (
+                    etag,
+                    {
+                        "key": key,
+                        "body": _b64(stored["Body"].read()),
+                        "contentType": stored.get("ContentType"),
+                        "metadata": stored.get("Metadata", {}),
+                    },
+                )
+        self._bodies = saved
+        return [saved[key][1] for key in sorted(saved)]
+
+
+def _scan(engine: EmbeddedEngine, table: str) -> Iterator[Item]:
+    for page in engine.clients.dynamodb.get_paginator("scan").paginate(TableName=table):
+        for item in page["Items"]:
+            yield _binary_mapped(item, _b64)
+
+
+def _restore_key(cloud: LocalCloud, saved: dict[str, str], prefix: str) -> str:
+    """Create a key, then give it the saved id and material, so old ciphertexts decrypt."""
+    created = cloud.client("kms").create_key(Description=f"{prefix} secrets")
+    keys = _kms_keys()
+    key = keys.pop(created["KeyMetadata"]["KeyId"])
+    key_id = saved["keyId"]
+    key.arn = key.arn.replace(key.id, key_id)
+    key.id = key_id
+    key.key_material = base64.b64decode(saved["material"])
+    keys[key_id] = key
+    return key_id
+
+
+def _restore_data(engine: EmbeddedEngine, saved: dict[str, Any]) -> None:
+    settings = engine.deployment.settings
+    dynamodb = engine.clients.dynamodb
+    for name in SAVED_TABLES:
+        table = settings[TABLE_SETTINGS[name]]
+        items = [_binary_mapped(item, base64.b64decode) for item in saved["tables"].get(name, [])]
+        for start in range(0, len(items), 25):  # BatchWriteItem takes at most 25 items
+            requests: dict[str, Any] = {
+                table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+            }
+            while requests:
+                requests = dynamodb.batch_write_item(RequestItems=requests).get(
+                    "UnprocessedItems", {}
+                )
+    for stored in saved["objects"]:
+        extra = {"ContentType": stored["contentType"]} if stored.get("contentType") else {}
+        engine.clients.s3.put_object(
+            Bucket=settings["blob_bucket"],
+            Key=stored["key"],
+            Body=base64.b64decode(stored["body"]),
+            Metadata=stored.get("metadata") or {},
+            **extra,
+        )
+
+
+def _redeploy(api: ApiDeps, items: list[Item], restored: Restored) -> None:
+    """Give every stored workflow a state machine again, from its stored definition."""
+    catalog = api.registry.catalog
+    for item in items:
+        organization, workflow_id = item["organizationId"]["S"], item["id"]["S"]
+        stored = api.workflows.get(organization, workflow_id)
+        if stored is None:
+            continue
+        try:
+            valid = validate_workflow(stored.definition, catalog)
+            definition = definition_json(compile_workflow(valid, catalog, api.functions))
+        except (WorkflowValidationError, CompileError) as error:
+            restored.problems.append(f"Workflow '{workflow_id}' ({organization}): {error}")
+            continue
+        machine = api.machines.deploy(
+            state_machine_name(organization, workflow_id), definition, api.role_arn
+        )
+        api.workflows.put(
+            stored.model_copy(
+                update={
+                    "state_machine_arn": machine.state_machine_arn,
+                    "version_arn": machine.version_arn,
+                }
+            )
+        )
+        restored.workflows += 1
+
+
+def _interrupt(engine: EmbeddedEngine, items: list[Item], restored: Restored) -> None:
+    """Executions that were running when the server stopped end in `error`: nothing runs them."""
+    for item in items:
+        if item.get("status", {}).get("S") not in RUNNING:
+            continue
+        record = engine.executions.get(item["id"]["S"])
+        if record is None or record.status not in RUNNING:
+            continue
+        nodes = [
+            node.model_copy(update={"status": NodeStatus.ERROR, "error": INTERRUPTED})
+            if node.status == NodeStatus.EXECUTING
+            else node
+            for node in record.node_executions
+        ]
+        update = {
+            "status": ExecutionStatus.ERROR,
+            "error": INTERRUPTED,
+            "ended_at": utc_now(),
+            "node_executions": nodes,
+        }
+        engine.executions.put(record.model_copy(update=update))
+        restored.interrupted += 1
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Replace `target` with `data` so that a crash leaves either the old or the new file."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".state-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:  # mkstemp: readable by its owner only
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _kms_keys() -> dict[str, Any]:
+    from moto.kms.models import kms_backends
+
+    keys: dict[str, Any] = kms_backends[ACCOUNT][REGION].keys
+    return keys
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _binary_mapped(item: Item, convert: Callable[[Any], Any]) -> Item:
+    """`item` with `convert` applied to each binary value (B and BS, also inside M and L):
+    bytes to base64 text for JSON, and back."""
+    return {name: _value_mapped(value, convert) for name, value in item.items()}
+
+
+def _value_mapped(value: dict[str, Any], convert: Callable[[Any], Any]) -> dict[str, Any]:
+    ((kind, inner),) = value.items()
+    if kind == "B":
+        return {"B": convert(inner)}
+    if kind == "BS":
+        return {"BS": [convert(data) for data in inner]}
+    if kind == "M":
+        return {"M": _binary_mapped(inner, convert)}
+    if kind == "L":
+        return {"L": [_value_mapped(element, convert) for element in inner]}
+    return value

@@ -1,0 +1,188 @@
+"""The APIs through real sockets: serve's application on a free localhost port, per module.
+
+The server's engine checks credits (production mode), so that charges can be asserted; every
+organization a test creates gets ample credits. A module setting `CHECK_CREDITS = False` gets
+a server in development mode instead, as `stepthunk serve` runs. Each test creates the
+organizations it needs (a key and a credit account), so that listings never mix between tests.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from websockets.sync.client import ClientConnection, connect
+
+from local.cloud import LocalCloud
+from local.embedded import EmbeddedEngine
+from local.server import Gateway, create_app
+from tests.conformance.http_server import unused_port
+
+# Retry back-off and Wait states run this many times faster than real time.
+TIME_SCALE = 0.01
+CREDITS = 1_000_000
+FINAL = frozenset({"completed", "error", "exhausted", "cancelled"})
+# How long a test waits for anything the server does.
+PATIENCE = 15.0
+# Every route of the HTTP API but the public /openapi.json, as its OpenAPI document names it.
+ROUTES = (
+    ("PUT", "/workflows/{workflow_id}"),
+    ("GET", "/workflows/{workflow_id}"),
+    ("DELETE", "/workflows/{workflow_id}"),
+    ("GET", "/workflows"),
+    ("POST", "/workflows/{workflow_id}/executions"),
+    ("GET", "/workflows/{workflow_id}/executions"),
+    ("GET", "/executions/{execution_id}"),
+    ("POST", "/executions/{execution_id}/cancel"),
+    ("PUT", "/secrets/{name}"),
+    ("DELETE", "/secrets/{name}"),
+    ("GET", "/secrets"),
+    ("GET", "/node-types"),
+)
+
+
+@dataclass
+class Organization:
+    """An organization as a client sees it: its key and an HTTP client sending that key."""
+
+    id: str
+    key: str
+    http: httpx.Client
+
+    def deploy(self, workflow: dict[str, Any]) -> dict[str, Any]:
+        response = self.http.put(f"/workflows/{workflow['id']}", json=workflow)
+        assert response.status_code in (200, 201), response.text
+        return dict(response.json())
+
+    def start(self, workflow_id: str, **body: Any) -> str:
+        """Start an execution (body: inputs, sessionId); its id."""
+        response = self.http.post(f"/workflows/{workflow_id}/executions", json=body)
+        assert response.status_code == 202, response.text
+        return str(response.json()["executionId"])
+
+    def record(self, execution_id: str) -> dict[str, Any]:
+        response = self.http.get(f"/executions/{execution_id}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def wait_for(self, execution_id: str, statuses: frozenset[str] = FINAL) -> dict[str, Any]:
+        """The record once its status is one of `statuses` (read over HTTP)."""
+        give_up = time.monotonic() + PATIENCE
+        while True:
+            record = self.record(execution_id)
+            if record["status"] in statuses:
+                return record
+            assert time.monotonic() < give_up, f"still {record['status']}: {record}"
+            time.sleep(0.02)
+
+
+@dataclass
+class Server:
+    """The running server: where it listens, and the engine behind it."""
+
+    engine: EmbeddedEngine
+    gateway: Gateway
+    port: int
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws_url(self, **query: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/" + (f"?{httpx.QueryParams(query)}" if query else "")
+
+    def http(self, key: str | None = None) -> httpx.Client:
+        """An HTTP client of the server, sending `key` as its bearer token if given."""
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        client = httpx.Client(base_url=self.base_url, headers=headers, timeout=PATIENCE)
+        self.clients.append(client)
+        return client
+
+    def organization(self) -> Organization:
+        """A new organization with an API key and ample credits."""
+        organization_id = f"org-{uuid.uuid4().hex[:12]}"
+        key = self.gateway.http_deps.api_keys.create(organization_id)
+        self.engine.set_credits(organization_id, CREDITS)
+        return Organization(organization_id, key, self.http(key))
+
+    def session(self, organization: Organization, session_id: str) -> ClientConnection:
+        """A WebSocket connection for `session_id`, authenticated with the header."""
+        return connect(
+            self.ws_url(sessionId=session_id),
+            additional_headers={"Authorization": f"Bearer {organization.key}"},
+            open_timeout=PATIENCE,
+        )
+
+
+def receive(socket: ClientConnection, timeout: float = PATIENCE) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(socket.recv(timeout=timeout))
+    return message
+
+
+def updates_until_final(socket: ClientConnection, execution_id: str) -> list[dict[str, Any]]:
+    """The execution_update messages of `execution_id`, up to the one with a final status."""
+    received = []
+    while True:
+        message = receive(socket)
+        assert message["type"] == "execution_update", message
+        assert message["executionId"] == execution_id, message
+        received.append(message)
+        if message["status"] in FINAL:
+            return received
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[LocalCloud]:
+    shared = LocalCloud.shared()
+    previous = shared.time_scale
+    shared.time_scale = TIME_SCALE
+    yield shared
+    shared.time_scale = previous
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, cloud: LocalCloud) -> Iterator[Server]:
+    check_credits = getattr(request.module, "CHECK_CREDITS", True)
+    engine = EmbeddedEngine(cloud=cloud, credits=CREDITS if check_credits else None)
+    gateway = Gateway(engine)
+    port = unused_port()
+    config = uvicorn.Config(
+        create_app(gateway),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+    )
+    runner = uvicorn.Server(config)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    give_up = time.monotonic() + PATIENCE
+    while not runner.started:
+        assert thread.is_alive(), "the server stopped while starting"
+        assert time.monotonic() < give_up, "the server did not start"
+        time.sleep(0.01)
+    running = Server(engine, gateway, port)
+    yield running
+    for client in running.clients:
+        client.close()
+    runner.should_exit = True
+    thread.join(PATIENCE)
+
+
+@pytest.fixture
+def org_a(server: Server) -> Organization:
+    return server.organization()
+
+
+@pytest.fixture
+def org_b(server: Server) -> Organization:
+    return server.organization()

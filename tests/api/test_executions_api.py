@@ -1,0 +1,204 @@
+"""Starting, following, reading, listing and cancelling executions over HTTP and WebSocket."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.api.conftest import Organization, Server, receive, updates_until_final
+from tests.workflows import edge, node, workflow
+
+
+def divider(workflow_id: str = "divider") -> dict[str, Any]:
+    """x / y: fails when an override sets y to 0."""
+    return workflow(
+        node("x", "number-input", value=6),
+        node("y", "number-input", value=3),
+        node("quotient", "division"),
+        edges=[edge("x.value", "quotient.a"), edge("y.value", "quotient.b")],
+        workflow_id=workflow_id,
+    )
+
+
+def waiter(workflow_id: str = "waiter") -> dict[str, Any]:
+    """first -> a long wait -> after (1000 s, i.e. 10 s at the tests' time scale)."""
+    return workflow(
+        node("first", "number-input", value=1),
+        node("pause", "wait", seconds=1000),
+        node("after", "addition", b=1),
+        edges=[edge("first.value", "pause.value"), edge("pause.value", "after.a")],
+        workflow_id=workflow_id,
+    )
+
+
+def node_of(record: dict[str, Any], node_id: str) -> dict[str, Any]:
+    return dict(next(e for e in record["nodeExecutions"] if e["nodeId"] == node_id))
+
+
+def completed(update: dict[str, Any], node_id: str) -> bool:
+    return any(
+        e["nodeId"] == node_id and e["status"] == "completed" for e in update["nodeExecutions"]
+    )
+
+
+def test_a_session_receives_every_update_up_to_the_final_record(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(divider())
+    with server.session(org_a, "session-1") as socket:
+        execution_id = org_a.start("divider", sessionId="session-1")
+        messages = updates_until_final(socket, execution_id)
+    assert messages[0]["status"] == "executing"
+    assert all(m["workflowId"] == "divider" for m in messages)
+    last = messages[-1]
+    record = org_a.record(execution_id)
+    assert record["status"] == last["status"] == "completed"
+    assert record["nodeExecutions"] == last["nodeExecutions"]
+    assert "error" not in last
+    assert "error" not in record
+    assert node_of(record, "quotient")["outputs"] == {"result": 2}
+    assert record["id"] == execution_id
+    assert record["organizationId"] == org_a.id
+
+
+def test_a_failed_execution_ends_its_updates_with_the_error(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(divider())
+    with server.session(org_a, "session-2") as socket:
+        execution_id = org_a.start("divider", sessionId="session-2", inputs={"y": {"value": 0}})
+        last = updates_until_final(socket, execution_id)[-1]
+    record = org_a.record(execution_id)
+    assert last["status"] == record["status"] == "error"
+    assert last["error"] == record["error"]
+    assert "Division by zero" in node_of(record, "quotient")["error"]
+
+
+def test_start_answers_202_with_the_execution_to_read(org_a: Organization) -> None:
+    org_a.deploy(divider())
+    response = org_a.http.post("/workflows/divider/executions")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["workflowId"] == "divider"
+    assert body["status"] == "submitted"
+    assert response.headers["location"] == f"/executions/{body['executionId']}"
+    assert org_a.wait_for(body["executionId"])["status"] == "completed"
+
+
+def test_the_same_idempotency_key_returns_the_same_execution(org_a: Organization) -> None:
+    org_a.deploy(divider())
+    key = {"Idempotency-Key": "order-42"}
+    first = org_a.http.post("/workflows/divider/executions", json={}, headers=key)
+    org_a.wait_for(first.json()["executionId"])
+    again = org_a.http.post("/workflows/divider/executions", json={}, headers=key)
+    other = org_a.http.post(
+        "/workflows/divider/executions", json={}, headers={"Idempotency-Key": "x"}
+    )
+    assert first.status_code == again.status_code == other.status_code == 202
+    assert again.json()["executionId"] == first.json()["executionId"]
+    assert other.json()["executionId"] != first.json()["executionId"]
+    org_a.wait_for(other.json()["executionId"])
+    listed = org_a.http.get("/workflows/divider/executions").json()["items"]
+    assert len(listed) == 2
+
+
+def test_input_overrides_replace_literals(org_a: Organization) -> None:
+    org_a.deploy(divider())
+    execution_id = org_a.start("divider", inputs={"x": {"value": 12}, "y": {"value": 4}})
+    record = org_a.wait_for(execution_id)
+    assert node_of(record, "quotient")["outputs"] == {"result": 3}
+
+
+def test_invalid_overrides_are_refused_before_anything_runs(org_a: Organization) -> None:
+    org_a.deploy(divider())
+    inputs = {"x": {"value": "six"}, "ghost": {"value": 1}, "y": {"nope": 1}}
+    response = org_a.http.post("/workflows/divider/executions", json={"inputs": inputs})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_INPUTS"
+    assert len(error["details"]) == 3
+    assert {problem["code"] for problem in error["details"]} == {"INVALID_VALUE"}
+    assert org_a.http.get("/workflows/divider/executions").json()["items"] == []
+
+
+def test_starting_an_unknown_workflow_answers_404(org_a: Organization) -> None:
+    response = org_a.http.post("/workflows/nothing-here/executions", json={})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_listing_is_newest_first_filtered_by_status_and_paginated(org_a: Organization) -> None:
+    org_a.deploy(divider())
+    started = []
+    for y in (1, 0, 2, 0, 3):
+        execution_id = org_a.start("divider", inputs={"y": {"value": y}})
+        org_a.wait_for(execution_id)
+        started.append(execution_id)
+    newest_first = list(reversed(started))
+
+    listed = org_a.http.get("/workflows/divider/executions").json()
+    assert [item["id"] for item in listed["items"]] == newest_first
+    assert "nextToken" not in listed
+
+    errors = org_a.http.get("/workflows/divider/executions", params={"status": "error"}).json()
+    assert [item["id"] for item in errors["items"]] == [newest_first[1], newest_first[3]]
+    assert all("Division by zero" in item["error"] for item in errors["items"])
+
+    paged: list[str] = []
+    params: dict[str, Any] = {"limit": 2}
+    while True:
+        page = org_a.http.get("/workflows/divider/executions", params=params).json()
+        assert len(page["items"]) <= 2
+        paged += [item["id"] for item in page["items"]]
+        if "nextToken" not in page:
+            break
+        params["nextToken"] = page["nextToken"]
+    assert paged == newest_first
+
+
+def test_a_garbage_next_token_is_a_bad_request(org_a: Organization) -> None:
+    for token in ("garbage", "eyJ4IjoxfQ==", "%%%", "a" * 4000):
+        response = org_a.http.get("/workflows/divider/executions", params={"nextToken": token})
+        assert response.status_code == 400, token
+        assert response.json()["error"]["code"] == "INVALID_REQUEST"
+
+
+def test_a_cancelled_execution_runs_no_further_node_and_says_so(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(waiter())
+    with server.session(org_a, "session-cancel") as socket:
+        execution_id = org_a.start("waiter", sessionId="session-cancel")
+        # Once the unit before the wait has reported, the wait has begun.
+        while not completed(receive(socket), "first"):
+            pass
+        response = org_a.http.post(f"/executions/{execution_id}/cancel")
+        assert response.status_code == 200
+        final = receive(socket)
+    cancelled = response.json()
+    assert cancelled["status"] == final["status"] == "cancelled"
+    assert node_of(cancelled, "first")["status"] == "completed"
+    assert node_of(cancelled, "after")["status"] == "idle"
+    assert final["nodeExecutions"] == cancelled["nodeExecutions"]
+    charged = sum(e["usage"] for e in cancelled["nodeExecutions"] if e["status"] == "completed")
+    assert cancelled["usage"] == charged
+    account = server.engine.organizations.get(org_a.id)
+    assert account is not None
+    assert account.usage == charged
+
+    time.sleep(0.3)  # long enough for `after` to run, had the wait not been stopped
+    record = org_a.record(execution_id)
+    assert record["status"] == "cancelled"
+    assert node_of(record, "after")["status"] == "idle"
+    again = org_a.http.post(f"/executions/{execution_id}/cancel")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "NOT_RUNNING"
+
+
+def test_cancelling_a_finished_execution_is_a_conflict(org_a: Organization) -> None:
+    org_a.deploy(divider())
+    execution_id = org_a.start("divider")
+    org_a.wait_for(execution_id)
+    response = org_a.http.post(f"/executions/{execution_id}/cancel")
+    assert response.status_code == 409
+    assert org_a.record(execution_id)["status"] == "completed"

@@ -1,0 +1,235 @@
+"""`stepthunk serve` and `stepthunk keys create` as commands: banner, keys, and the state dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import pytest
+
+from lambdas.adapters.api_keys import DynamoApiKeyStore
+from lambdas.adapters.schema import create_tables
+from local.cli import main
+from local.cloud import LocalCloud
+from local.snapshot import INTERRUPTED, SNAPSHOT
+from tests.conformance.http_server import LocalServer, http_server_fixture, unused_port
+from tests.workflows import node, workflow
+
+__all__ = ["http_server_fixture"]  # the `http_server` fixture
+
+STARTUP = 30.0
+KEY = re.compile(r"API key for organization 'dev': (stk_\S+)")
+
+
+class Serve:
+    """A `python -m local serve` process, its banner, and clients of its API."""
+
+    def __init__(self, process: subprocess.Popen[str], port: int) -> None:
+        self.process = process
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.banner: list[str] = []
+        assert process.stdout is not None
+        threading.Thread(target=self._read, args=(process.stdout,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line.rstrip("\n"))
+
+    def read_until(self, pattern: str) -> str:
+        """Banner lines until one contains `pattern`; that line."""
+        give_up = time.monotonic() + STARTUP
+        while True:
+            line = self.lines.get(timeout=max(0.1, give_up - time.monotonic()))
+            self.banner.append(line)
+            if pattern in line:
+                return line
+
+    def wait_until_listening(self) -> None:
+        give_up = time.monotonic() + STARTUP
+        while True:
+            assert self.process.poll() is None, f"serve exited: {self.banner}"
+            try:
+                httpx.get(f"{self.base_url}/openapi.json", timeout=1)
+                return
+            except httpx.TransportError:
+                assert time.monotonic() < give_up, "serve did not start listening"
+                time.sleep(0.05)
+
+    def http(self, key: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {key}"}, timeout=10
+        )
+
+    def stop(self) -> None:
+        """Ctrl+C, as a user stops it: it shuts down cleanly."""
+        self.process.send_signal(signal.SIGINT)
+        assert self.process.wait(timeout=20) == 0
+        self.read_until("Stopped.")
+
+
+@contextmanager
+def serve(*args: str, until: str = "stepthunk serve:") -> Iterator[Serve]:
+    port = unused_port()
+    command = [sys.executable, "-m", "local", "serve", "--port", str(port), *args]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # in the banner, to tell why a start failed
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    server = Serve(process, port)
+    try:
+        server.read_until(until)
+        server.wait_until_listening()
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def wait_for(http: httpx.Client, execution_id: str, *statuses: str) -> dict[str, Any]:
+    give_up = time.monotonic() + 20
+    while True:
+        record: dict[str, Any] = http.get(f"/executions/{execution_id}").json()
+        if record["status"] in statuses:
+            return record
+        assert time.monotonic() < give_up, record
+        time.sleep(0.05)
+
+
+def start(http: httpx.Client, workflow_id: str) -> str:
+    response = http.post(f"/workflows/{workflow_id}/executions", json={})
+    assert response.status_code == 202, response.text
+    return str(response.json()["executionId"])
+
+
+def test_serve_prints_a_fresh_key_that_opens_the_api() -> None:
+    with serve(until="API key for organization 'dev'") as server:
+        match = KEY.search(server.banner[-1])
+        assert match is not None
+        server.read_until("Data lives in memory")
+        with server.http(match.group(1)) as http:
+            assert http.get("/workflows").json() == {"items": []}
+        with server.http("stk_not-the-key") as http:
+            assert http.get("/workflows").status_code == 401
+        server.stop()
+
+
+def saved_names(state: Path, table: str, attribute: str) -> list[str]:
+    """The `attribute` of every item of `table` in the state dir's file."""
+    saved = json.loads((state / SNAPSHOT).read_text())
+    return sorted(item[attribute]["S"] for item in saved["tables"][table])
+
+
+def test_the_state_dir_keeps_workflows_executions_secrets_and_keys_across_a_restart(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    state = tmp_path / "state"
+    fetcher = workflow(
+        node("call", "fetch", url=http_server.url("/json"), headers={"X-Token": "{{secrets.T}}"}),
+        workflow_id="fetcher",
+    )
+    waiter = workflow(node("pause", "wait", seconds=3600), workflow_id="waiter")
+    with serve("--state-dir", str(state), until="API key for organization 'dev'") as first:
+        match = KEY.search(first.banner[-1])
+        assert match is not None
+        key = match.group(1)
+        with first.http(key) as http:
+            for definition in (fetcher, waiter):
+                assert http.put(f"/workflows/{definition['id']}", json=definition).is_success
+            assert http.put("/secrets/T", json={"value": "kept-secret"}).status_code == 200
+            finished = start(http, "fetcher")
+            before = wait_for(http, finished, "completed")
+            running = start(http, "waiter")
+            wait_for(http, running, "executing")
+        # A crash: only what the background saves wrote survives.
+        give_up = time.monotonic() + 15
+        while not (state / SNAPSHOT).exists() or running not in (state / SNAPSHOT).read_text():
+            assert time.monotonic() < give_up, "the state was not saved in the background"
+            time.sleep(0.1)
+        first.process.kill()
+        first.process.wait()
+    assert http_server.last.headers["x-token"] == "kept-secret"
+    assert stat.S_IMODE((state / SNAPSHOT).stat().st_mode) == 0o600
+
+    with serve("--state-dir", str(state), "--api-key", "seeded-key:org-seeded") as second:
+        second.read_until("Restored 2 workflows and 2 executions (1 interrupted")
+        assert not any("API key for organization" in line for line in second.banner)
+        with second.http(key) as http:
+            listed = [item["id"] for item in http.get("/workflows").json()["items"]]
+            assert listed == ["fetcher", "waiter"]
+            assert http.get(f"/executions/{finished}").json() == before
+            interrupted = http.get(f"/executions/{running}").json()
+            assert (interrupted["status"], interrupted["error"]) == ("error", INTERRUPTED)
+            again = start(http, "fetcher")
+            assert again != finished
+            assert wait_for(http, again, "completed", "error")["status"] == "completed"
+            assert http.get("/secrets").json() == {"secrets": ["T"]}
+            assert http.put("/secrets/LAST", json={"value": "v"}).status_code == 200
+        with second.http("seeded-key") as seeded:
+            assert seeded.get("/workflows").json() == {"items": []}
+            assert seeded.get(f"/executions/{finished}").status_code == 404
+        second.stop()  # a clean stop saves what came last
+    assert http_server.last.headers["x-token"] == "kept-secret"
+    assert saved_names(state, "secrets", "name") == ["LAST", "T"]
+    assert again in saved_names(state, "executions", "id")
+
+
+def test_keys_create_prints_only_a_key_of_the_organization(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cloud = LocalCloud.shared()  # moto, as the command's boto3 session then sees it
+    table = f"keys-{unused_port()}"
+    dynamodb = cloud.client("dynamodb")
+    create_tables(dynamodb, {"apiKeys": table})
+    capsys.readouterr()
+    code = main(["keys", "create", "--org", "acme", "--table", table, "--region", "us-east-1"])
+    printed = capsys.readouterr()
+    assert code == 0
+    assert printed.err == ""
+    key = printed.out.strip()
+    assert printed.out == f"{key}\n"
+    assert " " not in key
+    assert DynamoApiKeyStore(dynamodb, table).organization_of(key) == "acme"
+
+
+def test_keys_create_names_a_missing_table_without_printing_a_key(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    LocalCloud.shared()
+    code = main(
+        ["keys", "create", "--org", "acme", "--table", "no-such-table", "--region", "us-east-1"]
+    )
+    printed = capsys.readouterr()
+    assert (code, printed.out) == (2, "")
+    assert "no-such-table" in printed.err
+    assert "internal error" not in printed.err
+
+
+def test_keys_create_asks_for_a_region_when_none_is_configured(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    LocalCloud.shared()
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    code = main(["keys", "create", "--org", "acme", "--table", "keys"])
+    printed = capsys.readouterr()
+    assert (code, printed.out) == (2, "")
+    assert "--region" in printed.err

@@ -1,0 +1,135 @@
+"""Deploying, reading, listing and deleting workflows over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.conftest import Organization, Server
+from tests.workflows import edge, node, workflow
+
+
+def adder(workflow_id: str = "adder", b: int = 2) -> dict[str, Any]:
+    return workflow(
+        node("x", "number-input", value=1),
+        node("sum", "addition", b=b),
+        edges=[edge("x.value", "sum.a")],
+        workflow_id=workflow_id,
+        name="Adder",
+    )
+
+
+def test_deploying_creates_then_updates_with_a_new_version(org_a: Organization) -> None:
+    created = org_a.http.put("/workflows/adder", json=adder())
+    assert created.status_code == 201
+    assert created.json()["version"] == 1
+    updated = org_a.http.put("/workflows/adder", json=adder(b=5))
+    assert updated.status_code == 200
+    body = updated.json()
+    assert body["version"] == 2
+    assert body["createdAt"] == created.json()["createdAt"]
+    assert body["stateMachineArn"] == created.json()["stateMachineArn"]
+    literal = next(n for n in body["definition"]["nodes"] if n["id"] == "sum")["inputs"]
+    assert {"name": "b", "value": 5} in [
+        {"name": p["name"], "value": p.get("value")} for p in literal
+    ]
+
+
+def test_executions_run_the_latest_deployed_version(org_a: Organization) -> None:
+    org_a.deploy(adder(b=2))
+    org_a.deploy(adder(b=40))
+    record = org_a.wait_for(org_a.start("adder"))
+    assert record["status"] == "completed"
+    total = next(e for e in record["nodeExecutions"] if e["nodeId"] == "sum")
+    assert total["outputs"] == {"result": 41}
+
+
+def test_an_invalid_workflow_is_refused_with_every_problem_and_its_code(
+    org_a: Organization,
+) -> None:
+    broken = workflow(
+        node("a", "no-such-type"),
+        node("b", "addition", a="not a number"),
+        node("b", "addition"),
+        edges=[edge("ghost.result", "b.a")],
+        workflow_id="broken",
+    )
+    response = org_a.http.put("/workflows/broken", json=broken)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_WORKFLOW"
+    codes = {problem["code"] for problem in error["details"]}
+    assert codes == {
+        "UNKNOWN_NODE_TYPE",
+        "INVALID_VALUE",
+        "DUPLICATE_NODE_ID",
+        "INVALID_CONNECTION",
+    }
+    assert all(problem["message"] for problem in error["details"])
+    assert org_a.http.get("/workflows/broken").status_code == 404
+
+
+def test_an_empty_workflow_is_refused(org_a: Organization) -> None:
+    response = org_a.http.put("/workflows/empty", json=workflow(workflow_id="empty"))
+    assert response.status_code == 400
+    assert [p["code"] for p in response.json()["error"]["details"]] == ["EMPTY_WORKFLOW"]
+
+
+def test_a_body_id_that_differs_from_the_path_is_refused(org_a: Organization) -> None:
+    response = org_a.http.put("/workflows/one-id", json=adder("another-id"))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "INVALID_REQUEST"
+    assert "another-id" in response.json()["error"]["message"]
+    assert org_a.http.get("/workflows/one-id").status_code == 404
+    assert org_a.http.get("/workflows/another-id").status_code == 404
+
+
+def test_a_body_without_an_id_takes_the_id_of_the_path(org_a: Organization) -> None:
+    body = adder()
+    del body["id"]
+    response = org_a.http.put("/workflows/from-path", json=body)
+    assert response.status_code == 201
+    assert response.json()["definition"]["id"] == "from-path"
+
+
+def test_a_deployed_workflow_reads_back_as_deployed(org_a: Organization) -> None:
+    deployed = org_a.deploy(adder())
+    response = org_a.http.get("/workflows/adder")
+    assert response.status_code == 200
+    assert response.json() == deployed
+    assert deployed["name"] == "Adder"
+    assert [n["id"] for n in deployed["definition"]["nodes"]] == ["x", "sum"]
+
+
+def test_listing_shows_the_organizations_workflows_by_id_page_by_page(
+    org_a: Organization,
+) -> None:
+    for workflow_id in ("c", "a", "b"):
+        org_a.deploy(adder(workflow_id))
+    first = org_a.http.get("/workflows", params={"limit": 2}).json()
+    assert [item["id"] for item in first["items"]] == ["a", "b"]
+    assert all(item["version"] == 1 and item["name"] == "Adder" for item in first["items"])
+    rest = org_a.http.get("/workflows", params={"limit": 2, "nextToken": first["nextToken"]})
+    assert [item["id"] for item in rest.json()["items"]] == ["c"]
+    assert "nextToken" not in rest.json()
+
+
+def test_deleting_removes_the_workflow_and_its_state_machine(
+    server: Server, org_a: Organization
+) -> None:
+    arn = org_a.deploy(adder("doomed"))["stateMachineArn"]
+    assert org_a.http.delete("/workflows/doomed").status_code == 204
+    assert org_a.http.get("/workflows/doomed").status_code == 404
+    assert "doomed" not in [item["id"] for item in org_a.http.get("/workflows").json()["items"]]
+    started = org_a.http.post("/workflows/doomed/executions", json={})
+    assert started.status_code == 404
+    assert started.json()["error"]["code"] == "NOT_FOUND"
+    machines = server.engine.cloud.client("stepfunctions").list_state_machines()
+    assert arn not in [m["stateMachineArn"] for m in machines["stateMachines"]]
+    assert org_a.http.delete("/workflows/doomed").status_code == 404
+
+
+def test_a_deleted_workflow_can_be_deployed_again_and_runs(org_a: Organization) -> None:
+    org_a.deploy(adder("phoenix"))
+    org_a.http.delete("/workflows/phoenix")
+    assert org_a.deploy(adder("phoenix"))["version"] == 1
+    assert org_a.wait_for(org_a.start("phoenix"))["status"] == "completed"
