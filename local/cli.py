@@ -10,9 +10,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 
@@ -131,6 +131,19 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--stack", help="the stack whose ApiKeysTableName output names it")
     create.add_argument("--region", help="AWS region (default: your AWS configuration's)")
     create.set_defaults(command=_create_key)
+
+    credits = commands.add_parser("credits", help="manage the credits of a deployed stack")
+    credit_commands = credits.add_subparsers(required=True, metavar="ACTION")
+    give = credit_commands.add_parser(
+        "set", help="set an organization's compute credits (with your AWS credentials)"
+    )
+    give.add_argument("--org", required=True, help="the organization")
+    give.add_argument("--credits", type=int, required=True, help="its compute credits")
+    where = give.add_mutually_exclusive_group(required=True)
+    where.add_argument("--table", help="the organizations table")
+    where.add_argument("--stack", help="the stack whose OrganizationsTableName output names it")
+    give.add_argument("--region", help="AWS region (default: your AWS configuration's)")
+    give.set_defaults(command=_set_credits)
     return parser
 
 
@@ -241,21 +254,50 @@ def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _create_key(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from local.keys import create_key
+
+    key = _administer(
+        lambda: create_key(args.org, table=args.table, stack=args.stack, region=args.region)
+    )
+    print(key)  # alone on stdout, for scripts
+    return EXIT_OK
+
+
+def _set_credits(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from local.keys import set_credits
+
+    if args.credits < 0:
+        raise UsageError("--credits must not be negative")
+    account = _administer(
+        lambda: set_credits(
+            args.org, args.credits, table=args.table, stack=args.stack, region=args.region
+        )
+    )
+    out.print(
+        f"Organization '{account.id}': {account.compute_credits} compute credits, "
+        f"{account.usage} used"
+    )
+    return EXIT_OK
+
+
+T = TypeVar("T")
+
+
+def _administer(action: Callable[[], T]) -> T:
+    """Run an action on a deployed stack, turning AWS setup problems into usage errors."""
     from botocore.exceptions import NoCredentialsError, NoRegionError
 
     from lambdas.adapters.errors import StoreAccessDenied, StoreMissing
-    from local.keys import StackOutputMissing, create_key
+    from local.keys import StackOutputMissing
 
     try:
-        key = create_key(args.org, table=args.table, stack=args.stack, region=args.region)
+        return action()
     except NoRegionError:
         raise UsageError("no AWS region configured: pass --region or set AWS_REGION") from None
     except NoCredentialsError:
         raise UsageError("no AWS credentials found (aws configure, or AWS_PROFILE)") from None
     except (StoreMissing, StoreAccessDenied, StackOutputMissing) as error:
         raise UsageError(str(error)) from None
-    print(key)  # alone on stdout, for scripts
-    return EXIT_OK
 
 
 def _print_json(data: Any) -> None:

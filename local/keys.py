@@ -1,15 +1,19 @@
-"""`stepthunk keys create`: an organization's API key in a deployed stack's table."""
+"""Administering a deployed stack with your AWS credentials: API keys and credits."""
 
 from __future__ import annotations
 
 import boto3
-from lambdas.adapters.api_keys import DynamoApiKeyStore
 
-TABLE_OUTPUT = "ApiKeysTableName"
+from lambdas.adapters.api_keys import DynamoApiKeyStore
+from lambdas.adapters.organizations import DynamoOrganizationStore
+from lambdas.runtime.ports import Organization
+
+API_KEYS_OUTPUT = "ApiKeysTableName"
+ORGANIZATIONS_OUTPUT = "OrganizationsTableName"
 
 
 class StackOutputMissing(LookupError):
-    """The stack does not name its API keys table in its outputs."""
+    """The stack does not name the table in its outputs."""
 
 
 def create_key(
@@ -17,13 +21,29 @@ def create_key(
 ) -> str:
     """Create a key with the caller's AWS credentials; return the plaintext (shown once)."""
     session = boto3.session.Session(region_name=region)
-    if table is None:
-        outputs = session.client("cloudformation").describe_stacks(StackName=str(stack))
-        found = {
-            output["OutputKey"]: output["OutputValue"]
-            for output in outputs["Stacks"][0].get("Outputs", [])
-        }
-        if TABLE_OUTPUT not in found:
-            raise StackOutputMissing(f"Stack '{stack}' has no output {TABLE_OUTPUT}")
-        table = found[TABLE_OUTPUT]
+    table = table or _stack_output(session, str(stack), API_KEYS_OUTPUT)
     return DynamoApiKeyStore(session.client("dynamodb"), table).create(organization_id)
+
+
+def set_credits(
+    organization_id: str,
+    credits: int,
+    *,
+    table: str | None,
+    stack: str | None,
+    region: str | None,
+) -> Organization:
+    """Give an organization `credits` compute credits (its usage so far is kept)."""
+    session = boto3.session.Session(region_name=region)
+    table = table or _stack_output(session, str(stack), ORGANIZATIONS_OUTPUT)
+    return DynamoOrganizationStore(session.client("dynamodb"), table).set_credits(
+        organization_id, credits
+    )
+
+
+def _stack_output(session: boto3.session.Session, stack: str, output: str) -> str:
+    described = session.client("cloudformation").describe_stacks(StackName=stack)
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0].get("Outputs", [])}
+    if output not in outputs:
+        raise StackOutputMissing(f"Stack '{stack}' has no output {output}")
+    return str(outputs[output])

@@ -86,6 +86,31 @@ class DynamoOrganizationStore:
                 },
             )
 
+    def set_credits(self, organization_id: str, compute_credits: int) -> Organization:
+        """Set the account's compute credits, creating it if needed; usage is left as it is
+        (one UpdateItem, so a charge landing meanwhile is not lost)."""
+        if compute_credits < 0:
+            raise ValueError(f"Credits must not be negative, got {compute_credits}")
+        with translated(f"UpdateItem {self._table}"):
+            updated = self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": partition(organization_id)}, "sk": {"S": ACCOUNT}},
+                UpdateExpression=(
+                    "SET computeCredits = :credits, #usage = if_not_exists(#usage, :zero)"
+                ),
+                ExpressionAttributeNames={"#usage": "usage"},
+                ExpressionAttributeValues={
+                    ":credits": {"N": str(compute_credits)},
+                    ":zero": {"N": "0"},
+                },
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        return Organization(
+            id=organization_id,
+            compute_credits=int(updated["computeCredits"]["N"]),
+            usage=int(updated["usage"]["N"]),
+        )
+
     def charge(self, organization_id: str, execution_id: str, usage: int) -> bool:
         """Charge `usage` once per execution; False when the execution was already charged.
 

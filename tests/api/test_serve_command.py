@@ -21,7 +21,9 @@ import httpx
 import pytest
 
 from lambdas.adapters.api_keys import DynamoApiKeyStore
+from lambdas.adapters.organizations import DynamoOrganizationStore
 from lambdas.adapters.schema import create_tables
+from lambdas.runtime.ports import Organization
 from local.cli import main
 from local.cloud import LocalCloud
 from local.snapshot import INTERRUPTED, SNAPSHOT
@@ -233,3 +235,20 @@ def test_keys_create_asks_for_a_region_when_none_is_configured(
     printed = capsys.readouterr()
     assert (code, printed.out) == (2, "")
     assert "--region" in printed.err
+
+
+def test_credits_set_gives_an_organization_credits_and_keeps_its_usage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cloud = LocalCloud.shared()
+    table = f"organizations-{unused_port()}"
+    dynamodb = cloud.client("dynamodb")
+    create_tables(dynamodb, {"organizations": table})
+    store = DynamoOrganizationStore(dynamodb, table)
+    args = ["credits", "set", "--org", "acme", "--table", table, "--region", "us-east-1"]
+    assert main([*args, "--credits", "100"]) == 0
+    assert store.charge("acme", "execution-1", 7)
+    assert main([*args, "--credits", "500"]) == 0
+    assert "500 compute credits, 7 used" in capsys.readouterr().out
+    assert store.get("acme") == Organization(id="acme", compute_credits=500, usage=7)
+    assert main([*args, "--credits", "-1"]) == 2

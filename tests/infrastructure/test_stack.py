@@ -7,7 +7,7 @@ from aws_cdk.assertions import Match, Template
 from cdk.config import Config
 from cdk.names import pascal
 from lambdas.adapters.schema import TABLES
-from local.keys import TABLE_OUTPUT
+from local.keys import API_KEYS_OUTPUT, ORGANIZATIONS_OUTPUT
 from tests.infrastructure.conftest import ROOT, Synthesized
 
 WORKFLOW_FILES = sorted((ROOT / "workflows").glob("*.json"))
@@ -117,9 +117,10 @@ def test_outputs_give_both_urls_and_every_table_name_including_the_api_keys_tabl
     outputs = synthesized.template()["Outputs"]
     assert {"HttpApiUrl", "WebSocketUrl"} <= set(outputs)
     assert {f"{pascal(name)}TableName" for name in TABLES} <= set(outputs)
-    assert TABLE_OUTPUT in outputs  # what `stepthunk keys create --stack` reads
     tables = synthesized.resources("AWS::DynamoDB::Table")
-    assert outputs[TABLE_OUTPUT]["Value"]["Ref"] in tables
+    # what `stepthunk keys create --stack` and `stepthunk credits set --stack` read
+    for output in (API_KEYS_OUTPUT, ORGANIZATIONS_OUTPUT):
+        assert outputs[output]["Value"]["Ref"] in tables
 
 
 def test_the_http_api_sends_everything_to_its_function_through_a_throttled_logged_stage(
