@@ -16,8 +16,8 @@ from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code, translated
 from lambdas.adapters.pages import check_limit, decode_token, encode_token
-from lambdas.runtime.ports import ExecutionHandle, ExecutionSummary, Page
-from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, utc_now
+from lambdas.runtime.ports import ExecutionHandle, Page
+from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, ExecutionSummary, utc_now
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -209,7 +209,7 @@ class DynamoExecutionStore:
             id=execution_id,
             organization_id=_text(item, "organizationId") or "",
             workflow_id=_text(item, "workflowId") or "",
-            status=_text(item, "status") or "",
+            status=ExecutionStatus(_text(item, "status") or ExecutionStatus.SUBMITTED),
             execution_arn=_text(item, "executionArn"),
             session_id=_text(item, "sessionId"),
         )
@@ -280,7 +280,7 @@ def _summary(item: Mapping[str, AttributeValueTypeDef]) -> ExecutionSummary:
         workflow_id=_text(item, "workflowId") or "",
         workflow_name=_text(item, "workflowName") or "",
         organization_id=_text(item, "organizationId") or "",
-        status=_text(item, "status") or "",
+        status=ExecutionStatus(_text(item, "status") or ExecutionStatus.SUBMITTED),
         error=_text(item, "error"),
         started_at=_text(item, "startedAt"),
         ended_at=_text(item, "endedAt"),

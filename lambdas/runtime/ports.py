@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
-from lambdas.runtime.record import ExecutionRecord
+from lambdas.runtime.record import ExecutionRecord, ExecutionSummary
 from statemachine.model import WireModel
 
 
@@ -29,20 +29,6 @@ class Page(WireModel, Generic[T]):
 
     items: list[T]
     next_token: str | None = None
-
-
-class ExecutionSummary(WireModel):
-    """An execution as listings show it (the record without its node executions)."""
-
-    id: str
-    workflow_id: str
-    workflow_name: str
-    organization_id: str
-    status: str
-    error: str | None = None
-    started_at: str | None = None
-    ended_at: str | None = None
-    usage: int = 0
 
 
 class ExecutionHandle(WireModel):

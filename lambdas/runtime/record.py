@@ -56,8 +56,8 @@ class NodeExecution(WireModel):
     blocked_by: list[str] | None = None
 
 
-class ExecutionRecord(WireModel):
-    """One execution: what the API returns, what is persisted, what `run --json` prints."""
+class ExecutionSummary(WireModel):
+    """An execution as listings show it: the record without its node executions."""
 
     id: str
     workflow_id: str
@@ -68,6 +68,11 @@ class ExecutionRecord(WireModel):
     started_at: str | None = None
     ended_at: str | None = None
     usage: int = 0
+
+
+class ExecutionRecord(ExecutionSummary):
+    """One execution: what the API returns, what is persisted, what `run --json` prints."""
+
     node_executions: list[NodeExecution]
 
     def node(self, node_id: str) -> NodeExecution:

@@ -26,8 +26,6 @@ from local.embedded import EmbeddedEngine
 from local.server import Gateway, create_app
 from tests.conformance.http_server import unused_port
 
-# Retry back-off and Wait states run this many times faster than real time.
-TIME_SCALE = 0.01
 CREDITS = 1_000_000
 FINAL = frozenset({"completed", "error", "exhausted", "cancelled"})
 # How long a test waits for anything the server does.
@@ -138,15 +136,6 @@ def updates_until_final(socket: ClientConnection, execution_id: str) -> list[dic
         received.append(message)
         if message["status"] in FINAL:
             return received
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    shared = LocalCloud.shared()
-    previous = shared.time_scale
-    shared.time_scale = TIME_SCALE
-    yield shared
-    shared.time_scale = previous
 
 
 @pytest.fixture(scope="module")

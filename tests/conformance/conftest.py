@@ -16,6 +16,7 @@ import pytest
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
+from tests.timing import TEST_TIME_SCALE
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,6 @@ class StepFunctions:
             )
         return cls._engines[checks_credits]
 
-
-# Retry back-off and Wait states run this many times faster than real time in tests.
-TEST_TIME_SCALE = 0.01
 
 ENGINES: dict[str, Callable[[], Engine]] = {"inprocess": InProcess, "stepfunctions": StepFunctions}
 

@@ -21,9 +21,6 @@ from local.embedded import EmbeddedEngine, UpdateListener
 from statemachine.planner import plan_workflow
 from statemachine.validation import validate_workflow
 
-# Retry back-off and Wait states run this many times faster than real time.
-TIME_SCALE = 0.01
-
 
 def new_organization() -> str:
     return f"org-{uuid.uuid4().hex[:12]}"
@@ -165,15 +162,6 @@ def faults() -> Iterator[Faults]:
     injected = Faults()
     yield injected
     injected.restore()
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    shared = LocalCloud.shared()
-    previous = shared.time_scale
-    shared.time_scale = TIME_SCALE
-    yield shared
-    shared.time_scale = previous
 
 
 @pytest.fixture(scope="module")

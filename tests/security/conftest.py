@@ -31,8 +31,6 @@ from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from statemachine.validation import validate_workflow
 
-# Retry back-off and Wait states run this many times faster than real time in tests.
-TEST_TIME_SCALE = 0.01
 LOG_PROBE = "security tests: log capture probe"
 BASE64_RUN = re.compile(rb"[A-Za-z0-9+/_-]{16,}={0,2}")
 PLACES = ("executions", "events", "items", "objects", "log lines", "messages", "records")
@@ -166,13 +164,6 @@ def scan_deployment(engine: EmbeddedEngine, scan: Scan) -> None:
         for summary in listing.get("Contents", []):
             stored = s3.get_object(Bucket=bucket, Key=summary["Key"])
             scan.look("objects", f"s3://{bucket}/{summary['Key']}", stored)
-
-
-@pytest.fixture(scope="module")
-def cloud() -> LocalCloud:
-    shared = LocalCloud.shared()
-    shared.time_scale = TEST_TIME_SCALE
-    return shared
 
 
 class _CurrentStderr:

@@ -17,13 +17,13 @@ import pytest
 
 from local.cli import main
 from local.cloud import LocalCloud
+from tests.timing import TEST_TIME_SCALE
 from tests.workflows import edge, node, workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "workflows").glob("*.json"))
 UNCOMPARED = ("id", "startedAt", "endedAt")
 INPROCESS = ("--engine", "inprocess")
-TEST_TIME_SCALE = 0.01
 
 
 @pytest.fixture(scope="module", autouse=True)
