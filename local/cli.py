@@ -31,6 +31,7 @@ from statemachine.validation import parse_workflow_json, validate_overrides, val
 from statemachine.values import loads_strict
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_EXHAUSTED = 0, 1, 2, 3
+DEFAULT_STACK = "Stepthunk"  # what `make deploy` creates (cdk/config.py)
 RUN_EXIT_CODES = {ExecutionStatus.COMPLETED: EXIT_OK, ExecutionStatus.EXHAUSTED: EXIT_EXHAUSTED}
 TEXT_TYPES = {ParameterType.STRING, ParameterType.SECRET, ParameterType.DATE}
 
@@ -126,9 +127,13 @@ def _parser() -> argparse.ArgumentParser:
         "create", help="create an organization's API key and print it (with your AWS credentials)"
     )
     create.add_argument("--org", required=True, help="the organization the key belongs to")
-    where = create.add_mutually_exclusive_group(required=True)
+    where = create.add_mutually_exclusive_group()
     where.add_argument("--table", help="the API keys table")
-    where.add_argument("--stack", help="the stack whose ApiKeysTableName output names it")
+    where.add_argument(
+        "--stack",
+        default=DEFAULT_STACK,
+        help=f"the stack whose ApiKeysTableName output names it (default: {DEFAULT_STACK})",
+    )
     create.add_argument("--region", help="AWS region (default: your AWS configuration's)")
     create.set_defaults(command=_create_key)
 
@@ -139,9 +144,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     give.add_argument("--org", required=True, help="the organization")
     give.add_argument("--credits", type=int, required=True, help="its compute credits")
-    where = give.add_mutually_exclusive_group(required=True)
+    where = give.add_mutually_exclusive_group()
     where.add_argument("--table", help="the organizations table")
-    where.add_argument("--stack", help="the stack whose OrganizationsTableName output names it")
+    where.add_argument(
+        "--stack",
+        default=DEFAULT_STACK,
+        help=f"the stack whose OrganizationsTableName output names it (default: {DEFAULT_STACK})",
+    )
     give.add_argument("--region", help="AWS region (default: your AWS configuration's)")
     give.set_defaults(command=_set_credits)
     return parser

@@ -7,6 +7,7 @@ from aws_cdk import App, RemovalPolicy
 
 from cdk.config import PROJECT_ROOT, Config
 from cdk.errors import InvalidConfig
+from local.cli import DEFAULT_STACK
 
 
 def test_context_values_replace_the_defaults():
@@ -60,3 +61,7 @@ def test_an_unusable_context_value_is_refused_saying_what_is_expected(
 
     assert refused.value.key == key
     assert expected in str(refused.value)
+
+
+def test_the_admin_commands_default_to_the_stack_make_deploy_creates():
+    assert Config.from_context(App().node).stack_name == DEFAULT_STACK
