@@ -115,6 +115,11 @@ class StepFunctionsMachines:
         after = self._describe(execution_arn)
         return after is not None and after["status"] in {RUNNING, "ABORTED"}
 
+    def start_state(self, execution_arn: str) -> dict[str, Any] | None:
+        """The state document the execution was started with; None for an unknown one."""
+        described = self._describe(execution_arn)
+        return None if described is None else _parsed(described.get("input"))
+
     def last_state(self, execution_arn: str) -> dict[str, Any] | None:
         """The output of the last task that exited, else the execution's input; None for an
         unknown execution. Outputs that are truncated or not JSON objects are passed over."""

@@ -108,20 +108,23 @@ class UnitRunner:
         )
 
     def run(self, nodes: list[Node], edges: list[Edge]) -> list[NodeExecution]:
-        if not nodes:
+        # A retried execution starts with the results its predecessor completed: reused.
+        pending = [node.id for node in nodes if not self._reused(node.id)]
+        if not pending:
             return []
         prepared = self._prepare(nodes, edges)
-        overrides = self.payloads.unpack_inputs(self.state.inputs, (n.id for n in nodes))
-        executions = run_unit(
-            prepared, [n.id for n in nodes], self.results, overrides, self.environment
-        )
-        self.fresh += [n.id for n in nodes]
+        overrides = self.payloads.unpack_inputs(self.state.inputs, pending)
+        executions = run_unit(prepared, pending, self.results, overrides, self.environment)
+        self.fresh += pending
         return executions
 
     def resolve_waits(self, waits: list[WaitNode]) -> list[int]:
         """Seconds for each following Wait state: 0 when its node is skipped or failed."""
         seconds = []
         for wait in waits:
+            if self._reused(wait.node.id):  # it waited in the execution that was retried
+                seconds.append(0)
+                continue
             prepared = self._prepare([wait.node], wait.edges)
             overrides = self.payloads.unpack_inputs(self.state.inputs, [wait.node.id])
             execution = run_node(
@@ -136,6 +139,10 @@ class UnitRunner:
             completed = execution.status == NodeStatus.COMPLETED and inputs is not None
             seconds.append(wait_seconds(inputs) if completed and inputs else 0)
         return seconds
+
+    def _reused(self, node_id: str) -> bool:
+        execution = self.results.get(node_id)
+        return execution is not None and execution.status == NodeStatus.COMPLETED
 
     def packed_results(self) -> dict[str, Any]:
         """The results as the state carries them: earlier ones untouched, new ones packed."""

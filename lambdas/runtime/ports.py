@@ -228,6 +228,10 @@ class StateMachines(Protocol):
         """Stop a running execution; False when it had already stopped."""
         ...
 
+    def start_state(self, execution_arn: str) -> dict[str, Any] | None:
+        """The state document the execution was started with; None when it does not exist."""
+        ...
+
     def last_state(self, execution_arn: str) -> dict[str, Any] | None:
         """The latest state document in the execution's history (a task's output, else
         the execution's input); None when the execution does not exist."""

@@ -40,6 +40,7 @@ ROUTES = (
     ("GET", "/workflows/{workflow_id}/executions"),
     ("GET", "/executions/{execution_id}"),
     ("POST", "/executions/{execution_id}/cancel"),
+    ("POST", "/executions/{execution_id}/retry"),
     ("PUT", "/secrets/{name}"),
     ("DELETE", "/secrets/{name}"),
     ("GET", "/secrets"),

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.adapters.errors import MachineMissing
+from lambdas.adapters.state_machines import execution_arn
 from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
@@ -23,8 +24,9 @@ from lambdas.handlers.api.common import (
 from lambdas.handlers.notify import notify
 from lambdas.runtime.outcome import charge, final_record
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import ExecutionHandle
+from lambdas.runtime.ports import ExecutionHandle, StoredWorkflow
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeExecution, NodeStatus
+from lambdas.runtime.retry import reusable
 from lambdas.runtime.state import ExecutionContext, WorkflowState
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Workflow
@@ -44,6 +46,10 @@ FINAL = frozenset(
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1c9a52-4d8e-4c55-9d1e-0f2b7c3a8e41")
 
 ExecutionId = Annotated[str, Path(min_length=1, max_length=80)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="idempotency-key", min_length=1, max_length=200)
+]
+RETRYABLE = frozenset({ExecutionStatus.ERROR, ExecutionStatus.CANCELLED})
 
 
 class StartRequest(BaseModel):
@@ -57,11 +63,6 @@ class StartRequest(BaseModel):
     session_id: str | None = Field(default=None, alias="sessionId", min_length=1, max_length=128)
 
 
-def execution_arn(state_machine_arn: str, execution_id: str) -> str:
-    """The ARN Step Functions gives an execution named `execution_id` of that state machine."""
-    return f"{state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{execution_id}"
-
-
 @router.post(
     "/workflows/<workflow_id>/executions",
     summary="Start an execution",
@@ -70,54 +71,112 @@ def execution_arn(state_machine_arn: str, execution_id: str) -> str:
 def start_execution(
     workflow_id: Annotated[str, Path(min_length=1, max_length=128)],
     request: Annotated[StartRequest | None, Body()] = None,
-    idempotency_key: Annotated[
-        str | None, Header(alias="idempotency-key", min_length=1, max_length=200)
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[str]:
     deps, organization = deps_of(router), organization_of(router)
     body = request or StartRequest()
-    stored = deps.workflows.get(organization, workflow_id)
-    if stored is None:
-        raise not_found("Workflow", workflow_id)
+    stored = _deployed(deps, organization, workflow_id)
     workflow = Workflow.model_validate(stored.definition)
     try:
         overrides = validate_overrides(workflow, body.inputs, deps.registry.catalog)
     except WorkflowValidationError as error:
         problems = [p.to_json() for p in error.problems]
         raise ApiError(HTTPStatus.BAD_REQUEST, "INVALID_INPUTS", str(error), problems) from None
-    execution_id = str(
-        uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{organization}/{workflow_id}/{idempotency_key}")
-        if idempotency_key
-        else uuid.uuid4()
+    inputs = Payloads(deps.values, organization).pack_inputs(overrides)
+    key = f"{organization}/{workflow_id}/{idempotency_key}" if idempotency_key else None
+    return _launch(deps, stored, key, body.session_id, inputs, {})
+
+
+class RetryRequest(BaseModel):
+    """The body of a retry: the WebSocket session to update, if any."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    session_id: str | None = Field(default=None, alias="sessionId", min_length=1, max_length=128)
+
+
+@router.post(
+    "/executions/<execution_id>/retry",
+    summary="Retry a failed or cancelled execution: completed nodes are reused, the rest runs",
+    responses={202: {"description": "Started; read it at /executions/{executionId}"}},
+)
+def retry_execution(
+    execution_id: ExecutionId,
+    request: Annotated[RetryRequest | None, Body()] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[str]:
+    """A new execution of the workflow's latest version with the same inputs, starting with
+    the results of the nodes that completed (they are not run, nor charged, again)."""
+    deps, organization = deps_of(router), organization_of(router)
+    body = request or RetryRequest()
+    record = _record(deps, organization, execution_id)
+    if record.status not in RETRYABLE:
+        raise ApiError(
+            HTTPStatus.CONFLICT,
+            "NOT_RETRYABLE",
+            f"The execution is {record.status}: only a failed or cancelled one can be retried",
+        )
+    stored = _deployed(deps, organization, record.workflow_id)
+    handle = deps.executions.handle(execution_id)
+    first = (
+        deps.machines.start_state(handle.execution_arn) if handle and handle.execution_arn else None
     )
-    started = {"executionId": execution_id, "workflowId": workflow_id}
+    inputs = first.get("inputs", {}) if first else {}
+    payloads = Payloads(deps.values, organization)
+    workflow = Workflow.model_validate(stored.definition)
+    reused = {
+        e.node_id: payloads.pack_execution(e) for e in reusable(workflow, record.node_executions)
+    }
+    key = f"{organization}/retry/{execution_id}/{idempotency_key}" if idempotency_key else None
+    return _launch(deps, stored, key, body.session_id, inputs, reused, retry_of=execution_id)
+
+
+def _launch(
+    deps: ApiDeps,
+    stored: StoredWorkflow,
+    idempotency: str | None,
+    session_id: str | None,
+    inputs: dict[str, Any],
+    reused: dict[str, Any],
+    retry_of: str | None = None,
+) -> Response[str]:
+    """Record the execution as submitted, then start it; 202 with its id."""
+    workflow = Workflow.model_validate(stored.definition)
+    execution_id = str(
+        uuid.uuid5(IDEMPOTENCY_NAMESPACE, idempotency) if idempotency else uuid.uuid4()
+    )
+    started = {"executionId": execution_id, "workflowId": workflow.id}
+    if retry_of is not None:
+        started["retryOf"] = retry_of
     location = {"Location": f"/executions/{execution_id}"}
-    if idempotency_key and deps.executions.handle(execution_id) is not None:
+    if idempotency and deps.executions.handle(execution_id) is not None:
         return json_response(HTTPStatus.ACCEPTED, started, location)
     context = ExecutionContext(
         id=execution_id,
-        workflow_id=workflow_id,
+        workflow_id=workflow.id,
         workflow_name=workflow.name,
-        organization_id=organization,
-        session_id=body.session_id,
+        organization_id=stored.organization_id,
+        session_id=session_id,
     )
-    state = WorkflowState(
-        execution=context, inputs=Payloads(deps.values, organization).pack_inputs(overrides)
-    )
+    payloads = Payloads(deps.values, stored.organization_id)
+    state = WorkflowState(execution=context, inputs=inputs, results=payloads.pack_map(reused))
     submitted = ExecutionRecord(
         id=execution_id,
-        workflow_id=workflow_id,
+        workflow_id=workflow.id,
         workflow_name=workflow.name,
-        organization_id=organization,
+        organization_id=stored.organization_id,
         status=ExecutionStatus.SUBMITTED,
         node_executions=[
-            NodeExecution(node_id=node.id, status=NodeStatus.IDLE) for node in workflow.nodes
+            NodeExecution.model_validate(reused[node.id])
+            if node.id in reused
+            else NodeExecution(node_id=node.id, status=NodeStatus.IDLE)
+            for node in workflow.nodes
         ],
     )
     # Stored before the start, so that the execution's own writes always come after it.
     deps.executions.put(
         submitted,
-        session_id=body.session_id,
+        session_id=session_id,
         execution_arn=execution_arn(stored.state_machine_arn, execution_id),
     )
     try:
@@ -125,12 +184,19 @@ def start_execution(
             stored.version_arn or stored.state_machine_arn, execution_id, state.to_json()
         )
     except MachineMissing:  # the workflow was deleted between the read and the start
-        message = f"Workflow '{workflow_id}' was deleted before the execution started"
+        message = f"Workflow '{workflow.id}' was deleted before the execution started"
         deps.executions.put(
             submitted.model_copy(update={"status": ExecutionStatus.ERROR, "error": message})
         )
-        raise not_found("Workflow", workflow_id) from None
+        raise not_found("Workflow", workflow.id) from None
     return json_response(HTTPStatus.ACCEPTED, {**started, "status": "submitted"}, location)
+
+
+def _deployed(deps: ApiDeps, organization: str, workflow_id: str) -> StoredWorkflow:
+    stored = deps.workflows.get(organization, workflow_id)
+    if stored is None:
+        raise not_found("Workflow", workflow_id)
+    return stored
 
 
 @router.get("/executions/<execution_id>", summary="Read an execution's record")

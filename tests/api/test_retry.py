@@ -1,0 +1,144 @@
+"""Retrying a failed or cancelled execution: what completed is reused, the rest runs again."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Organization, Server
+from tests.conformance.http_server import unused_port
+from tests.workflows import edge, node, workflow
+
+
+class Counting(ThreadingHTTPServer):
+    """A 127.0.0.1 server answering 200 to every GET and counting them."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int) -> None:
+        self.hits = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(handler) -> None:
+                self.hits += 1
+                handler.send_response(200)
+                handler.send_header("Content-Type", "text/plain")
+                handler.send_header("Content-Length", "2")
+                handler.end_headers()
+                handler.wfile.write(b"ok")
+
+            def log_message(handler, format: str, *args: Any) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", port), Handler)
+
+
+@pytest.fixture
+def servers() -> Iterator[list[Counting]]:
+    started: list[Counting] = []
+    yield started
+    for server in started:
+        server.shutdown()
+        server.server_close()
+
+
+def serve_on(port: int, servers: list[Counting]) -> Counting:
+    server = Counting(port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers.append(server)
+    return server
+
+
+def two_calls(steady: int, flaky: int) -> dict[str, Any]:
+    """`steady` and `flaky` are fetched in parallel; `total` adds their statuses; `side`
+    depends on `steady` alone."""
+    return workflow(
+        node("steady", "fetch", url=f"http://127.0.0.1:{steady}/a", timeout=2000),
+        node("flaky", "fetch", url=f"http://127.0.0.1:{flaky}/b", timeout=2000),
+        node("total", "sum"),
+        node("side", "addition", b=1),
+        edges=[
+            edge("steady.status", "total.numbers"),
+            edge("flaky.status", "total.numbers"),
+            edge("steady.status", "side.a"),
+        ],
+        workflow_id="two-calls",
+    )
+
+
+def test_a_retry_reuses_what_completed_and_runs_what_failed_and_what_depends_on_it(
+    server: Server, org_a: Organization, servers: list[Counting]
+) -> None:
+    steady = serve_on(unused_port(), servers)
+    flaky_port = unused_port()  # nothing listens there yet: the first run's call fails
+    org_a.deploy(two_calls(steady.server_address[1], flaky_port))
+    first = org_a.wait_for(org_a.start("two-calls"))
+    assert first["status"] == "error"
+    statuses = {e["nodeId"]: e["status"] for e in first["nodeExecutions"]}
+    # `total` ran on its one live input, so it must run again once `flaky` works
+    assert statuses == {
+        "steady": "completed",
+        "flaky": "error",
+        "total": "completed",
+        "side": "completed",
+    }
+
+    flaky = serve_on(flaky_port, servers)
+    before = server.engine.organizations.get(org_a.id)
+    response = org_a.http.post(f"/executions/{first['id']}/retry")
+    assert response.status_code == 202, response.text
+    assert response.json()["retryOf"] == first["id"]
+    retried = org_a.wait_for(response.json()["executionId"])
+
+    assert retried["status"] == "completed", json.dumps(retried)[:3000]
+    assert (steady.hits, flaky.hits) == (1, 1), "steady ran again, or flaky did not run"
+    nodes = {e["nodeId"]: e for e in retried["nodeExecutions"]}
+    assert nodes["total"]["outputs"] == {"result": 400}
+    assert (
+        nodes["steady"]["outputs"]
+        == {e["nodeId"]: e for e in first["nodeExecutions"]}["steady"]["outputs"]
+    )
+    assert (nodes["steady"]["usage"], nodes["side"]["usage"]) == (0, 0), "reused: not charged"
+    after = server.engine.organizations.get(org_a.id)
+    assert before is not None
+    assert after is not None
+    assert after.usage - before.usage == retried["usage"] == 10 + 1  # flaky's fetch and total
+
+
+def test_only_a_failed_or_cancelled_execution_can_be_retried(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(workflow(node("n", "number-input", value=1), workflow_id="fine"))
+    done = org_a.wait_for(org_a.start("fine"))
+    assert done["status"] == "completed"
+    response = org_a.http.post(f"/executions/{done['id']}/retry")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "NOT_RETRYABLE"
+    assert org_a.http.post("/executions/no-such-execution/retry").status_code == 404
+
+
+def test_a_cancelled_execution_retried_runs_to_the_end(server: Server, org_a: Organization) -> None:
+    org_a.deploy(
+        workflow(
+            node("first", "number-input", value=1),
+            node("pause", "wait", seconds=1000),
+            node("after", "addition", b=1),
+            edges=[edge("first.value", "pause.value"), edge("pause.value", "after.a")],
+            workflow_id="pausing",
+        )
+    )
+    running = org_a.start("pausing")
+    org_a.wait_for(running, frozenset({"executing"}))
+    assert org_a.http.post(f"/executions/{running}/cancel").status_code == 200
+    response = org_a.http.post(f"/executions/{running}/retry", json={})
+    assert response.status_code == 202, response.text
+    retried = org_a.wait_for(response.json()["executionId"])
+    assert retried["status"] == "completed"
+    assert {e["nodeId"]: e.get("outputs") for e in retried["nodeExecutions"]}["after"] == {
+        "result": 2
+    }
