@@ -24,7 +24,7 @@ from lambdas.runtime.record import ExecutionStatus
 from local.display import print_node_types, print_problems, print_record
 from local.inprocess import InProcessEngine
 from local.progress import LiveProgress
-from statemachine.errors import WorkflowValidationError
+from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import InputOverrides, ParameterType, Workflow
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, PlanError, plan_workflow
 from statemachine.validation import parse_workflow_json, validate_overrides, validate_workflow
@@ -51,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except WorkflowValidationError as error:
         print_problems(err, error.problems)
+        return EXIT_INVALID
+    except CompileError as error:  # valid, but too large for one state machine
+        err.print(f"[bold red]stepthunk:[/] {error}", highlight=False)
         return EXIT_INVALID
     except Exception as error:  # the CLI boundary: users get a message, not a traceback
         if os.environ.get("STEPTHUNK_DEBUG"):

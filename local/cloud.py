@@ -10,6 +10,9 @@ moto's internals are patched, which is why moto is pinned exactly:
 - retry back-off and Wait states sleep `time_scale` times their real duration (tests run
   them fast; `stepthunk run` keeps real time);
 - posts to WebSocket connections reach in-process listeners (the CLI's live progress);
+- a failure of the Lambda service itself (a throttle) is named `Lambda.<code>`, as on AWS,
+  so that Retry rules match it (moto names it `Exception`);
+- a state machine definition is parsed once, not at every start;
 - DynamoDB requests are served one at a time (moto's tables are not thread-safe).
 """
 
@@ -29,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 
@@ -207,6 +211,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
         if wait_seconds > 0:
             env.program_state_event.wait(wait_seconds * cloud.time_scale)
 
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     original_start = StepFunctionsParserBackend.start_execution
@@ -230,6 +235,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
         with dynamodb_lock:
             return original_dynamodb_call(handler)
 
+    _name_lambda_service_errors()
     original_client_for = boto_client.boto_client_for
     LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
     DynamoHandler.call_action = dynamodb_call  # type: ignore[method-assign]
@@ -238,7 +244,51 @@ def _patch_moto(cloud: LocalCloud) -> None:
     for name in _CLIENT_USERS:
         module = importlib.import_module(name)
         module.boto_client_for = client_for  # type: ignore[attr-defined]
+    # A state machine's definition is parsed into evaluation components once, not at every
+    # start: the components keep execution state in the environment they are given, so one
+    # parsed program serves concurrent executions (parsing took most of a start's time).
+    AmazonStateLanguageParser.parse = staticmethod(  # type: ignore[method-assign]
+        functools.lru_cache(maxsize=64)(AmazonStateLanguageParser.parse)
+    )
     json_path.parse = functools.lru_cache(maxsize=4096)(json_path.parse)  # type: ignore[attr-defined]
     result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)  # type: ignore[attr-defined]
     retrier_decl.time = ScaledTime()  # type: ignore[attr-defined,assignment]
     wait_function.WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
+
+
+def _name_lambda_service_errors() -> None:
+    """A Lambda task whose invocation the Lambda service refuses (TooManyRequestsException,
+    ServiceException) fails with `Lambda.<code>`, as on AWS and as moto's own `lambda:invoke`
+    integration names it; moto's plain-ARN tasks call every such failure `Exception`."""
+    from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (
+        StateTaskLambda,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    original = StateTaskLambda._from_error
+
+    def from_error(task: StateTaskLambda, env: Any, ex: Exception) -> FailureEvent:
+        if not isinstance(ex, ClientError):
+            return original(task, env, ex)
+        code = str(ex.response.get("Error", {}).get("Code", ""))
+        message = str(ex.response.get("Error", {}).get("Message", ""))
+        status = ex.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        error = f"Lambda.{code}"
+        cause = f"{message} (Service: AWSLambda; Status Code: {status}; Error Code: {code})"
+        details = LambdaFunctionFailedEventDetails(error=error, cause=cause)
+        return FailureEvent(
+            env=env,
+            error_name=CustomErrorName(error),
+            event_type=HistoryEventType.LambdaFunctionFailed,
+            # moto's EventDetails is a total TypedDict of which one key is ever set
+            event_details=EventDetails(lambdaFunctionFailedEventDetails=details),  # type: ignore[typeddict-item]
+        )
+
+    StateTaskLambda._from_error = from_error  # type: ignore[method-assign,assignment]

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from starlette.applications import Starlette
@@ -33,9 +33,13 @@ from lambdas.handlers.entry import Invocation
 from local.embedded import EmbeddedEngine
 from local.snapshot import StateDir
 
+if TYPE_CHECKING:
+    import uvicorn
+
 # A Lambda accepts at most 6 MB of request; API Gateway would refuse more before it.
 MAX_BODY_BYTES = 6 * 1024 * 1024
 STAGE = "$default"
+KEEP_ALIVE_SECONDS = 60
 HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
@@ -241,8 +245,6 @@ def serve(
     With `state_dir`, the engine's data is restored from it on start and saved to it every
     few seconds and on shutdown.
     """
-    import uvicorn
-
     state = None if state_dir is None else StateDir(state_dir)
     engine = EmbeddedEngine() if state is None else state.open_engine()
     gateway = Gateway(engine)
@@ -256,16 +258,30 @@ def serve(
         out.print("Data lives in memory and is lost on exit (--state-dir DIR keeps it).")
     else:
         _print_state(out, state)
+    app = create_app(gateway, lifespan=None if state is None else _saving(state))
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once shut down
+        server(app, host=host, port=port).run()
+    out.print("Stopped.")
+
+
+def server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
+    """The uvicorn server `serve` runs `app` on.
+
+    Idle keep-alive connections are kept a minute, not uvicorn's 5 s: under load a request
+    can wait seconds for the gateway, and a client that reuses a connection the server is
+    closing at that moment sees it reset (API Gateway itself keeps them for minutes).
+    """
+    import uvicorn
+
     config = uvicorn.Config(
-        create_app(gateway, lifespan=None if state is None else _saving(state)),
+        app,
         host=host,
         port=port,
         log_level="warning",
         ws="websockets-sansio",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once shut down
-        uvicorn.Server(config).run()
-    out.print("Stopped.")
+    return uvicorn.Server(config)
 
 
 def _saving(state: StateDir) -> Lifespan:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -18,3 +18,30 @@ def cloud() -> Iterator[LocalCloud]:
     shared.time_scale = TEST_TIME_SCALE
     yield shared
     shared.time_scale = previous
+
+
+Figure = Callable[[str], None]
+
+
+@pytest.fixture
+def figure(request: pytest.FixtureRequest) -> Figure:
+    """Reports a figure a test measured (faults injected, cases tried, executions per second):
+    the suite prints them all at its end, also when xdist runs the test in another process."""
+
+    def report(text: str) -> None:
+        request.node.user_properties.append(("figure", text))
+
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    figures = [
+        (report.nodeid, text)
+        for report in terminalreporter.stats.get("passed", [])
+        for name, text in getattr(report, "user_properties", [])
+        if name == "figure"
+    ]
+    if figures:
+        terminalreporter.section("figures measured by the suite")
+        for nodeid, text in sorted(figures):
+            terminalreporter.write_line(f"{nodeid.rpartition('::')[2]}: {text}")

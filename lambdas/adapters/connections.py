@@ -39,12 +39,18 @@ class ApiGatewayLiveUpdates:
         self._management = management
         self._clock = clock
 
-    def send(self, session_id: str, message: Mapping[str, Any]) -> int:
-        """Post `message` (as JSON) to the session's connections; return how many got it."""
+    def send(
+        self, session_id: str, message: Mapping[str, Any], organization_id: str | None = None
+    ) -> int:
+        """Post `message` (as JSON) to the session's connections; return how many got it.
+
+        Session ids are chosen by clients, so two organizations may use the same one: with
+        `organization_id`, only the connections that organization opened receive `message`.
+        """
         data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         delivered = 0
         failure: StoreError | TransientError | None = None
-        for connection_id in self._connections(session_id):
+        for connection_id in self._connections(session_id, organization_id):
             try:
                 if self._post(connection_id, data):
                     delivered += 1
@@ -106,17 +112,22 @@ class ApiGatewayLiveUpdates:
             return None
         return items[0]["sessionId"]["S"], items[0]["organizationId"]["S"]
 
-    def _connections(self, session_id: str) -> list[str]:
+    def _connections(self, session_id: str, organization_id: str | None) -> list[str]:
         paginator = self._dynamodb.get_paginator("query")
         pages = paginator.paginate(
             TableName=self._table,
             KeyConditionExpression="sessionId = :session",
             ExpressionAttributeValues={":session": {"S": session_id}},
-            ProjectionExpression="connectionId",
+            ProjectionExpression="connectionId, organizationId",
             ConsistentRead=True,
         )
         with translated(f"Query {self._table}"):
-            return [item["connectionId"]["S"] for page in pages for item in page.get("Items", [])]
+            items = [item for page in pages for item in page.get("Items", [])]
+        return [
+            item["connectionId"]["S"]
+            for item in items
+            if organization_id is None or item.get("organizationId", {}).get("S") == organization_id
+        ]
 
     def _post(self, connection_id: str, data: bytes) -> bool:
         """True when the connection got `data`, False when its client is gone (410)."""

@@ -42,6 +42,7 @@ from lambdas.handlers.wiring import Clients
 from lambdas.nodes import default_registry
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.registry import Registry
+from statemachine.values import loads_strict
 
 API_TITLE = "stepthunk API"
 API_VERSION = "1"
@@ -81,7 +82,18 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
     )
 
 
-app = APIGatewayHttpResolver(enable_validation=True)
+def strict_json(text: str) -> Any:
+    """Bodies are parsed as workflow files are: NaN, Infinity and unpaired surrogates, which
+    no store holds, are malformed JSON (a 400), not values that fail later."""
+    try:
+        return loads_strict(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:
+        raise json.JSONDecodeError(str(error), text, 0) from None
+
+
+app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=strict_json)
 for module in (workflows, executions, secrets, catalog):
     app.include_router(module.router)
 

@@ -19,7 +19,7 @@ def notify(
     error: str | None = None,
 ) -> None:
     """Send an `execution_update` to the execution's session, if it has one, and to the
-    connections that subscribed to the execution."""
+    connections that subscribed to the execution: only connections of its organization."""
     if updates is None:
         return
     message = execution_update(
@@ -31,7 +31,7 @@ def notify(
     )
     for session_id in filter(None, [execution.session_id, subscribers(execution.id)]):
         try:
-            updates.send(session_id, message)
+            updates.send(session_id, message, execution.organization_id)
         except Exception:  # noqa: BLE001 - a live update is a courtesy: the execution goes on
             logger.warning(
                 "Live update not sent", extra={"executionId": execution.id}, exc_info=True

@@ -144,8 +144,11 @@ class ValueStore(Protocol):
 class LiveUpdates(Protocol):
     """Messages to the WebSocket connections of a session."""
 
-    def send(self, session_id: str, message: Mapping[str, Any]) -> int:
-        """Post `message` to every connection of the session; return how many got it.
+    def send(
+        self, session_id: str, message: Mapping[str, Any], organization_id: str | None = None
+    ) -> int:
+        """Post `message` to every connection of the session (only those `organization_id`
+        opened, when given); return how many got it.
 
         Connections whose client is gone are deleted.
         """

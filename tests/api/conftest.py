@@ -18,12 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from websockets.sync.client import ClientConnection, connect
 
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.server import Gateway, create_app
+from local.server import server as local_server
 from tests.conformance.http_server import unused_port
 
 CREDITS = 1_000_000
@@ -145,14 +145,7 @@ def server(request: pytest.FixtureRequest, cloud: LocalCloud) -> Iterator[Server
     engine = EmbeddedEngine(cloud=cloud, credits=CREDITS if check_credits else None)
     gateway = Gateway(engine)
     port = unused_port()
-    config = uvicorn.Config(
-        create_app(gateway),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="websockets-sansio",
-    )
-    runner = uvicorn.Server(config)
+    runner = local_server(create_app(gateway), host="127.0.0.1", port=port)
     thread = threading.Thread(target=runner.run, daemon=True)
     thread.start()
     give_up = time.monotonic() + PATIENCE

@@ -76,9 +76,20 @@ def json_response(
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(body, ensure_ascii=False),
+        body=_json_text(body),
         headers=headers,
     )
+
+
+def _json_text(body: Any) -> str:
+    """JSON with its characters as they are, unless a string carries a lone surrogate (a
+    request can, through a JSON escape): such text has no UTF-8 form, so all is escaped."""
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body)
+    return text
 
 
 def deps_of(router: Router | ApiGatewayResolver) -> ApiDeps:
