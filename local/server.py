@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
@@ -41,6 +42,22 @@ MAX_BODY_BYTES = 6 * 1024 * 1024
 STAGE = "$default"
 KEEP_ALIVE_SECONDS = 60
 HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+
+
+class AnyPath(Convertor[str]):
+    """Every path, also one with an encoded line break (Starlette's `path` stops at one):
+    the HTTP API answers what it does not route, as API Gateway hands it every path."""
+
+    regex = "(?s:.*)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("any", AnyPath())
 
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
@@ -90,7 +107,7 @@ def create_app(gateway: Gateway, *, lifespan: Lifespan | None = None) -> Starlet
     return Starlette(
         routes=[
             WebSocketRoute("/", websocket_endpoint),
-            Route("/{path:path}", http_endpoint, methods=HTTP_METHODS),
+            Route("/{path:any}", http_endpoint, methods=HTTP_METHODS),
         ],
         lifespan=lifespan,
     )
@@ -109,6 +126,12 @@ async def _body(request: Request) -> bytes | None:
     return bytes(body)
 
 
+def _path(request: Request) -> str:
+    """The decoded path as the client sent it (`request.url.path` drops line breaks)."""
+    path: str = request.scope["path"]
+    return path
+
+
 def http_event(request: Request, body: bytes) -> dict[str, Any]:
     """An API Gateway HTTP API (payload format 2.0) event for `request`."""
     now = time.time()
@@ -121,7 +144,7 @@ def http_event(request: Request, body: bytes) -> dict[str, Any]:
     return {
         "version": "2.0",
         "routeKey": "$default",
-        "rawPath": request.url.path,
+        "rawPath": _path(request),
         "rawQueryString": request.url.query,
         "headers": headers,
         "queryStringParameters": query or None,
@@ -132,7 +155,7 @@ def http_event(request: Request, body: bytes) -> dict[str, Any]:
             "domainPrefix": "local",
             "http": {
                 "method": request.method,
-                "path": request.url.path,
+                "path": _path(request),
                 "protocol": "HTTP/1.1",
                 "sourceIp": request.client.host if request.client else "127.0.0.1",
                 "userAgent": headers.get("user-agent", ""),

@@ -98,6 +98,15 @@ def test_a_bad_request_gets_the_right_4xx(
     assert (response.status_code, response.json()["error"]["code"]) == (status, code)
 
 
+def test_a_line_break_in_a_path_is_part_of_the_id_not_dropped(org_a: Organization) -> None:
+    org_a.deploy(workflow(node("n", "number-input", value=1), workflow_id="ab"))
+    for method in ("GET", "PUT", "DELETE"):
+        response = org_a.http.request(method, "/workflows/a%0Ab", json={})
+        assert_clean_refusal(response)
+        assert response.status_code == 404, (method, response.text)
+    assert org_a.http.get("/workflows/ab").status_code == 200
+
+
 def test_an_oversized_body_is_refused_with_413(org_a: Organization) -> None:
     declared = org_a.http.put("/workflows/big", content=b"x" * TOO_LARGE)
     assert declared.status_code == 413
