@@ -89,25 +89,35 @@ def compile_workflow(
         "workflow": workflow.to_json(),
         "planDigest": plan.digest(),
         "maxGroupSize": max_group_size,
+        "nodeIds": list(node_ids),
     }
     run = [
         *_preloads(workflow, catalog, functions),
-        (names.INITIALIZE, _task(functions.initialize, initialize)),
-        *_units(workflow, plan, functions, node_ids),
+        *_units(workflow, plan, functions, node_ids, initialize),
         (names.FINALIZE, _task(functions.finalize, {"nodeIds": list(node_ids)}, catch=False)),
     ]
     for (_, state), (following, _) in itertools.pairwise(run):
         state["Next"] = following
     run[-1][1]["Next"] = names.OUTCOME
     tasks = sum(state["Type"] == "Task" for _, state in run)
-    # The longest path adds Check credits, the two Choices and one end state to the run.
-    limits.check_history(len(plan.units), tasks=1 + tasks, other_states=3 + len(run) - tasks)
+    # The longest path adds Check credits, the Outcome Choice and one end state to the run.
+    limits.check_history(len(plan.units), tasks=1 + tasks, other_states=2 + len(run) - tasks)
     estimate = sum(catalog[node.type].usage for node in workflow.nodes)
     exhausted = {"status": "exhausted", "nodeIds": list(node_ids)}
+    check = _task(functions.check_credits, {"estimate": estimate})
+    check["Next"] = run[0][0]
+    # Too few credits is an error of Check credits, caught: no Choice on the common path.
+    check["Catch"].insert(
+        0,
+        {
+            "ErrorEquals": [CREDITS_EXHAUSTED],
+            "ResultPath": "$.failure",
+            "Next": names.PERSIST_EXHAUSTED,
+        },
+    )
     states = _unique(
         [
-            (names.CHECK_CREDITS, _task(functions.check_credits, {"estimate": estimate})),
-            (names.CREDITS_AVAILABLE, _choice("$.credits.allowed", True, run[0][0])),
+            (names.CHECK_CREDITS, check),
             (names.PERSIST_EXHAUSTED, _task(functions.persist, exhausted)),
             (names.EXHAUSTED, _fail(CREDITS_EXHAUSTED, Cause=INSUFFICIENT_CREDITS)),
             *run,
@@ -116,8 +126,6 @@ def compile_workflow(
             (names.FAILED, _fail(WORKFLOW_EXECUTION_ERROR, CausePath="$.error")),
         ]
     )
-    states[names.CHECK_CREDITS]["Next"] = names.CREDITS_AVAILABLE
-    states[names.CREDITS_AVAILABLE]["Default"] = names.PERSIST_EXHAUSTED
     states[names.PERSIST_EXHAUSTED]["Next"] = names.EXHAUSTED
     states[names.OUTCOME]["Default"] = names.FAILED
     definition = {
@@ -163,9 +171,14 @@ def _preloads(
 
 
 def _units(
-    workflow: Workflow, plan: Plan, functions: TaskFunctions, node_ids: list[str]
+    workflow: Workflow,
+    plan: Plan,
+    functions: TaskFunctions,
+    node_ids: list[str],
+    initialize: dict[str, Any],
 ) -> list[tuple[str, State]]:
-    """Persist start, then one state per unit; a task before Wait states resolves their waits."""
+    """Initialize workflow (which persists the start record), then one state per unit; a task
+    before Wait states resolves their waits."""
     nodes = {node.id: node for node in workflow.nodes}
     edges = [edge.to_json() for edge in workflow.edges]
     inbound: dict[str, list[int]] = {node_id: [] for node_id in node_ids}
@@ -188,8 +201,7 @@ def _units(
             task["Parameters"]["waits"] = waits
         return task
 
-    start = _task(functions.persist, {"status": "executing", "nodeIds": list(node_ids)})
-    states = [(names.PERSIST_START, with_waits(start, 0))]
+    states = [(names.INITIALIZE, with_waits(_task(functions.initialize, initialize), 0))]
     position = 0  # of a Wait state among those that follow the same task
     for i, step in enumerate(steps):
         if step.wait:

@@ -19,7 +19,8 @@ LAMBDA_SERVICE_ERRORS = (
     "Lambda.TooManyRequestsException",
 )
 
-# Set by the compiled state machine on its terminal Fail states.
+# Set by the compiled state machine on its terminal Fail states. CREDITS_EXHAUSTED is also
+# raised by Check credits (lambdas.runtime.errors.CreditsExhausted) and caught.
 WORKFLOW_EXECUTION_ERROR = "WorkflowExecutionError"
 CREDITS_EXHAUSTED = "CreditsExhausted"
 # The cause of CREDITS_EXHAUSTED, and the `error` of an exhausted execution's record (SPEC §6).

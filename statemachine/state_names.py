@@ -15,13 +15,11 @@ _SUFFIX_LENGTH = 8
 _DIGEST_LENGTH = 6
 
 CHECK_CREDITS = "Check credits"
-CREDITS_AVAILABLE = "Credits available?"
 PERSIST_EXHAUSTED = "Persist exhausted"
 EXHAUSTED = "Exhausted"
 PRELOAD_SECRETS = "Preload secrets"
 PRELOAD_INTEGRATIONS = "Preload integrations"
 INITIALIZE = "Initialize workflow"
-PERSIST_START = "Persist start"
 FINALIZE = "Finalize"
 OUTCOME = "Outcome"
 SUCCEEDED = "Succeeded"

@@ -68,9 +68,10 @@ ACCESS = MappingProxyType(
         "check_credits": Access(read=("organizations",), mode=True),
         "preload_secrets": Access(read=("secrets",)),
         "preload_integrations": Access(read=("integrations",)),
-        "initialize": Access(blobs="write"),
-        # Persist resolves the seconds of wait nodes, which runs them.
-        "persist": replace(_RUNS_NODES, write=("executions", "integrations")),
+        # Initialize persists the start record and resolves the seconds of the wait nodes
+        # that open the plan, which runs them.
+        "initialize": replace(_RUNS_NODES, write=("executions", "integrations")),
+        "persist": Access(write=("executions",), blobs="write", live_updates=True),
         "run_node": _RUNS_NODES,
         "run_inline_group": _RUNS_NODES,
         "finalize": Access(

@@ -11,7 +11,8 @@ from lambdas.handlers.entry import Invocation, lambda_handler
 from lambdas.handlers.observability import logger
 from lambdas.handlers.settings import Mode, OrganizationsTable
 from lambdas.handlers.wiring import Clients, organizations
-from lambdas.runtime.credits import fits_credits
+from lambdas.runtime.credits import INSUFFICIENT_CREDITS, fits_credits
+from lambdas.runtime.errors import CreditsExhausted
 from lambdas.runtime.ports import OrganizationStore
 from lambdas.runtime.state import Credits, WorkflowState
 
@@ -44,19 +45,21 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
 
 
 def check_credits(state: WorkflowState, estimate: int, deps: Deps) -> Credits:
-    """Allowed in development mode; else when usage + estimate fits the compute credits."""
+    """Allowed in development mode; else when usage + estimate fits the compute credits,
+    or CreditsExhausted."""
     if deps.development:
-        return Credits(allowed=True, estimate=estimate)
+        return Credits(estimate=estimate)
     organization = deps.organizations.get(state.execution.organization_id)
     allowed = organization is not None and fits_credits(
         estimate, organization.usage, organization.compute_credits
     )
     if not allowed:
         logger.info(
-            "Insufficient compute credits",
+            INSUFFICIENT_CREDITS,
             extra={"organization": state.execution.organization_id, "estimate": estimate},
         )
-    return Credits(allowed=allowed, estimate=estimate)
+        raise CreditsExhausted(INSUFFICIENT_CREDITS)
+    return Credits(estimate=estimate)
 
 
 handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)

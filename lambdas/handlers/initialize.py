@@ -1,7 +1,9 @@
-"""Initialize workflow: validate the workflow and the run's inputs, and check the plan.
+"""Initialize workflow: validate the workflow and the run's inputs, check the plan, then
+persist the start record (SPEC §5's `Persist start`, done here to save a task and a state
+transition per execution).
 
-A WorkflowValidationError is raised as is: the state machine never retries it and its Catch
-takes the execution to Finalize, which records every problem.
+A WorkflowValidationError is raised as is, before anything is persisted: the state machine
+never retries it and its Catch takes the execution to Finalize, which records every problem.
 """
 
 from __future__ import annotations
@@ -9,13 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
+
+from lambdas.handlers import persist, units
 from lambdas.handlers.entry import Invocation, lambda_handler
-from lambdas.handlers.settings import BlobBucket
-from lambdas.handlers.wiring import Clients, values
+from lambdas.handlers.settings import ExecutionsTable
+from lambdas.handlers.wiring import Clients, executions, values
 from lambdas.nodes import default_registry
 from lambdas.runtime.errors import ExecutionError
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ValueStore
+from lambdas.runtime.record import ExecutionStatus
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.state import WorkflowState
 from statemachine.model import WireModel
@@ -27,7 +33,7 @@ class PlanMismatchError(ExecutionError):
     """The deployed node catalog plans this workflow differently from the compiled machine."""
 
 
-class Settings(BlobBucket):
+class Settings(ExecutionsTable, units.Settings):
     pass
 
 
@@ -35,10 +41,18 @@ class Settings(BlobBucket):
 class Deps:
     registry: Registry
     values: ValueStore
+    persist: persist.Deps
+    units: units.Deps  # to resolve the seconds of wait nodes, which runs them
 
 
 def deps_from(settings: Settings, clients: Clients, registry: Registry | None = None) -> Deps:
-    return Deps(registry=registry or default_registry(), values=values(settings, clients))
+    unit_deps = units.deps_from(settings, clients, registry)
+    return Deps(
+        registry=registry or default_registry(),
+        values=values(settings, clients),
+        persist=persist.Deps(executions(settings, settings, clients), unit_deps.updates),
+        units=unit_deps,
+    )
 
 
 class Event(WireModel):
@@ -46,6 +60,8 @@ class Event(WireModel):
     workflow: dict[str, Any]
     plan_digest: str | None = None
     max_group_size: int = DEFAULT_MAX_GROUP_SIZE
+    node_ids: list[str]
+    waits: list[units.WaitNode] = Field(default_factory=list)
 
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
@@ -63,7 +79,17 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     payloads = Payloads(deps.values, state.execution.organization_id)
     raw = payloads.unpack_inputs(state.inputs)
     inputs = validate_overrides(workflow, raw, catalog)
-    return state.model_copy(update={"inputs": payloads.pack_inputs(inputs)}).to_json()
+    valid = state.model_copy(update={"inputs": payloads.pack_inputs(inputs)})
+    executing = ExecutionStatus.EXECUTING
+    now = persist.persist_unstarted(valid, executing, request.node_ids, deps.persist)
+    started = valid.model_copy(update={"started_at": now})
+    if not request.waits:
+        return started.to_json()
+    # The task before the first unit resolves the wait nodes of Wait states that open the plan.
+    runner = units.UnitRunner(started, deps.units, invocation)
+    waits = runner.resolve_waits(request.waits)
+    results = runner.payloads.pack_map(runner.packed_results())
+    return started.model_copy(update={"results": results, "waits": waits}).to_json()
 
 
 handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)

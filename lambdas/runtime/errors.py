@@ -23,3 +23,11 @@ class PlanViolationError(ExecutionError):
         self.node_id = node_id
         self.upstream_id = upstream_id
         super().__init__(f"Node '{node_id}' ran before its upstream node '{upstream_id}'")
+
+
+class CreditsExhausted(ExecutionError):
+    """The organization's compute credits do not cover the workflow's estimate (SPEC §6).
+
+    Raised by Check credits; the state machine catches this class name and persists the
+    execution as `exhausted`, so the common path needs no Choice state.
+    """

@@ -24,7 +24,8 @@ class ExecutionContext(WireModel):
 
 
 class Credits(WireModel):
-    allowed: bool
+    """What Check credits found the organization can afford: the workflow's estimate."""
+
     estimate: int
 
 

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from lambdas.adapters.executions import DynamoExecutionStore
-from lambdas.handlers import persist
+from lambdas.handlers import initialize
 from lambdas.handlers.tasks import TASKS
 from lambdas.handlers.wiring import Clients
 from tests.component.conftest import REGION, WEBSOCKET_ENDPOINT, Aws
@@ -68,6 +68,7 @@ def test_a_missing_variable_fails_the_cold_start_naming_it(
 
 
 def test_the_lambda_entry_point_persists_the_start_of_an_execution(environment: Aws) -> None:
+    nodes = [{"id": "a", "type": "number-input"}, {"id": "b", "type": "number-input"}]
     event = {
         "state": {
             "execution": {
@@ -77,10 +78,10 @@ def test_the_lambda_entry_point_persists_the_start_of_an_execution(environment: 
                 "organizationId": "org",
             }
         },
-        "status": "executing",
+        "workflow": {"id": "w", "name": "W", "nodes": nodes, "edges": []},
         "nodeIds": ["a", "b"],
     }
-    state = persist.handler(event, Context())  # type: ignore[arg-type]
+    state = initialize.handler(event, Context())  # type: ignore[arg-type]
     assert state["startedAt"]
     store = DynamoExecutionStore(
         environment.dynamodb, environment.tables["executions"], environment.s3, environment.bucket

@@ -18,9 +18,9 @@ from tests.engine.conftest import Fault, Faults, new_organization, run
 from tests.workflows import edge, node, workflow
 
 ARITHMETIC = Path(__file__).parents[2] / "workflows" / "arithmetic.json"
-# Around the units: Check credits, Credits available?, Initialize workflow, Persist start,
+# Around the units: Check credits, Initialize workflow (which persists the start record),
 # then Finalize, Outcome and the terminal state.
-STATES_AROUND_UNITS = 7
+STATES_AROUND_UNITS = 5
 
 
 def chain() -> dict[str, Any]:
@@ -131,8 +131,8 @@ def test_invalid_input_overrides_are_recorded_as_an_error_without_retries(
     finished = run(engine, chain(), inputs=inputs)
 
     assert finished.invocations("initialize") == 1
-    assert "Persist start" not in finished.entered()
-    assert "Finalize" in finished.entered()
+    entered = ["Check credits", "Initialize workflow", "Finalize", "Outcome", "Failed"]
+    assert finished.entered() == entered
     assert finished.record.status == "error"
     assert "[INVALID_VALUE]" in (finished.record.error or "")
     assert named in (finished.record.error or "")
@@ -141,7 +141,7 @@ def test_invalid_input_overrides_are_recorded_as_an_error_without_retries(
     assert "[INVALID_VALUE]" in finished.description["cause"]
 
 
-def test_the_arithmetic_example_enters_seven_states_besides_its_units(
+def test_the_arithmetic_example_enters_five_states_besides_its_units(
     engine: EmbeddedEngine,
 ) -> None:
     finished = run(engine, json.loads(ARITHMETIC.read_text()))
@@ -149,12 +149,7 @@ def test_the_arithmetic_example_enters_seven_states_besides_its_units(
 
     assert finished.record.status == "completed"
     assert len(entered) == finished.units + STATES_AROUND_UNITS
-    assert entered[:4] == [
-        "Check credits",
-        "Credits available?",
-        "Initialize workflow",
-        "Persist start",
-    ]
+    assert entered[:2] == ["Check credits", "Initialize workflow"]
     assert entered[-3:] == ["Finalize", "Outcome", "Succeeded"]
 
 
@@ -175,4 +170,4 @@ def test_a_fetch_workflow_also_enters_preload_secrets(
     assert (finished.record.node("show").outputs or {})["value"]["path"] == "/json"
     assert len(http_server.requests) == 1
     assert len(entered) == finished.units + STATES_AROUND_UNITS + 1
-    assert entered[2] == "Preload secrets"
+    assert entered[1] == "Preload secrets"

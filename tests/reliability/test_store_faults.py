@@ -19,7 +19,10 @@ import pytest
 
 from lambdas.handlers import finalize, persist
 from lambdas.handlers.entry import Invocation
+from lambdas.runtime.record import ExecutionStatus
+from lambdas.runtime.state import WorkflowState
 from local.embedded import EmbeddedEngine
+from statemachine.state_names import INITIALIZE
 from tests.conftest import Figure
 from tests.engine.conftest import Run
 from tests.reliability.conftest import (
@@ -183,7 +186,7 @@ def test_a_throttled_record_write_is_retried_to_one_whole_final_record_and_one_c
     finished = attempt.run(chain())
 
     record = finished.record
-    assert finished.invocations("finalize" if write == "completed" else "persist") == 2
+    assert finished.invocations("finalize" if write == "completed" else "initialize") == 2
     # the item held nothing yet (before the start record) or the whole start record
     assert attempt.seen == [None if write == "executing" else "executing"]
     assert [error for _, error in throttle.calls] == [code, None]
@@ -271,11 +274,11 @@ def test_a_late_start_record_after_the_final_one_is_dropped_silently(
         ClientFault(record_writes(paying, execution_id, "executing")),
     )
     settings = persist.Settings.model_validate(paying.deployment.settings)
-    deps = persist.deps_from(settings, paying.clients, paying.registry)
-    [state] = finished.entered_inputs("Persist start")
-    event = {"state": state, "status": "executing", "nodeIds": ["a", "b", "c"]}
+    deps = persist.deps_from(settings, paying.clients)
+    [state] = finished.entered_inputs(INITIALIZE)
+    started = WorkflowState.model_validate(state)
 
-    persist.process(event, deps, Invocation(time.monotonic() + 60))
+    persist.persist_unstarted(started, ExecutionStatus.EXECUTING, ["a", "b", "c"], deps)
 
     assert [error for _, error in late.calls] == ["ConditionalCheckFailedException"]
     assert whole_record(paying, execution_id) == finished.record  # endedAt and all

@@ -3,7 +3,7 @@
 For each example workflow in workflows/, and two of ours (a fetch reading a secret from a
 127.0.0.1 server, so that `Preload secrets` and a `Run node` exist; a `wait` node, so that a
 Wait state follows a task), every Lambda task on the compiled state machine's path (Check
-credits, Preload..., Initialize workflow, Persist start, each Run..., Finalize) gets faults:
+credits, Preload..., Initialize workflow, each Run..., Finalize) gets faults:
 
 - transient: the task raises TransientError twice, then runs;
 - throttle: the Lambda service refuses the invocation twice (TooManyRequestsException, HTTP

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lambdas.nodes import default_registry
-from lambdas.runtime.errors import TransientError
+from lambdas.runtime.errors import CreditsExhausted, TransientError
 from statemachine import error_names, limits
 from statemachine.catalog import Catalog, DynamicPorts, NodeTypeSpec, PortSpec
 from statemachine.compiler import TaskFunctions, compile_workflow, definition_json
@@ -22,7 +22,7 @@ from tests.golden import FUNCTIONS
 from tests.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
-FIXED_STATES = ["Check credits", "Credits available?", "Persist exhausted", "Exhausted"]
+FIXED_STATES = ["Check credits", "Persist exhausted", "Exhausted"]
 FINAL_STATES = ["Finalize", "Outcome", "Succeeded", "Failed"]
 
 
@@ -71,13 +71,11 @@ def test_a_small_workflow_has_its_states_in_order():
     assert definition["Comment"] == "stepthunk workflow test-workflow: Test workflow"
     assert definition["StartAt"] == "Check credits"
     units = ["Run inline group [a, b, s]", "Run node r", "Run node t"]
-    in_order = [*FIXED_STATES, "Initialize workflow", "Persist start", *units, *FINAL_STATES]
+    in_order = [*FIXED_STATES, "Initialize workflow", *units, *FINAL_STATES]
     assert list(states(definition)) == in_order
     assert path_taken(definition) == [
         "Check credits",
-        "Credits available?",
         "Initialize workflow",
-        "Persist start",
         *units,
         "Finalize",
         "Outcome",
@@ -92,7 +90,6 @@ def test_each_task_calls_its_function_and_passes_the_whole_state():
         "Check credits": FUNCTIONS.check_credits,
         "Persist exhausted": FUNCTIONS.persist,
         "Initialize workflow": FUNCTIONS.initialize,
-        "Persist start": FUNCTIONS.persist,
         "Run inline group [a, b, s]": FUNCTIONS.run_inline_group,
         "Run node r": FUNCTIONS.run_node,
         "Run node t": FUNCTIONS.run_node,
@@ -107,18 +104,20 @@ def test_credit_check_carries_the_catalog_usage_of_every_node():
     raw = workflow(node("a", "number-input", value=1), node("f", "fetch", url="https://x.test"))
     check = states(compiled(raw))["Check credits"]
     assert check["Parameters"] == {"state.$": "$", "estimate": 11}
-    assert check["Next"] == "Credits available?"
+    assert check["Next"] == "Preload secrets"
 
 
 def test_without_credits_the_execution_is_persisted_exhausted_and_fails():
     by_name = states(compiled(small()))
-    assert by_name["Credits available?"] == {
-        "Type": "Choice",
-        "Choices": [
-            {"Variable": "$.credits.allowed", "BooleanEquals": True, "Next": "Initialize workflow"}
-        ],
-        "Default": "Persist exhausted",
-    }
+    # Check credits raises CreditsExhausted; any other failure goes to Finalize as usual
+    assert by_name["Check credits"]["Catch"] == [
+        {
+            "ErrorEquals": ["CreditsExhausted"],
+            "ResultPath": "$.failure",
+            "Next": "Persist exhausted",
+        },
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "Finalize"},
+    ]
     exhausted = by_name["Persist exhausted"]
     assert exhausted["Parameters"] == {
         "state.$": "$",
@@ -153,7 +152,7 @@ def test_the_end_depends_on_the_outcome_finalize_returns():
     }
 
 
-def test_initialize_gets_the_completed_workflow_and_the_plan_digest():
+def test_initialize_gets_the_completed_workflow_the_plan_digest_and_the_nodes_to_persist():
     validated = validate_workflow(small(), CATALOG)
     parameters = states(compiled(small()))["Initialize workflow"]["Parameters"]
     assert parameters == {
@@ -161,6 +160,7 @@ def test_initialize_gets_the_completed_workflow_and_the_plan_digest():
         "workflow": validated.to_json(),
         "planDigest": plan_workflow(validated, CATALOG).digest(),
         "maxGroupSize": 50,
+        "nodeIds": ["a", "b", "s", "r", "t"],
     }
     assert parameters["workflow"]["nodes"][2]["inputs"][0]["type"] == "number"
 
@@ -174,12 +174,7 @@ def test_no_preload_states_when_no_node_reads_secrets_or_integrations():
 def test_a_fetch_node_makes_the_machine_preload_secrets_first():
     raw = workflow(node("f", "fetch", url="https://x.test"))
     definition = compiled(raw)
-    assert path_taken(definition)[:4] == [
-        "Check credits",
-        "Credits available?",
-        "Preload secrets",
-        "Initialize workflow",
-    ]
+    assert path_taken(definition)[:3] == ["Check credits", "Preload secrets", "Initialize workflow"]
     preload = states(definition)["Preload secrets"]
     assert preload["Resource"] == FUNCTIONS.preload_secrets
     assert preload["Parameters"] == {"state.$": "$"}
@@ -196,14 +191,14 @@ def test_a_node_type_using_integrations_makes_the_machine_preload_them():
         uses_integrations=True,
     )
     definition = compiled(workflow(node("c", "crm-lookup")), with_type(crm))
-    assert path_taken(definition)[2:4] == ["Preload integrations", "Initialize workflow"]
+    assert path_taken(definition)[1:3] == ["Preload integrations", "Initialize workflow"]
     assert states(definition)["Preload integrations"]["Resource"] == FUNCTIONS.preload_integrations
     assert "Preload secrets" not in states(definition)
     both = compiled(
         workflow(node("c", "crm-lookup"), node("f", "fetch", url="https://x.test")),
         with_type(crm),
     )
-    assert path_taken(both)[2:5] == [
+    assert path_taken(both)[1:4] == [
         "Preload secrets",
         "Preload integrations",
         "Initialize workflow",
@@ -232,7 +227,7 @@ def test_every_task_but_finalize_retries_lambda_faults_and_is_caught_to_finalize
     )
     by_name = states(compiled(raw))
     tasks = [name for name, state in by_name.items() if state["Type"] == "Task"]
-    assert len(tasks) == 8
+    assert len(tasks) == 7
     retry = {
         "ErrorEquals": [
             "Lambda.ServiceException",
@@ -250,6 +245,8 @@ def test_every_task_but_finalize_retries_lambda_faults_and_is_caught_to_finalize
         assert by_name[name]["Retry"] == [retry], name
         if name == "Finalize":
             assert "Catch" not in by_name[name]
+        elif name == "Check credits":
+            assert by_name[name]["Catch"][1:] == [catch]
         else:
             assert by_name[name]["Catch"] == [catch], name
 
@@ -263,6 +260,7 @@ def test_initialize_never_retries_a_validation_error():
 def test_the_error_names_match_the_exception_classes():
     assert TransientError.__name__ == error_names.TRANSIENT_ERROR
     assert WorkflowValidationError.__name__ == error_names.WORKFLOW_VALIDATION_ERROR
+    assert CreditsExhausted.__name__ == error_names.CREDITS_EXHAUSTED
 
 
 def test_wait_nodes_become_wait_states_resolved_by_the_task_before_them():
@@ -284,7 +282,7 @@ def test_wait_nodes_become_wait_states_resolved_by_the_task_before_them():
     definition = compile_workflow(validated, CATALOG, FUNCTIONS)
     by_name = states(definition)
     nodes = {n.id: n.to_json() for n in validated.nodes}
-    assert path_taken(definition)[4:-3] == [
+    assert path_taken(definition)[2:-3] == [
         "Run node r",
         "Wait w1",
         "Wait w2",
@@ -304,15 +302,14 @@ def test_wait_nodes_become_wait_states_resolved_by_the_task_before_them():
             "edges": [edge("d.value", "w3.seconds"), edge("w2.value", "w3.value")],
         }
     ]
-    assert "waits" not in by_name["Persist start"]["Parameters"]
+    assert "waits" not in by_name["Initialize workflow"]["Parameters"]
 
 
-def test_a_wait_first_is_resolved_by_persist_start():
+def test_a_wait_first_is_resolved_by_initialize_workflow():
     definition = compiled(workflow(node("w", "wait", seconds=3), node("r", "random-number")))
     by_name = states(definition)
-    assert path_taken(definition)[3:6] == ["Persist start", "Wait w", "Run node r"]
-    start = by_name["Persist start"]
-    assert start["Parameters"]["status"] == "executing"
+    assert path_taken(definition)[1:4] == ["Initialize workflow", "Wait w", "Run node r"]
+    start = by_name["Initialize workflow"]
     assert start["Parameters"]["nodeIds"] == ["w", "r"]
     assert [wait["node"]["id"] for wait in start["Parameters"]["waits"]] == ["w"]
     assert start["Parameters"]["waits"][0]["edges"] == []
@@ -352,7 +349,7 @@ def test_each_run_task_has_a_timeout_for_its_unit():
     by_name = states(compiled(workflow(node("r", "random-number"), *inputs[:3])))
     assert by_name["Run node r"]["TimeoutSeconds"] == 300
     assert by_name["Run inline group [n0, n1, n2]"]["TimeoutSeconds"] == 75
-    untimed = ["Check credits", "Initialize workflow", "Persist start", "Finalize"]
+    untimed = ["Check credits", "Initialize workflow", "Finalize"]
     assert all("TimeoutSeconds" not in by_name[name] for name in untimed)
 
     def group_timeouts(max_group_size: int) -> list[int]:
