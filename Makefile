@@ -41,9 +41,11 @@ test: lint node_modules/.package-lock.json
 deploy: $(VENV)/.cdk-installed node_modules/.package-lock.json
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 npx cdk deploy
 
+# Modules, not scripts: the benchmarks import one another as `bench.*`. The report writes BENCHMARKS.md.
 bench: $(VENV)/.dev-installed
-	$(PYTHON) bench/foundation.py
-	$(PYTHON) bench/stepfunctions.py
+	$(PYTHON) -m bench.foundation
+	$(PYTHON) -m bench.stepfunctions
+	$(PYTHON) -m bench.report
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache .hypothesis .cdk-cache cdk.out

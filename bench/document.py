@@ -1,0 +1,96 @@
+"""BENCHMARKS.md: the report's tables and targets, the machine, and how each figure is found."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from bench.corpus import FETCH_COUNT, FETCH_DELAY_S, LARGE_VALUE_BYTES
+from bench.measure import COMPILE_ROUNDS, LARGE_COMPILE_ROUNDS, RUNS, TIME_SCALE
+from bench.pricing import PRICES
+from bench.tables import Table
+
+HOW_MEASURED = f"""\
+The corpus is `bench/corpus.py` (each workflow's docstring says what it is). The fetching
+workflows call a `ThreadingHTTPServer` on 127.0.0.1 started by the report: `/item/k` answers
+after {FETCH_DELAY_S * 1000:.0f} ms, so the {FETCH_COUNT} fetches of *fetch-heavy* take at \
+least {FETCH_COUNT * FETCH_DELAY_S:.0f} s when they run one after another. The \
+{LARGE_VALUE_BYTES // 2**20} MiB value is given at run time (the text input's override), as the \
+compiler asks of large values. *secrets-using* sends `Authorization: Bearer \
+{{{{secrets.TOKEN}}}}`; the server refuses a wrong token, and the report checks that it did not. \
+Every execution must complete (and pass its workflow's check) to be counted. Retry back-off \
+sleeps {TIME_SCALE} of its interval (`LocalCloud.time_scale`); the corpus has no Wait states.
+
+- **units**: units of the plan at the default maximum group size (50).
+- **plan+compile ms**: `compile_workflow` on a validated workflow (it plans, compiles,
+  serializes and checks the limits; validation is not included), best of {COMPILE_ROUNDS}
+  ({LARGE_COMPILE_ROUNDS} for the 1,000-node, 10,000-node and large-payload workflows). When it
+  ends in `CompileError`, the time until the error.
+- **definition KiB**: the compact JSON definition; Step Functions' limit is 1,024 KiB.
+- **transitions**: `*StateEntered` events in the history of one execution of our compilation
+  on the embedded engine (moto's Step Functions interpreter running our handlers).
+- **one task per node**: the same for the compilation with `max_group_size=1`, run on the
+  embedded engine, except where a mark says otherwise (footnotes below the tables).
+- **ratio**: transitions / one task per node. **over units**: transitions - units, the states
+  every execution enters besides its units.
+- **Lambda calls**: `LambdaFunctionScheduled` events of that execution. **Lambda ms**: the sum
+  over its invocations of `LambdaFunctionStarted` → `LambdaFunctionSucceeded` (millisecond
+  timestamps). The handlers run in-process against moto's DynamoDB, S3 and KMS: on AWS the
+  stores' network latency adds to this, and cold starts are not counted.
+- **execution ms**: the first to the last event of that history.
+- **Standard $/1M**: a million times (transitions at the transition price + Lambda).
+- **Express $/1M**: a million times (the request price + the execution ms, rounded up to
+  100 ms, at 64 MB + Lambda). The execution ms comes from the embedded engine, where the
+  interpreter's own per-state time stands in for Step Functions'.
+- **embedded ms**: wall time of `EmbeddedEngine.run` (validate, compile, start the execution,
+  wait for it, read the record) with the state machine already created; **in-process ms**:
+  `InProcessEngine.run`. Best of {RUNS} runs; one run for the 1,000-node, 10,000-node and
+  large-payload workflows.
+- **notes**: why a figure is missing: the step that failed and its error, shortened.
+"""
+
+
+def benchmarks_markdown(tables: list[Table], footnotes: list[str], targets: list[str]) -> str:
+    parts = [
+        "# Benchmarks",
+        "Written by `make bench` (`bench/report.py`); run it again to refresh. Timings are "
+        "from one machine and vary by a few tens of percent between runs.",
+        "## Machine",
+        "\n".join(f"- {line}" for line in machine()),
+        "## Results",
+    ]
+    for table in tables:
+        parts += [f"### {table.title}", table.as_markdown()]
+    parts += footnotes
+    parts += [
+        "## Targets",
+        "\n".join(f"- {target}" for target in targets),
+        "## How it was measured",
+        HOW_MEASURED.rstrip(),
+        "## Prices used",
+        "\n".join(f"- {line}" for line in PRICES),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def machine() -> list[str]:
+    """The platform, CPU, Python and moto the figures come from, and when."""
+    return [
+        f"Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
+        f"Platform: {platform.platform()}",
+        f"CPU: {_cpu_model()} ({os.cpu_count()} logical CPUs)",
+        f"Python: {platform.python_implementation()} {platform.python_version()}",
+        f"moto: {metadata.version('moto')}",
+    ]
+
+
+def _cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
