@@ -39,6 +39,7 @@ ROUTES = (
     ("POST", "/workflows/{workflow_id}/executions"),
     ("GET", "/workflows/{workflow_id}/executions"),
     ("GET", "/executions/{execution_id}"),
+    ("GET", "/executions/{execution_id}/nodes"),
     ("POST", "/executions/{execution_id}/cancel"),
     ("POST", "/executions/{execution_id}/retry"),
     ("PUT", "/secrets/{name}"),

@@ -129,6 +129,7 @@ def test_another_organizations_resources_answer_404_on_every_route_and_stay_unch
         ("POST", "/workflows/{workflow_id}/executions"): ({}, absent),
         ("GET", "/workflows/{workflow_id}/executions"): (None, empty_listing("items")),
         ("GET", "/executions/{execution_id}"): (None, absent),
+        ("GET", "/executions/{execution_id}/nodes"): (None, absent),
         ("POST", "/executions/{execution_id}/cancel"): (None, absent),
         ("POST", "/executions/{execution_id}/retry"): (None, absent),
         ("DELETE", "/secrets/{name}"): (None, absent),

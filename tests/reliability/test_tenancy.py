@@ -156,6 +156,7 @@ REQUESTS: dict[tuple[str, str], tuple[Body, str]] = {
     ),
     ("GET", "/workflows/{workflow_id}/executions"): (nothing, "listing"),
     ("GET", "/executions/{execution_id}"): (nothing, "absent"),
+    ("GET", "/executions/{execution_id}/nodes"): (nothing, "absent"),
     ("POST", "/executions/{execution_id}/cancel"): (nothing, "absent"),
     ("POST", "/executions/{execution_id}/retry"): (lambda _: {"sessionId": SESSION}, "absent"),
     ("DELETE", "/secrets/{name}"): (nothing, "absent"),

@@ -21,6 +21,7 @@ from lambdas.handlers.api.common import (
     not_found,
     organization_of,
 )
+from lambdas.handlers.api.node_pages import MAX_NODE_PAGE, nodes_body, record_body
 from lambdas.handlers.notify import notify
 from lambdas.runtime.outcome import charge, final_record
 from lambdas.runtime.payload import Payloads
@@ -49,6 +50,7 @@ ExecutionId = Annotated[str, Path(min_length=1, max_length=80)]
 IdempotencyKey = Annotated[
     str | None, Header(alias="idempotency-key", min_length=1, max_length=200)
 ]
+NextToken = Annotated[str | None, Query(alias="nextToken", max_length=4096)]
 RETRYABLE = frozenset({ExecutionStatus.ERROR, ExecutionStatus.CANCELLED})
 
 
@@ -199,12 +201,34 @@ def _deployed(deps: ApiDeps, organization: str, workflow_id: str) -> StoredWorkf
     return stored
 
 
-@router.get("/executions/<execution_id>", summary="Read an execution's record")
+@router.get(
+    "/executions/<execution_id>",
+    summary="Read an execution's record",
+    description="A record too large for one response holds its leading node executions and "
+    "`nodeExecutionsNextToken`, to read the rest from /executions/{executionId}/nodes.",
+)
 def get_execution(execution_id: ExecutionId) -> Response[str]:
     deps = deps_of(router)
     record = _record(deps, organization_of(router), execution_id)
-    loaded = Payloads(deps.values, record.organization_id).loaded_record(record)
-    return json_response(HTTPStatus.OK, loaded.to_json())
+    payloads = Payloads(deps.values, record.organization_id)
+    return json_response(HTTPStatus.OK, record_body(payloads, record))
+
+
+@router.get(
+    "/executions/<execution_id>/nodes",
+    summary="Read an execution's node executions, a page at a time, in the record's order",
+    description="A page holds up to `limit` nodes, fewer when their values would make the "
+    "response too large.",
+)
+def get_node_executions(
+    execution_id: ExecutionId,
+    limit: Annotated[int, Query(ge=1, le=MAX_NODE_PAGE)] = 100,
+    next_token: NextToken = None,
+) -> Response[str]:
+    deps = deps_of(router)
+    record = _record(deps, organization_of(router), execution_id)
+    payloads = Payloads(deps.values, record.organization_id)
+    return json_response(HTTPStatus.OK, nodes_body(payloads, record, limit, next_token))
 
 
 @router.get(
@@ -214,7 +238,7 @@ def list_executions(
     workflow_id: Annotated[str, Path(min_length=1, max_length=128)],
     status: Annotated[ExecutionStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    next_token: Annotated[str | None, Query(alias="nextToken", max_length=4096)] = None,
+    next_token: NextToken = None,
 ) -> Response[str]:
     deps, organization = deps_of(router), organization_of(router)
     page = deps.executions.list(
@@ -247,8 +271,8 @@ def cancel_execution(execution_id: ExecutionId) -> Response[str]:
         session_id=handle.session_id,
     )
     notify(deps.updates, execution, record.status, nodes, record.error)
-    loaded = Payloads(deps.values, organization).loaded_record(record)
-    return json_response(HTTPStatus.OK, loaded.to_json())
+    payloads = Payloads(deps.values, organization)
+    return json_response(HTTPStatus.OK, record_body(payloads, record))
 
 
 def _cancelled_record(deps: ApiDeps, handle: ExecutionHandle) -> ExecutionRecord:
