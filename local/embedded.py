@@ -81,6 +81,7 @@ class EmbeddedEngine:
         integrations: list[Mapping[str, Any]] | None = None,
         credits: int | None = None,
         max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
+        parallel: bool | None = None,
         cloud: LocalCloud | None = None,
         prefix: str | None = None,
         kms_key_id: str | None = None,
@@ -89,6 +90,7 @@ class EmbeddedEngine:
         self.registry = registry or default_registry()
         self.organization_id = organization_id
         self.max_group_size = max_group_size
+        self.parallel = parallel
         self.clients = Clients(factory=self.cloud.client)
         self.deployment = _deploy(
             self.cloud, self.clients, self.registry, credits is None, prefix, kms_key_id
@@ -121,6 +123,7 @@ class EmbeddedEngine:
                 self.registry.catalog,
                 self.deployment.functions,
                 max_group_size=self.max_group_size,
+                parallel=self.parallel,
             )
         )
         if definition not in self._state_machines:

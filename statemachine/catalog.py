@@ -68,6 +68,10 @@ class NodeTypeSpec(WireModel):
     usage: int = 1
     uses_secrets: bool = False
     uses_integrations: bool = False
+    remote: bool = Field(
+        default=False,
+        description="Waits on a remote service (a request): worth running alongside others.",
+    )
 
     @cached_property
     def input_ports(self) -> dict[str, PortSpec]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from statemachine.error_names import (
     WORKFLOW_EXECUTION_ERROR,
 )
 from statemachine.errors import CompileError
+from statemachine.graph import dependencies
 from statemachine.model import Node, ParameterType, WireModel, Workflow
 from statemachine.planner import (
     DEFAULT_MAX_GROUP_SIZE,
@@ -39,6 +41,10 @@ from statemachine.planner import (
 
 # The node type whose units become Wait states (lambdas/nodes/date.py declares it).
 WAIT_NODE_TYPE = "wait"
+
+# Branches of one Parallel state at most: a wider wave runs as several Parallel states, so
+# that the branches' results stay well within the 256 KiB a state may carry.
+MAX_BRANCHES = 25
 
 INDIVIDUAL_TIMEOUT_SECONDS = 300
 INLINE_BASE_SECONDS = 60
@@ -77,10 +83,13 @@ def compile_workflow(
     functions: TaskFunctions,
     *,
     max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
+    parallel: bool | None = None,
 ) -> dict[str, Any]:
     """The state machine definition of a validated workflow, or CompileError.
 
-    The result is a pure function of its arguments, with a stable key order.
+    `parallel` None lets `runs_in_parallel` choose whether independent units run in
+    Parallel states; True or False forces the choice. The result is a pure function of its
+    arguments, with a stable key order.
     """
     limits.refuse_path_keys(workflow)
     plan = plan_workflow(workflow, catalog, max_group_size=max_group_size)
@@ -93,15 +102,18 @@ def compile_workflow(
     }
     run = [
         *_preloads(workflow, catalog, functions),
-        *_units(workflow, plan, functions, node_ids, initialize),
+        *_units(workflow, plan, functions, initialize, _waves(workflow, catalog, plan, parallel)),
         (names.FINALIZE, _task(functions.finalize, {"nodeIds": list(node_ids)}, catch=False)),
     ]
     for (_, state), (following, _) in itertools.pairwise(run):
         state["Next"] = following
     run[-1][1]["Next"] = names.OUTCOME
-    tasks = sum(state["Type"] == "Task" for _, state in run)
-    # The longest path adds Check credits, the Outcome Choice and one end state to the run.
-    limits.check_history(len(plan.units), tasks=1 + tasks, other_states=2 + len(run) - tasks)
+    tasks = sum(_tasks(state) for _, state in run)
+    others = len(run) - sum(state["Type"] == "Task" for _, state in run)
+    # The longest path adds Check credits, the Outcome Choice and one end state to the run;
+    # a Parallel state records as many events as two other states.
+    parallels = sum(state["Type"] == "Parallel" for _, state in run)
+    limits.check_history(len(plan.units), tasks=1 + tasks, other_states=2 + others + parallels)
     estimate = sum(catalog[node.type].usage for node in workflow.nodes)
     exhausted = {"status": "exhausted", "nodeIds": list(node_ids)}
     check = _task(functions.check_credits, {"estimate": estimate})
@@ -174,14 +186,15 @@ def _units(
     workflow: Workflow,
     plan: Plan,
     functions: TaskFunctions,
-    node_ids: list[str],
     initialize: dict[str, Any],
+    waves: list[list[int]],
 ) -> list[tuple[str, State]]:
-    """Initialize workflow (which persists the start record), then one state per unit; a task
-    before Wait states resolves their waits."""
+    """Initialize workflow (which persists the start record), then the units wave by wave:
+    a wave of one unit is its state, a wave of several a Parallel state with a branch per
+    unit. A task before Wait states resolves their waits."""
     nodes = {node.id: node for node in workflow.nodes}
     edges = [edge.to_json() for edge in workflow.edges]
-    inbound: dict[str, list[int]] = {node_id: [] for node_id in node_ids}
+    inbound: dict[str, list[int]] = {node.id: [] for node in workflow.nodes}
     for i, edge in enumerate(workflow.edges):
         inbound[edge.target].append(i)
 
@@ -201,21 +214,125 @@ def _units(
             task["Parameters"]["waits"] = waits
         return task
 
+    def unit_task(step: _Step, **more: Any) -> State:
+        parameters = {
+            "nodes": [node.to_json() for node in step.nodes],
+            "edges": edges_into(step.nodes),
+            **more,
+        }
+        resource = functions.run_inline_group if step.inline else functions.run_node
+        return _task(resource, parameters, _timeout(step))
+
     states = [(names.INITIALIZE, with_waits(_task(functions.initialize, initialize), 0))]
     position = 0  # of a Wait state among those that follow the same task
-    for i, step in enumerate(steps):
+    for wave in waves:
+        if len(wave) > 1:
+            states.append(_parallel([steps[i] for i in wave], unit_task))
+            continue
+        [i] = wave
+        step = steps[i]
         if step.wait:
             states.append((step.name, {"Type": "Wait", "SecondsPath": f"$.waits[{position}]"}))
             position += 1
             continue
         position = 0
-        parameters = {
-            "nodes": [node.to_json() for node in step.nodes],
-            "edges": edges_into(step.nodes),
-        }
-        resource = functions.run_inline_group if step.inline else functions.run_node
-        states.append((step.name, with_waits(_task(resource, parameters, _timeout(step)), i + 1)))
+        states.append((step.name, with_waits(unit_task(step), i + 1)))
     return states
+
+
+def _parallel(steps: list[_Step], unit_task: Callable[..., State]) -> tuple[str, State]:
+    """A Parallel state running `steps` at once, one branch each.
+
+    Each branch returns its unit's results alone, the first also those of an earlier
+    Parallel state not yet merged ("carry"); `$.branches` collects them for the next task.
+    A branch has no Catch of its own: a failure that outlasts its retries is caught by the
+    Parallel state, into Finalize.
+    """
+    branches = []
+    for i, step in enumerate(steps):
+        task = unit_task(step, branch="carry" if i == 0 else "own")
+        del task["Catch"]
+        task["End"] = True
+        branches.append({"StartAt": step.name, "States": {step.name: task}})
+    member_ids = [node.id for step in steps for node in step.nodes]
+    state: State = {
+        "Type": "Parallel",
+        "Branches": branches,
+        "ResultPath": "$.branches",
+        "Catch": [{"ErrorEquals": [ALL_ERRORS], "ResultPath": "$.failure", "Next": names.FINALIZE}],
+    }
+    return names.run_in_parallel(member_ids), state
+
+
+def runs_in_parallel(workflow: Workflow, catalog: Catalog, plan: Plan) -> bool:
+    """The cost/latency rule: run independent units in Parallel states when at least two
+    units of remote nodes (nodes that wait on a request: `fetch`) could overlap, and no Wait
+    state is needed (a Wait follows the task that resolves it).
+
+    A Parallel state costs one more state transition per wave of units run together and
+    saves the time of all but the slowest of them; inline groups take milliseconds, so
+    they alone never make a workflow parallel.
+    """
+    if any(node.type == WAIT_NODE_TYPE for node in workflow.nodes):
+        return False
+    slow = _slow_units(catalog, workflow, plan)
+    return any(sum(slow[i] for i in wave) >= 2 for wave in _levels(workflow, plan))
+
+
+def _waves(
+    workflow: Workflow, catalog: Catalog, plan: Plan, parallel: bool | None
+) -> list[list[int]]:
+    """The unit indexes in the order their states run, grouped by the states that run them
+    together (one unit each when sequential)."""
+    chosen = runs_in_parallel(workflow, catalog, plan) if parallel is None else parallel
+    if not chosen or any(node.type == WAIT_NODE_TYPE for node in workflow.nodes):
+        return [[i] for i in range(len(plan.units))]
+    slow = _slow_units(catalog, workflow, plan)
+    waves: list[list[int]] = []
+    for level in _levels(workflow, plan):
+        # forced (parallel=True), every wave of two or more units runs together
+        together = parallel is True or sum(slow[i] for i in level) >= 2
+        if not together:
+            waves += [[i] for i in level]
+            continue
+        for start in range(0, len(level), MAX_BRANCHES):
+            waves.append(level[start : start + MAX_BRANCHES])
+    return waves
+
+
+def _levels(workflow: Workflow, plan: Plan) -> list[list[int]]:
+    """Units by level: a unit's level is one more than the highest of the units it reads
+    from; each level in plan order."""
+    unit_of = {node_id: i for i, unit in enumerate(plan.units) for node_id in _members(unit)}
+    upstream = dependencies(workflow)
+    level: list[int] = []
+    for i, unit in enumerate(plan.units):
+        sources = {unit_of[s] for n in _members(unit) for s in upstream[n]} - {i}
+        level.append(1 + max((level[s] for s in sources), default=-1))
+    levels: list[list[int]] = [[] for _ in range(max(level, default=-1) + 1)]
+    for i, at in enumerate(level):
+        levels[at].append(i)
+    return levels
+
+
+def _slow_units(catalog: Catalog, workflow: Workflow, plan: Plan) -> list[bool]:
+    """Whether each unit waits on a remote service (an individual unit of a remote node)."""
+    types = {node.id: node.type for node in workflow.nodes}
+    return [
+        isinstance(unit, IndividualUnit) and catalog[types[unit.node_id]].remote
+        for unit in plan.units
+    ]
+
+
+def _members(unit: IndividualUnit | InlineUnit) -> list[str]:
+    return unit.node_ids if isinstance(unit, InlineUnit) else [unit.node_id]
+
+
+def _tasks(state: State) -> int:
+    """The Task states `state` is or holds (one per branch of a Parallel state)."""
+    if state["Type"] == "Parallel":
+        return sum(_tasks(s) for branch in state["Branches"] for s in branch["States"].values())
+    return int(state["Type"] == "Task")
 
 
 def _step(unit: IndividualUnit | InlineUnit, nodes: dict[str, Node]) -> _Step:

@@ -51,3 +51,8 @@ def run_inline_group(node_ids: Sequence[str]) -> str:
 def wait(node_id: str) -> str:
     """The Wait state of wait node `node_id`."""
     return state_name(f"Wait {node_id}")
+
+
+def run_in_parallel(node_ids: Sequence[str]) -> str:
+    """The Parallel state running the units of `node_ids` (in unit order) at once."""
+    return state_name(f"Run in parallel [{', '.join(node_ids)}]")

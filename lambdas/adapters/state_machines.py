@@ -122,11 +122,16 @@ class StepFunctionsMachines:
 
     def last_state(self, execution_arn: str) -> dict[str, Any] | None:
         """The output of the last task that exited, else the execution's input; None for an
-        unknown execution. Outputs that are truncated or not JSON objects are passed over."""
+        unknown execution. Outputs that are truncated or not JSON objects are passed over.
+
+        A task in a branch of a Parallel state returns its unit's results alone: those that
+        exited after the last whole state are added to its `branches`, as the Parallel state
+        would have added them.
+        """
         paginator = self._client.get_paginator("get_execution_history")
         pages = paginator.paginate(executionArn=execution_arn, PaginationConfig={"PageSize": 1000})
-        started: dict[str, Any] | None = None
         latest: dict[str, Any] | None = None
+        branches: list[dict[str, Any]] = []
         with translated(f"GetExecutionHistory {execution_arn}"):
             try:
                 for page in pages:
@@ -134,15 +139,17 @@ class StepFunctionsMachines:
                         document = _document(event)
                         if document is None:
                             continue
-                        if event["type"] == "ExecutionStarted":
-                            started = document
+                        if "execution" in document:  # a whole state
+                            latest, branches = document, []
                         else:
-                            latest = document
+                            branches.append(document)
             except ClientError as error:
                 if error_code(error) != "ExecutionDoesNotExist":
                     raise
                 return None
-        return latest if latest is not None else started
+        if latest is None or not branches:
+            return latest
+        return {**latest, "branches": [*latest.get("branches", []), *branches]}
 
     def _update(self, arn: str, definition: str, role_arn: str) -> DeployedMachine | None:
         """Update the state machine at `arn` and publish a version; None when there is none."""

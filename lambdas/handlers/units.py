@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -27,8 +27,12 @@ from lambdas.runtime.ports import IntegrationVault, LiveUpdates, SecretVault, Va
 from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.sealed import SealedIntegrations, SealedSecrets
-from lambdas.runtime.state import WorkflowState
+from lambdas.runtime.state import Branch, WorkflowState
 from statemachine.model import Edge, Node, Workflow
+
+# The results a branch of a Parallel state carries in the state at most (bytes of JSON): up
+# to 25 branches (statemachine.compiler.MAX_BRANCHES) stay far below the 256 KiB of a state.
+BRANCH_LIMIT = 2 * 1024
 
 
 class Settings(SecretsTable, IntegrationsTable, BlobBucket, Connections):
@@ -68,6 +72,9 @@ class Event(BaseModel):
     nodes: list[Node]
     edges: list[Edge] = Field(default_factory=list)
     waits: list[WaitNode] = Field(default_factory=list)
+    # In a branch of a Parallel state: return the unit's results alone ("own"), or also
+    # those of the branches of an earlier Parallel state, not yet merged ("carry").
+    branch: Literal["own", "carry"] | None = None
 
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
@@ -78,9 +85,10 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     waits = runner.resolve_waits(request.waits)
     packed = runner.packed_results()
     notify(deps.updates, state.execution, ExecutionStatus.EXECUTING, packed.values())
-    return state.model_copy(
-        update={"results": runner.payloads.pack_map(packed), "waits": waits}
-    ).to_json()
+    if request.branch is not None:
+        return runner.branch_results(carry=request.branch == "carry").to_json()
+    results = runner.payloads.pack_map(packed)
+    return state.model_copy(update={"results": results, "waits": waits, "branches": []}).to_json()
 
 
 class UnitRunner:
@@ -91,7 +99,8 @@ class UnitRunner:
         self.state = state
         self.registry = deps.registry
         self.payloads = Payloads(deps.values, execution.organization_id)
-        self._packed = self.payloads.unpack_map(state.results)
+        branches = (branch.results for branch in state.branches)
+        self._packed = self.payloads.merged_map(state.results, branches)
         self.results = self.payloads.unpack_results(self._packed)
         self.fresh: list[str] = []
         self.environment = ExecutionEnvironment(
@@ -143,6 +152,16 @@ class UnitRunner:
     def _reused(self, node_id: str) -> bool:
         execution = self.results.get(node_id)
         return execution is not None and execution.status == NodeStatus.COMPLETED
+
+    def branch_results(self, *, carry: bool) -> Branch:
+        """What the unit returns from a branch of a Parallel state: its own results, and
+        with `carry` those of the earlier branches the state still holds apart. Over
+        BRANCH_LIMIT they go to the value store, so that many branches fit one state."""
+        carried = [branch.results for branch in self.state.branches] if carry else []
+        results = self.payloads.merged_map({}, carried)
+        for node_id in self.fresh:
+            results[node_id] = self.payloads.pack_execution(self.results[node_id])
+        return Branch(results=self.payloads.pack_map(results, limit=BRANCH_LIMIT))
 
     def packed_results(self) -> dict[str, Any]:
         """The results as the state carries them: earlier ones untouched, new ones packed."""

@@ -155,6 +155,7 @@ class NodeFamily:
         usage: int = 1,
         uses_secrets: bool = False,
         uses_integrations: bool = False,
+        remote: bool = False,
     ) -> Callable[[NodeFunction], NodeType]:
         """Declare a node type whose behaviour is the decorated function."""
 
@@ -172,6 +173,7 @@ class NodeFamily:
                 usage=usage,
                 uses_secrets=uses_secrets,
                 uses_integrations=uses_integrations,
+                remote=remote,
             )
             node_type = NodeType(spec=spec, run=run)
             self.node_types.append(node_type)

@@ -35,7 +35,8 @@ def final_record(
 ) -> ExecutionRecord:
     """The record as the execution ended: unreached nodes idle, usage of completed nodes."""
     execution = state.execution
-    results = payloads.unpack_results(state.results)
+    branches = (branch.results for branch in state.branches)
+    results = payloads.unpack_results(payloads.merged_map(state.results, branches))
     node_executions = [
         results.get(node_id) or NodeExecution(node_id=node_id, status=NodeStatus.IDLE)
         for node_id in node_ids

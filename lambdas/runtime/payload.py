@@ -59,15 +59,23 @@ class Payloads:
             self._loaded[key] = json.loads(self.store.get_value(key))
         return self._loaded[key]
 
-    def pack_map(self, mapping: dict[str, Any]) -> dict[str, Any]:
+    def pack_map(self, mapping: dict[str, Any], limit: int = MAP_LIMIT) -> dict[str, Any]:
+        """`mapping` itself, or a reference to it in the store when over `limit` bytes."""
         data = encode(mapping)
-        if len(data) <= MAP_LIMIT:
+        if len(data) <= limit:
             return mapping
         return {REFERENCE: self.store.put_value(self.organization_id, data)}
 
     def unpack_map(self, packed: dict[str, Any]) -> dict[str, Any]:
         unpacked = self.unpack_value(packed)
         return dict(unpacked) if isinstance(unpacked, dict) else {}
+
+    def merged_map(self, packed: dict[str, Any], more: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        """`packed` with the entries of each of `more` added, in order (all unpacked)."""
+        merged = self.unpack_map(packed)
+        for other in more:
+            merged.update(self.unpack_map(other))
+        return merged
 
     def pack_inputs(self, inputs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         """Per-run overrides (node -> input -> value) as the state carries them."""

@@ -45,6 +45,13 @@ class Failure(WireModel):
     Cause: str = ""
 
 
+class Branch(WireModel):
+    """What one branch of a Parallel state returns: the results of its unit alone (packed),
+    merged into the state's results by the next task that reads them."""
+
+    results: dict[str, Any] = Field(default_factory=dict)
+
+
 class WorkflowState(WireModel):
     """The state of one execution between two states of its state machine.
 
@@ -60,3 +67,4 @@ class WorkflowState(WireModel):
     results: dict[str, Any] = Field(default_factory=dict)
     waits: list[int] = Field(default_factory=list)
     failure: Failure | None = None
+    branches: list[Branch] = Field(default_factory=list)

@@ -88,6 +88,7 @@ class StepFunctions:
     """
 
     name = "stepfunctions"
+    parallel: bool | None = None  # the compiler's choice
     _engines: ClassVar[dict[bool, EmbeddedEngine]] = {}
 
     def run(
@@ -113,12 +114,22 @@ class StepFunctions:
             cloud = LocalCloud.shared()
             cloud.time_scale = TEST_TIME_SCALE
             cls._engines[checks_credits] = EmbeddedEngine(
-                credits=0 if checks_credits else None, cloud=cloud
+                credits=0 if checks_credits else None, cloud=cloud, parallel=cls.parallel
             )
         return cls._engines[checks_credits]
 
 
-ENGINES: dict[str, Callable[[], Engine]] = {"inprocess": InProcess, "stepfunctions": StepFunctions}
+class StepFunctionsParallel(StepFunctions):
+    """The same, compiled with every wave of independent units in a Parallel state."""
+
+    name = "stepfunctions-parallel"
+    parallel = True
+    _engines: ClassVar[dict[bool, EmbeddedEngine]] = {}
+
+
+ENGINES: dict[str, Callable[[], Engine]] = {
+    engine.name: engine for engine in (InProcess, StepFunctions, StepFunctionsParallel)
+}
 
 
 @pytest.fixture(params=sorted(ENGINES))

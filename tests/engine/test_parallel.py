@@ -1,0 +1,172 @@
+"""Parallel states on the embedded engine: branches really overlap, results merge whole.
+
+The server's /meet route answers only once `parties` requests are in flight together (a
+barrier): run one after another, they would time out and answer 504. That proves the
+branches ran at once without timing anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from local.cloud import LocalCloud
+from local.embedded import EmbeddedEngine
+from tests.engine.conftest import run
+from tests.workflows import edge, node, workflow
+
+PATIENCE = 2.0  # seconds a request at /meet waits for its company
+BIG = 5000  # bytes of a body: over what a branch carries inline, so it goes by reference
+
+
+@dataclass
+class Meeting:
+    url: str = ""
+    barriers: dict[str, threading.Barrier] = field(default_factory=dict)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        path = self.path.partition("?")[0]
+        status, body = 200, b"met"
+        if path.startswith("/meet/"):  # /meet/<group>/<parties>
+            _, _, group, parties = path.split("/")
+            barrier = self.server.state.barriers.setdefault(
+                group, threading.Barrier(int(parties), timeout=PATIENCE)
+            )
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:
+                status, body = 504, b"alone"
+        elif path == "/big":
+            body = b"x" * BIG
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, state: Meeting) -> None:
+        self.state = state
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+
+@pytest.fixture(scope="module")
+def meeting() -> Iterator[Meeting]:
+    state = Meeting()
+    server = _Server(state)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def engine(cloud: LocalCloud) -> EmbeddedEngine:
+    """The compiler chooses: requests that could overlap run in Parallel states."""
+    return EmbeddedEngine(cloud=cloud)
+
+
+def statuses(record: Any) -> dict[str, Any]:
+    return {e.node_id: (e.outputs or {}).get("status") for e in record.node_executions}
+
+
+def test_independent_requests_overlap_and_their_results_meet_downstream(
+    engine: EmbeddedEngine, meeting: Meeting
+) -> None:
+    count = 3
+    raw = workflow(
+        *(node(f"f{i}", "fetch", url=f"{meeting.url}/meet/three/{count}") for i in range(count)),
+        node("total", "sum"),
+        edges=[edge(f"f{i}.status", "total.numbers") for i in range(count)],
+    )
+
+    finished = run(engine, raw)
+
+    assert finished.record.status == "completed", finished.record.error
+    assert statuses(finished.record) == {"f0": 200, "f1": 200, "f2": 200, "total": None}
+    assert finished.record.node("total").outputs == {"result": 600}
+    assert "Run in parallel [f0, f1, f2]" in finished.entered("Parallel")
+    # Check credits, Preload secrets, Initialize workflow, the Parallel state, Finalize,
+    # Outcome and Succeeded around the units
+    assert len(finished.entered()) == finished.units + 7
+
+
+def test_a_node_error_in_one_branch_leaves_the_others_to_complete(
+    engine: EmbeddedEngine, meeting: Meeting
+) -> None:
+    raw = workflow(
+        node("good", "fetch", url=f"{meeting.url}/ok"),
+        node("bad", "fetch", url="http://127.0.0.1:1/closed"),
+        node("shown", "output-number"),
+        edges=[edge("good.status", "shown.value")],
+    )
+
+    finished = run(engine, raw)
+
+    nodes = {e.node_id: e for e in finished.record.node_executions}
+    assert finished.record.status == "error"
+    assert nodes["bad"].status == "error"
+    assert nodes["good"].status == "completed"
+    assert nodes["shown"].outputs == {"value": 200}
+    assert finished.description["status"] == "FAILED"
+
+
+def test_consecutive_parallel_states_keep_every_result(
+    engine: EmbeddedEngine, meeting: Meeting
+) -> None:
+    """Two waves of two requests, the second reading the first; large bodies too."""
+    raw = workflow(
+        node("a1", "fetch", url=f"{meeting.url}/ok"),
+        node("a2", "fetch", url=f"{meeting.url}/big"),
+        node("base", "text-input", value=f"{meeting.url}/meet/second/2?from="),
+        node("url1", "string-concat"),
+        node("url2", "string-concat"),
+        node("b1", "fetch"),
+        node("b2", "fetch"),
+        node("total", "sum"),
+        node("body", "output-text"),
+        edges=[
+            edge("base.value", "url1.input_1"),
+            edge("a1.statusText", "url1.input_2"),
+            edge("base.value", "url2.input_1"),
+            edge("a2.statusText", "url2.input_2"),
+            edge("url1.result", "b1.url"),
+            edge("url2.result", "b2.url"),
+            edge("a1.status", "total.numbers"),
+            edge("a2.status", "total.numbers"),
+            edge("b1.status", "total.numbers"),
+            edge("b2.status", "total.numbers"),
+            edge("a2.body", "body.value"),
+        ],
+    )
+
+    finished = run(engine, raw)
+
+    assert finished.record.status == "completed", finished.record.error
+    assert len(finished.entered("Parallel")) == 2
+    assert finished.record.node("total").outputs == {"result": 800}
+    assert finished.record.node("body").outputs == {"value": "x" * BIG}
+    assert statuses(finished.record)["b1"] == statuses(finished.record)["b2"] == 200
+    sequential = run(EmbeddedEngine(cloud=engine.cloud, parallel=False), raw)
+    assert statuses(sequential.record)["b1"] == 504  # alone at the meeting
+    assert [e.node_id for e in finished.record.node_executions] == [
+        e.node_id for e in sequential.record.node_executions
+    ]
