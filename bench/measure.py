@@ -86,6 +86,7 @@ class Engines:
 
     grouped: EmbeddedEngine
     per_node: EmbeddedEngine
+    sequential: EmbeddedEngine  # grouped, never in Parallel states
     inprocess: InProcessEngine
 
     @classmethod
@@ -95,6 +96,7 @@ class Engines:
         return cls(
             grouped=EmbeddedEngine(cloud=cloud, secrets=secrets),
             per_node=EmbeddedEngine(cloud=cloud, secrets=secrets, max_group_size=1),
+            sequential=EmbeddedEngine(cloud=cloud, secrets=secrets, parallel=False),
             inprocess=InProcessEngine(secrets=secrets),
         )
 

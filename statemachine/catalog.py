@@ -6,6 +6,7 @@ that validation, planning and compilation stay pure and take a catalog as a plai
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from functools import cached_property
@@ -13,7 +14,10 @@ from typing import Any
 
 from pydantic import Field
 
-from statemachine.model import ParameterType, WireModel
+from statemachine.model import Node, ParameterType, WireModel
+
+# A reference to a secret in a text input, replaced by the secret when the node runs.
+SECRET_REFERENCE = re.compile(r"\{\{\s*secrets\.([^\s{}]+)\s*\}\}")
 
 
 class PortSpec(WireModel):
@@ -68,6 +72,10 @@ class NodeTypeSpec(WireModel):
     usage: int = 1
     uses_secrets: bool = False
     uses_integrations: bool = False
+    secret_templates: tuple[str, ...] = Field(
+        default=(),
+        description="Inputs whose {{secrets.NAME}} references are how this type reads secrets.",
+    )
     remote: bool = Field(
         default=False,
         description="Waits on a remote service (a request): worth running alongside others.",
@@ -85,6 +93,20 @@ class NodeTypeSpec(WireModel):
     def reads_secrets(self) -> bool:
         """Whether a node of this type may read the organization's secrets when it runs."""
         return self.uses_secrets or any(p.type == ParameterType.SECRET for p in self.inputs)
+
+    def node_reads_secrets(self, node: Node, connected: set[str]) -> bool:
+        """Whether `node` (of this type, `connected` its inputs fed by edges) is known to
+        read secrets before it runs. A type that reads them only through references in its
+        `secret_templates` does when one of those is connected or references a secret."""
+        if any(port.type == ParameterType.SECRET for port in node.inputs):
+            return True
+        if not self.reads_secrets or not self.secret_templates:
+            return self.reads_secrets
+        values = {port.name: port.value for port in node.inputs}
+        return any(
+            name in connected or SECRET_REFERENCE.search(json.dumps(values.get(name))) is not None
+            for name in self.secret_templates
+        )
 
     def input(self, name: str) -> PortSpec | None:
         """The declared input `name`, a dynamic one included; None if not declared."""

@@ -30,7 +30,7 @@ from statemachine.error_names import (
 )
 from statemachine.errors import CompileError
 from statemachine.graph import dependencies
-from statemachine.model import Node, ParameterType, WireModel, Workflow
+from statemachine.model import Node, WireModel, Workflow
 from statemachine.planner import (
     DEFAULT_MAX_GROUP_SIZE,
     IndividualUnit,
@@ -171,8 +171,12 @@ def _preloads(
     workflow: Workflow, catalog: Catalog, functions: TaskFunctions
 ) -> list[tuple[str, State]]:
     specs = [catalog[node.type] for node in workflow.nodes]
-    secrets = any(spec.reads_secrets for spec in specs) or any(
-        port.type == ParameterType.SECRET for node in workflow.nodes for port in node.inputs
+    connected: dict[str, set[str]] = {node.id: set() for node in workflow.nodes}
+    for edge in workflow.edges:
+        connected[edge.target].add(edge.target_input)
+    secrets = any(
+        spec.node_reads_secrets(node, connected[node.id])
+        for node, spec in zip(workflow.nodes, specs, strict=True)
     )
     preloads = []
     if secrets:

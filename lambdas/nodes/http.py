@@ -91,6 +91,7 @@ class Received:
     inlinable=False,
     usage=10,
     uses_secrets=True,
+    secret_templates=("headers",),
     remote=True,
 )
 def fetch(ctx: NodeContext) -> Mapping[str, Any]:

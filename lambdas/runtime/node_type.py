@@ -155,6 +155,7 @@ class NodeFamily:
         usage: int = 1,
         uses_secrets: bool = False,
         uses_integrations: bool = False,
+        secret_templates: tuple[str, ...] = (),
         remote: bool = False,
     ) -> Callable[[NodeFunction], NodeType]:
         """Declare a node type whose behaviour is the decorated function."""
@@ -173,6 +174,7 @@ class NodeFamily:
                 usage=usage,
                 uses_secrets=uses_secrets,
                 uses_integrations=uses_integrations,
+                secret_templates=secret_templates,
                 remote=remote,
             )
             node_type = NodeType(spec=spec, run=run)

@@ -9,15 +9,24 @@ from lambdas.runtime.ports import IntegrationVault, SecretVault
 
 
 class SealedSecrets:
-    """The secrets preloaded for an execution; each is decrypted the first time a node asks."""
+    """The secrets preloaded for an execution; each is decrypted the first time a node asks.
+
+    A secret not preloaded is looked up in the vault once: the compiler leaves `Preload
+    secrets` out when no node is known to read one, yet a run's input overrides can still
+    reference one.
+    """
 
     def __init__(self, sealed: Mapping[str, str], vault: SecretVault, organization_id: str) -> None:
         self._sealed = sealed
         self._vault = vault
         self._organization_id = organization_id
         self._opened: dict[str, str] = {}
+        self._looked_up = False
 
     def get(self, name: str, /) -> str | None:
+        if name not in self._sealed and not self._looked_up:
+            self._looked_up = True
+            self._sealed = {**self._vault.sealed(self._organization_id), **self._sealed}
         if name not in self._sealed:
             return None
         if name not in self._opened:

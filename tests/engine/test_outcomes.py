@@ -153,21 +153,41 @@ def test_the_arithmetic_example_enters_five_states_besides_its_units(
     assert entered[-3:] == ["Finalize", "Outcome", "Succeeded"]
 
 
-def test_a_fetch_workflow_also_enters_preload_secrets(
+def test_a_fetch_referencing_a_secret_also_enters_preload_secrets(
     engine: EmbeddedEngine, http_server: LocalServer
 ) -> None:
+    organization = new_organization()
+    engine.secrets.put(organization, "TOKEN", "s3cret-token")
+    signed = {"Authorization": "Bearer {{secrets.TOKEN}}"}
     finished = run(
         engine,
         workflow(
-            node("f", "fetch", url=http_server.url("/json")),
+            node("f", "fetch", url=http_server.url("/json"), headers=signed),
             node("show", "output-json"),
             edges=[edge("f.body", "show.value")],
         ),
+        organization_id=organization,
     )
     entered = finished.entered()
 
     assert finished.record.status == "completed"
     assert (finished.record.node("show").outputs or {})["value"]["path"] == "/json"
-    assert len(http_server.requests) == 1
+    assert http_server.last.headers["authorization"] == "Bearer s3cret-token"
     assert len(entered) == finished.units + STATES_AROUND_UNITS + 1
     assert entered[1] == "Preload secrets"
+
+
+def test_a_secret_referenced_only_by_an_input_override_is_looked_up_when_used(
+    engine: EmbeddedEngine, http_server: LocalServer
+) -> None:
+    organization = new_organization()
+    engine.secrets.put(organization, "TOKEN", "late-token")
+    raw = workflow(node("f", "fetch", url=http_server.url("/json")))
+    overrides = {"f": {"headers": {"Authorization": "Bearer {{secrets.TOKEN}}"}}}
+
+    finished = run(engine, raw, inputs=overrides, organization_id=organization)
+
+    assert "Preload secrets" not in finished.entered()
+    assert finished.record.status == "completed", finished.record.error
+    assert http_server.last.headers["authorization"] == "Bearer late-token"
+    assert "late-token" not in json.dumps(finished.record.to_json())

@@ -104,9 +104,9 @@ def test_independent_requests_overlap_and_their_results_meet_downstream(
     assert statuses(finished.record) == {"f0": 200, "f1": 200, "f2": 200, "total": None}
     assert finished.record.node("total").outputs == {"result": 600}
     assert "Run in parallel [f0, f1, f2]" in finished.entered("Parallel")
-    # Check credits, Preload secrets, Initialize workflow, the Parallel state, Finalize,
-    # Outcome and Succeeded around the units
-    assert len(finished.entered()) == finished.units + 7
+    # Check credits, Initialize workflow, the Parallel state, Finalize, Outcome and
+    # Succeeded around the units (no secret is referenced: nothing to preload)
+    assert len(finished.entered()) == finished.units + 6
 
 
 def test_a_node_error_in_one_branch_leaves_the_others_to_complete(

@@ -22,6 +22,7 @@ from tests.golden import FUNCTIONS
 from tests.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
+SIGNED = {"Authorization": "Bearer {{secrets.TOKEN}}"}
 FIXED_STATES = ["Check credits", "Persist exhausted", "Exhausted"]
 FINAL_STATES = ["Finalize", "Outcome", "Succeeded", "Failed"]
 
@@ -101,7 +102,9 @@ def test_each_task_calls_its_function_and_passes_the_whole_state():
 
 
 def test_credit_check_carries_the_catalog_usage_of_every_node():
-    raw = workflow(node("a", "number-input", value=1), node("f", "fetch", url="https://x.test"))
+    raw = workflow(
+        node("a", "number-input", value=1), node("f", "fetch", url="https://x.test", headers=SIGNED)
+    )
     check = states(compiled(raw))["Check credits"]
     assert check["Parameters"] == {"state.$": "$", "estimate": 11}
     assert check["Next"] == "Preload secrets"
@@ -172,13 +175,25 @@ def test_no_preload_states_when_no_node_reads_secrets_or_integrations():
 
 
 def test_a_fetch_node_makes_the_machine_preload_secrets_first():
-    raw = workflow(node("f", "fetch", url="https://x.test"))
+    raw = workflow(node("f", "fetch", url="https://x.test", headers=SIGNED))
     definition = compiled(raw)
     assert path_taken(definition)[:3] == ["Check credits", "Preload secrets", "Initialize workflow"]
     preload = states(definition)["Preload secrets"]
     assert preload["Resource"] == FUNCTIONS.preload_secrets
     assert preload["Parameters"] == {"state.$": "$"}
     assert "Preload integrations" not in states(definition)
+
+
+def test_a_fetch_preloads_secrets_only_when_its_headers_may_reference_one():
+    def preloads(*nodes: dict[str, Any], edges: list[dict[str, str]] | None = None) -> bool:
+        return "Preload secrets" in states(compiled(workflow(*nodes, edges=edges or [])))
+
+    assert not preloads(node("f", "fetch", url="https://x.test"))
+    assert not preloads(node("f", "fetch", url="https://x.test", headers={"Accept": "*/*"}))
+    assert preloads(node("f", "fetch", url="https://x.test", headers={"A": "{{ secrets.K }}"}))
+    fed = node("h", "json-input", json={"A": "b"})
+    connected = edge("h.json", "f.headers")
+    assert preloads(fed, node("f", "fetch", url="https://x.test"), edges=[connected])
 
 
 def test_a_node_type_using_integrations_makes_the_machine_preload_them():
@@ -195,7 +210,7 @@ def test_a_node_type_using_integrations_makes_the_machine_preload_them():
     assert states(definition)["Preload integrations"]["Resource"] == FUNCTIONS.preload_integrations
     assert "Preload secrets" not in states(definition)
     both = compiled(
-        workflow(node("c", "crm-lookup"), node("f", "fetch", url="https://x.test")),
+        workflow(node("c", "crm-lookup"), node("f", "fetch", url="https://x.test", headers=SIGNED)),
         with_type(crm),
     )
     assert path_taken(both)[1:4] == [
@@ -220,7 +235,7 @@ def test_a_dynamic_secret_input_makes_the_machine_preload_secrets():
 
 def test_every_task_but_finalize_retries_lambda_faults_and_is_caught_to_finalize():
     raw = workflow(
-        node("f", "fetch", url="https://x.test"),
+        node("f", "fetch", url="https://x.test", headers=SIGNED),
         node("w", "wait", seconds=1),
         node("a", "number-input", value=1),
         node("b", "number-input", value=2),
@@ -394,7 +409,7 @@ def test_a_name_of_80_characters_is_kept_whole():
 
 def test_the_same_workflow_always_compiles_to_the_same_bytes():
     raw = workflow(
-        node("f", "fetch", url="https://x.test"),
+        node("f", "fetch", url="https://x.test", headers=SIGNED),
         node("w", "wait", seconds=1),
         *(node(f"n{i}", "number-input", value=i) for i in range(60)),
         edges=[edge("f.status", "w.seconds")],

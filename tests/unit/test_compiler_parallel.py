@@ -85,7 +85,6 @@ def test_independent_requests_run_in_one_parallel_state_of_one_branch_each() -> 
     name = "Run in parallel [f0, f1, f2]"
     assert path_taken(definition) == [
         "Check credits",
-        "Preload secrets",
         "Initialize workflow",
         name,
         "Run node total",

@@ -1,0 +1,50 @@
+"""Cancelling an execution while a Parallel state runs: the branches that finished count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.conftest import Organization, Server, receive
+from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+    LocalServer,
+    http_server_fixture,
+)
+from tests.workflows import edge, node, workflow
+
+
+def quick_and_slow(server: LocalServer) -> dict[str, Any]:
+    """Two requests at once (a Parallel state), then a node reading both."""
+    return workflow(
+        node("quick", "fetch", url=server.url("/text")),
+        node("slow", "fetch", url=server.url("/slow"), timeout=10_000),
+        node("total", "sum"),
+        edges=[edge("quick.status", "total.numbers"), edge("slow.status", "total.numbers")],
+        workflow_id="quick-and-slow",
+    )
+
+
+def statuses(record: dict[str, Any]) -> dict[str, str]:
+    return {e["nodeId"]: e["status"] for e in record["nodeExecutions"]}
+
+
+def test_a_cancel_during_a_parallel_state_keeps_and_charges_the_finished_branches(
+    server: Server, org_a: Organization, http_server: LocalServer
+) -> None:
+    org_a.deploy(quick_and_slow(http_server))
+    before = server.engine.organizations.get(org_a.id)
+    with server.session(org_a, "session-parallel") as socket:
+        execution_id = org_a.start("quick-and-slow", sessionId="session-parallel")
+        while statuses(receive(socket)).get("quick") != "completed":
+            pass  # the quick branch reported; the slow one is waiting on the server
+        response = org_a.http.post(f"/executions/{execution_id}/cancel")
+    http_server.released.set()  # let the slow request end; its branch was stopped
+
+    assert response.status_code == 200, response.text
+    cancelled = response.json()
+    assert statuses(cancelled) == {"quick": "completed", "slow": "idle", "total": "idle"}
+    assert cancelled["usage"] == 10
+    after = server.engine.organizations.get(org_a.id)
+    assert before is not None
+    assert after is not None
+    assert after.usage - before.usage == 10
+    assert org_a.record(execution_id)["nodeExecutions"] == cancelled["nodeExecutions"]
