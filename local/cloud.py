@@ -13,6 +13,8 @@ moto's internals are patched, which is why moto is pinned exactly:
 - a failure of the Lambda service itself (a throttle) is named `Lambda.<code>`, as on AWS,
   so that Retry rules match it (moto names it `Exception`);
 - a state machine definition is parsed once, not at every start;
+- a `states:startExecution.sync` task names its parameters and result fields as AWS does
+  (`StateMachineArn`, `Output`; moto passes them to boto3 unchanged);
 - DynamoDB requests are served one at a time (moto's tables are not thread-safe).
 """
 
@@ -236,6 +238,13 @@ def _patch_moto(cloud: LocalCloud) -> None:
             return original_dynamodb_call(handler)
 
     _name_lambda_service_errors()
+    _name_step_functions_fields()
+    # A task waiting for a part's execution polls it every 50 ms, not every 0.5 s.
+    callback_module = importlib.import_module(
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
+        "state_task_service_callback"
+    )
+    callback_module._DELAY_SECONDS_SYNC_CONDITION_CHECK = 0.05  # type: ignore[attr-defined]
     original_client_for = boto_client.boto_client_for
     LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
     DynamoHandler.call_action = dynamodb_call  # type: ignore[method-assign]
@@ -292,3 +301,43 @@ def _name_lambda_service_errors() -> None:
         )
 
     StateTaskLambda._from_error = from_error  # type: ignore[method-assign,assignment]
+
+
+def _name_step_functions_fields() -> None:
+    """A Step Functions service task (`arn:aws:states:::states:startExecution.sync:2`)
+    takes `StateMachineArn`, `Input` and `Name` and answers `ExecutionArn`, `Output`, ...,
+    as on AWS: moto's interpreter hands the ASL names to boto3 (which wants
+    `stateMachineArn`) and boto3's answer back as it is."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (  # noqa: E501
+        StateTaskServiceSfn,
+    )
+
+    def renamed(fields: dict[str, Any], first: Callable[[str], str]) -> None:
+        for key in list(fields):
+            name = first(key[:1]) + key[1:]
+            if name != key:
+                fields[name] = fields.pop(key)
+
+    original_parameters = StateTaskServiceSfn._normalise_parameters
+    original_response = StateTaskServiceSfn._normalise_response
+    original_eval = StateTaskServiceSfn._eval_service_task
+
+    def normalise_parameters(
+        task: Any, parameters: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> None:
+        original_parameters(task, parameters, *args, **kwargs)
+        renamed(parameters, str.lower)
+
+    def normalise_response(task: Any, response: Any, *args: Any, **kwargs: Any) -> None:
+        original_response(task, response, *args, **kwargs)
+        if isinstance(response, dict):
+            renamed(response, str.upper)
+
+    def eval_service_task(task: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        original_eval(task, env, *args, **kwargs)
+        if env.stack and isinstance(env.stack[-1], dict):
+            renamed(env.stack[-1], str.upper)
+
+    StateTaskServiceSfn._normalise_parameters = normalise_parameters  # type: ignore[method-assign,assignment]
+    StateTaskServiceSfn._normalise_response = normalise_response  # type: ignore[method-assign,assignment]
+    StateTaskServiceSfn._eval_service_task = eval_service_task  # type: ignore[method-assign,assignment]

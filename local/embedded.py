@@ -32,9 +32,16 @@ from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import Organization
 from lambdas.runtime.record import ExecutionRecord, refused_record
 from lambdas.runtime.registry import Registry
-from local.cloud import WEBSOCKET_ENDPOINT, LocalCloud
-from statemachine.compiler import TaskFunctions, compile_workflow, definition_json
+from local.cloud import ACCOUNT, REGION, WEBSOCKET_ENDPOINT, LocalCloud
+from statemachine.compiler import (
+    MAX_MACHINE_NAME_LENGTH,
+    TaskFunctions,
+    compile_machines,
+    definition_json,
+    part_machine_name,
+)
 from statemachine.errors import WorkflowValidationError
+from statemachine.limits import MAX_DEFINITION_BYTES
 from statemachine.model import Workflow
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE
 from statemachine.validation import validate_workflow
@@ -82,6 +89,7 @@ class EmbeddedEngine:
         credits: int | None = None,
         max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
         parallel: bool | None = None,
+        max_definition_bytes: int = MAX_DEFINITION_BYTES,
         cloud: LocalCloud | None = None,
         prefix: str | None = None,
         kms_key_id: str | None = None,
@@ -91,6 +99,7 @@ class EmbeddedEngine:
         self.organization_id = organization_id
         self.max_group_size = max_group_size
         self.parallel = parallel
+        self.max_definition_bytes = max_definition_bytes
         self.clients = Clients(factory=self.cloud.client)
         self.deployment = _deploy(
             self.cloud, self.clients, self.registry, credits is None, prefix, kms_key_id
@@ -116,23 +125,38 @@ class EmbeddedEngine:
         )
 
     def deploy(self, workflow: Workflow) -> str:
-        """The ARN of the workflow's state machine, created when its definition is new."""
-        definition = definition_json(
-            compile_workflow(
+        """The ARN of the workflow's state machine, created (with its parts, when it needs
+        more than one machine) the first time the workflow is deployed with these options."""
+        key = json.dumps(workflow.to_json(), sort_keys=True)
+        if key not in self._state_machines:
+            name = f"{self.deployment.prefix}-{_safe(workflow.id)}-{len(self._state_machines)}"
+            name = name[:MAX_MACHINE_NAME_LENGTH]
+            compiled = compile_machines(
                 workflow,
                 self.registry.catalog,
                 self.deployment.functions,
+                part_arn=lambda number: self._arn(part_machine_name(name, number)),
                 max_group_size=self.max_group_size,
                 parallel=self.parallel,
+                max_definition_bytes=self.max_definition_bytes,
             )
+            for document, data in compiled.documents.items():
+                self.values.put_document(document, data)
+            for number, part in enumerate(compiled.parts, 1):
+                self._create(part_machine_name(name, number), part)
+            self._state_machines[key] = self._create(name, compiled.definition)
+        return self._state_machines[key]
+
+    def _create(self, name: str, definition: dict[str, Any]) -> str:
+        created = self.cloud.client("stepfunctions").create_state_machine(
+            name=name, definition=definition_json(definition), roleArn=self.cloud.role_arn
         )
-        if definition not in self._state_machines:
-            name = f"{self.deployment.prefix}-{_safe(workflow.id)}-{len(self._state_machines)}"
-            created = self.cloud.client("stepfunctions").create_state_machine(
-                name=name[:80], definition=definition, roleArn=self.cloud.role_arn
-            )
-            self._state_machines[definition] = created["stateMachineArn"]
-        return self._state_machines[definition]
+        arn: str = created["stateMachineArn"]
+        return arn
+
+    @staticmethod
+    def _arn(name: str) -> str:
+        return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
 
     def run(
         self,

@@ -8,11 +8,13 @@ return value is the task's result.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import Field
@@ -41,6 +43,17 @@ from statemachine.planner import (
 
 # The node type whose units become Wait states (lambdas/nodes/date.py declares it).
 WAIT_NODE_TYPE = "wait"
+
+# A part of a workflow too large for one machine runs as its own state machine.
+START_PART_RESOURCE = "arn:aws:states:::states:startExecution.sync:2"
+STEP_FUNCTIONS_SERVICE_ERRORS = (
+    "StepFunctions.AWSStepFunctionsException",
+    "StepFunctions.SdkClientException",
+    "StepFunctions.ExecutionLimitExceededException",
+)
+
+# A part's definition at most, as a share of the most a machine may take: room for names.
+PART_SHARE = 0.85
 
 # Branches of one Parallel state at most: a wider wave runs as several Parallel states, so
 # that the branches' results stay well within the 256 KiB a state may carry.
@@ -77,6 +90,31 @@ class _Step:
     wait: bool = False
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """A workflow's state machines: `definition`, the one its executions start, and `parts`,
+    the machines it starts one after another (none when the workflow fits one machine).
+
+    `documents` (blob bucket key -> content) must be stored before the machine runs: the
+    workflow itself, when `Initialize workflow` reads it from there.
+    """
+
+    definition: dict[str, Any]
+    parts: list[dict[str, Any]] = field(default_factory=list)
+    documents: dict[str, bytes] = field(default_factory=dict)
+
+
+# Where a part's state machine is: its ARN from its number (1, 2, ...).
+PartArn = Callable[[int], str]
+MAX_MACHINE_NAME_LENGTH = 80
+
+
+def part_machine_name(name: str, number: int) -> str:
+    """The name of part `number` of the state machine `name` (cut to fit, its end kept)."""
+    suffix = f"-part-{number}"
+    return f"{name[: MAX_MACHINE_NAME_LENGTH - len(suffix)]}{suffix}"
+
+
 def compile_workflow(
     workflow: Workflow,
     catalog: Catalog,
@@ -85,35 +123,114 @@ def compile_workflow(
     max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
     parallel: bool | None = None,
 ) -> dict[str, Any]:
-    """The state machine definition of a validated workflow, or CompileError.
+    """The state machine definition of a validated workflow, or CompileError (also when it
+    needs more than one machine: see `compile_machines`).
 
     `parallel` None lets `runs_in_parallel` choose whether independent units run in
     Parallel states; True or False forces the choice. The result is a pure function of its
     arguments, with a stable key order.
     """
+    return _compile(workflow, catalog, functions, max_group_size, parallel, None).definition
+
+
+def compile_machines(
+    workflow: Workflow,
+    catalog: Catalog,
+    functions: TaskFunctions,
+    *,
+    part_arn: PartArn,
+    max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
+    parallel: bool | None = None,
+    max_definition_bytes: int = limits.MAX_DEFINITION_BYTES,
+) -> Compiled:
+    """The workflow's state machines: one, as `compile_workflow` makes it, when it fits
+    `max_definition_bytes` and the execution history; else a machine that starts parts
+    (`part_arn` says where each is deployed) with `StartExecution.sync`, each within
+    PART_SHARE of `max_definition_bytes`."""
+    splitting = (part_arn, max_definition_bytes)
+    return _compile(workflow, catalog, functions, max_group_size, parallel, splitting)
+
+
+def _compile(
+    workflow: Workflow,
+    catalog: Catalog,
+    functions: TaskFunctions,
+    max_group_size: int,
+    parallel: bool | None,
+    splitting: tuple[PartArn, int] | None,
+) -> Compiled:
     limits.refuse_path_keys(workflow)
     plan = plan_workflow(workflow, catalog, max_group_size=max_group_size)
     node_ids = [node.id for node in workflow.nodes]
+    waves = _waves(workflow, catalog, plan, parallel)
     initialize = {
         "workflow": workflow.to_json(),
         "planDigest": plan.digest(),
         "maxGroupSize": max_group_size,
         "nodeIds": list(node_ids),
     }
+    preloads = _preloads(workflow, catalog, functions)
+
+    def one_machine() -> tuple[dict[str, Any], int]:
+        units = _units(workflow, plan, functions, initialize, waves)
+        definition = _machine(workflow, catalog, functions, [*preloads, *units], len(plan.units))
+        size = len(definition_json(definition).encode("utf-8"))
+        limits.check_size(size)
+        return definition, size
+
+    if splitting is None:
+        return Compiled(one_machine()[0])
+    part_arn, most = splitting
+    document = encode_document(initialize["workflow"])
+    # The workflow is in the definition twice over (Initialize, and the units): one larger
+    # than a whole machine may take is split without trying one machine first.
+    if len(document) <= most:
+        with contextlib.suppress(limits.TooLarge):
+            definition, size = one_machine()
+            if size <= most:
+                return Compiled(definition)
+    budget = int(most * PART_SHARE)
+    key = f"workflows/{hashlib.sha256(document).hexdigest()}.json"
+    by_reference = {k: v for k, v in initialize.items() if k != "workflow"}
+    first, *rest = _units(workflow, plan, functions, {"workflowKey": key, **by_reference}, waves)
+    groups = _split(rest, budget)
+    parts = [_part(workflow, i, len(groups), states) for i, states in enumerate(groups, 1)]
+    for part in parts:
+        limits.check_size(len(definition_json(part).encode("utf-8")), most)
+    parent = [*preloads, first, *_part_tasks(part_arn, len(parts))]
+    definition = _machine(workflow, catalog, functions, parent, len(plan.units))
+    limits.check_size(len(definition_json(definition).encode("utf-8")), most)
+    return Compiled(definition, parts, {key: document})
+
+
+def encode_document(value: Any) -> bytes:
+    """`value` as the compact UTF-8 JSON stored in the blob bucket."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _machine(
+    workflow: Workflow,
+    catalog: Catalog,
+    functions: TaskFunctions,
+    states: list[tuple[str, State]],
+    units: int,
+) -> dict[str, Any]:
+    """The machine executions start: credits, `states` (preloads, initialize and the units
+    or the parts), Finalize and the ends, with the longest path checked."""
+    node_ids = [node.id for node in workflow.nodes]
     run = [
-        *_preloads(workflow, catalog, functions),
-        *_units(workflow, plan, functions, initialize, _waves(workflow, catalog, plan, parallel)),
+        *states,
         (names.FINALIZE, _task(functions.finalize, {"nodeIds": list(node_ids)}, catch=False)),
     ]
     for (_, state), (following, _) in itertools.pairwise(run):
-        state["Next"] = following
+        if state["Type"] == "Choice":
+            state["Default"] = following
+        else:
+            state["Next"] = following
     run[-1][1]["Next"] = names.OUTCOME
-    tasks = sum(_tasks(state) for _, state in run)
-    others = len(run) - sum(state["Type"] == "Task" for _, state in run)
-    # The longest path adds Check credits, the Outcome Choice and one end state to the run;
-    # a Parallel state records as many events as two other states.
-    parallels = sum(state["Type"] == "Parallel" for _, state in run)
-    limits.check_history(len(plan.units), tasks=1 + tasks, other_states=2 + others + parallels)
+    counts = _path_counts(run)
+    # The longest path adds Check credits, the Outcome Choice and one end state to the run.
+    limits.check_history(units, tasks=1 + counts["tasks"], other_states=2 + counts["other_states"])
     estimate = sum(catalog[node.type].usage for node in workflow.nodes)
     exhausted = {"status": "exhausted", "nodeIds": list(node_ids)}
     check = _task(functions.check_credits, {"estimate": estimate})
@@ -127,7 +244,7 @@ def compile_workflow(
             "Next": names.PERSIST_EXHAUSTED,
         },
     )
-    states = _unique(
+    states_by_name = _unique(
         [
             (names.CHECK_CREDITS, check),
             (names.PERSIST_EXHAUSTED, _task(functions.persist, exhausted)),
@@ -138,15 +255,108 @@ def compile_workflow(
             (names.FAILED, _fail(WORKFLOW_EXECUTION_ERROR, CausePath="$.error")),
         ]
     )
-    states[names.PERSIST_EXHAUSTED]["Next"] = names.EXHAUSTED
-    states[names.OUTCOME]["Default"] = names.FAILED
-    definition = {
+    states_by_name[names.PERSIST_EXHAUSTED]["Next"] = names.EXHAUSTED
+    states_by_name[names.OUTCOME]["Default"] = names.FAILED
+    return {
         "Comment": f"stepthunk workflow {workflow.id}: {workflow.name}",
         "StartAt": names.CHECK_CREDITS,
-        "States": states,
+        "States": states_by_name,
     }
-    limits.check_size(len(definition_json(definition).encode("utf-8")))
-    return definition
+
+
+def _path_counts(states: list[tuple[str, State]]) -> dict[str, int]:
+    """The Task states and the other states a path through `states` enters; a Parallel
+    state records as many events as two other states."""
+    tasks = sum(_tasks(state) for _, state in states)
+    others = sum({"Task": 0, "Parallel": 2}.get(state["Type"], 1) for _, state in states)
+    return {"tasks": tasks, "other_states": others}
+
+
+def _split(states: list[tuple[str, State]], budget: int) -> list[list[tuple[str, State]]]:
+    """The unit states in consecutive parts of at most `budget` bytes of definition and of
+    a history within budget; a task and the Wait states it resolves stay together."""
+    segments: list[list[tuple[str, State]]] = []
+    for name, state in states:
+        if state["Type"] == "Wait" and segments:
+            segments[-1].append((name, state))
+        else:
+            segments.append([(name, state)])
+    parts: list[list[tuple[str, State]]] = []
+    size = tasks = others = 0
+    for segment in segments:
+        added = sum(_size(name, state) for name, state in segment)
+        counts = _path_counts(segment)
+        events = limits.history_events(
+            tasks=tasks + counts["tasks"], other_states=others + counts["other_states"]
+        )
+        if not parts or size + added > budget or events > limits.HISTORY_EVENT_BUDGET:
+            parts.append([])
+            size = tasks = others = 0
+        parts[-1].extend(segment)
+        size += added
+        tasks += counts["tasks"]
+        others += counts["other_states"]
+    return parts
+
+
+def _size(name: str, state: State) -> int:
+    return len(definition_json({name: state}).encode("utf-8"))
+
+
+def _part(
+    workflow: Workflow, number: int, count: int, states: list[tuple[str, State]]
+) -> dict[str, Any]:
+    """Part `number` of `count`: its units one after another. A failure that outlasts its
+    retries ends the part (successfully, the failure in the state), and the machine that
+    started it goes on to Finalize."""
+    chained = [(name, dict(state)) for name, state in states]
+    for (_, state), (following, _) in itertools.pairwise(chained):
+        state["Next"] = following
+    chained[-1][1].pop("Next", None)
+    chained[-1][1]["End"] = True
+    for _, state in chained:
+        if "Catch" in state:
+            state["Catch"] = [{**catch, "Next": names.STOPPED} for catch in state["Catch"]]
+    return {
+        "Comment": f"stepthunk workflow {workflow.id}: {workflow.name}, part {number} of {count}",
+        "StartAt": chained[0][0],
+        "States": _unique([*chained, (names.STOPPED, {"Type": "Succeed"})]),
+    }
+
+
+def _part_tasks(part_arn: PartArn, count: int) -> list[tuple[str, State]]:
+    """For each part, the task that runs it to its end (StartExecution.sync, its output the
+    state), then, but after the last, a Choice going to Finalize if the part failed."""
+    states: list[tuple[str, State]] = []
+    for number in range(1, count + 1):
+        task: State = {
+            "Type": "Task",
+            "Resource": START_PART_RESOURCE,
+            "Parameters": {
+                "StateMachineArn": part_arn(number),
+                "Input.$": "$",
+                "Name.$": "$.execution.id",
+            },
+            "OutputPath": "$.Output",
+            "Retry": [
+                {
+                    "ErrorEquals": list(STEP_FUNCTIONS_SERVICE_ERRORS),
+                    "IntervalSeconds": 1,
+                    "MaxAttempts": 3,
+                    "BackoffRate": 2.0,
+                }
+            ],
+            "Catch": [
+                {"ErrorEquals": [ALL_ERRORS], "ResultPath": "$.failure", "Next": names.FINALIZE}
+            ],
+        }
+        states.append((names.run_part(number, count), task))
+        if number < count:
+            stopped = {"Variable": "$.failure", "IsPresent": True, "Next": names.FINALIZE}
+            states.append(
+                (names.after_part(number, count), {"Type": "Choice", "Choices": [stopped]})
+            )
+    return states
 
 
 def definition_json(definition: dict[str, Any]) -> str:
@@ -156,10 +366,13 @@ def definition_json(definition: dict[str, Any]) -> str:
     same JSON number, and the only form some ASL parsers (moto's grammar) accept.
     """
     text = json.dumps(definition, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if _EXPONENT_ZERO.search(text) is None:  # the common case: nothing to rewrite
+        return text
     return _STRING_OR_EXPONENT.sub(_plain_exponent, text)
 
 
 # A JSON string (left alone) or the exponent of a number (`e-06`: sign kept, zeros dropped).
+_EXPONENT_ZERO = re.compile(r"[0-9][eE][+-]?0")
 _STRING_OR_EXPONENT = re.compile(r'"(?:[^"\\]|\\.)*"|(?<=[0-9])([eE][+-]?)0+(?=[0-9])')
 
 

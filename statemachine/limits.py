@@ -17,11 +17,21 @@ EVENTS_PER_OTHER_STATE = 2
 EVENTS_PER_EXECUTION = 2
 
 
+class TooLarge(CompileError):
+    """The workflow does not fit one state machine (definition size or execution history)."""
+
+
+def history_events(*, tasks: int, other_states: int) -> int:
+    """About how many history events a path through `tasks` Task states and `other_states`
+    other states records (without retries)."""
+    return EVENTS_PER_EXECUTION + EVENTS_PER_TASK * tasks + EVENTS_PER_OTHER_STATE * other_states
+
+
 def check_history(units: int, *, tasks: int, other_states: int) -> None:
     """Refuse a workflow whose longest path would overflow the execution history."""
-    events = EVENTS_PER_EXECUTION + EVENTS_PER_TASK * tasks + EVENTS_PER_OTHER_STATE * other_states
+    events = history_events(tasks=tasks, other_states=other_states)
     if events > HISTORY_EVENT_BUDGET:
-        raise CompileError(
+        raise TooLarge(
             f"The workflow has {units:,} units ({tasks:,} tasks in all): an execution would "
             f"record about {events:,} history events, more than the {HISTORY_EVENT_BUDGET:,} "
             f"this compiler allows (Step Functions' limit is {HISTORY_EVENT_LIMIT:,} events "
@@ -30,13 +40,14 @@ def check_history(units: int, *, tasks: int, other_states: int) -> None:
         )
 
 
-def check_size(size: int) -> None:
-    """Refuse a definition of `size` bytes (compact UTF-8 JSON) Step Functions would refuse."""
-    if size > MAX_DEFINITION_BYTES:
-        raise CompileError(
-            f"The state machine definition would take {size:,} bytes, more than Step "
-            f"Functions' limit of {MAX_DEFINITION_BYTES:,} bytes: node literals are part of "
-            "the definition, so give large values as inputs at run time instead"
+def check_size(size: int, most: int = MAX_DEFINITION_BYTES) -> None:
+    """Refuse a definition of `size` bytes (compact UTF-8 JSON) over `most` (by default what
+    Step Functions accepts)."""
+    if size > most:
+        raise TooLarge(
+            f"The state machine definition would take {size:,} bytes, more than the "
+            f"{most:,} bytes a state machine may take: node literals are part of the "
+            "definition, so give large values as inputs at run time instead"
         )
 
 

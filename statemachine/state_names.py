@@ -24,6 +24,7 @@ FINALIZE = "Finalize"
 OUTCOME = "Outcome"
 SUCCEEDED = "Succeeded"
 FAILED = "Failed"
+STOPPED = "Stopped"  # a part's end when a failure outlasted its retries
 
 
 def state_name(name: str) -> str:
@@ -56,3 +57,13 @@ def wait(node_id: str) -> str:
 def run_in_parallel(node_ids: Sequence[str]) -> str:
     """The Parallel state running the units of `node_ids` (in unit order) at once."""
     return state_name(f"Run in parallel [{', '.join(node_ids)}]")
+
+
+def run_part(number: int, count: int) -> str:
+    """The task running part `number` of `count` of a workflow too large for one machine."""
+    return f"Run part {number} of {count}"
+
+
+def after_part(number: int, count: int) -> str:
+    """The Choice after part `number`: on to the next part, or to Finalize if it failed."""
+    return f"After part {number} of {count}"

@@ -39,7 +39,7 @@ class StepFunctionsMachines:
         self._client = stepfunctions
 
     def deploy(self, name: str, definition: str, role_arn: str) -> DeployedMachine:
-        arn = self._arn_of(name, role_arn)
+        arn = self.arn_of(name, role_arn)
         deployed = None if arn is None else self._update(arn, definition, role_arn)
         if deployed is not None:
             return deployed
@@ -166,7 +166,7 @@ class StepFunctionsMachines:
             state_machine_arn=arn, version_arn=updated.get("stateMachineVersionArn") or arn
         )
 
-    def _arn_of(self, name: str, role_arn: str) -> str | None:
+    def arn_of(self, name: str, role_arn: str) -> str | None:
         """The ARN state machine `name` has in the role's account; None for an odd role ARN."""
         parts = role_arn.split(":")
         if len(parts) < 6 or parts[0] != "arn" or not parts[4]:

@@ -52,6 +52,8 @@ class DynamoWorkflowStore:
         }
         if workflow.version_arn is not None:
             item["versionArn"] = {"S": workflow.version_arn}
+        if workflow.part_arns:
+            item["partArns"] = {"L": [{"S": arn} for arn in workflow.part_arns]}
         if len(data) > INLINE_LIMIT:
             key = definition_key(workflow.organization_id, workflow.id, workflow.version)
             with translated(f"PutObject {key}"):
@@ -91,6 +93,7 @@ class DynamoWorkflowStore:
             definition=json.loads(body),
             state_machine_arn=item["stateMachineArn"]["S"],
             version_arn=item["versionArn"]["S"] if "versionArn" in item else None,
+            part_arns=[arn["S"] for arn in item.get("partArns", {}).get("L", [])],
             created_at=item["createdAt"]["S"],
             updated_at=item["updatedAt"]["S"],
         )

@@ -8,6 +8,7 @@ never retries it and its Catch takes the execution to Finalize, which records ev
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,8 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
 
 class Event(WireModel):
     state: WorkflowState
-    workflow: dict[str, Any]
+    workflow: dict[str, Any] | None = None
+    workflow_key: str | None = None  # where the workflow is stored, when too large to carry
     plan_digest: str | None = None
     max_group_size: int = DEFAULT_MAX_GROUP_SIZE
     node_ids: list[str]
@@ -68,7 +70,7 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     request = Event.model_validate(event)
     state = request.state
     catalog = deps.registry.catalog
-    workflow = validate_workflow(request.workflow, catalog)
+    workflow = validate_workflow(_workflow_of(request, deps), catalog)
     if request.plan_digest is not None:
         plan = plan_workflow(workflow, catalog, max_group_size=request.max_group_size)
         if plan.digest() != request.plan_digest:
@@ -90,6 +92,13 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     waits = runner.resolve_waits(request.waits)
     results = runner.payloads.pack_map(runner.packed_results())
     return started.model_copy(update={"results": results, "waits": waits}).to_json()
+
+
+def _workflow_of(request: Event, deps: Deps) -> Any:
+    """The workflow the state machine carries, or reads from the blob bucket."""
+    if request.workflow_key is None:
+        return request.workflow
+    return json.loads(deps.values.get_value(request.workflow_key))
 
 
 handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
+from pydantic import Field
+
 from lambdas.runtime.record import ExecutionRecord, ExecutionSummary
 from statemachine.model import WireModel
 
@@ -138,6 +140,9 @@ class ValueStore(Protocol):
         """Store `data`; return its key (the same data always gets the same key)."""
         ...
 
+    def put_document(self, key: str, data: bytes) -> None:
+        """Store `data` at the content-addressed `key` the compiler named."""
+
     def get_value(self, key: str) -> bytes: ...
 
 
@@ -165,6 +170,8 @@ class StoredWorkflow(WireModel):
     definition: dict[str, Any]
     state_machine_arn: str
     version_arn: str | None = None
+    # the machines it starts, one after another, when too large for one (in order)
+    part_arns: list[str] = Field(default_factory=list)
     created_at: str
     updated_at: str
 
@@ -221,6 +228,9 @@ class StateMachines(Protocol):
         ...
 
     def delete(self, state_machine_arn: str) -> None: ...
+
+    def arn_of(self, name: str, role_arn: str) -> str | None:
+        """The ARN state machine `name` has (or will have) in the role's account."""
 
     def start(self, state_machine_arn: str, name: str, state: Mapping[str, Any]) -> str:
         """Start an execution called `name`; return its ARN. Starting again with the same

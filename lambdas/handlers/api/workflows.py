@@ -20,7 +20,7 @@ from lambdas.handlers.api.common import (
 )
 from lambdas.runtime.ports import StoredWorkflow
 from lambdas.runtime.record import utc_now
-from statemachine.compiler import compile_workflow, definition_json
+from statemachine.compiler import compile_machines, definition_json, part_machine_name
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.validation import validate_workflow
 
@@ -38,7 +38,8 @@ def state_machine_name(organization_id: str, workflow_id: str) -> str:
 
 def summary(workflow: StoredWorkflow) -> dict[str, Any]:
     """A deployed workflow as the API shows it."""
-    return workflow.model_dump(mode="json", exclude={"organization_id"}, exclude_none=True)
+    hidden = {"organization_id"} | (set() if workflow.part_arns else {"part_arns"})
+    return workflow.model_dump(mode="json", exclude=hidden, exclude_none=True)
 
 
 @router.put("/workflows/<workflow_id>", summary="Deploy a workflow (create or update)")
@@ -54,18 +55,30 @@ def put_workflow(
             "INVALID_REQUEST",
             f"The workflow's id '{body_id}' differs from the id '{workflow_id}' in the path",
         )
+    name = state_machine_name(organization, workflow_id)
+
+    def part_arn(number: int) -> str:
+        part = part_machine_name(name, number)
+        return deps.machines.arn_of(part, deps.role_arn) or part
+
     try:
         valid = validate_workflow({**workflow, "id": workflow_id}, deps.registry.catalog)
-        definition = definition_json(compile_workflow(valid, deps.registry.catalog, deps.functions))
+        compiled = compile_machines(valid, deps.registry.catalog, deps.functions, part_arn=part_arn)
     except WorkflowValidationError as error:
         problems = [p.to_json() for p in error.problems]
         raise ApiError(HTTPStatus.BAD_REQUEST, "INVALID_WORKFLOW", str(error), problems) from None
     except CompileError as error:
         raise ApiError(HTTPStatus.BAD_REQUEST, "WORKFLOW_TOO_LARGE", str(error)) from None
     existing = deps.workflows.get(organization, workflow_id)
-    machine = deps.machines.deploy(
-        state_machine_name(organization, workflow_id), definition, deps.role_arn
-    )
+    for key, data in compiled.documents.items():
+        deps.values.put_document(key, data)
+    parts = [
+        deps.machines.deploy(part_machine_name(name, n), definition_json(part), deps.role_arn)
+        for n, part in enumerate(compiled.parts, 1)
+    ]
+    machine = deps.machines.deploy(name, definition_json(compiled.definition), deps.role_arn)
+    for stale in (existing.part_arns if existing else [])[len(parts) :]:
+        deps.machines.delete(stale)
     now = utc_now()
     stored = StoredWorkflow(
         organization_id=organization,
@@ -75,6 +88,7 @@ def put_workflow(
         definition=valid.to_json(),
         state_machine_arn=machine.state_machine_arn,
         version_arn=machine.version_arn,
+        part_arns=[part.state_machine_arn for part in parts],
         created_at=existing.created_at if existing else now,
         updated_at=now,
     )
@@ -108,6 +122,7 @@ def delete_workflow(workflow_id: WorkflowId) -> Response[None]:
     stored = deps.workflows.get(organization, workflow_id)
     if stored is None:
         raise not_found("Workflow", workflow_id)
-    deps.machines.delete(stored.state_machine_arn)
+    for arn in [stored.state_machine_arn, *stored.part_arns]:
+        deps.machines.delete(arn)
     deps.workflows.delete(organization, workflow_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
