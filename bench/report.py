@@ -65,6 +65,7 @@ def transitions_table(rows: list[Row]) -> Table:
             "units",
             "plan+compile ms",
             "definition KiB",
+            "machines",
             "transitions",
             "one task per node",
             "ratio",
@@ -78,6 +79,7 @@ def transitions_table(rows: list[Row]) -> Table:
                 _number(row.units),
                 _number(row.compile_s, _milliseconds),
                 _number(row.definition_bytes, lambda b: f"{b / 1024:,.0f}"),
+                "—" if row.definition_bytes is None else f"{1 + row.parts}",
                 _number(row.transitions),
                 _per_node(row),
                 _ratio(row.transitions, row.per_node_transitions, "{:.2f}"),
@@ -86,7 +88,7 @@ def transitions_table(rows: list[Row]) -> Table:
             )
             for row in rows
         ],
-        left=frozenset({0, 9}),
+        left=frozenset({0, 10}),
     )
 
 

@@ -38,6 +38,7 @@ from statemachine.compiler import (
     TaskFunctions,
     compile_machines,
     definition_json,
+    machine_type,
     part_machine_name,
 )
 from statemachine.errors import WorkflowValidationError
@@ -144,12 +145,16 @@ class EmbeddedEngine:
                 self.values.put_document(document, data)
             for number, part in enumerate(compiled.parts, 1):
                 self._create(part_machine_name(name, number), part)
-            self._state_machines[key] = self._create(name, compiled.definition)
+            kind = machine_type(workflow)
+            self._state_machines[key] = self._create(name, compiled.definition, kind)
         return self._state_machines[key]
 
-    def _create(self, name: str, definition: dict[str, Any]) -> str:
+    def _create(self, name: str, definition: dict[str, Any], kind: str = "STANDARD") -> str:
         created = self.cloud.client("stepfunctions").create_state_machine(
-            name=name, definition=definition_json(definition), roleArn=self.cloud.role_arn
+            name=name,
+            definition=definition_json(definition),
+            roleArn=self.cloud.role_arn,
+            type=kind,
         )
         arn: str = created["stateMachineArn"]
         return arn

@@ -182,9 +182,13 @@ def _compile(
         return Compiled(one_machine()[0])
     part_arn, most = splitting
     document = encode_document(initialize["workflow"])
+    if workflow.short_lived:  # an Express machine cannot wait for another (.sync)
+        definition, size = one_machine()
+        limits.check_size(size, most)
+        return Compiled(definition)
     # The workflow is in the definition twice over (Initialize, and the units): one larger
     # than a whole machine may take is split without trying one machine first.
-    if len(document) <= most:
+    if len(document) <= most and not workflow.short_lived:
         with contextlib.suppress(limits.TooLarge):
             definition, size = one_machine()
             if size <= most:
@@ -201,6 +205,11 @@ def _compile(
     definition = _machine(workflow, catalog, functions, parent, len(plan.units))
     limits.check_size(len(definition_json(definition).encode("utf-8")), most)
     return Compiled(definition, parts, {key: document})
+
+
+def machine_type(workflow: Workflow) -> str:
+    """The type of the workflow's state machine: EXPRESS for a short-lived workflow."""
+    return "EXPRESS" if workflow.short_lived else "STANDARD"
 
 
 def encode_document(value: Any) -> bytes:

@@ -46,8 +46,8 @@ def check_size(size: int, most: int = MAX_DEFINITION_BYTES) -> None:
     if size > most:
         raise TooLarge(
             f"The state machine definition would take {size:,} bytes, more than the "
-            f"{most:,} bytes a state machine may take: node literals are part of the "
-            "definition, so give large values as inputs at run time instead"
+            f"{most:,} bytes a state machine may take (the nodes and their literals are "
+            "part of it: give large values as inputs at run time)"
         )
 
 

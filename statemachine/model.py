@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic.alias_generators import to_camel
 
 
@@ -99,6 +99,9 @@ class Workflow(WireModel):
     name: str
     description: str | None = None
     trigger: str = "manual"
+    # stepthunk's extension of the format: runs finish within minutes, so the workflow runs
+    # on an Express state machine (cheaper per run, no execution history kept)
+    short_lived: StrictBool | None = None
     nodes: list[Node] = Field(default_factory=list)
     edges: list[Edge] = Field(default_factory=list)
 

@@ -92,6 +92,10 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
     return result
 
 
+# The workflow's own fields besides its nodes and edges.
+HEADER_FIELDS = ("id", "name", "description", "trigger", "shortLived")
+
+
 class _Validator:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -104,7 +108,7 @@ class _Validator:
         envelope = self._parse(_Envelope, raw, "")
         if envelope is None:
             raise WorkflowValidationError(self.problems)
-        header = {key: raw[key] for key in ("id", "name", "description", "trigger") if key in raw}
+        header = {key: raw[key] for key in HEADER_FIELDS if key in raw}
         workflow = self._parse(Workflow, header, "")
         nodes = self._nodes(envelope.nodes)
         edges = self._edges(envelope.edges, nodes)

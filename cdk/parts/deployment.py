@@ -26,6 +26,8 @@ MACHINE_ACTIONS = (
     "states:DeleteStateMachine",
     "states:StartExecution",
 )
+# The EventBridge rule Step Functions manages to follow `.sync` executions.
+SYNC_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
 EXECUTION_ACTIONS = (
     "states:DescribeExecution",
     "states:StopExecution",
@@ -61,6 +63,41 @@ class RuntimeDeployment(Construct):
         self.task_functions = TaskFunctions(
             **{name: function.function_arn for name, function in tasks.items()}
         )
+        self._allow_parts()
+
+    def _allow_parts(self) -> None:
+        """A workflow too large for one state machine starts its parts (also named
+        `stepthunk-...`) with StartExecution.sync, which Step Functions follows through an
+        EventBridge rule it manages."""
+        stack = Stack.of(self)
+        iam.Grant.add_to_principal(
+            grantee=self.role,
+            actions=["states:StartExecution"],
+            resource_arns=[_machines(stack)],
+        )
+        iam.Grant.add_to_principal(
+            grantee=self.role,
+            actions=["states:DescribeExecution", "states:StopExecution"],
+            resource_arns=[_executions(stack)],
+        )
+        rule = stack.format_arn(service="events", resource="rule", resource_name=SYNC_RULE)
+        iam.Grant.add_to_principal(
+            grantee=self.role,
+            actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            resource_arns=[rule],
+        )
+        pattern = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>"
+        nag.acknowledge_wildcard(
+            self.role,
+            f"{pattern}:stateMachine:{MACHINE_NAME_PREFIX}*",
+            "A large workflow's machine starts its parts, deployed at run time under this "
+            "prefix; their names are only known then.",
+        )
+        nag.acknowledge_wildcard(
+            self.role,
+            f"{pattern}:execution:{MACHINE_NAME_PREFIX}*:*",
+            "StartExecution.sync follows and stops the executions of those parts.",
+        )
 
     def allow(self, api: lambda_.Function) -> None:
         """Let the API function deploy, start, stop and delete such state machines."""
@@ -68,18 +105,7 @@ class RuntimeDeployment(Construct):
         api.add_environment("TASK_FUNCTIONS", self.task_functions.model_dump_json())
         self.role.grant_pass_role(api.grant_principal)
         stack = Stack.of(self)
-        machines = stack.format_arn(
-            service="states",
-            resource="stateMachine",
-            resource_name=f"{MACHINE_NAME_PREFIX}*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        executions = stack.format_arn(
-            service="states",
-            resource="execution",
-            resource_name=f"{MACHINE_NAME_PREFIX}*:*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
+        machines, executions = _machines(stack), _executions(stack)
         # No grant_* exists for state machines that do not exist yet: scope by name instead.
         iam.Grant.add_to_principal(
             grantee=api, actions=list(MACHINE_ACTIONS), resource_arns=[machines]
@@ -110,3 +136,23 @@ class RuntimeDeployment(Construct):
             "Executions of the state machines the API deployed (same prefix), named by "
             "execution id at run time.",
         )
+
+
+def _machines(stack: Stack) -> str:
+    """The ARNs of the state machines deployed at run time (a wildcard on their prefix)."""
+    return stack.format_arn(
+        service="states",
+        resource="stateMachine",
+        resource_name=f"{MACHINE_NAME_PREFIX}*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def _executions(stack: Stack) -> str:
+    """The ARNs of their executions."""
+    return stack.format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{MACHINE_NAME_PREFIX}*:*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )

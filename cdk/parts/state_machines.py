@@ -23,20 +23,34 @@ from cdk.errors import InvalidWorkflowFile
 from cdk.names import pascal
 from lambdas.nodes import default_registry
 from statemachine.catalog import Catalog
-from statemachine.compiler import TaskFunctions, compile_workflow, definition_json
+from statemachine.compiler import (
+    TaskFunctions,
+    compile_workflow,
+    definition_json,
+    machine_type,
+)
 from statemachine.errors import CompileError, WorkflowValidationError
+from statemachine.limits import TooLarge
 from statemachine.validation import validate_workflow
 
 
-def compiled(path: Path, catalog: Catalog, functions: TaskFunctions) -> str:
-    """The definition of the workflow in `path`, or InvalidWorkflowFile."""
+def compiled(path: Path, catalog: Catalog, functions: TaskFunctions) -> tuple[str, str]:
+    """The definition of the workflow in `path` and its state machine type (STANDARD, or
+    EXPRESS for a short-lived workflow), or InvalidWorkflowFile."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise InvalidWorkflowFile(path, f"not a readable JSON file: {error}") from None
     try:
         workflow = validate_workflow(document, catalog)
-        return definition_json(compile_workflow(workflow, catalog, functions))
+        definition = definition_json(compile_workflow(workflow, catalog, functions))
+        return definition, machine_type(workflow)
+    except TooLarge as error:
+        raise InvalidWorkflowFile(
+            path,
+            f"{error}. A workflow this large is deployed through the HTTP API "
+            "(PUT /workflows/{id}), which runs it in parts",
+        ) from None
     except (WorkflowValidationError, CompileError) as error:
         raise InvalidWorkflowFile(path, str(error)) from None
 
@@ -60,11 +74,12 @@ class WorkflowStateMachines(Construct):
         )
         machines = {}
         for path in sorted(config.workflows_dir.glob("*.json")):
-            definition = compiled(path, catalog, functions)
+            definition, kind = compiled(path, catalog, functions)
             machine = sfn.StateMachine(
                 self,
                 pascal(path.stem),
                 definition_body=sfn.DefinitionBody.from_string(definition),
+                state_machine_type=sfn.StateMachineType(kind),
                 tracing_enabled=True,
                 # Execution data (inputs, node outputs) stays out of the logs; the execution
                 # history shows it to those allowed to read it.

@@ -83,6 +83,24 @@ class DynamoExecutionStore:
         session_id: str | None = None,
         execution_arn: str | None = None,
     ) -> None:
+        self._write(record, session_id, execution_arn, new=False)
+
+    def submit(
+        self, record: ExecutionRecord, *, session_id: str | None, execution_arn: str | None
+    ) -> bool:
+        """Store the first record of a new execution; False (nothing written) when an
+        execution with its id exists already: a start repeated with the same idempotency
+        key, which must not start a second execution."""
+        return self._write(record, session_id, execution_arn, new=True)
+
+    def _write(
+        self,
+        record: ExecutionRecord,
+        session_id: str | None,
+        execution_arn: str | None,
+        *,
+        new: bool,
+    ) -> bool:
         final = record.status in FINAL_STATUSES
         body = json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))
         data = body.encode("utf-8")
@@ -90,8 +108,8 @@ class DynamoExecutionStore:
         if large and not final and self._is_final(record.id):
             # Checked before the upload so that a late start record cannot replace the body
             # of the final one in S3 (the conditional write below protects the item itself).
-            return
-        if large:
+            return False
+        if large and not (new and self.handle(record.id) is not None):
             with translated(f"PutObject {record_key(record.id)}"):
                 self._s3.put_object(
                     Bucket=self._bucket,
@@ -103,19 +121,27 @@ class DynamoExecutionStore:
             record,
             None if large else body,
             {"sessionId": session_id, "executionArn": execution_arn},
+            new=new,
         )
         with translated(f"UpdateItem {self._table}"):
             try:
                 self._dynamodb.update_item(**request)
             except ClientError as error:
                 if not final and error_code(error) == "ConditionalCheckFailedException":
-                    return
+                    return False
                 raise
+        return True
 
     def _update_request(
-        self, record: ExecutionRecord, body: str | None, kept_once: dict[str, str | None]
+        self,
+        record: ExecutionRecord,
+        body: str | None,
+        kept_once: dict[str, str | None],
+        *,
+        new: bool = False,
     ) -> UpdateItemInputTypeDef:
-        """The UpdateItem of a record, `body` inline or (None) by reference to S3.
+        """The UpdateItem of a record, `body` inline or (None) by reference to S3; with
+        `new`, only if no record of that execution exists.
 
         `kept_once` attributes are set when given and otherwise left as stored.
         """
@@ -153,7 +179,10 @@ class DynamoExecutionStore:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
-        if record.status not in FINAL_STATUSES:
+        if new:
+            request["ConditionExpression"] = "attribute_not_exists(#id)"
+            names["#id"] = "id"
+        elif record.status not in FINAL_STATUSES:
             finals = sorted(FINAL_STATUSES)
             placeholders = ", ".join(f":final{i}" for i in range(len(finals)))
             request["ConditionExpression"] = (

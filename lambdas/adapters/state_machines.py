@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -13,6 +13,7 @@ from lambdas.runtime.ports import DeployedMachine
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
+    from mypy_boto3_stepfunctions.literals import StateMachineTypeType
     from mypy_boto3_stepfunctions.type_defs import HistoryEventTypeDef
 
 RUNNING = "RUNNING"
@@ -38,15 +39,23 @@ class StepFunctionsMachines:
     def __init__(self, stepfunctions: SFNClient) -> None:
         self._client = stepfunctions
 
-    def deploy(self, name: str, definition: str, role_arn: str) -> DeployedMachine:
+    def deploy(
+        self, name: str, definition: str, role_arn: str, kind: str = "STANDARD"
+    ) -> DeployedMachine:
         arn = self.arn_of(name, role_arn)
+        if arn is not None and self._type_of(arn) not in (None, kind):
+            self.delete(arn)  # a machine's type cannot change: replace it
         deployed = None if arn is None else self._update(arn, definition, role_arn)
         if deployed is not None:
             return deployed
         with translated(f"CreateStateMachine {name}"):
             try:
                 created = self._client.create_state_machine(
-                    name=name, definition=definition, roleArn=role_arn, publish=True
+                    name=name,
+                    definition=definition,
+                    roleArn=role_arn,
+                    type=cast("StateMachineTypeType", kind),
+                    publish=True,
                 )
             except ClientError as error:
                 if error_code(error) != "StateMachineAlreadyExists":
@@ -150,6 +159,16 @@ class StepFunctionsMachines:
         if latest is None or not branches:
             return latest
         return {**latest, "branches": [*latest.get("branches", []), *branches]}
+
+    def _type_of(self, arn: str) -> str | None:
+        """STANDARD or EXPRESS; None when there is no state machine at `arn`."""
+        with translated(f"DescribeStateMachine {arn}"):
+            try:
+                return self._client.describe_state_machine(stateMachineArn=arn)["type"]
+            except ClientError as error:
+                if error_code(error) not in _NOT_THERE:
+                    raise
+                return None
 
     def _update(self, arn: str, definition: str, role_arn: str) -> DeployedMachine | None:
         """Update the state machine at `arn` and publish a version; None when there is none."""

@@ -58,6 +58,12 @@ class ExecutionStore(Protocol):
         `session_id` and `execution_arn`, once stored, are kept by later puts without them."""
         ...
 
+    def submit(
+        self, record: ExecutionRecord, *, session_id: str | None, execution_arn: str | None
+    ) -> bool:
+        """Store the first record of a new execution; False when one with its id exists."""
+        ...
+
     def get(self, execution_id: str) -> ExecutionRecord | None:
         """The record as stored (large values still by reference), or None."""
         ...
@@ -223,7 +229,9 @@ class DeployedMachine(WireModel):
 class StateMachines(Protocol):
     """Step Functions: state machines deployed at run time and their executions."""
 
-    def deploy(self, name: str, definition: str, role_arn: str) -> DeployedMachine:
+    def deploy(
+        self, name: str, definition: str, role_arn: str, kind: str = "STANDARD"
+    ) -> DeployedMachine:
         """Create the state machine `name`, or update it, and publish a new version."""
         ...
 

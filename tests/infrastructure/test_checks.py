@@ -100,6 +100,44 @@ def test_an_invalid_workflow_fails_the_synth_with_its_validation_problems(tmp_pa
     assert "broken.json" in str(failure.value)
 
 
+def test_a_short_lived_workflow_file_becomes_an_express_state_machine(tmp_path: Path):
+    workflows = tmp_path / "workflows"
+    workflows.mkdir()
+    example = json.loads((ROOT / "workflows" / "arithmetic.json").read_text(encoding="utf-8"))
+    (workflows / "quick.json").write_text(
+        json.dumps({**example, "id": "quick", "shortLived": True}), encoding="utf-8"
+    )
+    shutil.copy(ROOT / "workflows" / "arithmetic.json", workflows)
+
+    synthesized = synthesize(tmp_path / "cdk.out", {"workflowsDir": str(workflows)})
+
+    machines = synthesized.resources("AWS::StepFunctions::StateMachine")
+    types = {
+        name: m["Properties"].get("StateMachineType", "STANDARD") for name, m in machines.items()
+    }
+    assert sorted(types.values()) == ["EXPRESS", "STANDARD"]
+    express = [name for name, kind in types.items() if kind == "EXPRESS"]
+    assert len(express) == 1
+    assert express[0].startswith("WorkflowsQuick")
+
+
+def test_a_workflow_file_too_large_for_one_machine_is_refused_naming_the_api(tmp_path: Path):
+    workflows = tmp_path / "workflows"
+    workflows.mkdir()
+    nodes = [
+        {"id": f"n{i}", "type": "text-input", "inputs": [{"name": "value", "value": "x" * 200}]}
+        for i in range(3000)
+    ]
+    large = {"id": "large", "name": "Large", "nodes": nodes, "edges": []}
+    (workflows / "large.json").write_text(json.dumps(large), encoding="utf-8")
+
+    with pytest.raises(InvalidWorkflowFile) as failure:
+        synthesize(tmp_path / "cdk.out", {"workflowsDir": str(workflows)})
+
+    assert "PUT /workflows/{id}" in str(failure.value)
+    assert "runs it in parts" in str(failure.value)
+
+
 def test_npx_cdk_synth_succeeds_offline(tmp_path: Path):
     bundling.installed_dependencies()  # the first install needs PyPI; the CLI run must not
     cli = ROOT / "node_modules" / ".bin" / "cdk"

@@ -27,9 +27,11 @@ UNSCOPABLE_ACTIONS = frozenset(
         "states:ListStateMachines",
     }
 )
-# What the API may manage: state machines it deploys at run time, named stepthunk-...
+# What the API may manage: state machines it deploys at run time, named stepthunk-...; and
+# the rule Step Functions manages to follow the parts a large workflow starts (.sync).
 RUNTIME_MACHINES = re.compile(
     r"arn:aws:states:us-east-1:123456789012:(stateMachine:stepthunk-\*|execution:stepthunk-\*:\*)"
+    r"|arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
 )
 # IAM's limit on the inline policies of one role, in characters without whitespace.
 INLINE_POLICY_LIMIT = 10_240

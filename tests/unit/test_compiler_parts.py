@@ -14,9 +14,10 @@ from statemachine.compiler import (
     compile_machines,
     compile_workflow,
     definition_json,
+    machine_type,
     part_machine_name,
 )
-from statemachine.errors import CompileError
+from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.limits import MAX_DEFINITION_BYTES
 from statemachine.model import Workflow
 from statemachine.validation import validate_workflow
@@ -150,3 +151,20 @@ def test_a_part_name_fits_step_functions_and_keeps_its_number() -> None:
     long = part_machine_name("x" * 80, 12)
     assert len(long) == 80
     assert long.endswith("-part-12")
+
+
+def test_a_short_lived_workflow_is_one_express_machine_or_refused() -> None:
+    raw = {**workflow(node("n", "number-input", value=1)), "shortLived": True}
+    valid = validate_workflow(raw, CATALOG)
+    assert machine_type(valid) == "EXPRESS"
+    assert valid.to_json()["shortLived"] is True
+    assert machine_type(chain(3)) == "STANDARD"
+    long = chain(80).model_copy(update={"short_lived": True})
+    with pytest.raises(CompileError, match="more than the 12,000 bytes"):
+        split(long)  # an Express machine cannot wait for parts
+
+
+def test_short_lived_must_be_a_boolean() -> None:
+    raw = {**workflow(node("n", "number-input", value=1)), "shortLived": "yes"}
+    with pytest.raises(WorkflowValidationError, match="shortLived"):
+        validate_workflow(raw, CATALOG)

@@ -119,6 +119,13 @@ def retry_execution(
             f"The execution is {record.status}: only a failed or cancelled one can be retried",
         )
     stored = _deployed(deps, organization, record.workflow_id)
+    if stored.definition.get("shortLived"):
+        raise ApiError(
+            HTTPStatus.CONFLICT,
+            "NOT_RETRYABLE",
+            "Executions of a short-lived workflow (an Express state machine) keep no "
+            "history to retry from: start a new one",
+        )
     handle = deps.executions.handle(execution_id)
     first = (
         deps.machines.start_state(handle.execution_arn) if handle and handle.execution_arn else None
@@ -151,8 +158,6 @@ def _launch(
     if retry_of is not None:
         started["retryOf"] = retry_of
     location = {"Location": f"/executions/{execution_id}"}
-    if idempotency and deps.executions.handle(execution_id) is not None:
-        return json_response(HTTPStatus.ACCEPTED, started, location)
     context = ExecutionContext(
         id=execution_id,
         workflow_id=workflow.id,
@@ -175,12 +180,16 @@ def _launch(
             for node in workflow.nodes
         ],
     )
-    # Stored before the start, so that the execution's own writes always come after it.
-    deps.executions.put(
+    # Stored before the start, so that the execution's own writes always come after it; a
+    # conditional write, so that a repeated start (same idempotency key) starts nothing,
+    # also on an Express state machine, which does not refuse a repeated execution name.
+    new = deps.executions.submit(
         submitted,
         session_id=session_id,
         execution_arn=execution_arn(stored.state_machine_arn, execution_id),
     )
+    if not new:
+        return json_response(HTTPStatus.ACCEPTED, started, location)
     try:
         deps.machines.start(
             stored.version_arn or stored.state_machine_arn, execution_id, state.to_json()
@@ -255,6 +264,14 @@ def cancel_execution(execution_id: ExecutionId) -> Response[str]:
         raise not_found("Execution", execution_id)
     if handle.status in FINAL or handle.execution_arn is None:
         raise _already_finished(handle.status)
+    workflow = deps.workflows.get(organization, handle.workflow_id)
+    if workflow is not None and workflow.definition.get("shortLived"):
+        raise ApiError(
+            HTTPStatus.CONFLICT,
+            "NOT_CANCELLABLE",
+            "Executions of a short-lived workflow run on an Express state machine, which "
+            "cannot stop them; it ends within minutes",
+        )
     if not deps.machines.stop(handle.execution_arn, "Cancelled through the API"):
         current = deps.executions.handle(execution_id)
         raise _already_finished(current.status if current else handle.status)

@@ -20,7 +20,12 @@ from lambdas.handlers.api.common import (
 )
 from lambdas.runtime.ports import StoredWorkflow
 from lambdas.runtime.record import utc_now
-from statemachine.compiler import compile_machines, definition_json, part_machine_name
+from statemachine.compiler import (
+    compile_machines,
+    definition_json,
+    machine_type,
+    part_machine_name,
+)
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.validation import validate_workflow
 
@@ -76,7 +81,8 @@ def put_workflow(
         deps.machines.deploy(part_machine_name(name, n), definition_json(part), deps.role_arn)
         for n, part in enumerate(compiled.parts, 1)
     ]
-    machine = deps.machines.deploy(name, definition_json(compiled.definition), deps.role_arn)
+    definition = definition_json(compiled.definition)
+    machine = deps.machines.deploy(name, definition, deps.role_arn, machine_type(valid))
     for stale in (existing.part_arns if existing else [])[len(parts) :]:
         deps.machines.delete(stale)
     now = utc_now()

@@ -1,0 +1,100 @@
+"""Short-lived workflows run on Express state machines, deployed and started through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.conftest import Organization, Server
+from tests.workflows import edge, node, workflow
+
+
+def short_lived(workflow_id: str = "quick", **extra: Any) -> dict[str, Any]:
+    flow = workflow(
+        node("a", "number-input", value=6),
+        node("half", "division", b=2),
+        edges=[edge("a.value", "half.a")],
+        workflow_id=workflow_id,
+    )
+    return {**flow, "shortLived": True, **extra}
+
+
+def machine_type(server: Server, deployed: dict[str, Any]) -> str:
+    client = server.engine.cloud.client("stepfunctions")
+    described = client.describe_state_machine(stateMachineArn=deployed["stateMachineArn"])
+    kind: str = described["type"]
+    return kind
+
+
+def executions_of(server: Server, deployed: dict[str, Any]) -> list[dict[str, Any]]:
+    client = server.engine.cloud.client("stepfunctions")
+    listed: list[dict[str, Any]] = client.list_executions(
+        stateMachineArn=deployed["stateMachineArn"]
+    )["executions"]
+    return listed
+
+
+def test_a_short_lived_workflow_runs_on_an_express_state_machine(
+    server: Server, org_a: Organization
+) -> None:
+    deployed = org_a.deploy(short_lived())
+
+    record = org_a.wait_for(org_a.start("quick"))
+
+    assert machine_type(server, deployed) == "EXPRESS"
+    assert record["status"] == "completed"
+    outputs = {e["nodeId"]: e.get("outputs") for e in record["nodeExecutions"]}
+    assert outputs["half"] == {"result": 3}
+    assert org_a.http.get("/workflows/quick").json()["definition"]["shortLived"] is True
+
+
+def test_a_repeated_start_starts_one_express_execution(server: Server, org_a: Organization) -> None:
+    deployed = org_a.deploy(short_lived("once"))
+    key = {"Idempotency-Key": "order-7"}
+
+    first = org_a.http.post("/workflows/once/executions", json={}, headers=key)
+    again = org_a.http.post("/workflows/once/executions", json={}, headers=key)
+
+    assert first.status_code == again.status_code == 202
+    assert again.json()["executionId"] == first.json()["executionId"]
+    org_a.wait_for(first.json()["executionId"])
+    assert len(executions_of(server, deployed)) == 1
+
+
+def test_turning_a_workflow_short_lived_replaces_its_standard_machine(
+    server: Server, org_a: Organization
+) -> None:
+    standard = org_a.deploy({**short_lived("switch"), "shortLived": False})
+    assert machine_type(server, standard) == "STANDARD"
+
+    express = org_a.deploy(short_lived("switch"))
+
+    assert express["version"] == 2
+    assert machine_type(server, express) == "EXPRESS"
+    assert org_a.wait_for(org_a.start("switch"))["status"] == "completed"
+
+
+def test_express_executions_cannot_be_cancelled_or_retried(
+    server: Server, org_a: Organization
+) -> None:
+    waiting = workflow(
+        node("n", "number-input", value=1),
+        node("pause", "wait", seconds=300),
+        edges=[edge("n.value", "pause.value")],
+        workflow_id="pausing",
+    )
+    org_a.deploy({**waiting, "shortLived": True})
+    running = org_a.start("pausing")
+    org_a.wait_for(running, frozenset({"executing"}))
+
+    cancel = org_a.http.post(f"/executions/{running}/cancel")
+
+    assert cancel.status_code == 409
+    assert cancel.json()["error"]["code"] == "NOT_CANCELLABLE"
+    org_a.deploy(short_lived("failing") | {"nodes": [node("a", "division", a=1, b=0)], "edges": []})
+    failed = org_a.wait_for(org_a.start("failing"))
+    assert failed["status"] == "error"
+    retry = org_a.http.post(f"/executions/{failed['id']}/retry")
+    assert retry.status_code == 409
+    assert retry.json()["error"]["code"] == "NOT_RETRYABLE"
+    assert "Express" in retry.json()["error"]["message"]
+    org_a.wait_for(running)  # the pause ends (test time runs fast)
