@@ -34,3 +34,14 @@ def workflow(
 ) -> dict[str, Any]:
     """A whole workflow in the wire format."""
     return {"id": workflow_id, "name": name, "nodes": list(nodes), "edges": list(edges)}
+
+
+def chain() -> dict[str, Any]:
+    """a = 2 -> b = a + 3 -> c = b * 4: c is 20; one inline group, or three units on an
+    engine of one node per unit."""
+    return workflow(
+        node("a", "number-input", value=2),
+        node("b", "addition", b=3),
+        node("c", "multiplication", b=4),
+        edges=[edge("a.value", "b.a"), edge("b.result", "c.a")],
+    )

@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
-from tests.api.conftest import FINAL, PATIENCE, Organization, Server
+from tests.api.conftest import PATIENCE, Organization, Server
+from tests.api.sessions import after_the_end, follow
 from tests.workflows import edge, node, workflow
 
 EXECUTIONS = 50
 # Credits checked and charged: fifty charges racing on one organization must all count.
 CHECK_CREDITS = True
-
-
-async def follow(socket: ClientConnection, execution_id: str) -> list[dict[str, Any]]:
-    """Every message the session receives up to its execution's final update."""
-    messages = []
-    while True:
-        message = json.loads(await asyncio.wait_for(socket.recv(), PATIENCE))
-        messages.append(message)
-        if message.get("executionId") == execution_id and message.get("status") in FINAL:
-            return messages
-
-
-async def after_the_end(socket: ClientConnection) -> str | bytes | None:
-    """A message arriving shortly after the final update (there should be none)."""
-    try:
-        return await asyncio.wait_for(socket.recv(), 0.2)
-    except TimeoutError:
-        return None
-    finally:
-        await socket.close()
 
 
 async def run_concurrently(server: Server, organization: Organization) -> dict[str, Any]:

@@ -179,3 +179,17 @@ def unit_per_node(cloud: LocalCloud) -> EmbeddedEngine:
 def compact_size(value: Any) -> int:
     """Bytes of `value` as compact UTF-8 JSON (how messages and values are measured)."""
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def ledger(engine: EmbeddedEngine, organization: str) -> list[dict[str, Any]]:
+    """The organization's charge items, as stored."""
+    found = engine.cloud.client("dynamodb").query(
+        TableName=engine.deployment.settings["organizations_table"],
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :charge)",
+        ExpressionAttributeValues={
+            ":pk": {"S": f"ORG#{organization}"},
+            ":charge": {"S": "CHARGE#"},
+        },
+        ConsistentRead=True,
+    )
+    return list(found["Items"])

@@ -9,7 +9,7 @@ import pytest
 from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.engine.conftest import Fault, Faults, new_organization, run
+from tests.engine.conftest import Fault, Faults, ledger, new_organization, run
 from tests.workflows import edge, node, workflow
 
 
@@ -34,20 +34,6 @@ def usage(engine: EmbeddedEngine, organization: str) -> int:
     account = engine.organizations.get(organization)
     assert account is not None
     return account.usage
-
-
-def ledger(engine: EmbeddedEngine, organization: str) -> list[dict[str, Any]]:
-    """The organization's charge items, as stored."""
-    found = engine.cloud.client("dynamodb").query(
-        TableName=engine.deployment.settings["organizations_table"],
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :charge)",
-        ExpressionAttributeValues={
-            ":pk": {"S": f"ORG#{organization}"},
-            ":charge": {"S": "CHARGE#"},
-        },
-        ConsistentRead=True,
-    )
-    return list(found["Items"])
 
 
 def test_too_few_credits_end_in_the_exhausted_state_before_any_node_runs(

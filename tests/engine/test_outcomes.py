@@ -15,22 +15,12 @@ from tests.conformance.http_server import (  # noqa: F401 - registers the fixtur
     http_server_fixture,
 )
 from tests.engine.conftest import Fault, Faults, new_organization, run
-from tests.workflows import edge, node, workflow
+from tests.workflows import chain, edge, node, workflow
 
 ARITHMETIC = Path(__file__).parents[2] / "workflows" / "arithmetic.json"
 # Around the units: Check credits, Initialize workflow (which persists the start record),
 # then Finalize, Outcome and the terminal state.
 STATES_AROUND_UNITS = 5
-
-
-def chain() -> dict[str, Any]:
-    """a = 2 -> b = a + 3 -> c = b * 4 (three units on an engine of one node per unit)."""
-    return workflow(
-        node("a", "number-input", value=2),
-        node("b", "addition", b=3),
-        node("c", "multiplication", b=4),
-        edges=[edge("a.value", "b.a"), edge("b.result", "c.a")],
-    )
 
 
 def without_identity(record: dict[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from statemachine.validation import validate_workflow
 from tests.engine.conftest import (  # noqa: F401 - `faults` registers the fixture
     Run,
     faults,
+    ledger,
     new_organization,
 )
 from tests.workflows import edge, node, workflow
@@ -235,16 +236,7 @@ def attempts(finished: Run, node_id: str) -> int:
 
 def charges(engine: EmbeddedEngine, organization_id: str) -> list[int]:
     """The usage of each ledger item (one per charged execution) of the organization."""
-    found = engine.cloud.client("dynamodb").query(
-        TableName=engine.deployment.settings["organizations_table"],
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :charge)",
-        ExpressionAttributeValues={
-            ":pk": {"S": f"ORG#{organization_id}"},
-            ":charge": {"S": "CHARGE#"},
-        },
-        ConsistentRead=True,
-    )
-    return [int(item["usage"]["N"]) for item in found["Items"]]
+    return [int(item["usage"]["N"]) for item in ledger(engine, organization_id)]
 
 
 def usage(engine: EmbeddedEngine, organization_id: str) -> int:

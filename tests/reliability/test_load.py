@@ -9,7 +9,6 @@ default; STEPTHUNK_LOAD_EXECUTIONS sets another number.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
 from collections.abc import Awaitable
@@ -17,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
 from tests.api import conftest as api
 from tests.api.conftest import FINAL, Organization, Server
+from tests.api.sessions import after_the_end, follow
 from tests.conftest import Figure
 from tests.workflows import edge, node, workflow
 
@@ -70,26 +70,6 @@ class Outcome:
     listed: list[str]
     late: list[Any]
     elapsed: float
-
-
-async def follow(socket: ClientConnection, execution_id: str) -> list[dict[str, Any]]:
-    """Every message the session receives up to its execution's final update."""
-    messages = []
-    while True:
-        message = json.loads(await asyncio.wait_for(socket.recv(), PATIENCE))
-        messages.append(message)
-        if message.get("executionId") == execution_id and message.get("status") in FINAL:
-            return messages
-
-
-async def after_the_end(socket: ClientConnection) -> Any:
-    """A message arriving shortly after the final update (there should be none)."""
-    try:
-        return await asyncio.wait_for(socket.recv(), 0.3)
-    except TimeoutError:
-        return None
-    finally:
-        await socket.close()
 
 
 async def listed(http: httpx.AsyncClient) -> list[str]:

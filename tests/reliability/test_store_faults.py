@@ -40,20 +40,10 @@ from tests.reliability.conftest import (
     usage,
     whole_record,
 )
-from tests.workflows import edge, node, workflow
+from tests.workflows import chain, edge, node, workflow
 
 BIG = "stepthunk " * 1000  # 10 KB: stored in S3 by reference (values over 8 KiB are)
 Selector = Callable[[dict[str, Any]], bool]
-
-
-def chain() -> dict[str, Any]:
-    """a = 2 -> b = a + 3 -> c = b * 4 (one inline group, usage 3)."""
-    return workflow(
-        node("a", "number-input", value=2),
-        node("b", "addition", b=3),
-        node("c", "multiplication", b=4),
-        edges=[edge("a.value", "b.a"), edge("b.result", "c.a")],
-    )
 
 
 def big_value() -> dict[str, Any]:
