@@ -182,27 +182,39 @@ def _compile(
         return Compiled(one_machine()[0])
     part_arn, most = splitting
     document = encode_document(initialize["workflow"])
-    if workflow.short_lived:  # an Express machine cannot wait for another (.sync)
-        definition, size = one_machine()
-        limits.check_size(size, most)
-        return Compiled(definition)
-    # The workflow is in the definition twice over (Initialize, and the units): one larger
-    # than a whole machine may take is split without trying one machine first.
-    if len(document) <= most and not workflow.short_lived:
+    # Tasks carrying their nodes put the workflow in the definition twice over: one larger
+    # than a machine may take cannot fit so.
+    if len(document) <= most:
         with contextlib.suppress(limits.TooLarge):
             definition, size = one_machine()
             if size <= most:
                 return Compiled(definition)
-    budget = int(most * PART_SHARE)
     key = f"workflows/{hashlib.sha256(document).hexdigest()}.json"
-    by_reference = {k: v for k, v in initialize.items() if k != "workflow"}
-    first, *rest = _units(workflow, plan, functions, {"workflowKey": key, **by_reference}, waves)
+    by_reference = {k: v for k, v in initialize.items() if k not in ("workflow", "nodeIds")}
+    first, *rest = _units(
+        workflow, plan, functions, {"workflowKey": key, **by_reference}, waves, key
+    )
+    # Tasks that read their nodes from the stored workflow: one machine may do yet.
+    with contextlib.suppress(limits.TooLarge):
+        states = [*preloads, first, *rest]
+        definition = _machine(workflow, catalog, functions, states, len(plan.units), key)
+        limits.check_size(len(definition_json(definition).encode("utf-8")), most)
+        return Compiled(definition, [], {key: document})
+    if workflow.short_lived:  # an Express machine cannot wait for another (.sync)
+        raise limits.TooLarge(
+            f"The workflow has {len(plan.units):,} units: more than one Express state "
+            "machine can run; drop `shortLived` to run it in parts on Standard machines"
+        )
+    first, *rest = _units(
+        workflow, plan, functions, {"workflowKey": key, **by_reference}, waves, key
+    )
+    budget = int(most * PART_SHARE)
     groups = _split(rest, budget)
     parts = [_part(workflow, i, len(groups), states) for i, states in enumerate(groups, 1)]
     for part in parts:
         limits.check_size(len(definition_json(part).encode("utf-8")), most)
     parent = [*preloads, first, *_part_tasks(part_arn, len(parts))]
-    definition = _machine(workflow, catalog, functions, parent, len(plan.units))
+    definition = _machine(workflow, catalog, functions, parent, len(plan.units), key)
     limits.check_size(len(definition_json(definition).encode("utf-8")), most)
     return Compiled(definition, parts, {key: document})
 
@@ -223,13 +235,16 @@ def _machine(
     functions: TaskFunctions,
     states: list[tuple[str, State]],
     units: int,
+    workflow_key: str | None = None,
 ) -> dict[str, Any]:
     """The machine executions start: credits, `states` (preloads, initialize and the units
     or the parts), Finalize and the ends, with the longest path checked."""
     node_ids = [node.id for node in workflow.nodes]
+    # Finalize reads the node ids from the stored workflow when there is one.
+    finalize = {"workflowKey": workflow_key} if workflow_key else {"nodeIds": list(node_ids)}
     run = [
         *states,
-        (names.FINALIZE, _task(functions.finalize, {"nodeIds": list(node_ids)}, catch=False)),
+        (names.FINALIZE, _task(functions.finalize, finalize, catch=False)),
     ]
     for (_, state), (following, _) in itertools.pairwise(run):
         if state["Type"] == "Choice":
@@ -414,10 +429,14 @@ def _units(
     functions: TaskFunctions,
     initialize: dict[str, Any],
     waves: list[list[int]],
+    workflow_key: str | None = None,
 ) -> list[tuple[str, State]]:
     """Initialize workflow (which persists the start record), then the units wave by wave:
     a wave of one unit is its state, a wave of several a Parallel state with a branch per
-    unit. A task before Wait states resolves their waits."""
+    unit. A task before Wait states resolves their waits.
+
+    Each task carries the nodes it runs and the edges into them; with `workflow_key`, only
+    their ids, the task reading them from the workflow stored there."""
     nodes = {node.id: node for node in workflow.nodes}
     edges = [edge.to_json() for edge in workflow.edges]
     inbound: dict[str, list[int]] = {node.id: [] for node in workflow.nodes}
@@ -431,21 +450,27 @@ def _units(
 
     def with_waits(task: State, start: int) -> State:
         """The task, given a "waits" parameter for the run of Wait states from `start` on."""
-        waits = []
+        following = []
         for step in steps[start:]:
             if not step.wait:
                 break
-            waits.append({"node": step.nodes[0].to_json(), "edges": edges_into(step.nodes)})
-        if waits:
-            task["Parameters"]["waits"] = waits
+            following.append(step.nodes[0])
+        if following and workflow_key is not None:
+            task["Parameters"]["waitIds"] = [node.id for node in following]
+        elif following:
+            task["Parameters"]["waits"] = [
+                {"node": node.to_json(), "edges": edges_into([node])} for node in following
+            ]
         return task
 
     def unit_task(step: _Step, **more: Any) -> State:
-        parameters = {
-            "nodes": [node.to_json() for node in step.nodes],
-            "edges": edges_into(step.nodes),
-            **more,
-        }
+        parameters: dict[str, Any]
+        if workflow_key is not None:
+            ids = [node.id for node in step.nodes]
+            parameters = {"nodeIds": ids, **more}  # Initialize put the key in the state
+        else:
+            nodes_json = [node.to_json() for node in step.nodes]
+            parameters = {"nodes": nodes_json, "edges": edges_into(step.nodes), **more}
         resource = functions.run_inline_group if step.inline else functions.run_node
         return _task(resource, parameters, _timeout(step))
 

@@ -26,6 +26,7 @@ from lambdas.runtime.outcome import charge, final_record
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ExecutionStore, LiveUpdates, OrganizationStore, ValueStore
 from lambdas.runtime.state import WorkflowState
+from lambdas.runtime.stored import stored_workflow
 from statemachine.model import WireModel
 
 # A Fail state's cause is shown in the console; the record keeps the whole message.
@@ -57,14 +58,15 @@ def deps_from(settings: Settings, clients: Clients) -> Deps:
 
 class Event(WireModel):
     state: WorkflowState
-    node_ids: list[str]
+    node_ids: list[str] | None = None  # or those of the workflow stored at workflow_key
+    workflow_key: str | None = None
 
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
     request = Event.model_validate(event)
     execution = request.state.execution
     payloads = Payloads(deps.values, execution.organization_id)
-    record = final_record(request.state, request.node_ids, payloads)
+    record = final_record(request.state, _node_ids(request, deps), payloads)
     if not deps.development and not charge(deps.organizations, record):
         logger.info("Nothing charged", extra={"executionId": execution.id})
     deps.executions.put(record, session_id=execution.session_id)
@@ -81,6 +83,14 @@ def count_outcome(outcome: dict[str, Any]) -> None:
     """One metric per final status, for dashboards and alarms on failed executions."""
     metrics.add_dimension(name="status", value=str(outcome["status"]))
     metrics.add_metric(name="ExecutionsFinished", unit=MetricUnit.Count, value=1)
+
+
+def _node_ids(request: Event, deps: Deps) -> list[str]:
+    """The workflow's node ids, as given, or from the workflow stored apart."""
+    key = request.workflow_key or request.state.workflow_key
+    if request.node_ids is not None or key is None:
+        return request.node_ids or []
+    return [node.id for node in stored_workflow(deps.values, key).nodes]
 
 
 handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process, count_outcome)

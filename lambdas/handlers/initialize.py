@@ -8,7 +8,6 @@ never retries it and its Catch takes the execution to Finalize, which records ev
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,8 @@ from lambdas.runtime.ports import ValueStore
 from lambdas.runtime.record import ExecutionStatus
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.state import WorkflowState
-from statemachine.model import WireModel
+from lambdas.runtime.stored import members, stored_workflow
+from statemachine.model import Edge, Node, WireModel
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
 
@@ -62,8 +62,9 @@ class Event(WireModel):
     workflow_key: str | None = None  # where the workflow is stored, when too large to carry
     plan_digest: str | None = None
     max_group_size: int = DEFAULT_MAX_GROUP_SIZE
-    node_ids: list[str]
+    node_ids: list[str] | None = None  # the workflow's, when it is stored
     waits: list[units.WaitNode] = Field(default_factory=list)
+    wait_ids: list[str] = Field(default_factory=list)  # the waits, when it is stored
 
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
@@ -81,24 +82,35 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     payloads = Payloads(deps.values, state.execution.organization_id)
     raw = payloads.unpack_inputs(state.inputs)
     inputs = validate_overrides(workflow, raw, catalog)
-    valid = state.model_copy(update={"inputs": payloads.pack_inputs(inputs)})
+    update = {"inputs": payloads.pack_inputs(inputs), "workflow_key": request.workflow_key}
+    valid = state.model_copy(update=update)
+    node_ids = request.node_ids or [node.id for node in workflow.nodes]
     executing = ExecutionStatus.EXECUTING
-    now = persist.persist_unstarted(valid, executing, request.node_ids, deps.persist)
+    now = persist.persist_unstarted(valid, executing, node_ids, deps.persist)
     started = valid.model_copy(update={"started_at": now})
-    if not request.waits:
+    waits = request.waits or [
+        units.WaitNode(node=node, edges=edges)
+        for node, edges in (_one(members(workflow, [wait_id])) for wait_id in request.wait_ids)
+    ]
+    if not waits:
         return started.to_json()
     # The task before the first unit resolves the wait nodes of Wait states that open the plan.
     runner = units.UnitRunner(started, deps.units, invocation)
-    waits = runner.resolve_waits(request.waits)
+    seconds = runner.resolve_waits(waits)
     results = runner.payloads.pack_map(runner.packed_results())
-    return started.model_copy(update={"results": results, "waits": waits}).to_json()
+    return started.model_copy(update={"results": results, "waits": seconds}).to_json()
 
 
 def _workflow_of(request: Event, deps: Deps) -> Any:
     """The workflow the state machine carries, or reads from the blob bucket."""
     if request.workflow_key is None:
         return request.workflow
-    return json.loads(deps.values.get_value(request.workflow_key))
+    return stored_workflow(deps.values, request.workflow_key).to_json()
+
+
+def _one(found: tuple[list[Node], list[Edge]]) -> tuple[Node, list[Edge]]:
+    [node], edges = found
+    return node, edges
 
 
 handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)

@@ -28,6 +28,7 @@ from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.sealed import SealedIntegrations, SealedSecrets
 from lambdas.runtime.state import Branch, WorkflowState
+from lambdas.runtime.stored import members, stored_workflow
 from statemachine.model import Edge, Node, Workflow
 
 # The results a branch of a Parallel state carries in the state at most (bytes of JSON): up
@@ -69,16 +70,19 @@ class WaitNode(BaseModel):
 
 class Event(BaseModel):
     state: WorkflowState
-    nodes: list[Node]
+    nodes: list[Node] = Field(default_factory=list)
     edges: list[Edge] = Field(default_factory=list)
     waits: list[WaitNode] = Field(default_factory=list)
+    # Or, for a workflow stored apart from its definition, the ids of the nodes and waits.
+    node_ids: list[str] = Field(default_factory=list, alias="nodeIds")
+    wait_ids: list[str] = Field(default_factory=list, alias="waitIds")
     # In a branch of a Parallel state: return the unit's results alone ("own"), or also
     # those of the branches of an earlier Parallel state, not yet merged ("carry").
     branch: Literal["own", "carry"] | None = None
 
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
-    request = Event.model_validate(event)
+    request = referenced(Event.model_validate(event), deps.values)
     state = request.state
     runner = UnitRunner(state, deps, invocation)
     runner.run(request.nodes, request.edges)
@@ -89,6 +93,21 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
         return runner.branch_results(carry=request.branch == "carry").to_json()
     results = runner.payloads.pack_map(packed)
     return state.model_copy(update={"results": results, "waits": waits, "branches": []}).to_json()
+
+
+def referenced(request: Event, values: ValueStore) -> Event:
+    """`request` with the nodes, edges and waits its ids name read from the stored
+    workflow; as it is when it carries them itself."""
+    key = request.state.workflow_key
+    if key is None or not (request.node_ids or request.wait_ids):
+        return request
+    workflow = stored_workflow(values, key)
+    nodes, edges = members(workflow, request.node_ids)
+    waits = []
+    for wait_id in request.wait_ids:
+        [node], into = members(workflow, [wait_id])
+        waits.append(WaitNode(node=node, edges=into))
+    return request.model_copy(update={"nodes": nodes, "edges": edges, "waits": waits})
 
 
 class UnitRunner:

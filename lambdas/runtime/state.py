@@ -60,6 +60,8 @@ class WorkflowState(WireModel):
     """
 
     execution: ExecutionContext
+    # where the workflow is stored when its tasks name only node ids (lambdas.runtime.stored)
+    workflow_key: str | None = None
     inputs: dict[str, Any] = Field(default_factory=dict)
     credits: Credits | None = None
     sealed: Sealed = Field(default_factory=Sealed)

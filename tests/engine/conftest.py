@@ -123,7 +123,8 @@ class Fault:
     attempts: int = 0
 
     def __call__(self, real: LambdaCall, event: dict[str, Any], deadline: float) -> dict[str, Any]:
-        if self.node is not None and self.node not in {n["id"] for n in event.get("nodes", [])}:
+        running = {n["id"] for n in event.get("nodes", [])} | set(event.get("nodeIds", []))
+        if self.node is not None and self.node not in running:
             return real(event, deadline)
         self.attempts += 1
         if self.times is not None and self.attempts > self.times:

@@ -87,3 +87,17 @@ def test_a_failure_outlasting_its_retries_in_a_part_reaches_finalize_with_what_r
     assert parts == [parts[0]], "a part after the failed one ran"
     assert finished.entered()[-3:] == ["Finalize", "Outcome", "Failed"]
     assert finished.description["error"] == "WorkflowExecutionError"
+
+
+def test_tasks_that_read_their_nodes_by_hash_keep_a_workflow_in_one_machine(
+    cloud: LocalCloud, whole: EmbeddedEngine
+) -> None:
+    """Over the limit with its nodes in the definition, under it with their ids alone."""
+    engine = EmbeddedEngine(cloud=cloud, max_group_size=1, max_definition_bytes=40_000)
+
+    by_hash = run(engine, chain())
+
+    assert not [name for name in by_hash.entered() if name.startswith("Run part ")]
+    assert comparable(by_hash.record) == comparable(run(whole, chain()).record)
+    [unit_input] = by_hash.entered_inputs("Run node n7")
+    assert unit_input["workflowKey"].startswith("workflows/")

@@ -135,15 +135,22 @@ def test_a_wait_state_stays_in_the_part_of_the_task_that_resolves_it() -> None:
             assert not names[0].startswith("Wait "), at
 
 
-def test_ten_thousand_nodes_compile_to_parts_under_the_step_functions_limit() -> None:
+def test_ten_thousand_nodes_fit_one_machine_whose_tasks_read_their_nodes_by_hash() -> None:
     nodes = [node(f"n{i}", "number-input", value=i) for i in range(10_000)]
     valid = validate_workflow(workflow(*nodes), CATALOG)
     with pytest.raises(CompileError):
         compile_workflow(valid, CATALOG, FUNCTIONS)
     compiled = compile_machines(valid, CATALOG, FUNCTIONS, part_arn=part_arn)
-    sizes = [len(definition_json(d).encode()) for d in [compiled.definition, *compiled.parts]]
-    assert len(sizes) > 2
-    assert max(sizes) <= MAX_DEFINITION_BYTES
+    assert compiled.parts == []
+    assert len(definition_json(compiled.definition).encode()) <= MAX_DEFINITION_BYTES
+    [key] = compiled.documents
+    states = compiled.definition["States"]
+    assert states["Initialize workflow"]["Parameters"]["workflowKey"] == key
+    assert states["Finalize"]["Parameters"] == {"state.$": "$", "workflowKey": key}
+    groups = [s for name, s in states.items() if name.startswith("Run inline group")]
+    assert groups
+    for group in groups:
+        assert set(group["Parameters"]) == {"state.$", "nodeIds"}
 
 
 def test_a_part_name_fits_step_functions_and_keeps_its_number() -> None:
@@ -160,8 +167,8 @@ def test_a_short_lived_workflow_is_one_express_machine_or_refused() -> None:
     assert valid.to_json()["shortLived"] is True
     assert machine_type(chain(3)) == "STANDARD"
     long = chain(80).model_copy(update={"short_lived": True})
-    with pytest.raises(CompileError, match="more than the 12,000 bytes"):
-        split(long)  # an Express machine cannot wait for parts
+    with pytest.raises(CompileError, match="more than one Express state machine can run"):
+        split(long, most=3_000)  # an Express machine cannot wait for parts
 
 
 def test_short_lived_must_be_a_boolean() -> None:
