@@ -101,3 +101,29 @@ def test_tasks_that_read_their_nodes_by_hash_keep_a_workflow_in_one_machine(
     assert comparable(by_hash.record) == comparable(run(whole, chain()).record)
     [unit_input] = by_hash.entered_inputs("Run node n7")
     assert unit_input["workflowKey"].startswith("workflows/")
+
+
+def test_a_ten_megabyte_value_flows_between_nodes(whole: EmbeddedEngine) -> None:
+    """Given at run time and as a literal (then read by hash): the value goes by reference."""
+    text = "stepthunk " * 1_048_576  # 10 MiB
+    raw = workflow(
+        node("text", "text-input", value=""),
+        node("upper", "string-to-upper-case"),
+        node("ends", "string-concat", input_2="!"),
+        node("shown", "output-text"),
+        edges=[
+            edge("text.value", "upper.string"),
+            edge("upper.result", "ends.input_1"),
+            edge("ends.result", "shown.value"),
+        ],
+    )
+
+    given = run(whole, raw, inputs={"text": {"value": text}})
+    literal = run(
+        whole, {**raw, "nodes": [node("text", "text-input", value=text), *raw["nodes"][1:]]}
+    )
+
+    for finished in (given, literal):
+        assert finished.record.status == "completed", finished.record.error
+        loaded = whole.record(finished.record.id).node("shown").outputs
+        assert loaded == {"value": text.upper() + "!"}
