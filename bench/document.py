@@ -25,13 +25,16 @@ Every execution must complete (and pass its workflow's check) to be counted. Ret
 sleeps {TIME_SCALE} of its interval (`LocalCloud.time_scale`); the corpus has no Wait states.
 
 - **units**: units of the plan at the default maximum group size (50).
-- **plan+compile ms**: `compile_workflow` on a validated workflow (it plans, compiles,
-  serializes and checks the limits; validation is not included), best of {COMPILE_ROUNDS}
+- **plan+compile ms**: `compile_machines` on a validated workflow (it plans, compiles,
+  serializes and checks the limits, and stores a large workflow apart from its definition or
+  splits it into parts; validation is not included), best of {COMPILE_ROUNDS}
   ({LARGE_COMPILE_ROUNDS} for the 1,000-node, 10,000-node and large-payload workflows). When it
   ends in `CompileError`, the time until the error.
-- **definition KiB**: the compact JSON definition; Step Functions' limit is 1,024 KiB.
+- **definition KiB**: the compact JSON definitions of all its machines; Step Functions' limit
+  is 1,024 KiB a machine. **machines**: 1, or 1 + the parts it starts.
 - **transitions**: `*StateEntered` events in the history of one execution of our compilation
-  on the embedded engine (moto's Step Functions interpreter running our handlers).
+  on the embedded engine (moto's Step Functions interpreter running our handlers), its parts'
+  executions included.
 - **one task per node**: the same for the compilation with `max_group_size=1`, run on the
   embedded engine, except where a mark says otherwise (footnotes below the tables).
 - **ratio**: transitions / one task per node. **over units**: transitions - units, the states
@@ -50,6 +53,9 @@ sleeps {TIME_SCALE} of its interval (`LocalCloud.time_scale`); the corpus has no
   `InProcessEngine.run`. Best of {RUNS} runs; one run for the 1,000-node, 10,000-node and
   large-payload workflows.
 - **notes**: why a figure is missing: the step that failed and its error, shortened.
+- **Parallel target**: *fetch-heavy* as compiled (its ten requests in a Parallel state) next to
+  the same workflow compiled with `parallel=False`, both on the embedded engine, best of
+  {RUNS} runs each.
 """
 
 
