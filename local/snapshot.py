@@ -26,11 +26,10 @@ from botocore.exceptions import ClientError
 from lambdas.adapters.errors import error_code
 from lambdas.handlers import http_api
 from lambdas.handlers.api.common import ApiDeps
-from lambdas.handlers.api.workflows import state_machine_name
+from lambdas.handlers.api.workflows import compile_for, deploy_machines
 from lambdas.runtime.record import ExecutionStatus, NodeStatus, utc_now
 from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import TABLE_SETTINGS, EmbeddedEngine
-from statemachine.compiler import compile_workflow, definition_json
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.validation import validate_workflow
 
@@ -261,18 +260,17 @@ def _redeploy(api: ApiDeps, items: list[Item], restored: Restored) -> None:
             continue
         try:
             valid = validate_workflow(stored.definition, catalog)
-            definition = definition_json(compile_workflow(valid, catalog, api.functions))
+            compiled = compile_for(api, organization, valid)
         except (WorkflowValidationError, CompileError) as error:
             restored.problems.append(f"Workflow '{workflow_id}' ({organization}): {error}")
             continue
-        machine = api.machines.deploy(
-            state_machine_name(organization, workflow_id), definition, api.role_arn
-        )
+        machine, parts = deploy_machines(api, organization, valid, compiled, stored)
         api.workflows.put(
             stored.model_copy(
                 update={
                     "state_machine_arn": machine.state_machine_arn,
                     "version_arn": machine.version_arn,
+                    "part_arns": parts,
                 }
             )
         )

@@ -12,21 +12,24 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from lambdas.handlers.api.common import (
+    ApiDeps,
     ApiError,
     deps_of,
     json_response,
     not_found,
     organization_of,
 )
-from lambdas.runtime.ports import StoredWorkflow
+from lambdas.runtime.ports import DeployedMachine, StoredWorkflow
 from lambdas.runtime.record import utc_now
 from statemachine.compiler import (
+    Compiled,
     compile_machines,
     definition_json,
     machine_type,
     part_machine_name,
 )
 from statemachine.errors import CompileError, WorkflowValidationError
+from statemachine.model import Workflow
 from statemachine.validation import validate_workflow
 
 router = Router()  # type: ignore[no-untyped-call]
@@ -60,21 +63,56 @@ def put_workflow(
             "INVALID_REQUEST",
             f"The workflow's id '{body_id}' differs from the id '{workflow_id}' in the path",
         )
-    name = state_machine_name(organization, workflow_id)
-
-    def part_arn(number: int) -> str:
-        part = part_machine_name(name, number)
-        return deps.machines.arn_of(part, deps.role_arn) or part
-
     try:
         valid = validate_workflow({**workflow, "id": workflow_id}, deps.registry.catalog)
-        compiled = compile_machines(valid, deps.registry.catalog, deps.functions, part_arn=part_arn)
+        compiled = compile_for(deps, organization, valid)
     except WorkflowValidationError as error:
         problems = [p.to_json() for p in error.problems]
         raise ApiError(HTTPStatus.BAD_REQUEST, "INVALID_WORKFLOW", str(error), problems) from None
     except CompileError as error:
         raise ApiError(HTTPStatus.BAD_REQUEST, "WORKFLOW_TOO_LARGE", str(error)) from None
     existing = deps.workflows.get(organization, workflow_id)
+    machine, parts = deploy_machines(deps, organization, valid, compiled, existing)
+    now = utc_now()
+    stored = StoredWorkflow(
+        organization_id=organization,
+        id=workflow_id,
+        name=valid.name,
+        version=existing.version + 1 if existing else 1,
+        definition=valid.to_json(),
+        state_machine_arn=machine.state_machine_arn,
+        version_arn=machine.version_arn,
+        part_arns=parts,
+        created_at=existing.created_at if existing else now,
+        updated_at=now,
+    )
+    deps.workflows.put(stored)
+    status = HTTPStatus.OK if existing else HTTPStatus.CREATED
+    return json_response(status, summary(stored))
+
+
+def compile_for(deps: ApiDeps, organization_id: str, valid: Workflow) -> Compiled:
+    """The state machines of a validated workflow, as the organization deploys them (or
+    CompileError)."""
+    name = state_machine_name(organization_id, valid.id)
+
+    def part_arn(number: int) -> str:
+        part = part_machine_name(name, number)
+        return deps.machines.arn_of(part, deps.role_arn) or part
+
+    return compile_machines(valid, deps.registry.catalog, deps.functions, part_arn=part_arn)
+
+
+def deploy_machines(
+    deps: ApiDeps,
+    organization_id: str,
+    valid: Workflow,
+    compiled: Compiled,
+    existing: StoredWorkflow | None,
+) -> tuple[DeployedMachine, list[str]]:
+    """Store the workflow's documents, create or update its parts and its machine, delete
+    the parts it no longer has; the machine and the ARNs of its parts."""
+    name = state_machine_name(organization_id, valid.id)
     for key, data in compiled.documents.items():
         deps.values.put_document(key, data)
     parts = [
@@ -85,22 +123,7 @@ def put_workflow(
     machine = deps.machines.deploy(name, definition, deps.role_arn, machine_type(valid))
     for stale in (existing.part_arns if existing else [])[len(parts) :]:
         deps.machines.delete(stale)
-    now = utc_now()
-    stored = StoredWorkflow(
-        organization_id=organization,
-        id=workflow_id,
-        name=valid.name,
-        version=existing.version + 1 if existing else 1,
-        definition=valid.to_json(),
-        state_machine_arn=machine.state_machine_arn,
-        version_arn=machine.version_arn,
-        part_arns=[part.state_machine_arn for part in parts],
-        created_at=existing.created_at if existing else now,
-        updated_at=now,
-    )
-    deps.workflows.put(stored)
-    status = HTTPStatus.OK if existing else HTTPStatus.CREATED
-    return json_response(status, summary(stored))
+    return machine, [part.state_machine_arn for part in parts]
 
 
 @router.get("/workflows/<workflow_id>", summary="Read a deployed workflow")
