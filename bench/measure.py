@@ -21,16 +21,12 @@ from lambdas.runtime.record import ExecutionRecord
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
+from statemachine.asl import definition_json
 from statemachine.catalog import Catalog
-from statemachine.compiler import (
-    START_PART_RESOURCE,
-    TaskFunctions,
-    compile_machines,
-    compile_workflow,
-    definition_json,
-)
+from statemachine.compiler import TaskFunctions, compile_machines, compile_workflow
 from statemachine.errors import CompileError
 from statemachine.model import Workflow
+from statemachine.parts import START_PART_RESOURCE
 from statemachine.planner import plan_workflow
 from statemachine.validation import validate_workflow
 

@@ -33,17 +33,12 @@ from lambdas.runtime.ports import Organization
 from lambdas.runtime.record import ExecutionRecord, refused_record
 from lambdas.runtime.registry import Registry
 from local.cloud import ACCOUNT, REGION, WEBSOCKET_ENDPOINT, LocalCloud
-from statemachine.compiler import (
-    MAX_MACHINE_NAME_LENGTH,
-    TaskFunctions,
-    compile_machines,
-    definition_json,
-    machine_type,
-    part_machine_name,
-)
+from statemachine.asl import definition_json
+from statemachine.compiler import TaskFunctions, compile_machines, machine_type
 from statemachine.errors import WorkflowValidationError
 from statemachine.limits import MAX_DEFINITION_BYTES
 from statemachine.model import Workflow
+from statemachine.parts import MAX_MACHINE_NAME_LENGTH, part_machine_name
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE
 from statemachine.validation import validate_workflow
 

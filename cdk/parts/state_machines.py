@@ -22,13 +22,9 @@ from cdk.config import Config
 from cdk.errors import InvalidWorkflowFile
 from cdk.names import pascal
 from lambdas.nodes import default_registry
+from statemachine.asl import definition_json
 from statemachine.catalog import Catalog
-from statemachine.compiler import (
-    TaskFunctions,
-    compile_workflow,
-    definition_json,
-    machine_type,
-)
+from statemachine.compiler import TaskFunctions, compile_workflow, machine_type
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.limits import TooLarge
 from statemachine.validation import validate_workflow

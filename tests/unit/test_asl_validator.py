@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from lambdas.nodes import default_registry
-from statemachine.compiler import compile_workflow, definition_json
+from statemachine.asl import definition_json
+from statemachine.compiler import compile_workflow
 from statemachine.validation import validate_workflow
 from tests.golden import EXAMPLES, FUNCTIONS, ROOT, golden_path
 from tests.workflows import edge, node, workflow

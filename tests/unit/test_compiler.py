@@ -11,8 +11,9 @@ import pytest
 from lambdas.nodes import default_registry
 from lambdas.runtime.errors import CreditsExhausted, TransientError
 from statemachine import error_names, limits
+from statemachine.asl import definition_json
 from statemachine.catalog import Catalog, DynamicPorts, NodeTypeSpec, PortSpec
-from statemachine.compiler import TaskFunctions, compile_workflow, definition_json
+from statemachine.compiler import TaskFunctions, compile_workflow
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import Edge, Node, ParameterType, Workflow
 from statemachine.planner import plan_workflow

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from lambdas.nodes import default_registry
-from statemachine.compiler import MAX_BRANCHES, compile_workflow, runs_in_parallel
+from statemachine.compiler import compile_workflow
 from statemachine.planner import plan_workflow
 from statemachine.state_names import MAX_STATE_NAME_LENGTH
 from statemachine.validation import validate_workflow
+from statemachine.waves import MAX_BRANCHES, runs_in_parallel
 from tests.golden import FUNCTIONS
 from tests.workflows import edge, node, workflow
 

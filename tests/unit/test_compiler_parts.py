@@ -8,18 +8,12 @@ from typing import Any
 import pytest
 
 from lambdas.nodes import default_registry
-from statemachine.compiler import (
-    START_PART_RESOURCE,
-    Compiled,
-    compile_machines,
-    compile_workflow,
-    definition_json,
-    machine_type,
-    part_machine_name,
-)
+from statemachine.asl import definition_json
+from statemachine.compiler import Compiled, compile_machines, compile_workflow, machine_type
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.limits import MAX_DEFINITION_BYTES
 from statemachine.model import Workflow
+from statemachine.parts import START_PART_RESOURCE, part_machine_name
 from statemachine.validation import validate_workflow
 from tests.golden import FUNCTIONS
 from tests.workflows import edge, node, workflow

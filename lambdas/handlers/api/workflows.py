@@ -21,15 +21,11 @@ from lambdas.handlers.api.common import (
 )
 from lambdas.runtime.ports import DeployedMachine, StoredWorkflow
 from lambdas.runtime.record import utc_now
-from statemachine.compiler import (
-    Compiled,
-    compile_machines,
-    definition_json,
-    machine_type,
-    part_machine_name,
-)
+from statemachine.asl import definition_json
+from statemachine.compiler import Compiled, compile_machines, machine_type
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import Workflow
+from statemachine.parts import part_machine_name
 from statemachine.validation import validate_workflow
 
 router = Router()  # type: ignore[no-untyped-call]
