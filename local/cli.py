@@ -24,13 +24,17 @@ from lambdas.runtime.record import ExecutionStatus
 from local.display import print_node_types, print_problems, print_record
 from local.inprocess import InProcessEngine
 from local.progress import LiveProgress
+from statemachine.compiler import TaskFunctions, compile_machines
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import InputOverrides, ParameterType, Workflow
+from statemachine.parts import part_machine_name
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, PlanError, plan_workflow
 from statemachine.validation import parse_workflow_json, validate_overrides, validate_workflow
 from statemachine.values import loads_strict
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_EXHAUSTED = 0, 1, 2, 3
+# Task function ARNs `stepthunk compile` writes unless told the stack's.
+PLACEHOLDER_FUNCTIONS = "arn:aws:lambda:us-east-1:123456789012:function:stepthunk-"
 DEFAULT_STACK = "Stepthunk"  # what `make deploy` creates (cdk/config.py)
 RUN_EXIT_CODES = {ExecutionStatus.COMPLETED: EXIT_OK, ExecutionStatus.EXHAUSTED: EXIT_EXHAUSTED}
 TEXT_TYPES = {ParameterType.STRING, ParameterType.SECRET, ParameterType.DATE}
@@ -55,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CompileError as error:  # valid, but too large for one state machine
         err.print(f"[bold red]stepthunk:[/] {error}", highlight=False)
         return EXIT_INVALID
+    except BrokenPipeError:  # the reader left (`stepthunk compile ... | head`): say nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as error:  # the CLI boundary: users get a message, not a traceback
         if os.environ.get("STEPTHUNK_DEBUG"):
             raise
@@ -78,6 +85,34 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("workflow", type=Path, help="workflow JSON file")
     plan.add_argument("--max-group-size", type=int, default=DEFAULT_MAX_GROUP_SIZE)
     plan.set_defaults(command=_plan)
+
+    compile_ = commands.add_parser(
+        "compile", help="print the Step Functions definition (ASL) of a workflow as JSON"
+    )
+    compile_.add_argument("workflow", type=Path, help="workflow JSON file")
+    compile_.add_argument("--max-group-size", type=int, default=DEFAULT_MAX_GROUP_SIZE)
+    mode = compile_.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--parallel",
+        dest="parallel",
+        action="store_const",
+        const=True,
+        help="run every wave of independent units in a Parallel state",
+    )
+    mode.add_argument(
+        "--sequential",
+        dest="parallel",
+        action="store_const",
+        const=False,
+        help="run the units one after another (default: the compiler's cost rule chooses)",
+    )
+    compile_.add_argument(
+        "--functions-prefix",
+        default=PLACEHOLDER_FUNCTIONS,
+        help="ARN prefix of the task functions (default: a placeholder; cdk deploy "
+        "compiles with the stack's own)",
+    )
+    compile_.set_defaults(command=_compile)
 
     node_types = commands.add_parser("node-types", help="list the node types of the catalog")
     node_types.add_argument("--json", action="store_true", help="print the catalog as JSON")
@@ -198,6 +233,35 @@ def _plan(args: argparse.Namespace, out: Console, err: Console) -> int:
     except PlanError as error:
         raise UsageError(str(error)) from None
     out.print_json(plan.model_dump_json())
+    return EXIT_OK
+
+
+def _compile(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """The definition; for a workflow too large for one state machine, an object with the
+    machine executions start, the parts it starts and where the workflow is stored."""
+    workflow = _load(args.workflow)
+    if args.max_group_size < 1:
+        raise UsageError(f"--max-group-size must be at least 1, got {args.max_group_size}")
+    functions = TaskFunctions(
+        **{name: f"{args.functions_prefix}{name}" for name in TaskFunctions.model_fields}
+    )
+    account = args.functions_prefix.split(":function:")[0].replace(":lambda:", ":states:")
+    compiled = compile_machines(
+        workflow,
+        default_registry().catalog,
+        functions,
+        part_arn=lambda n: f"{account}:stateMachine:{part_machine_name(workflow.id, n)}",
+        max_group_size=args.max_group_size,
+        parallel=args.parallel,
+    )
+    document: dict[str, Any] = compiled.definition
+    if compiled.parts or compiled.documents:
+        document = {
+            "definition": compiled.definition,
+            "parts": compiled.parts,
+            "storedWorkflow": next(iter(compiled.documents), None),
+        }
+    print(json.dumps(document, indent=2, ensure_ascii=False), file=out.file)
     return EXIT_OK
 
 

@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
+from lambdas.nodes import default_registry
 from local.cli import main
+from statemachine.compiler import TaskFunctions, compile_workflow
+from statemachine.validation import validate_workflow
 from tests.workflows import edge, node, workflow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,3 +230,34 @@ def test_the_installed_script_runs_an_example() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["status"] == "completed"
+
+
+def test_compile_prints_the_definition_the_compiler_makes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    example = ROOT / "workflows" / "arithmetic.json"
+    code = main(["compile", str(example)])
+    printed = json.loads(capsys.readouterr().out)
+
+    prefix = "arn:aws:lambda:us-east-1:123456789012:function:stepthunk-"
+    functions = TaskFunctions(**{name: f"{prefix}{name}" for name in TaskFunctions.model_fields})
+    catalog = default_registry().catalog
+    valid = validate_workflow(json.loads(example.read_text()), catalog)
+    assert code == 0
+    assert printed == compile_workflow(valid, catalog, functions)
+
+
+def test_compile_takes_the_modes_and_refuses_a_bad_workflow(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fetches = workflow(
+        node("f1", "fetch", url="https://example.test/1"),
+        node("f2", "fetch", url="https://example.test/2"),
+    )
+    path = write(tmp_path, fetches)
+    assert main(["compile", path]) == 0
+    assert "Run in parallel [f1, f2]" in json.loads(capsys.readouterr().out)["States"]
+    assert main(["compile", path, "--sequential"]) == 0
+    assert "Run in parallel [f1, f2]" not in json.loads(capsys.readouterr().out)["States"]
+    assert main(["compile", write(tmp_path, {"nodes": []}, "bad.json")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
