@@ -26,7 +26,7 @@ from lambdas.runtime.outcome import charge, final_record
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ExecutionStore, LiveUpdates, OrganizationStore, ValueStore
 from lambdas.runtime.state import WorkflowState
-from lambdas.runtime.stored import stored_workflow
+from lambdas.runtime.stored import StoredWorkflows
 from statemachine.model import WireModel
 
 # A Fail state's cause is shown in the console; the record keeps the whole message.
@@ -44,15 +44,18 @@ class Deps:
     values: ValueStore
     updates: LiveUpdates | None
     development: bool
+    stored: StoredWorkflows
 
 
 def deps_from(settings: Settings, clients: Clients) -> Deps:
+    value_store = values(settings, clients)
     return Deps(
         executions=executions(settings, settings, clients),
         organizations=organizations(settings, clients),
-        values=values(settings, clients),
+        values=value_store,
         updates=live_updates(settings, clients),
         development=settings.development,
+        stored=StoredWorkflows(value_store),
     )
 
 
@@ -90,7 +93,7 @@ def _node_ids(request: Event, deps: Deps) -> list[str]:
     key = request.workflow_key or request.state.workflow_key
     if request.node_ids is not None or key is None:
         return request.node_ids or []
-    return [node.id for node in stored_workflow(deps.values, key).nodes]
+    return [node.id for node in deps.stored.get(key).nodes]
 
 
 handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process, count_outcome)

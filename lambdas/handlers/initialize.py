@@ -24,7 +24,7 @@ from lambdas.runtime.ports import ValueStore
 from lambdas.runtime.record import ExecutionStatus
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.state import WorkflowState
-from lambdas.runtime.stored import members, stored_workflow
+from lambdas.runtime.stored import members
 from statemachine.model import Edge, Node, WireModel
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
@@ -105,7 +105,7 @@ def _workflow_of(request: Event, deps: Deps) -> Any:
     """The workflow the state machine carries, or reads from the blob bucket."""
     if request.workflow_key is None:
         return request.workflow
-    return stored_workflow(deps.values, request.workflow_key).to_json()
+    return deps.units.stored.get(request.workflow_key).to_json()
 
 
 def _one(found: tuple[list[Node], list[Edge]]) -> tuple[Node, list[Edge]]:

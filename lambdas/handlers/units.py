@@ -28,7 +28,7 @@ from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.sealed import SealedIntegrations, SealedSecrets
 from lambdas.runtime.state import Branch, WorkflowState
-from lambdas.runtime.stored import members, stored_workflow
+from lambdas.runtime.stored import StoredWorkflows, members
 from statemachine.model import Edge, Node, Workflow
 
 # The results a branch of a Parallel state carries in the state at most (bytes of JSON): up
@@ -48,16 +48,19 @@ class Deps:
     secrets: SecretVault
     integrations: IntegrationVault
     updates: LiveUpdates | None
+    stored: StoredWorkflows
 
 
 def deps_from(settings: Settings, clients: Clients, registry: Registry | None = None) -> Deps:
+    value_store = values(settings, clients)
     return Deps(
         registry=registry or default_registry(),
-        values=values(settings, clients),
+        values=value_store,
         blobs=blobs(settings, clients),
         secrets=secrets(settings, clients),
         integrations=integrations(settings, clients),
         updates=live_updates(settings, clients),
+        stored=StoredWorkflows(value_store),
     )
 
 
@@ -82,7 +85,7 @@ class Event(BaseModel):
 
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
-    request = referenced(Event.model_validate(event), deps.values)
+    request = referenced(Event.model_validate(event), deps.stored)
     state = request.state
     runner = UnitRunner(state, deps, invocation)
     runner.run(request.nodes, request.edges)
@@ -95,13 +98,13 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     return state.model_copy(update={"results": results, "waits": waits, "branches": []}).to_json()
 
 
-def referenced(request: Event, values: ValueStore) -> Event:
+def referenced(request: Event, stored: StoredWorkflows) -> Event:
     """`request` with the nodes, edges and waits its ids name read from the stored
     workflow; as it is when it carries them itself."""
     key = request.state.workflow_key
     if key is None or not (request.node_ids or request.wait_ids):
         return request
-    workflow = stored_workflow(values, key)
+    workflow = stored.get(key)
     nodes, edges = members(workflow, request.node_ids)
     waits = []
     for wait_id in request.wait_ids:

@@ -2,8 +2,8 @@
 
 A workflow too large to carry in its definition is stored by content hash (see
 statemachine.compiler.compile_machines): its tasks name only node ids, and read the nodes
-and edges from there. The content never changes under a key, so a task keeps the few it
-read last.
+and edges from there. The content never changes under a key, so a Lambda instance keeps the
+few it read last.
 """
 
 from __future__ import annotations
@@ -14,21 +14,25 @@ from collections import OrderedDict
 from lambdas.runtime.ports import ValueStore
 from statemachine.model import Edge, Node, Workflow
 
-KEPT = 4  # workflows a Lambda instance keeps parsed
 
-_kept: OrderedDict[str, Workflow] = OrderedDict()
+class StoredWorkflows:
+    """The workflows stored by content hash, the last `kept` of them kept parsed."""
 
+    def __init__(self, values: ValueStore, kept: int = 4) -> None:
+        self._values = values
+        self._kept = kept
+        self._parsed: OrderedDict[str, Workflow] = OrderedDict()
 
-def stored_workflow(values: ValueStore, key: str) -> Workflow:
-    """The workflow stored at `key`, as validated when it was deployed."""
-    if key in _kept:
-        _kept.move_to_end(key)
-        return _kept[key]
-    workflow = Workflow.model_validate(json.loads(values.get_value(key)))
-    _kept[key] = workflow
-    while len(_kept) > KEPT:
-        _kept.popitem(last=False)
-    return workflow
+    def get(self, key: str) -> Workflow:
+        """The workflow stored at `key`, as validated when it was deployed."""
+        if key in self._parsed:
+            self._parsed.move_to_end(key)
+            return self._parsed[key]
+        workflow = Workflow.model_validate(json.loads(self._values.get_value(key)))
+        self._parsed[key] = workflow
+        while len(self._parsed) > self._kept:
+            self._parsed.popitem(last=False)
+        return workflow
 
 
 def members(workflow: Workflow, node_ids: list[str]) -> tuple[list[Node], list[Edge]]:

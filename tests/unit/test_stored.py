@@ -1,0 +1,49 @@
+"""Workflows read by content hash: parsed once per key, the last few kept."""
+
+from __future__ import annotations
+
+import json
+
+from lambdas.runtime.stored import StoredWorkflows, members
+from statemachine.model import Workflow
+from tests.workflows import chain
+
+
+class Values:
+    """A value store holding documents by key, counting the reads."""
+
+    def __init__(self, documents: dict[str, bytes]) -> None:
+        self.documents = documents
+        self.reads: list[str] = []
+
+    def put_value(self, organization_id: str, data: bytes) -> str:
+        raise NotImplementedError
+
+    def put_document(self, key: str, data: bytes) -> None:
+        self.documents[key] = data
+
+    def get_value(self, key: str) -> bytes:
+        self.reads.append(key)
+        return self.documents[key]
+
+
+def test_a_stored_workflow_is_read_once_while_kept() -> None:
+    documents = {f"workflows/{i}.json": json.dumps(chain()).encode() for i in range(3)}
+    values = Values(documents)
+    stored = StoredWorkflows(values, kept=2)
+
+    first = stored.get("workflows/0.json")
+    assert stored.get("workflows/0.json") is first
+    stored.get("workflows/1.json")
+    stored.get("workflows/2.json")  # the least recently used, 0, is let go
+    stored.get("workflows/0.json")
+
+    assert values.reads == [f"workflows/{i}.json" for i in (0, 1, 2, 0)]
+    assert first == Workflow.model_validate(chain())
+
+
+def test_members_are_the_named_nodes_in_order_and_the_edges_into_them() -> None:
+    workflow = Workflow.model_validate(chain())
+    nodes, edges = members(workflow, ["c", "b"])
+    assert [node.id for node in nodes] == ["c", "b"]
+    assert [(edge.source, edge.target) for edge in edges] == [("a", "b"), ("b", "c")]
