@@ -186,9 +186,6 @@ def _compile(
             f"The workflow has {len(plan.units):,} units: more than one Express state "
             "machine can run; drop `shortLived` to run it in parts on Standard machines"
         )
-    first, *rest = _units(
-        workflow, plan, functions, {"workflowKey": key, **by_reference}, order, key
-    )
     budget = int(most * PART_SHARE)
     groups = split(rest, budget)
     parts = [
@@ -225,10 +222,9 @@ def _machine(
     node_ids = [node.id for node in workflow.nodes]
     # Finalize reads the node ids from the stored workflow when there is one.
     finalize = {"workflowKey": workflow_key} if workflow_key else {"nodeIds": list(node_ids)}
-    run = [
-        *states,
-        (names.FINALIZE, task(functions.finalize, finalize, catch=False)),
-    ]
+    finalizing = (names.FINALIZE, task(functions.finalize, finalize, catch=False))
+    # chained copies: the caller's states stay as they are, to be placed elsewhere too
+    run = [(name, dict(state)) for name, state in [*states, finalizing]]
     for (_, state), (following, _) in itertools.pairwise(run):
         if state["Type"] == "Choice":
             state["Default"] = following
