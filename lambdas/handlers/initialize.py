@@ -24,8 +24,7 @@ from lambdas.runtime.ports import ValueStore
 from lambdas.runtime.record import ExecutionStatus
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.state import WorkflowState
-from lambdas.runtime.stored import members
-from statemachine.model import Edge, Node, WireModel
+from statemachine.model import WireModel
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
 
@@ -88,10 +87,7 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     executing = ExecutionStatus.EXECUTING
     now = persist.persist_unstarted(valid, executing, node_ids, deps.persist)
     started = valid.model_copy(update={"started_at": now})
-    waits = request.waits or [
-        units.WaitNode(node=node, edges=edges)
-        for node, edges in (_one(members(workflow, [wait_id])) for wait_id in request.wait_ids)
-    ]
+    waits = request.waits or units.wait_nodes(workflow, request.wait_ids)
     if not waits:
         return started.to_json()
     # The task before the first unit resolves the wait nodes of Wait states that open the plan.
@@ -106,11 +102,6 @@ def _workflow_of(request: Event, deps: Deps) -> Any:
     if request.workflow_key is None:
         return request.workflow
     return deps.units.stored.get(request.workflow_key).to_json()
-
-
-def _one(found: tuple[list[Node], list[Edge]]) -> tuple[Node, list[Edge]]:
-    [node], edges = found
-    return node, edges
 
 
 handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)

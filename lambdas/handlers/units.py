@@ -106,11 +106,17 @@ def referenced(request: Event, stored: StoredWorkflows) -> Event:
         return request
     workflow = stored.get(key)
     nodes, edges = members(workflow, request.node_ids)
+    waits = wait_nodes(workflow, request.wait_ids)
+    return request.model_copy(update={"nodes": nodes, "edges": edges, "waits": waits})
+
+
+def wait_nodes(workflow: Workflow, wait_ids: list[str]) -> list[WaitNode]:
+    """The wait nodes `wait_ids` names in the stored workflow, each with its inbound edges."""
     waits = []
-    for wait_id in request.wait_ids:
+    for wait_id in wait_ids:
         [node], into = members(workflow, [wait_id])
         waits.append(WaitNode(node=node, edges=into))
-    return request.model_copy(update={"nodes": nodes, "edges": edges, "waits": waits})
+    return waits
 
 
 class UnitRunner:
