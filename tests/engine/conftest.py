@@ -89,9 +89,11 @@ def run(
     inputs: Any = None,
     organization_id: str | None = None,
     on_update: UpdateListener | None = None,
+    execution_id: str | None = None,
 ) -> Run:
-    """Run `workflow` to its end on `engine` (in a fresh organization unless one is given)."""
-    execution_id = str(uuid.uuid4())
+    """Run `workflow` to its end on `engine` (in a fresh organization unless one is given,
+    under a new execution id unless one is given)."""
+    execution_id = execution_id or str(uuid.uuid4())
     record = engine.run(
         workflow,
         inputs=inputs,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,13 +24,12 @@ from lambdas.runtime.record import ExecutionRecord
 from lambdas.runtime.registry import Registry
 from local.cloud import REGION, LocalCloud
 from local.embedded import EmbeddedEngine
-from statemachine.planner import plan_workflow
-from statemachine.validation import validate_workflow
 from tests.engine.conftest import (  # noqa: F401 - `faults` registers the fixture
     Run,
     faults,
     ledger,
     new_organization,
+    run,
 )
 from tests.workflows import edge, node, workflow
 
@@ -213,15 +211,14 @@ def launch(
     execution_id: str | None = None,
     on_update: Callable[[dict[str, Any]], None] | None = None,
 ) -> Run:
-    """Run `workflow` to its end (like tests.engine.conftest.run, with a chosen execution id)."""
-    execution_id = execution_id or str(uuid.uuid4())
-    record = engine.run(
-        workflow, organization_id=organization_id, execution_id=execution_id, on_update=on_update
+    """Run `workflow` to its end in the organization (tests.engine.conftest.run)."""
+    return run(
+        engine,
+        workflow,
+        organization_id=organization_id,
+        execution_id=execution_id,
+        on_update=on_update,
     )
-    valid = validate_workflow(workflow, engine.registry.catalog)
-    arn = f"{engine.deploy(valid).replace(':stateMachine:', ':execution:')}:{execution_id}"
-    plan = plan_workflow(valid, engine.registry.catalog, max_group_size=engine.max_group_size)
-    return Run(engine=engine, record=record, arn=arn, units=len(plan.units))
 
 
 def attempts(finished: Run, node_id: str) -> int:
