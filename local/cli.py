@@ -165,14 +165,7 @@ def _parser() -> argparse.ArgumentParser:
         "create", help="create an organization's API key and print it (with your AWS credentials)"
     )
     create.add_argument("--org", required=True, help="the organization the key belongs to")
-    where = create.add_mutually_exclusive_group()
-    where.add_argument("--table", help="the API keys table")
-    where.add_argument(
-        "--stack",
-        default=DEFAULT_STACK,
-        help=f"the stack whose ApiKeysTableName output names it (default: {DEFAULT_STACK})",
-    )
-    create.add_argument("--region", help="AWS region (default: your AWS configuration's)")
+    _deployed_table(create, "the API keys table", "ApiKeysTableName")
     create.set_defaults(command=_create_key)
 
     credits = commands.add_parser("credits", help="manage the credits of a deployed stack")
@@ -182,16 +175,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     give.add_argument("--org", required=True, help="the organization")
     give.add_argument("--credits", type=int, required=True, help="its compute credits")
-    where = give.add_mutually_exclusive_group()
-    where.add_argument("--table", help="the organizations table")
+    _deployed_table(give, "the organizations table", "OrganizationsTableName")
+    give.set_defaults(command=_set_credits)
+    return parser
+
+
+def _deployed_table(command: argparse.ArgumentParser, table: str, output: str) -> None:
+    """--table, or --stack whose `output` names it, and --region: a deployed stack's table."""
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--table", help=table)
     where.add_argument(
         "--stack",
         default=DEFAULT_STACK,
-        help=f"the stack whose OrganizationsTableName output names it (default: {DEFAULT_STACK})",
+        help=f"the stack whose {output} output names it (default: {DEFAULT_STACK})",
     )
-    give.add_argument("--region", help="AWS region (default: your AWS configuration's)")
-    give.set_defaults(command=_set_credits)
-    return parser
+    command.add_argument("--region", help="AWS region (default: your AWS configuration's)")
 
 
 def _read(path: Path) -> bytes:
