@@ -15,7 +15,9 @@ moto's internals are patched, which is why moto is pinned exactly:
 - a state machine definition is parsed once, not at every start;
 - a `states:startExecution.sync` task names its parameters and result fields as AWS does
   (`StateMachineArn`, `Output`; moto passes them to boto3 unchanged);
-- DynamoDB requests are served one at a time (moto's tables are not thread-safe).
+- DynamoDB requests are served one at a time (moto's tables are not thread-safe);
+- a number literal in a definition keeps its JSON type (moto's parser reads `-3` as the
+  float -3.0 and `-9007199254740993` as a rounded float; AWS keeps both exact).
 """
 
 from __future__ import annotations
@@ -239,6 +241,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
 
     _name_lambda_service_errors()
     _name_step_functions_fields()
+    _keep_number_literals_exact()
     # A task waiting for a part's execution polls it every 50 ms, not every 0.5 s.
     callback_module = importlib.import_module(
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
@@ -341,3 +344,43 @@ def _name_step_functions_fields() -> None:
     StateTaskServiceSfn._normalise_parameters = normalise_parameters  # type: ignore[method-assign,assignment]
     StateTaskServiceSfn._normalise_response = normalise_response  # type: ignore[method-assign,assignment]
     StateTaskServiceSfn._eval_service_task = eval_service_task  # type: ignore[method-assign,assignment]
+
+
+def _keep_number_literals_exact() -> None:
+    """A number in a definition (`Parameters`, `Result`, `Assign`, JSONata templates) is the
+    value its JSON text says: `-3` an integer, `-9007199254740993` every digit of it.
+
+    moto's grammar reads unsigned integers as INT and every other number, negative integers
+    included, as NUMBER, which its preprocessor turns into a float. Reading NUMBER's text as
+    JSON gives Python's own JSON types back: int for integers, float otherwise.
+    """
+    from moto.stepfunctions.parser.asl.component.common.assign.assign_template_value_terminal import (  # noqa: E501
+        AssignTemplateValueTerminalLit,
+    )
+    from moto.stepfunctions.parser.asl.component.common.jsonata.jsonata_template_value_terminal import (  # noqa: E501
+        JSONataTemplateValueTerminalLit,
+    )
+    from moto.stepfunctions.parser.asl.component.common.payload.payloadvalue.payloadvaluelit.payload_value_float import (  # noqa: E501
+        PayloadValueFloat,
+    )
+    from moto.stepfunctions.parser.asl.component.common.payload.payloadvalue.payloadvaluelit.payload_value_int import (  # noqa: E501
+        PayloadValueInt,
+    )
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    def number(context: Any) -> Any:
+        return json.loads(context.NUMBER().getText())
+
+    def payload_number(self: Preprocessor, context: Any) -> PayloadValueInt | PayloadValueFloat:
+        value = number(context)
+        return PayloadValueInt(value) if isinstance(value, int) else PayloadValueFloat(value)
+
+    def assign_number(self: Preprocessor, context: Any) -> AssignTemplateValueTerminalLit:
+        return AssignTemplateValueTerminalLit(value=number(context))
+
+    def jsonata_number(self: Preprocessor, context: Any) -> JSONataTemplateValueTerminalLit:
+        return JSONataTemplateValueTerminalLit(value=number(context))
+
+    Preprocessor.visitPayload_value_float = payload_number  # type: ignore[method-assign,assignment]
+    Preprocessor.visitAssign_template_value_terminal_float = assign_number  # type: ignore[method-assign,assignment]
+    Preprocessor.visitJsonata_template_value_terminal_float = jsonata_number  # type: ignore[method-assign,assignment]

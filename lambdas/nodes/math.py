@@ -137,7 +137,14 @@ def _aggregate(
             raise NodeError("The result is too large") from None
 
 
-_aggregate("sum", "Sum", "Sum of the numbers (0 for none)", math.fsum, "")
+def _sum(numbers: list[float]) -> float:
+    """Exact for integers of any size; correctly rounded (fsum) once a fraction is among them."""
+    if all(isinstance(n, int) for n in numbers):
+        return sum(numbers)
+    return math.fsum(numbers)
+
+
+_aggregate("sum", "Sum", "Sum of the numbers (0 for an empty list)", _sum, "")
 _aggregate(
     "avg",
     "Average",
