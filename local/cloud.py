@@ -17,7 +17,9 @@ moto's internals are patched, which is why moto is pinned exactly:
   (`StateMachineArn`, `Output`; moto passes them to boto3 unchanged);
 - DynamoDB requests are served one at a time (moto's tables are not thread-safe);
 - a number literal in a definition keeps its JSON type (moto's parser reads `-3` as the
-  float -3.0 and `-9007199254740993` as a rounded float; AWS keeps both exact).
+  float -3.0 and `-9007199254740993` as a rounded float; AWS keeps both exact);
+- a task input or result over 256 KiB fails its state with `States.DataLimitExceeded`,
+  which no Catch of `States.ALL` catches, as on AWS (moto checks no size).
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 # Every API Gateway management endpoint under execute-api is served by moto.
 WEBSOCKET_ENDPOINT = f"https://local.execute-api.{REGION}.amazonaws.com/embedded"
+
+# What a task's input or result may take, in bytes of JSON (Step Functions' payload quota).
+STATE_DATA_LIMIT = 256 * 1024
+DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
 
 LambdaCall = Callable[[dict[str, Any], float], dict[str, Any]]
 Listener = Callable[[bytes], None]
@@ -143,6 +149,19 @@ class LocalCloud:
             pause = min(pause * 2, 0.02)
 
 
+def _data_size(payload: str) -> int:
+    """Bytes of a payload as Step Functions counts them (UTF-8)."""
+    return len(payload.encode("utf-8", "surrogatepass"))
+
+
+def _data_limit_exceeded(what: str, size: int) -> str:
+    message = (
+        f"The task's {what} of {size:,} bytes exceeds the {STATE_DATA_LIMIT:,} bytes Step "
+        "Functions allows a state's data"
+    )
+    return json.dumps({"errorType": DATA_LIMIT_EXCEEDED, "errorMessage": message})
+
+
 class _Gone(JsonRESTError):
     """What API Gateway answers a post to a connection whose client has gone."""
 
@@ -179,12 +198,18 @@ def _patch_moto(cloud: LocalCloud) -> None:
         if registered is None:
             return original_invoke(function, event)
         call, timeout = registered
+        event = event if isinstance(event, dict) else {}
+        if (size := _data_size(json.dumps(event, ensure_ascii=False))) > STATE_DATA_LIMIT:
+            return _data_limit_exceeded("input", size), True, ""
         try:
-            result = call(event if isinstance(event, dict) else {}, time.monotonic() + timeout)
+            result = call(event, time.monotonic() + timeout)
         except Exception as error:  # noqa: BLE001 - as on AWS: type and message go to the caller
             failure = {"errorType": type(error).__name__, "errorMessage": str(error)}
             return json.dumps(failure), True, ""
-        return json.dumps(result), False, ""
+        payload = json.dumps(result, ensure_ascii=False)
+        if (size := _data_size(payload)) > STATE_DATA_LIMIT:
+            return _data_limit_exceeded("result", size), True, ""
+        return payload, False, ""
 
     def post(backend: ApiGatewayManagementApiBackend, data: bytes, connection_id: str) -> None:
         listener = cloud.listeners.get(connection_id)
@@ -242,6 +267,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
     _name_lambda_service_errors()
     _name_step_functions_fields()
     _keep_number_literals_exact()
+    _leave_data_limit_uncaught()
     # A task waiting for a part's execution polls it every 50 ms, not every 0.5 s.
     callback_module = importlib.import_module(
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
@@ -271,13 +297,23 @@ def _patch_moto(cloud: LocalCloud) -> None:
 def _name_lambda_service_errors() -> None:
     """A Lambda task whose invocation the Lambda service refuses (TooManyRequestsException,
     ServiceException) fails with `Lambda.<code>`, as on AWS and as moto's own `lambda:invoke`
-    integration names it; moto's plain-ARN tasks call every such failure `Exception`."""
+    integration names it; moto's plain-ARN tasks call every such failure `Exception`. A task
+    whose data passes the quota fails with `States.DataLimitExceeded`."""
     from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
         CustomErrorName,
     )
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils import (
+        LambdaFunctionErrorException,
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (
         StateTaskLambda,
@@ -287,6 +323,19 @@ def _name_lambda_service_errors() -> None:
     original = StateTaskLambda._from_error
 
     def from_error(task: StateTaskLambda, env: Any, ex: Exception) -> FailureEvent:
+        if isinstance(ex, LambdaFunctionErrorException) and DATA_LIMIT_EXCEEDED in ex.payload:
+            # Step Functions' own error (see STATE_DATA_LIMIT), which moto would refuse as a
+            # custom error name for its `States.` prefix.
+            payload = json.loads(ex.payload)
+            failed = LambdaFunctionFailedEventDetails(
+                error=DATA_LIMIT_EXCEEDED, cause=str(payload.get("errorMessage", ""))
+            )
+            return FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=StatesErrorNameType.StatesStatesDataLimitExceeded),
+                event_type=HistoryEventType.LambdaFunctionFailed,
+                event_details=EventDetails(lambdaFunctionFailedEventDetails=failed),  # type: ignore[typeddict-item]
+            )
         if not isinstance(ex, ClientError):
             return original(task, env, ex)
         code = str(ex.response.get("Error", {}).get("Code", ""))
@@ -384,3 +433,23 @@ def _keep_number_literals_exact() -> None:
     Preprocessor.visitPayload_value_float = payload_number  # type: ignore[method-assign,assignment]
     Preprocessor.visitAssign_template_value_terminal_float = assign_number  # type: ignore[method-assign,assignment]
     Preprocessor.visitJsonata_template_value_terminal_float = jsonata_number  # type: ignore[method-assign,assignment]
+
+
+def _leave_data_limit_uncaught() -> None:
+    """`States.ALL` in a Retry or Catch matches every error but `States.DataLimitExceeded`,
+    a terminal error on AWS: the execution fails without reaching its `Catch`."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import (
+        ErrorEqualsDecl,
+    )
+
+    original = ErrorEqualsDecl._eval_body
+
+    def eval_body(decl: ErrorEqualsDecl, env: Any) -> None:
+        error_name = env.stack[-1]
+        if getattr(error_name, "error_name", None) == DATA_LIMIT_EXCEEDED:
+            env.stack.pop()
+            env.stack.append(error_name in decl.error_names)
+            return
+        original(decl, env)
+
+    ErrorEqualsDecl._eval_body = eval_body  # type: ignore[method-assign,assignment]

@@ -157,6 +157,7 @@ def _compile(
         definition = _machine(workflow, catalog, functions, [*preloads, *units], len(plan.units))
         size = len(definition_json(definition).encode("utf-8"))
         limits.check_size(size)
+        limits.check_task_parameters(definition["States"])
         return definition, size
 
     if splitting is None:
@@ -180,6 +181,7 @@ def _compile(
         states = [*preloads, first, *rest]
         definition = _machine(workflow, catalog, functions, states, len(plan.units), key)
         limits.check_size(len(definition_json(definition).encode("utf-8")), most)
+        limits.check_task_parameters(definition["States"])
         return Compiled(definition, [], {key: document})
     if workflow.short_lived:  # an Express machine cannot wait for another (.sync)
         raise limits.TooLarge(
@@ -193,9 +195,11 @@ def _compile(
     ]
     for part in parts:
         limits.check_size(len(definition_json(part).encode("utf-8")), most)
+        limits.check_task_parameters(part["States"])
     parent = [*preloads, first, *part_tasks(part_arn, len(parts))]
     definition = _machine(workflow, catalog, functions, parent, len(plan.units), key)
     limits.check_size(len(definition_json(definition).encode("utf-8")), most)
+    limits.check_task_parameters(definition["States"])
     return Compiled(definition, parts, {key: document})
 
 
@@ -235,7 +239,7 @@ def _machine(
     # The longest path adds Check credits, the Outcome Choice and one end state to the run.
     limits.check_history(units, tasks=1 + counts["tasks"], other_states=2 + counts["other_states"])
     estimate = sum(catalog[node.type].usage for node in workflow.nodes)
-    exhausted = {"status": "exhausted", "nodeIds": list(node_ids)}
+    exhausted = {"status": "exhausted", **finalize}
     check = task(functions.check_credits, {"estimate": estimate})
     check["Next"] = run[0][0]
     # Too few credits is an error of Check credits, caught: no Choice on the common path.

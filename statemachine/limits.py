@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,14 @@ HISTORY_EVENT_BUDGET = 20_000
 EVENTS_PER_TASK = 5
 EVENTS_PER_OTHER_STATE = 2
 EVENTS_PER_EXECUTION = 2
+
+
+# Step Functions refuses a task input over 256 KiB (States.DataLimitExceeded, which no Catch
+# of States.ALL catches). A task's input is its Parameters with the state in them; the state
+# carries packed values (lambdas.runtime.payload: results up to 96 KiB, inputs up to 32 KiB,
+# Parallel branches up to 50 KiB), so what the definition adds to it must stay small.
+TASK_INPUT_LIMIT = 256 * 1024
+TASK_PARAMETERS_BUDGET = 64 * 1024
 
 
 class TooLarge(CompileError):
@@ -49,6 +58,25 @@ def check_size(size: int, most: int = MAX_DEFINITION_BYTES) -> None:
             f"{most:,} bytes a state machine may take (the nodes and their literals are "
             "part of it: give large values as inputs at run time)"
         )
+
+
+def check_task_parameters(states: dict[str, Any]) -> None:
+    """Refuse a task (in `states` or their Parallel branches) whose Parameters would leave
+    too little of its input's 256 KiB to the state: the nodes and literals it carries."""
+    for name, state in states.items():
+        for branch in state.get("Branches", []):
+            check_task_parameters(branch["States"])
+        if state["Type"] != "Task":
+            continue
+        size = len(json.dumps(state.get("Parameters", {}), ensure_ascii=False).encode("utf-8"))
+        if size > TASK_PARAMETERS_BUDGET:
+            raise TooLarge(
+                f"The task '{name}' would carry {size:,} bytes of node definitions, more than "
+                f"the {TASK_PARAMETERS_BUDGET:,} bytes this compiler allows (a task's input, "
+                f"its state included, may take {TASK_INPUT_LIMIT:,} bytes): deploy the "
+                "workflow through the API, which stores it by content hash, or give large "
+                "values as inputs at run time"
+            )
 
 
 def refuse_path_keys(workflow: Workflow) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import MappingProxyType, ModuleType
 from typing import Literal
 
@@ -54,10 +54,11 @@ class Access:
     mode: bool = False
 
 
-# Running nodes opens secrets and integrations (refreshing tokens seals them anew).
+# Running nodes opens secrets and integrations (refreshing tokens seals them anew), and
+# keeps what a live update announces in the executions table (lambdas.adapters.progress).
 _RUNS_NODES = Access(
     read=("secrets",),
-    write=("integrations",),
+    write=("executions", "integrations"),
     blobs="write",
     encrypt=True,
     decrypt=True,
@@ -70,7 +71,7 @@ ACCESS = MappingProxyType(
         "preload_integrations": Access(read=("integrations",)),
         # Initialize persists the start record and resolves the seconds of the wait nodes
         # that open the plan, which runs them.
-        "initialize": replace(_RUNS_NODES, write=("executions", "integrations")),
+        "initialize": _RUNS_NODES,
         "persist": Access(write=("executions",), blobs="write", live_updates=True),
         "run_node": _RUNS_NODES,
         "run_inline_group": _RUNS_NODES,

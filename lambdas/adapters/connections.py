@@ -47,10 +47,16 @@ class ApiGatewayLiveUpdates:
         Session ids are chosen by clients, so two organizations may use the same one: with
         `organization_id`, only the connections that organization opened receive `message`.
         """
+        return self.deliver(session_id, self.connections(session_id, organization_id), message)
+
+    def deliver(
+        self, session_id: str, connection_ids: list[str], message: Mapping[str, Any]
+    ) -> int:
+        """Post `message` (as JSON) to these connections of the session, as `send` does."""
         data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         delivered = 0
         failure: StoreError | TransientError | None = None
-        for connection_id in self._connections(session_id, organization_id):
+        for connection_id in connection_ids:
             try:
                 if self._post(connection_id, data):
                     delivered += 1
@@ -112,7 +118,8 @@ class ApiGatewayLiveUpdates:
             return None
         return items[0]["sessionId"]["S"], items[0]["organizationId"]["S"]
 
-    def _connections(self, session_id: str, organization_id: str | None) -> list[str]:
+    def connections(self, session_id: str, organization_id: str | None = None) -> list[str]:
+        """The ids of the session's connections (only those `organization_id` opened)."""
         paginator = self._dynamodb.get_paginator("query")
         pages = paginator.paginate(
             TableName=self._table,

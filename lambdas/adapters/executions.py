@@ -201,8 +201,8 @@ class DynamoExecutionStore:
                 ExpressionAttributeNames={"#record": "record", "#recordKey": "recordKey"},
                 ConsistentRead=True,
             ).get("Item")
-        if item is None:
-            return None
+        if item is None or not ("record" in item or "recordKey" in item):
+            return None  # none, or what an execution's live updates announced (progress)
         if "record" in item:
             body = item["record"]["S"].encode("utf-8")
         else:
@@ -232,7 +232,7 @@ class DynamoExecutionStore:
                 ExpressionAttributeNames={f"#{name}": name for name in names},
                 ConsistentRead=True,
             ).get("Item")
-        if item is None:
+        if item is None or "organizationId" not in item:
             return None
         return ExecutionHandle(
             id=execution_id,

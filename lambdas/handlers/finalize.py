@@ -26,7 +26,7 @@ from lambdas.runtime.outcome import charge, final_record
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ExecutionStore, LiveUpdates, OrganizationStore, ValueStore
 from lambdas.runtime.state import WorkflowState
-from lambdas.runtime.stored import StoredWorkflows
+from lambdas.runtime.stored import StoredWorkflows, node_ids_of
 from statemachine.model import WireModel
 
 # A Fail state's cause is shown in the console; the record keeps the whole message.
@@ -69,7 +69,8 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     request = Event.model_validate(event)
     execution = request.state.execution
     payloads = Payloads(deps.values, execution.organization_id)
-    record = final_record(request.state, _node_ids(request, deps), payloads)
+    key = request.workflow_key or request.state.workflow_key
+    record = final_record(request.state, node_ids_of(request.node_ids, key, deps.stored), payloads)
     if not deps.development and not charge(deps.organizations, record):
         logger.info("Nothing charged", extra={"executionId": execution.id})
     deps.executions.put(record, session_id=execution.session_id)
@@ -86,14 +87,6 @@ def count_outcome(outcome: dict[str, Any]) -> None:
     """One metric per final status, for dashboards and alarms on failed executions."""
     metrics.add_dimension(name="status", value=str(outcome["status"]))
     metrics.add_metric(name="ExecutionsFinished", unit=MetricUnit.Count, value=1)
-
-
-def _node_ids(request: Event, deps: Deps) -> list[str]:
-    """The workflow's node ids, as given, or from the workflow stored apart."""
-    key = request.workflow_key or request.state.workflow_key
-    if request.node_ids is not None or key is None:
-        return request.node_ids or []
-    return [node.id for node in deps.stored.get(key).nodes]
 
 
 handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process, count_outcome)

@@ -69,6 +69,7 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
         registry=registry or default_registry(),
         workflows=wiring.workflows(settings, settings, clients),
         executions=wiring.executions(settings, settings, clients),
+        progress=wiring.progress(settings, clients),
         organizations=wiring.organizations(settings, clients),
         secrets=wiring.secrets(settings, clients),
         api_keys=wiring.api_keys(settings, clients),

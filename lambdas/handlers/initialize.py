@@ -15,7 +15,6 @@ from pydantic import Field
 
 from lambdas.handlers import persist, units
 from lambdas.handlers.entry import Invocation, lambda_handler
-from lambdas.handlers.settings import ExecutionsTable
 from lambdas.handlers.wiring import Clients, executions, values
 from lambdas.nodes import default_registry
 from lambdas.runtime.errors import ExecutionError
@@ -33,7 +32,7 @@ class PlanMismatchError(ExecutionError):
     """The deployed node catalog plans this workflow differently from the compiled machine."""
 
 
-class Settings(ExecutionsTable, units.Settings):
+class Settings(units.Settings):
     pass
 
 
@@ -50,7 +49,9 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
     return Deps(
         registry=registry or default_registry(),
         values=values(settings, clients),
-        persist=persist.Deps(executions(settings, settings, clients), unit_deps.updates),
+        persist=persist.Deps(
+            executions(settings, settings, clients), unit_deps.updates, unit_deps.stored
+        ),
         units=unit_deps,
     )
 
@@ -94,6 +95,7 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     runner = units.UnitRunner(started, deps.units, invocation)
     seconds = runner.resolve_waits(waits)
     results = runner.payloads.pack_map(runner.packed_results())
+    runner.announce(deps.units)
     return started.model_copy(update={"results": results, "waits": seconds}).to_json()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from lambdas.handlers.observability import logger
@@ -17,10 +17,29 @@ def notify(
     status: str,
     node_executions: Iterable[Mapping[str, Any]],
     error: str | None = None,
+    *,
+    keep: Callable[[], bool] | None = None,
 ) -> None:
     """Send an `execution_update` to the execution's session, if it has one, and to the
-    connections that subscribed to the execution: only connections of its organization."""
+    connections that subscribed to the execution: only connections of its organization.
+
+    Nothing is built when nobody listens (`node_executions` may be a generator). With
+    `keep`, the update is sent only when `keep()` has kept what it announces (see
+    ProgressStore): a node announced completed is then never lost by a cancel.
+    """
     if updates is None:
+        return
+    sessions = filter(None, [execution.session_id, subscribers(execution.id)])
+    try:
+        listening = {
+            session_id: connections
+            for session_id in sessions
+            if (connections := updates.connections(session_id, execution.organization_id))
+        }
+        if not listening or (keep is not None and not keep()):
+            return
+    except Exception:  # noqa: BLE001 - a live update is a courtesy: the execution goes on
+        logger.warning("Live update not sent", extra={"executionId": execution.id}, exc_info=True)
         return
     message = execution_update(
         execution_id=execution.id,
@@ -29,9 +48,9 @@ def notify(
         node_executions=node_executions,
         error=error,
     )
-    for session_id in filter(None, [execution.session_id, subscribers(execution.id)]):
+    for session_id, connections in listening.items():
         try:
-            updates.send(session_id, message, execution.organization_id)
+            updates.deliver(session_id, connections, message)
         except Exception:  # noqa: BLE001 - a live update is a courtesy: the execution goes on
             logger.warning(
                 "Live update not sent", extra={"executionId": execution.id}, exc_info=True

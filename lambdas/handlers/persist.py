@@ -9,7 +9,7 @@ from typing import Any, Literal
 from lambdas.handlers.entry import Invocation, lambda_handler
 from lambdas.handlers.notify import notify
 from lambdas.handlers.settings import BlobBucket, Connections, ExecutionsTable
-from lambdas.handlers.wiring import Clients, executions, live_updates
+from lambdas.handlers.wiring import Clients, executions, live_updates, values
 from lambdas.runtime.credits import INSUFFICIENT_CREDITS
 from lambdas.runtime.ports import ExecutionStore, LiveUpdates
 from lambdas.runtime.record import (
@@ -20,6 +20,7 @@ from lambdas.runtime.record import (
     utc_now,
 )
 from lambdas.runtime.state import WorkflowState
+from lambdas.runtime.stored import StoredWorkflows, node_ids_of
 from statemachine.model import WireModel
 
 
@@ -31,25 +32,29 @@ class Settings(ExecutionsTable, BlobBucket, Connections):
 class Deps:
     executions: ExecutionStore
     updates: LiveUpdates | None
+    stored: StoredWorkflows
 
 
 def deps_from(settings: Settings, clients: Clients) -> Deps:
     return Deps(
         executions=executions(settings, settings, clients),
         updates=live_updates(settings, clients),
+        stored=StoredWorkflows(values(settings, clients)),
     )
 
 
 class Event(WireModel):
     state: WorkflowState
     status: Literal[ExecutionStatus.EXHAUSTED]
-    node_ids: list[str]
+    node_ids: list[str] | None = None  # or those of the workflow stored at workflow_key
+    workflow_key: str | None = None
 
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
     """Persist exhausted: the record of an execution its credits did not cover."""
     request = Event.model_validate(event)
-    persist_unstarted(request.state, request.status, request.node_ids, deps)
+    node_ids = node_ids_of(request.node_ids, request.workflow_key, deps.stored)
+    persist_unstarted(request.state, request.status, node_ids, deps)
     return request.state.to_json()
 
 

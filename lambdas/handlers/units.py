@@ -1,8 +1,9 @@
 """Running one plan unit inside a task: the shared body of `run_node` and `run_inline_group`.
 
-It loads only the upstream values the unit reads, runs the unit with the pure executor,
-resolves the wait nodes of the Wait states that follow, packs the results back into the
-state and sends a live update.
+It completes the wait nodes whose Wait state has just passed, loads only the upstream values
+the unit reads, runs the unit with the pure executor, resolves the wait nodes of the Wait
+states that follow (they stay `executing` until their Wait state has passed), packs the
+results back into the state and announces the nodes it changed.
 """
 
 from __future__ import annotations
@@ -15,15 +16,36 @@ from pydantic import BaseModel, Field
 
 from lambdas.handlers.entry import Invocation
 from lambdas.handlers.notify import notify
-from lambdas.handlers.settings import BlobBucket, Connections, IntegrationsTable, SecretsTable
-from lambdas.handlers.wiring import Clients, blobs, integrations, live_updates, secrets, values
+from lambdas.handlers.settings import (
+    BlobBucket,
+    Connections,
+    ExecutionsTable,
+    IntegrationsTable,
+    SecretsTable,
+)
+from lambdas.handlers.wiring import (
+    Clients,
+    blobs,
+    integrations,
+    live_updates,
+    progress,
+    secrets,
+    values,
+)
 from lambdas.nodes import default_registry
 from lambdas.nodes.date import wait_seconds
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.executor import PreparedWorkflow, run_node, run_unit
 from lambdas.runtime.node_type import ExecutionEnvironment
+from lambdas.runtime.outcome import end_wait
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import IntegrationVault, LiveUpdates, SecretVault, ValueStore
+from lambdas.runtime.ports import (
+    IntegrationVault,
+    LiveUpdates,
+    ProgressStore,
+    SecretVault,
+    ValueStore,
+)
 from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.sealed import SealedIntegrations, SealedSecrets
@@ -34,9 +56,12 @@ from statemachine.model import Edge, Node, Workflow
 # The results a branch of a Parallel state carries in the state at most (bytes of JSON): up
 # to 25 branches (statemachine.compiler.MAX_BRANCHES) stay far below the 256 KiB of a state.
 BRANCH_LIMIT = 2 * 1024
+# What one task keeps of its results for a cancel (lambdas.adapters.progress) at most, within
+# a DynamoDB item; more goes to the value store.
+PROGRESS_LIMIT = 64 * 1024
 
 
-class Settings(SecretsTable, IntegrationsTable, BlobBucket, Connections):
+class Settings(SecretsTable, IntegrationsTable, BlobBucket, Connections, ExecutionsTable):
     pass
 
 
@@ -48,6 +73,7 @@ class Deps:
     secrets: SecretVault
     integrations: IntegrationVault
     updates: LiveUpdates | None
+    progress: ProgressStore
     stored: StoredWorkflows
 
 
@@ -60,6 +86,7 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
         secrets=secrets(settings, clients),
         integrations=integrations(settings, clients),
         updates=live_updates(settings, clients),
+        progress=progress(settings, clients),
         stored=StoredWorkflows(value_store),
     )
 
@@ -88,14 +115,17 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     request = referenced(Event.model_validate(event), deps.stored)
     state = request.state
     runner = UnitRunner(state, deps, invocation)
+    runner.end_waits()
     runner.run(request.nodes, request.edges)
     waits = runner.resolve_waits(request.waits)
-    packed = runner.packed_results()
-    notify(deps.updates, state.execution, ExecutionStatus.EXECUTING, packed.values())
     if request.branch is not None:
-        return runner.branch_results(carry=request.branch == "carry").to_json()
-    results = runner.payloads.pack_map(packed)
-    return state.model_copy(update={"results": results, "waits": waits, "branches": []}).to_json()
+        returned = runner.branch_results(carry=request.branch == "carry").to_json()
+    else:
+        results = runner.payloads.pack_map(runner.packed_results())
+        update = {"results": results, "waits": waits, "branches": []}
+        returned = state.model_copy(update=update).to_json()
+    runner.announce(deps)
+    return returned
 
 
 def referenced(request: Event, stored: StoredWorkflows) -> Event:
@@ -131,6 +161,7 @@ class UnitRunner:
         self._packed = self.payloads.merged_map(state.results, branches)
         self.results = self.payloads.unpack_results(self._packed)
         self.fresh: list[str] = []
+        self._fresh_packed: dict[str, Any] = {}
         self.environment = ExecutionEnvironment(
             workflow_id=execution.workflow_id,
             execution_id=execution.id,
@@ -155,8 +186,19 @@ class UnitRunner:
         self.fresh += pending
         return executions
 
+    def end_waits(self) -> None:
+        """Complete the wait nodes whose Wait state has passed: the task before it left them
+        `executing` (a task after a Wait state is the first code to run once it is over)."""
+        for node_id, execution in self.results.items():
+            if execution.status == NodeStatus.EXECUTING:
+                self.results[node_id] = end_wait(execution)
+                self.fresh.append(node_id)
+
     def resolve_waits(self, waits: list[WaitNode]) -> list[int]:
-        """Seconds for each following Wait state: 0 when its node is skipped or failed."""
+        """Seconds for each following Wait state: 0 when its node is skipped or failed.
+
+        A wait node that can wait is `executing` until its Wait state has passed, so that
+        neither a live update nor a cancel during the wait calls it completed."""
         seconds = []
         for wait in waits:
             if self._reused(wait.node.id):  # it waited in the execution that was retried
@@ -170,12 +212,31 @@ class UnitRunner:
                 overrides.get(wait.node.id, {}),
                 self.environment,
             )
+            inputs = execution.inputs
+            waiting = execution.status == NodeStatus.COMPLETED and inputs is not None
+            seconds.append(wait_seconds(inputs) if waiting and inputs else 0)
+            if waiting:
+                execution = execution.model_copy(update={"status": NodeStatus.EXECUTING})
             self.results[wait.node.id] = execution
             self.fresh.append(wait.node.id)
-            inputs = execution.inputs
-            completed = execution.status == NodeStatus.COMPLETED and inputs is not None
-            seconds.append(wait_seconds(inputs) if completed and inputs else 0)
         return seconds
+
+    def announce(self, deps: Deps) -> None:
+        """Send the live update of the nodes this task changed, once they are kept where a
+        cancel finds them (ProgressStore): what a user was told never goes missing.
+
+        Called last, once the task's results are packed: a store fault while packing fails
+        the task (and is retried) before anything is announced."""
+        if not self.fresh:
+            return
+        execution = self.state.execution
+
+        def keep() -> bool:
+            own = self.payloads.pack_map(self._packed_fresh(), limit=PROGRESS_LIMIT)
+            return deps.progress.record(execution.id, own)
+
+        changed = (self.results[node_id].to_json() for node_id in dict.fromkeys(self.fresh))
+        notify(deps.updates, execution, ExecutionStatus.EXECUTING, changed, keep=keep)
 
     def _reused(self, node_id: str) -> bool:
         execution = self.results.get(node_id)
@@ -187,15 +248,19 @@ class UnitRunner:
         BRANCH_LIMIT they go to the value store, so that many branches fit one state."""
         carried = [branch.results for branch in self.state.branches] if carry else []
         results = self.payloads.merged_map({}, carried)
-        for node_id in self.fresh:
-            results[node_id] = self.payloads.pack_execution(self.results[node_id])
+        results.update(self._packed_fresh())
         return Branch(results=self.payloads.pack_map(results, limit=BRANCH_LIMIT))
 
     def packed_results(self) -> dict[str, Any]:
         """The results as the state carries them: earlier ones untouched, new ones packed."""
-        packed = dict(self._packed)
+        return {**self._packed, **self._packed_fresh()}
+
+    def _packed_fresh(self) -> dict[str, Any]:
+        """The executions this task made, packed (large values stored once)."""
+        packed = self._fresh_packed
         for node_id in self.fresh:
-            packed[node_id] = self.payloads.pack_execution(self.results[node_id])
+            if node_id not in packed:
+                packed[node_id] = self.payloads.pack_execution(self.results[node_id])
         return packed
 
     def _prepare(self, nodes: list[Node], edges: list[Edge]) -> PreparedWorkflow:

@@ -18,6 +18,7 @@ from lambdas.adapters.executions import DynamoExecutionStore
 from lambdas.adapters.integrations import KmsIntegrationVault
 from lambdas.adapters.objects import S3BlobStore, S3ValueStore
 from lambdas.adapters.organizations import DynamoOrganizationStore
+from lambdas.adapters.progress import DynamoProgressStore
 from lambdas.adapters.secrets import KmsSecretVault
 from lambdas.adapters.state_machines import StepFunctionsMachines
 from lambdas.adapters.workflows import DynamoWorkflowStore
@@ -83,6 +84,10 @@ def executions(
     return DynamoExecutionStore(
         clients.dynamodb, settings.executions_table, clients.s3, blobs.blob_bucket
     )
+
+
+def progress(settings: ExecutionsTable, clients: Clients) -> DynamoProgressStore:
+    return DynamoProgressStore(clients.dynamodb, settings.executions_table)
 
 
 def organizations(settings: OrganizationsTable, clients: Clients) -> DynamoOrganizationStore:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import OrganizationStore
@@ -32,13 +33,25 @@ def final_record(
     payloads: Payloads,
     *,
     cancelled: bool = False,
+    announced: Iterable[dict[str, Any]] = (),
 ) -> ExecutionRecord:
-    """The record as the execution ended: unreached nodes idle, usage of completed nodes."""
+    """The record as the execution ended: unreached nodes idle, usage of completed nodes.
+
+    `announced` are results that live updates announced (ProgressStore) and that the last
+    state may lack: a task's results reach the history only when it returns.
+    """
     execution = state.execution
     branches = (branch.results for branch in state.branches)
     results = payloads.unpack_results(payloads.merged_map(state.results, branches))
+    for packed in announced:
+        for node_id, entry in payloads.unpack_results(packed).items():
+            known = results.get(node_id)
+            if known is None or known.status == NodeStatus.EXECUTING:
+                results[node_id] = entry
     node_executions = [
-        results.get(node_id) or NodeExecution(node_id=node_id, status=NodeStatus.IDLE)
+        _ended(results[node_id], cancelled=cancelled)
+        if node_id in results
+        else NodeExecution(node_id=node_id, status=NodeStatus.IDLE)
         for node_id in node_ids
     ]
     error: str | None
@@ -60,6 +73,21 @@ def final_record(
         usage=total_usage(node_executions),
         node_executions=node_executions,
     )
+
+
+def end_wait(execution: NodeExecution) -> NodeExecution:
+    """A wait node once its Wait state has passed: `executing` becomes `completed`."""
+    return execution.model_copy(update={"status": NodeStatus.COMPLETED})
+
+
+def _ended(execution: NodeExecution, *, cancelled: bool) -> NodeExecution:
+    """A node as the execution ended: a wait node still `executing` has waited, unless the
+    execution was cancelled during its wait: then it never completed (idle, not charged)."""
+    if execution.status != NodeStatus.EXECUTING:
+        return execution
+    if cancelled:
+        return NodeExecution(node_id=execution.node_id, status=NodeStatus.IDLE)
+    return end_wait(execution)
 
 
 def charge(organizations: OrganizationStore, record: ExecutionRecord) -> bool:

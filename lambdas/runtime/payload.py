@@ -2,7 +2,9 @@
 
 Step Functions caps state at 256 KiB and DynamoDB items at 400 KB; a user's data has no such
 cap. A value whose JSON exceeds VALUE_LIMIT is stored once (content-addressed) and replaced by
-`{"@stepthunk/ref": key}`; a map of results still over MAP_LIMIT moves out as a whole.
+`{"@stepthunk/ref": key}`; a map of results still over MAP_LIMIT, or of per-run inputs over
+INPUTS_LIMIT, moves out as a whole. Together with what the compiler lets a task's Parameters
+carry (statemachine.limits.TASK_PARAMETERS_BUDGET), a task's input stays under 256 KiB.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from lambdas.runtime.record import ExecutionRecord, NodeExecution
 REFERENCE = "@stepthunk/ref"
 VALUE_LIMIT = 8 * 1024
 MAP_LIMIT = 96 * 1024
+INPUTS_LIMIT = 32 * 1024
 
 
 def is_reference(value: Any) -> bool:
@@ -83,7 +86,7 @@ class Payloads:
             node: {name: self.pack_value(value) for name, value in values.items()}
             for node, values in inputs.items()
         }
-        return self.pack_map(packed)
+        return self.pack_map(packed, INPUTS_LIMIT)
 
     def unpack_inputs(
         self, packed: dict[str, Any], node_ids: Iterable[str] | None = None

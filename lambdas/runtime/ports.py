@@ -165,6 +165,35 @@ class LiveUpdates(Protocol):
         """
         ...
 
+    def connections(self, session_id: str, organization_id: str | None = None) -> list[str]:
+        """The ids of the session's connections (only those `organization_id` opened)."""
+        ...
+
+    def deliver(
+        self, session_id: str, connection_ids: list[str], message: Mapping[str, Any]
+    ) -> int:
+        """Post `message` to these connections of the session, as `send` does."""
+        ...
+
+
+class ProgressStore(Protocol):
+    """What live updates announced while an execution ran, kept so that a cancel keeps it:
+    a result is kept before it is announced, and a cancel seals the execution before it
+    reads what was kept."""
+
+    def record(self, execution_id: str, results: Mapping[str, Any]) -> bool:
+        """Keep the (packed) `results` a task is about to announce; False, keeping nothing,
+        once the execution is sealed or has ended: they must not be announced."""
+        ...
+
+    def seal(self, execution_id: str) -> None:
+        """Keep nothing more for the execution (a cancel, before it reads what was kept)."""
+        ...
+
+    def recorded(self, execution_id: str) -> list[dict[str, Any]]:
+        """Every results map kept for the execution."""
+        ...
+
 
 class StoredWorkflow(WireModel):
     """A workflow deployed through the API: its definition and its state machine."""

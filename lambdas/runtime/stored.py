@@ -35,6 +35,14 @@ class StoredWorkflows:
         return workflow
 
 
+def node_ids_of(node_ids: list[str] | None, key: str | None, stored: StoredWorkflows) -> list[str]:
+    """A workflow's node ids, as a task was given them, or from the workflow stored at `key`
+    (a task of a workflow too large to carry names no node)."""
+    if node_ids is not None or key is None:
+        return node_ids or []
+    return [node.id for node in stored.get(key).nodes]
+
+
 def members(workflow: Workflow, node_ids: list[str]) -> tuple[list[Node], list[Edge]]:
     """The nodes `node_ids` names, in that order, and the edges into them, in edge order."""
     by_id = {node.id: node for node in workflow.nodes}

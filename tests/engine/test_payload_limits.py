@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from lambdas.runtime.payload import encode
-from local.embedded import EmbeddedEngine
-from tests.engine.conftest import Run, compact_size, run
+from local.embedded import EmbeddedEngine, EngineFailure
+from tests.engine.conftest import Faults, Run, compact_size, run
 from tests.workflows import edge, node, workflow
 
 STATE_LIMIT = 256 * 1024  # Step Functions state input/output, bytes
@@ -135,3 +135,57 @@ def test_three_hundred_nodes_with_2_kb_outputs_complete(engine: EmbeddedEngine) 
     assert [f for f in history_strings(finished) if f[2] > STATE_LIMIT] == []
     assert updates[-1]["status"] == "completed"
     assert max(compact_size(message) for message in updates) <= MESSAGE_LIMIT
+
+
+def test_a_results_map_past_256_kib_in_small_values_is_carried_by_reference(
+    engine: EmbeddedEngine,
+) -> None:
+    """19 values of 7 KiB stay inline one by one (under 8 KiB) but make a results map of
+    about 270 KiB: over the state limit, so the map itself must move out of the state."""
+    texts = {f"t{i}": f"{i:03}" + "y" * (7 * 1024) for i in range(19)}
+    flow = workflow(
+        *(node(t, "text-input") for t in texts),
+        node("after", "random-number"),  # a unit of its own: the map crosses a task
+        edges=[],
+    )
+
+    finished = run(engine, flow, inputs={t: {"value": text} for t, text in texts.items()})
+
+    assert finished.units == 2
+    assert finished.record.status == "completed"
+    assert {t: finished.record.node(t).outputs for t in texts} == {
+        t: {"value": text} for t, text in texts.items()
+    }
+    assert [f for f in history_strings(finished) if f[2] > STATE_LIMIT] == []
+
+
+def test_a_unit_whose_literals_pass_256_kib_runs_by_content_hash(engine: EmbeddedEngine) -> None:
+    documents = {f"j{i}": {"text": f"{i:03}" + "z" * (7 * 1024)} for i in range(40)}
+    flow = workflow(*(node(j, "json-input", json=document) for j, document in documents.items()))
+
+    finished = run(engine, flow)
+
+    assert finished.units == 1
+    assert finished.record.status == "completed"
+    assert {j: finished.record.node(j).outputs for j in documents} == {
+        j: {"json": document} for j, document in documents.items()
+    }
+    assert [f for f in history_strings(finished) if f[2] > STATE_LIMIT] == []
+
+
+def test_a_task_result_over_256_kib_fails_the_execution_uncaught_as_on_aws(
+    engine: EmbeddedEngine, faults: Faults
+) -> None:
+    """What AWS does to a state over 256 KiB (States.DataLimitExceeded, beyond any Catch of
+    States.ALL) the embedded engine does too, so no test passes here that would fail there."""
+    real_name = str(engine.deployment.functions.run_inline_group).rsplit(":", 1)[-1]
+    real, timeout = engine.cloud.functions[real_name]
+
+    def oversized(event: dict[str, Any], deadline: float) -> dict[str, Any]:
+        return {**real(event, deadline), "padding": "p" * STATE_LIMIT}
+
+    faults.replaced.append((engine.cloud, real_name, (real, timeout)))
+    engine.cloud.functions[real_name] = (oversized, timeout)
+
+    with pytest.raises(EngineFailure, match=r"States\.DataLimitExceeded.*262,144 bytes"):
+        run(engine, workflow(node("a", "number-input", value=1), node("b", "addition", b=1)))

@@ -116,9 +116,29 @@ def test_an_update_is_sent_at_the_start_after_each_unit_and_at_the_end(
     assert [u["status"] for u in updates] == ["executing"] * 4 + ["completed"]
     statuses = [{e["nodeId"]: e["status"] for e in u["nodeExecutions"]} for u in updates]
     assert statuses[0] == {"a": "idle", "b": "idle", "c": "idle"}
-    completed = [sorted(n for n, s in by_node.items() if s == "completed") for by_node in statuses]
-    assert completed[1:4] == [["a"], ["a", "b"], ["a", "b", "c"]]
+    # after a unit, the nodes it changed (SPEC §8); at the end, the whole record
+    assert statuses[1:4] == [{"a": "completed"}, {"b": "completed"}, {"c": "completed"}]
     assert updates[-1]["nodeExecutions"] == [e.to_json() for e in finished.record.node_executions]
+
+
+def test_a_wait_node_is_executing_while_its_wait_state_runs(
+    unit_per_node: EmbeddedEngine,
+) -> None:
+    updates: list[dict[str, Any]] = []
+
+    finished = run(unit_per_node, waiting_on_a_literal(), on_update=updates.append)
+
+    seen = [e for u in updates[1:-1] for e in u["nodeExecutions"] if e["nodeId"] == "w"]
+    assert [e["status"] for e in seen] == ["executing", "completed"]
+    assert seen[0]["inputs"] == {"seconds": 1, "value": "hello"}
+    # the task before the Wait state announces it executing; the first task after it,
+    # completed, with the node that task runs
+    assert [{e["nodeId"]: e["status"] for e in u["nodeExecutions"]} for u in updates[1:-1]] == [
+        {"v": "completed", "w": "executing"},
+        {"w": "completed", "o": "completed"},
+    ]
+    assert finished.record.node("w").status == "completed"
+    assert finished.record.node("w").usage == 1
 
 
 def test_updates_leave_a_5_mb_value_out(unit_per_node: EmbeddedEngine) -> None:

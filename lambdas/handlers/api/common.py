@@ -17,6 +17,7 @@ from lambdas.runtime.ports import (
     ApiKeyStore,
     ExecutionStore,
     OrganizationStore,
+    ProgressStore,
     SecretVault,
     StateMachines,
     ValueStore,
@@ -33,6 +34,7 @@ class ApiDeps:
     registry: Registry
     workflows: WorkflowStore
     executions: ExecutionStore
+    progress: ProgressStore
     organizations: OrganizationStore
     secrets: SecretVault
     api_keys: ApiKeyStore

@@ -275,6 +275,7 @@ def cancel_execution(execution_id: ExecutionId) -> Response[str]:
     if not deps.machines.stop(handle.execution_arn, "Cancelled through the API"):
         current = deps.executions.handle(execution_id)
         raise _already_finished(current.status if current else handle.status)
+    deps.progress.seal(execution_id)  # from here no task announces what the record misses
     record = _cancelled_record(deps, handle)
     if not deps.development:
         charge(deps.organizations, record)
@@ -293,7 +294,8 @@ def cancel_execution(execution_id: ExecutionId) -> Response[str]:
 
 
 def _cancelled_record(deps: ApiDeps, handle: ExecutionHandle) -> ExecutionRecord:
-    """The record of a stopped execution, from the last state its history holds."""
+    """The record of a stopped execution, from the last state its history holds and what
+    its live updates announced (a task's results reach the history only when it returns)."""
     stored = deps.executions.get(handle.id)
     node_ids = [e.node_id for e in stored.node_executions] if stored else []
     last = deps.machines.last_state(handle.execution_arn or "")
@@ -309,7 +311,11 @@ def _cancelled_record(deps: ApiDeps, handle: ExecutionHandle) -> ExecutionRecord
             )
         )
     return final_record(
-        state, node_ids, Payloads(deps.values, handle.organization_id), cancelled=True
+        state,
+        node_ids,
+        Payloads(deps.values, handle.organization_id),
+        cancelled=True,
+        announced=deps.progress.recorded(handle.id),
     )
 
 
