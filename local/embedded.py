@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 from lambdas.adapters.schema import create_tables
 from lambdas.handlers import wiring
 from lambdas.handlers.entry import Invocation
+from lambdas.handlers.observability import logger
 from lambdas.handlers.settings import (
     BlobBucket,
     Connections,
@@ -30,7 +32,7 @@ from lambdas.handlers.wiring import Clients
 from lambdas.nodes import default_registry
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import Organization
-from lambdas.runtime.record import ExecutionRecord, refused_record
+from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, refused_record
 from lambdas.runtime.registry import Registry
 from local.cloud import ACCOUNT, REGION, WEBSOCKET_ENDPOINT, LocalCloud
 from statemachine.asl import definition_json
@@ -183,12 +185,24 @@ class EmbeddedEngine:
             self.cloud.listen(session_id, lambda data: on_update(json.loads(data)))
         try:
             arn = self.start(valid, inputs, organization, execution_id, session_id)
-            self.cloud.wait_for_execution(arn)
+            status = self.cloud.wait_for_execution(arn)
         finally:
             if session_id is not None and self.live_updates is not None:
                 self.cloud.listen(session_id, None)
                 self.live_updates.remove(session_id)
-        return self.record(execution_id)
+        record = self.record(execution_id)
+        if status == "FAILED" and record.status in UNFINISHED:
+            # Finalize never ran. A Finalize that failed past its retries leaves the record
+            # unfinished on AWS too; Step Functions' own terminal errors (a state over its
+            # size quota) mean the compiled machine is wrong: say so.
+            described = self.cloud.client("stepfunctions").describe_execution(executionArn=arn)
+            failure = str(described.get("error", ""))
+            if failure.startswith("States."):
+                raise EngineFailure(
+                    f"The execution failed without its final record: {failure}: "
+                    f"{described.get('cause', '')}"
+                )
+        return record
 
     def start(
         self,
@@ -225,6 +239,13 @@ class EmbeddedEngine:
         if record is None:
             raise LookupError(f"No record of execution {execution_id}")
         return Payloads(self.values, record.organization_id).loaded_record(record)
+
+
+UNFINISHED = (ExecutionStatus.SUBMITTED, ExecutionStatus.EXECUTING)
+
+
+class EngineFailure(RuntimeError):
+    """An execution ended in a way stepthunk's state machine never should (a defect)."""
 
 
 class _AllSettings(
@@ -272,7 +293,7 @@ def _deploy(
             else module.deps_from(handler_settings, clients)
         )
         name = f"{prefix}-{task.replace('_', '-')}"
-        arns[task] = cloud.add_function(name, _caller(module.process, deps))
+        arns[task] = cloud.add_function(name, _caller(task, module.process, deps))
     functions = TaskFunctions(**arns)
     # What the HTTP API needs to deploy workflows at run time, as CDK would give it.
     settings |= {"state_machine_role_arn": cloud.role_arn, "task_functions": functions.to_json()}
@@ -280,10 +301,25 @@ def _deploy(
 
 
 def _caller(
-    process: Callable[..., dict[str, Any]], deps: Any
+    task: str, process: Callable[..., dict[str, Any]], deps: Any
 ) -> Callable[[dict[str, Any], float], dict[str, Any]]:
+    """The function standing in for a task's Lambda; at DEBUG it logs each invocation, as
+    Lambda's START and END lines show them in CloudWatch."""
+
     def call(event: dict[str, Any], deadline: float) -> dict[str, Any]:
-        return process(event, deps, Invocation(deadline=deadline))
+        state = event.get("state")
+        execution = state.get("execution", {}) if isinstance(state, dict) else {}
+        context = {"task": task, "executionId": execution.get("id")}
+        logger.debug("Task invoked", extra=context)
+        started = time.monotonic()
+        try:
+            result = process(event, deps, Invocation(deadline=deadline))
+        except Exception as error:
+            logger.debug("Task failed", extra={**context, "error": type(error).__name__})
+            raise
+        elapsed = round((time.monotonic() - started) * 1000, 1)
+        logger.debug("Task ended", extra={**context, "durationMs": elapsed})
+        return result
 
     return call
 
