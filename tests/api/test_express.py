@@ -48,14 +48,26 @@ def test_a_short_lived_workflow_runs_on_an_express_state_machine(
 
 
 def test_a_repeated_start_starts_one_express_execution(server: Server, org_a: Organization) -> None:
+    """Counted as StartExecution calls: moto refuses a repeated Express execution name, AWS
+    starts another execution, so only the API's own conditional write keeps this at one."""
     deployed = org_a.deploy(short_lived("once"))
     key = {"Idempotency-Key": "order-7"}
+    starts: list[str] = []
 
-    first = org_a.http.post("/workflows/once/executions", json={}, headers=key)
-    again = org_a.http.post("/workflows/once/executions", json={}, headers=key)
+    def count(params: dict[str, Any], **_: Any) -> None:
+        starts.append(params["stateMachineArn"])
+
+    events = server.engine.clients.stepfunctions.meta.events
+    events.register("provide-client-params.states.StartExecution", count)
+    try:
+        first = org_a.http.post("/workflows/once/executions", json={}, headers=key)
+        again = org_a.http.post("/workflows/once/executions", json={}, headers=key)
+    finally:
+        events.unregister("provide-client-params.states.StartExecution", count)
 
     assert first.status_code == again.status_code == 202
     assert again.json()["executionId"] == first.json()["executionId"]
+    assert len(starts) == 1
     org_a.wait_for(first.json()["executionId"])
     assert len(executions_of(server, deployed)) == 1
 

@@ -96,15 +96,18 @@ def owner_view(owner: Organization, holdings: Holdings) -> list[Any]:
 
 
 def stored_state(server: Server, owner: Organization, other: Organization) -> list[Any]:
-    """What the engine holds for A beyond the API: its secret's plaintext, its state machines,
-    the Step Functions executions of each, and both organizations' credit accounts."""
+    """What the engine holds for A beyond the API: its secret's plaintext, its state machines
+    (their definitions too: another organization's deploy of the same workflow id must not
+    update A's machine in place), the Step Functions executions of each, and both
+    organizations' credit accounts."""
     engine = server.engine
     sfn = engine.cloud.client("stepfunctions")
     machines = []
     for workflow_id in ("private", "failing"):
         arn = owner.http.get(f"/workflows/{workflow_id}").json()["stateMachineArn"]
         executions = sfn.list_executions(stateMachineArn=arn)["executions"]
-        machines.append((arn, sorted(e["name"] for e in executions)))
+        definition = sfn.describe_state_machine(stateMachineArn=arn)["definition"]
+        machines.append((arn, definition, sorted(e["name"] for e in executions)))
     sealed = engine.secrets.sealed(owner.id)["TOKEN"]
     return [
         engine.secrets.open(owner.id, sealed),
