@@ -116,7 +116,7 @@ def refused_record(
     workflow: Any, execution_id: str, organization_id: str, message: str
 ) -> ExecutionRecord:
     """The record of an execution that validation refused: status error, every problem in
-    `message`, and each node it could identify idle."""
+    `message`, each node it could identify idle, and no start time."""
     header = workflow if isinstance(workflow, dict) else {}
     workflow_id, name, nodes = header.get("id"), header.get("name"), header.get("nodes")
     node_ids = [
@@ -124,7 +124,6 @@ def refused_record(
         for node in (nodes if isinstance(nodes, list) else [])
         if isinstance(node, dict) and isinstance(node.get("id"), str)
     ]
-    now = utc_now()
     return ExecutionRecord(
         id=execution_id,
         workflow_id=workflow_id if isinstance(workflow_id, str) else "",
@@ -132,8 +131,7 @@ def refused_record(
         organization_id=organization_id,
         status=ExecutionStatus.ERROR,
         error=message,
-        started_at=now,
-        ended_at=now,
+        ended_at=utc_now(),  # never started: no startedAt, as on Step Functions
         node_executions=[
             NodeExecution(node_id=node_id, status=NodeStatus.IDLE)
             for node_id in dict.fromkeys(node_ids)

@@ -424,6 +424,19 @@ def test_invalid_workflow_is_recorded_as_an_error_naming_every_problem(engine):
     assert not any(e["status"] == "completed" for e in result.record["nodeExecutions"])
 
 
+def test_a_run_refused_for_its_overrides_lists_every_node_idle_and_never_started(engine):
+    flow = workflow(node("a", "number-input", value=1), node("b", "addition", b=1))
+    result = engine.run(flow, inputs={"a": {"value": "many"}})
+    assert result.status == "error"
+    assert result.record["error"].startswith("Invalid workflow (1 problem): [INVALID_VALUE]")
+    assert result.record["nodeExecutions"] == [
+        {"nodeId": "a", "status": "idle", "usage": 0},
+        {"nodeId": "b", "status": "idle", "usage": 0},
+    ]
+    assert "startedAt" not in result.record
+    assert result.record["usage"] == 0
+
+
 def test_too_few_credits_exhausts_the_execution_before_any_node_runs(engine):
     flow = workflow(
         node("a", "addition", a=1, b=2),
