@@ -1,6 +1,7 @@
 """The `stepthunk` command line: validate, plan, list node types, run workflows.
 
-Exit codes of `run` (SPEC §9): 0 completed, 1 error, 2 invalid workflow or usage, 3 exhausted.
+Exit codes of `run` (SPEC §9): 0 completed, 1 error, 2 invalid workflow or usage, 3 exhausted;
+any command stopped by Ctrl+C exits 130 (128 + SIGINT, as shells report it).
 Errors are printed as readable messages; a traceback is shown only with STEPTHUNK_DEBUG=1.
 """
 
@@ -33,9 +34,11 @@ from statemachine.validation import parse_workflow_json, validate_overrides, val
 from statemachine.values import loads_strict
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_EXHAUSTED = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 # Task function ARNs `stepthunk compile` writes unless told the stack's.
 PLACEHOLDER_FUNCTIONS = "arn:aws:lambda:us-east-1:123456789012:function:stepthunk-"
 DEFAULT_STACK = "Stepthunk"  # what `make deploy` creates (cdk/config.py)
+MAX_PORT = 65535
 RUN_EXIT_CODES = {ExecutionStatus.COMPLETED: EXIT_OK, ExecutionStatus.EXHAUSTED: EXIT_EXHAUSTED}
 TEXT_TYPES = {ParameterType.STRING, ParameterType.SECRET, ParameterType.DATE}
 
@@ -59,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CompileError as error:  # valid, but too large for one state machine
         err.print(f"[bold red]stepthunk:[/] {error}", highlight=False)
         return EXIT_INVALID
+    except KeyboardInterrupt:  # Ctrl+C: a running execution is abandoned with the process
+        err.print("[bold red]stepthunk:[/] interrupted", highlight=False)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader left (`stepthunk compile ... | head`): say nothing
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
@@ -145,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="serve the HTTP and WebSocket APIs on localhost over the embedded engine"
     )
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
     serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     serve.add_argument(
         "--api-key",
@@ -178,6 +184,16 @@ def _parser() -> argparse.ArgumentParser:
     _deployed_table(give, "the organizations table", "OrganizationsTableName")
     give.set_defaults(command=_set_credits)
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (1-{MAX_PORT})")
+    return port
 
 
 def _deployed_table(command: argparse.ArgumentParser, table: str, output: str) -> None:
@@ -309,7 +325,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
 def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     # The server's dependencies load only for this command.
     from lambdas.adapters.errors import ApiKeyConflict
-    from local.server import serve
+    from local.server import ListenError, serve
     from local.snapshot import StateDirError
 
     api_keys = []
@@ -320,7 +336,7 @@ def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
         api_keys.append((key, organization))
     try:
         serve(host=args.host, port=args.port, api_keys=api_keys, state_dir=args.state_dir, out=out)
-    except StateDirError as error:
+    except (StateDirError, ListenError) as error:
         raise UsageError(str(error)) from None
     except ApiKeyConflict:
         raise UsageError("An --api-key is registered to another organization") from None

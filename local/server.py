@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import errno
 import json
+import socket
 import threading
 import time
 import uuid
@@ -60,6 +62,10 @@ class AnyPath(Convertor[str]):
 register_url_convertor("any", AnyPath())
 
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+class ListenError(Exception):
+    """serve cannot listen where it was told (the port is taken, the host is not this one's)."""
 
 
 class Gateway:
@@ -268,23 +274,46 @@ def serve(
     With `state_dir`, the engine's data is restored from it on start and saved to it every
     few seconds and on shutdown.
     """
-    state = None if state_dir is None else StateDir(state_dir)
-    engine = EmbeddedEngine() if state is None else state.open_engine()
-    gateway = Gateway(engine)
-    keys = gateway.http_deps.api_keys
-    for key, organization in api_keys:
-        keys.add(key, organization)
-    out.print(f"stepthunk serve: http://{host}:{port}  (WebSocket ws://{host}:{port}/)")
-    if not api_keys:
-        out.print(f"API key for organization 'dev': [bold]{keys.create('dev')}[/]")
-    if state is None:
-        out.print("Data lives in memory and is lost on exit (--state-dir DIR keeps it).")
-    else:
-        _print_state(out, state)
-    app = create_app(gateway, lifespan=None if state is None else _saving(state))
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once shut down
-        server(app, host=host, port=port).run()
+    listening = listen(host, port)  # before anything is printed: a taken port is a usage error
+    try:
+        state = None if state_dir is None else StateDir(state_dir)
+        engine = EmbeddedEngine() if state is None else state.open_engine()
+        gateway = Gateway(engine)
+        keys = gateway.http_deps.api_keys
+        for key, organization in api_keys:
+            keys.add(key, organization)
+        out.print(f"stepthunk serve: http://{host}:{port}  (WebSocket ws://{host}:{port}/)")
+        if not api_keys:
+            out.print(f"API key for organization 'dev': [bold]{keys.create('dev')}[/]")
+        if state is None:
+            out.print("Data lives in memory and is lost on exit (--state-dir DIR keeps it).")
+        else:
+            _print_state(out, state)
+        app = create_app(gateway, lifespan=None if state is None else _saving(state))
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once shut down
+            server(app, host=host, port=port).run(sockets=[listening])
+    finally:
+        listening.close()
     out.print("Stopped.")
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port` for the server, or ListenError saying why not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    bound = socket.socket(family, socket.SOCK_STREAM)
+    bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        bound.bind((host, port))
+    except OSError as error:
+        bound.close()
+        if error.errno == errno.EADDRINUSE:
+            raise ListenError(
+                f"port {port} on {host} is already in use: stop what listens there or "
+                "choose another --port"
+            ) from None
+        reason = error.strerror or str(error)
+        raise ListenError(f"cannot listen on {host}:{port}: {reason}") from None
+    return bound
 
 
 def server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:

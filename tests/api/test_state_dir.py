@@ -20,6 +20,7 @@ from local.cli import main
 from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import TABLE_SETTINGS, EmbeddedEngine
 from local.snapshot import SNAPSHOT, StateDir, StateDirError
+from tests.conformance.http_server import unused_port
 
 
 @pytest.fixture
@@ -151,7 +152,7 @@ def test_a_damaged_state_file_is_refused_with_a_message(
     (tmp_path / SNAPSHOT).write_bytes(content)
     with pytest.raises(StateDirError, match=SNAPSHOT):
         state_dir(tmp_path, cloud).open_engine()
-    assert main(["serve", "--port", "1", "--state-dir", str(tmp_path)]) == 2
+    assert main(["serve", "--port", str(unused_port()), "--state-dir", str(tmp_path)]) == 2
     assert SNAPSHOT in capsys.readouterr().err
 
 
