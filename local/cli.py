@@ -1,12 +1,14 @@
 """The `stepthunk` command line: validate, plan, list node types, run workflows.
 
-Exit codes of `run` (SPEC §9): 0 completed, 1 error, 2 invalid workflow or usage, 3 exhausted.
+Exit codes of `run` (SPEC §9): 0 completed, 1 error, 2 invalid workflow or usage, 3 exhausted;
+any command stopped by Ctrl+C exits 130 (128 + SIGINT, as shells report it).
 Errors are printed as readable messages; a traceback is shown only with STEPTHUNK_DEBUG=1.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
 from lambdas.nodes import default_registry
 from lambdas.runtime.record import ExecutionStatus
-from local.display import print_node_types, print_problems, print_record
+from local.display import print_node_type, print_node_types, print_problems, print_record
 from local.inprocess import InProcessEngine
 from local.progress import LiveProgress
 from statemachine.compiler import TaskFunctions, compile_machines
@@ -33,9 +35,13 @@ from statemachine.validation import parse_workflow_json, validate_overrides, val
 from statemachine.values import loads_strict
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_EXHAUSTED = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 # Task function ARNs `stepthunk compile` writes unless told the stack's.
 PLACEHOLDER_FUNCTIONS = "arn:aws:lambda:us-east-1:123456789012:function:stepthunk-"
 DEFAULT_STACK = "Stepthunk"  # what `make deploy` creates (cdk/config.py)
+MAX_PORT = 65535
+STDIN = "-"  # the workflow argument that reads the workflow from standard input (./- is a file)
+WORKFLOW_HELP = "workflow JSON file, or - to read it from standard input"
 RUN_EXIT_CODES = {ExecutionStatus.COMPLETED: EXIT_OK, ExecutionStatus.EXHAUSTED: EXIT_EXHAUSTED}
 TEXT_TYPES = {ParameterType.STRING, ParameterType.SECRET, ParameterType.DATE}
 
@@ -59,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CompileError as error:  # valid, but too large for one state machine
         err.print(f"[bold red]stepthunk:[/] {error}", highlight=False)
         return EXIT_INVALID
+    except KeyboardInterrupt:  # Ctrl+C: a running execution is abandoned with the process
+        err.print("[bold red]stepthunk:[/] interrupted", highlight=False)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader left (`stepthunk compile ... | head`): say nothing
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
@@ -77,19 +86,19 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check a workflow and list every problem")
-    validate.add_argument("workflow", type=Path, help="workflow JSON file")
+    validate.add_argument("workflow", help=WORKFLOW_HELP)
     validate.add_argument("--json", action="store_true", help="print the problems as JSON")
     validate.set_defaults(command=_validate)
 
     plan = commands.add_parser("plan", help="print the execution plan of a workflow as JSON")
-    plan.add_argument("workflow", type=Path, help="workflow JSON file")
+    plan.add_argument("workflow", help=WORKFLOW_HELP)
     plan.add_argument("--max-group-size", type=int, default=DEFAULT_MAX_GROUP_SIZE)
     plan.set_defaults(command=_plan)
 
     compile_ = commands.add_parser(
         "compile", help="print the Step Functions definition (ASL) of a workflow as JSON"
     )
-    compile_.add_argument("workflow", type=Path, help="workflow JSON file")
+    compile_.add_argument("workflow", help=WORKFLOW_HELP)
     compile_.add_argument("--max-group-size", type=int, default=DEFAULT_MAX_GROUP_SIZE)
     mode = compile_.add_mutually_exclusive_group()
     mode.add_argument(
@@ -114,12 +123,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     compile_.set_defaults(command=_compile)
 
-    node_types = commands.add_parser("node-types", help="list the node types of the catalog")
+    node_types = commands.add_parser(
+        "node-types", help="list the node types of the catalog, or describe one"
+    )
+    node_types.add_argument(
+        "type", nargs="?", help="a node type id: its ports with types, defaults and meaning"
+    )
     node_types.add_argument("--json", action="store_true", help="print the catalog as JSON")
     node_types.set_defaults(command=_node_types)
 
     run = commands.add_parser("run", help="run a workflow and show its execution record")
-    run.add_argument("workflow", type=Path, help="workflow JSON file")
+    run.add_argument("workflow", help=WORKFLOW_HELP)
     run.add_argument(
         "--engine",
         choices=["stepfunctions", "inprocess"],
@@ -145,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="serve the HTTP and WebSocket APIs on localhost over the embedded engine"
     )
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080, help="TCP port (default 8080)")
     serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     serve.add_argument(
         "--api-key",
@@ -180,6 +194,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (1-{MAX_PORT})")
+    return port
+
+
 def _deployed_table(command: argparse.ArgumentParser, table: str, output: str) -> None:
     """--table, or --stack whose `output` names it, and --region: a deployed stack's table."""
     where = command.add_mutually_exclusive_group()
@@ -192,15 +216,16 @@ def _deployed_table(command: argparse.ArgumentParser, table: str, output: str) -
     command.add_argument("--region", help="AWS region (default: your AWS configuration's)")
 
 
-def _read(path: Path) -> bytes:
+def _read(name: str) -> bytes:
+    """The workflow file's bytes; `-` reads standard input."""
     try:
-        return path.read_bytes()
+        return sys.stdin.buffer.read() if name == STDIN else Path(name).read_bytes()
     except OSError as error:
-        raise UsageError(f"cannot read workflow file '{path}': {error.strerror}") from None
+        raise UsageError(f"cannot read workflow file '{name}': {error.strerror}") from None
 
 
-def _load(path: Path) -> Workflow:
-    return validate_workflow(parse_workflow_json(_read(path)), default_registry().catalog)
+def _load(name: str) -> Workflow:
+    return validate_workflow(parse_workflow_json(_read(name)), default_registry().catalog)
 
 
 def _validate(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -264,7 +289,21 @@ def _compile(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _node_types(args: argparse.Namespace, out: Console, err: Console) -> int:
-    specs = list(default_registry().catalog.values())
+    catalog = default_registry().catalog
+    if args.type is not None:
+        spec = catalog.get(args.type)
+        if spec is None:
+            close = difflib.get_close_matches(args.type, list(catalog), n=3)
+            hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+            raise UsageError(
+                f"unknown node type '{args.type}'{hint}: `stepthunk node-types` lists them"
+            )
+        if args.json:
+            out.print_json(spec.model_dump_json())
+        else:
+            print_node_type(out, spec)
+        return EXIT_OK
+    specs = list(catalog.values())
     if args.json:
         out.print_json(json.dumps([s.model_dump(mode="json") for s in specs]))
     else:
@@ -309,7 +348,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
 def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     # The server's dependencies load only for this command.
     from lambdas.adapters.errors import ApiKeyConflict
-    from local.server import serve
+    from local.server import ListenError, serve
     from local.snapshot import StateDirError
 
     api_keys = []
@@ -320,7 +359,7 @@ def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
         api_keys.append((key, organization))
     try:
         serve(host=args.host, port=args.port, api_keys=api_keys, state_dir=args.state_dir, out=out)
-    except StateDirError as error:
+    except (StateDirError, ListenError) as error:
         raise UsageError(str(error)) from None
     except ApiKeyConflict:
         raise UsageError("An --api-key is registered to another organization") from None

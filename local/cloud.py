@@ -19,7 +19,9 @@ moto's internals are patched, which is why moto is pinned exactly:
 - a number literal in a definition keeps its JSON type (moto's parser reads `-3` as the
   float -3.0 and `-9007199254740993` as a rounded float; AWS keeps both exact);
 - a task input or result over 256 KiB fails its state with `States.DataLimitExceeded`,
-  which no Catch of `States.ALL` catches, as on AWS (moto checks no size).
+  which no Catch of `States.ALL` catches, as on AWS (moto checks no size);
+- every request that may change a table or a bucket is counted per table and bucket, so that
+  a saved copy of them knows without reading them whether it is out of date.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import boto3
@@ -59,6 +62,10 @@ _CLIENT_USERS = (
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
 )
+# DynamoDB operations that change nothing; any other may write.
+DYNAMODB_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
+DYNAMODB_READ_PREFIXES = ("Describe", "List")
+S3_READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 class LocalCloud:
@@ -78,6 +85,8 @@ class LocalCloud:
         self.closed: set[str] = set()
         self.time_scale = 1.0
         self._clients: dict[tuple[str, str | None], Any] = {}
+        self._writes: Counter[tuple[str, str]] = Counter()
+        self._writes_lock = threading.Lock()
         _patch_moto(self)
         role = self.client("iam").create_role(
             RoleName="stepthunk-local", AssumeRolePolicyDocument=json.dumps({"Statement": []})
@@ -102,6 +111,22 @@ class LocalCloud:
                 endpoint_url=endpoint_url,  # type: ignore[call-overload]
             )
         return self._clients[key]
+
+    def writes(self, *, tables: Iterable[str] = (), buckets: Iterable[str] = ()) -> int:
+        """How many requests that may have changed these tables and buckets were served.
+
+        The count only grows, and grows after a request is done: a copy taken after reading
+        it holds every change it counts.
+        """
+        with self._writes_lock:
+            return sum(self._writes["dynamodb", table] for table in tables) + sum(
+                self._writes["s3", bucket] for bucket in buckets
+            )
+
+    def _wrote(self, service: str, names: Iterable[str]) -> None:
+        with self._writes_lock:
+            for name in names:
+                self._writes[service, name] += 1
 
     def add_function(self, name: str, call: LambdaCall, timeout: int = 900) -> str:
         """Create Lambda function `name` answered by `call(event, deadline)`; return its ARN."""
@@ -261,8 +286,26 @@ def _patch_moto(cloud: LocalCloud) -> None:
         # moto's DynamoDB is not safe under concurrent writes (a transaction copies a table
         # while another request changes it); DynamoDB never calls back into our code, so one
         # request at a time cannot deadlock.
+        action = handler._get_action()
+        reads = action in DYNAMODB_READS or action.startswith(DYNAMODB_READ_PREFIXES)
         with dynamodb_lock:
-            return original_dynamodb_call(handler)
+            try:
+                return original_dynamodb_call(handler)
+            finally:
+                if not reads:
+                    cloud._wrote("dynamodb", _tables_named(getattr(handler, "params", {})))
+
+    from moto.s3.responses import S3Response
+
+    def counted(respond: Callable[..., Any]) -> Callable[..., Any]:
+        def call(response: S3Response, request: Any, full_url: str, headers: Any) -> Any:
+            try:
+                return respond(response, request, full_url, headers)
+            finally:
+                if request.method not in S3_READ_METHODS:
+                    cloud._wrote("s3", [getattr(response, "bucket_name", "")])
+
+        return call
 
     _name_lambda_service_errors()
     _name_step_functions_fields()
@@ -277,6 +320,8 @@ def _patch_moto(cloud: LocalCloud) -> None:
     original_client_for = boto_client.boto_client_for
     LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
     DynamoHandler.call_action = dynamodb_call  # type: ignore[method-assign]
+    S3Response.bucket_response = counted(S3Response.bucket_response)  # type: ignore[method-assign]
+    S3Response.key_response = counted(S3Response.key_response)  # type: ignore[method-assign]
     StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign,assignment]
     ApiGatewayManagementApiBackend.post_to_connection = post  # type: ignore[method-assign,assignment]
     for name in _CLIENT_USERS:
@@ -292,6 +337,16 @@ def _patch_moto(cloud: LocalCloud) -> None:
     result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)  # type: ignore[attr-defined]
     retrier_decl.time = ScaledTime()  # type: ignore[attr-defined,assignment]
     wait_function.WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
+
+
+def _tables_named(params: Mapping[str, Any]) -> set[str]:
+    """The tables a DynamoDB request names: `TableName`, `RequestItems`, `TransactItems`."""
+    tables = {params["TableName"]} if isinstance(params.get("TableName"), str) else set()
+    tables.update(params.get("RequestItems") or {})
+    for item in params.get("TransactItems") or []:
+        for operation in item.values():
+            tables.add(operation.get("TableName", ""))
+    return tables
 
 
 def _name_lambda_service_errors() -> None:

@@ -6,12 +6,13 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeStatus
-from statemachine.catalog import NodeTypeSpec, PortSpec
+from statemachine.catalog import DynamicPorts, NodeTypeSpec, PortSpec
 from statemachine.model import Workflow
 from statemachine.problems import ValidationProblem
 
@@ -74,33 +75,109 @@ def print_record(console: Console, record: ExecutionRecord, workflow: Workflow) 
     console.print(outcome)
 
 
-def _ports(ports: Iterable[PortSpec]) -> str:
-    return ", ".join(
-        f"{p.name}{'*' if p.required else ''}:{p.type}{'[]' if p.repeated else ''}" for p in ports
-    )
+def _port_lines(ports: Iterable[PortSpec], dynamic: DynamicPorts | None) -> str:
+    """One `name*: type[]` line per port (a line breaks only after the colon, so names stay
+    whole however narrow the terminal), numbered ports as `prefix_n`."""
+    lines = [
+        f"{port.name}{'*' if port.required else ''}: {port.type}{'[]' if port.repeated else ''}"
+        for port in ports
+    ]
+    if dynamic is not None:
+        lines.append(f"{dynamic.prefix}_n: {dynamic.type}")
+    return "\n".join(lines)
 
 
 def print_node_types(console: Console, specs: Iterable[NodeTypeSpec]) -> None:
-    table = Table(caption="* required, [] repeated, _n dynamic", caption_justify="left")
-    table.add_column("id", no_wrap=True)
-    for column in ("category", "inputs", "outputs", "inline", "usage"):
-        table.add_column(column, overflow="fold")
+    """The catalog, one row per type, grouped by category."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("node type", no_wrap=True)
+    table.add_column("inputs")
+    table.add_column("outputs")
+    table.add_column("inline", no_wrap=True)
+    table.add_column("usage", no_wrap=True, justify="right")
+    category = None
     for spec in specs:
-        inputs = _ports(spec.inputs)
-        if spec.dynamic_inputs:
-            inputs += (
-                f"{', ' if inputs else ''}{spec.dynamic_inputs.prefix}_n:{spec.dynamic_inputs.type}"
-            )
-        outputs = _ports(spec.outputs)
-        if spec.dynamic_outputs:
-            dynamic = spec.dynamic_outputs
-            outputs += f"{', ' if outputs else ''}{dynamic.prefix}_n:{dynamic.type}"
+        if spec.category != category:
+            category = spec.category
+            table.add_row(Text(category, style="bold"))
         table.add_row(
             spec.id,
-            spec.category,
-            inputs,
-            outputs,
+            Text(_port_lines(spec.inputs, spec.dynamic_inputs)),
+            Text(_port_lines(spec.outputs, spec.dynamic_outputs)),
             "yes" if spec.inlinable else "no",
             str(spec.usage),
         )
     console.print(table)
+    console.print(
+        "* required, [] repeated, _n numbered (any count). "
+        "`stepthunk node-types TYPE` describes one type.",
+        soft_wrap=False,
+        highlight=False,
+    )
+
+
+def print_node_type(console: Console, spec: NodeTypeSpec) -> None:
+    """One node type: what it does, then each port with its type, flags, default and meaning."""
+    console.print(
+        Text.assemble((spec.id, "bold"), f" · {spec.name} · {spec.category}"), soft_wrap=False
+    )
+    if spec.description:  # wrapped at words, as the tables are
+        console.print(Text(spec.description), soft_wrap=False)
+    facts = [
+        "inlinable (runs inside an inline group)" if spec.inlinable else "runs as its own task",
+        f"usage {spec.usage}",
+    ]
+    if spec.reads_secrets:
+        facts.append("reads secrets")
+    if spec.uses_integrations:
+        facts.append("uses integrations")
+    console.print(" · ".join(facts), style="dim", soft_wrap=False, highlight=False)
+    inputs = _port_table("Inputs", with_defaults=True)
+    for port in spec.inputs:
+        inputs.add_row(
+            port.name,
+            Text(_type(port)),
+            "yes" if port.required else "",
+            Text("" if port.default is None else compact(port.default, 24)),
+            Text(port.description),
+        )
+    _add_numbered(inputs, spec.dynamic_inputs, with_defaults=True)
+    outputs = _port_table("Outputs", with_defaults=False)
+    for port in spec.outputs:
+        outputs.add_row(port.name, Text(_type(port)), Text(port.description))
+    _add_numbered(outputs, spec.dynamic_outputs, with_defaults=False)
+    for table in (inputs, outputs):
+        if table.row_count:
+            console.print()
+            console.print(table)
+
+
+def _port_table(title: str, *, with_defaults: bool) -> Table:
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column("port", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    if with_defaults:
+        table.add_column("required", no_wrap=True)
+        table.add_column("default", overflow="fold")
+    table.add_column("description", ratio=1)
+    return table
+
+
+def _type(port: PortSpec) -> str:
+    return f"{port.type}[]" if port.repeated else str(port.type)
+
+
+def _add_numbered(table: Table, dynamic: DynamicPorts | None, *, with_defaults: bool) -> None:
+    if dynamic is None:
+        return
+    names = f"{dynamic.prefix}_1, {dynamic.prefix}_2, ..."
+    description = f"{dynamic.description} (numbered: any count of {names})"
+    flags = ("", "") if with_defaults else ()
+    table.add_row(f"{dynamic.prefix}_n", str(dynamic.type), *flags, Text(description))

@@ -4,6 +4,12 @@ The server plays API Gateway: each HTTP request becomes an HTTP API (payload 2.0
 the HTTP API handler, and each WebSocket connect, message and disconnect an event for the
 WebSocket handler, exactly as on AWS. Live updates that the Lambdas post to a connection
 (through moto's API Gateway management API) are written to that client's socket.
+
+What API Gateway answers itself, serve answers too, with a JSON error a developer can read: a
+refused `$connect` is an HTTP answer with the handler's status and body (not a bare 403), an
+upgrade on another path than `/` answers 404, an upgrade request too large for the WebSocket
+protocol 414 or 431, and a binary frame closes the connection with 1003, as API Gateway's
+WebSocket APIs do.
 """
 
 from __future__ import annotations
@@ -11,15 +17,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import errno
 import json
+import socket
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import h11
 from rich.console import Console
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +37,10 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.entry import Invocation
@@ -42,6 +55,9 @@ MAX_BODY_BYTES = 6 * 1024 * 1024
 STAGE = "$default"
 KEEP_ALIVE_SECONDS = 60
 HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+# What API Gateway's WebSocket APIs answer a binary frame (they take text only).
+UNSUPPORTED_DATA = 1003
+BINARY_REFUSED = "Binary frames are not supported: send JSON messages as text"
 
 
 class AnyPath(Convertor[str]):
@@ -60,6 +76,10 @@ class AnyPath(Convertor[str]):
 register_url_convertor("any", AnyPath())
 
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+class ListenError(Exception):
+    """serve cannot listen where it was told (the port is taken, the host is not this one's)."""
 
 
 class Gateway:
@@ -104,9 +124,14 @@ def create_app(gateway: Gateway, *, lifespan: Lifespan | None = None) -> Starlet
     async def websocket_endpoint(socket: WebSocket) -> None:
         await _serve_socket(gateway, socket)
 
+    async def no_websocket(socket: WebSocket) -> None:
+        message = f"No WebSocket at {_path(socket)}: connect to /"
+        await _deny(socket, HTTPStatus.NOT_FOUND, _error_body("NOT_FOUND", message))
+
     return Starlette(
         routes=[
             WebSocketRoute("/", websocket_endpoint),
+            WebSocketRoute("/{path:any}", no_websocket),
             Route("/{path:any}", http_endpoint, methods=HTTP_METHODS),
         ],
         lifespan=lifespan,
@@ -126,7 +151,7 @@ async def _body(request: Request) -> bytes | None:
     return bytes(body)
 
 
-def _path(request: Request) -> str:
+def _path(request: Request | WebSocket) -> str:
     """The decoded path as the client sent it (`request.url.path` drops line breaks)."""
     path: str = request.scope["path"]
     return path
@@ -181,8 +206,11 @@ def _response(result: dict[str, Any]) -> Response:
 
 
 def _json_error(status: int, code: str, message: str) -> Response:
-    body = json.dumps({"error": {"code": code, "message": message}})
-    return Response(body, status_code=status, media_type="application/json")
+    return Response(_error_body(code, message), status_code=status, media_type="application/json")
+
+
+def _error_body(code: str, message: str) -> str:
+    return json.dumps({"error": {"code": code, "message": message}})
 
 
 def websocket_event(
@@ -232,7 +260,7 @@ async def _serve_socket(gateway: Gateway, socket: WebSocket) -> None:
         gateway.websocket, websocket_event(socket, connection_id, "$connect")
     )
     if answer.get("statusCode") != 200:
-        await socket.close(code=4000 + int(answer.get("statusCode", 400)))
+        await _deny(socket, int(answer.get("statusCode", 400)), str(answer.get("body") or ""))
         return
     await socket.accept()
     loop = asyncio.get_running_loop()
@@ -244,15 +272,93 @@ async def _serve_socket(gateway: Gateway, socket: WebSocket) -> None:
     cloud.listen(connection_id, deliver)
     try:
         while True:
-            text = await socket.receive_text()
+            message = await socket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                await socket.close(UNSUPPORTED_DATA, BINARY_REFUSED)
+                break
             event = websocket_event(socket, connection_id, "$default", text)
             await run_in_threadpool(gateway.websocket, event)
-    except WebSocketDisconnect:
-        pass
     finally:
         cloud.listen(connection_id, None)
         event = websocket_event(socket, connection_id, "$disconnect")
         await run_in_threadpool(gateway.websocket, event)
+
+
+async def _deny(socket: WebSocket, status: int, body: str) -> None:
+    """Refuse an upgrade with an HTTP answer: `status` and `body` (JSON)."""
+    await socket.send_denial_response(
+        Response(body, status_code=status, media_type="application/json")
+    )
+
+
+class GatewayHttp(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, answering an upgrade request the WebSocket protocol
+    cannot read (a line over 8 KiB, more than 128 headers) instead of leaving it unanswered.
+
+    API Gateway answers such requests too; without this, the WebSocket protocol's parser
+    gave up on them silently and the client waited for an answer that never came.
+    """
+
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        refusal = _unreadable_upgrade(event)
+        if refusal is None:
+            super().handle_websocket_upgrade(event)
+            return
+        status, code, message = refusal
+        body = _error_body(code, message).encode("utf-8")
+        headers = [
+            ("content-type", "application/json"),
+            ("content-length", str(len(body))),
+            ("connection", "close"),
+        ]
+        response = h11.Response(status_code=status, headers=headers, reason=status.phrase)
+        for part in (response, h11.Data(data=body), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(part) or b"")
+        self.transport.close()
+
+
+class GatewayWebSocket(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol, knowing that an HTTP answer to the upgrade (a refused
+    `$connect`) completes the handshake: uvicorn otherwise logs an error for each refusal
+    ("ASGI callable returned without completing handshake") after answering it well."""
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.http.response.body" and not message.get("more_body"):
+            self.handshake_complete = True
+
+
+def _unreadable_upgrade(event: h11.Request) -> tuple[HTTPStatus, str, str] | None:
+    """Status, code and message for an upgrade request past the WebSocket parser's limits."""
+    # The lengths of the lines as the request is handed to that parser, line breaks included.
+    request_line = len(event.method) + len(event.target) + len(b"  HTTP/1.1\r\n")
+    if request_line > MAX_LINE_LENGTH:
+        return (
+            HTTPStatus.REQUEST_URI_TOO_LONG,
+            "URI_TOO_LONG",
+            f"The request line is {request_line} bytes long; a WebSocket upgrade takes at most "
+            f"{MAX_LINE_LENGTH} bytes",
+        )
+    if len(event.headers) > MAX_NUM_HEADERS:
+        return (
+            HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "HEADERS_TOO_LARGE",
+            f"The request has {len(event.headers)} headers; a WebSocket upgrade takes at most "
+            f"{MAX_NUM_HEADERS}",
+        )
+    for name, value in event.headers:
+        line = len(name) + len(value) + len(b": \r\n")
+        if line > MAX_LINE_LENGTH:
+            return (
+                HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "HEADERS_TOO_LARGE",
+                f"Header '{name.decode('latin-1')}' is {line} bytes long; a WebSocket upgrade "
+                f"takes header lines of at most {MAX_LINE_LENGTH} bytes",
+            )
+    return None
 
 
 def serve(
@@ -268,23 +374,46 @@ def serve(
     With `state_dir`, the engine's data is restored from it on start and saved to it every
     few seconds and on shutdown.
     """
-    state = None if state_dir is None else StateDir(state_dir)
-    engine = EmbeddedEngine() if state is None else state.open_engine()
-    gateway = Gateway(engine)
-    keys = gateway.http_deps.api_keys
-    for key, organization in api_keys:
-        keys.add(key, organization)
-    out.print(f"stepthunk serve: http://{host}:{port}  (WebSocket ws://{host}:{port}/)")
-    if not api_keys:
-        out.print(f"API key for organization 'dev': [bold]{keys.create('dev')}[/]")
-    if state is None:
-        out.print("Data lives in memory and is lost on exit (--state-dir DIR keeps it).")
-    else:
-        _print_state(out, state)
-    app = create_app(gateway, lifespan=None if state is None else _saving(state))
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once shut down
-        server(app, host=host, port=port).run()
+    listening = listen(host, port)  # before anything is printed: a taken port is a usage error
+    try:
+        state = None if state_dir is None else StateDir(state_dir)
+        engine = EmbeddedEngine() if state is None else state.open_engine()
+        gateway = Gateway(engine)
+        keys = gateway.http_deps.api_keys
+        for key, organization in api_keys:
+            keys.add(key, organization)
+        out.print(f"stepthunk serve: http://{host}:{port}  (WebSocket ws://{host}:{port}/)")
+        if not api_keys:
+            out.print(f"API key for organization 'dev': [bold]{keys.create('dev')}[/]")
+        if state is None:
+            out.print("Data lives in memory and is lost on exit (--state-dir DIR keeps it).")
+        else:
+            _print_state(out, state)
+        app = create_app(gateway, lifespan=None if state is None else _saving(state))
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once shut down
+            server(app, host=host, port=port).run(sockets=[listening])
+    finally:
+        listening.close()
     out.print("Stopped.")
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port` for the server, or ListenError saying why not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    bound = socket.socket(family, socket.SOCK_STREAM)
+    bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        bound.bind((host, port))
+    except OSError as error:
+        bound.close()
+        if error.errno == errno.EADDRINUSE:
+            raise ListenError(
+                f"port {port} on {host} is already in use: stop what listens there or "
+                "choose another --port"
+            ) from None
+        reason = error.strerror or str(error)
+        raise ListenError(f"cannot listen on {host}:{port}: {reason}") from None
+    return bound
 
 
 def server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
@@ -301,7 +430,8 @@ def server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
         host=host,
         port=port,
         log_level="warning",
-        ws="websockets-sansio",
+        http=GatewayHttp,
+        ws=GatewayWebSocket,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     return uvicorn.Server(config)

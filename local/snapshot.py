@@ -78,7 +78,7 @@ class StateDir:
         self.restored = Restored()
         self._engine: EmbeddedEngine | None = None
         self._lock = threading.Lock()
-        self._last: bytes | None = None
+        self._saved_writes: int | None = None  # the cloud's count at the last save
         self._bodies: dict[str, tuple[str, dict[str, Any]]] = {}  # key -> (ETag, saved object)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -109,16 +109,26 @@ class StateDir:
         return engine
 
     def save(self) -> bool:
-        """Write the engine's data to the state dir unless unchanged; True when written."""
+        """Write the engine's data to the state dir if it changed since the last save; True
+        when written. Whether it changed is a count the local cloud keeps of the requests
+        that wrote to the saved tables and bucket, so an idle server reads nothing."""
         if self._engine is None:
             raise RuntimeError("open_engine() first")
         with self._lock:
-            data = json.dumps(self._capture(self._engine), sort_keys=True).encode("utf-8")
-            if data == self._last:
+            writes = self._writes(self._engine)
+            if writes == self._saved_writes:
                 return False
+            data = json.dumps(self._capture(self._engine), sort_keys=True).encode("utf-8")
             _write_atomically(self.file, data)
-            self._last = data
+            self._saved_writes = writes
             return True
+
+    def _writes(self, engine: EmbeddedEngine) -> int:
+        settings = engine.deployment.settings
+        return self.cloud.writes(
+            tables=[settings[TABLE_SETTINGS[name]] for name in SAVED_TABLES],
+            buckets=[settings["blob_bucket"]],
+        )
 
     def start_autosave(self) -> None:
         """Save every `interval` seconds in a background thread, until `stop`."""

@@ -7,7 +7,7 @@ from typing import Any
 from statemachine.catalog import DynamicPorts, NodeTypeSpec, PortSpec
 from statemachine.model import Node, Parameter
 from statemachine.problems import ProblemCode, ValidationProblem
-from statemachine.values import fits
+from statemachine.values import MAX_DEPTH, fits, within_depth
 
 
 def complete_node(node: Node, spec: NodeTypeSpec) -> tuple[Node, list[ValidationProblem]]:
@@ -80,12 +80,16 @@ def _literal_fits(value: Any, port: PortSpec) -> bool:
 
 
 def _invalid_value(node: Node, port: PortSpec, value: Any) -> ValidationProblem:
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    kind = f"list of {port.type}" if port.repeated else str(port.type)
-    return ValidationProblem(
-        code=ProblemCode.INVALID_VALUE,
-        message=f"Node '{node.id}' input '{port.name}' expects {kind}, got {shown}",
-        node_id=node.id,
-    )
+    where = f"Node '{node.id}' input '{port.name}'"
+    if not within_depth(value):  # quoting it would show only its opening brackets
+        message = (
+            f"{where} has a value nested deeper than {MAX_DEPTH} levels "
+            f"(JSON values nest at most {MAX_DEPTH})"
+        )
+    else:
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        kind = f"list of {port.type}" if port.repeated else str(port.type)
+        message = f"{where} expects {kind}, got {shown}"
+    return ValidationProblem(code=ProblemCode.INVALID_VALUE, message=message, node_id=node.id)

@@ -15,7 +15,13 @@ from statemachine.graph import find_cycles
 from statemachine.model import Edge, InputOverrides, Node, Workflow
 from statemachine.ports import complete_node
 from statemachine.problems import ProblemCode, ValidationProblem
-from statemachine.values import ValueTypeError, coerce, loads_strict, types_compatible
+from statemachine.values import (
+    MAX_DEPTH,
+    ValueTypeError,
+    coerce,
+    loads_strict,
+    types_compatible,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -33,11 +39,14 @@ def parse_workflow_json(text: str | bytes) -> Any:
     """Decode a workflow file's text; malformed JSON is a validation problem."""
     try:
         return loads_strict(text)
-    except (ValueError, RecursionError) as error:
-        problem = ValidationProblem(
-            code=ProblemCode.INVALID_WORKFLOW, message=f"Not valid JSON: {error}"
+    except RecursionError:
+        message = (
+            f"The document nests too deeply to read (JSON values nest at most {MAX_DEPTH} levels)"
         )
-        raise WorkflowValidationError([problem]) from None
+    except ValueError as error:
+        message = f"Not valid JSON: {error}"
+    problem = ValidationProblem(code=ProblemCode.INVALID_WORKFLOW, message=message)
+    raise WorkflowValidationError([problem]) from None
 
 
 def validate_workflow(raw: Any, catalog: Catalog) -> Workflow:

@@ -77,13 +77,17 @@ def connect(event: ConnectEvent, deps: Deps) -> dict[str, Any]:
     query = event.query or {}
     session_id = query.get("sessionId", "")
     if not 0 < len(session_id) <= 128:
-        return _refuse(400, "A sessionId query parameter (1-128 characters) is required")
+        return _refuse(
+            400, "INVALID_REQUEST", "A sessionId query parameter (1-128 characters) is required"
+        )
     headers = {name.lower(): value for name, value in event.headers.items()}
     scheme, _, key = headers.get("authorization", "").partition(" ")
     key = key.strip() if scheme.lower() == "bearer" else query.get("apiKey", "")
     organization = deps.api_keys.organization_of(key) if key else None
     if organization is None:
-        return _refuse(401, "A valid API key is required (Authorization header or apiKey)")
+        return _refuse(
+            401, "UNAUTHORIZED", "A valid API key is required (Authorization header or apiKey)"
+        )
     deps.connections.add(session_id, event.request_context.connection_id, organization)
     return {"statusCode": 200}
 
@@ -127,8 +131,9 @@ def _reply(deps: Deps, connection_id: str, code: str, text: str) -> dict[str, An
     return {"statusCode": 400, "body": text}
 
 
-def _refuse(status: int, text: str) -> dict[str, Any]:
-    return {"statusCode": status, "body": json.dumps({"error": {"message": text}})}
+def _refuse(status: int, code: str, text: str) -> dict[str, Any]:
+    """A refused `$connect`: API Gateway answers the upgrade with this status and body."""
+    return {"statusCode": status, "body": json.dumps({"error": {"code": code, "message": text}})}
 
 
 handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)

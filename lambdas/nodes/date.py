@@ -22,7 +22,7 @@ MAX_WAIT_SECONDS = 365 * 24 * 3600
     "date-now",
     "Now",
     "The current UTC date and time",
-    outputs=(port("date", ParameterType.DATE),),
+    outputs=(port("date", ParameterType.DATE, "Now, as an ISO-8601 UTC date and time"),),
     inlinable=False,
 )
 def date_now(ctx: NodeContext) -> Mapping[str, Any]:
@@ -42,7 +42,7 @@ def date_now(ctx: NodeContext) -> Mapping[str, Any]:
         ),
         port("value", ParameterType.ANY, "Passed on unchanged after the wait"),
     ),
-    outputs=(port("value", ParameterType.ANY),),
+    outputs=(port("value", ParameterType.ANY, "`value`, once the wait is over"),),
     inlinable=False,
 )
 def wait(ctx: NodeContext) -> Mapping[str, Any]:

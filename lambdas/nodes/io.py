@@ -16,8 +16,17 @@ def _input(id: str, name: str, port_name: str, type: ParameterType, default: Any
         id,
         name,
         f"A {type} value given in the workflow or per run",
-        inputs=(port(port_name, type, required=True, hidden=True, default=default),),
-        outputs=(port(port_name, type),),
+        inputs=(
+            port(
+                port_name,
+                type,
+                "The value: a literal, or a per-run input",
+                required=True,
+                hidden=True,
+                default=default,
+            ),
+        ),
+        outputs=(port(port_name, type, "The value, unchanged"),),
     )
     def run(ctx: NodeContext) -> Mapping[str, Any]:
         return {port_name: ctx.inputs[port_name]}
@@ -34,8 +43,8 @@ def _output(id: str, name: str, type: ParameterType) -> None:
         id,
         name,
         f"Shows a {type} result of the workflow",
-        inputs=(port("value", type, required=True),),
-        outputs=(port("value", type, hidden=True),),
+        inputs=(port("value", type, "The result to show", required=True),),
+        outputs=(port("value", type, "The result, as the record shows it", hidden=True),),
     )
     def run(ctx: NodeContext) -> Mapping[str, Any]:
         return {"value": ctx.inputs["value"]}

@@ -63,7 +63,10 @@ def _extract(
                 default=default,
             ),
         ),
-        outputs=(port("value", type), port("found", BOOLEAN, hidden=True)),
+        outputs=(
+            port("value", type, "The match, else defaultValue"),
+            port("found", BOOLEAN, "Whether there was a match", hidden=True),
+        ),
     )
     def run(ctx: NodeContext) -> Mapping[str, Any]:
         document = ctx.inputs["json"]
@@ -102,11 +105,11 @@ _extract(
     "`json` with `value` written at `path` ($, .key, ['key'], [index], [-index] from the end); "
     "missing objects and arrays on the way are created",
     inputs=(
-        port("json", JSON, required=True),
+        port("json", JSON, "The document to change", required=True),
         port("path", STRING, "Where to write, such as $.user.tags[0]", required=True),
-        port("value", JSON, required=True),
+        port("value", JSON, "The value written", required=True),
     ),
-    outputs=(port("result", JSON),),
+    outputs=(port("result", JSON, "The changed document"),),
 )
 def json_set(ctx: NodeContext) -> Mapping[str, Any]:
     path: str = ctx.inputs["path"]
@@ -186,9 +189,9 @@ def _set(node: Any, segments: list[Segment], value: Any, path: str) -> Any:
     "(arrays and other values are replaced)",
     inputs=(
         port("objects", JSON, "Objects, from any edges", required=True, repeated=True),
-        port("deep", BOOLEAN, default=True),
+        port("deep", BOOLEAN, "Merge nested objects too (false: top level only)", default=True),
     ),
-    outputs=(port("result", JSON),),
+    outputs=(port("result", JSON, "The merged object"),),
 )
 def json_merge(ctx: NodeContext) -> Mapping[str, Any]:
     objects = ctx.inputs["objects"]
@@ -217,8 +220,8 @@ def _deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]
     "json-keys",
     "Object Keys",
     "The keys of an object, in order",
-    inputs=(port("json", JSON, required=True),),
-    outputs=(port("keys", JSON),),
+    inputs=(port("json", JSON, "An object", required=True),),
+    outputs=(port("keys", JSON, "Its keys, as an array"),),
 )
 def json_keys(ctx: NodeContext) -> Mapping[str, Any]:
     document = ctx.inputs["json"]
@@ -231,8 +234,8 @@ def json_keys(ctx: NodeContext) -> Mapping[str, Any]:
     "json-array-length",
     "Array Length",
     "The number of items of an array",
-    inputs=(port("array", JSON, required=True),),
-    outputs=(port("length", NUMBER),),
+    inputs=(port("array", JSON, "An array", required=True),),
+    outputs=(port("length", NUMBER, "How many items it has"),),
 )
 def json_array_length(ctx: NodeContext) -> Mapping[str, Any]:
     array = ctx.inputs["array"]
@@ -248,7 +251,7 @@ def json_array_length(ctx: NodeContext) -> Mapping[str, Any]:
     inputs=(
         port("values", ParameterType.ANY, "Values, from any edges", required=True, repeated=True),
     ),
-    outputs=(port("result", JSON),),
+    outputs=(port("result", JSON, "The values, as an array"),),
 )
 def json_agg(ctx: NodeContext) -> Mapping[str, Any]:
     return {"result": list(ctx.inputs["values"])}

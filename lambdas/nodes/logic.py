@@ -21,9 +21,12 @@ ANY = ParameterType.ANY
     "Sends `value` to the `true` or the `false` output; the other branch is skipped",
     inputs=(
         port("value", ANY, "The value passed to the branch taken", required=True),
-        port("condition", ParameterType.BOOLEAN, required=True),
+        port("condition", ParameterType.BOOLEAN, "Which branch to take", required=True),
     ),
-    outputs=(port("true", ANY), port("false", ANY)),
+    outputs=(
+        port("true", ANY, "`value`, when the condition is true"),
+        port("false", ANY, "`value`, when the condition is false"),
+    ),
 )
 def conditional_fork(ctx: NodeContext) -> Mapping[str, Any]:
     branch = "true" if ctx.inputs["condition"] else "false"
@@ -34,8 +37,11 @@ def conditional_fork(ctx: NodeContext) -> Mapping[str, Any]:
     "conditional-join",
     "Conditional Join",
     "Passes on the value of whichever branch ran; exactly one of `true` and `false` must arrive",
-    inputs=(port("true", ANY), port("false", ANY)),
-    outputs=(port("result", ANY),),
+    inputs=(
+        port("true", ANY, "The true branch's value"),
+        port("false", ANY, "The false branch's value"),
+    ),
+    outputs=(port("result", ANY, "The value that arrived"),),
 )
 def conditional_join(ctx: NodeContext) -> Mapping[str, Any]:
     arrived = [name for name in ("true", "false") if name in ctx.inputs]
@@ -56,9 +62,9 @@ def _case_number(name: str) -> int:
     "Sends `value` to the output `case_k` whose key equals `selector`, else to `default`",
     inputs=(
         port("value", ANY, "The value passed to the branch taken", required=True),
-        port("selector", ParameterType.STRING, required=True),
+        port("selector", ParameterType.STRING, "The key of the case to take", required=True),
     ),
-    outputs=(port("default", ANY),),
+    outputs=(port("default", ANY, "`value`, when no case matches"),),
     dynamic_inputs=DynamicPorts(
         prefix="case", type=ParameterType.STRING, description="Key compared with the selector"
     ),
@@ -75,8 +81,8 @@ def switch_fork(ctx: NodeContext) -> Mapping[str, Any]:
     "switch-join",
     "Switch Join",
     "Passes on the value of whichever branch ran; exactly one of the cases and `default`",
-    inputs=(port("default", ANY),),
-    outputs=(port("result", ANY),),
+    inputs=(port("default", ANY, "The default branch's value"),),
+    outputs=(port("result", ANY, "The value that arrived"),),
     dynamic_inputs=DynamicPorts(prefix="case", type=ANY, description="Value of branch case_k"),
 )
 def switch_join(ctx: NodeContext) -> Mapping[str, Any]:

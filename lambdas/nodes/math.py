@@ -17,6 +17,7 @@ family = NodeFamily("Math")
 
 NUMBER = ParameterType.NUMBER
 DIVISION_BY_ZERO = "Division by zero is not allowed"
+RESULT = "The result"
 
 
 def number(value: float) -> int | float:
@@ -37,8 +38,11 @@ def _binary(id: str, name: str, description: str, compute: Callable[[Any, Any], 
         id,
         name,
         description,
-        inputs=(port("a", NUMBER, required=True), port("b", NUMBER, required=True)),
-        outputs=(port("result", NUMBER),),
+        inputs=(
+            port("a", NUMBER, "The first operand", required=True),
+            port("b", NUMBER, "The second operand", required=True),
+        ),
+        outputs=(port("result", NUMBER, RESULT),),
     )
     def run(ctx: NodeContext) -> Mapping[str, Any]:
         return {"result": number(compute(ctx.inputs["a"], ctx.inputs["b"]))}
@@ -71,8 +75,11 @@ _binary("modulo", "Modulo", "Remainder of a / b, with the sign of a", _modulo)
     "exponentiation",
     "Exponentiation",
     "base raised to the power exponent",
-    inputs=(port("base", NUMBER, required=True), port("exponent", NUMBER, required=True)),
-    outputs=(port("result", NUMBER),),
+    inputs=(
+        port("base", NUMBER, "The number raised", required=True),
+        port("exponent", NUMBER, "The power it is raised to", required=True),
+    ),
+    outputs=(port("result", NUMBER, RESULT),),
 )
 def exponentiation(ctx: NodeContext) -> Mapping[str, Any]:
     base, exponent = ctx.inputs["base"], ctx.inputs["exponent"]
@@ -96,8 +103,8 @@ def _power(base: Any, exponent: Any) -> Any:
     "square-root",
     "Square Root",
     "√value; negative values are an error",
-    inputs=(port("value", NUMBER, required=True),),
-    outputs=(port("result", NUMBER),),
+    inputs=(port("value", NUMBER, "A number, 0 or more", required=True),),
+    outputs=(port("result", NUMBER, RESULT),),
 )
 def square_root(ctx: NodeContext) -> Mapping[str, Any]:
     value = ctx.inputs["value"]
@@ -110,8 +117,8 @@ def square_root(ctx: NodeContext) -> Mapping[str, Any]:
     "absolute-value",
     "Absolute Value",
     "|value|",
-    inputs=(port("value", NUMBER, required=True),),
-    outputs=(port("result", NUMBER),),
+    inputs=(port("value", NUMBER, "A number", required=True),),
+    outputs=(port("result", NUMBER, RESULT),),
 )
 def absolute_value(ctx: NodeContext) -> Mapping[str, Any]:
     return {"result": number(abs(ctx.inputs["value"]))}
@@ -125,7 +132,7 @@ def _aggregate(
         name,
         description,
         inputs=(port("numbers", NUMBER, "Numbers, from any edges", required=True, repeated=True),),
-        outputs=(port("result", NUMBER),),
+        outputs=(port("result", NUMBER, RESULT),),
     )
     def run(ctx: NodeContext) -> Mapping[str, Any]:
         numbers = ctx.inputs["numbers"]
@@ -168,11 +175,11 @@ _aggregate(
     "Random Number",
     "A random number in [min, max); an integer when `integer` is true",
     inputs=(
-        port("min", NUMBER, default=0),
-        port("max", NUMBER, default=1),
-        port("integer", ParameterType.BOOLEAN, default=False),
+        port("min", NUMBER, "The lowest value drawn", default=0),
+        port("max", NUMBER, "The bound drawn values stay below", default=1),
+        port("integer", ParameterType.BOOLEAN, "Draw whole numbers only", default=False),
     ),
-    outputs=(port("value", NUMBER),),
+    outputs=(port("value", NUMBER, "The number drawn"),),
     inlinable=False,
 )
 def random_number(ctx: NodeContext) -> Mapping[str, Any]:

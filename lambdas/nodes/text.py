@@ -36,7 +36,7 @@ REGEX_TIMEOUT = "Regular expression took too long"
     "string-concat",
     "String Concat",
     "Joins input_1, input_2, ... in numeric order, with no separator",
-    outputs=(port("result", STRING),),
+    outputs=(port("result", STRING, "The strings joined"),),
     dynamic_inputs=CONCAT_INPUTS,
 )
 def string_concat(ctx: NodeContext) -> Mapping[str, Any]:
@@ -51,8 +51,8 @@ def string_concat(ctx: NodeContext) -> Mapping[str, Any]:
     "to-string",
     "To String",
     "Any value as text: numbers as JavaScript prints them, arrays and objects as indented JSON",
-    inputs=(port("value", ParameterType.ANY, required=True),),
-    outputs=(port("result", STRING),),
+    inputs=(port("value", ParameterType.ANY, "Any value", required=True),),
+    outputs=(port("result", STRING, "The value as text"),),
 )
 def to_string(ctx: NodeContext) -> Mapping[str, Any]:
     value = ctx.inputs["value"]
@@ -103,8 +103,8 @@ def _unary(id: str, name: str, description: str, apply: Callable[[str], str]) ->
         id,
         name,
         description,
-        inputs=(port("string", STRING, required=True),),
-        outputs=(port("result", STRING),),
+        inputs=(port("string", STRING, "The text", required=True),),
+        outputs=(port("result", STRING, "The text changed"),),
     )
     def run(ctx: NodeContext) -> Mapping[str, Any]:
         return {"result": apply(ctx.inputs["string"])}
@@ -120,11 +120,11 @@ _unary("string-trim", "Trim", "The string without leading and trailing whitespac
     "Substring",
     "The characters from `start` up to (not including) `end`, or to the end when `end` is absent",
     inputs=(
-        port("haystack", STRING, required=True),
+        port("haystack", STRING, "The text", required=True),
         port("start", ParameterType.NUMBER, "Index of the first character", required=True),
         port("end", ParameterType.NUMBER, "Index after the last character"),
     ),
-    outputs=(port("result", STRING),),
+    outputs=(port("result", STRING, "The characters taken"),),
 )
 def string_substring(ctx: NodeContext) -> Mapping[str, Any]:
     # JavaScript's substring: indices clamped to [0, length], swapped when start > end.
@@ -145,8 +145,11 @@ def _index(ctx: NodeContext, name: str, length: int) -> int:
     "string-includes",
     "Includes",
     "Whether `needle` occurs in `haystack` (case-sensitive; an empty needle always does)",
-    inputs=(port("haystack", STRING, required=True), port("needle", STRING, required=True)),
-    outputs=(port("result", BOOLEAN),),
+    inputs=(
+        port("haystack", STRING, "The text searched", required=True),
+        port("needle", STRING, "The text looked for", required=True),
+    ),
+    outputs=(port("result", BOOLEAN, "Whether it occurs"),),
 )
 def string_includes(ctx: NodeContext) -> Mapping[str, Any]:
     return {"result": ctx.inputs["needle"] in ctx.inputs["haystack"]}
@@ -157,11 +160,11 @@ def string_includes(ctx: NodeContext) -> Mapping[str, Any]:
     "Equals",
     "Whether `a` and `b` are the same text, ignoring case when `ignoreCase` is true",
     inputs=(
-        port("a", STRING, required=True),
-        port("b", STRING, required=True),
-        port("ignoreCase", BOOLEAN, default=False),
+        port("a", STRING, "One text", required=True),
+        port("b", STRING, "The other text", required=True),
+        port("ignoreCase", BOOLEAN, "Compare without regard to case", default=False),
     ),
-    outputs=(port("result", BOOLEAN),),
+    outputs=(port("result", BOOLEAN, "Whether they are equal"),),
 )
 def string_equals(ctx: NodeContext) -> Mapping[str, Any]:
     a, b = ctx.inputs["a"], ctx.inputs["b"]
@@ -171,8 +174,8 @@ def string_equals(ctx: NodeContext) -> Mapping[str, Any]:
 
 
 _REGEX_INPUTS = (
-    port("string", STRING, required=True),
-    port("pattern", STRING, required=True),
+    port("string", STRING, "The text searched", required=True),
+    port("pattern", STRING, "A JavaScript regular expression, without slashes", required=True),
 )
 _FLAGS_INPUT = port("flags", STRING, "JavaScript flags: g, i, m, s, u", default="")
 # `g` only matters to replace; `u` is how Python matches anyway.
@@ -184,7 +187,7 @@ _FLAGS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL, "g": 0
     "Regex Match",
     "Whether `pattern` matches anywhere in `string`",
     inputs=(*_REGEX_INPUTS, _FLAGS_INPUT),
-    outputs=(port("result", BOOLEAN),),
+    outputs=(port("result", BOOLEAN, "Whether it matches"),),
 )
 def regex_match(ctx: NodeContext) -> Mapping[str, Any]:
     compiled, _ = _compile_js(ctx.inputs["pattern"], ctx.inputs.get("flags", ""))
@@ -198,8 +201,14 @@ def regex_match(ctx: NodeContext) -> Mapping[str, Any]:
     "Regex Replace",
     "Replaces the first match of `pattern` (every match with the `g` flag); "
     "`replacement` may use $&, $1..$99, $<name>, $$, $` and $'",
-    inputs=(*_REGEX_INPUTS, port("replacement", STRING, required=True), _FLAGS_INPUT),
-    outputs=(port("result", STRING),),
+    inputs=(
+        *_REGEX_INPUTS,
+        port(
+            "replacement", STRING, "Text for each match; $1, $& and $<name> allowed", required=True
+        ),
+        _FLAGS_INPUT,
+    ),
+    outputs=(port("result", STRING, "The text with matches replaced"),),
 )
 def regex_replace(ctx: NodeContext) -> Mapping[str, Any]:
     compiled, every = _compile_js(ctx.inputs["pattern"], ctx.inputs.get("flags", ""))

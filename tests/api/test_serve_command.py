@@ -7,6 +7,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -131,6 +132,31 @@ def test_serve_prints_a_fresh_key_that_opens_the_api() -> None:
         with server.http("stk_not-the-key") as http:
             assert http.get("/workflows").status_code == 401
         server.stop()
+
+
+def refused(*args: str) -> subprocess.CompletedProcess[str]:
+    """`stepthunk serve` run to its end (it should refuse to start)."""
+    command = [sys.executable, "-m", "local", "serve", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=STARTUP, check=False)
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "http"])
+def test_a_port_that_is_no_port_is_a_usage_error_without_a_banner(port: str) -> None:
+    done = refused("--port", port)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert f"argument --port: '{port}' is not a port number (1-65535)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_a_usage_error_without_a_banner() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = refused("--port", str(port))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"stepthunk: port {port} on 127.0.0.1 is already in use")
+    assert len(done.stderr.splitlines()) == 1
 
 
 def saved_names(state: Path, table: str, attribute: str) -> list[str]:

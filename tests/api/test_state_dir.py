@@ -8,14 +8,19 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lambdas.adapters.api_keys import DynamoApiKeyStore
 from local.cli import main
 from local.cloud import ACCOUNT, REGION, LocalCloud
+from local.embedded import TABLE_SETTINGS, EmbeddedEngine
 from local.snapshot import SNAPSHOT, StateDir, StateDirError
+from tests.conformance.http_server import unused_port
 
 
 @pytest.fixture
@@ -92,6 +97,54 @@ def test_saving_an_unchanged_engine_writes_nothing(tmp_path: Path, cloud: LocalC
     assert state.save() is True
 
 
+@contextmanager
+def reads_of(engine: EmbeddedEngine) -> Iterator[list[str]]:
+    """The table scans and bucket listings of `engine`'s stores while in the block."""
+    settings = engine.deployment.settings
+    ours = {settings[name] for name in (*TABLE_SETTINGS.values(), "blob_bucket")}
+    seen: list[str] = []
+
+    def count(params: dict[str, Any], **kwargs: Any) -> None:
+        name = str(params.get("TableName", params.get("Bucket")))
+        if name in ours:
+            seen.append(name)
+
+    clients = [engine.clients.dynamodb, engine.clients.s3]
+    events = ["before-parameter-build.dynamodb.Scan", "before-parameter-build.s3.ListObjectsV2"]
+    for client, event in zip(clients, events, strict=True):
+        client.meta.events.register(event, count)
+    try:
+        yield seen
+    finally:
+        for client, event in zip(clients, events, strict=True):
+            client.meta.events.unregister(event, count)
+
+
+def test_an_idle_state_dir_reads_and_writes_nothing(tmp_path: Path, cloud: LocalCloud) -> None:
+    state = state_dir(tmp_path, cloud)
+    engine = state.open_engine()
+    engine.secrets.put("org", "KEPT", "value")
+    assert state.save() is True
+    written = (tmp_path / SNAPSHOT).stat().st_mtime_ns
+    other = EmbeddedEngine(cloud=cloud)  # another deployment's changes are not ours
+    with reads_of(engine) as reads:
+        other.secrets.put("org", "ELSEWHERE", "value")
+        other.values.put_value("org", b"elsewhere")
+        assert [state.save() for _ in range(5)] == [False] * 5
+    assert reads == []
+    assert (tmp_path / SNAPSHOT).stat().st_mtime_ns == written
+
+    key = engine.values.put_value("org", b"a large value")  # a change to the bucket alone
+    assert state.save() is True
+    saved = json.loads((tmp_path / SNAPSHOT).read_text())
+    assert key in [stored["key"] for stored in saved["objects"]]
+    with reads_of(engine) as reads:
+        engine.secrets.put("org", "CHANGED", "value")
+        assert state.save() is True
+    assert reads
+    assert saved_secrets(tmp_path) == ["CHANGED", "KEPT"]
+
+
 @pytest.mark.parametrize("content", [b"{not json", b"[]", b'{"format": 99}'])
 def test_a_damaged_state_file_is_refused_with_a_message(
     tmp_path: Path, cloud: LocalCloud, content: bytes, capsys: pytest.CaptureFixture[str]
@@ -99,7 +152,7 @@ def test_a_damaged_state_file_is_refused_with_a_message(
     (tmp_path / SNAPSHOT).write_bytes(content)
     with pytest.raises(StateDirError, match=SNAPSHOT):
         state_dir(tmp_path, cloud).open_engine()
-    assert main(["serve", "--port", "1", "--state-dir", str(tmp_path)]) == 2
+    assert main(["serve", "--port", str(unused_port()), "--state-dir", str(tmp_path)]) == 2
     assert SNAPSHOT in capsys.readouterr().err
 
 
