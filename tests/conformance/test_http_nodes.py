@@ -196,6 +196,21 @@ def test_secret_echoed_back_by_the_server_is_masked(
     assert TOKEN not in json.dumps(result.record)
 
 
+def test_every_copy_of_an_echoed_secret_is_masked(engine: Engine, http_server: LocalServer) -> None:
+    echo = node(
+        "echo", "fetch", url=http_server.url("/echo"), headers={"X-Echo": "{{secrets.API_TOKEN}}"}
+    )
+    upload = node("put", "fetch", url=http_server.url("/json"), method="PUT")
+    flow = workflow(echo, upload, edges=[edge("echo.body", "put.body")])
+
+    result = engine.run(flow, secrets={"API_TOKEN": TOKEN})
+
+    assert result.output("echo", "headers")["x-echo"] == "***, ***"
+    # the binary body, stored as a blob, is masked too: uploaded, it reaches the server so
+    assert http_server.last.body == b"\x00***\xff***"
+    assert TOKEN not in json.dumps(result.record)
+
+
 def test_secret_that_breaks_a_header_fails_without_showing_it(
     engine: Engine, http_server: LocalServer
 ) -> None:
