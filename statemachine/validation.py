@@ -13,7 +13,7 @@ from statemachine.catalog import Catalog
 from statemachine.errors import WorkflowValidationError
 from statemachine.graph import find_cycles
 from statemachine.model import Edge, InputOverrides, Node, Workflow
-from statemachine.ports import complete_node
+from statemachine.ports import complete_node, duplicate_ports
 from statemachine.problems import ProblemCode, ValidationProblem
 from statemachine.values import ValueTypeError, coerce, loads_strict, types_compatible
 
@@ -139,6 +139,7 @@ class _Validator:
                     )
                 )
                 continue
+            self.problems += duplicate_ports(node, i)
             spec = self.catalog.get(node.type)
             if spec is None:
                 self.problems.append(

@@ -348,3 +348,21 @@ def test_workflow_text_that_no_store_could_hold_is_invalid_json(text):
 
 def test_a_surrogate_pair_escape_is_ordinary_text():
     assert parse_workflow_json(b'{"name": "\\ud83d\\ude00"}') == {"name": "\U0001f600"}
+
+
+def test_an_input_listed_twice_on_a_node_is_a_duplicate_input():
+    raw = node("n", "addition", a=1)
+    raw["inputs"] += [{"name": "b", "value": 2}, {"name": "a", "value": 3}, {"name": "a"}]
+    problem = only_problem(workflow(raw))
+    assert problem.code == ProblemCode.DUPLICATE_INPUT
+    assert problem.node_id == "n"
+    assert problem.path == "nodes[0].inputs[2]"
+    assert problem.message == "Node 'n' lists input 'a' more than once"
+
+
+def test_an_output_listed_twice_on_a_node_is_a_duplicate_output():
+    raw = {**node("n", "addition"), "outputs": [{"name": "result"}, {"name": "result"}]}
+    problem = only_problem(workflow(node("m", "addition"), raw))
+    assert problem.code == ProblemCode.DUPLICATE_OUTPUT
+    assert problem.path == "nodes[1].outputs[1]"
+    assert "'result'" in problem.message
