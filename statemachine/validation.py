@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from statemachine.catalog import Catalog
+from statemachine.durations import duration_problems
 from statemachine.errors import WorkflowValidationError
 from statemachine.graph import find_cycles
 from statemachine.model import Edge, InputOverrides, Node, Workflow
@@ -55,7 +56,8 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
     """Check a run's input overrides against a validated workflow; returns them coerced.
 
     Each override must name a node of the workflow and one of its inputs, and fit that
-    input's type (so a bad override stops the run before it starts).
+    input's type and, for a duration, its range and a short-lived workflow's time limit (so
+    a bad override stops the run before it starts).
     """
     if overrides is None:
         return {}
@@ -87,6 +89,14 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
                 problems.append(_invalid(f"Input override {node_id}.{name}: {error}", node_id))
                 continue
             result.setdefault(node_id, {})[name] = coerced
+    if not problems:
+        problems = duration_problems(
+            workflow.nodes,
+            workflow.edges,
+            catalog,
+            short_lived=bool(workflow.short_lived),
+            overrides=result,
+        )
     if problems:
         raise WorkflowValidationError(problems)
     return result
@@ -113,6 +123,11 @@ class _Validator:
         nodes = self._nodes(envelope.nodes)
         edges = self._edges(envelope.edges, nodes)
         self._cycles(nodes, edges)
+        if workflow is not None:
+            short_lived = bool(workflow.short_lived)
+            self.problems += duration_problems(
+                nodes.values(), edges, self.catalog, short_lived=short_lived
+            )
         if self.problems or workflow is None:
             raise WorkflowValidationError(self.problems)
         return workflow.model_copy(update={"nodes": list(nodes.values()), "edges": edges})

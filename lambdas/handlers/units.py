@@ -24,7 +24,7 @@ from lambdas.runtime.executor import PreparedWorkflow, run_node, run_unit
 from lambdas.runtime.node_type import ExecutionEnvironment
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import IntegrationVault, LiveUpdates, SecretVault, ValueStore
-from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus
+from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus, instant
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.sealed import SealedIntegrations, SealedSecrets
 from lambdas.runtime.state import Branch, WorkflowState
@@ -141,6 +141,7 @@ class UnitRunner:
             ),
             blobs=deps.blobs(execution.organization_id),
             deadline=invocation.deadline,
+            ends_by=None if state.ends_by is None else instant(state.ends_by),
             defer_waits=True,
         )
 

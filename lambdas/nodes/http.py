@@ -11,8 +11,10 @@ Decisions where SPEC is silent:
 - Body: non-string JSON values are sent as JSON (`application/json`), strings as UTF-8 text
   (`text/plain; charset=utf-8`), a blob reference as the blob's bytes with its MIME type;
   a Content-Type the user set always wins. GET and HEAD never send a body.
-- `timeout` bounds each wait (connect, send, first byte) and the whole download. An empty
-  response body is `""`; bodies above MAX_RESPONSE_BYTES fail the node.
+- `timeout` bounds each wait (connect, send, first byte) and the whole download, and may be
+  at most MAX_TIMEOUT_MS: the node's task stops after INDIVIDUAL_TIMEOUT_SECONDS (a literal
+  above is refused by validation, a value from an edge fails the node). An empty response
+  body is `""`; bodies above MAX_RESPONSE_BYTES fail the node.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from lambdas.runtime.blobs import Blob
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from lambdas.runtime.secrets import mask, mask_bytes, substitute_secrets
+from statemachine.catalog import Duration
+from statemachine.compiler import INDIVIDUAL_TIMEOUT_SECONDS
 from statemachine.model import ParameterType
 from statemachine.values import is_blob_reference, loads_strict
 
@@ -41,6 +45,15 @@ family = NodeFamily("HTTP")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 BODYLESS_METHODS = frozenset({"GET", "HEAD"})
 DEFAULT_TIMEOUT_MS = 30_000
+# The node's task stops after INDIVIDUAL_TIMEOUT_SECONDS; 10 s are left to report the result.
+MAX_TIMEOUT_MS = (INDIVIDUAL_TIMEOUT_SECONDS - 10) * 1000
+TIMEOUT = Duration(
+    input="timeout",
+    seconds_per_unit=0.001,
+    unit="ms",
+    maximum=MAX_TIMEOUT_MS,
+    reason=f"a fetch runs in a task that stops after {INDIVIDUAL_TIMEOUT_SECONDS} s",
+)
 MAX_RESPONSE_BYTES = 50 * 1024 * 1024
 TEXT_SUBTYPES = frozenset(
     {"xml", "javascript", "x-javascript", "ecmascript", "x-www-form-urlencoded"}
@@ -95,7 +108,12 @@ class Received:
             ParameterType.JSON,
             "Name -> value (or list) added to the URL's query; {{secrets.NAME}} allowed",
         ),
-        port("timeout", ParameterType.NUMBER, "Milliseconds", default=DEFAULT_TIMEOUT_MS),
+        port(
+            "timeout",
+            ParameterType.NUMBER,
+            f"Milliseconds, at most {MAX_TIMEOUT_MS}",
+            default=DEFAULT_TIMEOUT_MS,
+        ),
     ),
     outputs=(
         port("status", ParameterType.NUMBER),
@@ -108,6 +126,7 @@ class Received:
     uses_secrets=True,
     secret_templates=("url", "headers", "query", "body"),
     remote=True,
+    duration=TIMEOUT,
 )
 def fetch(ctx: NodeContext) -> Mapping[str, Any]:
     request = build_request(ctx)
@@ -266,6 +285,11 @@ def _timeout_seconds(ctx: NodeContext) -> float:
     milliseconds = ctx.inputs.get("timeout", DEFAULT_TIMEOUT_MS)
     if milliseconds <= 0:
         raise NodeError("Input 'timeout' must be a positive number of milliseconds")
+    if milliseconds > MAX_TIMEOUT_MS:
+        raise NodeError(
+            f"Input 'timeout' is {number(milliseconds)} ms, more than the {MAX_TIMEOUT_MS} ms "
+            f"it may be ({TIMEOUT.reason})"
+        )
     return ctx.remaining_seconds(milliseconds / 1000)
 
 
