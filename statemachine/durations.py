@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 from statemachine.catalog import Catalog, Duration
 from statemachine.limits import EXPRESS_MAX_SECONDS
-from statemachine.model import Edge, InputOverrides, Node
+from statemachine.model import Edge, InputOverrides, Node, ParameterType
 from statemachine.problems import ProblemCode, ValidationProblem
+from statemachine.values import fits
 
 
 def duration_problems(
@@ -56,14 +57,17 @@ def _known(
     if value is None:
         port = node.input(duration.input)
         value = None if port is None else port.value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None  # absent, or of the wrong type: reported as such elsewhere
-    return value
+    if value is None or not fits(value, ParameterType.NUMBER):
+        return None  # absent, or not a number: reported as such elsewhere
+    number: float = value
+    return number
 
 
 def _out_of_range(node: Node, duration: Duration, value: float) -> ValidationProblem | None:
     if value < 0:
-        message = f"Node '{node.id}' input '{duration.input}' cannot be negative, got {value}"
+        message = (
+            f"Node '{node.id}' input '{duration.input}' cannot be negative, got {_number(value)}"
+        )
     elif value > duration.maximum:
         message = (
             f"Node '{node.id}' input '{duration.input}' is {_number(value)} {duration.unit}, "
@@ -111,5 +115,7 @@ def _express_problems(taken: list[tuple[Node, float]]) -> list[ValidationProblem
 
 
 def _number(value: float) -> str:
-    """A number as a message shows it: whole numbers without a fraction."""
-    return str(int(value)) if value == int(value) else str(round(value, 3))
+    """A number as a message shows it: whole numbers without a fraction, huge ones with an
+    exponent (a number fits a double: validation refuses any larger)."""
+    text = str(int(value)) if value == int(value) else str(round(value, 3))
+    return text if len(text) <= 20 else f"{float(value):.6g}"

@@ -449,3 +449,9 @@ def test_a_wait_fed_by_an_edge_is_left_to_the_run_and_an_override_is_checked_bef
     [problem] = raised.value.problems
     assert problem.code == ProblemCode.EXPRESS_DURATION_EXCEEDED
     assert problem.node_id == "v"
+
+
+def test_a_huge_duration_is_named_briefly():
+    problem = only_problem(workflow(node("w", "wait", seconds=1e300)))
+    assert problem.code == ProblemCode.INVALID_VALUE
+    assert problem.message.startswith("Node 'w' input 'seconds' is 1e+300 s, more than the")
