@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,6 +26,7 @@ from lambdas.runtime.registry import Registry
 from lambdas.runtime.updates import execution_update
 from local.memory import MappingSource, MemoryBlobStore
 from statemachine.errors import WorkflowValidationError
+from statemachine.limits import EXPRESS_MAX_SECONDS
 from statemachine.model import Workflow
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, IndividualUnit, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
@@ -129,6 +131,8 @@ class InProcessEngine:
             secrets=self.secrets,
             integrations=self.integrations,
             blobs=self.blobs,
+            # a short-lived workflow is held to the Express limit it has on Step Functions
+            ends_by=time.time() + EXPRESS_MAX_SECONDS if workflow.short_lived else None,
         )
         results: dict[str, NodeExecution] = {}
         for unit in plan.units:

@@ -55,6 +55,19 @@ class DynamicPorts(WireModel):
         return [self.port(f"{self.prefix}_{k}") for k in range(1, self.default_count + 1)]
 
 
+class Duration(WireModel):
+    """How long a node of a type may take, as one of its number inputs says (`wait`'s
+    `seconds`, `fetch`'s `timeout`): validation checks a literal against `maximum`, and a
+    short-lived workflow's total against Express's limit."""
+
+    input: str
+    seconds_per_unit: float = Field(default=1.0, description="0.001 for milliseconds")
+    unit: str = "s"
+    maximum: float = Field(description="The most the input may be, in its unit")
+    reason: str = Field(description="Why `maximum` is the most, for the message")
+    whole_seconds: bool = Field(default=False, description="A fraction of a second rounds up")
+
+
 class NodeTypeSpec(WireModel):
     """What the catalog declares about one node type (what `stepthunk node-types` lists)."""
 
@@ -79,6 +92,9 @@ class NodeTypeSpec(WireModel):
     remote: bool = Field(
         default=False,
         description="Waits on a remote service (a request): worth running alongside others.",
+    )
+    duration: Duration | None = Field(
+        default=None, description="The input bounding how long a node of this type takes."
     )
 
     @cached_property

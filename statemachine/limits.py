@@ -16,6 +16,8 @@ HISTORY_EVENT_BUDGET = 20_000
 EVENTS_PER_TASK = 5
 EVENTS_PER_OTHER_STATE = 2
 EVENTS_PER_EXECUTION = 2
+# An Express state machine stops an execution after 5 minutes.
+EXPRESS_MAX_SECONDS = 300
 
 
 # Step Functions refuses a task input over 256 KiB (States.DataLimitExceeded, which no Catch

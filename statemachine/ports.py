@@ -58,6 +58,31 @@ def complete_node(node: Node, spec: NodeTypeSpec) -> tuple[Node, list[Validation
     return completed, problems
 
 
+def duplicate_ports(node: Node, index: int) -> list[ValidationProblem]:
+    """A problem for each port name a node lists more than once (one of the copies' values
+    would silently win), located at its second entry."""
+    problems = []
+    for kind, code, ports in (
+        ("input", ProblemCode.DUPLICATE_INPUT, node.inputs),
+        ("output", ProblemCode.DUPLICATE_OUTPUT, node.outputs),
+    ):
+        seen: set[str] = set()
+        reported: set[str] = set()
+        for j, param in enumerate(ports):
+            if param.name in seen and param.name not in reported:
+                reported.add(param.name)
+                problems.append(
+                    ValidationProblem(
+                        code=code,
+                        message=f"Node '{node.id}' lists {kind} '{param.name}' more than once",
+                        node_id=node.id,
+                        path=f"nodes[{index}].{kind}s[{j}]",
+                    )
+                )
+            seen.add(param.name)
+    return problems
+
+
 def _ports(
     declared: tuple[PortSpec, ...], dynamic: DynamicPorts | None, given: dict[str, Parameter]
 ) -> list[PortSpec]:

@@ -8,7 +8,8 @@ from statemachine.model import WireModel
 
 
 class ProblemCode(StrEnum):
-    """Every code validation reports (SPEC §2), plus INVALID_WORKFLOW for malformed JSON."""
+    """Every code validation reports (SPEC §2), plus INVALID_WORKFLOW for malformed JSON and
+    the ones the README lists under "Choices where SPEC is silent"."""
 
     INVALID_WORKFLOW = "INVALID_WORKFLOW"
     EMPTY_WORKFLOW = "EMPTY_WORKFLOW"
@@ -19,6 +20,9 @@ class ProblemCode(StrEnum):
     TYPE_MISMATCH = "TYPE_MISMATCH"
     DUPLICATE_CONNECTION = "DUPLICATE_CONNECTION"
     INVALID_VALUE = "INVALID_VALUE"
+    DUPLICATE_INPUT = "DUPLICATE_INPUT"
+    DUPLICATE_OUTPUT = "DUPLICATE_OUTPUT"
+    EXPRESS_DURATION_EXCEEDED = "EXPRESS_DURATION_EXCEEDED"
 
 
 class ValidationProblem(WireModel):

@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from statemachine.catalog import Catalog
+from statemachine.durations import duration_problems
 from statemachine.errors import WorkflowValidationError
 from statemachine.graph import find_cycles
 from statemachine.model import Edge, InputOverrides, Node, Workflow
-from statemachine.ports import complete_node
+from statemachine.ports import complete_node, duplicate_ports
 from statemachine.problems import ProblemCode, ValidationProblem
 from statemachine.values import (
     MAX_DEPTH,
@@ -64,7 +65,8 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
     """Check a run's input overrides against a validated workflow; returns them coerced.
 
     Each override must name a node of the workflow and one of its inputs, and fit that
-    input's type (so a bad override stops the run before it starts).
+    input's type and, for a duration, its range and a short-lived workflow's time limit (so
+    a bad override stops the run before it starts).
     """
     if overrides is None:
         return {}
@@ -96,6 +98,14 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
                 problems.append(_invalid(f"Input override {node_id}.{name}: {error}", node_id))
                 continue
             result.setdefault(node_id, {})[name] = coerced
+    if not problems:
+        problems = duration_problems(
+            workflow.nodes,
+            workflow.edges,
+            catalog,
+            short_lived=bool(workflow.short_lived),
+            overrides=result,
+        )
     if problems:
         raise WorkflowValidationError(problems)
     return result
@@ -122,6 +132,11 @@ class _Validator:
         nodes = self._nodes(envelope.nodes)
         edges = self._edges(envelope.edges, nodes)
         self._cycles(nodes, edges)
+        if workflow is not None:
+            short_lived = bool(workflow.short_lived)
+            self.problems += duration_problems(
+                nodes.values(), edges, self.catalog, short_lived=short_lived
+            )
         if self.problems or workflow is None:
             raise WorkflowValidationError(self.problems)
         return workflow.model_copy(update={"nodes": list(nodes.values()), "edges": edges})
@@ -148,6 +163,7 @@ class _Validator:
                     )
                 )
                 continue
+            self.problems += duplicate_ports(node, i)
             spec = self.catalog.get(node.type)
             if spec is None:
                 self.problems.append(

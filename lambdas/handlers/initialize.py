@@ -9,6 +9,7 @@ never retries it and its Catch takes the execution to Finalize, which records ev
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import Field
@@ -20,10 +21,11 @@ from lambdas.nodes import default_registry
 from lambdas.runtime.errors import ExecutionError
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ValueStore
-from lambdas.runtime.record import ExecutionStatus
+from lambdas.runtime.record import ExecutionStatus, iso_utc
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.state import WorkflowState
-from statemachine.model import WireModel
+from statemachine.limits import EXPRESS_MAX_SECONDS
+from statemachine.model import WireModel, Workflow
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
 
@@ -87,7 +89,7 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     node_ids = request.node_ids or [node.id for node in workflow.nodes]
     executing = ExecutionStatus.EXECUTING
     now = persist.persist_unstarted(valid, executing, node_ids, deps.persist)
-    started = valid.model_copy(update={"started_at": now})
+    started = valid.model_copy(update={"started_at": now, "ends_by": _ends_by(workflow, now)})
     waits = request.waits or units.wait_nodes(workflow, request.wait_ids)
     if not waits:
         return started.to_json()
@@ -97,6 +99,13 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     results = runner.payloads.pack_map(runner.packed_results())
     runner.announce(deps.units)
     return started.model_copy(update={"results": results, "waits": seconds}).to_json()
+
+
+def _ends_by(workflow: Workflow, started_at: str) -> str | None:
+    """When Express stops a short-lived execution that started at `started_at`."""
+    if not workflow.short_lived:
+        return None
+    return iso_utc(datetime.fromisoformat(started_at) + timedelta(seconds=EXPRESS_MAX_SECONDS))
 
 
 def _workflow_of(request: Event, deps: Deps) -> Any:

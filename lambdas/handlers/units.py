@@ -46,7 +46,7 @@ from lambdas.runtime.ports import (
     SecretVault,
     ValueStore,
 )
-from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus
+from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus, instant
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.sealed import SealedIntegrations, SealedSecrets
 from lambdas.runtime.state import Branch, WorkflowState
@@ -172,6 +172,7 @@ class UnitRunner:
             ),
             blobs=deps.blobs(execution.organization_id),
             deadline=invocation.deadline,
+            ends_by=None if state.ends_by is None else instant(state.ends_by),
             defer_waits=True,
         )
 

@@ -10,12 +10,20 @@ from typing import Any
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from lambdas.runtime.record import utc_now
+from statemachine.catalog import Duration
+from statemachine.limits import EXPRESS_MAX_SECONDS
 from statemachine.model import ParameterType
 
 family = NodeFamily("Date")
 
 # Step Functions' Wait state waits at most a year.
 MAX_WAIT_SECONDS = 365 * 24 * 3600
+SECONDS = Duration(
+    input="seconds",
+    maximum=MAX_WAIT_SECONDS,
+    reason="a Step Functions Wait state waits at most a year",
+    whole_seconds=True,
+)
 
 
 @family.node(
@@ -44,9 +52,16 @@ def date_now(ctx: NodeContext) -> Mapping[str, Any]:
     ),
     outputs=(port("value", ParameterType.ANY, "`value`, once the wait is over"),),
     inlinable=False,
+    duration=SECONDS,
 )
 def wait(ctx: NodeContext) -> Mapping[str, Any]:
     seconds = wait_seconds(ctx.inputs)
+    ends_by = ctx.environment.ends_by
+    if ends_by is not None and time.time() + seconds > ends_by:
+        raise NodeError(
+            f"Waiting {seconds} s would take this execution past the {EXPRESS_MAX_SECONDS} s "
+            "an Express state machine lets a short-lived workflow run"
+        )
     if not ctx.environment.defer_waits:
         time.sleep(seconds)
     return {"value": ctx.inputs.get("value")}

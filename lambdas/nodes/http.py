@@ -2,15 +2,19 @@
 
 Decisions where SPEC is silent:
 - Methods are GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS, in any case.
-- `{{secrets.NAME}}` is replaced in header values only. Any secret used is also masked as
-  `***` wherever the response repeats it (status text, headers, text or JSON body) and in
-  error messages, so an echoing server cannot leak it into the record, binary bodies included.
+- `{{secrets.NAME}}` is replaced in the URL, header values, query values and the body (text,
+  or every string value of a JSON body), inside the node only: the record shows the
+  reference. Any secret used is also masked as `***` (as is, and percent-encoded) wherever
+  the response repeats it (status text, headers, text or JSON body) and in error messages,
+  so an echoing server cannot leak it into the record, binary bodies included.
 - Query values are appended to the URL's own query (duplicates are kept, as in a browser).
 - Body: non-string JSON values are sent as JSON (`application/json`), strings as UTF-8 text
   (`text/plain; charset=utf-8`), a blob reference as the blob's bytes with its MIME type;
   a Content-Type the user set always wins. GET and HEAD never send a body.
-- `timeout` bounds each wait (connect, send, first byte) and the whole download. An empty
-  response body is `""`; bodies above MAX_RESPONSE_BYTES fail the node.
+- `timeout` bounds each wait (connect, send, first byte) and the whole download, and may be
+  at most MAX_TIMEOUT_MS: the node's task stops after INDIVIDUAL_TIMEOUT_SECONDS (a literal
+  above is refused by validation, a value from an edge fails the node). An empty response
+  body is `""`; bodies above MAX_RESPONSE_BYTES fail the node.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from lambdas.runtime.blobs import Blob
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from lambdas.runtime.secrets import mask, mask_bytes, substitute_secrets
+from statemachine.catalog import Duration
+from statemachine.compiler import INDIVIDUAL_TIMEOUT_SECONDS
 from statemachine.model import ParameterType
 from statemachine.values import is_blob_reference, loads_strict
 
@@ -39,6 +45,15 @@ family = NodeFamily("HTTP")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 BODYLESS_METHODS = frozenset({"GET", "HEAD"})
 DEFAULT_TIMEOUT_MS = 30_000
+# The node's task stops after INDIVIDUAL_TIMEOUT_SECONDS; 10 s are left to report the result.
+MAX_TIMEOUT_MS = (INDIVIDUAL_TIMEOUT_SECONDS - 10) * 1000
+TIMEOUT = Duration(
+    input="timeout",
+    seconds_per_unit=0.001,
+    unit="ms",
+    maximum=MAX_TIMEOUT_MS,
+    reason=f"a fetch runs in a task that stops after {INDIVIDUAL_TIMEOUT_SECONDS} s",
+)
 MAX_RESPONSE_BYTES = 50 * 1024 * 1024
 TEXT_SUBTYPES = frozenset(
     {"xml", "javascript", "x-javascript", "ecmascript", "x-www-form-urlencoded"}
@@ -75,12 +90,30 @@ class Received:
     "Fetch",
     "Sends an HTTP request; 4xx and 5xx responses complete with their status",
     inputs=(
-        port("url", ParameterType.STRING, "http or https URL", required=True),
+        port(
+            "url",
+            ParameterType.STRING,
+            "http or https URL; {{secrets.NAME}} allowed",
+            required=True,
+        ),
         port("method", ParameterType.STRING, "GET, POST, PUT, ...", default="GET"),
         port("headers", ParameterType.JSON, "Header name -> value; {{secrets.NAME}} allowed"),
-        port("body", ParameterType.ANY, "JSON value, text or blob (not sent for GET/HEAD)"),
-        port("query", ParameterType.JSON, "Name -> value (or list) added to the URL's query"),
-        port("timeout", ParameterType.NUMBER, "Milliseconds", default=DEFAULT_TIMEOUT_MS),
+        port(
+            "body",
+            ParameterType.ANY,
+            "JSON value, text or blob (not sent for GET/HEAD); {{secrets.NAME}} allowed in text",
+        ),
+        port(
+            "query",
+            ParameterType.JSON,
+            "Name -> value (or list) added to the URL's query; {{secrets.NAME}} allowed",
+        ),
+        port(
+            "timeout",
+            ParameterType.NUMBER,
+            f"Milliseconds, at most {MAX_TIMEOUT_MS}",
+            default=DEFAULT_TIMEOUT_MS,
+        ),
     ),
     outputs=(
         port("status", ParameterType.NUMBER, "The response's HTTP status"),
@@ -91,8 +124,9 @@ class Received:
     inlinable=False,
     usage=10,
     uses_secrets=True,
-    secret_templates=("headers",),
+    secret_templates=("url", "headers", "query", "body"),
     remote=True,
+    duration=TIMEOUT,
 )
 def fetch(ctx: NodeContext) -> Mapping[str, Any]:
     request = build_request(ctx)
@@ -111,15 +145,49 @@ def fetch(ctx: NodeContext) -> Mapping[str, Any]:
 
 
 def build_request(ctx: NodeContext) -> Outgoing:
-    method = _method(ctx.inputs.get("method", "GET"))
-    url = _url(ctx.inputs["url"], ctx.inputs.get("query"))
-    headers, secrets = _headers(ctx.inputs.get("headers", {}), ctx.get_secret)
-    content = None
-    if method not in BODYLESS_METHODS and "body" in ctx.inputs:
-        content, content_type = _encode_body(ctx.inputs["body"], ctx)
-        if not any(name.lower() == "content-type" for name in headers):
-            headers["Content-Type"] = content_type
-    return Outgoing(method, url, headers, content, tuple(secrets))
+    """The request the inputs describe, its `{{secrets.NAME}}` references replaced."""
+    secrets = _Substitution(ctx.get_secret)
+    try:
+        method = _method(ctx.inputs.get("method", "GET"))
+        url = _url(ctx.inputs["url"], ctx.inputs.get("query"), secrets)
+        headers = _headers(ctx.inputs.get("headers", {}), secrets)
+        content = None
+        if method not in BODYLESS_METHODS and "body" in ctx.inputs:
+            content, content_type = _encode_body(ctx.inputs["body"], ctx, secrets)
+            if not any(name.lower() == "content-type" for name in headers):
+                headers["Content-Type"] = content_type
+    except NodeError as error:  # no message may quote a plaintext it was built from
+        raise NodeError(mask(str(error), secrets.masked())) from None
+    return Outgoing(method, url, headers, content, secrets.masked())
+
+
+class _Substitution:
+    """Replaces `{{secrets.NAME}}` references in the request's texts, keeping the plaintexts."""
+
+    def __init__(self, get_secret: Callable[[str], str]) -> None:
+        self.get_secret = get_secret
+        self.used: list[str] = []
+
+    def __call__(self, text: str) -> str:
+        text, used = substitute_secrets(text, self.get_secret)
+        self.used += used
+        return text
+
+    def masked(self) -> tuple[str, ...]:
+        """What to mask: each plaintext used, also as a URL carries it (percent-encoded)."""
+        forms = dict.fromkeys(self.used)
+        for secret in self.used:
+            forms.update(dict.fromkeys(_url_forms(secret)))
+        return tuple(forms)
+
+
+def _url_forms(secret: str) -> tuple[str, ...]:
+    """`secret` percent-encoded as a path (httpx) and as a query value (urlencode) have it."""
+    return (
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote(secret, safe="/:@!$&'()*+,;=~"),
+        urllib.parse.quote_plus(secret, safe=""),
+    )
 
 
 def _method(value: str) -> str:
@@ -129,9 +197,10 @@ def _method(value: str) -> str:
     return method
 
 
-def _url(text: str, query: Any) -> httpx.URL:
+def _url(text: str, query: Any, substitute: Callable[[str], str]) -> httpx.URL:
+    """The URL with its query; messages quote `text` as given, its references unreplaced."""
     try:
-        url = httpx.URL(text.strip())
+        url = httpx.URL(substitute(text.strip()))
     except httpx.InvalidURL as error:
         raise NodeError(f"Invalid URL '{text}': {error}") from None
     if url.scheme not in ("http", "https"):
@@ -140,14 +209,14 @@ def _url(text: str, query: Any) -> httpx.URL:
         raise NodeError(f"URL '{text}' has no host")
     if query is None:
         return url
-    extra = urllib.parse.urlencode(_query_pairs(query))
+    extra = urllib.parse.urlencode(_query_pairs(query, substitute))
     if not extra:
         return url
     own = url.query.decode("ascii")
     return url.copy_with(query=(f"{own}&{extra}" if own else extra).encode("ascii"))
 
 
-def _query_pairs(query: Any) -> list[tuple[str, str]]:
+def _query_pairs(query: Any, substitute: Callable[[str], str]) -> list[tuple[str, str]]:
     if not isinstance(query, dict):
         raise NodeError("Input 'query' must be an object of parameter names to values")
     pairs = []
@@ -158,7 +227,7 @@ def _query_pairs(query: Any) -> list[tuple[str, str]]:
                 raise NodeError(
                     f"Query parameter '{name}' must be a string, number, boolean or a list of those"
                 )
-            pairs.append((name, text))
+            pairs.append((name, substitute(text)))
     return pairs
 
 
@@ -173,38 +242,54 @@ def _scalar_text(value: Any) -> str | None:
     return None
 
 
-def _headers(value: Any, get_secret: Callable[[str], str]) -> tuple[dict[str, str], list[str]]:
+def _headers(value: Any, substitute: Callable[[str], str]) -> dict[str, str]:
     if not isinstance(value, dict):
         raise NodeError("Input 'headers' must be an object of header names to values")
     headers: dict[str, str] = {}
-    secrets: list[str] = []
     for name, raw in value.items():
         text = _scalar_text(raw)
         if text is None:
             raise NodeError(f"Header '{name}' must be a string")
-        text, used = substitute_secrets(text, get_secret)
-        secrets.extend(used)
+        text = substitute(text)
         # Checked here so that no lower layer quotes a value holding a secret in its error.
         if not text.isascii() or any(c in text for c in "\r\n\0"):
             raise NodeError(f"Header '{name}' must be ASCII text on one line")
         headers[name] = text
-    return headers, secrets
+    return headers
 
 
-def _encode_body(body: Any, ctx: NodeContext) -> tuple[bytes, str]:
+def _encode_body(
+    body: Any, ctx: NodeContext, substitute: Callable[[str], str]
+) -> tuple[bytes, str]:
     if isinstance(body, str):
-        return body.encode("utf-8"), "text/plain; charset=utf-8"
+        return substitute(body).encode("utf-8"), "text/plain; charset=utf-8"
     if is_blob_reference(body):
         blob = ctx.blobs.get(body)
         return blob.data, blob.mime_type
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(_substituted(body, substitute), ensure_ascii=False, separators=(",", ":"))
     return text.encode("utf-8"), "application/json"
+
+
+def _substituted(value: Any, substitute: Callable[[str], str]) -> Any:
+    """A JSON value with the references in its string values replaced (keys are names)."""
+    if isinstance(value, str):
+        return substitute(value)
+    if isinstance(value, list):
+        return [_substituted(item, substitute) for item in value]
+    if isinstance(value, dict):
+        return {key: _substituted(item, substitute) for key, item in value.items()}
+    return value
 
 
 def _timeout_seconds(ctx: NodeContext) -> float:
     milliseconds = ctx.inputs.get("timeout", DEFAULT_TIMEOUT_MS)
     if milliseconds <= 0:
         raise NodeError("Input 'timeout' must be a positive number of milliseconds")
+    if milliseconds > MAX_TIMEOUT_MS:
+        raise NodeError(
+            f"Input 'timeout' is {number(milliseconds)} ms, more than the {MAX_TIMEOUT_MS} ms "
+            f"it may be ({TIMEOUT.reason})"
+        )
     return ctx.remaining_seconds(milliseconds / 1000)
 
 
@@ -213,7 +298,8 @@ def _timeout_seconds(ctx: NodeContext) -> float:
 
 def send(request: Outgoing, seconds: float) -> Received:
     """Send `request`; network failures and timeouts become node errors naming the URL."""
-    timed_out = f"Request to {request.where} timed out after {round(seconds * 1000)} ms"
+    where = mask(request.where, request.secrets)  # a secret may be part of the path
+    timed_out = f"Request to {where} timed out after {round(seconds * 1000)} ms"
     if seconds <= 0:
         raise NodeError(timed_out)
     deadline = time.monotonic() + seconds
@@ -236,7 +322,7 @@ def send(request: Outgoing, seconds: float) -> Received:
     except httpx.TimeoutException:
         raise NodeError(timed_out) from None
     except httpx.HTTPError as error:
-        failed = f"Request to {request.where} failed: {_reason(error)}"
+        failed = f"Request to {where} failed: {_reason(error)}"
         raise NodeError(mask(failed, request.secrets)) from None
 
 

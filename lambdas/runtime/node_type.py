@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.errors import NodeError
-from statemachine.catalog import DynamicPorts, NodeTypeSpec, PortSpec
+from statemachine.catalog import Duration, DynamicPorts, NodeTypeSpec, PortSpec
 from statemachine.model import ParameterType
 
 
@@ -30,6 +30,8 @@ class ExecutionEnvironment:
     """What one execution gives its nodes: ids, secrets, integrations, blobs, a deadline.
 
     `deadline` is a `time.monotonic()` instant after which the running task must be done.
+    `ends_by` is a `time.time()` instant after which the whole execution is stopped (a
+    short-lived workflow runs on Express): a `wait` that would end later fails instead.
     `defer_waits` is set where waiting is the engine's job (a Step Functions Wait state):
     `wait` nodes then return at once.
     """
@@ -41,6 +43,7 @@ class ExecutionEnvironment:
     integrations: IntegrationSource
     blobs: BlobStore
     deadline: float | None = None
+    ends_by: float | None = None
     defer_waits: bool = False
 
 
@@ -157,6 +160,7 @@ class NodeFamily:
         uses_integrations: bool = False,
         secret_templates: tuple[str, ...] = (),
         remote: bool = False,
+        duration: Duration | None = None,
     ) -> Callable[[NodeFunction], NodeType]:
         """Declare a node type whose behaviour is the decorated function."""
 
@@ -176,6 +180,7 @@ class NodeFamily:
                 uses_integrations=uses_integrations,
                 secret_templates=secret_templates,
                 remote=remote,
+                duration=duration,
             )
             node_type = NodeType(spec=spec, run=run)
             self.node_types.append(node_type)

@@ -16,6 +16,11 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def instant(text: str) -> float:
+    """An ISO-8601 time, as `iso_utc` writes it, as a `time.time()` instant."""
+    return datetime.fromisoformat(text).timestamp()
+
+
 def utc_now() -> str:
     """The current time as `iso_utc` writes it."""
     return iso_utc(datetime.now(UTC))

@@ -66,6 +66,8 @@ class WorkflowState(WireModel):
     credits: Credits | None = None
     sealed: Sealed = Field(default_factory=Sealed)
     started_at: str | None = None
+    # when Express stops a short-lived execution (ISO-8601): a wait must end before
+    ends_by: str | None = None
     results: dict[str, Any] = Field(default_factory=dict)
     waits: list[int] = Field(default_factory=list)
     failure: Failure | None = None

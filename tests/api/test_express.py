@@ -47,6 +47,24 @@ def test_a_short_lived_workflow_runs_on_an_express_state_machine(
     assert org_a.http.get("/workflows/quick").json()["definition"]["shortLived"] is True
 
 
+def test_a_short_lived_workflow_that_could_outlast_express_is_refused_at_deploy(
+    org_a: Organization,
+) -> None:
+    pausing = short_lived("pausing-long") | {
+        "nodes": [node("first", "wait", seconds=200), node("second", "wait", seconds=200)],
+        "edges": [],
+    }
+
+    response = org_a.http.put("/workflows/pausing-long", json=pausing)
+
+    assert response.status_code == 400
+    [problem] = response.json()["error"]["details"]
+    assert problem["code"] == "EXPRESS_DURATION_EXCEEDED"
+    assert problem["nodeIds"] == ["first", "second"]
+    assert "add up to 400 s" in problem["message"]
+    assert org_a.http.get("/workflows/pausing-long").status_code == 404
+
+
 def test_a_repeated_start_starts_one_express_execution(server: Server, org_a: Organization) -> None:
     """Counted as StartExecution calls: moto refuses a repeated Express execution name, AWS
     starts another execution, so only the API's own conditional write keeps this at one."""

@@ -1,7 +1,10 @@
 """A local HTTP server for the fetch tests: a few routes, and a log of the requests it received.
 
 Routes (any method):
-- `/json`: 200, a JSON echo of the request `{method, path, query, headers, body}`.
+- `/json`: 200, a JSON echo of the request `{method, target, path, query, headers, body}`
+  (`target` as the request line had it, percent-encoding included).
+- `/echo`: 200, the request's `X-Echo` header sent back twice, as two `X-Echo` headers and in
+  a binary body.
 - `/text`: 200, `text/plain; charset=utf-8` "hello, world", with the header `X-Multi` twice.
 - `/bytes`: 200, `application/octet-stream`, the bytes of BINARY.
 - `/status/<code>`: that status, with a short text body.
@@ -30,6 +33,7 @@ BINARY = bytes(range(256))
 @dataclass(frozen=True)
 class RecordedRequest:
     method: str
+    target: str
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]  # names in lower case
@@ -75,6 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         recorded = RecordedRequest(
             method=self.command,
+            target=self.path,
             path=parsed.path,
             query=urllib.parse.parse_qs(parsed.query, keep_blank_values=True),
             headers={name.lower(): value for name, value in self.headers.items()},
@@ -87,6 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
         if request.path == "/json":
             echo = {
                 "method": request.method,
+                "target": request.target,
                 "path": request.path,
                 "query": request.query,
                 "headers": request.headers,
@@ -96,6 +102,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif request.path == "/text":
             multi = (("X-Multi", "a"), ("X-Multi", "b"))
             self._reply(200, b"hello, world", "text/plain; charset=utf-8", multi)
+        elif request.path == "/echo":
+            echoed = request.headers.get("x-echo", "")
+            twice = (("X-Echo", echoed), ("X-Echo", echoed))
+            body = b"\x00" + echoed.encode() + b"\xff" + echoed.encode()
+            self._reply(200, body, "application/octet-stream", twice)
         elif request.path == "/bytes":
             self._reply(200, BINARY, "application/octet-stream")
         elif request.path.startswith("/status/"):

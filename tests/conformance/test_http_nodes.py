@@ -196,6 +196,78 @@ def test_secret_echoed_back_by_the_server_is_masked(
     assert TOKEN not in json.dumps(result.record)
 
 
+def test_secrets_in_the_url_query_and_body_reach_the_server_but_not_the_record(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    secrets = {"URL_KEY": "url key/é-7f3a", "API_TOKEN": TOKEN, "PIN": "p1n-0451"}
+    given = {
+        "url": http_server.url("/json?key={{secrets.URL_KEY}}"),
+        "method": "POST",
+        "query": {"token": "Bearer {{ secrets.API_TOKEN }}"},
+        "body": {"auth": {"pin": "{{secrets.PIN}}"}, "n": 1},
+    }
+
+    result = run_fetch(engine, secrets=secrets, **given)
+
+    assert http_server.last.query == {"key": ["url key/é-7f3a"], "token": [f"Bearer {TOKEN}"]}
+    assert http_server.last.json() == {"auth": {"pin": "p1n-0451"}, "n": 1}
+    echo = result.output("f", "body")
+    assert echo["query"] == {"key": ["***"], "token": ["Bearer ***"]}
+    assert echo["body"] == '{"auth":{"pin":"***"},"n":1}'
+    assert "%20" in http_server.last.target  # the server saw the key percent-encoded...
+    assert echo["target"] == "/json?key=***&token=Bearer+***"  # ...and echoed it masked
+    inputs = result.node("f")["inputs"]
+    assert {name: inputs[name] for name in given} == given  # the references, as written
+    shown = json.dumps(result.record, ensure_ascii=False)
+    for plaintext in ("url key", "url%20key", TOKEN, "p1n-0451"):
+        assert plaintext not in shown
+
+
+def test_a_secret_in_a_text_body_is_sent_and_masked_in_the_echo(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    result = run_fetch(
+        engine,
+        secrets={"API_TOKEN": TOKEN},
+        url=http_server.url("/json"),
+        method="PUT",
+        body="token={{secrets.API_TOKEN}}",
+    )
+
+    assert http_server.last.body == f"token={TOKEN}".encode()
+    assert result.output("f", "body")["body"] == "token=***"
+    assert TOKEN not in json.dumps(result.record)
+
+
+def test_a_secret_in_the_url_path_is_masked_in_the_error_message(engine: Engine) -> None:
+    port = unused_port()
+    result = run_fetch(
+        engine,
+        secrets={"API_TOKEN": TOKEN},
+        url=f"http://127.0.0.1:{port}/v1/{{{{secrets.API_TOKEN}}}}/items",
+    )
+
+    assert result.error("f") == (
+        f"Request to http://127.0.0.1:{port}/v1/***/items failed: connection refused"
+    )
+    assert TOKEN not in json.dumps(result.record)
+
+
+def test_every_copy_of_an_echoed_secret_is_masked(engine: Engine, http_server: LocalServer) -> None:
+    echo = node(
+        "echo", "fetch", url=http_server.url("/echo"), headers={"X-Echo": "{{secrets.API_TOKEN}}"}
+    )
+    upload = node("put", "fetch", url=http_server.url("/json"), method="PUT")
+    flow = workflow(echo, upload, edges=[edge("echo.body", "put.body")])
+
+    result = engine.run(flow, secrets={"API_TOKEN": TOKEN})
+
+    assert result.output("echo", "headers")["x-echo"] == "***, ***"
+    # the binary body, stored as a blob, is masked too: uploaded, it reaches the server so
+    assert http_server.last.body == b"\x00***\xff***"
+    assert TOKEN not in json.dumps(result.record)
+
+
 def test_secret_that_breaks_a_header_fails_without_showing_it(
     engine: Engine, http_server: LocalServer
 ) -> None:

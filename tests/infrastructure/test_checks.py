@@ -100,6 +100,25 @@ def test_an_invalid_workflow_fails_the_synth_with_its_validation_problems(tmp_pa
     assert "broken.json" in str(failure.value)
 
 
+def test_a_short_lived_workflow_file_that_could_outlast_express_fails_the_synth(tmp_path: Path):
+    workflows = tmp_path / "workflows"
+    workflows.mkdir()
+    pausing = {
+        "id": "pausing",
+        "name": "Pausing",
+        "shortLived": True,
+        "nodes": [{"id": "pause", "type": "wait", "inputs": [{"name": "seconds", "value": 400}]}],
+        "edges": [],
+    }
+    (workflows / "pausing.json").write_text(json.dumps(pausing), encoding="utf-8")
+
+    with pytest.raises(InvalidWorkflowFile) as failure:
+        synthesize(tmp_path / "cdk.out", {"workflowsDir": str(workflows)})
+
+    assert "EXPRESS_DURATION_EXCEEDED" in str(failure.value)
+    assert "Node 'pause' may take 400 s" in str(failure.value)
+
+
 def test_a_short_lived_workflow_file_becomes_an_express_state_machine(tmp_path: Path):
     workflows = tmp_path / "workflows"
     workflows.mkdir()

@@ -194,6 +194,18 @@ def test_validate_reports_valid_and_invalid_workflows(
     assert report["problems"][0]["nodeIds"] == ["a", "b"]
 
 
+def test_validate_refuses_a_short_lived_workflow_that_could_outlast_express(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    pausing = {**workflow(node("pause", "wait", seconds=400)), "shortLived": True}
+
+    assert main(["validate", write(tmp_path, pausing)]) == 2
+
+    err = capsys.readouterr().err
+    assert "EXPRESS_DURATION_EXCEEDED" in err
+    assert "Node 'pause' may take 400 s, more than the 300 s" in err
+
+
 def test_plan_prints_units_covering_every_node(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

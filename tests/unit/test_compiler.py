@@ -185,16 +185,25 @@ def test_a_fetch_node_makes_the_machine_preload_secrets_first():
     assert "Preload integrations" not in states(definition)
 
 
-def test_a_fetch_preloads_secrets_only_when_its_headers_may_reference_one():
+def test_a_fetch_preloads_secrets_only_when_an_input_may_reference_one():
     def preloads(*nodes: dict[str, Any], edges: list[dict[str, str]] | None = None) -> bool:
         return "Preload secrets" in states(compiled(workflow(*nodes, edges=edges or [])))
 
     assert not preloads(node("f", "fetch", url="https://x.test"))
-    assert not preloads(node("f", "fetch", url="https://x.test", headers={"Accept": "*/*"}))
+    assert not preloads(
+        node("f", "fetch", url="https://x.test?a=b", headers={"Accept": "*/*"}, body={"c": "d"})
+    )
     assert preloads(node("f", "fetch", url="https://x.test", headers={"A": "{{ secrets.K }}"}))
-    fed = node("h", "json-input", json={"A": "b"})
-    connected = edge("h.json", "f.headers")
-    assert preloads(fed, node("f", "fetch", url="https://x.test"), edges=[connected])
+    assert preloads(node("f", "fetch", url="https://x.test/{{secrets.K}}"))
+    assert preloads(node("f", "fetch", url="https://x.test", query={"key": "{{secrets.K}}"}))
+    assert preloads(node("f", "fetch", url="https://x.test", body={"a": ["{{secrets.K}}"]}))
+    assert preloads(node("f", "fetch", url="https://x.test", body="key={{secrets.K}}"))
+    for target in ("headers", "query", "body"):
+        fed = node("h", "json-input", json={"A": "b"})
+        connected = edge("h.json", f"f.{target}")
+        assert preloads(fed, node("f", "fetch", url="https://x.test"), edges=[connected])
+    fed_url = node("u", "text-input", value="https://x.test")
+    assert preloads(fed_url, node("f", "fetch"), edges=[edge("u.value", "f.url")])
 
 
 def test_a_node_type_using_integrations_makes_the_machine_preload_them():

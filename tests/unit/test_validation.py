@@ -348,3 +348,110 @@ def test_workflow_text_that_no_store_could_hold_is_invalid_json(text):
 
 def test_a_surrogate_pair_escape_is_ordinary_text():
     assert parse_workflow_json(b'{"name": "\\ud83d\\ude00"}') == {"name": "\U0001f600"}
+
+
+def test_an_input_listed_twice_on_a_node_is_a_duplicate_input():
+    raw = node("n", "addition", a=1)
+    raw["inputs"] += [{"name": "b", "value": 2}, {"name": "a", "value": 3}, {"name": "a"}]
+    problem = only_problem(workflow(raw))
+    assert problem.code == ProblemCode.DUPLICATE_INPUT
+    assert problem.node_id == "n"
+    assert problem.path == "nodes[0].inputs[2]"
+    assert problem.message == "Node 'n' lists input 'a' more than once"
+
+
+def test_an_output_listed_twice_on_a_node_is_a_duplicate_output():
+    raw = {**node("n", "addition"), "outputs": [{"name": "result"}, {"name": "result"}]}
+    problem = only_problem(workflow(node("m", "addition"), raw))
+    assert problem.code == ProblemCode.DUPLICATE_OUTPUT
+    assert problem.path == "nodes[1].outputs[1]"
+    assert "'result'" in problem.message
+
+
+def short_lived(*nodes: dict[str, Any], edges: list[dict[str, str]] | None = None) -> Any:
+    return {**workflow(*nodes, edges=edges or []), "shortLived": True}
+
+
+def test_a_fetch_timeout_above_what_its_task_allows_is_refused_naming_the_limit():
+    validate_workflow(workflow(node("f", "fetch", url="https://x.test", timeout=290_000)), CATALOG)
+    problem = only_problem(workflow(node("f", "fetch", url="https://x.test", timeout=400_000)))
+    assert problem.code == ProblemCode.INVALID_VALUE
+    assert problem.node_id == "f"
+    assert problem.message == (
+        "Node 'f' input 'timeout' is 400000 ms, more than the 290000 ms it may be "
+        "(a fetch runs in a task that stops after 300 s)"
+    )
+
+
+def test_a_negative_or_too_long_wait_is_refused():
+    negative = only_problem(workflow(node("w", "wait", seconds=-1)))
+    assert negative.code == ProblemCode.INVALID_VALUE
+    assert negative.message == "Node 'w' input 'seconds' cannot be negative, got -1"
+    too_long = only_problem(workflow(node("w", "wait", seconds=40_000_000)))
+    assert "more than the 31536000 s it may be" in too_long.message
+
+
+def test_a_fetch_timeout_override_above_the_limit_stops_the_run_before_it_starts():
+    valid = validate_workflow(workflow(node("f", "fetch", url="https://x.test")), CATALOG)
+    with pytest.raises(WorkflowValidationError) as raised:
+        validate_overrides(valid, {"f": {"timeout": 300_000}}, CATALOG)
+    [problem] = raised.value.problems
+    assert problem.code == ProblemCode.INVALID_VALUE
+    assert "300000 ms, more than the 290000 ms" in problem.message
+
+
+def test_a_short_lived_workflow_with_a_wait_past_express_limit_is_refused():
+    validate_workflow({**short_lived(node("w", "wait", seconds=300))}, CATALOG)
+    validate_workflow({**workflow(node("w", "wait", seconds=301)), "shortLived": False}, CATALOG)
+    problem = only_problem(short_lived(node("w", "wait", seconds=301)))
+    assert problem.code == ProblemCode.EXPRESS_DURATION_EXCEEDED
+    assert problem.node_id == "w"
+    assert problem.message == (
+        "Node 'w' may take 301 s, more than the 300 s an Express state machine lets a "
+        "short-lived workflow run; shorten it, or drop shortLived"
+    )
+
+
+def test_a_short_lived_workflow_whose_waits_and_timeouts_add_up_past_express_limit_is_refused():
+    # on separate branches, yet a workflow with waits runs its nodes one after another
+    waits = [node("w1", "wait", seconds=150), node("w2", "wait", seconds=100)]
+    validate_workflow(short_lived(*waits, node("f", "fetch", url="https://x.test")), CATALOG)
+    slow = node("f", "fetch", url="https://x.test", timeout=60_000)
+    problem = only_problem(short_lived(*waits, slow, node("zero", "wait", seconds=0)))
+    assert problem.code == ProblemCode.EXPRESS_DURATION_EXCEEDED
+    assert problem.node_ids == ["w1", "w2", "f"]
+    assert problem.message.startswith(
+        "The waits and timeouts of nodes 'w1', 'w2', 'f' add up to 310 s (counted one after "
+        "another), more than the 300 s an Express state machine lets a short-lived workflow run"
+    )
+
+
+def test_express_limit_counts_waits_in_whole_seconds_as_they_run():
+    # 299.2 + 0.2 = 299.4 s of literals, but a wait rounds a fraction up: 300 + 1 s
+    problem = only_problem(
+        short_lived(node("a", "wait", seconds=299.2), node("b", "wait", seconds=0.2))
+    )
+    assert problem.code == ProblemCode.EXPRESS_DURATION_EXCEEDED
+    assert "add up to 301 s" in problem.message
+
+
+def test_a_wait_fed_by_an_edge_is_left_to_the_run_and_an_override_is_checked_before_it():
+    fed = short_lived(
+        node("n", "number-input", value=1000),
+        node("w", "wait"),
+        node("v", "wait", seconds=10),
+        edges=[edge("n.value", "w.seconds")],
+    )
+    valid = validate_workflow(fed, CATALOG)
+    validate_overrides(valid, {"v": {"seconds": 290}, "w": {"seconds": 5000}}, CATALOG)
+    with pytest.raises(WorkflowValidationError) as raised:
+        validate_overrides(valid, {"v": {"seconds": 301}}, CATALOG)
+    [problem] = raised.value.problems
+    assert problem.code == ProblemCode.EXPRESS_DURATION_EXCEEDED
+    assert problem.node_id == "v"
+
+
+def test_a_huge_duration_is_named_briefly():
+    problem = only_problem(workflow(node("w", "wait", seconds=1e300)))
+    assert problem.code == ProblemCode.INVALID_VALUE
+    assert problem.message.startswith("Node 'w' input 'seconds' is 1e+300 s, more than the")
