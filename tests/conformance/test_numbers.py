@@ -67,7 +67,13 @@ def test_overrides_keep_their_numbers(engine: Engine) -> None:
 
 
 def test_a_message_quotes_a_number_as_it_was_given(engine: Engine) -> None:
-    result = engine.run(workflow(node("pause", "wait", seconds=-3)))
+    result = engine.run(
+        workflow(
+            node("seconds", "number-input", value=-3),
+            node("pause", "wait"),
+            edges=[edge("seconds.value", "pause.seconds")],
+        )
+    )
 
     assert "got -3" in result.error("pause")
     assert "-3.0" not in result.error("pause")
