@@ -244,7 +244,7 @@ def _fetched_all(record: ExecutionRecord) -> str | None:
 
 
 def _kept_large_value(record: ExecutionRecord) -> str | None:
-    shown = outputs_of(record, "show").get("value")
+    shown = outputs_of(record, "show").get("displayValue")
     expected = LARGE_VALUE_BYTES + len(" END")
     size = len(shown) if isinstance(shown, str) else None
     return None if size == expected else f"the output holds {size} characters, not {expected}"

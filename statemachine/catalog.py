@@ -21,7 +21,12 @@ SECRET_REFERENCE = re.compile(r"\{\{\s*secrets\.([^\s{}]+)\s*\}\}")
 
 
 class PortSpec(WireModel):
-    """A declared port. `default` is the literal used when the workflow gives none."""
+    """A declared port. `default` is the literal used when the workflow gives none.
+
+    `fallback`: the node type itself defines what a missing value of this required input
+    means (SPEC §4, as Dafthunk's node does: an output node shows its type's empty value),
+    so the node runs without it instead of failing with `Required input ... missing`.
+    """
 
     name: str
     type: ParameterType
@@ -30,6 +35,7 @@ class PortSpec(WireModel):
     repeated: bool = False
     hidden: bool = False
     default: Any = None
+    fallback: bool = False
 
 
 class DynamicPorts(WireModel):

@@ -38,20 +38,29 @@ _input("boolean-input", "Boolean Input", "value", ParameterType.BOOLEAN, False)
 _input("json-input", "JSON Input", "json", ParameterType.JSON, {})
 
 
+# What an output node shows when nothing reaches it, as in Dafthunk (`output-any`: nothing).
+EMPTY: dict[ParameterType, Any] = {
+    ParameterType.STRING: "",
+    ParameterType.NUMBER: 0,
+    ParameterType.BOOLEAN: False,
+    ParameterType.JSON: {},
+}
+
+
 def _output(id: str, name: str, type: ParameterType) -> None:
     @family.node(
         id,
         name,
         f"Shows a {type} result of the workflow",
-        inputs=(port("value", type, "The result to show", required=True),),
-        outputs=(port("value", type, "The result, as the record shows it", hidden=True),),
+        inputs=(port("value", type, "The result to show", required=True, fallback=True),),
+        outputs=(port("displayValue", type, "The value shown, kept with the record", hidden=True),),
     )
     def run(ctx: NodeContext) -> Mapping[str, Any]:
-        return {"value": ctx.inputs["value"]}
+        return {"displayValue": ctx.inputs.get("value", EMPTY.get(type))}
 
 
 _output("output-text", "Text Output", ParameterType.STRING)
 _output("output-number", "Number Output", ParameterType.NUMBER)
 _output("output-boolean", "Boolean Output", ParameterType.BOOLEAN)
 _output("output-json", "JSON Output", ParameterType.JSON)
-_output("output-any", "Output", ParameterType.ANY)
+_output("output-any", "Any Output", ParameterType.ANY)

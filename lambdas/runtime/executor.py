@@ -72,9 +72,17 @@ def _prepare(node: Node, node_type: NodeType, inbound: list[Edge]) -> PreparedNo
         node_type=node_type,
         inbound=inbound,
         ports=ports,
-        required=tuple(p.name for p in ports.values() if p.required),
+        required=tuple(
+            p.name for p in ports.values() if p.required and not _falls_back(node_type, p.name)
+        ),
         repeated=frozenset(p.name for p in ports.values() if p.repeated),
     )
+
+
+def _falls_back(node_type: NodeType, name: str) -> bool:
+    """Whether the node type itself handles a missing value of input `name`."""
+    spec = node_type.spec.input(name)
+    return spec is not None and spec.fallback
 
 
 def run_unit(

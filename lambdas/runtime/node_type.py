@@ -124,6 +124,7 @@ def port(
     repeated: bool = False,
     hidden: bool = False,
     default: Any = None,
+    fallback: bool = False,
 ) -> PortSpec:
     """A port declaration, shorter to write than PortSpec(...)."""
     return PortSpec(
@@ -134,6 +135,7 @@ def port(
         repeated=repeated,
         hidden=hidden,
         default=default,
+        fallback=fallback,
     )
 
 

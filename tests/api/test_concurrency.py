@@ -73,7 +73,7 @@ def test_fifty_concurrent_executions_each_finish_persist_and_reach_their_own_ses
         record = response.json()
         assert record["status"] == messages[-1]["status"] == "completed"
         assert record["nodeExecutions"] == messages[-1]["nodeExecutions"]
-        assert record["nodeExecutions"][2]["outputs"] == {"value": 2 * i}
+        assert record["nodeExecutions"][2]["outputs"] == {"displayValue": 2 * i}
     account = server.engine.organizations.get(org_a.id)
     assert account is not None
     assert account.usage - before.usage == EXECUTIONS * 3, "a charge was lost or doubled"

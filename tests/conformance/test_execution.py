@@ -32,7 +32,7 @@ def test_linear_chain_passes_each_result_on(engine):
         )
     )
     assert result.status == "completed"
-    assert result.output("out", "value") == 20
+    assert result.output("out", "displayValue") == 20
 
 
 def test_parallel_branches_both_run_and_meet(engine):
@@ -300,7 +300,7 @@ def test_repeated_input_collects_every_edge_and_flattens_lists(engine):
             node("total", "sum", numbers=[100, 200]),
             edges=[
                 edge("list.json", "as_any.value"),
-                edge("as_any.value", "total.numbers"),
+                edge("as_any.displayValue", "total.numbers"),
                 edge("four.value", "total.numbers"),
                 edge("five.value", "total.numbers"),
             ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -68,11 +69,29 @@ def test_output_nodes_show_what_they_receive(engine, source, port, value, output
             edges=[edge(f"src.{port}", "out.value")],
         )
     )
-    assert result.output("out", "value") == value
+    assert result.output("out", "displayValue") == value
 
 
-def test_output_node_with_nothing_to_show_fails(engine):
-    assert run_one(engine, "output-number").error("it") == "Required input 'value' missing"
+@pytest.mark.parametrize(
+    ("node_type", "empty"),
+    [
+        ("output-text", ""),
+        ("output-number", 0),
+        ("output-boolean", False),
+        ("output-json", {}),
+    ],
+)
+def test_an_output_node_with_nothing_to_show_shows_its_types_empty_value(engine, node_type, empty):
+    result = run_one(engine, node_type)
+    assert result.node("it")["status"] == "completed"
+    assert result.output("it", "displayValue") == empty
+    assert json.dumps(result.output("it", "displayValue")) == json.dumps(empty)
+
+
+def test_an_any_output_with_nothing_to_show_completes_showing_nothing(engine):
+    result = run_one(engine, "output-any")
+    assert result.node("it")["status"] == "completed"
+    assert result.node("it").get("outputs", {}) == {}
 
 
 def test_output_node_given_the_wrong_type_at_run_time_fails(engine):
@@ -81,7 +100,7 @@ def test_output_node_given_the_wrong_type_at_run_time_fails(engine):
             node("src", "number-input", value=5),
             node("any", "output-any"),
             node("out", "output-text"),
-            edges=[edge("src.value", "any.value"), edge("any.value", "out.value")],
+            edges=[edge("src.value", "any.value"), edge("any.displayValue", "out.value")],
         )
     )
     assert result.error("out") == "Input 'value' expected a string, got number"
@@ -225,7 +244,7 @@ def test_a_string_arriving_at_a_number_input_fails_the_node(engine):
             node("text", "text-input", value="twelve"),
             node("any", "output-any"),
             node("add", "addition", b=1),
-            edges=[edge("text.value", "any.value"), edge("any.value", "add.a")],
+            edges=[edge("text.value", "any.value"), edge("any.displayValue", "add.a")],
         )
     )
     assert result.error("add") == "Input 'a' expected a number, got string"
@@ -311,4 +330,4 @@ def test_the_text_null_passes_through_a_fork_as_text(engine):
             edges=[edge("text.value", "fork.value"), edge("fork.true", "out.value")],
         )
     )
-    assert result.output("out", "value") == "null"
+    assert result.output("out", "displayValue") == "null"

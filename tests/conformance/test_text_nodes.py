@@ -20,7 +20,7 @@ def run_fed_untyped(engine, node_type: str, input_name: str, value: Any, /, **li
         workflow(
             node("src", "output-any", value=value),
             node("n", node_type, **literals),
-            edges=[edge("src.value", f"n.{input_name}")],
+            edges=[edge("src.displayValue", f"n.{input_name}")],
         )
     )
 

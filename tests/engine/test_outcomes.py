@@ -161,7 +161,7 @@ def test_a_fetch_referencing_a_secret_also_enters_preload_secrets(
     entered = finished.entered()
 
     assert finished.record.status == "completed"
-    assert (finished.record.node("show").outputs or {})["value"]["path"] == "/json"
+    assert (finished.record.node("show").outputs or {})["displayValue"]["path"] == "/json"
     assert http_server.last.headers["authorization"] == "Bearer s3cret-token"
     assert len(entered) == finished.units + STATES_AROUND_UNITS + 1
     assert entered[1] == "Preload secrets"

@@ -125,7 +125,7 @@ def test_a_node_error_in_one_branch_leaves_the_others_to_complete(
     assert finished.record.status == "error"
     assert nodes["bad"].status == "error"
     assert nodes["good"].status == "completed"
-    assert nodes["shown"].outputs == {"value": 200}
+    assert nodes["shown"].outputs == {"displayValue": 200}
     assert finished.description["status"] == "FAILED"
 
 
@@ -163,7 +163,7 @@ def test_consecutive_parallel_states_keep_every_result(
     assert finished.record.status == "completed", finished.record.error
     assert len(finished.entered("Parallel")) == 2
     assert finished.record.node("total").outputs == {"result": 800}
-    assert finished.record.node("body").outputs == {"value": "x" * BIG}
+    assert finished.record.node("body").outputs == {"displayValue": "x" * BIG}
     assert statuses(finished.record)["b1"] == statuses(finished.record)["b2"] == 200
     sequential = run(EmbeddedEngine(cloud=engine.cloud, parallel=False), raw)
     assert statuses(sequential.record)["b1"] == 504  # alone at the meeting

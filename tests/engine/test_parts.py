@@ -126,4 +126,4 @@ def test_a_ten_megabyte_value_flows_between_nodes(whole: EmbeddedEngine) -> None
     for finished in (given, literal):
         assert finished.record.status == "completed", finished.record.error
         loaded = whole.record(finished.record.id).node("shown").outputs
-        assert loaded == {"value": text.upper() + "!"}
+        assert loaded == {"displayValue": text.upper() + "!"}

@@ -83,7 +83,7 @@ def test_a_5_mb_value_passes_through_three_units_intact(big_run: Run) -> None:
     assert record.status == "completed"
     assert record.node("t").outputs == {"value": BIG}
     assert record.node("s").outputs == {"result": BIG}
-    assert record.node("o").outputs == {"value": BIG}
+    assert record.node("o").outputs == {"displayValue": BIG}
 
 
 def test_no_state_in_the_history_of_a_5_mb_value_exceeds_256_kib(big_run: Run) -> None:

@@ -67,7 +67,7 @@ def test_a_wait_node_becomes_a_wait_state_that_passes_its_value_on(
     assert finished.record.status == "completed"
     assert finished.record.node("w").status == "completed"
     assert finished.record.node("w").outputs == {"value": "hello"}
-    assert finished.record.node("o").outputs == {"value": "hello"}
+    assert finished.record.node("o").outputs == {"displayValue": "hello"}
 
 
 def test_a_wait_node_after_a_failed_node_is_skipped_without_waiting(
@@ -149,7 +149,7 @@ def test_updates_leave_a_5_mb_value_out(unit_per_node: EmbeddedEngine) -> None:
 
     finished = run(unit_per_node, flow, inputs={"t": {"value": BIG}}, on_update=updates.append)
 
-    assert finished.record.node("o").outputs == {"value": BIG}
+    assert finished.record.node("o").outputs == {"displayValue": BIG}
     assert updates[-1]["status"] == "completed"
     assert [e["status"] for e in updates[-1]["nodeExecutions"]] == ["completed", "completed"]
     assert max(compact_size(u) for u in updates) <= MESSAGE_LIMIT
@@ -178,7 +178,7 @@ def test_an_update_listener_that_breaks_does_not_fail_the_execution(
     assert len(received) == 5  # every send was tried
     assert finished.description["status"] == "SUCCEEDED"
     assert finished.record.status == "completed"
-    assert finished.record.node("c").outputs == {"value": 5}
+    assert finished.record.node("c").outputs == {"displayValue": 5}
 
 
 def test_a_gone_client_is_forgotten_and_the_execution_goes_on(

@@ -186,7 +186,7 @@ def test_an_example_runs_through_the_deployed_resources_and_its_record_is_in_the
     record = executions.get(execution_id)
     assert record is not None
     assert record.status == "completed"
-    assert record.node("show-total").outputs == {"value": 45}
+    assert record.node("show-total").outputs == {"displayValue": 45}
     account = organizations.get(organization)
     assert account is not None
     assert account.usage == record.usage == 10

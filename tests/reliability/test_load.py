@@ -147,8 +147,8 @@ def test_hundreds_of_concurrent_executions_all_finish_persist_and_reach_only_the
         assert record["status"] == "completed", record
         assert record["nodeExecutions"] == messages[-1]["nodeExecutions"]
         outputs = {n["nodeId"]: n.get("outputs") for n in record["nodeExecutions"]}
-        assert outputs["number"] == {"value": 2 * i + 6}
-        assert outputs["shown"] == {"value": f"n={2 * i + 6}"}
+        assert outputs["number"] == {"displayValue": 2 * i + 6}
+        assert outputs["shown"] == {"displayValue": f"n={2 * i + 6}"}
     account = server.engine.organizations.get(organization.id)
     assert account is not None
     assert account.usage - before.usage == EXECUTIONS * NODES, "a charge was lost or doubled"

@@ -290,7 +290,7 @@ def test_s3_slowing_down_while_storing_a_large_value_is_retried(
     assert finished.invocations("run_inline_group") == 2
     assert attempt.seen == ["executing"]
     assert comparable(finished.record) == comparable(references["big"].record)
-    assert (finished.record.node("o").outputs or {})["value"] == BIG
+    assert (finished.record.node("o").outputs or {})["displayValue"] == BIG
     assert attempt.charged() == [finished.record.usage]
     assert attempt.report(figure) == 1
 

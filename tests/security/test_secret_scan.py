@@ -164,7 +164,7 @@ def test_a_server_echoing_the_secret_shows_it_masked_even_in_large_values(
     assert body == {"authorization": "Bearer ***", "seen": ["Bearer ***"], "Bearer ***": 1}
     assert outputs["headers"]["x-echo"] == "Bearer ***"
     assert outputs["statusText"] == "OK Bearer ***"
-    assert record["nodeExecutions"][1]["outputs"]["value"]["seen"] == ["Bearer ***"]
+    assert record["nodeExecutions"][1]["outputs"]["displayValue"]["seen"] == ["Bearer ***"]
     scan = scan_everything(engine, secret, record, messages, handler_logs())
     assert scan.counts["objects"] > 0
     assert_nowhere(scan)

@@ -55,7 +55,7 @@ KINDS = {
         (In("value", "any"), In("condition", "boolean")), (("true", "any"), ("false", "any"))
     ),
     "conditional-join": Kind((In("true", "any"), In("false", "any")), (("result", "any"),)),
-    "output-any": Kind((In("value", "any"),), (("value", "any"),)),
+    "output-any": Kind((In("value", "any"),), (("displayValue", "any"),)),
     "json-agg": Kind((In("values", "any", repeated=True),), (("result", "json"),)),
 }
 
