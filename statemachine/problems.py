@@ -8,7 +8,9 @@ from statemachine.model import WireModel
 
 
 class ProblemCode(StrEnum):
-    """Every code validation reports (SPEC §2), plus INVALID_WORKFLOW for malformed JSON."""
+    """Every code validation reports (SPEC §2), plus INVALID_WORKFLOW for malformed JSON,
+    TOO_LONG for an id, a name or a description over its length (statemachine.identifiers)
+    and INVALID_ID for a workflow id that no URL path could carry."""
 
     INVALID_WORKFLOW = "INVALID_WORKFLOW"
     EMPTY_WORKFLOW = "EMPTY_WORKFLOW"
@@ -19,6 +21,8 @@ class ProblemCode(StrEnum):
     TYPE_MISMATCH = "TYPE_MISMATCH"
     DUPLICATE_CONNECTION = "DUPLICATE_CONNECTION"
     INVALID_VALUE = "INVALID_VALUE"
+    TOO_LONG = "TOO_LONG"
+    INVALID_ID = "INVALID_ID"
 
 
 class ValidationProblem(WireModel):
