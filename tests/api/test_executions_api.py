@@ -121,10 +121,14 @@ def test_invalid_overrides_are_refused_before_anything_runs(org_a: Organization)
     assert org_a.http.get("/workflows/divider/executions").json()["items"] == []
 
 
-def test_starting_an_unknown_workflow_answers_404(org_a: Organization) -> None:
-    response = org_a.http.post("/workflows/nothing-here/executions", json={})
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "NOT_FOUND"
+def test_an_unknown_workflow_has_no_executions_to_start_or_list(org_a: Organization) -> None:
+    for response in (
+        org_a.http.post("/workflows/nothing-here/executions", json={}),
+        org_a.http.get("/workflows/nothing-here/executions"),
+        org_a.http.get("/workflows/" + "n" * 2000 + "/executions"),
+    ):
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "NOT_FOUND"
 
 
 def test_listing_is_newest_first_filtered_by_status_and_paginated(org_a: Organization) -> None:
@@ -157,6 +161,7 @@ def test_listing_is_newest_first_filtered_by_status_and_paginated(org_a: Organiz
 
 
 def test_a_garbage_next_token_is_a_bad_request(org_a: Organization) -> None:
+    org_a.deploy(divider())
     for token in ("garbage", "eyJ4IjoxfQ==", "%%%", "a" * 4000):
         response = org_a.http.get("/workflows/divider/executions", params={"nextToken": token})
         assert response.status_code == 400, token

@@ -16,6 +16,8 @@ from lambdas.adapters.state_machines import execution_arn
 from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
+    WorkflowId,
+    deployed,
     deps_of,
     json_response,
     not_found,
@@ -71,13 +73,13 @@ class StartRequest(BaseModel):
     responses={202: {"description": "Started; read it at /executions/{executionId}"}},
 )
 def start_execution(
-    workflow_id: Annotated[str, Path(min_length=1, max_length=128)],
+    workflow_id: WorkflowId,
     request: Annotated[StartRequest | None, Body()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[str]:
     deps, organization = deps_of(router), organization_of(router)
     body = request or StartRequest()
-    stored = _deployed(deps, organization, workflow_id)
+    stored = deployed(deps, organization, workflow_id)
     workflow = Workflow.model_validate(stored.definition)
     try:
         overrides = validate_overrides(workflow, body.inputs, deps.registry.catalog)
@@ -118,7 +120,7 @@ def retry_execution(
             "NOT_RETRYABLE",
             f"The execution is {record.status}: only a failed or cancelled one can be retried",
         )
-    stored = _deployed(deps, organization, record.workflow_id)
+    stored = deployed(deps, organization, record.workflow_id)
     if stored.definition.get("shortLived"):
         raise ApiError(
             HTTPStatus.CONFLICT,
@@ -203,13 +205,6 @@ def _launch(
     return json_response(HTTPStatus.ACCEPTED, {**started, "status": "submitted"}, location)
 
 
-def _deployed(deps: ApiDeps, organization: str, workflow_id: str) -> StoredWorkflow:
-    stored = deps.workflows.get(organization, workflow_id)
-    if stored is None:
-        raise not_found("Workflow", workflow_id)
-    return stored
-
-
 @router.get(
     "/executions/<execution_id>",
     summary="Read an execution's record",
@@ -244,12 +239,13 @@ def get_node_executions(
     "/workflows/<workflow_id>/executions", summary="List a workflow's executions, newest first"
 )
 def list_executions(
-    workflow_id: Annotated[str, Path(min_length=1, max_length=128)],
+    workflow_id: WorkflowId,
     status: Annotated[ExecutionStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     next_token: NextToken = None,
 ) -> Response[str]:
     deps, organization = deps_of(router), organization_of(router)
+    deployed(deps, organization, workflow_id)  # 404 for an unknown workflow, as GET answers
     page = deps.executions.list(
         organization, workflow_id, status=status, limit=limit, next_token=next_token
     )

@@ -9,14 +9,15 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
+    WorkflowId,
+    deployed,
     deps_of,
     json_response,
-    not_found,
     organization_of,
 )
 from lambdas.runtime.ports import DeployedMachine, StoredWorkflow
@@ -29,8 +30,6 @@ from statemachine.parts import part_machine_name
 from statemachine.validation import validate_workflow
 
 router = Router()  # type: ignore[no-untyped-call]
-
-WorkflowId = Annotated[str, Path(min_length=1, max_length=128)]
 
 
 def state_machine_name(organization_id: str, workflow_id: str) -> str:
@@ -124,10 +123,7 @@ def deploy_machines(
 
 @router.get("/workflows/<workflow_id>", summary="Read a deployed workflow")
 def get_workflow(workflow_id: WorkflowId) -> Response[str]:
-    deps, organization = deps_of(router), organization_of(router)
-    stored = deps.workflows.get(organization, workflow_id)
-    if stored is None:
-        raise not_found("Workflow", workflow_id)
+    stored = deployed(deps_of(router), organization_of(router), workflow_id)
     return json_response(HTTPStatus.OK, summary(stored))
 
 
@@ -144,9 +140,7 @@ def list_workflows(
 @router.delete("/workflows/<workflow_id>", summary="Delete a workflow and its state machine")
 def delete_workflow(workflow_id: WorkflowId) -> Response[None]:
     deps, organization = deps_of(router), organization_of(router)
-    stored = deps.workflows.get(organization, workflow_id)
-    if stored is None:
-        raise not_found("Workflow", workflow_id)
+    stored = deployed(deps, organization, workflow_id)
     for arn in [stored.state_machine_arn, *stored.part_arns]:
         deps.machines.delete(arn)
     deps.workflows.delete(organization, workflow_id)
