@@ -175,3 +175,21 @@ def test_a_workflow_id_refused_in_a_file_is_refused_by_the_api_with_the_same_pro
     assert error["code"] == "INVALID_WORKFLOW"
     assert error["details"] == [problem.to_json() for problem in refused.value.problems]
     assert org_a.http.get(path).status_code == 404
+
+
+def test_a_workflow_the_compiler_refuses_is_a_bad_request_naming_the_problem(
+    org_a: Organization,
+) -> None:
+    path_key = workflow(node("j", "json-input", json={"a.$": 1}), workflow_id="path-key")
+    response = org_a.http.put("/workflows/path-key", json=path_key)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "KEY_READ_AS_PATH"
+    assert "a.$" in response.json()["error"]["message"]
+    # More units than one Express machine runs, and an Express machine cannot start parts.
+    many = workflow(*[node(f"d{i}", "date-now") for i in range(3_500)], workflow_id="many")
+    response = org_a.http.put("/workflows/many", json={**many, "shortLived": True})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "WORKFLOW_TOO_LARGE"
+    assert "Express" in response.json()["error"]["message"]
+    for refused in ("path-key", "many"):
+        assert org_a.http.get(f"/workflows/{refused}").status_code == 404
