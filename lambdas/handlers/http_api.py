@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.adapters.errors import ExecutionNameTaken, InvalidPageToken, StoreError
+from lambdas.adapters.errors import ExecutionNameTaken, InvalidPageToken, StoreError, ValueTooLarge
 from lambdas.handlers import wiring
 from lambdas.handlers.api import catalog, executions, secrets, workflows
 from lambdas.handlers.api.common import ApiDeps, ApiError, error_response
@@ -211,6 +211,12 @@ def unavailable(error: TransientError) -> Response[str]:
     return error_response(
         HTTPStatus.SERVICE_UNAVAILABLE, "UNAVAILABLE", "A service is busy; try again"
     )
+
+
+@app.exception_handler(ValueTooLarge)  # type: ignore[untyped-decorator]
+def too_large(error: ValueTooLarge) -> Response[str]:
+    # The message names the limit, never the value.
+    return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "PAYLOAD_TOO_LARGE", str(error))
 
 
 @app.exception_handler(StoreError)  # type: ignore[untyped-decorator]

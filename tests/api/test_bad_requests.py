@@ -74,7 +74,7 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("PUT", "/secrets/not%20a%20name", {"json": {"value": "v"}}, 400, "INVALID_REQUEST"),
     ("PUT", "/secrets/OK", {"json": {"value": 5}}, 400, "INVALID_REQUEST"),
     ("PUT", "/secrets/OK", {"json": {"value": ""}}, 400, "INVALID_REQUEST"),
-    ("PUT", "/secrets/OK", {"json": {"value": "v" * 5000}}, 400, "INVALID_REQUEST"),
+    ("PUT", "/secrets/OK", {"json": {"value": "v" * 5000}}, 413, "PAYLOAD_TOO_LARGE"),
     ("PUT", "/secrets/OK", {"json": {"value": "v", "more": 1}}, 400, "INVALID_REQUEST"),
     ("GET", "/nowhere", {}, 404, "NOT_FOUND"),
     ("GET", "/workflows/x/more", {}, 404, "NOT_FOUND"),
