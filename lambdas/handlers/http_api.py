@@ -200,7 +200,7 @@ def invalid_page_token(error: InvalidPageToken) -> Response[str]:
 def execution_name_taken(error: ExecutionNameTaken) -> Response[str]:
     return error_response(
         HTTPStatus.CONFLICT,
-        "IDEMPOTENCY_CONFLICT",
+        "IDEMPOTENCY_KEY_REUSED",
         "This Idempotency-Key already started an execution with other inputs",
     )
 

@@ -102,6 +102,48 @@ def test_the_same_idempotency_key_returns_the_same_execution(org_a: Organization
     assert len(listed) == 2
 
 
+def test_a_replayed_start_answers_what_the_first_did_with_the_status_as_it_is(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(divider())
+    key = {"Idempotency-Key": "order-43"}
+    first = org_a.http.post(
+        "/workflows/divider/executions", json={"inputs": {"y": {"value": 2}}}, headers=key
+    )
+    org_a.wait_for(first.json()["executionId"])
+    # The same body written otherwise: other spacing and key order, a default spelled out.
+    same = b'{"sessionId": null,  "inputs": {"y": {"value": 2}}}'
+    again = org_a.http.post(
+        "/workflows/divider/executions",
+        content=same,
+        headers={**key, "Content-Type": "application/json"},
+    )
+    assert (first.status_code, again.status_code) == (202, 202), again.text
+    assert again.json() == {**first.json(), "status": "completed"}
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_an_idempotency_key_reused_with_another_body_is_a_conflict(org_a: Organization) -> None:
+    org_a.deploy(divider())
+    key = {"Idempotency-Key": "order-44"}
+    first = org_a.http.post(
+        "/workflows/divider/executions", json={"inputs": {"y": {"value": 2}}}, headers=key
+    )
+    assert first.status_code == 202
+    for body in (
+        {"inputs": {"y": {"value": 3}}},
+        {},
+        {"inputs": {"y": {"value": 2}}, "sessionId": "s"},
+    ):
+        reused = org_a.http.post("/workflows/divider/executions", json=body, headers=key)
+        assert reused.status_code == 409, (body, reused.text)
+        assert reused.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    org_a.wait_for(first.json()["executionId"])
+    listed = org_a.http.get("/workflows/divider/executions").json()["items"]
+    assert [item["id"] for item in listed] == [first.json()["executionId"]]
+
+
 def test_input_overrides_replace_literals(org_a: Organization) -> None:
     org_a.deploy(divider())
     execution_id = org_a.start("divider", inputs={"x": {"value": 12}, "y": {"value": 4}})

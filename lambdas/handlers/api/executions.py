@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -88,7 +91,7 @@ def start_execution(
         raise ApiError(HTTPStatus.BAD_REQUEST, "INVALID_INPUTS", str(error), problems) from None
     inputs = Payloads(deps.values, organization).pack_inputs(overrides)
     key = f"{organization}/{workflow_id}/{idempotency_key}" if idempotency_key else None
-    return _launch(deps, stored, key, body.session_id, inputs, {})
+    return _launch(deps, stored, _Request(key, fingerprint(body)), body.session_id, inputs, {})
 
 
 class RetryRequest(BaseModel):
@@ -139,22 +142,50 @@ def retry_execution(
         e.node_id: payloads.pack_execution(e) for e in reusable(workflow, record.node_executions)
     }
     key = f"{organization}/retry/{execution_id}/{idempotency_key}" if idempotency_key else None
-    return _launch(deps, stored, key, body.session_id, inputs, reused, retry_of=execution_id)
+    request_made = _Request(key, fingerprint(body))
+    return _launch(
+        deps, stored, request_made, body.session_id, inputs, reused, retry_of=execution_id
+    )
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What makes a start idempotent: its Idempotency-Key (qualified by organization and
+    target), if any, and the fingerprint of its body."""
+
+    key: str | None
+    fingerprint: str
+
+
+def fingerprint(body: BaseModel) -> str:
+    """A digest of a request body's meaning: equal for the same values, whatever their
+    order, spacing or omitted defaults; kept with the execution an Idempotency-Key starts."""
+    canonical = json.dumps(
+        body.model_dump(mode="json", by_alias=True),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _launch(
     deps: ApiDeps,
     stored: StoredWorkflow,
-    idempotency: str | None,
+    request: _Request,
     session_id: str | None,
     inputs: dict[str, Any],
     reused: dict[str, Any],
     retry_of: str | None = None,
 ) -> Response[str]:
-    """Record the execution as submitted, then start it; 202 with its id."""
+    """Record the execution as submitted, then start it; 202 with its id and status.
+
+    A start repeated with the same Idempotency-Key starts nothing: it answers the execution
+    the key started, as the first answer did (its status as it is now), when the body is
+    the same, and 409 IDEMPOTENCY_KEY_REUSED when it differs."""
     workflow = Workflow.model_validate(stored.definition)
     execution_id = str(
-        uuid.uuid5(IDEMPOTENCY_NAMESPACE, idempotency) if idempotency else uuid.uuid4()
+        uuid.uuid5(IDEMPOTENCY_NAMESPACE, request.key) if request.key else uuid.uuid4()
     )
     started = {"executionId": execution_id, "workflowId": workflow.id}
     if retry_of is not None:
@@ -189,9 +220,10 @@ def _launch(
         submitted,
         session_id=session_id,
         execution_arn=execution_arn(stored.state_machine_arn, execution_id),
+        fingerprint=request.fingerprint,
     )
     if not new:
-        return json_response(HTTPStatus.ACCEPTED, started, location)
+        return _replayed(deps, execution_id, request, started, location)
     try:
         deps.machines.start(
             stored.version_arn or stored.state_machine_arn, execution_id, state.to_json()
@@ -203,6 +235,33 @@ def _launch(
         )
         raise not_found("Workflow", workflow.id) from None
     return json_response(HTTPStatus.ACCEPTED, {**started, "status": "submitted"}, location)
+
+
+def _replayed(
+    deps: ApiDeps,
+    execution_id: str,
+    request: _Request,
+    started: dict[str, Any],
+    location: dict[str, str],
+) -> Response[str]:
+    """The answer to a start whose Idempotency-Key already started `execution_id`."""
+    handle = deps.executions.handle(execution_id)
+    if handle is None:  # gone since (never, unless deleted by hand): a conflict all the same
+        raise _key_reused()
+    # An execution stored before fingerprints were kept has none: taken as the same request.
+    if handle.fingerprint is not None and handle.fingerprint != request.fingerprint:
+        raise _key_reused()
+    headers = {**location, "Idempotent-Replayed": "true"}
+    return json_response(HTTPStatus.ACCEPTED, {**started, "status": handle.status}, headers)
+
+
+def _key_reused() -> ApiError:
+    return ApiError(
+        HTTPStatus.CONFLICT,
+        "IDEMPOTENCY_KEY_REUSED",
+        "This Idempotency-Key already started an execution with another request body: "
+        "send the same body to get that execution, or use a new key",
+    )
 
 
 @router.get(
