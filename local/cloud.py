@@ -12,7 +12,8 @@ moto's internals are patched, which is why moto is pinned exactly:
 - posts to WebSocket connections reach in-process listeners (the CLI's live progress);
 - a failure of the Lambda service itself (a throttle) is named `Lambda.<code>`, as on AWS,
   so that Retry rules match it (moto names it `Exception`);
-- a state machine definition is parsed once, not at every start;
+- a state machine definition is parsed once, not at every start, and its long strings are
+  lexed in one step (`local.asl_lexer`);
 - a `states:startExecution.sync` task names its parameters and result fields as AWS does
   (`StateMachineArn`, `Output`; moto passes them to boto3 unchanged);
 - DynamoDB requests are served one at a time (moto's tables are not thread-safe);
@@ -330,6 +331,9 @@ def _patch_moto(cloud: LocalCloud) -> None:
     # A state machine's definition is parsed into evaluation components once, not at every
     # start: the components keep execution state in the environment they are given, so one
     # parsed program serves concurrent executions (parsing took most of a start's time).
+    from local import asl_lexer
+
+    asl_lexer.install()
     AmazonStateLanguageParser.parse = staticmethod(  # type: ignore[method-assign]
         functools.lru_cache(maxsize=64)(AmazonStateLanguageParser.parse)
     )

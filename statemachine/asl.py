@@ -9,7 +9,7 @@ from typing import Any
 
 from statemachine import state_names as names
 from statemachine.error_names import ALL_ERRORS, LAMBDA_SERVICE_ERRORS, TRANSIENT_ERROR
-from statemachine.errors import CompileError
+from statemachine.errors import StateNameClash
 
 State = dict[str, Any]
 
@@ -74,7 +74,7 @@ def unique(states: list[tuple[str, State]]) -> dict[str, State]:
     named: dict[str, State] = {}
     for name, state in states:
         if name in named:
-            raise CompileError(
+            raise StateNameClash(
                 f"Two states would both be named '{name}': rename one of the nodes it names"
             )
         named[name] = state

@@ -31,4 +31,19 @@ def summarize(problems: list[ValidationProblem]) -> str:
 
 
 class CompileError(StateMachineError):
-    """The workflow cannot become one state machine (too large a definition or history)."""
+    """The workflow is valid but cannot become a state machine; `code` names why (the HTTP
+    API answers it as the error code)."""
+
+    code = "NOT_COMPILABLE"
+
+
+class StateNameClash(CompileError):
+    """Two states would have the same name."""
+
+    code = "STATE_NAME_CLASH"
+
+
+class KeyReadAsPath(CompileError):
+    """A literal has an object key ending in ".$", which Step Functions reads as a path."""
+
+    code = "KEY_READ_AS_PATH"

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from statemachine.errors import CompileError
+from statemachine.errors import CompileError, KeyReadAsPath
 from statemachine.model import Workflow
 
 MAX_DEFINITION_BYTES = 1_048_576
@@ -30,6 +30,8 @@ TASK_PARAMETERS_BUDGET = 64 * 1024
 
 class TooLarge(CompileError):
     """The workflow does not fit one state machine (definition size or execution history)."""
+
+    code = "WORKFLOW_TOO_LARGE"
 
 
 def history_events(*, tasks: int, other_states: int) -> int:
@@ -87,7 +89,7 @@ def refuse_path_keys(workflow: Workflow) -> None:
         for port in (*node.inputs, *node.outputs):
             for key in _keys(port.value):
                 if key.endswith(".$"):
-                    raise CompileError(
+                    raise KeyReadAsPath(
                         f"Node '{node.id}' has a literal '{port.name}' with the key '{key}': "
                         "Step Functions reads keys ending in '.$' as paths, so this workflow "
                         "cannot be compiled; rename the key or give the value at run time"

@@ -8,6 +8,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic.alias_generators import to_camel
 
+from statemachine.identifiers import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_ID_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PORT_NAME_LENGTH,
+    MAX_TRIGGER_LENGTH,
+)
+
 
 class WireModel(BaseModel):
     """Base of every model that is JSON on the wire: camelCase there, snake_case in code.
@@ -53,7 +61,7 @@ class Parameter(WireModel):
     A `null` value means "no literal": JSON null never reaches node code as a value.
     """
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=MAX_PORT_NAME_LENGTH)
     type: ParameterType | None = None
     value: Any = None
     required: bool | None = None
@@ -64,9 +72,9 @@ class Parameter(WireModel):
 class Node(WireModel):
     """A node of the graph; its port lists may be partial until completed from the catalog."""
 
-    id: str = Field(min_length=1)
-    name: str | None = None
-    type: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    name: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
+    type: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     inputs: list[Parameter] = Field(default_factory=list)
     outputs: list[Parameter] = Field(default_factory=list)
 
@@ -82,10 +90,10 @@ class Node(WireModel):
 class Edge(WireModel):
     """A connection from one node's output to another node's input."""
 
-    source: str = Field(min_length=1)
-    source_output: str = Field(min_length=1)
-    target: str = Field(min_length=1)
-    target_input: str = Field(min_length=1)
+    source: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    source_output: str = Field(min_length=1, max_length=MAX_PORT_NAME_LENGTH)
+    target: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    target_input: str = Field(min_length=1, max_length=MAX_PORT_NAME_LENGTH)
 
     def describe(self) -> str:
         """`source.output -> target.input`, as error messages name an edge."""
@@ -95,10 +103,10 @@ class Edge(WireModel):
 class Workflow(WireModel):
     """A whole workflow. After validation every node's ports are complete."""
 
-    id: str = Field(min_length=1)
-    name: str
-    description: str | None = None
-    trigger: str = "manual"
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    name: str = Field(max_length=MAX_NAME_LENGTH)
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_LENGTH)
+    trigger: str = Field(default="manual", max_length=MAX_TRIGGER_LENGTH)
     # stepthunk's extension of the format: runs finish within minutes, so the workflow runs
     # on an Express state machine (cheaper per run, no execution history kept)
     short_lived: StrictBool | None = None

@@ -8,8 +8,10 @@ from statemachine.model import WireModel
 
 
 class ProblemCode(StrEnum):
-    """Every code validation reports (SPEC §2), plus INVALID_WORKFLOW for malformed JSON and
-    the ones the README lists under "Choices where SPEC is silent"."""
+    """Every code validation reports (SPEC §2), plus INVALID_WORKFLOW for malformed JSON,
+    TOO_LONG for an id, a name or a description over its length (statemachine.identifiers),
+    INVALID_ID for a workflow id that no URL path could carry, and the ones the README lists
+    under "Choices where SPEC is silent"."""
 
     INVALID_WORKFLOW = "INVALID_WORKFLOW"
     EMPTY_WORKFLOW = "EMPTY_WORKFLOW"
@@ -23,6 +25,8 @@ class ProblemCode(StrEnum):
     DUPLICATE_INPUT = "DUPLICATE_INPUT"
     DUPLICATE_OUTPUT = "DUPLICATE_OUTPUT"
     EXPRESS_DURATION_EXCEEDED = "EXPRESS_DURATION_EXCEEDED"
+    TOO_LONG = "TOO_LONG"
+    INVALID_ID = "INVALID_ID"
 
 
 class ValidationProblem(WireModel):

@@ -13,6 +13,7 @@ from statemachine.catalog import Catalog
 from statemachine.durations import duration_problems
 from statemachine.errors import WorkflowValidationError
 from statemachine.graph import find_cycles
+from statemachine.identifiers import workflow_id_fault
 from statemachine.model import Edge, InputOverrides, Node, Workflow
 from statemachine.ports import complete_node, duplicate_ports
 from statemachine.problems import ProblemCode, ValidationProblem
@@ -129,6 +130,10 @@ class _Validator:
             raise WorkflowValidationError(self.problems)
         header = {key: raw[key] for key in HEADER_FIELDS if key in raw}
         workflow = self._parse(Workflow, header, "")
+        if workflow is not None and (fault := workflow_id_fault(workflow.id)):
+            self.problems.append(
+                ValidationProblem(code=ProblemCode.INVALID_ID, message=fault, path="id")
+            )
         nodes = self._nodes(envelope.nodes)
         edges = self._edges(envelope.edges, nodes)
         self._cycles(nodes, edges)
@@ -249,17 +254,29 @@ class _Validator:
         try:
             return model.model_validate(raw)
         except ValidationError as error:
-            for detail in error.errors(include_url=False, include_input=False):
+            for detail in error.errors(include_url=False):
                 where = path + "".join(
                     f"[{part}]" if isinstance(part, int) else f".{part}" for part in detail["loc"]
                 )
-                self._schema(f"{where.lstrip('.') or 'workflow'}: {detail['msg']}", where)
+                if detail["type"] == "string_too_long":
+                    self._too_long(where.lstrip("."), detail["input"], detail["ctx"]["max_length"])
+                else:
+                    self._schema(f"{where.lstrip('.') or 'workflow'}: {detail['msg']}", where)
             return None
 
     def _schema(self, message: str, path: str) -> None:
         self.problems.append(
             ValidationProblem(
                 code=ProblemCode.INVALID_WORKFLOW, message=message, path=path.lstrip(".") or None
+            )
+        )
+
+    def _too_long(self, path: str, text: str, most: int) -> None:
+        self.problems.append(
+            ValidationProblem(
+                code=ProblemCode.TOO_LONG,
+                message=f"{path} is {len(text):,} characters long; at most {most:,} are allowed",
+                path=path,
             )
         )
 

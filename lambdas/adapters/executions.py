@@ -86,12 +86,18 @@ class DynamoExecutionStore:
         self._write(record, session_id, execution_arn, new=False)
 
     def submit(
-        self, record: ExecutionRecord, *, session_id: str | None, execution_arn: str | None
+        self,
+        record: ExecutionRecord,
+        *,
+        session_id: str | None,
+        execution_arn: str | None,
+        fingerprint: str | None = None,
     ) -> bool:
-        """Store the first record of a new execution; False (nothing written) when an
-        execution with its id exists already: a start repeated with the same idempotency
-        key, which must not start a second execution."""
-        return self._write(record, session_id, execution_arn, new=True)
+        """Store the first record of a new execution and the `fingerprint` of the request
+        that started it; False (nothing written) when an execution with its id exists
+        already: a start repeated with the same idempotency key, which must not start a
+        second execution."""
+        return self._write(record, session_id, execution_arn, new=True, fingerprint=fingerprint)
 
     def _write(
         self,
@@ -100,6 +106,7 @@ class DynamoExecutionStore:
         execution_arn: str | None,
         *,
         new: bool,
+        fingerprint: str | None = None,
     ) -> bool:
         final = record.status in FINAL_STATUSES
         body = json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))
@@ -120,7 +127,11 @@ class DynamoExecutionStore:
         request = self._update_request(
             record,
             None if large else body,
-            {"sessionId": session_id, "executionArn": execution_arn},
+            {
+                "sessionId": session_id,
+                "executionArn": execution_arn,
+                "requestFingerprint": fingerprint,
+            },
             new=new,
         )
         with translated(f"UpdateItem {self._table}"):
@@ -223,7 +234,15 @@ class DynamoExecutionStore:
         return item is not None and item["status"]["S"] in FINAL_STATUSES
 
     def handle(self, execution_id: str) -> ExecutionHandle | None:
-        names = ("id", "organizationId", "workflowId", "status", "executionArn", "sessionId")
+        names = (
+            "id",
+            "organizationId",
+            "workflowId",
+            "status",
+            "executionArn",
+            "sessionId",
+            "requestFingerprint",
+        )
         with translated(f"GetItem {self._table}"):
             item = self._dynamodb.get_item(
                 TableName=self._table,
@@ -241,6 +260,7 @@ class DynamoExecutionStore:
             status=ExecutionStatus(_text(item, "status") or ExecutionStatus.SUBMITTED),
             execution_arn=_text(item, "executionArn"),
             session_id=_text(item, "sessionId"),
+            fingerprint=_text(item, "requestFingerprint"),
         )
 
     def list(

@@ -8,6 +8,7 @@ its key's organization (another organization's resources answer 404). Errors are
 from __future__ import annotations
 
 import json
+import re
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.adapters.errors import ExecutionNameTaken, InvalidPageToken, StoreError
+from lambdas.adapters.errors import ExecutionNameTaken, InvalidPageToken, StoreError, ValueTooLarge
 from lambdas.handlers import wiring
 from lambdas.handlers.api import catalog, executions, secrets, workflows
 from lambdas.handlers.api.common import ApiDeps, ApiError, error_response
@@ -94,7 +95,22 @@ def strict_json(text: str) -> Any:
         raise json.JSONDecodeError(str(error), text, 0) from None
 
 
-app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=strict_json)
+class Resolver(APIGatewayHttpResolver):
+    """Powertools' resolver, with two differences: a path parameter takes any character but
+    `/` (Powertools' takes letters, digits and URI punctuation only, so that an emoji workflow
+    id, valid in a file, found no route), and it knows which methods a path has (for a 405)."""
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = "^{}$") -> re.Pattern[str]:
+        return re.compile(base_regex.format(re.sub(r"(<\w+>)", r"(?P\1[^/]+)", rule)))
+
+    def methods_of(self, path: str) -> list[str]:
+        """The methods of the routes matching `path`, sorted; empty for an unknown path."""
+        routes = self._static_routes + self._dynamic_routes
+        return sorted({route.method for route in routes if route.rule.match(path)})
+
+
+app = Resolver(enable_validation=True, json_body_deserializer=strict_json)
 for module in (workflows, executions, secrets, catalog):
     app.include_router(module.router)
 
@@ -185,7 +201,7 @@ def invalid_page_token(error: InvalidPageToken) -> Response[str]:
 def execution_name_taken(error: ExecutionNameTaken) -> Response[str]:
     return error_response(
         HTTPStatus.CONFLICT,
-        "IDEMPOTENCY_CONFLICT",
+        "IDEMPOTENCY_KEY_REUSED",
         "This Idempotency-Key already started an execution with other inputs",
     )
 
@@ -198,6 +214,12 @@ def unavailable(error: TransientError) -> Response[str]:
     )
 
 
+@app.exception_handler(ValueTooLarge)  # type: ignore[untyped-decorator]
+def too_large(error: ValueTooLarge) -> Response[str]:
+    # The message names the limit, never the value.
+    return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "PAYLOAD_TOO_LARGE", str(error))
+
+
 @app.exception_handler(StoreError)  # type: ignore[untyped-decorator]
 def store_failure(error: StoreError) -> Response[str]:
     logger.exception("Store failure")
@@ -206,7 +228,16 @@ def store_failure(error: StoreError) -> Response[str]:
 
 @app.not_found
 def no_route(error: NotFoundError) -> Response[str]:
+    """404 for a path the API does not have; 405 and the methods it has for a known one."""
     event = app.current_event
+    allowed = app.methods_of(event.path)
+    if allowed:
+        return error_response(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            f"{event.http_method} is not allowed on {event.path}: use {' or '.join(allowed)}",
+            headers={"Allow": ", ".join(allowed)},
+        )
     return error_response(
         HTTPStatus.NOT_FOUND, "NOT_FOUND", f"No route {event.http_method} {event.path}"
     )
@@ -228,7 +259,19 @@ def process(event: dict[str, Any], deps: ApiDeps, invocation: Invocation) -> dic
         # this type by default): say what the API takes instead.
         return _proxy_response(unsupported_content_type(None))
     app.append_context(deps=deps, organization_id=caller)  # type: ignore[no-untyped-call]
-    return app.resolve(event, cast(LambdaContext, None))
+    return app.resolve(_media_type_lowered(event), cast(LambdaContext, None))
+
+
+def _media_type_lowered(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its Content-Type's media type in lower case: media types are
+    case-insensitive (RFC 9110), Powertools compares them as given."""
+    headers = event.get("headers") or {}
+    content_type = headers.get("content-type")
+    if not content_type:
+        return event
+    media_type, separator, parameters = content_type.partition(";")
+    lowered = f"{media_type.strip().lower()}{separator}{parameters}"
+    return {**event, "headers": {**headers, "content-type": lowered}}
 
 
 def _proxy_response(response: Response[str]) -> dict[str, Any]:

@@ -42,6 +42,8 @@ class ExecutionHandle(WireModel):
     status: str
     execution_arn: str | None = None
     session_id: str | None = None
+    # a digest of the request that started it, when an Idempotency-Key did
+    fingerprint: str | None = None
 
 
 class ExecutionStore(Protocol):
@@ -59,9 +61,15 @@ class ExecutionStore(Protocol):
         ...
 
     def submit(
-        self, record: ExecutionRecord, *, session_id: str | None, execution_arn: str | None
+        self,
+        record: ExecutionRecord,
+        *,
+        session_id: str | None,
+        execution_arn: str | None,
+        fingerprint: str | None = None,
     ) -> bool:
-        """Store the first record of a new execution; False when one with its id exists."""
+        """Store the first record of a new execution, and the `fingerprint` of the request
+        that started it; False when one with its id exists."""
         ...
 
     def get(self, execution_id: str) -> ExecutionRecord | None:

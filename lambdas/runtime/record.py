@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from statemachine.identifiers import MAX_ID_LENGTH, MAX_NAME_LENGTH
 from statemachine.model import WireModel, Workflow
 
 
@@ -121,18 +122,19 @@ def refused_record(
     workflow: Any, execution_id: str, organization_id: str, message: str
 ) -> ExecutionRecord:
     """The record of an execution that validation refused: status error, every problem in
-    `message`, each node it could identify idle, and no start time."""
+    `message`, each node it could identify idle, and no start time. Ids and the name are cut
+    to their lengths (a refused one may be any length: the record must fit its store)."""
     header = workflow if isinstance(workflow, dict) else {}
     workflow_id, name, nodes = header.get("id"), header.get("name"), header.get("nodes")
     node_ids = [
-        node["id"]
+        node["id"][:MAX_ID_LENGTH]
         for node in (nodes if isinstance(nodes, list) else [])
         if isinstance(node, dict) and isinstance(node.get("id"), str)
     ]
     return ExecutionRecord(
         id=execution_id,
-        workflow_id=workflow_id if isinstance(workflow_id, str) else "",
-        workflow_name=name if isinstance(name, str) else "",
+        workflow_id=workflow_id[:MAX_ID_LENGTH] if isinstance(workflow_id, str) else "",
+        workflow_name=name[:MAX_NAME_LENGTH] if isinstance(name, str) else "",
         organization_id=organization_id,
         status=ExecutionStatus.ERROR,
         error=message,

@@ -127,7 +127,7 @@ def test_another_organizations_resources_answer_404_on_every_route_and_stay_unch
         ("DELETE", "/workflows/{workflow_id}"): (None, absent),
         ("GET", "/workflows"): (None, empty_listing("items")),
         ("POST", "/workflows/{workflow_id}/executions"): ({}, absent),
-        ("GET", "/workflows/{workflow_id}/executions"): (None, empty_listing("items")),
+        ("GET", "/workflows/{workflow_id}/executions"): (None, absent),
         ("GET", "/executions/{execution_id}"): (None, absent),
         ("GET", "/executions/{execution_id}/nodes"): (None, absent),
         ("POST", "/executions/{execution_id}/cancel"): (None, absent),

@@ -74,13 +74,14 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("PUT", "/secrets/not%20a%20name", {"json": {"value": "v"}}, 400, "INVALID_REQUEST"),
     ("PUT", "/secrets/OK", {"json": {"value": 5}}, 400, "INVALID_REQUEST"),
     ("PUT", "/secrets/OK", {"json": {"value": ""}}, 400, "INVALID_REQUEST"),
-    ("PUT", "/secrets/OK", {"json": {"value": "v" * 5000}}, 400, "INVALID_REQUEST"),
+    ("PUT", "/secrets/OK", {"json": {"value": "v" * 5000}}, 413, "PAYLOAD_TOO_LARGE"),
     ("PUT", "/secrets/OK", {"json": {"value": "v", "more": 1}}, 400, "INVALID_REQUEST"),
     ("GET", "/nowhere", {}, 404, "NOT_FOUND"),
-    ("POST", "/workflows", {"json": {}}, 404, "NOT_FOUND"),
-    ("PATCH", "/workflows/x", {"json": {}}, 404, "NOT_FOUND"),
-    ("OPTIONS", "/secrets", {}, 404, "NOT_FOUND"),
-    ("DELETE", "/executions/e", {}, 404, "NOT_FOUND"),
+    ("GET", "/workflows/x/more", {}, 404, "NOT_FOUND"),
+    ("POST", "/workflows", {"json": {}}, 405, "METHOD_NOT_ALLOWED"),
+    ("PATCH", "/workflows/x", {"json": {}}, 405, "METHOD_NOT_ALLOWED"),
+    ("OPTIONS", "/secrets", {}, 405, "METHOD_NOT_ALLOWED"),
+    ("DELETE", "/executions/e", {}, 405, "METHOD_NOT_ALLOWED"),
     ("PUT", "/workflows/x", {"content": b"[" * 100_000}, 400, "INVALID_REQUEST"),
 ]
 
@@ -100,11 +101,52 @@ def test_a_bad_request_gets_the_right_4xx(
 
 def test_a_line_break_in_a_path_is_part_of_the_id_not_dropped(org_a: Organization) -> None:
     org_a.deploy(workflow(node("n", "number-input", value=1), workflow_id="ab"))
-    for method in ("GET", "PUT", "DELETE"):
-        response = org_a.http.request(method, "/workflows/a%0Ab", json={})
+    for method in ("GET", "DELETE"):
+        response = org_a.http.request(method, "/workflows/a%0Ab")
         assert_clean_refusal(response)
         assert response.status_code == 404, (method, response.text)
-    assert org_a.http.get("/workflows/ab").status_code == 200
+    refused = workflow(node("n", "number-input"), workflow_id="a\nb")
+    deploy = org_a.http.put("/workflows/a%0Ab", json=refused)
+    assert_clean_refusal(deploy)
+    assert [p["code"] for p in deploy.json()["error"]["details"]] == ["INVALID_ID"]
+    assert org_a.http.get("/workflows/ab").json()["version"] == 1
+
+
+WRONG_METHODS = [
+    ("POST", "/workflows", "GET"),
+    ("PATCH", "/workflows/x", "DELETE, GET, PUT"),
+    ("PUT", "/workflows/x/executions", "GET, POST"),
+    ("GET", "/executions/e/cancel", "POST"),
+    ("DELETE", "/executions/e", "GET"),
+    ("POST", "/secrets", "GET"),
+    ("HEAD", "/node-types", "GET"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), WRONG_METHODS)
+def test_a_known_path_with_another_method_answers_405_with_the_methods_it_has(
+    org_a: Organization, method: str, path: str, allowed: str
+) -> None:
+    response = org_a.http.request(method, path)
+    assert_clean_refusal(response)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    if method != "HEAD":
+        assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["APPLICATION/JSON", "application/JSON; charset=UTF-8", "Application/Json"]
+)
+def test_media_types_are_case_insensitive(org_a: Organization, content_type: str) -> None:
+    headers = {"Content-Type": content_type}
+    body = json.dumps(workflow(node("n", "number-input", value=1), workflow_id="cased"))
+    deployed = org_a.http.put("/workflows/cased", content=body, headers=headers)
+    assert deployed.status_code in (200, 201), deployed.text
+    started = org_a.http.post("/workflows/cased/executions", content=b"{}", headers=headers)
+    assert started.status_code == 202, started.text
+    secret = org_a.http.put("/secrets/CASED", content=b'{"value": "v"}', headers=headers)
+    assert secret.status_code == 200, secret.text
 
 
 def test_an_oversized_body_is_refused_with_413(org_a: Organization) -> None:

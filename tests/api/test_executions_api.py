@@ -102,6 +102,48 @@ def test_the_same_idempotency_key_returns_the_same_execution(org_a: Organization
     assert len(listed) == 2
 
 
+def test_a_replayed_start_answers_what_the_first_did_with_the_status_as_it_is(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(divider())
+    key = {"Idempotency-Key": "order-43"}
+    first = org_a.http.post(
+        "/workflows/divider/executions", json={"inputs": {"y": {"value": 2}}}, headers=key
+    )
+    org_a.wait_for(first.json()["executionId"])
+    # The same body written otherwise: other spacing and key order, a default spelled out.
+    same = b'{"sessionId": null,  "inputs": {"y": {"value": 2}}}'
+    again = org_a.http.post(
+        "/workflows/divider/executions",
+        content=same,
+        headers={**key, "Content-Type": "application/json"},
+    )
+    assert (first.status_code, again.status_code) == (202, 202), again.text
+    assert again.json() == {**first.json(), "status": "completed"}
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_an_idempotency_key_reused_with_another_body_is_a_conflict(org_a: Organization) -> None:
+    org_a.deploy(divider())
+    key = {"Idempotency-Key": "order-44"}
+    first = org_a.http.post(
+        "/workflows/divider/executions", json={"inputs": {"y": {"value": 2}}}, headers=key
+    )
+    assert first.status_code == 202
+    for body in (
+        {"inputs": {"y": {"value": 3}}},
+        {},
+        {"inputs": {"y": {"value": 2}}, "sessionId": "s"},
+    ):
+        reused = org_a.http.post("/workflows/divider/executions", json=body, headers=key)
+        assert reused.status_code == 409, (body, reused.text)
+        assert reused.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    org_a.wait_for(first.json()["executionId"])
+    listed = org_a.http.get("/workflows/divider/executions").json()["items"]
+    assert [item["id"] for item in listed] == [first.json()["executionId"]]
+
+
 def test_input_overrides_replace_literals(org_a: Organization) -> None:
     org_a.deploy(divider())
     execution_id = org_a.start("divider", inputs={"x": {"value": 12}, "y": {"value": 4}})
@@ -121,10 +163,14 @@ def test_invalid_overrides_are_refused_before_anything_runs(org_a: Organization)
     assert org_a.http.get("/workflows/divider/executions").json()["items"] == []
 
 
-def test_starting_an_unknown_workflow_answers_404(org_a: Organization) -> None:
-    response = org_a.http.post("/workflows/nothing-here/executions", json={})
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "NOT_FOUND"
+def test_an_unknown_workflow_has_no_executions_to_start_or_list(org_a: Organization) -> None:
+    for response in (
+        org_a.http.post("/workflows/nothing-here/executions", json={}),
+        org_a.http.get("/workflows/nothing-here/executions"),
+        org_a.http.get("/workflows/" + "n" * 2000 + "/executions"),
+    ):
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "NOT_FOUND"
 
 
 def test_listing_is_newest_first_filtered_by_status_and_paginated(org_a: Organization) -> None:
@@ -157,6 +203,7 @@ def test_listing_is_newest_first_filtered_by_status_and_paginated(org_a: Organiz
 
 
 def test_a_garbage_next_token_is_a_bad_request(org_a: Organization) -> None:
+    org_a.deploy(divider())
     for token in ("garbage", "eyJ4IjoxfQ==", "%%%", "a" * 4000):
         response = org_a.http.get("/workflows/divider/executions", params={"nextToken": token})
         assert response.status_code == 400, token

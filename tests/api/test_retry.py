@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from tests.api.conftest import Organization, Server
+from tests.api.test_executions_api import divider
 from tests.conformance.http_server import unused_port
 from tests.workflows import edge, node, workflow
 
@@ -142,3 +144,27 @@ def test_a_cancelled_execution_retried_runs_to_the_end(server: Server, org_a: Or
     assert {e["nodeId"]: e.get("outputs") for e in retried["nodeExecutions"]}["after"] == {
         "result": 2
     }
+
+
+def test_retries_with_one_idempotency_key_start_one_execution_and_without_one_each_starts_one(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(divider("retried"))
+    failed = org_a.wait_for(org_a.start("retried", inputs={"y": {"value": 0}}))
+    assert failed["status"] == "error"
+    retry = f"/executions/{failed['id']}/retry"
+    key = {"Idempotency-Key": "retry-1"}
+    with ThreadPoolExecutor(10) as pool:
+        keyed = list(pool.map(lambda _: org_a.http.post(retry, json={}, headers=key), range(10)))
+    assert [response.status_code for response in keyed] == [202] * 10
+    assert len({response.json()["executionId"] for response in keyed}) == 1
+    other_body = org_a.http.post(retry, json={"sessionId": "another"}, headers=key)
+    assert other_body.status_code == 409
+    assert other_body.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    unkeyed = [org_a.http.post(retry, json={}) for _ in range(2)]
+    ids = {response.json()["executionId"] for response in [keyed[0], *unkeyed]}
+    assert len(ids) == 3, "each retry without a key starts an execution of its own"
+    for execution_id in ids:
+        org_a.wait_for(execution_id)
+    listed = org_a.http.get("/workflows/retried/executions").json()["items"]
+    assert len(listed) == 4

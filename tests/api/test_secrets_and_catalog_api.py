@@ -98,3 +98,18 @@ def test_the_openapi_document_is_public_and_lists_every_route(server: Server) ->
     }
     assert operations == set(ROUTES)
     assert "securitySchemes" in document["components"]
+
+
+def test_a_secret_is_limited_in_bytes_as_kms_counts_them_not_in_characters(
+    server: Server, org_a: Organization
+) -> None:
+    largest = org_a.http.put("/secrets/WIDE", json={"value": "é" * 2048})  # 4,096 bytes
+    assert largest.status_code == 200, largest.text
+    for value in ("é" * 3000, "😀" * 1025, "v" * 4097):
+        response = org_a.http.put("/secrets/WIDE", json={"value": value})
+        assert response.status_code == 413, response.text
+        error = response.json()["error"]
+        assert error["code"] == "PAYLOAD_TOO_LARGE"
+        assert "4,096 bytes" in error["message"]
+    sealed = server.engine.secrets.sealed(org_a.id)["WIDE"]
+    assert server.engine.secrets.open(org_a.id, sealed) == "é" * 2048

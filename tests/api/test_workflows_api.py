@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
+import pytest
+
+from lambdas.nodes import default_registry
+from statemachine.errors import WorkflowValidationError
+from statemachine.validation import validate_workflow
 from tests.api.conftest import Organization, Server
 from tests.workflows import edge, node, workflow
+
+CATALOG = default_registry().catalog
 
 
 def adder(workflow_id: str = "adder", b: int = 2) -> dict[str, Any]:
@@ -133,3 +141,55 @@ def test_a_deleted_workflow_can_be_deployed_again_and_runs(org_a: Organization) 
     org_a.http.delete("/workflows/phoenix")
     assert org_a.deploy(adder("phoenix"))["version"] == 1
     assert org_a.wait_for(org_a.start("phoenix"))["status"] == "completed"
+
+
+@pytest.mark.parametrize("workflow_id", ["😀", "工作流 ✓ € 100%", "ünïcödé-ä"])
+def test_a_workflow_id_valid_in_a_file_deploys_reads_runs_and_lists_through_the_api(
+    org_a: Organization, workflow_id: str
+) -> None:
+    document = adder(workflow_id)
+    validate_workflow(document, CATALOG)  # valid in a file
+    path = f"/workflows/{urllib.parse.quote(workflow_id, safe='')}"
+    deployed = org_a.http.put(path, json=document)
+    assert deployed.status_code == 201, deployed.text
+    assert deployed.json()["id"] == workflow_id
+    assert org_a.http.get(path).json() == deployed.json()
+    started = org_a.http.post(f"{path}/executions", json={})
+    assert started.status_code == 202, started.text
+    assert org_a.wait_for(started.json()["executionId"])["status"] == "completed"
+    assert len(org_a.http.get(f"{path}/executions").json()["items"]) == 1
+    assert org_a.http.delete(path).status_code == 204
+
+
+@pytest.mark.parametrize("workflow_id", ["a?b", "a#b", "tab\there", "x" * 129])
+def test_a_workflow_id_refused_in_a_file_is_refused_by_the_api_with_the_same_problem(
+    org_a: Organization, workflow_id: str
+) -> None:
+    document = adder(workflow_id)
+    with pytest.raises(WorkflowValidationError) as refused:
+        validate_workflow(document, CATALOG)
+    path = f"/workflows/{urllib.parse.quote(workflow_id, safe='')}"
+    response = org_a.http.put(path, json=document)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_WORKFLOW"
+    assert error["details"] == [problem.to_json() for problem in refused.value.problems]
+    assert org_a.http.get(path).status_code == 404
+
+
+def test_a_workflow_the_compiler_refuses_is_a_bad_request_naming_the_problem(
+    org_a: Organization,
+) -> None:
+    path_key = workflow(node("j", "json-input", json={"a.$": 1}), workflow_id="path-key")
+    response = org_a.http.put("/workflows/path-key", json=path_key)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "KEY_READ_AS_PATH"
+    assert "a.$" in response.json()["error"]["message"]
+    # More units than one Express machine runs, and an Express machine cannot start parts.
+    many = workflow(*[node(f"d{i}", "date-now") for i in range(3_500)], workflow_id="many")
+    response = org_a.http.put("/workflows/many", json={**many, "shortLived": True})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "WORKFLOW_TOO_LARGE"
+    assert "Express" in response.json()["error"]["message"]
+    for refused in ("path-key", "many"):
+        assert org_a.http.get(f"/workflows/{refused}").status_code == 404

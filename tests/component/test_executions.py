@@ -190,6 +190,18 @@ def test_the_handle_says_where_the_execution_runs_and_survives_later_writes(
     assert (handle.execution_arn, handle.session_id) == (arn, "session-1")
 
 
+def test_the_first_submit_keeps_its_request_fingerprint_and_a_repeated_one_writes_nothing(
+    store: DynamoExecutionStore,
+) -> None:
+    first = record(ExecutionStatus.SUBMITTED, started_at=None)
+    assert store.submit(first, session_id=None, execution_arn=None, fingerprint="first")
+    assert not store.submit(first, session_id="s", execution_arn=None, fingerprint="second")
+    store.put(record(ExecutionStatus.COMPLETED))
+    handle = store.handle("exec-1")
+    assert handle is not None
+    assert (handle.fingerprint, handle.session_id, handle.status) == ("first", None, "completed")
+
+
 def test_an_unknown_execution_has_no_handle(store: DynamoExecutionStore) -> None:
     assert store.handle("nope") is None
 

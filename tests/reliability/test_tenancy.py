@@ -157,7 +157,7 @@ REQUESTS: dict[tuple[str, str], tuple[Body, str]] = {
         lambda _: {"inputs": {"first": {"value": 2}}, "sessionId": SESSION},
         "absent",
     ),
-    ("GET", "/workflows/{workflow_id}/executions"): (nothing, "listing"),
+    ("GET", "/workflows/{workflow_id}/executions"): (nothing, "absent"),
     ("GET", "/executions/{execution_id}"): (nothing, "absent"),
     ("GET", "/executions/{execution_id}/nodes"): (nothing, "absent"),
     ("POST", "/executions/{execution_id}/cancel"): (nothing, "absent"),

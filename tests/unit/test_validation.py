@@ -323,7 +323,7 @@ def test_every_bad_override_is_reported_together():
     assert len(raised.value.problems) == 3
 
 
-@pytest.mark.parametrize("digits", [10, 5000])
+@pytest.mark.parametrize("digits", [10, 120])  # longer names are TOO_LONG
 def test_a_dynamic_port_with_an_absurd_number_is_not_a_port(digits):
     problem = only_problem(workflow(node("cat", "string-concat", **{"input_" + "9" * digits: "x"})))
     assert problem.code == ProblemCode.INVALID_VALUE

@@ -6,10 +6,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
 from lambdas.runtime.blobs import BlobStore
@@ -20,11 +21,17 @@ from lambdas.runtime.ports import (
     ProgressStore,
     SecretVault,
     StateMachines,
+    StoredWorkflow,
     ValueStore,
     WorkflowStore,
 )
 from lambdas.runtime.registry import Registry
 from statemachine.compiler import TaskFunctions
+from statemachine.identifiers import is_workflow_id
+
+# Any text: a deploy judges its id as validation judges one in a file
+# (statemachine.identifiers), and other routes answer 404 for an id no workflow can have.
+WorkflowId = Annotated[str, Path(min_length=1)]
 
 
 @dataclass(frozen=True)
@@ -63,13 +70,27 @@ def not_found(kind: str, name: str) -> ApiError:
     return ApiError(HTTPStatus.NOT_FOUND, "NOT_FOUND", f"{kind} '{name}' not found")
 
 
+def deployed(deps: ApiDeps, organization_id: str, workflow_id: str) -> StoredWorkflow:
+    """The organization's workflow of that id, or 404 (also, without asking the store, for
+    an id no workflow can have)."""
+    known = is_workflow_id(workflow_id)
+    stored = deps.workflows.get(organization_id, workflow_id) if known else None
+    if stored is None:
+        raise not_found("Workflow", workflow_id)
+    return stored
+
+
 def error_response(
-    status: HTTPStatus, code: str, message: str, details: Any = None
+    status: HTTPStatus,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[str]:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         error["details"] = details
-    return json_response(status, {"error": error})
+    return json_response(status, {"error": error}, headers)
 
 
 def json_response(

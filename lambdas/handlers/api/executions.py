@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -16,6 +19,8 @@ from lambdas.adapters.state_machines import execution_arn
 from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
+    WorkflowId,
+    deployed,
     deps_of,
     json_response,
     not_found,
@@ -71,13 +76,13 @@ class StartRequest(BaseModel):
     responses={202: {"description": "Started; read it at /executions/{executionId}"}},
 )
 def start_execution(
-    workflow_id: Annotated[str, Path(min_length=1, max_length=128)],
+    workflow_id: WorkflowId,
     request: Annotated[StartRequest | None, Body()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[str]:
     deps, organization = deps_of(router), organization_of(router)
     body = request or StartRequest()
-    stored = _deployed(deps, organization, workflow_id)
+    stored = deployed(deps, organization, workflow_id)
     workflow = Workflow.model_validate(stored.definition)
     try:
         overrides = validate_overrides(workflow, body.inputs, deps.registry.catalog)
@@ -86,7 +91,7 @@ def start_execution(
         raise ApiError(HTTPStatus.BAD_REQUEST, "INVALID_INPUTS", str(error), problems) from None
     inputs = Payloads(deps.values, organization).pack_inputs(overrides)
     key = f"{organization}/{workflow_id}/{idempotency_key}" if idempotency_key else None
-    return _launch(deps, stored, key, body.session_id, inputs, {})
+    return _launch(deps, stored, _Request(key, fingerprint(body)), body.session_id, inputs, {})
 
 
 class RetryRequest(BaseModel):
@@ -118,7 +123,7 @@ def retry_execution(
             "NOT_RETRYABLE",
             f"The execution is {record.status}: only a failed or cancelled one can be retried",
         )
-    stored = _deployed(deps, organization, record.workflow_id)
+    stored = deployed(deps, organization, record.workflow_id)
     if stored.definition.get("shortLived"):
         raise ApiError(
             HTTPStatus.CONFLICT,
@@ -137,22 +142,50 @@ def retry_execution(
         e.node_id: payloads.pack_execution(e) for e in reusable(workflow, record.node_executions)
     }
     key = f"{organization}/retry/{execution_id}/{idempotency_key}" if idempotency_key else None
-    return _launch(deps, stored, key, body.session_id, inputs, reused, retry_of=execution_id)
+    request_made = _Request(key, fingerprint(body))
+    return _launch(
+        deps, stored, request_made, body.session_id, inputs, reused, retry_of=execution_id
+    )
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What makes a start idempotent: its Idempotency-Key (qualified by organization and
+    target), if any, and the fingerprint of its body."""
+
+    key: str | None
+    fingerprint: str
+
+
+def fingerprint(body: BaseModel) -> str:
+    """A digest of a request body's meaning: equal for the same values, whatever their
+    order, spacing or omitted defaults; kept with the execution an Idempotency-Key starts."""
+    canonical = json.dumps(
+        body.model_dump(mode="json", by_alias=True),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _launch(
     deps: ApiDeps,
     stored: StoredWorkflow,
-    idempotency: str | None,
+    request: _Request,
     session_id: str | None,
     inputs: dict[str, Any],
     reused: dict[str, Any],
     retry_of: str | None = None,
 ) -> Response[str]:
-    """Record the execution as submitted, then start it; 202 with its id."""
+    """Record the execution as submitted, then start it; 202 with its id and status.
+
+    A start repeated with the same Idempotency-Key starts nothing: it answers the execution
+    the key started, as the first answer did (its status as it is now), when the body is
+    the same, and 409 IDEMPOTENCY_KEY_REUSED when it differs."""
     workflow = Workflow.model_validate(stored.definition)
     execution_id = str(
-        uuid.uuid5(IDEMPOTENCY_NAMESPACE, idempotency) if idempotency else uuid.uuid4()
+        uuid.uuid5(IDEMPOTENCY_NAMESPACE, request.key) if request.key else uuid.uuid4()
     )
     started = {"executionId": execution_id, "workflowId": workflow.id}
     if retry_of is not None:
@@ -187,9 +220,10 @@ def _launch(
         submitted,
         session_id=session_id,
         execution_arn=execution_arn(stored.state_machine_arn, execution_id),
+        fingerprint=request.fingerprint,
     )
     if not new:
-        return json_response(HTTPStatus.ACCEPTED, started, location)
+        return _replayed(deps, execution_id, request, started, location)
     try:
         deps.machines.start(
             stored.version_arn or stored.state_machine_arn, execution_id, state.to_json()
@@ -203,11 +237,31 @@ def _launch(
     return json_response(HTTPStatus.ACCEPTED, {**started, "status": "submitted"}, location)
 
 
-def _deployed(deps: ApiDeps, organization: str, workflow_id: str) -> StoredWorkflow:
-    stored = deps.workflows.get(organization, workflow_id)
-    if stored is None:
-        raise not_found("Workflow", workflow_id)
-    return stored
+def _replayed(
+    deps: ApiDeps,
+    execution_id: str,
+    request: _Request,
+    started: dict[str, Any],
+    location: dict[str, str],
+) -> Response[str]:
+    """The answer to a start whose Idempotency-Key already started `execution_id`."""
+    handle = deps.executions.handle(execution_id)
+    if handle is None:  # gone since (never, unless deleted by hand): a conflict all the same
+        raise _key_reused()
+    # An execution stored before fingerprints were kept has none: taken as the same request.
+    if handle.fingerprint is not None and handle.fingerprint != request.fingerprint:
+        raise _key_reused()
+    headers = {**location, "Idempotent-Replayed": "true"}
+    return json_response(HTTPStatus.ACCEPTED, {**started, "status": handle.status}, headers)
+
+
+def _key_reused() -> ApiError:
+    return ApiError(
+        HTTPStatus.CONFLICT,
+        "IDEMPOTENCY_KEY_REUSED",
+        "This Idempotency-Key already started an execution with another request body: "
+        "send the same body to get that execution, or use a new key",
+    )
 
 
 @router.get(
@@ -244,12 +298,13 @@ def get_node_executions(
     "/workflows/<workflow_id>/executions", summary="List a workflow's executions, newest first"
 )
 def list_executions(
-    workflow_id: Annotated[str, Path(min_length=1, max_length=128)],
+    workflow_id: WorkflowId,
     status: Annotated[ExecutionStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     next_token: NextToken = None,
 ) -> Response[str]:
     deps, organization = deps_of(router), organization_of(router)
+    deployed(deps, organization, workflow_id)  # 404 for an unknown workflow, as GET answers
     page = deps.executions.list(
         organization, workflow_id, status=status, limit=limit, next_token=next_token
     )

@@ -10,7 +10,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from lambdas.handlers.api.common import deps_of, json_response, not_found, organization_of
+from lambdas.adapters.secrets import KMS_PLAINTEXT_LIMIT
+from lambdas.handlers.api.common import (
+    ApiError,
+    deps_of,
+    json_response,
+    not_found,
+    organization_of,
+)
 
 router = Router()  # type: ignore[no-untyped-call]
 
@@ -20,11 +27,23 @@ SecretName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
 class SecretValue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    value: str = Field(min_length=1, max_length=4096)
+    value: str = Field(
+        min_length=1,
+        description=f"At most {KMS_PLAINTEXT_LIMIT:,} bytes in UTF-8 (what KMS encrypts)",
+    )
 
 
 @router.put("/secrets/<name>", summary="Create or replace a secret")
 def put_secret(name: SecretName, secret: Annotated[SecretValue, Body()]) -> Response[str]:
+    # KMS counts bytes, not characters: 3,000 "é" are 6,000 bytes.
+    taken = len(secret.value.encode("utf-8"))
+    if taken > KMS_PLAINTEXT_LIMIT:
+        raise ApiError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            f"The value of secret '{name}' is {taken:,} bytes in UTF-8; a secret holds at "
+            f"most {KMS_PLAINTEXT_LIMIT:,} bytes",
+        )
     deps_of(router).secrets.put(organization_of(router), name, secret.value)
     return json_response(HTTPStatus.OK, {"name": name})
 

@@ -9,16 +9,18 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
+    WorkflowId,
+    deployed,
     deps_of,
     json_response,
-    not_found,
     organization_of,
 )
+from lambdas.handlers.api.node_pages import RESPONSE_BUDGET, size
 from lambdas.runtime.ports import DeployedMachine, StoredWorkflow
 from lambdas.runtime.record import utc_now
 from statemachine.asl import definition_json
@@ -30,7 +32,8 @@ from statemachine.validation import validate_workflow
 
 router = Router()  # type: ignore[no-untyped-call]
 
-WorkflowId = Annotated[str, Path(min_length=1, max_length=128)]
+# GET /workflows/{id} answers a workflow whole, in one Lambda response.
+MAX_WORKFLOW_BYTES = RESPONSE_BUDGET
 
 
 def state_machine_name(organization_id: str, workflow_id: str) -> str:
@@ -59,14 +62,16 @@ def put_workflow(
             "INVALID_REQUEST",
             f"The workflow's id '{body_id}' differs from the id '{workflow_id}' in the path",
         )
+    refuse_if_too_large(workflow)
     try:
         valid = validate_workflow({**workflow, "id": workflow_id}, deps.registry.catalog)
+        refuse_if_too_large(valid.to_json())
         compiled = compile_for(deps, organization, valid)
     except WorkflowValidationError as error:
         problems = [p.to_json() for p in error.problems]
         raise ApiError(HTTPStatus.BAD_REQUEST, "INVALID_WORKFLOW", str(error), problems) from None
     except CompileError as error:
-        raise ApiError(HTTPStatus.BAD_REQUEST, "WORKFLOW_TOO_LARGE", str(error)) from None
+        raise ApiError(HTTPStatus.BAD_REQUEST, error.code, str(error)) from None
     existing = deps.workflows.get(organization, workflow_id)
     machine, parts = deploy_machines(deps, organization, valid, compiled, existing)
     now = utc_now()
@@ -85,6 +90,20 @@ def put_workflow(
     deps.workflows.put(stored)
     status = HTTPStatus.OK if existing else HTTPStatus.CREATED
     return json_response(status, summary(stored))
+
+
+def refuse_if_too_large(document: dict[str, Any]) -> None:
+    """413 for a workflow larger than the API can answer (measured as a response carries
+    it): refused as it comes in, and once more with its ports completed."""
+    taken = size(document)
+    if taken > MAX_WORKFLOW_BYTES:
+        raise ApiError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            f"The workflow takes {taken:,} bytes as JSON in a response; at most "
+            f"{MAX_WORKFLOW_BYTES:,} can be deployed (GET /workflows/{{id}} answers it whole "
+            "in one Lambda response, at most 6 MB): give large values as inputs at run time",
+        )
 
 
 def compile_for(deps: ApiDeps, organization_id: str, valid: Workflow) -> Compiled:
@@ -124,10 +143,7 @@ def deploy_machines(
 
 @router.get("/workflows/<workflow_id>", summary="Read a deployed workflow")
 def get_workflow(workflow_id: WorkflowId) -> Response[str]:
-    deps, organization = deps_of(router), organization_of(router)
-    stored = deps.workflows.get(organization, workflow_id)
-    if stored is None:
-        raise not_found("Workflow", workflow_id)
+    stored = deployed(deps_of(router), organization_of(router), workflow_id)
     return json_response(HTTPStatus.OK, summary(stored))
 
 
@@ -144,9 +160,7 @@ def list_workflows(
 @router.delete("/workflows/<workflow_id>", summary="Delete a workflow and its state machine")
 def delete_workflow(workflow_id: WorkflowId) -> Response[None]:
     deps, organization = deps_of(router), organization_of(router)
-    stored = deps.workflows.get(organization, workflow_id)
-    if stored is None:
-        raise not_found("Workflow", workflow_id)
+    stored = deployed(deps, organization, workflow_id)
     for arn in [stored.state_machine_arn, *stored.part_arns]:
         deps.machines.delete(arn)
     deps.workflows.delete(organization, workflow_id)
