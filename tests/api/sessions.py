@@ -11,11 +11,13 @@ from websockets.asyncio.client import ClientConnection
 from tests.api.conftest import FINAL, PATIENCE
 
 
-async def follow(socket: ClientConnection, execution_id: str) -> list[dict[str, Any]]:
+async def follow(
+    socket: ClientConnection, execution_id: str, patience: float = PATIENCE
+) -> list[dict[str, Any]]:
     """Every message the session receives up to its execution's final update."""
     messages = []
     while True:
-        message = json.loads(await asyncio.wait_for(socket.recv(), PATIENCE))
+        message = json.loads(await asyncio.wait_for(socket.recv(), patience))
         messages.append(message)
         if message.get("executionId") == execution_id and message.get("status") in FINAL:
             return messages
