@@ -8,7 +8,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 
-from tests.api.conftest import FINAL, PATIENCE
+from tests.api.conftest import PATIENCE, ends
 
 
 async def follow(socket: ClientConnection, execution_id: str) -> list[dict[str, Any]]:
@@ -17,7 +17,7 @@ async def follow(socket: ClientConnection, execution_id: str) -> list[dict[str, 
     while True:
         message = json.loads(await asyncio.wait_for(socket.recv(), PATIENCE))
         messages.append(message)
-        if message.get("executionId") == execution_id and message.get("status") in FINAL:
+        if message.get("executionId") == execution_id and ends(message):
             return messages
 
 
