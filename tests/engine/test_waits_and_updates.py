@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from moto.core.exceptions import JsonRESTError
 
+from lambdas.adapters.errors import StoreRequestRejected
 from lambdas.runtime.payload import REFERENCE
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
@@ -240,3 +241,21 @@ def test_a_gone_client_is_forgotten_and_the_execution_goes_on(
     assert connections["Items"] == []
     assert finished.description["status"] == "SUCCEEDED"
     assert finished.record.status == "completed"
+
+
+def test_the_local_cloud_refuses_a_message_over_128_kb_as_api_gateway_does(
+    unit_per_node: EmbeddedEngine,
+) -> None:
+    live_updates = unit_per_node.live_updates
+    assert live_updates is not None
+    received: list[bytes] = []
+    unit_per_node.cloud.listen("connection-big", received.append)
+    try:
+        assert live_updates.post("connection-big", {"text": "x" * 120_000}) is True
+        with pytest.raises(StoreRequestRejected) as refused:
+            live_updates.post("connection-big", {"text": "x" * 135_000})
+    finally:
+        unit_per_node.cloud.listen("connection-big", None)
+
+    assert refused.value.code == "PayloadTooLargeException"
+    assert len(received) == 1
