@@ -9,7 +9,9 @@ moto's internals are patched, which is why moto is pinned exactly:
   which cost ~15 ms a task);
 - retry back-off and Wait states sleep `time_scale` times their real duration (tests run
   them fast; `stepthunk run` keeps real time);
-- posts to WebSocket connections reach in-process listeners (the CLI's live progress);
+- posts to WebSocket connections reach in-process listeners (the CLI's live progress), and a
+  post over API Gateway's 128 KB message limit is refused (PayloadTooLargeException), as on
+  AWS (moto takes any size);
 - a failure of the Lambda service itself (a throttle) is named `Lambda.<code>`, as on AWS,
   so that Retry rules match it (moto names it `Exception`);
 - a state machine definition is parsed once, not at every start, and its long strings are
@@ -54,6 +56,8 @@ WEBSOCKET_ENDPOINT = f"https://local.execute-api.{REGION}.amazonaws.com/embedded
 # What a task's input or result may take, in bytes of JSON (Step Functions' payload quota).
 STATE_DATA_LIMIT = 256 * 1024
 DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
+# What API Gateway's PostToConnection takes, in bytes (a WebSocket API's message quota).
+MESSAGE_LIMIT = 128 * 1024
 
 LambdaCall = Callable[[dict[str, Any], float], dict[str, Any]]
 Listener = Callable[[bytes], None]
@@ -188,6 +192,18 @@ def _data_limit_exceeded(what: str, size: int) -> str:
     return json.dumps({"errorType": DATA_LIMIT_EXCEEDED, "errorMessage": message})
 
 
+class _PayloadTooLarge(JsonRESTError):
+    """What API Gateway answers a post over its message quota."""
+
+    code = 413
+
+    def __init__(self, size: int) -> None:
+        super().__init__(
+            "PayloadTooLargeException",
+            f"The message of {size:,} bytes exceeds the {MESSAGE_LIMIT:,} bytes a post may take",
+        )
+
+
 class _Gone(JsonRESTError):
     """What API Gateway answers a post to a connection whose client has gone."""
 
@@ -238,6 +254,8 @@ def _patch_moto(cloud: LocalCloud) -> None:
         return payload, False, ""
 
     def post(backend: ApiGatewayManagementApiBackend, data: bytes, connection_id: str) -> None:
+        if len(data) > MESSAGE_LIMIT:
+            raise _PayloadTooLarge(len(data))
         listener = cloud.listeners.get(connection_id)
         if listener is not None:
             listener(data)

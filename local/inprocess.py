@@ -23,7 +23,7 @@ from lambdas.runtime.record import (
     utc_now,
 )
 from lambdas.runtime.registry import Registry
-from lambdas.runtime.updates import execution_update
+from lambdas.runtime.updates import execution_updates
 from local.memory import MappingSource, MemoryBlobStore
 from statemachine.errors import WorkflowValidationError
 from statemachine.limits import EXPRESS_MAX_SECONDS
@@ -97,7 +97,7 @@ class InProcessEngine:
             update={"status": ExecutionStatus.EXECUTING, "started_at": utc_now()}
         )
         if on_update is not None:
-            on_update(_message(started))
+            _announce(started, on_update)
         results = self._execute(valid, overrides, execution_id, started, on_update)
         executions = in_declaration_order(valid, results)
         status, failure = derive_status(executions)
@@ -111,7 +111,7 @@ class InProcessEngine:
             }
         )
         if on_update is not None:
-            on_update(_message(final))
+            _announce(final, on_update)
         return final
 
     def _execute(
@@ -140,16 +140,18 @@ class InProcessEngine:
             run_unit(prepared, node_ids, results, overrides, environment)
             if on_update is not None:
                 progress = in_declaration_order(workflow, results)
-                on_update(_message(record.model_copy(update={"node_executions": progress})))
+                _announce(record.model_copy(update={"node_executions": progress}), on_update)
         return results
 
 
-def _message(record: ExecutionRecord) -> dict[str, Any]:
-    """The live update a Step Functions execution would send at this point."""
-    return execution_update(
+def _announce(record: ExecutionRecord, on_update: UpdateListener) -> None:
+    """Give `on_update` the messages a Step Functions execution would send at this point."""
+    messages = execution_updates(
         execution_id=record.id,
         workflow_id=record.workflow_id,
         status=record.status,
         node_executions=[e.to_json() for e in record.node_executions],
         error=record.error,
     )
+    for message in messages:
+        on_update(message)

@@ -10,6 +10,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from lambdas.runtime.payload import is_reference
 from local.display import STATUS_STYLES, compact
 from statemachine.model import Workflow
 
@@ -19,7 +20,9 @@ STYLES = {str(status): style for status, style in STATUS_STYLES.items()}
 class LiveProgress:
     """A table of the workflow's nodes, redrawn as `execution_update` messages arrive.
 
-    Messages come from the engine's thread; rich's Live redraws from its own.
+    Each message, or page of one, replaces the entries of the nodes it holds, so the table
+    ends with the whole final record however many pages it came in. Messages come from the
+    engine's thread; rich's Live redraws from its own.
     """
 
     def __init__(self, console: Console, workflow: Workflow) -> None:
@@ -57,9 +60,14 @@ class LiveProgress:
             status = str(execution.get("status", "idle"))
             outputs = execution.get("outputs") or {}
             detail = execution.get("error") or ", ".join(
-                f"{k}={compact(v, 40)}" for k, v in outputs.items()
+                f"{k}={_shown(v)}" for k, v in outputs.items()
             )
             table.add_row(
                 node_id, types[node_id], Text(status, style=STYLES.get(status, "")), detail
             )
         return table
+
+
+def _shown(value: Any) -> str:
+    """A value in a cell: a large one comes by reference, which says nothing to a user."""
+    return "(large value)" if is_reference(value) else compact(value, 40)

@@ -37,7 +37,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
@@ -265,10 +265,19 @@ async def _serve_socket(gateway: Gateway, socket: WebSocket) -> None:
     await socket.accept()
     loop = asyncio.get_running_loop()
     cloud = gateway.engine.cloud
+    # One queue and one sender: the posts reach the client in the order they were made (the
+    # pages of an update), as API Gateway delivers one connection's posts.
+    outbox: asyncio.Queue[str] = asyncio.Queue()
 
     def deliver(data: bytes) -> None:
-        asyncio.run_coroutine_threadsafe(socket.send_text(data.decode("utf-8")), loop)
+        loop.call_soon_threadsafe(outbox.put_nowait, data.decode("utf-8"))
 
+    async def forward() -> None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # the client has gone
+            while True:
+                await socket.send_text(await outbox.get())
+
+    sender = asyncio.create_task(forward())
     cloud.listen(connection_id, deliver)
     try:
         while True:
@@ -283,6 +292,7 @@ async def _serve_socket(gateway: Gateway, socket: WebSocket) -> None:
             await run_in_threadpool(gateway.websocket, event)
     finally:
         cloud.listen(connection_id, None)
+        sender.cancel()
         event = websocket_event(socket, connection_id, "$disconnect")
         await run_in_threadpool(gateway.websocket, event)
 

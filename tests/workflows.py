@@ -45,3 +45,26 @@ def chain() -> dict[str, Any]:
         node("c", "multiplication", b=4),
         edges=[edge("a.value", "b.a"), edge("b.result", "c.a")],
     )
+
+
+# Texts under the 8 KiB a value may take inline: each is in the record and in live updates.
+BULKY_TEXTS = 24
+BULKY_TEXT = 6000
+
+
+def bulky(workflow_id: str = "test-workflow", *, wait: bool = False) -> dict[str, Any]:
+    """BULKY_TEXTS text inputs, each passed to an output: with `bulky_texts()`, a record of
+    about 600 KB, more than a live update message takes; with `wait`, a long wait after them
+    (1000 s, i.e. 10 s at the tests' time scale)."""
+    nodes = [node(f"t{i:02}", "text-input") for i in range(BULKY_TEXTS)]
+    nodes += [node(f"o{i:02}", "output-text") for i in range(BULKY_TEXTS)]
+    edges = [edge(f"t{i:02}.value", f"o{i:02}.value") for i in range(BULKY_TEXTS)]
+    if wait:
+        nodes.append(node("pause", "wait", seconds=1000))
+        edges.append(edge("t00.value", "pause.value"))
+    return workflow(*nodes, edges=edges, workflow_id=workflow_id)
+
+
+def bulky_texts() -> dict[str, Any]:
+    """The overrides of `bulky`'s text inputs: text `i` begins with `i` in two digits."""
+    return {f"t{i:02}": {"value": f"{i:02}" + "x" * (BULKY_TEXT - 2)} for i in range(BULKY_TEXTS)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -47,18 +47,24 @@ class ApiGatewayLiveUpdates:
         Session ids are chosen by clients, so two organizations may use the same one: with
         `organization_id`, only the connections that organization opened receive `message`.
         """
-        return self.deliver(session_id, self.connections(session_id, organization_id), message)
+        return self.deliver(session_id, self.connections(session_id, organization_id), [message])
 
     def deliver(
-        self, session_id: str, connection_ids: list[str], message: Mapping[str, Any]
+        self, session_id: str, connection_ids: list[str], messages: Sequence[Mapping[str, Any]]
     ) -> int:
-        """Post `message` (as JSON) to these connections of the session, as `send` does."""
-        data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        """Post `messages` (as JSON), in order, to each of these connections of the session;
+        return how many got them all.
+
+        A connection whose client is gone gets no more of them and is deleted; one whose post
+        fails gets no more either (the messages after a missing one would mislead), and the
+        first failure is raised once the other connections were tried.
+        """
+        data = [_encoded(message) for message in messages]
         delivered = 0
         failure: StoreError | TransientError | None = None
         for connection_id in connection_ids:
             try:
-                if self._post(connection_id, data):
+                if all(self._post(connection_id, part) for part in data):
                     delivered += 1
                 else:
                     self._delete(session_id, connection_id)
@@ -99,8 +105,7 @@ class ApiGatewayLiveUpdates:
     def post(self, connection_id: str, message: Mapping[str, Any]) -> bool:
         """Post `message` (as JSON) to one connection; False (and the connection forgotten)
         when its client is gone."""
-        data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        if self._post(connection_id, data):
+        if self._post(connection_id, _encoded(message)):
             return True
         self.remove(connection_id)
         return False
@@ -153,3 +158,7 @@ class ApiGatewayLiveUpdates:
                 TableName=self._table,
                 Key={"sessionId": {"S": session_id}, "connectionId": {"S": connection_id}},
             )
+
+
+def _encoded(message: Mapping[str, Any]) -> bytes:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

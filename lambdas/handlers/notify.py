@@ -8,7 +8,7 @@ from typing import Any
 from lambdas.handlers.observability import logger
 from lambdas.runtime.ports import LiveUpdates
 from lambdas.runtime.state import ExecutionContext
-from lambdas.runtime.updates import execution_update, subscribers
+from lambdas.runtime.updates import execution_updates, subscribers
 
 
 def notify(
@@ -22,6 +22,7 @@ def notify(
 ) -> None:
     """Send an `execution_update` to the execution's session, if it has one, and to the
     connections that subscribed to the execution: only connections of its organization.
+    An update too large for one message goes as pages, in order, to each connection.
 
     Nothing is built when nobody listens (`node_executions` may be a generator). With
     `keep`, the update is sent only when `keep()` has kept what it announces (see
@@ -41,7 +42,7 @@ def notify(
     except Exception:  # noqa: BLE001 - a live update is a courtesy: the execution goes on
         logger.warning("Live update not sent", extra={"executionId": execution.id}, exc_info=True)
         return
-    message = execution_update(
+    messages = execution_updates(
         execution_id=execution.id,
         workflow_id=execution.workflow_id,
         status=status,
@@ -50,7 +51,7 @@ def notify(
     )
     for session_id, connections in listening.items():
         try:
-            updates.deliver(session_id, connections, message)
+            updates.deliver(session_id, connections, messages)
         except Exception:  # noqa: BLE001 - a live update is a courtesy: the execution goes on
             logger.warning(
                 "Live update not sent", extra={"executionId": execution.id}, exc_info=True

@@ -236,7 +236,8 @@ class UnitRunner:
             own = self.payloads.pack_map(self._packed_fresh(), limit=PROGRESS_LIMIT)
             return deps.progress.record(execution.id, own)
 
-        changed = (self.results[node_id].to_json() for node_id in dict.fromkeys(self.fresh))
+        # as the record will hold them: large values by reference
+        changed = (self._packed_fresh()[node_id] for node_id in dict.fromkeys(self.fresh))
         notify(deps.updates, execution, ExecutionStatus.EXECUTING, changed, keep=keep)
 
     def _reused(self, node_id: str) -> bool:

@@ -4,7 +4,7 @@
 `apiKey` query parameter for browsers, which cannot set headers); executions started with
 that session send their `execution_update` messages to it. `{"action": "subscribe",
 "executionId"}` follows any running execution of the organization: it replies with the
-current record, then updates follow.
+current record (in pages when it exceeds a message), then updates follow.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from lambdas.handlers import wiring
 from lambdas.handlers.entry import Invocation, lambda_handler
 from lambdas.handlers.settings import ApiKeysTable, BlobBucket, Connections, ExecutionsTable
 from lambdas.handlers.wiring import Clients
-from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import ApiKeyStore, ExecutionStore, ValueStore
-from lambdas.runtime.updates import execution_update, subscribers
+from lambdas.runtime.ports import ApiKeyStore, ExecutionStore
+from lambdas.runtime.updates import execution_updates, subscribers
 
 
 class Settings(ApiKeysTable, ExecutionsTable, BlobBucket, Connections):
@@ -37,7 +36,6 @@ class Settings(ApiKeysTable, ExecutionsTable, BlobBucket, Connections):
 class Deps:
     api_keys: ApiKeyStore
     executions: ExecutionStore
-    values: ValueStore
     connections: ApiGatewayLiveUpdates
 
 
@@ -48,7 +46,6 @@ def deps_from(settings: Settings, clients: Clients) -> Deps:
     return Deps(
         api_keys=wiring.api_keys(settings, clients),
         executions=wiring.executions(settings, settings, clients),
-        values=wiring.values(settings, clients),
         connections=connections,
     )
 
@@ -112,15 +109,17 @@ def message(event: APIGatewayWebSocketMessageEventModel, deps: Deps) -> dict[str
             deps, connection_id, "NOT_FOUND", f"Execution '{request.execution_id}' not found"
         )
     deps.connections.add(subscribers(record.id), connection_id, record.organization_id)
-    loaded = Payloads(deps.values, record.organization_id).loaded_record(record)
-    update = execution_update(
+    # the record as stored, large values by reference, as the final update carries it
+    pages = execution_updates(
         execution_id=record.id,
         workflow_id=record.workflow_id,
         status=record.status,
-        node_executions=[e.to_json() for e in loaded.node_executions],
+        node_executions=(e.to_json() for e in record.node_executions),
         error=record.error,
     )
-    deps.connections.post(connection_id, update)
+    for page in pages:
+        if not deps.connections.post(connection_id, page):
+            break  # the client has gone
     return {"statusCode": 200}
 
 

@@ -6,7 +6,7 @@ out of everything but `lambdas/adapters`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import Field
@@ -178,9 +178,10 @@ class LiveUpdates(Protocol):
         ...
 
     def deliver(
-        self, session_id: str, connection_ids: list[str], message: Mapping[str, Any]
+        self, session_id: str, connection_ids: list[str], messages: Sequence[Mapping[str, Any]]
     ) -> int:
-        """Post `message` to these connections of the session, as `send` does."""
+        """Post `messages`, in order, to each of these connections of the session; return how
+        many got them all. A connection whose client is gone gets no more (and is deleted)."""
         ...
 
 

@@ -128,15 +128,23 @@ def receive(socket: ClientConnection, timeout: float = PATIENCE) -> dict[str, An
     return message
 
 
+def ends(message: dict[str, Any]) -> bool:
+    """Whether `message` ends its execution's updates, by the rule the README gives clients:
+    a final status on the last page of an update."""
+    page = message["page"]
+    return message["status"] in FINAL and page["index"] == page["count"]
+
+
 def updates_until_final(socket: ClientConnection, execution_id: str) -> list[dict[str, Any]]:
-    """The execution_update messages of `execution_id`, up to the one with a final status."""
+    """The execution_update messages of `execution_id`, up to the last page of the one with
+    a final status."""
     received = []
     while True:
         message = receive(socket)
         assert message["type"] == "execution_update", message
         assert message["executionId"] == execution_id, message
         received.append(message)
-        if message["status"] in FINAL:
+        if ends(message):
             return received
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 
-from tests.api.conftest import FINAL, PATIENCE
+from tests.api.conftest import PATIENCE, ends
 
 
 async def follow(
@@ -19,7 +19,7 @@ async def follow(
     while True:
         message = json.loads(await asyncio.wait_for(socket.recv(), patience))
         messages.append(message)
-        if message.get("executionId") == execution_id and message.get("status") in FINAL:
+        if message.get("executionId") == execution_id and ends(message):
             return messages
 
 

@@ -41,12 +41,18 @@ class Clients:
     def __init__(self) -> None:
         self.received: dict[str, list[Any]] = {}
         self.failing: dict[str, Callable[[], JsonRESTError]] = {}
+        self.gone_after: dict[str, int] = {}  # connections that leave after so many messages
+        self.posts = 0
 
     def post(self, data: bytes, connection_id: str) -> None:
         """Stands in for the backend's method (a bound method: it receives no backend)."""
+        self.posts += 1
         if connection_id in self.failing:
             raise self.failing[connection_id]()
-        self.received.setdefault(connection_id, []).append(json.loads(data))
+        received = self.received.setdefault(connection_id, [])
+        if len(received) >= self.gone_after.get(connection_id, len(received) + 1):
+            raise Gone()
+        received.append(json.loads(data))
 
 
 @pytest.fixture
@@ -140,3 +146,36 @@ def test_a_message_to_a_gone_connection_forgets_it(
     assert updates.post("conn-a", MESSAGE) is False
     assert updates.organization_of("conn-a") is None
     assert updates.send("session-1", MESSAGE) == 1
+
+
+PAGES = [{**MESSAGE, "page": {"index": i, "count": 3}} for i in (1, 2, 3)]
+
+
+def test_the_pages_of_an_update_reach_each_connection_in_order_one_post_each(
+    updates: ApiGatewayLiveUpdates, clients: Clients
+) -> None:
+    assert updates.deliver("session-1", ["conn-a", "conn-b"], PAGES) == 2
+    assert clients.received == {"conn-a": PAGES, "conn-b": PAGES}
+    assert clients.posts == 6
+
+
+def test_a_client_gone_during_an_update_gets_no_more_of_its_pages(
+    updates: ApiGatewayLiveUpdates, clients: Clients, aws: Aws
+) -> None:
+    clients.gone_after["conn-a"] = 1
+    assert updates.deliver("session-1", ["conn-a", "conn-b"], PAGES) == 1
+    assert clients.received == {"conn-a": PAGES[:1], "conn-b": PAGES}
+    assert clients.posts == 2 + 3  # the post that found it gone, and none after
+    remaining = {item["connectionId"]["S"] for item in aws.scan("connections")}
+    assert remaining == {"conn-b", "conn-c"}
+
+
+def test_a_connection_whose_post_fails_gets_no_later_page_and_the_others_get_all(
+    updates: ApiGatewayLiveUpdates, clients: Clients, aws: Aws
+) -> None:
+    clients.failing["conn-a"] = Throttled
+    with pytest.raises(TransientError):
+        updates.deliver("session-1", ["conn-a", "conn-b"], PAGES)
+    assert clients.received == {"conn-b": PAGES}
+    assert clients.posts == 1 + 3
+    assert len(aws.scan("connections")) == 3

@@ -1,4 +1,5 @@
-"""Wait nodes as Wait states, and the live updates an execution sends (best effort, small)."""
+"""Wait nodes as Wait states, and the live updates an execution sends (best effort, in pages
+that each fit a WebSocket message)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Any
 import pytest
 from moto.core.exceptions import JsonRESTError
 
+from lambdas.adapters.errors import StoreRequestRejected
+from lambdas.runtime.payload import REFERENCE
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from tests.engine.conftest import Run, compact_size, run
-from tests.workflows import edge, node, workflow
+from tests.workflows import bulky, bulky_texts, edge, node, workflow
 
 MESSAGE_LIMIT = 128 * 1000  # API Gateway WebSocket frame, bytes
 BIG = "stepthunk " * 500_000  # 5 MB of text
@@ -119,6 +122,7 @@ def test_an_update_is_sent_at_the_start_after_each_unit_and_at_the_end(
     # after a unit, the nodes it changed (SPEC §8); at the end, the whole record
     assert statuses[1:4] == [{"a": "completed"}, {"b": "completed"}, {"c": "completed"}]
     assert updates[-1]["nodeExecutions"] == [e.to_json() for e in finished.record.node_executions]
+    assert [u["page"] for u in updates] == [{"index": 1, "count": 1}] * 5
 
 
 def test_a_wait_node_is_executing_while_its_wait_state_runs(
@@ -141,7 +145,7 @@ def test_a_wait_node_is_executing_while_its_wait_state_runs(
     assert finished.record.node("w").usage == 1
 
 
-def test_updates_leave_a_5_mb_value_out(unit_per_node: EmbeddedEngine) -> None:
+def test_updates_carry_a_5_mb_value_by_reference(unit_per_node: EmbeddedEngine) -> None:
     updates: list[dict[str, Any]] = []
     flow = workflow(
         node("t", "text-input"), node("o", "output-text"), edges=[edge("t.value", "o.value")]
@@ -151,8 +155,44 @@ def test_updates_leave_a_5_mb_value_out(unit_per_node: EmbeddedEngine) -> None:
 
     assert finished.record.node("o").outputs == {"displayValue": BIG}
     assert updates[-1]["status"] == "completed"
-    assert [e["status"] for e in updates[-1]["nodeExecutions"]] == ["completed", "completed"]
+    [t, o] = updates[-1]["nodeExecutions"]
+    assert [t["status"], o["status"]] == ["completed", "completed"]
+    assert list(o["inputs"]["value"]) == list(o["outputs"]["value"]) == [REFERENCE]
     assert max(compact_size(u) for u in updates) <= MESSAGE_LIMIT
+
+
+def final_pages(updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pages of the last update, checked to arrive in order, each under the limit."""
+    assert max(compact_size(u) for u in updates) <= MESSAGE_LIMIT
+    count = updates[-1]["page"]["count"]
+    pages = updates[-count:]
+    assert [p["page"] for p in pages] == [{"index": i, "count": count} for i in range(1, count + 1)]
+    return pages
+
+
+def test_a_final_record_of_600_kb_arrives_whole_in_pages(engine: EmbeddedEngine) -> None:
+    updates: list[dict[str, Any]] = []
+
+    finished = run(engine, bulky(), inputs=bulky_texts(), on_update=updates.append)
+
+    pages = final_pages(updates)
+    assert len(pages) > 1
+    assert {p["status"] for p in pages} == {"completed"}
+    assert [e for p in pages for e in p["nodeExecutions"]] == [
+        e.to_json() for e in finished.record.node_executions
+    ]
+
+
+def test_the_in_process_engine_sends_its_final_record_in_pages_too() -> None:
+    updates: list[dict[str, Any]] = []
+
+    record = InProcessEngine().run(bulky(), inputs=bulky_texts(), on_update=updates.append)
+
+    pages = final_pages(updates)
+    assert len(pages) > 1
+    assert [e for p in pages for e in p["nodeExecutions"]] == [
+        e.to_json() for e in record.node_executions
+    ]
 
 
 class Gone(JsonRESTError):
@@ -201,3 +241,21 @@ def test_a_gone_client_is_forgotten_and_the_execution_goes_on(
     assert connections["Items"] == []
     assert finished.description["status"] == "SUCCEEDED"
     assert finished.record.status == "completed"
+
+
+def test_the_local_cloud_refuses_a_message_over_128_kb_as_api_gateway_does(
+    unit_per_node: EmbeddedEngine,
+) -> None:
+    live_updates = unit_per_node.live_updates
+    assert live_updates is not None
+    received: list[bytes] = []
+    unit_per_node.cloud.listen("connection-big", received.append)
+    try:
+        assert live_updates.post("connection-big", {"text": "x" * 120_000}) is True
+        with pytest.raises(StoreRequestRejected) as refused:
+            live_updates.post("connection-big", {"text": "x" * 135_000})
+    finally:
+        unit_per_node.cloud.listen("connection-big", None)
+
+    assert refused.value.code == "PayloadTooLargeException"
+    assert len(received) == 1
