@@ -157,7 +157,7 @@ def test_updates_carry_a_5_mb_value_by_reference(unit_per_node: EmbeddedEngine) 
     assert updates[-1]["status"] == "completed"
     [t, o] = updates[-1]["nodeExecutions"]
     assert [t["status"], o["status"]] == ["completed", "completed"]
-    assert list(o["inputs"]["value"]) == list(o["outputs"]["value"]) == [REFERENCE]
+    assert list(o["inputs"]["value"]) == list(o["outputs"]["displayValue"]) == [REFERENCE]
     assert max(compact_size(u) for u in updates) <= MESSAGE_LIMIT
 
 
