@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from lambdas.adapters.errors import error_code, translated
 from lambdas.runtime.blobs import Blob
 from lambdas.runtime.errors import NodeError
+from lambdas.runtime.payload import value_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -27,7 +28,7 @@ class S3ValueStore:
         self._bucket = bucket
 
     def put_value(self, organization_id: str, data: bytes) -> str:
-        key = f"values/{organization_id}/{hashlib.sha256(data).hexdigest()}"
+        key = value_key(organization_id, hashlib.sha256(data).hexdigest())
         if not self._exists(key):
             with translated(f"PutObject {key}"):
                 self._s3.put_object(Bucket=self._bucket, Key=key, Body=data)

@@ -26,6 +26,16 @@ def is_reference(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and REFERENCE in value
 
 
+def value_key(organization_id: str, digest: str) -> str:
+    """Where the value store keeps an organization's value of content hash `digest`."""
+    return f"{value_prefix(organization_id)}{digest}"
+
+
+def value_prefix(organization_id: str) -> str:
+    """The keys of an organization's values start so: a reference elsewhere is not its own."""
+    return f"values/{organization_id}/"
+
+
 def encode(value: Any) -> bytes:
     """Compact UTF-8 JSON, as values are stored and measured."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -55,9 +65,13 @@ class Payloads:
         return {REFERENCE: self.store.put_value(self.organization_id, data)}
 
     def unpack_value(self, value: Any) -> Any:
+        """A value as stored; a reference is loaded only from the organization's own values
+        (one a user wrote naming another's key stays the object it is)."""
         if not is_reference(value):
             return value
         key = value[REFERENCE]
+        if not isinstance(key, str) or not key.startswith(value_prefix(self.organization_id)):
+            return value
         if key not in self._loaded:
             self._loaded[key] = json.loads(self.store.get_value(key))
         return self._loaded[key]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -189,3 +190,25 @@ def test_a_task_result_over_256_kib_fails_the_execution_uncaught_as_on_aws(
 
     with pytest.raises(EngineFailure, match=r"States\.DataLimitExceeded.*262,144 bytes"):
         run(engine, workflow(node("a", "number-input", value=1), node("b", "addition", b=1)))
+
+
+def test_a_reference_written_by_a_user_never_reads_another_organizations_value(
+    engine: EmbeddedEngine, big_run: Run
+) -> None:
+    """A stored value's key is its organization and content hash; a user who writes a
+    reference to another organization's key gets that object back, not the value."""
+    owner = big_run.record.organization_id
+    stolen = {"@stepthunk/ref": f"values/{owner}/{hashlib.sha256(encode(BIG)).hexdigest()}"}
+    flow = workflow(
+        node("literal", "json-input", json=stolen),
+        node("given", "json-input"),
+        node("s", "to-string"),
+        edges=[edge("literal.json", "s.value")],
+    )
+
+    finished = run(engine, flow, inputs={"given": {"json": stolen}})
+
+    assert finished.record.status == "completed"
+    assert finished.record.node("literal").outputs == {"json": stolen}
+    assert finished.record.node("given").outputs == {"json": stolen}
+    assert BIG[:100] not in json.dumps(finished.record.to_json())
