@@ -11,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Node
 
 from cdk.errors import InvalidConfig
+from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +54,8 @@ class Config:
 
     `removal_policy` applies to what holds data (tables, bucket, key, logs): "retain" keeps
     them when the stack is deleted, "destroy" (for throwaway stages) deletes them.
+    `max_output_bytes` and `max_execution_bytes` cap the data of node outputs, one output and
+    all of one execution's (lambdas.runtime.output_limits).
     """
 
     stack_name: str = "Stepthunk"
@@ -60,6 +63,8 @@ class Config:
     log_retention_days: int = 30
     removal_policy: RemovalChoice = "retain"
     memory_mb: int = 1024
+    max_output_bytes: int = MAX_OUTPUT_BYTES
+    max_execution_bytes: int = MAX_EXECUTION_BYTES
     workflows_dir: Path = field(default=PROJECT_ROOT / "workflows")
 
     def __post_init__(self) -> None:
@@ -70,6 +75,12 @@ class Config:
             raise InvalidConfig("removalPolicy", self.removal_policy, "'retain' or 'destroy'")
         if not 128 <= self.memory_mb <= 10_240:
             raise InvalidConfig("memorySize", self.memory_mb, "128 to 10240 (MB)")
+        for key, limit in (
+            ("maxOutputBytes", self.max_output_bytes),
+            ("maxExecutionBytes", self.max_execution_bytes),
+        ):
+            if limit < 1:
+                raise InvalidConfig(key, limit, "a number of bytes above 0")
         if not self.stage.isalnum():
             raise InvalidConfig("stage", self.stage, "letters and digits only")
         if not self.workflows_dir.is_dir():
@@ -98,6 +109,8 @@ class Config:
             log_retention_days=number("logRetentionDays", defaults.log_retention_days),
             removal_policy=cast(RemovalChoice, text("removalPolicy", defaults.removal_policy)),
             memory_mb=number("memorySize", defaults.memory_mb),
+            max_output_bytes=number("maxOutputBytes", defaults.max_output_bytes),
+            max_execution_bytes=number("maxExecutionBytes", defaults.max_execution_bytes),
             workflows_dir=workflows if workflows.is_absolute() else PROJECT_ROOT / workflows,
         )
 

@@ -16,12 +16,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import ValidationError
 from rich.console import Console
 
 if TYPE_CHECKING:
     from local.embedded import EmbeddedEngine
 
+from lambdas.handlers.settings import OutputLimitSettings
 from lambdas.nodes import default_registry
+from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.record import ExecutionStatus
 from local.display import print_node_type, print_node_types, print_problems, print_record
 from local.inprocess import InProcessEngine
@@ -313,11 +316,29 @@ def _node_types(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _engine(args: argparse.Namespace) -> InProcessEngine | EmbeddedEngine:
     secrets = _pairs(args.secret, "--secret")
+    limits = _output_limits()
     if args.engine == "inprocess":
-        return InProcessEngine(organization_id=args.org, secrets=secrets, credits=args.credits)
+        return InProcessEngine(
+            organization_id=args.org, secrets=secrets, credits=args.credits, limits=limits
+        )
     from local.embedded import EmbeddedEngine  # moto starts only when this engine is used
 
-    return EmbeddedEngine(organization_id=args.org, secrets=secrets, credits=args.credits)
+    return EmbeddedEngine(
+        organization_id=args.org, secrets=secrets, credits=args.credits, limits=limits
+    )
+
+
+def _output_limits() -> OutputLimits:
+    """The limits on node outputs from the environment, read as a deployment's functions
+    read them (STEPTHUNK_MAX_OUTPUT_BYTES, STEPTHUNK_MAX_EXECUTION_BYTES)."""
+    try:
+        return OutputLimitSettings().output_limits
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = str(problem["loc"][0]).upper()
+        raise UsageError(
+            f"{name} must be a whole number of bytes above 0, got '{problem['input']}'"
+        ) from None
 
 
 def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -358,7 +379,14 @@ def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
             raise UsageError(f"--api-key expects KEY:ORG, got '{spec}'")
         api_keys.append((key, organization))
     try:
-        serve(host=args.host, port=args.port, api_keys=api_keys, state_dir=args.state_dir, out=out)
+        serve(
+            host=args.host,
+            port=args.port,
+            api_keys=api_keys,
+            state_dir=args.state_dir,
+            out=out,
+            limits=_output_limits(),
+        )
     except (StateDirError, ListenError) as error:
         raise UsageError(str(error)) from None
     except ApiKeyConflict:

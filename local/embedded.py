@@ -30,6 +30,7 @@ from lambdas.handlers.settings import (
 from lambdas.handlers.tasks import TASKS, runs_nodes
 from lambdas.handlers.wiring import Clients
 from lambdas.nodes import default_registry
+from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import Organization
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, refused_record
@@ -74,7 +75,8 @@ class EmbeddedEngine:
     as SPEC §6 says of the embedded engine; with it, the organization gets that many credits.
     `prefix` names the deployment's resources (default: unique) and `kms_key_id` is an existing
     key to encrypt secrets with (default: a new one), so that a deployment whose data was saved
-    can be created again under the same names (local/snapshot.py).
+    can be created again under the same names (local/snapshot.py). `limits` caps the data of
+    node outputs, per output and per execution, as a deployment's settings do.
     """
 
     def __init__(
@@ -91,6 +93,7 @@ class EmbeddedEngine:
         cloud: LocalCloud | None = None,
         prefix: str | None = None,
         kms_key_id: str | None = None,
+        limits: OutputLimits | None = None,
     ) -> None:
         self.cloud = cloud or LocalCloud.shared()
         self.registry = registry or default_registry()
@@ -100,7 +103,13 @@ class EmbeddedEngine:
         self.max_definition_bytes = max_definition_bytes
         self.clients = Clients(factory=self.cloud.client)
         self.deployment = _deploy(
-            self.cloud, self.clients, self.registry, credits is None, prefix, kms_key_id
+            self.cloud,
+            self.clients,
+            self.registry,
+            credits is None,
+            prefix,
+            kms_key_id,
+            limits or OutputLimits(),
         )
         self._state_machines: dict[str, str] = {}
         settings = _AllSettings.model_validate(self.deployment.settings)
@@ -267,6 +276,7 @@ def _deploy(
     development: bool,
     prefix: str | None,
     kms_key_id: str | None,
+    limits: OutputLimits,
 ) -> Deployment:
     prefix = prefix or f"stepthunk-{uuid.uuid4().hex[:8]}"
     tables = {name: f"{prefix}-{name}" for name in TABLE_SETTINGS}
@@ -283,6 +293,8 @@ def _deploy(
         "kms_key_id": key,
         "websocket_endpoint": WEBSOCKET_ENDPOINT,
         "stepthunk_env": "development" if development else "production",
+        "stepthunk_max_output_bytes": limits.per_output,
+        "stepthunk_max_execution_bytes": limits.per_execution,
     }
     arns = {}
     for task, module in TASKS.items():

@@ -12,6 +12,7 @@ from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.credits import INSUFFICIENT_CREDITS, estimate_usage, fits_credits
 from lambdas.runtime.executor import PreparedWorkflow, run_unit
 from lambdas.runtime.node_type import ExecutionEnvironment
+from lambdas.runtime.output_limits import OutputBudget, OutputLimits
 from lambdas.runtime.record import (
     ExecutionRecord,
     ExecutionStatus,
@@ -39,6 +40,8 @@ class InProcessEngine:
 
     `credits` turns the credit check on: an execution whose estimate exceeds it ends
     `exhausted` before any node runs. Without it (development mode) nothing is checked.
+    `limits` caps the data of node outputs, per output and per execution (default: the
+    deployment defaults of lambdas.runtime.output_limits).
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class InProcessEngine:
         credits: int | None = None,
         blobs: BlobStore | None = None,
         max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
+        limits: OutputLimits | None = None,
     ) -> None:
         self.registry = registry or default_registry()
         self.organization_id = organization_id
@@ -59,6 +63,7 @@ class InProcessEngine:
         self.credits = credits
         self.blobs = blobs or MemoryBlobStore()
         self.max_group_size = max_group_size
+        self.limits = limits or OutputLimits()
 
     def run(
         self,
@@ -133,6 +138,7 @@ class InProcessEngine:
             blobs=self.blobs,
             # a short-lived workflow is held to the Express limit it has on Step Functions
             ends_by=time.time() + EXPRESS_MAX_SECONDS if workflow.short_lived else None,
+            budget=OutputBudget(self.limits),
         )
         results: dict[str, NodeExecution] = {}
         for unit in plan.units:

@@ -44,6 +44,7 @@ from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.entry import Invocation
+from lambdas.runtime.output_limits import OutputLimits
 from local.embedded import EmbeddedEngine
 from local.snapshot import StateDir
 
@@ -378,16 +379,17 @@ def serve(
     api_keys: list[tuple[str, str]],
     state_dir: Path | None,
     out: Console,
+    limits: OutputLimits | None = None,
 ) -> None:
     """Run the server until interrupted, printing a banner with what a client needs.
 
     With `state_dir`, the engine's data is restored from it on start and saved to it every
-    few seconds and on shutdown.
+    few seconds and on shutdown. `limits` caps the data of node outputs.
     """
     listening = listen(host, port)  # before anything is printed: a taken port is a usage error
     try:
-        state = None if state_dir is None else StateDir(state_dir)
-        engine = EmbeddedEngine() if state is None else state.open_engine()
+        state = None if state_dir is None else StateDir(state_dir, limits=limits)
+        engine = EmbeddedEngine(limits=limits) if state is None else state.open_engine()
         gateway = Gateway(engine)
         keys = gateway.http_deps.api_keys
         for key, organization in api_keys:

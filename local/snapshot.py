@@ -27,6 +27,7 @@ from lambdas.adapters.errors import error_code
 from lambdas.handlers import http_api
 from lambdas.handlers.api.common import ApiDeps
 from lambdas.handlers.api.workflows import compile_for, deploy_machines
+from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.record import ExecutionStatus, NodeStatus, utc_now
 from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import TABLE_SETTINGS, EmbeddedEngine
@@ -70,8 +71,10 @@ class StateDir:
         interval: float = 2.0,
         cloud: LocalCloud | None = None,
         prefix: str = PREFIX,
+        limits: OutputLimits | None = None,
     ) -> None:
         self.path = path
+        self.limits = limits
         self.interval = interval
         self.cloud = cloud or LocalCloud.shared()
         self.prefix = prefix
@@ -94,7 +97,9 @@ class StateDir:
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
         saved = self._load()
         key_id = None if saved is None else _restore_key(self.cloud, saved["kms"], self.prefix)
-        engine = EmbeddedEngine(cloud=self.cloud, prefix=self.prefix, kms_key_id=key_id)
+        engine = EmbeddedEngine(
+            cloud=self.cloud, prefix=self.prefix, kms_key_id=key_id, limits=self.limits
+        )
         if saved is not None:
             _restore_data(engine, saved)
             api = http_api.deps_from(

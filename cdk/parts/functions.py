@@ -20,6 +20,7 @@ from cdk.parts.websocket import WebSocket
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.observability import SERVICE, metrics
 from lambdas.handlers.tasks import TASKS
+from lambdas.runtime.output_limits import EXECUTION_SETTING, OUTPUT_SETTING
 from statemachine.compiler import INDIVIDUAL_TIMEOUT_SECONDS, MAX_TASK_TIMEOUT_SECONDS
 
 # The handlers behind API Gateway, next to the tasks of lambdas.handlers.tasks.TASKS.
@@ -43,7 +44,8 @@ TIMEOUTS = {
 @dataclass(frozen=True)
 class Access:
     """What one handler uses: tables it reads or writes, the bucket, the key, live updates,
-    and whether it reads STEPTHUNK_ENV (credit checks are on in a deployment)."""
+    whether it reads STEPTHUNK_ENV (credit checks are on in a deployment), and whether it
+    runs nodes (it reads the limits on their outputs)."""
 
     read: tuple[str, ...] = ()
     write: tuple[str, ...] = ()
@@ -52,6 +54,7 @@ class Access:
     decrypt: bool = False
     live_updates: bool = False
     mode: bool = False
+    runs_nodes: bool = False
 
 
 # Running nodes opens secrets and integrations (refreshing tokens seals them anew), and
@@ -63,6 +66,7 @@ _RUNS_NODES = Access(
     encrypt=True,
     decrypt=True,
     live_updates=True,
+    runs_nodes=True,
 )
 ACCESS = MappingProxyType(
     {
@@ -182,6 +186,9 @@ class Functions(Construct):
                 live_updates.allow_updates(function)
             if access.mode:
                 function.add_environment("STEPTHUNK_ENV", "production")
+            if access.runs_nodes:
+                function.add_environment(OUTPUT_SETTING, str(config.max_output_bytes))
+                function.add_environment(EXECUTION_SETTING, str(config.max_execution_bytes))
         self.all = MappingProxyType(functions)
         self.tasks = MappingProxyType({name: functions[name] for name in TASKS})
         self.http_api = functions["http_api"]

@@ -98,7 +98,9 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     seconds = runner.resolve_waits(waits)
     results = runner.payloads.pack_map(runner.packed_results())
     runner.announce(deps.units)
-    return started.model_copy(update={"results": results, "waits": seconds}).to_json()
+    produced = runner.output_bytes
+    ran = {"results": results, "output_bytes": produced, "waits": seconds}
+    return started.model_copy(update=ran).to_json()
 
 
 def _ends_by(workflow: Workflow, started_at: str) -> str | None:

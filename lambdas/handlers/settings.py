@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES, OutputLimits
 from statemachine.compiler import TaskFunctions
 
 
@@ -26,6 +27,17 @@ class Mode(HandlerSettings):
     @property
     def development(self) -> bool:
         return self.stepthunk_env == "development"
+
+
+class OutputLimitSettings(HandlerSettings):
+    """The bytes node outputs may hold: one output, and all of one execution's (SPEC §5)."""
+
+    stepthunk_max_output_bytes: int = Field(default=MAX_OUTPUT_BYTES, gt=0)
+    stepthunk_max_execution_bytes: int = Field(default=MAX_EXECUTION_BYTES, gt=0)
+
+    @property
+    def output_limits(self) -> OutputLimits:
+        return OutputLimits(self.stepthunk_max_output_bytes, self.stepthunk_max_execution_bytes)
 
 
 class ExecutionsTable(HandlerSettings):

@@ -3,7 +3,8 @@
 It completes the wait nodes whose Wait state has just passed, loads only the upstream values
 the unit reads, runs the unit with the pure executor, resolves the wait nodes of the Wait
 states that follow (they stay `executing` until their Wait state has passed), packs the
-results back into the state and announces the nodes it changed.
+results back into the state with the bytes their outputs hold (held to the deployment's
+limits on node outputs), and announces the nodes it changed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from lambdas.handlers.settings import (
     Connections,
     ExecutionsTable,
     IntegrationsTable,
+    OutputLimitSettings,
     SecretsTable,
 )
 from lambdas.handlers.wiring import (
@@ -38,6 +40,7 @@ from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.executor import PreparedWorkflow, run_node, run_unit
 from lambdas.runtime.node_type import ExecutionEnvironment
 from lambdas.runtime.outcome import end_wait
+from lambdas.runtime.output_limits import OutputBudget, OutputLimits
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import (
     IntegrationVault,
@@ -61,7 +64,14 @@ BRANCH_LIMIT = 2 * 1024
 PROGRESS_LIMIT = 64 * 1024
 
 
-class Settings(SecretsTable, IntegrationsTable, BlobBucket, Connections, ExecutionsTable):
+class Settings(
+    SecretsTable,
+    IntegrationsTable,
+    BlobBucket,
+    Connections,
+    ExecutionsTable,
+    OutputLimitSettings,
+):
     pass
 
 
@@ -75,6 +85,7 @@ class Deps:
     updates: LiveUpdates | None
     progress: ProgressStore
     stored: StoredWorkflows
+    limits: OutputLimits
 
 
 def deps_from(settings: Settings, clients: Clients, registry: Registry | None = None) -> Deps:
@@ -88,6 +99,7 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
         updates=live_updates(settings, clients),
         progress=progress(settings, clients),
         stored=StoredWorkflows(value_store),
+        limits=settings.output_limits,
     )
 
 
@@ -122,7 +134,12 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
         returned = runner.branch_results(carry=request.branch == "carry").to_json()
     else:
         results = runner.payloads.pack_map(runner.packed_results())
-        update = {"results": results, "waits": waits, "branches": []}
+        update = {
+            "results": results,
+            "output_bytes": runner.output_bytes,
+            "waits": waits,
+            "branches": [],
+        }
         returned = state.model_copy(update=update).to_json()
     runner.announce(deps)
     return returned
@@ -160,6 +177,8 @@ class UnitRunner:
         branches = (branch.results for branch in state.branches)
         self._packed = self.payloads.merged_map(state.results, branches)
         self.results = self.payloads.unpack_results(self._packed)
+        # what the outputs of the results this task starts with hold, its own added as it runs
+        self._known_bytes = state.output_bytes + sum(b.output_bytes for b in state.branches)
         self.fresh: list[str] = []
         self._fresh_packed: dict[str, Any] = {}
         self.environment = ExecutionEnvironment(
@@ -174,6 +193,7 @@ class UnitRunner:
             deadline=invocation.deadline,
             ends_by=None if state.ends_by is None else instant(state.ends_by),
             defer_waits=True,
+            budget=OutputBudget(deps.limits, self._known_bytes),
         )
 
     def run(self, nodes: list[Node], edges: list[Edge]) -> list[NodeExecution]:
@@ -248,10 +268,19 @@ class UnitRunner:
         """What the unit returns from a branch of a Parallel state: its own results, and
         with `carry` those of the earlier branches the state still holds apart. Over
         BRANCH_LIMIT they go to the value store, so that many branches fit one state."""
-        carried = [branch.results for branch in self.state.branches] if carry else []
-        results = self.payloads.merged_map({}, carried)
+        carried = self.state.branches if carry else []
+        results = self.payloads.merged_map({}, (branch.results for branch in carried))
         results.update(self._packed_fresh())
-        return Branch(results=self.payloads.pack_map(results, limit=BRANCH_LIMIT))
+        own_bytes = self.output_bytes - self._known_bytes
+        return Branch(
+            results=self.payloads.pack_map(results, limit=BRANCH_LIMIT),
+            output_bytes=sum(branch.output_bytes for branch in carried) + own_bytes,
+        )
+
+    @property
+    def output_bytes(self) -> int:
+        """What the outputs of every result this task knows hold, its own included."""
+        return self.environment.budget.produced
 
     def packed_results(self) -> dict[str, Any]:
         """The results as the state carries them: earlier ones untouched, new ones packed."""

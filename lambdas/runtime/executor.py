@@ -134,7 +134,7 @@ def run_node(
             environment,
         )
         produced = prepared.node_type.run(context)
-        outputs = _typed_outputs(prepared.node_type, produced, environment)
+        outputs = _typed_outputs(prepared.node_type, produced, environment, context.stored_blobs)
     except TransientError:
         raise
     except NodeError as error:
@@ -198,18 +198,35 @@ def _resolve_blobs(
 
 
 def _typed_outputs(
-    node_type: NodeType, produced: Mapping[str, Any], environment: ExecutionEnvironment
+    node_type: NodeType,
+    produced: Mapping[str, Any],
+    environment: ExecutionEnvironment,
+    stored_blobs: Mapping[str, int],
 ) -> dict[str, Any]:
+    """The declared outputs, checked against their types, then against the output limits
+    (`stored_blobs`: the blobs the node stored, by id, with their sizes) before a blob among
+    them is stored."""
     outputs: dict[str, Any] = {}
+    blobs: list[str] = []
     for name, value in produced.items():
         port = node_type.spec.output(name)
         if port is None or value is None:
             continue  # undeclared outputs are dropped; None is "not produced"
+        shown = value
         if isinstance(value, Blob):
-            value = environment.blobs.put(value)
-        items = value if port.repeated and isinstance(value, list) else [value]
+            shown = _reference_shape(value)
+            blobs.append(name)
+        items = shown if port.repeated and isinstance(shown, list) else [shown]
         for item in items:
             if not fits(item, port.type):
                 raise NodeError(f"Output '{name}' must be a {port.type}, got {describe(item)}")
         outputs[name] = value
+    environment.budget.admit(outputs, stored_blobs)
+    for name in blobs:
+        outputs[name] = environment.blobs.put(outputs[name])
     return outputs
+
+
+def _reference_shape(blob: Blob) -> dict[str, Any]:
+    """What the reference of `blob` will look like once stored, to check its port type."""
+    return {"id": "", "mimeType": blob.mime_type}

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.errors import NodeError
+from lambdas.runtime.output_limits import OutputBudget, RecordingBlobs
 from statemachine.catalog import Duration, DynamicPorts, NodeTypeSpec, PortSpec
 from statemachine.model import ParameterType
 
@@ -27,13 +28,15 @@ class IntegrationSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ExecutionEnvironment:
-    """What one execution gives its nodes: ids, secrets, integrations, blobs, a deadline.
+    """What one execution gives its nodes: ids, secrets, integrations, blobs, a deadline, and
+    the data their outputs may still hold.
 
     `deadline` is a `time.monotonic()` instant after which the running task must be done.
     `ends_by` is a `time.time()` instant after which the whole execution is stopped (a
     short-lived workflow runs on Express): a `wait` that would end later fails instead.
     `defer_waits` is set where waiting is the engine's job (a Step Functions Wait state):
-    `wait` nodes then return at once.
+    `wait` nodes then return at once. `budget` counts the bytes of the outputs produced so
+    far against the execution's limits: one per execution (or per task, from the state).
     """
 
     workflow_id: str
@@ -45,6 +48,7 @@ class ExecutionEnvironment:
     deadline: float | None = None
     ends_by: float | None = None
     defer_waits: bool = False
+    budget: OutputBudget = field(default_factory=OutputBudget)
 
 
 @dataclass(slots=True)
@@ -56,10 +60,19 @@ class NodeContext:
     inputs: dict[str, Any]
     environment: ExecutionEnvironment
     usage: int | None = field(default=None)
+    _recording: RecordingBlobs | None = field(default=None, init=False, repr=False)
 
     @property
     def blobs(self) -> BlobStore:
-        return self.environment.blobs
+        """The execution's blob store; what the node stores in it counts by its bytes."""
+        if self._recording is None:
+            self._recording = RecordingBlobs(self.environment.blobs)
+        return self._recording
+
+    @property
+    def stored_blobs(self) -> Mapping[str, int]:
+        """The size of each blob the node stored, by id."""
+        return {} if self._recording is None else self._recording.sizes
 
     def get_secret(self, name: str) -> str:
         """The plaintext of the organization's secret `name`; a node error if it is missing.

@@ -47,9 +47,11 @@ class Failure(WireModel):
 
 class Branch(WireModel):
     """What one branch of a Parallel state returns: the results of its unit alone (packed),
-    merged into the state's results by the next task that reads them."""
+    merged into the state's results by the next task that reads them, and the bytes of
+    the outputs among them (see WorkflowState.output_bytes)."""
 
     results: dict[str, Any] = Field(default_factory=dict)
+    output_bytes: int = 0
 
 
 class WorkflowState(WireModel):
@@ -57,6 +59,10 @@ class WorkflowState(WireModel):
 
     `inputs` and `results` are packed (see lambdas.runtime.payload): large values, or the
     whole map, are carried by reference so that the state stays under 256 KiB.
+
+    `output_bytes` is what the outputs in `results` hold (lambdas.runtime.output_limits),
+    and each of `branches` adds its own: a task computes its total from its input alone, so
+    a retried task counts nothing twice. A retried execution counts only what it runs.
     """
 
     execution: ExecutionContext
@@ -69,6 +75,7 @@ class WorkflowState(WireModel):
     # when Express stops a short-lived execution (ISO-8601): a wait must end before
     ends_by: str | None = None
     results: dict[str, Any] = Field(default_factory=dict)
+    output_bytes: int = 0
     waits: list[int] = Field(default_factory=list)
     failure: Failure | None = None
     branches: list[Branch] = Field(default_factory=list)

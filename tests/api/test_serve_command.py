@@ -85,7 +85,9 @@ class Serve:
 
 
 @contextmanager
-def serve(*args: str, until: str = "stepthunk serve:") -> Iterator[Serve]:
+def serve(
+    *args: str, until: str = "stepthunk serve:", env: dict[str, str] | None = None
+) -> Iterator[Serve]:
     port = unused_port()
     command = [sys.executable, "-m", "local", "serve", "--port", str(port), *args]
     process = subprocess.Popen(
@@ -93,7 +95,7 @@ def serve(*args: str, until: str = "stepthunk serve:") -> Iterator[Serve]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,  # in the banner, to tell why a start failed
         text=True,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
     )
     server = Serve(process, port)
     try:
@@ -278,3 +280,19 @@ def test_credits_set_gives_an_organization_credits_and_keeps_its_usage(
     assert "500 compute credits, 7 used" in capsys.readouterr().out
     assert store.get("acme") == Organization(id="acme", compute_credits=500, usage=7)
     assert main([*args, "--credits", "-1"]) == 2
+
+
+def test_serve_holds_node_outputs_to_the_limits_its_environment_sets() -> None:
+    limited = workflow(node("t", "text-input", value="a" * 2000), workflow_id="limited")
+    limits = {"STEPTHUNK_MAX_OUTPUT_BYTES": "1000"}
+    with serve(until="API key for organization 'dev'", env=limits) as server:
+        match = KEY.search(server.banner[-1])
+        assert match is not None
+        with server.http(match.group(1)) as http:
+            assert http.put("/workflows/limited", json=limited).is_success
+            record = wait_for(http, start(http, "limited"), "error")
+        server.stop()
+    assert record["nodeExecutions"][0]["error"] == (
+        "Output 'value' is 2,002 bytes, over the 1,000-byte limit per node output "
+        "(STEPTHUNK_MAX_OUTPUT_BYTES)"
+    )

@@ -2,6 +2,7 @@
 
 A test asks for the `engine` fixture, runs a workflow (JSON data) and inspects the record as
 a user would see it (JSON). New engines join by adding a parameter here, not by editing tests.
+A run may set the limits on node outputs that a deployment would (default: the defaults).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, ClassVar, Protocol
 
 import pytest
 
+from lambdas.runtime.output_limits import OutputLimits
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
@@ -62,6 +64,7 @@ class Engine(Protocol):
         inputs: Any = None,
         secrets: Mapping[str, str] | None = None,
         credits: int | None = None,
+        limits: OutputLimits | None = None,
     ) -> Result: ...
 
 
@@ -75,21 +78,23 @@ class InProcess:
         inputs: Any = None,
         secrets: Mapping[str, str] | None = None,
         credits: int | None = None,
+        limits: OutputLimits | None = None,
     ) -> Result:
-        engine = InProcessEngine(secrets=secrets, credits=credits)
+        engine = InProcessEngine(secrets=secrets, credits=credits, limits=limits)
         return Result(engine.run(workflow, inputs=inputs).to_json())
 
 
 class StepFunctions:
     """The compiled state machine on the embedded engine (moto), our handlers as its tasks.
 
-    Two deployments serve every test (development mode, and credit checks on); each run gets
-    an organization of its own, carrying the run's secrets and credits.
+    Two deployments serve most tests (development mode, and credit checks on), one more each
+    set of limits a test asks for; each run gets an organization of its own, carrying the
+    run's secrets and credits.
     """
 
     name = "stepfunctions"
     parallel: bool | None = None  # the compiler's choice
-    _engines: ClassVar[dict[bool, EmbeddedEngine]] = {}
+    _engines: ClassVar[dict[tuple[bool, OutputLimits], EmbeddedEngine]] = {}
 
     def run(
         self,
@@ -98,8 +103,9 @@ class StepFunctions:
         inputs: Any = None,
         secrets: Mapping[str, str] | None = None,
         credits: int | None = None,
+        limits: OutputLimits | None = None,
     ) -> Result:
-        engine = self._engine(checks_credits=credits is not None)
+        engine = self._engine(checks_credits=credits is not None, limits=limits or OutputLimits())
         organization = f"org-{uuid.uuid4().hex[:12]}"
         if credits is not None:
             engine.set_credits(organization, credits)
@@ -109,14 +115,18 @@ class StepFunctions:
         return Result(record.to_json())
 
     @classmethod
-    def _engine(cls, *, checks_credits: bool) -> EmbeddedEngine:
-        if checks_credits not in cls._engines:
+    def _engine(cls, *, checks_credits: bool, limits: OutputLimits) -> EmbeddedEngine:
+        key = (checks_credits, limits)
+        if key not in cls._engines:
             cloud = LocalCloud.shared()
             cloud.time_scale = TEST_TIME_SCALE
-            cls._engines[checks_credits] = EmbeddedEngine(
-                credits=0 if checks_credits else None, cloud=cloud, parallel=cls.parallel
+            cls._engines[key] = EmbeddedEngine(
+                credits=0 if checks_credits else None,
+                cloud=cloud,
+                parallel=cls.parallel,
+                limits=limits,
             )
-        return cls._engines[checks_credits]
+        return cls._engines[key]
 
 
 class StepFunctionsParallel(StepFunctions):
@@ -124,7 +134,7 @@ class StepFunctionsParallel(StepFunctions):
 
     name = "stepfunctions-parallel"
     parallel = True
-    _engines: ClassVar[dict[bool, EmbeddedEngine]] = {}
+    _engines: ClassVar[dict[tuple[bool, OutputLimits], EmbeddedEngine]] = {}
 
 
 ENGINES: dict[str, Callable[[], Engine]] = {

@@ -6,7 +6,7 @@ Routes (any method):
 - `/echo`: 200, the request's `X-Echo` header sent back twice, as two `X-Echo` headers and in
   a binary body.
 - `/text`: 200, `text/plain; charset=utf-8` "hello, world", with the header `X-Multi` twice.
-- `/bytes`: 200, `application/octet-stream`, the bytes of BINARY.
+- `/bytes`: 200, `application/octet-stream`, the bytes of BINARY; `/bytes?size=N`, N bytes.
 - `/status/<code>`: that status, with a short text body.
 - `/redirect?to=<path>`: 302 to `<path>`.
 - `/slow`: answers only when the test ends (or after 5 s), so that clients time out.
@@ -108,7 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = b"\x00" + echoed.encode() + b"\xff" + echoed.encode()
             self._reply(200, body, "application/octet-stream", twice)
         elif request.path == "/bytes":
-            self._reply(200, BINARY, "application/octet-stream")
+            size = int(request.query["size"][0]) if "size" in request.query else len(BINARY)
+            body = BINARY * (size // len(BINARY)) + BINARY[: size % len(BINARY)]
+            self._reply(200, body, "application/octet-stream")
         elif request.path.startswith("/status/"):
             status = int(request.path.removeprefix("/status/"))
             self._reply(status, f"status {status}".encode(), "text/plain")

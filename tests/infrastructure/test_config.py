@@ -51,6 +51,8 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
         ("memorySize", "64", "128 to 10240"),
         ("stage", "my stage", "letters and digits only"),
         ("workflowsDir", "no/such/dir", "a directory"),
+        ("maxOutputBytes", "0", "a number of bytes above 0"),
+        ("maxExecutionBytes", "1 GiB", "a whole number"),
     ],
 )
 def test_an_unusable_context_value_is_refused_saying_what_is_expected(
@@ -65,3 +67,17 @@ def test_an_unusable_context_value_is_refused_saying_what_is_expected(
 
 def test_the_admin_commands_default_to_the_stack_make_deploy_creates():
     assert Config.from_context(App().node).stack_name == DEFAULT_STACK
+
+
+def test_the_limits_on_node_outputs_come_from_context():
+    app = App(context={"maxOutputBytes": "1000000", "maxExecutionBytes": "50000000"})
+
+    config = Config.from_context(app.node)
+
+    assert (config.max_output_bytes, config.max_execution_bytes) == (1_000_000, 50_000_000)
+
+
+def test_without_context_node_outputs_are_held_to_64_mib_each_and_1_gib_an_execution():
+    config = Config.from_context(App().node)
+
+    assert (config.max_output_bytes, config.max_execution_bytes) == (64 * 2**20, 2**30)

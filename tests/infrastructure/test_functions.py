@@ -14,7 +14,7 @@ from cdk.config import Config
 from cdk.parts.deployment import MACHINE_NAME_PREFIX
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.api.workflows import state_machine_name
-from lambdas.handlers.tasks import TASKS
+from lambdas.handlers.tasks import TASKS, runs_nodes
 from statemachine.compiler import TaskFunctions
 from tests.infrastructure.conftest import Synthesized
 from tests.infrastructure.placeholders import resolve
@@ -58,6 +58,18 @@ def test_the_environment_of_each_function_satisfies_its_handler_settings_exactly
 
     assert set(environment) - POWERTOOLS == settings_fields(settings)
     assert set(environment) >= POWERTOOLS
+
+
+def test_the_functions_that_run_nodes_hold_their_outputs_to_the_configured_limits(
+    synthesized: Synthesized,
+):
+    functions = functions_by_handler(synthesized)
+    running = [module for module in TASKS.values() if runs_nodes(module)]
+    assert running
+    for module in running:
+        variables = functions[module.__name__]["Environment"]["Variables"]
+        assert variables["STEPTHUNK_MAX_OUTPUT_BYTES"] == str(Config().max_output_bytes)
+        assert variables["STEPTHUNK_MAX_EXECUTION_BYTES"] == str(Config().max_execution_bytes)
 
 
 def test_functions_that_send_live_updates_post_to_the_websocket_stage(synthesized: Synthesized):
