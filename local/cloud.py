@@ -12,17 +12,11 @@ moto's internals are patched, which is why moto is pinned exactly:
 - posts to WebSocket connections reach in-process listeners (the CLI's live progress), and a
   post over API Gateway's 128 KB message limit is refused (PayloadTooLargeException), as on
   AWS (moto takes any size);
-- a failure of the Lambda service itself (a throttle) is named `Lambda.<code>`, as on AWS,
-  so that Retry rules match it (moto names it `Exception`);
 - a state machine definition is parsed once, not at every start, and its long strings are
   lexed in one step (`local.asl_lexer`);
-- a `states:startExecution.sync` task names its parameters and result fields as AWS does
-  (`StateMachineArn`, `Output`; moto passes them to boto3 unchanged);
 - DynamoDB requests are served one at a time (moto's tables are not thread-safe);
-- a number literal in a definition keeps its JSON type (moto's parser reads `-3` as the
-  float -3.0 and `-9007199254740993` as a rounded float; AWS keeps both exact);
-- a task input or result over 256 KiB fails its state with `States.DataLimitExceeded`,
-  which no Catch of `States.ALL` catches, as on AWS (moto checks no size);
+- the interpreter names errors and fields, reads number literals and enforces the size of a
+  state's data as AWS does (`local.interpreter`);
 - every request that may change a table or a bucket is counted per table and bucket, so that
   a saved copy of them knows without reading them whether it is out of date.
 """
@@ -44,18 +38,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
+
+from local import interpreter
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 # Every API Gateway management endpoint under execute-api is served by moto.
 WEBSOCKET_ENDPOINT = f"https://local.execute-api.{REGION}.amazonaws.com/embedded"
 
-# What a task's input or result may take, in bytes of JSON (Step Functions' payload quota).
-STATE_DATA_LIMIT = 256 * 1024
-DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
 # What API Gateway's PostToConnection takes, in bytes (a WebSocket API's message quota).
 MESSAGE_LIMIT = 128 * 1024
 
@@ -179,19 +171,6 @@ class LocalCloud:
             pause = min(pause * 2, 0.02)
 
 
-def _data_size(payload: str) -> int:
-    """Bytes of a payload as Step Functions counts them (UTF-8)."""
-    return len(payload.encode("utf-8", "surrogatepass"))
-
-
-def _data_limit_exceeded(what: str, size: int) -> str:
-    message = (
-        f"The task's {what} of {size:,} bytes exceeds the {STATE_DATA_LIMIT:,} bytes Step "
-        "Functions allows a state's data"
-    )
-    return json.dumps({"errorType": DATA_LIMIT_EXCEEDED, "errorMessage": message})
-
-
 class _PayloadTooLarge(JsonRESTError):
     """What API Gateway answers a post over its message quota."""
 
@@ -241,16 +220,18 @@ def _patch_moto(cloud: LocalCloud) -> None:
             return original_invoke(function, event)
         call, timeout = registered
         event = event if isinstance(event, dict) else {}
-        if (size := _data_size(json.dumps(event, ensure_ascii=False))) > STATE_DATA_LIMIT:
-            return _data_limit_exceeded("input", size), True, ""
+        if (
+            size := interpreter.data_size(json.dumps(event, ensure_ascii=False))
+        ) > interpreter.STATE_DATA_LIMIT:
+            return interpreter.data_limit_exceeded("input", size), True, ""
         try:
             result = call(event, time.monotonic() + timeout)
         except Exception as error:  # noqa: BLE001 - as on AWS: type and message go to the caller
             failure = {"errorType": type(error).__name__, "errorMessage": str(error)}
             return json.dumps(failure), True, ""
         payload = json.dumps(result, ensure_ascii=False)
-        if (size := _data_size(payload)) > STATE_DATA_LIMIT:
-            return _data_limit_exceeded("result", size), True, ""
+        if (size := interpreter.data_size(payload)) > interpreter.STATE_DATA_LIMIT:
+            return interpreter.data_limit_exceeded("result", size), True, ""
         return payload, False, ""
 
     def post(backend: ApiGatewayManagementApiBackend, data: bytes, connection_id: str) -> None:
@@ -326,10 +307,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
 
         return call
 
-    _name_lambda_service_errors()
-    _name_step_functions_fields()
-    _keep_number_literals_exact()
-    _leave_data_limit_uncaught()
+    interpreter.behave_as_on_aws()
     # A task waiting for a part's execution polls it every 50 ms, not every 0.5 s.
     callback_module = importlib.import_module(
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
@@ -369,164 +347,3 @@ def _tables_named(params: Mapping[str, Any]) -> set[str]:
         for operation in item.values():
             tables.add(operation.get("TableName", ""))
     return tables
-
-
-def _name_lambda_service_errors() -> None:
-    """A Lambda task whose invocation the Lambda service refuses (TooManyRequestsException,
-    ServiceException) fails with `Lambda.<code>`, as on AWS and as moto's own `lambda:invoke`
-    integration names it; moto's plain-ARN tasks call every such failure `Exception`. A task
-    whose data passes the quota fails with `States.DataLimitExceeded`."""
-    from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
-    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
-        CustomErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
-        StatesErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils import (
-        LambdaFunctionErrorException,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (
-        StateTaskLambda,
-    )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-
-    original = StateTaskLambda._from_error
-
-    def from_error(task: StateTaskLambda, env: Any, ex: Exception) -> FailureEvent:
-        if isinstance(ex, LambdaFunctionErrorException) and DATA_LIMIT_EXCEEDED in ex.payload:
-            # Step Functions' own error (see STATE_DATA_LIMIT), which moto would refuse as a
-            # custom error name for its `States.` prefix.
-            payload = json.loads(ex.payload)
-            failed = LambdaFunctionFailedEventDetails(
-                error=DATA_LIMIT_EXCEEDED, cause=str(payload.get("errorMessage", ""))
-            )
-            return FailureEvent(
-                env=env,
-                error_name=StatesErrorName(typ=StatesErrorNameType.StatesStatesDataLimitExceeded),
-                event_type=HistoryEventType.LambdaFunctionFailed,
-                event_details=EventDetails(lambdaFunctionFailedEventDetails=failed),  # type: ignore[typeddict-item]
-            )
-        if not isinstance(ex, ClientError):
-            return original(task, env, ex)
-        code = str(ex.response.get("Error", {}).get("Code", ""))
-        message = str(ex.response.get("Error", {}).get("Message", ""))
-        status = ex.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        error = f"Lambda.{code}"
-        cause = f"{message} (Service: AWSLambda; Status Code: {status}; Error Code: {code})"
-        details = LambdaFunctionFailedEventDetails(error=error, cause=cause)
-        return FailureEvent(
-            env=env,
-            error_name=CustomErrorName(error),
-            event_type=HistoryEventType.LambdaFunctionFailed,
-            # moto's EventDetails is a total TypedDict of which one key is ever set
-            event_details=EventDetails(lambdaFunctionFailedEventDetails=details),  # type: ignore[typeddict-item]
-        )
-
-    StateTaskLambda._from_error = from_error  # type: ignore[method-assign,assignment]
-
-
-def _name_step_functions_fields() -> None:
-    """A Step Functions service task (`arn:aws:states:::states:startExecution.sync:2`)
-    takes `StateMachineArn`, `Input` and `Name` and answers `ExecutionArn`, `Output`, ...,
-    as on AWS: moto's interpreter hands the ASL names to boto3 (which wants
-    `stateMachineArn`) and boto3's answer back as it is."""
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (  # noqa: E501
-        StateTaskServiceSfn,
-    )
-
-    def renamed(fields: dict[str, Any], first: Callable[[str], str]) -> None:
-        for key in list(fields):
-            name = first(key[:1]) + key[1:]
-            if name != key:
-                fields[name] = fields.pop(key)
-
-    original_parameters = StateTaskServiceSfn._normalise_parameters
-    original_response = StateTaskServiceSfn._normalise_response
-    original_eval = StateTaskServiceSfn._eval_service_task
-
-    def normalise_parameters(
-        task: Any, parameters: dict[str, Any], *args: Any, **kwargs: Any
-    ) -> None:
-        original_parameters(task, parameters, *args, **kwargs)
-        renamed(parameters, str.lower)
-
-    def normalise_response(task: Any, response: Any, *args: Any, **kwargs: Any) -> None:
-        original_response(task, response, *args, **kwargs)
-        if isinstance(response, dict):
-            renamed(response, str.upper)
-
-    def eval_service_task(task: Any, env: Any, *args: Any, **kwargs: Any) -> None:
-        original_eval(task, env, *args, **kwargs)
-        if env.stack and isinstance(env.stack[-1], dict):
-            renamed(env.stack[-1], str.upper)
-
-    StateTaskServiceSfn._normalise_parameters = normalise_parameters  # type: ignore[method-assign,assignment]
-    StateTaskServiceSfn._normalise_response = normalise_response  # type: ignore[method-assign,assignment]
-    StateTaskServiceSfn._eval_service_task = eval_service_task  # type: ignore[method-assign,assignment]
-
-
-def _keep_number_literals_exact() -> None:
-    """A number in a definition (`Parameters`, `Result`, `Assign`, JSONata templates) is the
-    value its JSON text says: `-3` an integer, `-9007199254740993` every digit of it.
-
-    moto's grammar reads unsigned integers as INT and every other number, negative integers
-    included, as NUMBER, which its preprocessor turns into a float. Reading NUMBER's text as
-    JSON gives Python's own JSON types back: int for integers, float otherwise.
-    """
-    from moto.stepfunctions.parser.asl.component.common.assign.assign_template_value_terminal import (  # noqa: E501
-        AssignTemplateValueTerminalLit,
-    )
-    from moto.stepfunctions.parser.asl.component.common.jsonata.jsonata_template_value_terminal import (  # noqa: E501
-        JSONataTemplateValueTerminalLit,
-    )
-    from moto.stepfunctions.parser.asl.component.common.payload.payloadvalue.payloadvaluelit.payload_value_float import (  # noqa: E501
-        PayloadValueFloat,
-    )
-    from moto.stepfunctions.parser.asl.component.common.payload.payloadvalue.payloadvaluelit.payload_value_int import (  # noqa: E501
-        PayloadValueInt,
-    )
-    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
-
-    def number(context: Any) -> Any:
-        return json.loads(context.NUMBER().getText())
-
-    def payload_number(self: Preprocessor, context: Any) -> PayloadValueInt | PayloadValueFloat:
-        value = number(context)
-        return PayloadValueInt(value) if isinstance(value, int) else PayloadValueFloat(value)
-
-    def assign_number(self: Preprocessor, context: Any) -> AssignTemplateValueTerminalLit:
-        return AssignTemplateValueTerminalLit(value=number(context))
-
-    def jsonata_number(self: Preprocessor, context: Any) -> JSONataTemplateValueTerminalLit:
-        return JSONataTemplateValueTerminalLit(value=number(context))
-
-    Preprocessor.visitPayload_value_float = payload_number  # type: ignore[method-assign,assignment]
-    Preprocessor.visitAssign_template_value_terminal_float = assign_number  # type: ignore[method-assign,assignment]
-    Preprocessor.visitJsonata_template_value_terminal_float = jsonata_number  # type: ignore[method-assign,assignment]
-
-
-def _leave_data_limit_uncaught() -> None:
-    """`States.ALL` in a Retry or Catch matches every error but `States.DataLimitExceeded`,
-    a terminal error on AWS: the execution fails without reaching its `Catch`."""
-    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import (
-        ErrorEqualsDecl,
-    )
-
-    original = ErrorEqualsDecl._eval_body
-
-    def eval_body(decl: ErrorEqualsDecl, env: Any) -> None:
-        error_name = env.stack[-1]
-        if getattr(error_name, "error_name", None) == DATA_LIMIT_EXCEEDED:
-            env.stack.pop()
-            env.stack.append(error_name in decl.error_names)
-            return
-        original(decl, env)
-
-    ErrorEqualsDecl._eval_body = eval_body  # type: ignore[method-assign,assignment]
