@@ -18,6 +18,13 @@ from tests.workflows import edge, node, workflow
 __all__ = ["http_server_fixture"]  # the `http_server` fixture
 
 PATIENCE = 60.0
+# `stepthunk` as a terminal starts it: a shell that starts a job in the background (as CI may
+# start this suite) makes it ignore SIGINT, which its children inherit; Ctrl+C reaches a
+# foreground command with Python's default handler, so the child restores that first.
+IN_A_TERMINAL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'stepthunk'; runpy.run_module('local', run_name='__main__')"
+)
 
 
 @pytest.mark.parametrize("engine", ["stepfunctions", "inprocess"])
@@ -33,7 +40,7 @@ def test_ctrl_c_during_a_wait_prints_one_line_and_exits_130(
     path = tmp_path / "workflow.json"
     path.write_text(json.dumps(flow))
     process = subprocess.Popen(
-        [sys.executable, "-m", "local", "run", str(path), "--engine", engine],
+        [sys.executable, "-c", IN_A_TERMINAL, "run", str(path), "--engine", engine],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
