@@ -7,6 +7,10 @@ Decisions where SPEC is silent:
   reference. Any secret used is also masked as `***` (as is, and percent-encoded) wherever
   the response repeats it (status text, headers, text or JSON body) and in error messages,
   so an echoing server cannot leak it into the record, binary bodies included.
+- Redirects are followed (at most MAX_REDIRECTS), but a secret never leaves the origin (scheme,
+  host and port) the workflow named: on a redirect to another origin, every header carrying a
+  secret (cookies included) is dropped, and a request whose URL, query or body carries one is
+  not followed at all (the node fails naming the origin it was sent to).
 - Query values are appended to the URL's own query (duplicates are kept, as in a browser).
 - Body: non-string JSON values are sent as JSON (`application/json`), strings as UTF-8 text
   (`text/plain; charset=utf-8`), a blob reference as the blob's bytes with its MIME type;
@@ -55,6 +59,8 @@ TIMEOUT = Duration(
     reason=f"a fetch runs in a task that stops after {INDIVIDUAL_TIMEOUT_SECONDS} s",
 )
 MAX_RESPONSE_BYTES = 50 * 1024 * 1024
+MAX_REDIRECTS = 20
+DEFAULT_PORTS = {"http": 80, "https": 443}
 TEXT_SUBTYPES = frozenset(
     {"xml", "javascript", "x-javascript", "ecmascript", "x-www-form-urlencoded"}
 )
@@ -69,6 +75,7 @@ class Outgoing:
     headers: dict[str, str]
     content: bytes | None
     secrets: tuple[str, ...]
+    secret_in_target: bool  # in the URL, query or body: such a request stays at its origin
 
     @property
     def where(self) -> str:
@@ -146,19 +153,21 @@ def fetch(ctx: NodeContext) -> Mapping[str, Any]:
 
 def build_request(ctx: NodeContext) -> Outgoing:
     """The request the inputs describe, its `{{secrets.NAME}}` references replaced."""
-    secrets = _Substitution(ctx.get_secret)
+    # Apart: secrets in headers may be dropped on a redirect, those in the target may not.
+    in_target, in_headers = _Substitution(ctx.get_secret), _Substitution(ctx.get_secret)
     try:
         method = _method(ctx.inputs.get("method", "GET"))
-        url = _url(ctx.inputs["url"], ctx.inputs.get("query"), secrets)
-        headers = _headers(ctx.inputs.get("headers", {}), secrets)
+        url = _url(ctx.inputs["url"], ctx.inputs.get("query"), in_target)
+        headers = _headers(ctx.inputs.get("headers", {}), in_headers)
         content = None
         if method not in BODYLESS_METHODS and "body" in ctx.inputs:
-            content, content_type = _encode_body(ctx.inputs["body"], ctx, secrets)
+            content, content_type = _encode_body(ctx.inputs["body"], ctx, in_target)
             if not any(name.lower() == "content-type" for name in headers):
                 headers["Content-Type"] = content_type
     except NodeError as error:  # no message may quote a plaintext it was built from
-        raise NodeError(mask(str(error), secrets.masked())) from None
-    return Outgoing(method, url, headers, content, secrets.masked())
+        raise NodeError(mask(str(error), _masked(in_target, in_headers))) from None
+    secrets = _masked(in_target, in_headers)
+    return Outgoing(method, url, headers, content, secrets, secret_in_target=bool(in_target.used))
 
 
 class _Substitution:
@@ -173,12 +182,14 @@ class _Substitution:
         self.used += used
         return text
 
-    def masked(self) -> tuple[str, ...]:
-        """What to mask: each plaintext used, also as a URL carries it (percent-encoded)."""
-        forms = dict.fromkeys(self.used)
-        for secret in self.used:
-            forms.update(dict.fromkeys(_url_forms(secret)))
-        return tuple(forms)
+
+def _masked(*substitutions: _Substitution) -> tuple[str, ...]:
+    """What to mask: each plaintext used, also as a URL carries it (percent-encoded)."""
+    used = [secret for substitution in substitutions for secret in substitution.used]
+    forms = dict.fromkeys(used)
+    for secret in used:
+        forms.update(dict.fromkeys(_url_forms(secret)))
+    return tuple(forms)
 
 
 def _url_forms(secret: str) -> tuple[str, ...]:
@@ -305,7 +316,13 @@ def send(request: Outgoing, seconds: float) -> Received:
     deadline = time.monotonic() + seconds
     try:
         with (
-            httpx.Client(trust_env=False, follow_redirects=True, timeout=seconds) as client,
+            httpx.Client(
+                trust_env=False,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                timeout=seconds,
+                event_hooks={"request": [_SecretsStayHome(request)]},
+            ) as client,
             client.stream(
                 request.method, request.url, headers=request.headers, content=request.content
             ) as response,
@@ -324,6 +341,44 @@ def send(request: Outgoing, seconds: float) -> Received:
     except httpx.HTTPError as error:
         failed = f"Request to {where} failed: {_reason(error)}"
         raise NodeError(mask(failed, request.secrets)) from None
+
+
+class _SecretsStayHome:
+    """A hook on every request a fetch sends, redirects included: a redirect to another origin
+    loses the headers that carry a secret (a cookie the server set with it too), and is not
+    followed when the URL, query or body carries one (it may be repeated in the new URL or,
+    for a 307 or 308, sent again as the body)."""
+
+    def __init__(self, request: Outgoing) -> None:
+        self.request = request
+        self.origin = _origin(request.url)
+
+    def __call__(self, sent: httpx.Request) -> None:
+        if _origin(sent.url) == self.origin:
+            return
+        secrets = self.request.secrets
+        if self.request.secret_in_target:
+            refused = (
+                f"Request to {self.request.where} was redirected to {_shown_origin(sent.url)}, "
+                "another origin: not followed, as its URL, query or body carries a secret"
+            )
+            raise NodeError(mask(refused, secrets))
+        carrying = [name for name, value in sent.headers.multi_items() if _carries(value, secrets)]
+        for name in carrying:
+            sent.headers.pop(name, None)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port: what browsers compare (httpx leaves out a default port)."""
+    return url.scheme, url.host, url.port or DEFAULT_PORTS.get(url.scheme)
+
+
+def _shown_origin(url: httpx.URL) -> str:
+    return str(url.copy_with(userinfo=b"", path="/", query=None, fragment=None)).removesuffix("/")
+
+
+def _carries(value: str, secrets: Iterable[str]) -> bool:
+    return any(secret in value for secret in secrets)
 
 
 def _read(chunks: Iterable[bytes], deadline: float) -> bytes:

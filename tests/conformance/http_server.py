@@ -8,14 +8,17 @@ Routes (any method):
 - `/text`: 200, `text/plain; charset=utf-8` "hello, world", with the header `X-Multi` twice.
 - `/bytes`: 200, `application/octet-stream`, the bytes of BINARY; `/bytes?size=N`, N bytes.
 - `/status/<code>`: that status, with a short text body.
-- `/redirect?to=<path>`: 302 to `<path>`.
+- `/redirect?to=<path or URL>[&code=<3xx>]`: that status (302 by default) to `to`, setting a
+  cookie `echo` to the request's `X-Echo` header when it has one.
 - `/slow`: answers only when the test ends (or after 5 s), so that clients time out.
 
-Test modules register the `http_server` fixture by importing `http_server_fixture`.
+Test modules register the `http_server` fixture by importing `http_server_fixture`, and
+`other_server` (a second server: another origin) by importing `other_server_fixture`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -115,7 +118,11 @@ class _Handler(BaseHTTPRequestHandler):
             status = int(request.path.removeprefix("/status/"))
             self._reply(status, f"status {status}".encode(), "text/plain")
         elif request.path == "/redirect":
-            self._reply(302, b"", "text/plain", (("Location", request.query["to"][0]),))
+            status = int(request.query.get("code", ["302"])[0])
+            extra = [("Location", request.query["to"][0])]
+            if "x-echo" in request.headers:
+                extra.append(("Set-Cookie", f"echo={request.headers['x-echo']}; Path=/"))
+            self._reply(status, b"", "text/plain", tuple(extra))
         elif request.path == "/slow":
             self.server.state.released.wait(5)
             self._reply(200, b"finally", "text/plain")
@@ -148,9 +155,9 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
 
 
-@pytest.fixture(name="http_server")
-def http_server_fixture() -> Iterator[LocalServer]:
-    """A fresh server on 127.0.0.1 (free port) for one test, with an empty request log."""
+@contextlib.contextmanager
+def _running() -> Iterator[LocalServer]:
+    """A fresh server on 127.0.0.1 (free port) with an empty request log, until the block ends."""
     state = LocalServer(port=0)
     server = _Server(state)
     state.port = server.server_address[1]
@@ -163,3 +170,17 @@ def http_server_fixture() -> Iterator[LocalServer]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture(name="http_server")
+def http_server_fixture() -> Iterator[LocalServer]:
+    """A server of its own for one test."""
+    with _running() as state:
+        yield state
+
+
+@pytest.fixture(name="other_server")
+def other_server_fixture() -> Iterator[LocalServer]:
+    """A second server for one test: another port, so another origin."""
+    with _running() as state:
+        yield state

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 from typing import Any
 
+import pytest
+
 from tests.conformance.conftest import Engine, Result
-from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+from tests.conformance.http_server import (  # noqa: F401 - registers the fixtures
     BINARY,
     LocalServer,
     http_server_fixture,
+    other_server_fixture,
     unused_port,
 )
 from tests.workflows import edge, node, workflow
@@ -121,6 +125,89 @@ def test_redirects_are_followed(engine: Engine, http_server: LocalServer) -> Non
 
     assert result.output("f", "status") == 200
     assert result.output("f", "body") == "hello, world"
+
+
+def redirect(server: LocalServer, to: str, code: int = 302) -> str:
+    """The URL on `server` that answers `code` to `to`."""
+    return server.url(f"/redirect?code={code}&to={urllib.parse.quote(to, safe='')}")
+
+
+def test_a_redirect_to_another_origin_drops_every_header_and_cookie_carrying_a_secret(
+    engine: Engine, http_server: LocalServer, other_server: LocalServer
+) -> None:
+    headers = {
+        "Authorization": "Bearer {{secrets.API_TOKEN}}",
+        "X-Api-Key": "{{secrets.API_TOKEN}}",
+        "Cookie": "session={{secrets.API_TOKEN}}",
+        "X-Echo": "{{secrets.API_TOKEN}}",  # the first server sets it as a cookie, too
+        "X-Plain": "no secret here",
+    }
+
+    result = run_fetch(
+        engine,
+        secrets={"API_TOKEN": TOKEN},
+        url=redirect(http_server, other_server.url("/json")),
+        headers=headers,
+    )
+
+    assert http_server.last.headers["x-api-key"] == TOKEN  # the origin the workflow named
+    assert len(other_server.requests) == 1
+    arrived = other_server.last.headers
+    assert TOKEN not in json.dumps(arrived)
+    assert arrived["x-plain"] == "no secret here"
+    assert not {"authorization", "x-api-key", "x-echo", "cookie"} & set(arrived)
+    assert result.output("f", "body")["headers"] == arrived
+    assert TOKEN not in json.dumps(result.record)
+
+
+def test_a_redirect_within_the_origin_keeps_the_headers_carrying_a_secret(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    result = run_fetch(
+        engine,
+        secrets={"API_TOKEN": TOKEN},
+        url=redirect(http_server, http_server.url("/json"), code=307),
+        method="POST",
+        headers={"X-Api-Key": "{{secrets.API_TOKEN}}"},
+        body={"pin": "{{secrets.API_TOKEN}}"},
+    )
+
+    assert result.output("f", "status") == 200
+    assert [r.path for r in http_server.requests] == ["/redirect", "/json"]
+    assert http_server.last.headers["x-api-key"] == TOKEN
+    assert http_server.last.json() == {"pin": TOKEN}
+    assert result.output("f", "body")["headers"]["x-api-key"] == "***"
+
+
+@pytest.mark.parametrize(
+    "carrier",
+    [
+        {"url": "{to}&key={{{{secrets.API_TOKEN}}}}"},
+        {"query": {"key": "{{secrets.API_TOKEN}}"}},
+        {"method": "POST", "body": {"key": "{{secrets.API_TOKEN}}"}},
+        {"method": "PUT", "body": "key={{secrets.API_TOKEN}}"},
+    ],
+    ids=["url", "query", "json body", "text body"],
+)
+def test_a_redirect_to_another_origin_is_refused_when_the_url_query_or_body_carries_a_secret(
+    engine: Engine, http_server: LocalServer, other_server: LocalServer, carrier: dict[str, Any]
+) -> None:
+    to = redirect(http_server, other_server.url("/json"), code=307)
+    inputs = {"url": to, **carrier}
+    inputs["url"] = inputs["url"].format(to=to)
+
+    result = run_fetch(engine, secrets={"API_TOKEN": TOKEN}, **inputs)
+
+    assert result.error("f") == (
+        f"Request to {http_server.url('/redirect')} was redirected to "
+        f"http://127.0.0.1:{other_server.port}, another origin: not followed, as its URL, "
+        "query or body carries a secret"
+    )
+    assert other_server.requests == []
+    assert TOKEN in json.dumps(
+        [r.target for r in http_server.requests] + [r.body.decode() for r in http_server.requests]
+    )
+    assert TOKEN not in json.dumps(result.record)
 
 
 def test_not_found_completes_with_status_404(engine: Engine, http_server: LocalServer) -> None:
