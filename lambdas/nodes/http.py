@@ -5,8 +5,8 @@ Decisions where SPEC is silent:
 - `{{secrets.NAME}}` is replaced in the URL, header values, query values and the body (text,
   or every string value of a JSON body), inside the node only: the record shows the
   reference. Any secret used is also masked as `***` (as is, and percent-encoded) wherever
-  the response repeats it (status text, headers, text or JSON body) and in error messages,
-  so an echoing server cannot leak it into the record, binary bodies included.
+  the response repeats it (status text, header names and values, text or JSON body) and in
+  error messages, so an echoing server cannot leak it into the record, binary bodies included.
 - Redirects are followed (at most MAX_REDIRECTS), but a secret never leaves the origin (scheme,
   host and port) the workflow named: on a redirect to another origin, every header carrying a
   secret (cookies included) is dropped, and a request whose URL, query or body carries one is
@@ -87,7 +87,7 @@ class Outgoing:
 class Received:
     status: int
     reason: str
-    headers: dict[str, str]
+    headers: list[tuple[str, str]]  # as sent: names in their case, repeated names apart
     content_type: str | None
     data: bytes
 
@@ -143,7 +143,7 @@ def fetch(ctx: NodeContext) -> Mapping[str, Any]:
     return {
         "status": received.status,
         "statusText": mask(received.reason, request.secrets),
-        "headers": mask(received.headers, request.secrets),
+        "headers": _shown_headers(received.headers, request.secrets),
         "body": mask(decode_body(received, ctx), request.secrets),
     }
 
@@ -332,7 +332,13 @@ def send(request: Outgoing, seconds: float) -> Received:
                 status=response.status_code,
                 reason=response.reason_phrase
                 or httpx.codes.get_reason_phrase(response.status_code),
-                headers=_joined_headers(response.headers.multi_items()),
+                headers=[
+                    (
+                        name.decode(response.headers.encoding),
+                        value.decode(response.headers.encoding),
+                    )
+                    for name, value in response.headers.raw
+                ],
                 content_type=response.headers.get("content-type"),
                 data=data,
             )
@@ -393,12 +399,15 @@ def _read(chunks: Iterable[bytes], deadline: float) -> bytes:
     return bytes(data)
 
 
-def _joined_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+def _shown_headers(items: Iterable[tuple[str, str]], secrets: tuple[str, ...]) -> dict[str, str]:
+    """Names in lower case, the values of a repeated name joined with ", ", every secret masked:
+    in a name before it is lower-cased (no secret would match it after), in values once joined."""
     headers: dict[str, str] = {}
     for name, value in items:
-        key = name.lower()
+        key = mask(name, secrets).lower()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
-    return headers
+    shown: dict[str, str] = mask(headers, secrets)
+    return shown
 
 
 def _reason(error: BaseException) -> str:

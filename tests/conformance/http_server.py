@@ -5,6 +5,7 @@ Routes (any method):
   (`target` as the request line had it, percent-encoding included).
 - `/echo`: 200, the request's `X-Echo` header sent back twice, as two `X-Echo` headers and in
   a binary body.
+- `/headers`: 200, each query parameter sent back as a response header of that name and value.
 - `/text`: 200, `text/plain; charset=utf-8` "hello, world", with the header `X-Multi` twice.
 - `/bytes`: 200, `application/octet-stream`, the bytes of BINARY; `/bytes?size=N`, N bytes.
 - `/status/<code>`: that status, with a short text body.
@@ -105,6 +106,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif request.path == "/text":
             multi = (("X-Multi", "a"), ("X-Multi", "b"))
             self._reply(200, b"hello, world", "text/plain; charset=utf-8", multi)
+        elif request.path == "/headers":
+            named = tuple(
+                (name, value) for name, values in request.query.items() for value in values
+            )
+            self._reply(200, b"", "text/plain", named)
         elif request.path == "/echo":
             echoed = request.headers.get("x-echo", "")
             twice = (("X-Echo", echoed), ("X-Echo", echoed))

@@ -355,6 +355,47 @@ def test_every_copy_of_an_echoed_secret_is_masked(engine: Engine, http_server: L
     assert TOKEN not in json.dumps(result.record)
 
 
+def test_a_secret_inside_a_longer_one_is_masked_whole_in_values_keys_and_errors(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    short, long = "VALUE99", "PRIVATEPREFIX-VALUE99"
+    port = unused_port()
+    echo = node(
+        "echo",
+        "fetch",  # the shorter one first: masked first, it would leave "PRIVATEPREFIX-***"
+        url=http_server.url("/json?k={{secrets.SHORT}}&{{secrets.LONG}}=1"),
+        headers={"X-Short": "{{secrets.SHORT}}", "X-Long": "{{secrets.LONG}}"},
+    )
+    down = node(
+        "down", "fetch", url=f"http://127.0.0.1:{port}/{{{{secrets.SHORT}}}}/{{{{secrets.LONG}}}}"
+    )
+
+    result = engine.run(workflow(echo, down), secrets={"SHORT": short, "LONG": long})
+
+    assert http_server.last.query == {"k": [short], long: ["1"]}
+    body = result.output("echo", "body")
+    assert (body["headers"]["x-short"], body["headers"]["x-long"]) == ("***", "***")
+    assert body["query"] == {"k": ["***"], "***": ["1"]}  # a key, masked as a value is
+    assert body["target"] == "/json?k=***&***=1"
+    assert (
+        result.error("down")
+        == f"Request to http://127.0.0.1:{port}/***/*** failed: connection refused"
+    )
+    assert "PRIVATEPREFIX" not in json.dumps(result.record)
+
+
+def test_a_secret_echoed_in_a_response_header_name_is_masked_before_it_is_lower_cased(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    secrets = {"KEY": "Session-Key-7F3A"}
+    url = http_server.url("/headers?X-{{secrets.KEY}}=1")
+
+    result = run_fetch(engine, secrets=secrets, url=url)
+
+    assert result.output("f", "headers")["x-***"] == "1"
+    assert "session-key-7f3a" not in json.dumps(result.record).lower()
+
+
 def test_secret_that_breaks_a_header_fails_without_showing_it(
     engine: Engine, http_server: LocalServer
 ) -> None:
