@@ -26,6 +26,7 @@ from lambdas.handlers.settings import OutputLimitSettings
 from lambdas.nodes import default_registry
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.record import ExecutionStatus
+from lambdas.runtime.secrets import too_short
 from local.display import print_node_type, print_node_types, print_problems, print_record
 from local.inprocess import InProcessEngine
 from local.progress import LiveProgress
@@ -316,6 +317,10 @@ def _node_types(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _engine(args: argparse.Namespace) -> InProcessEngine | EmbeddedEngine:
     secrets = _pairs(args.secret, "--secret")
+    for name, value in secrets.items():
+        problem = too_short(name, value)
+        if problem is not None:
+            raise UsageError(problem)
     limits = _output_limits()
     if args.engine == "inprocess":
         return InProcessEngine(

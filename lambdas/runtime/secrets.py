@@ -9,6 +9,21 @@ from typing import Any, AnyStr
 from statemachine.catalog import SECRET_REFERENCE
 
 MASK = "***"
+# A shorter secret is refused when stored: masking it would star every "a" or "id" of a
+# record, so every secret that can be stored is masked wherever it shows.
+MIN_SECRET_LENGTH = 4
+
+
+def too_short(name: str, value: str) -> str | None:
+    """Why secret `name` cannot hold `value` (fewer than MIN_SECRET_LENGTH characters), or
+    None; the value itself is never quoted."""
+    if len(value) >= MIN_SECRET_LENGTH:
+        return None
+    size = f"{len(value)} character{'s' * (len(value) != 1)} long" if value else "empty"
+    return (
+        f"Secret '{name}' is {size}: a secret has at least {MIN_SECRET_LENGTH} characters, "
+        "so that masking it in results never hides ordinary text"
+    )
 
 
 def substitute_secrets(text: str, get_secret: Callable[[str], str]) -> tuple[str, list[str]]:

@@ -73,7 +73,7 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("GET", "/executions/" + "e" * 81, {}, 400, "INVALID_REQUEST"),
     ("PUT", "/secrets/not%20a%20name", {"json": {"value": "v"}}, 400, "INVALID_REQUEST"),
     ("PUT", "/secrets/OK", {"json": {"value": 5}}, 400, "INVALID_REQUEST"),
-    ("PUT", "/secrets/OK", {"json": {"value": ""}}, 400, "INVALID_REQUEST"),
+    ("PUT", "/secrets/OK", {"json": {"value": ""}}, 400, "SECRET_TOO_SHORT"),
     ("PUT", "/secrets/OK", {"json": {"value": "v" * 5000}}, 413, "PAYLOAD_TOO_LARGE"),
     ("PUT", "/secrets/OK", {"json": {"value": "v", "more": 1}}, 400, "INVALID_REQUEST"),
     ("GET", "/nowhere", {}, 404, "NOT_FOUND"),
@@ -145,7 +145,7 @@ def test_media_types_are_case_insensitive(org_a: Organization, content_type: str
     assert deployed.status_code in (200, 201), deployed.text
     started = org_a.http.post("/workflows/cased/executions", content=b"{}", headers=headers)
     assert started.status_code == 202, started.text
-    secret = org_a.http.put("/secrets/CASED", content=b'{"value": "v"}', headers=headers)
+    secret = org_a.http.put("/secrets/CASED", content=b'{"value": "cased"}', headers=headers)
     assert secret.status_code == 200, secret.text
 
 

@@ -113,3 +113,30 @@ def test_a_secret_is_limited_in_bytes_as_kms_counts_them_not_in_characters(
         assert "4,096 bytes" in error["message"]
     sealed = server.engine.secrets.sealed(org_a.id)["WIDE"]
     assert server.engine.secrets.open(org_a.id, sealed) == "é" * 2048
+
+
+def test_a_secret_too_short_to_mask_is_refused_so_that_every_stored_one_is_masked(
+    server: Server, org_a: Organization, http_server: LocalServer
+) -> None:
+    for value, size in (("", "empty"), ("a", "1 character long"), ("abé", "3 characters long")):
+        response = org_a.http.put("/secrets/PIN", json={"value": value})
+        assert response.status_code == 400, response.text
+        assert response.json()["error"] == {
+            "code": "SECRET_TOO_SHORT",
+            "message": f"Secret 'PIN' is {size}: a secret has at least 4 characters, so that "
+            "masking it in results never hides ordinary text",
+        }
+    assert org_a.http.get("/secrets").json() == {"secrets": []}
+
+    assert org_a.http.put("/secrets/PIN", json={"value": "0451"}).status_code == 200
+    org_a.deploy(
+        workflow(
+            node(
+                "call", "fetch", url=http_server.url("/json"), headers={"X-Pin": "{{secrets.PIN}}"}
+            ),
+            workflow_id="pin",
+        )
+    )
+    record = org_a.wait_for(org_a.start("pin"))
+    assert http_server.last.headers["x-pin"] == "0451"
+    assert record["nodeExecutions"][0]["outputs"]["body"]["headers"]["x-pin"] == "***"

@@ -211,7 +211,7 @@ def test_the_state_dir_keeps_workflows_executions_secrets_and_keys_across_a_rest
             assert again != finished
             assert wait_for(http, again, "completed", "error")["status"] == "completed"
             assert http.get("/secrets").json() == {"secrets": ["T"]}
-            assert http.put("/secrets/LAST", json={"value": "v"}).status_code == 200
+            assert http.put("/secrets/LAST", json={"value": "last"}).status_code == 200
         with second.http("seeded-key") as seeded:
             assert seeded.get("/workflows").json() == {"items": []}
             assert seeded.get(f"/executions/{finished}").status_code == 404

@@ -180,3 +180,26 @@ def test_an_invalid_workflow_exits_2(
     assert record["status"] == "error"
     assert "UNKNOWN_NODE_TYPE" in record["error"]
     assert [e["status"] for e in record["nodeExecutions"]] == ["idle", "idle"]
+
+
+@pytest.mark.parametrize("engine", [(), INPROCESS], ids=["stepfunctions", "inprocess"])
+@pytest.mark.parametrize(
+    ("option", "size"),
+    [("TOKEN=", "empty"), ("TOKEN=a", "1 character long"), ("TOKEN=abc", "3 characters long")],
+)
+def test_a_secret_too_short_to_mask_exits_2_on_both_engines(
+    engine: tuple[str, ...],
+    option: str,
+    size: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, workflow(node("n", "number-input", value=1)))
+
+    assert main(["run", path, "--secret", option, *engine]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == (
+        f"stepthunk: Secret 'TOKEN' is {size}: a secret has at least 4 characters, so that "
+        "masking it in results never hides ordinary text"
+    )

@@ -18,6 +18,7 @@ from lambdas.handlers.api.common import (
     not_found,
     organization_of,
 )
+from lambdas.runtime.secrets import MIN_SECRET_LENGTH, too_short
 
 router = Router()  # type: ignore[no-untyped-call]
 
@@ -28,13 +29,16 @@ class SecretValue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     value: str = Field(
-        min_length=1,
-        description=f"At most {KMS_PLAINTEXT_LIMIT:,} bytes in UTF-8 (what KMS encrypts)",
+        description=f"At least {MIN_SECRET_LENGTH} characters, at most {KMS_PLAINTEXT_LIMIT:,} "
+        "bytes in UTF-8 (what KMS encrypts)",
     )
 
 
 @router.put("/secrets/<name>", summary="Create or replace a secret")
 def put_secret(name: SecretName, secret: Annotated[SecretValue, Body()]) -> Response[str]:
+    problem = too_short(name, secret.value)
+    if problem is not None:
+        raise ApiError(HTTPStatus.BAD_REQUEST, "SECRET_TOO_SHORT", problem)
     # KMS counts bytes, not characters: 3,000 "é" are 6,000 bytes.
     taken = len(secret.value.encode("utf-8"))
     if taken > KMS_PLAINTEXT_LIMIT:
