@@ -203,3 +203,27 @@ def test_a_secret_too_short_to_mask_exits_2_on_both_engines(
         f"stepthunk: Secret 'TOKEN' is {size}: a secret has at least 4 characters, so that "
         "masking it in results never hides ordinary text"
     )
+
+
+@pytest.mark.parametrize("engine", [(), INPROCESS], ids=["stepfunctions", "inprocess"])
+def test_name_value_options_split_at_the_first_equals_sign(
+    engine: tuple[str, ...],
+    api: tuple[str, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    url, received = api
+    flow = workflow(
+        node("call", "fetch", url=url, headers={"Authorization": "Bearer {{secrets.TOKEN}}"}),
+        node("text", "text-input"),
+        node("data", "json-input"),
+    )
+    path = write(tmp_path, flow)
+    options = ["--secret", "TOKEN=YWJjZA==", "--input", "text.value=a=b==", "--input"]
+    code, record = run_json(capsys, path, *options, 'data.json={"k": "="}', *engine)
+
+    assert code == 0, record
+    assert received == ["Bearer YWJjZA=="]  # a base64 secret, its padding kept
+    outputs = {e["nodeId"]: e["outputs"] for e in record["nodeExecutions"]}
+    assert outputs["text"] == {"value": "a=b=="}
+    assert outputs["data"] == {"json": {"k": "="}}
