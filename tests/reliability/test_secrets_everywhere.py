@@ -1,13 +1,18 @@
 """SPEC §7 through serve: a secret created with PUT /secrets shows nowhere but in its request.
 
-One organization stores a random secret through the API and runs, each with a live session:
-a fetch sending it in headers (to a server that echoes it, and one that answers 401), a fetch
-sending it to a closed port, and nodes whose errors quote their inputs (fed the
-`{{secrets.TOKEN}}` template text, or failing after the secret was substituted). Everything
-is then searched: every API response read during and after the runs, every live update and
+One organization stores a random secret through the API, and a second one nested inside it
+(its tail: masking it first would leave the head of the first), and runs, each with a live
+session: a fetch sending them in headers (to a server that echoes them, and one that answers
+401), fetches redirected to another origin (one with the secrets in headers and a cookie the
+server sets, which go no further; one with them in the query or body, which is not followed),
+a fetch sending them to a closed port, and nodes whose errors quote their inputs (fed the
+`{{secrets.TOKEN}}` template text, or failing after the secret was substituted). Every
+execution that failed is then retried with the session. Everything is searched, for the secret
+and for its head: every API response read during and after the runs, every live update and
 subscription reply, every DynamoDB item, S3 object, execution and history event of the
-deployment, and the handlers' DEBUG log. Nothing holds the plaintext; preloaded state holds
-it sealed. As a control, the plaintext is then planted in each kind of place and found there.
+deployment, the handlers' DEBUG log, and what the other origin received. Nothing holds either;
+preloaded state holds them sealed. As a control, the plaintext is then planted in each kind of
+place and found there.
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ from tests.workflows import edge, node, workflow
 
 SESSION = "vault"
 BEARER = {"Authorization": "Bearer {{secrets.TOKEN}}"}
+# The nested secret first: masked first, one at a time, it would leave the head of TOKEN.
+SECRET_HEADERS = {"X-Tail": "{{secrets.TAIL}}", **BEARER, "X-Token": "{{secrets.TOKEN}}"}
+HEAD = 12  # TAIL is TOKEN without its first HEAD characters
 KINDS = ("responses", "messages", "executions", "events", "items", "objects", "log lines")
 
 server = api.server  # the API tests' serve fixture, per module
@@ -57,19 +65,33 @@ def echoing(request: Request) -> Reply:
     body = {
         "authorization": seen,
         "token": request.headers.get("x-token"),
+        "tail": request.headers.get("x-tail"),
+        "cookie": request.headers.get("cookie"),
         seen: 1,
         "padding": f"{seen} " * 1000,  # beyond 8 KiB: the body is carried through S3
     }
     return Reply(200, body, headers=(("X-Echo", seen),), reason=f"OK {seen}")
 
 
+def hopping(far: Echo) -> Route:
+    """`echoing`, and /hop answers 307 to `far`'s /echo, setting the X-Token it got as a cookie."""
+
+    def route(request: Request) -> Reply:
+        if request.path != "/hop":
+            return echoing(request)
+        cookie = f"session={request.headers.get('x-token', 'none')}; Path=/"
+        return Reply(307, {}, headers=(("Location", far.url("/echo")), ("Set-Cookie", cookie)))
+
+    return route
+
+
 def flows(echo: Echo) -> dict[str, dict[str, Any]]:
     """The workflows that carry the secret, by id."""
-    headers = {**BEARER, "X-Token": "{{secrets.TOKEN}}"}
     down = f"http://127.0.0.1:{closed_port()}/down"
+    hop = echo.url("/hop")
     return {
         "echo": workflow(
-            node("call", "fetch", url=echo.url("/echo"), headers=headers),
+            node("call", "fetch", url=echo.url("/echo"), headers=SECRET_HEADERS),
             node("denied", "fetch", url=echo.url("/deny"), headers=BEARER),
             node("pause", "wait", seconds=50),  # half a second: responses read while running
             node("shown", "output-any"),
@@ -94,6 +116,12 @@ def flows(echo: Echo) -> dict[str, dict[str, Any]]:
             node("upper", "string-to-upper-case"),
             edges=[edge("template.value", "upper.string")],
             workflow_id="quoting",
+        ),
+        "hops": workflow(
+            node("headers", "fetch", url=hop, headers=SECRET_HEADERS),
+            node("query", "fetch", url=hop, query={"key": "{{secrets.TAIL}}"}),
+            node("body", "fetch", url=hop, method="POST", body={"key": "{{secrets.TOKEN}}"}),
+            workflow_id="hops",
         ),
     }
 
@@ -122,6 +150,22 @@ def run_all(
     return records
 
 
+def retry_failed(
+    owner: Organization, records: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Retry every execution that failed, with the session; the retries' final records, by
+    workflow id."""
+    retried = {}
+    for workflow_id, record in records.items():
+        if record["status"] == "error":
+            response = owner.http.post(
+                f"/executions/{record['id']}/retry", json={"sessionId": SESSION}
+            )
+            assert response.status_code == 202, response.text
+            retried[workflow_id] = owner.wait_for(response.json()["executionId"])
+    return retried
+
+
 def follow(server: Server, owner: Organization, records: dict[str, dict[str, Any]]) -> Any:
     """Every subscription reply for the finished executions."""
     with server.session(owner, "auditor") as socket:
@@ -138,7 +182,7 @@ def search(
     messages: list[Any],
     logs: list[str],
 ) -> KindScan:
-    scan = KindScan((secret,))
+    scan = KindScan((secret, secret[:HEAD]))
     for where, response in recorder.responses:
         scan.look("responses", where, response)
     for index, message in enumerate(messages):
@@ -171,20 +215,44 @@ def test_a_secret_created_through_the_api_shows_nowhere_but_in_its_requests(
 ) -> None:
     owner, secret, recorder = server.organization(), plaintext(), Recorder()
     recorder.attach(owner.http)
-    echo = serve(echoing)
+    far = serve(echoing)  # another origin
+    echo = serve(hopping(far))
     assert owner.http.put("/secrets/TOKEN", json={"value": secret}).json() == {"name": "TOKEN"}
+    assert owner.http.put("/secrets/TAIL", json={"value": secret[HEAD:]}).status_code == 200
     with server.session(owner, SESSION) as session:
         records = run_all(owner, flows(echo))
-        messages = drain(session) + follow(server, owner, records)
+        retried = retry_failed(owner, records)
+        everything = records | {f"retried {w}": record for w, record in retried.items()}
+        messages = drain(session) + follow(server, owner, everything)
 
     # The secret did its job: the servers got it, and each failure says what failed.
-    assert {r.headers["authorization"] for r in echo.requests} == {f"Bearer {secret}"}
+    assert {r.headers["authorization"] for r in echo.requests if r.path != "/hop"} == {
+        f"Bearer {secret}"
+    }
     assert records["echo"]["status"] == "completed", records["echo"]
     echoed = records["echo"]["nodeExecutions"]
     assert echoed[0]["outputs"]["body"].pop("padding") == "Bearer *** " * 1000
-    assert echoed[0]["outputs"]["body"] == {"authorization": "Bearer ***", "token": "***"} | {
-        "Bearer ***": 1
-    }
+    assert echoed[0]["outputs"]["body"] == {
+        "authorization": "Bearer ***",
+        "token": "***",
+        "tail": "***",
+        "cookie": None,
+    } | {"Bearer ***": 1}
+    # Redirected to another origin: the secret headers and cookie stayed behind, and the
+    # requests carrying it in the query or body went no further; retried, the same.
+    assert set(retried) == {"refused", "quoting", "hops"}
+    for hops in (records["hops"], retried["hops"]):
+        hopped = {n["nodeId"]: n for n in hops["nodeExecutions"]}
+        arrived = hopped["headers"]["outputs"]["body"]
+        assert [arrived[k] for k in ("authorization", "token", "tail", "cookie")] == [""] + [
+            None
+        ] * 3
+        for carrier in ("query", "body"):
+            assert "another origin: not followed" in hopped[carrier]["error"]
+            assert f"redirected to http://127.0.0.1:{far.port}," in hopped[carrier]["error"]
+    assert [r.path for r in far.requests] == ["/echo"]  # the retry reused that node's result
+    updated = {m.get("executionId") for m in messages if m.get("type") == "execution_update"}
+    assert {r["id"] for r in everything.values()} <= updated  # the retries' updates: scanned
     assert echoed[1]["outputs"]["statusText"] == "Unauthorized Bearer ***"
     refused = {n["nodeId"]: n for n in records["refused"]["nodeExecutions"]}
     assert "connection refused" in refused["call"]["error"]
@@ -203,6 +271,9 @@ def test_a_secret_created_through_the_api_shows_nowhere_but_in_its_requests(
     assert secret not in str(refusal.value)
 
     scan = search(server, owner, secret, recorder, messages, handler_logs())
+    for request in far.requests:
+        received = {"headers": request.headers, "body": request.body}
+        scan.look("redirected requests", f"{request.method} {request.path}", received)
     assert all(scan.counts[kind] > 0 for kind in KINDS), scan.counts
     assert scan.found == []
 
