@@ -44,7 +44,7 @@ from statemachine.model import InputOverrides, ParameterType, Workflow
 from statemachine.parts import part_machine_name
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, PlanError, plan_workflow
 from statemachine.validation import parse_workflow_json, validate_overrides, validate_workflow
-from statemachine.values import loads_strict
+from statemachine.values import DuplicateKeyError, loads_strict
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_EXHAUSTED = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -475,10 +475,16 @@ def _overrides(workflow: Workflow, specs: list[str]) -> InputOverrides:
         node_id, dot, name = target.rpartition(".")
         if not dot or not node_id or not name:
             raise UsageError(f"--input expects NODE.INPUT=VALUE, got '{target}={text}'")
-        value = _json_or_text(text)
         node = nodes.get(node_id)
         port = node.input(name) if node is not None else None
-        if port is not None and port.type in TEXT_TYPES and not isinstance(value, str):
+        text_port = port is not None and port.type in TEXT_TYPES
+        try:
+            value = _json_or_text(text)
+        except DuplicateKeyError as error:
+            if not text_port:
+                raise UsageError(f"--input {target}: ambiguous JSON: {error}") from None
+            value = text
+        if text_port and not isinstance(value, str):
             value = text  # `--input name.value=123` on a text input means the text "123"
         overrides.setdefault(node_id, {})[name] = value
     return overrides
@@ -495,8 +501,12 @@ def _pairs(specs: list[str], option: str, form: str = "NAME=VALUE") -> dict[str,
 
 
 def _json_or_text(text: str) -> Any:
+    """JSON when `text` parses, else `text`; DuplicateKeyError for JSON whose object names
+    a key twice (which value counts would be a guess)."""
     try:
-        return loads_strict(text)
+        return loads_strict(text, unique_keys=True)
+    except DuplicateKeyError:
+        raise
     except ValueError:
         return text
 

@@ -1,0 +1,59 @@
+"""What the HTTP API refuses as ambiguous or could never honour: a body naming a key twice,
+an API key no request could carry; and how it lists a workflow's problems when they are many."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import Organization
+from tests.workflows import node, workflow
+
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "key"),
+    [
+        (
+            "PUT",
+            "/workflows/twice",
+            '{"id": "twice", "name": "n", "nodes": [{"id": "a", "type": "number-input"}],'
+            ' "edges": [], "nodes": []}',
+            "nodes",
+        ),
+        (
+            "PUT",
+            "/workflows/twice",
+            '{"id": "twice", "name": "n", "edges": [], "nodes": [{"id": "j", "type":'
+            ' "json-input", "inputs": [{"name": "json", "value": {"k": 1, "k": 2}}]}]}',
+            "k",
+        ),
+        ("PUT", "/secrets/TOKEN", '{"value": "first", "value": "second"}', "value"),
+    ],
+    ids=["workflow", "literal", "secret"],
+)
+def test_a_body_naming_a_key_twice_is_refused_naming_the_key(
+    org_a: Organization, method: str, path: str, body: str, key: str
+) -> None:
+    response = org_a.http.request(method, path, content=body.encode(), headers=JSON)
+
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "DUPLICATE_JSON_KEY"
+    assert f"the key '{key}' appears twice in one object" in error["message"]
+    assert org_a.http.get("/workflows/twice").status_code == 404
+    assert org_a.http.get("/secrets").json() == {"secrets": []}
+
+
+def test_a_start_naming_its_inputs_twice_is_refused_and_starts_nothing(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(workflow(node("n", "number-input"), workflow_id="numbers"))
+    body = '{"inputs": {"n": {"value": 1}}, "inputs": {"n": {"value": 2}}}'
+
+    response = org_a.http.post("/workflows/numbers/executions", content=body, headers=JSON)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "DUPLICATE_JSON_KEY"
+    assert "'inputs'" in response.json()["error"]["message"]
+    assert org_a.http.get("/workflows/numbers/executions").json()["items"] == []
