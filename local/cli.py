@@ -386,6 +386,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     # The server's dependencies load only for this command.
+    from lambdas.adapters.api_keys import key_problem
     from lambdas.adapters.errors import ApiKeyConflict
     from local.server import ListenError, serve
     from local.snapshot import StateDirError
@@ -395,6 +396,9 @@ def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
         key, colon, organization = spec.rpartition(":")
         if not colon or not key or not organization:
             raise UsageError(f"--api-key expects KEY:ORG, got '{spec}'")
+        problem = key_problem(key)
+        if problem is not None:  # the key itself is not repeated: it is a credential
+            raise UsageError(f"--api-key for organization '{organization}': {problem}")
         api_keys.append((key, organization))
     try:
         serve(

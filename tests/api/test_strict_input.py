@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Organization
+from tests.api.conftest import Organization, Server
 from tests.workflows import node, workflow
 
 JSON = {"Content-Type": "application/json"}
@@ -57,3 +57,16 @@ def test_a_start_naming_its_inputs_twice_is_refused_and_starts_nothing(
     assert response.json()["error"]["code"] == "DUPLICATE_JSON_KEY"
     assert "'inputs'" in response.json()["error"]["message"]
     assert org_a.http.get("/workflows/numbers/executions").json()["items"] == []
+
+
+def test_a_key_with_inner_spaces_authenticates_and_one_no_header_carries_is_refused(
+    server: Server,
+) -> None:
+    keys = server.gateway.http_deps.api_keys
+    keys.add("stk_inner space", "org-spaced")
+    answered = server.http("stk_inner space").get("/secrets")
+    assert answered.status_code == 200, answered.text
+
+    for unsendable in (" stk_padded", "stk_padded ", "stk_clé", "stk_\x00nul"):
+        with pytest.raises(ValueError, match="An API key "):
+            keys.add(unsendable, "org-unsendable")
