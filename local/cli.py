@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _complain(err, str(error))
         return EXIT_INVALID
     except WorkflowValidationError as error:
-        print_problems(err, error.problems)
+        print_problems(err, error.problems, error.problem_count)
         return EXIT_INVALID
     except CompileError as error:  # valid, but too large for one state machine
         _complain(err, str(error))
@@ -252,10 +252,11 @@ def _validate(args: argparse.Namespace, out: Console, err: Console) -> int:
         if not args.json:
             raise
         problems = [p.model_dump(mode="json", exclude_none=True) for p in error.problems]
-        print_json(out, {"valid": False, "problems": problems})
+        report = {"valid": False, "problemCount": error.problem_count, "problems": problems}
+        print_json(out, report)
         return EXIT_INVALID
     if args.json:
-        print_json(out, {"valid": True, "problems": []})
+        print_json(out, {"valid": True, "problemCount": 0, "problems": []})
     else:
         out.print(
             Text.assemble(

@@ -83,11 +83,17 @@ def compact(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def print_problems(console: Console, problems: Iterable[ValidationProblem]) -> None:
+def print_problems(
+    console: Console, problems: Iterable[ValidationProblem], count: int | None = None
+) -> None:
+    """The problems listed, under the `count` found (more than listed when the list was cut)."""
     listed = list(problems)
-    console.print(Text.assemble(("Invalid workflow", "bold red"), f": {len(listed)} problem(s)"))
+    count = len(listed) if count is None else count
+    console.print(Text.assemble(("Invalid workflow", "bold red"), f": {count} problem(s)"))
     for problem in listed:
         console.print(Text.assemble("  ", (problem.code, "red"), " ", shown(problem.message)))
+    if count > len(listed):
+        console.print(f"  ... and {count - len(listed)} more", highlight=False)
 
 
 def print_record(console: Console, record: ExecutionRecord, workflow: Workflow) -> None:

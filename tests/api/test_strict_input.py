@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import Organization, Server
-from tests.workflows import node, workflow
+from tests.workflows import edge, node, workflow
 
 JSON = {"Content-Type": "application/json"}
+LISTED = 100  # problems an error lists, as the README says
 
 
 @pytest.mark.parametrize(
@@ -57,6 +58,28 @@ def test_a_start_naming_its_inputs_twice_is_refused_and_starts_nothing(
     assert response.json()["error"]["code"] == "DUPLICATE_JSON_KEY"
     assert "'inputs'" in response.json()["error"]["message"]
     assert org_a.http.get("/workflows/numbers/executions").json()["items"] == []
+
+
+def test_a_workflow_with_very_many_problems_lists_the_first_and_counts_the_rest(
+    org_a: Organization,
+) -> None:
+    flow = workflow(
+        node("a", "number-input"),
+        node("b", "absolute-value"),
+        edges=[edge("a.value", "b.value")] * 20_000,
+        workflow_id="many",
+    )
+
+    response = org_a.http.put("/workflows/many", json=flow)
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_WORKFLOW"
+    assert len(error["details"]) == LISTED
+    assert {problem["code"] for problem in error["details"]} == {"DUPLICATE_CONNECTION"}
+    assert error["message"].startswith("Invalid workflow (19999 problems): ")
+    assert error["message"].endswith(f"; and {19_999 - LISTED} more")
+    assert len(response.content) < 64 * 1024
 
 
 def test_a_key_with_inner_spaces_authenticates_and_one_no_header_carries_is_refused(

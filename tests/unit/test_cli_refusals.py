@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ TWICE = (
     '{"id": "w", "name": "n", "nodes": [{"id": "a", "type": "number-input"}], '
     '"edges": [], "nodes": []}'
 )
+LISTED = 100  # problems an error lists, as the README says
 NESTED_TWICE = (
     '{"id": "w", "name": "n", "edges": [], "nodes": [{"id": "j", "type": "json-input", '
     '"inputs": [{"name": "json", "value": {"limit": 1, "limit": 2}}]}]}'
@@ -104,3 +106,33 @@ def test_serve_refuses_an_api_key_no_http_request_could_carry(
     assert captured.out == ""  # no banner: nothing started
     assert "--api-key for organization 'acme': An API key " in captured.err
     assert key.strip() not in captured.err  # a credential is not repeated
+
+
+def duplicate_edges(count: int) -> dict[str, Any]:
+    return workflow(
+        node("a", "number-input"),
+        node("b", "absolute-value"),
+        edges=[edge("a.value", "b.value")] * count,
+    )
+
+
+def test_validate_lists_the_first_problems_of_very_many_and_counts_the_rest(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write_text(tmp_path, json.dumps(duplicate_edges(20_000)))
+
+    assert main(["validate", path]) == 2
+    err = capsys.readouterr().err
+    assert main(["validate", path, "--json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert main(["run", path, "--engine", "inprocess", "--json"]) == 2
+    record = json.loads(capsys.readouterr().out)
+
+    assert "Invalid workflow: 19999 problem(s)" in err
+    assert err.count("DUPLICATE_CONNECTION") == LISTED
+    assert err.rstrip().endswith(f"... and {19_999 - LISTED} more")
+    assert report["problemCount"] == 19_999
+    assert len(report["problems"]) == LISTED
+    assert record["error"].startswith("Invalid workflow (19999 problems): [DUPLICATE_CONNECTION]")
+    assert record["error"].endswith(f"; and {19_999 - LISTED} more")
+    assert record["error"].count("DUPLICATE_CONNECTION") == LISTED
