@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 if TYPE_CHECKING:
     from local.embedded import EmbeddedEngine
@@ -27,7 +27,16 @@ from lambdas.nodes import default_registry
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.record import ExecutionStatus
 from lambdas.runtime.secrets import too_short
-from local.display import print_node_type, print_node_types, print_problems, print_record
+from local.display import (
+    print_json,
+    print_node_type,
+    print_node_types,
+    print_problems,
+    print_record,
+    shown,
+    terminal_json,
+    visible,
+)
 from local.inprocess import InProcessEngine
 from local.progress import LiveProgress
 from statemachine.compiler import TaskFunctions, compile_machines
@@ -36,7 +45,7 @@ from statemachine.model import InputOverrides, ParameterType, Workflow
 from statemachine.parts import part_machine_name
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, PlanError, plan_workflow
 from statemachine.validation import parse_workflow_json, validate_overrides, validate_workflow
-from statemachine.values import loads_strict
+from statemachine.values import DuplicateKeyError, loads_strict
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_EXHAUSTED = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -61,16 +70,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.command(args, out, err)
     except UsageError as error:
-        err.print(f"[bold red]stepthunk:[/] {error}", highlight=False)
+        _complain(err, str(error))
         return EXIT_INVALID
     except WorkflowValidationError as error:
-        print_problems(err, error.problems)
+        print_problems(err, error.problems, error.problem_count)
         return EXIT_INVALID
     except CompileError as error:  # valid, but too large for one state machine
-        err.print(f"[bold red]stepthunk:[/] {error}", highlight=False)
+        _complain(err, str(error))
         return EXIT_INVALID
     except KeyboardInterrupt:  # Ctrl+C: a running execution is abandoned with the process
-        err.print("[bold red]stepthunk:[/] interrupted", highlight=False)
+        _complain(err, "interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader left (`stepthunk compile ... | head`): say nothing
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -78,9 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the CLI boundary: users get a message, not a traceback
         if os.environ.get("STEPTHUNK_DEBUG"):
             raise
-        err.print(f"[bold red]stepthunk: internal error:[/] {type(error).__name__}: {error}")
+        _complain(err, f"{type(error).__name__}: {error}", "stepthunk: internal error:")
         return EXIT_ERROR
     return code
+
+
+def _complain(err: Console, message: str, prefix: str = "stepthunk:") -> None:
+    """A message on stderr; it often quotes what the user gave, so it is shown as text."""
+    err.print(Text.assemble((prefix, "bold red"), " ", shown(message)))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -204,7 +218,7 @@ def _port(text: str) -> int:
     except ValueError:
         port = 0
     if not 1 <= port <= MAX_PORT:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (1-{MAX_PORT})")
+        raise argparse.ArgumentTypeError(f"'{visible(text)}' is not a port number (1-{MAX_PORT})")
     return port
 
 
@@ -239,14 +253,19 @@ def _validate(args: argparse.Namespace, out: Console, err: Console) -> int:
         if not args.json:
             raise
         problems = [p.model_dump(mode="json", exclude_none=True) for p in error.problems]
-        out.print_json(json.dumps({"valid": False, "problems": problems}))
+        report = {"valid": False, "problemCount": error.problem_count, "problems": problems}
+        print_json(out, report)
         return EXIT_INVALID
     if args.json:
-        out.print_json(json.dumps({"valid": True, "problems": []}))
+        print_json(out, {"valid": True, "problemCount": 0, "problems": []})
     else:
         out.print(
-            f"[green]Valid[/]: '{workflow.name}' ({len(workflow.nodes)} nodes, "
-            f"{len(workflow.edges)} edges)"
+            Text.assemble(
+                ("Valid", "green"),
+                ": '",
+                shown(workflow.name),
+                f"' ({len(workflow.nodes)} nodes, {len(workflow.edges)} edges)",
+            )
         )
     return EXIT_OK
 
@@ -259,7 +278,7 @@ def _plan(args: argparse.Namespace, out: Console, err: Console) -> int:
         )
     except PlanError as error:
         raise UsageError(str(error)) from None
-    out.print_json(plan.model_dump_json())
+    print_json(out, plan.model_dump(mode="json"))
     return EXIT_OK
 
 
@@ -288,7 +307,7 @@ def _compile(args: argparse.Namespace, out: Console, err: Console) -> int:
             "parts": compiled.parts,
             "storedWorkflow": next(iter(compiled.documents), None),
         }
-    print(json.dumps(document, indent=2, ensure_ascii=False), file=out.file)
+    print(terminal_json(document), file=out.file)
     return EXIT_OK
 
 
@@ -303,13 +322,13 @@ def _node_types(args: argparse.Namespace, out: Console, err: Console) -> int:
                 f"unknown node type '{args.type}'{hint}: `stepthunk node-types` lists them"
             )
         if args.json:
-            out.print_json(spec.model_dump_json())
+            print_json(out, spec.model_dump(mode="json"))
         else:
             print_node_type(out, spec)
         return EXIT_OK
     specs = list(catalog.values())
     if args.json:
-        out.print_json(json.dumps([s.model_dump(mode="json") for s in specs]))
+        print_json(out, [s.model_dump(mode="json") for s in specs])
     else:
         print_node_types(out, specs)
     return EXIT_OK
@@ -373,6 +392,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     # The server's dependencies load only for this command.
+    from lambdas.adapters.api_keys import key_problem
     from lambdas.adapters.errors import ApiKeyConflict
     from local.server import ListenError, serve
     from local.snapshot import StateDirError
@@ -382,6 +402,9 @@ def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
         key, colon, organization = spec.rpartition(":")
         if not colon or not key or not organization:
             raise UsageError(f"--api-key expects KEY:ORG, got '{spec}'")
+        problem = key_problem(key)
+        if problem is not None:  # the key itself is not repeated: it is a credential
+            raise UsageError(f"--api-key for organization '{organization}': {problem}")
         api_keys.append((key, organization))
     try:
         serve(
@@ -420,8 +443,11 @@ def _set_credits(args: argparse.Namespace, out: Console, err: Console) -> int:
         )
     )
     out.print(
-        f"Organization '{account.id}': {account.compute_credits} compute credits, "
-        f"{account.usage} used"
+        Text.assemble(
+            "Organization '",
+            shown(account.id),
+            f"': {account.compute_credits} compute credits, {account.usage} used",
+        )
     )
     return EXIT_OK
 
@@ -448,7 +474,7 @@ def _administer(action: Callable[[], T]) -> T:
 
 def _print_json(data: Any) -> None:
     # Plain print: rich would re-wrap and colour what scripts parse.
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    print(terminal_json(data))
 
 
 def _overrides(workflow: Workflow, specs: list[str]) -> InputOverrides:
@@ -459,10 +485,16 @@ def _overrides(workflow: Workflow, specs: list[str]) -> InputOverrides:
         node_id, dot, name = target.rpartition(".")
         if not dot or not node_id or not name:
             raise UsageError(f"--input expects NODE.INPUT=VALUE, got '{target}={text}'")
-        value = _json_or_text(text)
         node = nodes.get(node_id)
         port = node.input(name) if node is not None else None
-        if port is not None and port.type in TEXT_TYPES and not isinstance(value, str):
+        text_port = port is not None and port.type in TEXT_TYPES
+        try:
+            value = _json_or_text(text)
+        except DuplicateKeyError as error:
+            if not text_port:
+                raise UsageError(f"--input {target}: ambiguous JSON: {error}") from None
+            value = text
+        if text_port and not isinstance(value, str):
             value = text  # `--input name.value=123` on a text input means the text "123"
         overrides.setdefault(node_id, {})[name] = value
     return overrides
@@ -479,8 +511,12 @@ def _pairs(specs: list[str], option: str, form: str = "NAME=VALUE") -> dict[str,
 
 
 def _json_or_text(text: str) -> Any:
+    """JSON when `text` parses, else `text`; DuplicateKeyError for JSON whose object names
+    a key twice (which value counts would be a guess)."""
     try:
-        return loads_strict(text)
+        return loads_strict(text, unique_keys=True)
+    except DuplicateKeyError:
+        raise
     except ValueError:
         return text
 

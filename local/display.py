@@ -1,13 +1,20 @@
-"""Terminal rendering for the CLI: records, validation problems, node types (rich)."""
+"""Terminal rendering for the CLI: records, validation problems, node types (rich).
+
+Text a user wrote (workflow names, node ids, values, messages quoting them) reaches the
+terminal only through `shown` or `visible`: it is never read as rich markup, and the
+characters a terminal would act on are written as escapes.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.highlighter import JSONHighlighter
 from rich.table import Table
 from rich.text import Text
 
@@ -29,23 +36,71 @@ STATUS_STYLES = {
 }
 
 
+# What a terminal acts on instead of showing: C0 and C1 controls (ESC starts ANSI sequences
+# that colour, link or retitle; CR and backspace overwrite what came before), DEL, line and
+# paragraph separators, and the bidirectional marks, overrides and isolates that reorder
+# the text after them. JSON escapes those below U+0020 itself.
+_ACTED_ON_BEYOND_JSON = r"\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+_UNSHOWN = re.compile(rf"[\x00-\x1f{_ACTED_ON_BEYOND_JSON}]")
+_UNSHOWN_IN_JSON = re.compile(rf"[{_ACTED_ON_BEYOND_JSON}]")
+
+
+def visible(text: str) -> str:
+    """`text` with every character a terminal would act on written as an escape (`\\x1b`,
+    `\\n`, `\\u202e`), so that it is shown, never executed."""
+    return _UNSHOWN.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    named = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}.get(code)
+    return named or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def shown(text: object, style: str = "") -> Text:
+    """User text as a rich renderable: never read as markup (`[/]`, `[link=...]` stay as
+    written), its control characters visible."""
+    return Text(visible(str(text)), style=style)
+
+
+def terminal_json(data: Any) -> str:
+    """`data` as indented JSON whose strings hold nothing a terminal acts on: the characters
+    JSON leaves as they are are escaped too (`\\u009b`, `\\u202e`: the same string to a
+    reader)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _UNSHOWN_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def print_json(console: Console, data: Any) -> None:
+    """`data` as JSON, coloured on a terminal (as rich's print_json, which would write the
+    characters `terminal_json` escapes as they are)."""
+    console.print(JSONHighlighter()(terminal_json(data)), soft_wrap=True)
+
+
 def compact(value: Any, width: int = 60) -> str:
     """A value as one line of JSON, shortened to `width` characters."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def print_problems(console: Console, problems: Iterable[ValidationProblem]) -> None:
+def print_problems(
+    console: Console, problems: Iterable[ValidationProblem], count: int | None = None
+) -> None:
+    """The problems listed, under the `count` found (more than listed when the list was cut)."""
     listed = list(problems)
-    console.print(f"[bold red]Invalid workflow[/]: {len(listed)} problem(s)")
+    count = len(listed) if count is None else count
+    console.print(Text.assemble(("Invalid workflow", "bold red"), f": {count} problem(s)"))
     for problem in listed:
-        console.print(Text.assemble("  ", (problem.code, "red"), " ", problem.message))
+        console.print(Text.assemble("  ", (problem.code, "red"), " ", shown(problem.message)))
+    if count > len(listed):
+        console.print(f"  ... and {count - len(listed)} more", highlight=False)
 
 
 def print_record(console: Console, record: ExecutionRecord, workflow: Workflow) -> None:
     """Each node's status with its outputs or error, then the workflow's outcome."""
     types = {node.id: node.type for node in workflow.nodes}
-    table = Table(title=f"{record.workflow_name} ({record.workflow_id})", title_justify="left")
+    title = shown(f"{record.workflow_name} ({record.workflow_id})")
+    table = Table(title=title, title_justify="left")
     for column in ("node", "type", "status", "result"):
         table.add_column(column, overflow="fold")
     for execution in record.node_executions:
@@ -57,21 +112,21 @@ def print_record(console: Console, record: ExecutionRecord, workflow: Workflow) 
             detail = execution.error or ""
         style = STATUS_STYLES.get(execution.status, "")
         table.add_row(
-            execution.node_id,
-            types.get(execution.node_id, ""),
+            shown(execution.node_id),
+            shown(types.get(execution.node_id, "")),
             Text(execution.status, style=style),
-            detail,
+            shown(detail),
         )
     console.print(table)
     outcome = Text.assemble(
         "Execution ",
-        (record.id, "bold"),
+        shown(record.id, "bold"),
         " ",
         (record.status, STATUS_STYLES.get(record.status, "")),
         f" · usage {record.usage}",
     )
     if record.error:
-        outcome.append(f" · {record.error}", style="red")
+        outcome.append_text(shown(f" · {record.error}", "red"))
     console.print(outcome)
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lambdas.runtime.payload import is_reference
-from local.display import STATUS_STYLES, compact
+from local.display import STATUS_STYLES, compact, shown
 from statemachine.model import Workflow
 
 STYLES = {str(status): style for status, style in STATUS_STYLES.items()}
@@ -53,7 +53,7 @@ class LiveProgress:
 
     def _table(self) -> Table:
         types = {node.id: node.type for node in self.workflow.nodes}
-        table = Table(title=f"{self.workflow.name}: {self.status}", title_justify="left")
+        table = Table(title=shown(f"{self.workflow.name}: {self.status}"), title_justify="left")
         for column in ("node", "type", "status", "result"):
             table.add_column(column, overflow="fold")
         for node_id, execution in self.nodes.items():
@@ -63,7 +63,10 @@ class LiveProgress:
                 f"{k}={_shown(v)}" for k, v in outputs.items()
             )
             table.add_row(
-                node_id, types[node_id], Text(status, style=STYLES.get(status, "")), detail
+                shown(node_id),
+                shown(types[node_id]),
+                Text(status, style=STYLES.get(status, "")),
+                shown(detail),
             )
         return table
 

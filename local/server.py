@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import h11
 from rich.console import Console
+from rich.text import Text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
@@ -45,6 +46,7 @@ from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.entry import Invocation
 from lambdas.runtime.output_limits import OutputLimits
+from local.display import shown
 from local.embedded import EmbeddedEngine
 from local.snapshot import StateDir
 
@@ -394,7 +396,7 @@ def serve(
         keys = gateway.http_deps.api_keys
         for key, organization in api_keys:
             keys.add(key, organization)
-        out.print(f"stepthunk serve: http://{host}:{port}  (WebSocket ws://{host}:{port}/)")
+        out.print(shown(f"stepthunk serve: http://{host}:{port}  (WebSocket ws://{host}:{port}/)"))
         if not api_keys:
             out.print(f"API key for organization 'dev': [bold]{keys.create('dev')}[/]")
         if state is None:
@@ -466,7 +468,9 @@ def _saving(state: StateDir) -> Lifespan:
 def _print_state(out: Console, state: StateDir) -> None:
     restored = state.restored
     out.print(
-        f"Data is kept in {state.path} (it holds the local KMS key material: keep it private)."
+        shown(
+            f"Data is kept in {state.path} (it holds the local KMS key material: keep it private)."
+        )
     )
     if restored.executions or restored.workflows:
         out.print(
@@ -474,4 +478,4 @@ def _print_state(out: Console, state: StateDir) -> None:
             f" ({restored.interrupted} interrupted by the last stop)."
         )
     for problem in restored.problems:
-        out.print(f"[yellow]Not deployed again[/]: {problem}", highlight=False)
+        out.print(Text.assemble(("Not deployed again", "yellow"), ": ", shown(problem)))

@@ -10,7 +10,8 @@ from statemachine.model import WireModel
 class ProblemCode(StrEnum):
     """Every code validation reports (SPEC §2), plus INVALID_WORKFLOW for malformed JSON,
     TOO_LONG for an id, a name or a description over its length (statemachine.identifiers),
-    INVALID_ID for a workflow id that no URL path could carry, and the ones the README lists
+    INVALID_ID for a workflow id that no URL path could carry, DUPLICATE_JSON_KEY for an object
+    of the file that names a key twice, and the ones the README lists
     under "Choices where SPEC is silent"."""
 
     INVALID_WORKFLOW = "INVALID_WORKFLOW"
@@ -27,6 +28,7 @@ class ProblemCode(StrEnum):
     EXPRESS_DURATION_EXCEEDED = "EXPRESS_DURATION_EXCEEDED"
     TOO_LONG = "TOO_LONG"
     INVALID_ID = "INVALID_ID"
+    DUPLICATE_JSON_KEY = "DUPLICATE_JSON_KEY"
 
 
 class ValidationProblem(WireModel):

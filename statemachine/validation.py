@@ -19,6 +19,7 @@ from statemachine.ports import complete_node, duplicate_ports
 from statemachine.problems import ProblemCode, ValidationProblem
 from statemachine.values import (
     MAX_DEPTH,
+    DuplicateKeyError,
     ValueTypeError,
     coerce,
     loads_strict,
@@ -39,15 +40,18 @@ class _Envelope(BaseModel):
 
 def parse_workflow_json(text: str | bytes) -> Any:
     """Decode a workflow file's text; malformed JSON is a validation problem."""
+    code = ProblemCode.INVALID_WORKFLOW
     try:
-        return loads_strict(text)
+        return loads_strict(text, unique_keys=True)
     except RecursionError:
         message = (
             f"The document nests too deeply to read (JSON values nest at most {MAX_DEPTH} levels)"
         )
+    except DuplicateKeyError as error:  # not last-one-wins: which one counts is a guess
+        code, message = ProblemCode.DUPLICATE_JSON_KEY, f"Ambiguous JSON: {error}"
     except ValueError as error:
         message = f"Not valid JSON: {error}"
-    problem = ValidationProblem(code=ProblemCode.INVALID_WORKFLOW, message=message)
+    problem = ValidationProblem(code=code, message=message)
     raise WorkflowValidationError([problem]) from None
 
 

@@ -22,10 +22,21 @@ _JSON_ANY = frozenset({ParameterType.JSON, ParameterType.ANY})
 # allow 32 levels, pydantic serializes 255); 64 leaves room for the record around a value.
 MAX_DEPTH = 64
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_KEY_SHOWN = 100  # characters of a duplicate key a message quotes
 
 
 class ValueTypeError(ValueError):
     """A value does not fit a port's type; the message says what was expected and what came."""
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object names the same key twice, which JSON readers settle differently (most
+    keep the last, some the first, some refuse): `key` is that key."""
+
+    def __init__(self, key: str) -> None:
+        shown = key if len(key) <= _KEY_SHOWN else key[: _KEY_SHOWN - 1] + "…"
+        super().__init__(f"the key '{shown}' appears twice in one object")
+        self.key = key
 
 
 def types_compatible(source: ParameterType, target: ParameterType) -> bool:
@@ -147,12 +158,14 @@ def within_depth(value: Any, limit: int = MAX_DEPTH) -> bool:
     return True
 
 
-def loads_strict(text: str | bytes) -> Any:
+def loads_strict(text: str | bytes, *, unique_keys: bool = False) -> Any:
     """json.loads refusing what JSON allows but no store can hold: NaN, Infinity and unpaired
-    UTF-16 surrogates (`"\\ud800"`, which no UTF-8 encoder accepts)."""
+    UTF-16 surrogates (`"\\ud800"`, which no UTF-8 encoder accepts). With `unique_keys`,
+    an object naming a key twice raises DuplicateKeyError instead of keeping the last."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    value = json.loads(text, parse_constant=_reject_constant)
+    hook = _unique_keys if unique_keys else None
+    value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=hook)
     if _SURROGATE_ESCAPE.search(text):
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
@@ -163,3 +176,14 @@ def loads_strict(text: str | bytes) -> Any:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(key)
+            seen.add(key)
+    return found

@@ -7,6 +7,7 @@ in an exception message; it exists only in the caller's hands.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -20,6 +21,29 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 KEY_PREFIX = "stk_"
+# What an `Authorization` header carries as it was given: printable ASCII (HTTP reads other
+# bytes as Latin-1, so a UTF-8 key would arrive changed) with no space at either end (HTTP
+# drops those). A key outside this could never authenticate over HTTP.
+_SENDABLE_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+
+
+class InvalidApiKey(ValueError):
+    """A key chosen by a caller that no HTTP request could carry; the message says why
+    (never the key)."""
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` cannot be registered, or None when an HTTP request can carry it intact."""
+    if _SENDABLE_KEY.fullmatch(key):
+        return None
+    if not key:
+        return "An API key cannot be empty"
+    if key != key.strip():
+        return "An API key cannot begin or end with a space (HTTP drops it from a header)"
+    return (
+        "An API key may hold only printable ASCII characters and inner spaces (an HTTP "
+        "header carries no other character as it was given)"
+    )
 
 
 def key_hash(key: str) -> str:
@@ -45,8 +69,9 @@ class DynamoApiKeyStore:
     def add(self, key: str, organization_id: str) -> None:
         """Register `key` for the organization; registering it again for the same one is a
         no-op, for another one raises ApiKeyConflict."""
-        if not key:
-            raise ValueError("An API key cannot be empty")
+        problem = key_problem(key)
+        if problem is not None:
+            raise InvalidApiKey(problem)
         action = f"PutItem {self._table}"
         with translated(action):
             try:

@@ -43,7 +43,7 @@ from lambdas.handlers.wiring import Clients
 from lambdas.nodes import default_registry
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.registry import Registry
-from statemachine.values import loads_strict
+from statemachine.values import DuplicateKeyError, loads_strict
 
 API_TITLE = "stepthunk API"
 API_VERSION = "1"
@@ -86,10 +86,11 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
 
 def strict_json(text: str) -> Any:
     """Bodies are parsed as workflow files are: NaN, Infinity and unpaired surrogates, which
-    no store holds, are malformed JSON (a 400), not values that fail later."""
+    no store holds, are malformed JSON (a 400), not values that fail later; a key given twice
+    in an object is refused (a 400), not settled by keeping the last."""
     try:
-        return loads_strict(text)
-    except json.JSONDecodeError:
+        return loads_strict(text, unique_keys=True)
+    except (json.JSONDecodeError, DuplicateKeyError):
         raise
     except ValueError as error:
         raise json.JSONDecodeError(str(error), text, 0) from None
@@ -166,6 +167,13 @@ def invalid_request(error: RequestValidationError) -> Response[str]:
 def malformed_json(error: json.JSONDecodeError) -> Response[str]:
     return error_response(
         HTTPStatus.BAD_REQUEST, "MALFORMED_JSON", f"The body is not valid JSON: {error.msg}"
+    )
+
+
+@app.exception_handler(DuplicateKeyError)  # type: ignore[untyped-decorator]
+def duplicate_key(error: DuplicateKeyError) -> Response[str]:
+    return error_response(
+        HTTPStatus.BAD_REQUEST, "DUPLICATE_JSON_KEY", f"The body is ambiguous JSON: {error}"
     )
 
 

@@ -1,0 +1,138 @@
+"""What the CLI refuses before anything runs: JSON that names a key twice, API keys no HTTP
+request could carry, and how it lists a workflow's problems when there are very many."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.cli import main
+from tests.conformance.http_server import unused_port
+from tests.workflows import edge, node, workflow
+
+TWICE = (
+    '{"id": "w", "name": "n", "nodes": [{"id": "a", "type": "number-input"}], '
+    '"edges": [], "nodes": []}'
+)
+LISTED = 100  # problems an error lists, as the README says
+NESTED_TWICE = (
+    '{"id": "w", "name": "n", "edges": [], "nodes": [{"id": "j", "type": "json-input", '
+    '"inputs": [{"name": "json", "value": {"limit": 1, "limit": 2}}]}]}'
+)
+
+
+def write_text(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "workflow.json"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "command", [["validate"], ["run", "--engine", "inprocess"], ["plan"]], ids=" ".join
+)
+@pytest.mark.parametrize(
+    ("text", "key"), [(TWICE, "nodes"), (NESTED_TWICE, "limit")], ids=["top", "nested"]
+)
+def test_a_workflow_file_naming_a_key_twice_is_refused_naming_the_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: list[str], text: str, key: str
+) -> None:
+    assert main([*command, write_text(tmp_path, text)]) == 2
+
+    err = capsys.readouterr().err
+    assert "DUPLICATE_JSON_KEY" in err
+    assert f"the key '{key}' appears twice in one object" in err
+
+
+def test_validate_json_reports_a_key_named_twice_with_its_code(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(TWICE.encode())))
+
+    assert main(["validate", "-", "--json"]) == 2
+
+    report = json.loads(capsys.readouterr().out)
+    assert [problem["code"] for problem in report["problems"]] == ["DUPLICATE_JSON_KEY"]
+    assert "'nodes'" in report["problems"][0]["message"]
+
+
+def test_an_input_value_naming_a_key_twice_is_a_usage_error_unless_its_port_takes_text(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    flow = workflow(
+        node("j", "json-input"),
+        node("t", "text-input"),
+        node("o", "output-json"),
+        node("p", "output-text"),
+        edges=[edge("j.json", "o.value"), edge("t.value", "p.value")],
+    )
+    path = write_text(tmp_path, json.dumps(flow))
+    twice = '{"a": 1, "a": 2}'
+
+    assert main(["run", path, "--engine", "inprocess", "--input", f"j.json={twice}"]) == 2
+    assert "j.json: ambiguous JSON: the key 'a' appears twice" in capsys.readouterr().err
+
+    code = main(["run", path, "--engine", "inprocess", "--json", "--input", f"t.value={twice}"])
+    record = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert record["nodeExecutions"][3]["outputs"] == {"displayValue": twice}
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        " padded",
+        "padded ",
+        "\tpadded",
+        "clé-secrète",
+        "key\u00a0nbsp",
+        "tab\tinside",
+        "line\nbreak",
+    ],
+)
+def test_serve_refuses_an_api_key_no_http_request_could_carry(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, key: str
+) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    args = ["--port", str(unused_port()), "--state-dir", str(not_a_dir)]
+
+    assert main(["serve", *args, "--api-key", f"{key}:acme"]) == 2
+
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no banner: nothing started
+    assert "--api-key for organization 'acme': An API key " in captured.err
+    assert key.strip() not in captured.err  # a credential is not repeated
+
+
+def duplicate_edges(count: int) -> dict[str, Any]:
+    return workflow(
+        node("a", "number-input"),
+        node("b", "absolute-value"),
+        edges=[edge("a.value", "b.value")] * count,
+    )
+
+
+def test_validate_lists_the_first_problems_of_very_many_and_counts_the_rest(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write_text(tmp_path, json.dumps(duplicate_edges(20_000)))
+
+    assert main(["validate", path]) == 2
+    err = capsys.readouterr().err
+    assert main(["validate", path, "--json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert main(["run", path, "--engine", "inprocess", "--json"]) == 2
+    record = json.loads(capsys.readouterr().out)
+
+    assert "Invalid workflow: 19999 problem(s)" in err
+    assert err.count("DUPLICATE_CONNECTION") == LISTED
+    assert err.rstrip().endswith(f"... and {19_999 - LISTED} more")
+    assert report["problemCount"] == 19_999
+    assert len(report["problems"]) == LISTED
+    assert record["error"].startswith("Invalid workflow (19999 problems): [DUPLICATE_CONNECTION]")
+    assert record["error"].endswith(f"; and {19_999 - LISTED} more")
+    assert record["error"].count("DUPLICATE_CONNECTION") == LISTED
