@@ -9,7 +9,6 @@ from typing import Any
 
 from statemachine import state_names as names
 from statemachine.error_names import ALL_ERRORS, LAMBDA_SERVICE_ERRORS, TRANSIENT_ERROR
-from statemachine.errors import StateNameClash
 
 State = dict[str, Any]
 
@@ -71,12 +70,11 @@ def fail(error: str, **cause: str) -> State:
 
 
 def unique(states: list[tuple[str, State]]) -> dict[str, State]:
+    """The states by name; their names are distinct by construction (`StateNames`)."""
     named: dict[str, State] = {}
     for name, state in states:
         if name in named:
-            raise StateNameClash(
-                f"Two states would both be named '{name}': rename one of the nodes it names"
-            )
+            raise ValueError(f"The compiler named two states '{name}'")
         named[name] = state
     return named
 

@@ -37,12 +37,6 @@ class CompileError(StateMachineError):
     code = "NOT_COMPILABLE"
 
 
-class StateNameClash(CompileError):
-    """Two states would have the same name."""
-
-    code = "STATE_NAME_CLASH"
-
-
 class KeyReadAsPath(CompileError):
     """A literal has an object key ending in ".$", which Step Functions reads as a path."""
 

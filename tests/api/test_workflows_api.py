@@ -193,3 +193,28 @@ def test_a_workflow_the_compiler_refuses_is_a_bad_request_naming_the_problem(
     assert "Express" in response.json()["error"]["message"]
     for refused in ("path-key", "many"):
         assert org_a.http.get(f"/workflows/{refused}").status_code == 404
+
+
+def test_node_ids_that_read_alike_when_listed_deploy_and_run(org_a: Organization) -> None:
+    # Two inline groups, [x, "y, z"] and ["x, y", z], around a random-number unit.
+    org_a.deploy(
+        workflow(
+            node("x", "number-input", value=5),
+            node("y, z", "number-input", value=10),
+            node("r", "random-number", max=6, integer=True),
+            node("x, y", "addition"),
+            node("z", "multiplication", b=2),
+            edges=[
+                edge("x.value", "r.min"),
+                edge("r.value", "x, y.a"),
+                edge("y, z.value", "x, y.b"),
+                edge("r.value", "z.a"),
+            ],
+            workflow_id="commas",
+        )
+    )
+    record = org_a.wait_for(org_a.start("commas"))
+    assert record["status"] == "completed", record
+    results = {e["nodeId"]: e["outputs"] for e in record["nodeExecutions"]}
+    assert results["x, y"] == {"result": 15}
+    assert results["z"] == {"result": 10}
