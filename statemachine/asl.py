@@ -9,6 +9,7 @@ from typing import Any
 
 from statemachine import state_names as names
 from statemachine.error_names import ALL_ERRORS, LAMBDA_SERVICE_ERRORS, TRANSIENT_ERROR
+from statemachine.path_keys import escape_keys
 
 State = dict[str, Any]
 
@@ -40,7 +41,8 @@ def task(
     state: State = {
         "Type": "Task",
         "Resource": resource,
-        "Parameters": {"state.$": "$", **parameters},
+        # The state is the one path; every other key is data (a literal's "a.$" too).
+        "Parameters": {"state.$": "$", **escape_keys(parameters)},
         "ResultPath": "$",
     }
     if timeout is not None:

@@ -140,7 +140,6 @@ def _compile(
     parallel: bool | None,
     splitting: tuple[PartArn, int] | None,
 ) -> Compiled:
-    limits.refuse_path_keys(workflow)
     plan = plan_workflow(workflow, catalog, max_group_size=max_group_size)
     node_ids = [node.id for node in workflow.nodes]
     order = waves(workflow, catalog, plan, parallel)

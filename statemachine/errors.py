@@ -35,9 +35,3 @@ class CompileError(StateMachineError):
     API answers it as the error code)."""
 
     code = "NOT_COMPILABLE"
-
-
-class KeyReadAsPath(CompileError):
-    """A literal has an object key ending in ".$", which Step Functions reads as a path."""
-
-    code = "KEY_READ_AS_PATH"

@@ -206,6 +206,31 @@ def test_validate_refuses_a_short_lived_workflow_that_could_outlast_express(
     assert "Node 'pause' may take 400 s, more than the 300 s" in err
 
 
+def test_node_ids_listed_alike_and_keys_ending_in_dollar_validate_and_compile(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    commas = workflow(
+        node("x", "number-input", value=5),
+        node("y, z", "number-input", value=10),
+        node("r", "random-number", max=6, integer=True),
+        node("x, y", "addition"),
+        node("z", "multiplication", b=2),
+        edges=[edge("x.value", "r.min"), edge("r.value", "x, y.a"), edge("r.value", "z.a")],
+    )
+    path_key = workflow(node("j", "json-input", json={"a.$": 1}))
+    for flow in (commas, path_key):
+        path = write(tmp_path, flow)
+        assert main(["validate", path]) == 0
+        assert "Valid" in capsys.readouterr().out
+        assert main(["compile", path]) == 0, capsys.readouterr().err
+        states = json.loads(capsys.readouterr().out)["States"]
+    assert "Run node j" in states
+    assert main(["compile", write(tmp_path, commas)]) == 0
+    states = json.loads(capsys.readouterr().out)["States"]
+    assert 'Run inline group [x, "y, z"]' in states
+    assert 'Run inline group ["x, y", z]' in states
+
+
 def test_plan_prints_units_covering_every_node(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -16,6 +16,7 @@ from statemachine.catalog import Catalog, DynamicPorts, NodeTypeSpec, PortSpec
 from statemachine.compiler import TaskFunctions, compile_workflow
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import Edge, Node, ParameterType, Workflow
+from statemachine.path_keys import unescape_keys
 from statemachine.planner import plan_workflow
 from statemachine.state_names import state_name
 from statemachine.validation import validate_workflow
@@ -474,10 +475,24 @@ def test_the_history_estimate_counts_tasks_and_other_states_on_the_longest_path(
         limits.check_history(10, tasks=3_999, other_states=2)
 
 
-def test_a_literal_key_that_step_functions_would_read_as_a_path_is_refused():
-    raw = workflow(node("j", "json-input", json={"items": [{"id.$": "$.execution"}]}))
-    with pytest.raises(CompileError, match=r"Node 'j' has a literal 'json' with the key 'id\.\$'"):
-        compiled(raw)
+def parameter_keys(value: Any) -> list[str]:
+    """Every object key in a state's Parameters, at any depth."""
+    if isinstance(value, dict):
+        return [*value, *(key for item in value.values() for key in parameter_keys(item))]
+    if isinstance(value, list):
+        return [key for item in value for key in parameter_keys(item)]
+    return []
+
+
+def test_a_literal_key_ending_in_dollar_is_carried_as_data_not_read_as_a_path():
+    literal = {"items": [{"id.$": "$.execution"}], "a.$~": 1}
+    raw = workflow(node("j", "json-input", json=literal), node("r", "random-number"))
+    for name, state in states(compiled(raw)).items():
+        keys = parameter_keys(state.get("Parameters", {}))
+        assert [key for key in keys if key.endswith(".$")] in ([], ["state.$"]), name
+    carried = states(compiled(raw))["Run node j"]["Parameters"]["nodes"][0]["inputs"][0]
+    assert carried["value"] == {"items": [{"id.$~": "$.execution"}], "a.$~~": 1}
+    assert unescape_keys(carried["value"]) == literal
 
 
 def test_units_whose_ids_read_alike_get_distinct_readable_state_names():
