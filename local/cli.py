@@ -29,7 +29,7 @@ from lambdas.runtime.record import ExecutionStatus
 from local.display import print_node_type, print_node_types, print_problems, print_record
 from local.inprocess import InProcessEngine
 from local.progress import LiveProgress
-from statemachine.compiler import TaskFunctions, compile_machines
+from statemachine.compiler import Compiled, TaskFunctions, compile_machines
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import InputOverrides, ParameterType, Workflow
 from statemachine.parts import part_machine_name
@@ -234,6 +234,7 @@ def _load(name: str) -> Workflow:
 def _validate(args: argparse.Namespace, out: Console, err: Console) -> int:
     try:
         workflow = _load(args.workflow)
+        _compilable(workflow)
     except WorkflowValidationError as error:
         if not args.json:
             raise
@@ -248,6 +249,16 @@ def _validate(args: argparse.Namespace, out: Console, err: Console) -> int:
             f"{len(workflow.edges)} edges)"
         )
     return EXIT_OK
+
+
+def _compilable(workflow: Workflow) -> None:
+    """What `compile`, `run` and a deploy would refuse in a valid workflow (a workflow too
+    large for Step Functions), as the problem validation reports with its code: the
+    compiler's own checks, run."""
+    try:
+        _machines(workflow)
+    except CompileError as error:
+        raise WorkflowValidationError([error.problem()]) from None
 
 
 def _plan(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -268,15 +279,9 @@ def _compile(args: argparse.Namespace, out: Console, err: Console) -> int:
     workflow = _load(args.workflow)
     if args.max_group_size < 1:
         raise UsageError(f"--max-group-size must be at least 1, got {args.max_group_size}")
-    functions = TaskFunctions(
-        **{name: f"{args.functions_prefix}{name}" for name in TaskFunctions.model_fields}
-    )
-    account = args.functions_prefix.split(":function:")[0].replace(":lambda:", ":states:")
-    compiled = compile_machines(
+    compiled = _machines(
         workflow,
-        default_registry().catalog,
-        functions,
-        part_arn=lambda n: f"{account}:stateMachine:{part_machine_name(workflow.id, n)}",
+        functions_prefix=args.functions_prefix,
         max_group_size=args.max_group_size,
         parallel=args.parallel,
     )
@@ -289,6 +294,28 @@ def _compile(args: argparse.Namespace, out: Console, err: Console) -> int:
         }
     print(json.dumps(document, indent=2, ensure_ascii=False), file=out.file)
     return EXIT_OK
+
+
+def _machines(
+    workflow: Workflow,
+    *,
+    functions_prefix: str = PLACEHOLDER_FUNCTIONS,
+    max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
+    parallel: bool | None = None,
+) -> Compiled:
+    """The workflow's state machines as `compile` prints them (or CompileError)."""
+    functions = TaskFunctions(
+        **{name: f"{functions_prefix}{name}" for name in TaskFunctions.model_fields}
+    )
+    account = functions_prefix.split(":function:")[0].replace(":lambda:", ":states:")
+    return compile_machines(
+        workflow,
+        default_registry().catalog,
+        functions,
+        part_arn=lambda n: f"{account}:stateMachine:{part_machine_name(workflow.id, n)}",
+        max_group_size=max_group_size,
+        parallel=parallel,
+    )
 
 
 def _node_types(args: argparse.Namespace, out: Console, err: Console) -> int:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from statemachine.problems import ValidationProblem
+from statemachine.problems import ProblemCode, ValidationProblem
 
 
 class StateMachineError(Exception):
@@ -32,6 +29,10 @@ def summarize(problems: list[ValidationProblem]) -> str:
 
 class CompileError(StateMachineError):
     """The workflow is valid but cannot become a state machine; `code` names why (the HTTP
-    API answers it as the error code)."""
+    API answers it as the error code, `stepthunk validate` as the problem's code)."""
 
-    code = "NOT_COMPILABLE"
+    code = ProblemCode.NOT_COMPILABLE
+
+    def problem(self) -> ValidationProblem:
+        """This refusal as a validation problem, with its code."""
+        return ValidationProblem(code=self.code, message=str(self))

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from statemachine.errors import CompileError
+from statemachine.problems import ProblemCode
 
 MAX_DEFINITION_BYTES = 1_048_576
 HISTORY_EVENT_LIMIT = 25_000
@@ -29,7 +30,7 @@ TASK_PARAMETERS_BUDGET = 64 * 1024
 class TooLarge(CompileError):
     """The workflow does not fit one state machine (definition size or execution history)."""
 
-    code = "WORKFLOW_TOO_LARGE"
+    code = ProblemCode.WORKFLOW_TOO_LARGE
 
 
 def history_events(*, tasks: int, other_states: int) -> int:

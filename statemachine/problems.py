@@ -10,8 +10,9 @@ from statemachine.model import WireModel
 class ProblemCode(StrEnum):
     """Every code validation reports (SPEC §2), plus INVALID_WORKFLOW for malformed JSON,
     TOO_LONG for an id, a name or a description over its length (statemachine.identifiers),
-    INVALID_ID for a workflow id that no URL path could carry, and the ones the README lists
-    under "Choices where SPEC is silent"."""
+    INVALID_ID for a workflow id that no URL path could carry, the codes of what the compiler
+    refuses in a valid workflow (statemachine.errors.CompileError), and the ones the README
+    lists under "Choices where SPEC is silent"."""
 
     INVALID_WORKFLOW = "INVALID_WORKFLOW"
     EMPTY_WORKFLOW = "EMPTY_WORKFLOW"
@@ -27,6 +28,8 @@ class ProblemCode(StrEnum):
     EXPRESS_DURATION_EXCEEDED = "EXPRESS_DURATION_EXCEEDED"
     TOO_LONG = "TOO_LONG"
     INVALID_ID = "INVALID_ID"
+    WORKFLOW_TOO_LARGE = "WORKFLOW_TOO_LARGE"
+    NOT_COMPILABLE = "NOT_COMPILABLE"
 
 
 class ValidationProblem(WireModel):

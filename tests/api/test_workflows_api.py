@@ -184,8 +184,11 @@ def test_a_workflow_the_compiler_refuses_is_a_bad_request_naming_the_problem(
     many = workflow(*[node(f"d{i}", "date-now") for i in range(3_500)], workflow_id="many")
     response = org_a.http.put("/workflows/many", json={**many, "shortLived": True})
     assert response.status_code == 400, response.text
-    assert response.json()["error"]["code"] == "WORKFLOW_TOO_LARGE"
-    assert "Express" in response.json()["error"]["message"]
+    error = response.json()["error"]
+    assert error["code"] == "WORKFLOW_TOO_LARGE"
+    assert "Express" in error["message"]
+    # the problem as `stepthunk validate` reports it
+    assert error["details"] == [{"code": "WORKFLOW_TOO_LARGE", "message": error["message"]}]
     assert org_a.http.get("/workflows/many").status_code == 404
 
 

@@ -206,6 +206,28 @@ def test_validate_refuses_a_short_lived_workflow_that_could_outlast_express(
     assert "Node 'pause' may take 400 s, more than the 300 s" in err
 
 
+def test_validate_refuses_what_compile_refuses_with_the_compilers_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # More units than one Express machine runs, and an Express machine cannot start parts.
+    many = {**workflow(*[node(f"d{i}", "date-now") for i in range(3_500)]), "shortLived": True}
+    path = write(tmp_path, many)
+
+    assert main(["compile", path]) == 2
+    refused = capsys.readouterr().err
+    assert main(["validate", path, "--json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert main(["validate", path]) == 2
+    printed = capsys.readouterr().err
+
+    assert report["valid"] is False
+    [problem] = report["problems"]
+    assert problem["code"] == "WORKFLOW_TOO_LARGE"
+    assert "more than one Express state machine can run" in problem["message"]
+    assert "more than one Express state machine can run" in refused
+    assert "WORKFLOW_TOO_LARGE" in printed
+
+
 def test_node_ids_listed_alike_and_keys_ending_in_dollar_validate_and_compile(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
