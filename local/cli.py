@@ -39,7 +39,7 @@ from local.display import (
 )
 from local.inprocess import InProcessEngine
 from local.progress import LiveProgress
-from statemachine.compiler import TaskFunctions, compile_machines
+from statemachine.compiler import Compiled, TaskFunctions, compile_machines
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import InputOverrides, ParameterType, Workflow
 from statemachine.parts import part_machine_name
@@ -249,6 +249,7 @@ def _load(name: str) -> Workflow:
 def _validate(args: argparse.Namespace, out: Console, err: Console) -> int:
     try:
         workflow = _load(args.workflow)
+        _compilable(workflow)
     except WorkflowValidationError as error:
         if not args.json:
             raise
@@ -270,6 +271,16 @@ def _validate(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
+def _compilable(workflow: Workflow) -> None:
+    """What `compile`, `run` and a deploy would refuse in a valid workflow (a workflow too
+    large for Step Functions), as the problem validation reports with its code: the
+    compiler's own checks, run."""
+    try:
+        _machines(workflow)
+    except CompileError as error:
+        raise WorkflowValidationError([error.problem()]) from None
+
+
 def _plan(args: argparse.Namespace, out: Console, err: Console) -> int:
     workflow = _load(args.workflow)
     try:
@@ -288,15 +299,9 @@ def _compile(args: argparse.Namespace, out: Console, err: Console) -> int:
     workflow = _load(args.workflow)
     if args.max_group_size < 1:
         raise UsageError(f"--max-group-size must be at least 1, got {args.max_group_size}")
-    functions = TaskFunctions(
-        **{name: f"{args.functions_prefix}{name}" for name in TaskFunctions.model_fields}
-    )
-    account = args.functions_prefix.split(":function:")[0].replace(":lambda:", ":states:")
-    compiled = compile_machines(
+    compiled = _machines(
         workflow,
-        default_registry().catalog,
-        functions,
-        part_arn=lambda n: f"{account}:stateMachine:{part_machine_name(workflow.id, n)}",
+        functions_prefix=args.functions_prefix,
         max_group_size=args.max_group_size,
         parallel=args.parallel,
     )
@@ -309,6 +314,28 @@ def _compile(args: argparse.Namespace, out: Console, err: Console) -> int:
         }
     print(terminal_json(document), file=out.file)
     return EXIT_OK
+
+
+def _machines(
+    workflow: Workflow,
+    *,
+    functions_prefix: str = PLACEHOLDER_FUNCTIONS,
+    max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
+    parallel: bool | None = None,
+) -> Compiled:
+    """The workflow's state machines as `compile` prints them (or CompileError)."""
+    functions = TaskFunctions(
+        **{name: f"{functions_prefix}{name}" for name in TaskFunctions.model_fields}
+    )
+    account = functions_prefix.split(":function:")[0].replace(":lambda:", ":states:")
+    return compile_machines(
+        workflow,
+        default_registry().catalog,
+        functions,
+        part_arn=lambda n: f"{account}:stateMachine:{part_machine_name(workflow.id, n)}",
+        max_group_size=max_group_size,
+        parallel=parallel,
+    )
 
 
 def _node_types(args: argparse.Namespace, out: Console, err: Console) -> int:

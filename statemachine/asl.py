@@ -9,7 +9,7 @@ from typing import Any
 
 from statemachine import state_names as names
 from statemachine.error_names import ALL_ERRORS, LAMBDA_SERVICE_ERRORS, TRANSIENT_ERROR
-from statemachine.errors import StateNameClash
+from statemachine.path_keys import escape_keys
 
 State = dict[str, Any]
 
@@ -41,7 +41,8 @@ def task(
     state: State = {
         "Type": "Task",
         "Resource": resource,
-        "Parameters": {"state.$": "$", **parameters},
+        # The state is the one path; every other key is data (a literal's "a.$" too).
+        "Parameters": {"state.$": "$", **escape_keys(parameters)},
         "ResultPath": "$",
     }
     if timeout is not None:
@@ -71,12 +72,11 @@ def fail(error: str, **cause: str) -> State:
 
 
 def unique(states: list[tuple[str, State]]) -> dict[str, State]:
+    """The states by name; their names are distinct by construction (`StateNames`)."""
     named: dict[str, State] = {}
     for name, state in states:
         if name in named:
-            raise StateNameClash(
-                f"Two states would both be named '{name}': rename one of the nodes it names"
-            )
+            raise ValueError(f"The compiler named two states '{name}'")
         named[name] = state
     return named
 

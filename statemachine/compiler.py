@@ -140,7 +140,6 @@ def _compile(
     parallel: bool | None,
     splitting: tuple[PartArn, int] | None,
 ) -> Compiled:
-    limits.refuse_path_keys(workflow)
     plan = plan_workflow(workflow, catalog, max_group_size=max_group_size)
     node_ids = [node.id for node in workflow.nodes]
     order = waves(workflow, catalog, plan, parallel)
@@ -313,7 +312,8 @@ def _units(
     def edges_into(members: list[Node]) -> list[dict[str, Any]]:
         return [edges[i] for i in sorted(i for node in members for i in inbound[node.id])]
 
-    steps = [_step(unit, nodes) for unit in plan.units]
+    named = names.StateNames()
+    steps = [_step(unit, nodes, named) for unit in plan.units]
 
     def with_waits(task: State, start: int) -> State:
         """The task, given a "waits" parameter for the run of Wait states from `start` on."""
@@ -345,7 +345,7 @@ def _units(
     position = 0  # of a Wait state among those that follow the same task
     for wave in waves:
         if len(wave) > 1:
-            states.append(_parallel([steps[i] for i in wave], unit_task))
+            states.append(_parallel([steps[i] for i in wave], unit_task, named))
             continue
         [i] = wave
         step = steps[i]
@@ -358,7 +358,9 @@ def _units(
     return states
 
 
-def _parallel(steps: list[_Step], unit_task: Callable[..., State]) -> tuple[str, State]:
+def _parallel(
+    steps: list[_Step], unit_task: Callable[..., State], named: names.StateNames
+) -> tuple[str, State]:
     """A Parallel state running `steps` at once, one branch each.
 
     Each branch returns its unit's results alone, the first also those of an earlier
@@ -379,17 +381,19 @@ def _parallel(steps: list[_Step], unit_task: Callable[..., State]) -> tuple[str,
         "ResultPath": "$.branches",
         "Catch": [{"ErrorEquals": [ALL_ERRORS], "ResultPath": "$.failure", "Next": names.FINALIZE}],
     }
-    return names.run_in_parallel(member_ids), state
+    return named.claim(names.run_in_parallel(member_ids)), state
 
 
-def _step(unit: IndividualUnit | InlineUnit, nodes: dict[str, Node]) -> _Step:
+def _step(
+    unit: IndividualUnit | InlineUnit, nodes: dict[str, Node], named: names.StateNames
+) -> _Step:
     if isinstance(unit, InlineUnit):
         members = [nodes[node_id] for node_id in unit.node_ids]
-        return _Step(names.run_inline_group(unit.node_ids), members, inline=True)
+        return _Step(named.claim(names.run_inline_group(unit.node_ids)), members, inline=True)
     node = nodes[unit.node_id]
     if node.type == WAIT_NODE_TYPE:
-        return _Step(names.wait(node.id), [node], wait=True)
-    return _Step(names.run_node(node.id), [node])
+        return _Step(named.claim(names.wait(node.id)), [node], wait=True)
+    return _Step(named.claim(names.run_node(node.id)), [node])
 
 
 def _timeout(step: _Step) -> int:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from statemachine.problems import ValidationProblem
+from statemachine.problems import ProblemCode, ValidationProblem
 
 
 class StateMachineError(Exception):
@@ -42,18 +39,10 @@ def summarize(problems: list[ValidationProblem], count: int | None = None) -> st
 
 class CompileError(StateMachineError):
     """The workflow is valid but cannot become a state machine; `code` names why (the HTTP
-    API answers it as the error code)."""
+    API answers it as the error code, `stepthunk validate` as the problem's code)."""
 
-    code = "NOT_COMPILABLE"
+    code = ProblemCode.NOT_COMPILABLE
 
-
-class StateNameClash(CompileError):
-    """Two states would have the same name."""
-
-    code = "STATE_NAME_CLASH"
-
-
-class KeyReadAsPath(CompileError):
-    """A literal has an object key ending in ".$", which Step Functions reads as a path."""
-
-    code = "KEY_READ_AS_PATH"
+    def problem(self) -> ValidationProblem:
+        """This refusal as a validation problem, with its code."""
+        return ValidationProblem(code=self.code, message=str(self))

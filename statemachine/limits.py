@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-from statemachine.errors import CompileError, KeyReadAsPath
-from statemachine.model import Workflow
+from statemachine.errors import CompileError
+from statemachine.problems import ProblemCode
 
 MAX_DEFINITION_BYTES = 1_048_576
 HISTORY_EVENT_LIMIT = 25_000
@@ -31,7 +30,7 @@ TASK_PARAMETERS_BUDGET = 64 * 1024
 class TooLarge(CompileError):
     """The workflow does not fit one state machine (definition size or execution history)."""
 
-    code = "WORKFLOW_TOO_LARGE"
+    code = ProblemCode.WORKFLOW_TOO_LARGE
 
 
 def history_events(*, tasks: int, other_states: int) -> int:
@@ -81,28 +80,3 @@ def check_task_parameters(states: dict[str, Any]) -> None:
                 "workflow through the API, which stores it by content hash, or give large "
                 "values as inputs at run time"
             )
-
-
-def refuse_path_keys(workflow: Workflow) -> None:
-    """Refuse a literal with a key ending in ".$": in `Parameters` it would be read as a path."""
-    for node in workflow.nodes:
-        for port in (*node.inputs, *node.outputs):
-            for key in _keys(port.value):
-                if key.endswith(".$"):
-                    raise KeyReadAsPath(
-                        f"Node '{node.id}' has a literal '{port.name}' with the key '{key}': "
-                        "Step Functions reads keys ending in '.$' as paths, so this workflow "
-                        "cannot be compiled; rename the key or give the value at run time"
-                    )
-
-
-def _keys(value: Any) -> Iterator[str]:
-    """Every object key anywhere in a JSON value."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            yield from item
-            pending += item.values()
-        elif isinstance(item, list):
-            pending += item

@@ -11,8 +11,9 @@ class ProblemCode(StrEnum):
     """Every code validation reports (SPEC §2), plus INVALID_WORKFLOW for malformed JSON,
     TOO_LONG for an id, a name or a description over its length (statemachine.identifiers),
     INVALID_ID for a workflow id that no URL path could carry, DUPLICATE_JSON_KEY for an object
-    of the file that names a key twice, and the ones the README lists
-    under "Choices where SPEC is silent"."""
+    of the file that names a key twice, the codes of what the compiler refuses in a valid workflow
+    (statemachine.errors.CompileError), and the ones the README lists under "Choices where SPEC
+    is silent"."""
 
     INVALID_WORKFLOW = "INVALID_WORKFLOW"
     EMPTY_WORKFLOW = "EMPTY_WORKFLOW"
@@ -29,6 +30,8 @@ class ProblemCode(StrEnum):
     TOO_LONG = "TOO_LONG"
     INVALID_ID = "INVALID_ID"
     DUPLICATE_JSON_KEY = "DUPLICATE_JSON_KEY"
+    WORKFLOW_TOO_LARGE = "WORKFLOW_TOO_LARGE"
+    NOT_COMPILABLE = "NOT_COMPILABLE"
 
 
 class ValidationProblem(WireModel):

@@ -1,12 +1,16 @@
 """The names of a compiled state machine's states: readable, unique, at most 80 characters.
 
 The names are a user interface (the Step Functions console shows them), so they say what
-each state does; a name too long for Step Functions is cut with a stable suffix.
+each state does; a name too long for Step Functions is cut with a stable suffix. Names are
+unique by construction, whatever the node ids: a listed id that could be read as several
+(one holding a comma or a quote) is shown quoted, and `StateNames` numbers a name that is
+taken already (two long names cut to the same text and digest).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 
 MAX_STATE_NAME_LENGTH = 80
@@ -25,6 +29,21 @@ OUTCOME = "Outcome"
 SUCCEEDED = "Succeeded"
 FAILED = "Failed"
 STOPPED = "Stopped"  # a part's end when a failure outlasted its retries
+FIXED = frozenset(
+    {
+        CHECK_CREDITS,
+        PERSIST_EXHAUSTED,
+        EXHAUSTED,
+        PRELOAD_SECRETS,
+        PRELOAD_INTEGRATIONS,
+        INITIALIZE,
+        FINALIZE,
+        OUTCOME,
+        SUCCEEDED,
+        FAILED,
+        STOPPED,
+    }
+)
 
 
 def state_name(name: str) -> str:
@@ -39,24 +58,60 @@ def state_name(name: str) -> str:
     return f"{name[: MAX_STATE_NAME_LENGTH - _SUFFIX_LENGTH]}… {digest}"
 
 
+class StateNames:
+    """Hands out the names of one state machine's unit states, each distinct from the fixed
+    names and from every name handed out before.
+
+    A name already taken gets " (2)", " (3)", ... (its text cut to make room): the first
+    state keeps its name, and the same workflow always gets the same names.
+    """
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set(FIXED)
+
+    def claim(self, name: str) -> str:
+        """`name` (cut to fit) if no state has it yet, else the first free numbered form."""
+        claimed = state_name(name)
+        number = 1
+        while claimed in self._taken:
+            number += 1
+            # Each number ends the name differently ("(<number>)"), so this loop ends.
+            suffix = f" ({number})"
+            claimed = f"{state_name(name)[: MAX_STATE_NAME_LENGTH - len(suffix)]}{suffix}"
+        self._taken.add(claimed)
+        return claimed
+
+
+def listed(node_ids: Sequence[str]) -> str:
+    """`[a, b, c]`: an id holding a comma or a quote (or spaces at an end) is quoted as a
+    JSON string, so that no two lists of ids read the same."""
+    return f"[{', '.join(_listed_id(node_id) for node_id in node_ids)}]"
+
+
+def _listed_id(node_id: str) -> str:
+    if "," in node_id or '"' in node_id or node_id != node_id.strip() or not node_id:
+        return json.dumps(node_id, ensure_ascii=False)
+    return node_id
+
+
 def run_node(node_id: str) -> str:
     """The Task running the individual unit of node `node_id`."""
-    return state_name(f"Run node {node_id}")
+    return f"Run node {node_id}"
 
 
 def run_inline_group(node_ids: Sequence[str]) -> str:
     """The Task running the inline group of `node_ids` (in unit order)."""
-    return state_name(f"Run inline group [{', '.join(node_ids)}]")
+    return f"Run inline group {listed(node_ids)}"
 
 
 def wait(node_id: str) -> str:
     """The Wait state of wait node `node_id`."""
-    return state_name(f"Wait {node_id}")
+    return f"Wait {node_id}"
 
 
 def run_in_parallel(node_ids: Sequence[str]) -> str:
     """The Parallel state running the units of `node_ids` (in unit order) at once."""
-    return state_name(f"Run in parallel [{', '.join(node_ids)}]")
+    return f"Run in parallel {listed(node_ids)}"
 
 
 def run_part(number: int, count: int) -> str:

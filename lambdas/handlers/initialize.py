@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from lambdas.handlers import persist, units
 from lambdas.handlers.entry import Invocation, lambda_handler
@@ -26,6 +26,7 @@ from lambdas.runtime.registry import Registry
 from lambdas.runtime.state import WorkflowState
 from statemachine.limits import EXPRESS_MAX_SECONDS
 from statemachine.model import WireModel, Workflow
+from statemachine.path_keys import unescape_keys
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
 
@@ -67,6 +68,13 @@ class Event(WireModel):
     node_ids: list[str] | None = None  # the workflow's, when it is stored
     waits: list[units.WaitNode] = Field(default_factory=list)
     wait_ids: list[str] = Field(default_factory=list)  # the waits, when it is stored
+
+    @field_validator("workflow", "waits", mode="before")
+    @classmethod
+    def _restored(cls, value: Any) -> Any:
+        """The workflow as written: the compiler escaped keys Step Functions would read as
+        paths (statemachine.path_keys)."""
+        return unescape_keys(value)
 
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:

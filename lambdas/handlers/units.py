@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from lambdas.handlers.entry import Invocation
 from lambdas.handlers.notify import notify
@@ -55,6 +55,7 @@ from lambdas.runtime.sealed import SealedIntegrations, SealedSecrets
 from lambdas.runtime.state import Branch, WorkflowState
 from lambdas.runtime.stored import StoredWorkflows, members
 from statemachine.model import Edge, Node, Workflow
+from statemachine.path_keys import unescape_keys
 
 # The results a branch of a Parallel state carries in the state at most (bytes of JSON): up
 # to 25 branches (statemachine.compiler.MAX_BRANCHES) stay far below the 256 KiB of a state.
@@ -121,6 +122,13 @@ class Event(BaseModel):
     # In a branch of a Parallel state: return the unit's results alone ("own"), or also
     # those of the branches of an earlier Parallel state, not yet merged ("carry").
     branch: Literal["own", "carry"] | None = None
+
+    @field_validator("nodes", "waits", mode="before")
+    @classmethod
+    def _restored(cls, value: Any) -> Any:
+        """The nodes as written: the compiler escaped keys Step Functions would read as
+        paths (statemachine.path_keys)."""
+        return unescape_keys(value)
 
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:

@@ -180,16 +180,54 @@ def test_a_workflow_id_refused_in_a_file_is_refused_by_the_api_with_the_same_pro
 def test_a_workflow_the_compiler_refuses_is_a_bad_request_naming_the_problem(
     org_a: Organization,
 ) -> None:
-    path_key = workflow(node("j", "json-input", json={"a.$": 1}), workflow_id="path-key")
-    response = org_a.http.put("/workflows/path-key", json=path_key)
-    assert response.status_code == 400, response.text
-    assert response.json()["error"]["code"] == "KEY_READ_AS_PATH"
-    assert "a.$" in response.json()["error"]["message"]
     # More units than one Express machine runs, and an Express machine cannot start parts.
     many = workflow(*[node(f"d{i}", "date-now") for i in range(3_500)], workflow_id="many")
     response = org_a.http.put("/workflows/many", json={**many, "shortLived": True})
     assert response.status_code == 400, response.text
-    assert response.json()["error"]["code"] == "WORKFLOW_TOO_LARGE"
-    assert "Express" in response.json()["error"]["message"]
-    for refused in ("path-key", "many"):
-        assert org_a.http.get(f"/workflows/{refused}").status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "WORKFLOW_TOO_LARGE"
+    assert "Express" in error["message"]
+    # the problem as `stepthunk validate` reports it
+    assert error["details"] == [{"code": "WORKFLOW_TOO_LARGE", "message": error["message"]}]
+    assert org_a.http.get("/workflows/many").status_code == 404
+
+
+def test_a_literal_key_ending_in_dollar_deploys_and_reaches_its_node(org_a: Organization) -> None:
+    value = {"a.$": 1, "b": {"c.$": "$.execution"}}
+    org_a.deploy(
+        workflow(
+            node("j", "json-input", json=value),
+            node("out", "output-json"),
+            edges=[edge("j.json", "out.value")],
+            workflow_id="path-key",
+        )
+    )
+    record = org_a.wait_for(org_a.start("path-key"))
+    assert record["status"] == "completed", record
+    shown = next(e for e in record["nodeExecutions"] if e["nodeId"] == "out")
+    assert shown["outputs"] == {"displayValue": value}
+
+
+def test_node_ids_that_read_alike_when_listed_deploy_and_run(org_a: Organization) -> None:
+    # Two inline groups, [x, "y, z"] and ["x, y", z], around a random-number unit.
+    org_a.deploy(
+        workflow(
+            node("x", "number-input", value=5),
+            node("y, z", "number-input", value=10),
+            node("r", "random-number", max=6, integer=True),
+            node("x, y", "addition"),
+            node("z", "multiplication", b=2),
+            edges=[
+                edge("x.value", "r.min"),
+                edge("r.value", "x, y.a"),
+                edge("y, z.value", "x, y.b"),
+                edge("r.value", "z.a"),
+            ],
+            workflow_id="commas",
+        )
+    )
+    record = org_a.wait_for(org_a.start("commas"))
+    assert record["status"] == "completed", record
+    results = {e["nodeId"]: e["outputs"] for e in record["nodeExecutions"]}
+    assert results["x, y"] == {"result": 15}
+    assert results["z"] == {"result": 10}

@@ -377,6 +377,30 @@ def test_a_failed_member_of_an_inline_group_does_not_stop_the_others(engine):
     assert result.output("after_independent") == 5
 
 
+def test_node_ids_that_read_alike_when_listed_run_as_units_of_their_own(engine):
+    # Two inline groups, [x, "y, z"] and ["x, y", z], on either side of a random-number unit:
+    # listed plainly, both read "x, y, z".
+    result = engine.run(
+        workflow(
+            node("x", "number-input", value=5),
+            node("y, z", "number-input", value=10),
+            node("r", "random-number", max=6, integer=True),
+            node("x, y", "addition"),
+            node("z", "multiplication", b=2),
+            edges=[
+                edge("x.value", "r.min"),
+                edge("r.value", "x, y.a"),
+                edge("y, z.value", "x, y.b"),
+                edge("r.value", "z.a"),
+            ],
+        )
+    )
+    assert result.status == "completed", result.record
+    assert result.output("r", "value") == 5
+    assert result.output("x, y") == 15
+    assert result.output("z") == 10
+
+
 def test_record_has_the_shape_of_the_spec(engine):
     flow = workflow(
         node("out", "output-number"),

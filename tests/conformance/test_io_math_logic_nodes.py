@@ -331,3 +331,25 @@ def test_the_text_null_passes_through_a_fork_as_text(engine):
         )
     )
     assert result.output("out", "displayValue") == "null"
+
+
+# Keys a state machine definition would read as paths ("a.$"), and keys that look escaped.
+PATH_LIKE_KEYS = {"a.$": 1, "b.$~": {"c.$": [{"d.$": "$.execution"}]}, "e": "f.$"}
+
+
+@pytest.mark.parametrize("value", [{"a.$": 1}, PATH_LIKE_KEYS], ids=["simple", "nested"])
+@pytest.mark.parametrize("given", ["literal", "override"])
+def test_json_keys_ending_in_dollar_reach_the_node_as_written(engine, value, given):
+    literal = {"json": value} if given == "literal" else {}
+    inputs = {"src": {"json": value}} if given == "override" else None
+    result = engine.run(
+        workflow(
+            node("src", "json-input", **literal),
+            node("out", "output-json"),
+            edges=[edge("src.json", "out.value")],
+        ),
+        inputs=inputs,
+    )
+    assert result.status == "completed"
+    assert result.output("src", "json") == value
+    assert result.output("out", "displayValue") == value

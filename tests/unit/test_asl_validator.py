@@ -22,10 +22,12 @@ from tests.workflows import edge, node, workflow
 
 VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 CATALOG = default_registry().catalog
+CUT_ALIKE = "a-node-with-a-long-id-that-the-step-functions-console-cuts-after-its-first-part-"
 
 
 def generated() -> dict[str, dict[str, Any]]:
-    """Workflows whose shapes the examples lack: waits, secrets, long inline groups."""
+    """Workflows whose shapes the examples lack: waits, secrets, ids that list alike, literal
+    keys ending in ".$", long inline groups."""
     return {
         "waits": workflow(
             node("w0", "wait", seconds=1),
@@ -43,6 +45,17 @@ def generated() -> dict[str, dict[str, Any]]:
             node("f", "fetch", url="https://example.test", headers={"X-Key": "api-key"}),
             node("status", "output-number"),
             edges=[edge("f.status", "status.value")],
+        ),
+        "awkward-ids-and-keys": workflow(
+            node("x", "number-input", value=5),
+            node('y, "z"', "json-input", json={"a.$": 1, "b": [{"c.$": "$.execution"}]}),
+            node("r", "random-number"),
+            node("x, y", "addition"),
+            node("z", "addition"),
+            # both names cut to the same 80 characters (tests/unit/test_compiler.py)
+            node(f"{CUT_ALIKE}406", "random-number"),
+            node(f"{CUT_ALIKE}5542", "random-number"),
+            edges=[edge("x.value", "r.min"), edge("r.value", "x, y.a"), edge("r.value", "z.a")],
         ),
         "long-inline-group": workflow(
             *(node(f"number-{i:03}", "number-input", value=i) for i in range(120)),

@@ -206,6 +206,53 @@ def test_validate_refuses_a_short_lived_workflow_that_could_outlast_express(
     assert "Node 'pause' may take 400 s, more than the 300 s" in err
 
 
+def test_validate_refuses_what_compile_refuses_with_the_compilers_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # More units than one Express machine runs, and an Express machine cannot start parts.
+    many = {**workflow(*[node(f"d{i}", "date-now") for i in range(3_500)]), "shortLived": True}
+    path = write(tmp_path, many)
+
+    assert main(["compile", path]) == 2
+    refused = capsys.readouterr().err
+    assert main(["validate", path, "--json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert main(["validate", path]) == 2
+    printed = capsys.readouterr().err
+
+    assert report["valid"] is False
+    [problem] = report["problems"]
+    assert problem["code"] == "WORKFLOW_TOO_LARGE"
+    assert "more than one Express state machine can run" in problem["message"]
+    assert "more than one Express state machine can run" in refused
+    assert "WORKFLOW_TOO_LARGE" in printed
+
+
+def test_node_ids_listed_alike_and_keys_ending_in_dollar_validate_and_compile(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    commas = workflow(
+        node("x", "number-input", value=5),
+        node("y, z", "number-input", value=10),
+        node("r", "random-number", max=6, integer=True),
+        node("x, y", "addition"),
+        node("z", "multiplication", b=2),
+        edges=[edge("x.value", "r.min"), edge("r.value", "x, y.a"), edge("r.value", "z.a")],
+    )
+    path_key = workflow(node("j", "json-input", json={"a.$": 1}))
+    for flow in (commas, path_key):
+        path = write(tmp_path, flow)
+        assert main(["validate", path]) == 0
+        assert "Valid" in capsys.readouterr().out
+        assert main(["compile", path]) == 0, capsys.readouterr().err
+        states = json.loads(capsys.readouterr().out)["States"]
+    assert "Run node j" in states
+    assert main(["compile", write(tmp_path, commas)]) == 0
+    states = json.loads(capsys.readouterr().out)["States"]
+    assert 'Run inline group [x, "y, z"]' in states
+    assert 'Run inline group ["x, y", z]' in states
+
+
 def test_plan_prints_units_covering_every_node(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

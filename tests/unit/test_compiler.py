@@ -16,6 +16,7 @@ from statemachine.catalog import Catalog, DynamicPorts, NodeTypeSpec, PortSpec
 from statemachine.compiler import TaskFunctions, compile_workflow
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import Edge, Node, ParameterType, Workflow
+from statemachine.path_keys import unescape_keys
 from statemachine.planner import plan_workflow
 from statemachine.state_names import state_name
 from statemachine.validation import validate_workflow
@@ -474,23 +475,53 @@ def test_the_history_estimate_counts_tasks_and_other_states_on_the_longest_path(
         limits.check_history(10, tasks=3_999, other_states=2)
 
 
-def test_a_literal_key_that_step_functions_would_read_as_a_path_is_refused():
-    raw = workflow(node("j", "json-input", json={"items": [{"id.$": "$.execution"}]}))
-    with pytest.raises(CompileError, match=r"Node 'j' has a literal 'json' with the key 'id\.\$'"):
-        compiled(raw)
+def parameter_keys(value: Any) -> list[str]:
+    """Every object key in a state's Parameters, at any depth."""
+    if isinstance(value, dict):
+        return [*value, *(key for item in value.values() for key in parameter_keys(item))]
+    if isinstance(value, list):
+        return [key for item in value for key in parameter_keys(item)]
+    return []
 
 
-def test_two_units_that_would_share_a_state_name_are_refused():
+def test_a_literal_key_ending_in_dollar_is_carried_as_data_not_read_as_a_path():
+    literal = {"items": [{"id.$": "$.execution"}], "a.$~": 1}
+    raw = workflow(node("j", "json-input", json=literal), node("r", "random-number"))
+    for name, state in states(compiled(raw)).items():
+        keys = parameter_keys(state.get("Parameters", {}))
+        assert [key for key in keys if key.endswith(".$")] in ([], ["state.$"]), name
+    carried = states(compiled(raw))["Run node j"]["Parameters"]["nodes"][0]["inputs"][0]
+    assert carried["value"] == {"items": [{"id.$~": "$.execution"}], "a.$~~": 1}
+    assert unescape_keys(carried["value"]) == literal
+
+
+def test_units_whose_ids_read_alike_get_distinct_readable_state_names():
+    # Listed plainly, both groups would be "Run inline group [x, y, z]".
     raw = workflow(
-        node("a, b", "number-input", value=1),
-        node("c", "number-input", value=2),
+        node("x", "number-input", value=1),
+        node("y, z", "number-input", value=2),
         node("r", "random-number"),
-        node("a", "addition", b=1),
-        node("b, c", "addition", b=1),
-        edges=[edge("a, b.value", "r.min"), edge("r.value", "a.a"), edge("r.value", "b, c.a")],
+        node("x, y", "addition", b=1),
+        node("z", "addition", b=1),
+        edges=[edge("x.value", "r.min"), edge("r.value", "x, y.a"), edge("r.value", "z.a")],
     )
-    with pytest.raises(CompileError, match=r"named 'Run inline group \[a, b, c\]'"):
-        compiled(raw)
+    names = list(states(compiled(raw)))
+    assert 'Run inline group [x, "y, z"]' in names
+    assert 'Run inline group ["x, y", z]' in names
+    assert len(set(names)) == len(names)
+
+
+def test_long_ids_whose_cut_names_and_digests_agree_still_get_distinct_names():
+    # Found by search: "Run node <id>" of both ids has the same first 72 characters and the
+    # same 6 hex digits of sha256, so both would be cut to the same name.
+    prefix = "a-node-with-a-long-id-that-the-step-functions-console-cuts-after-its-first-part-"
+    first, second = f"{prefix}406", f"{prefix}5542"
+    assert state_name(f"Run node {first}") == state_name(f"Run node {second}")
+    raw = workflow(node(first, "random-number"), node(second, "random-number"))
+    names = [name for name in states(compiled(raw)) if name.startswith("Run node")]
+    cut = state_name(f"Run node {second}")
+    assert names == [cut, f"{cut[:76]} (2)"]
+    assert all(len(name) == 80 for name in names)
 
 
 def test_task_functions_are_camel_case_on_the_wire():

@@ -70,8 +70,9 @@ def put_workflow(
     except WorkflowValidationError as error:
         problems = [p.to_json() for p in error.problems]
         raise ApiError(HTTPStatus.BAD_REQUEST, "INVALID_WORKFLOW", str(error), problems) from None
-    except CompileError as error:
-        raise ApiError(HTTPStatus.BAD_REQUEST, error.code, str(error)) from None
+    except CompileError as error:  # the problem `stepthunk validate` reports, with its code
+        details = [error.problem().to_json()]
+        raise ApiError(HTTPStatus.BAD_REQUEST, error.code, str(error), details) from None
     existing = deps.workflows.get(organization, workflow_id)
     machine, parts = deploy_machines(deps, organization, valid, compiled, existing)
     now = utc_now()
