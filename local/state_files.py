@@ -5,8 +5,9 @@ has grown past it, and at each start); `journal.<generation>.jsonl` holds one li
 object written since that base, in order, each line the item's or object's latest content (or
 its deletion). A save therefore writes in proportion to what changed, and the journal's
 bytes never pass the base's for long: writing the base again costs no more than the journal
-lines it replaces. A line cut short by a crash is the last one and is ignored; so are
-journals of another generation, which are removed at the next start.
+lines it replaces. A line cut short by a crash is the last one and is ignored; so are the
+temporary files of a base being written and journals of another generation, which are
+removed at the next start.
 """
 
 from __future__ import annotations
@@ -81,7 +82,9 @@ class StateFiles:
         return self.path / f"{JOURNAL_PREFIX}{generation}{JOURNAL_SUFFIX}"
 
     def load(self) -> Saved | None:
-        """The saved data (None when there is none), after removing stale journals."""
+        """The saved data (None when there is none), after removing what a crash left."""
+        for leftover in self.path.glob(f"{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
         saved = read_saved(self.path)
         current = None
         if saved is not None:

@@ -6,6 +6,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -268,3 +271,43 @@ def test_a_change_cut_short_by_a_crash_is_ignored_at_the_next_start(
 
     assert restored.secrets.names("org") == ["KEPT"]
     assert sorted(files_in(tmp_path)) == [SNAPSHOT]
+
+
+# A save in another process that stops in the middle of writing a file, where a kill -9 finds it.
+STUCK_WRITER = """
+import os, sys, time
+from pathlib import Path
+from local.snapshot import StateDir
+
+def stuck(descriptor):
+    print("writing", flush=True)
+    time.sleep(600)
+
+os.fsync = stuck
+state = StateDir(Path(sys.argv[1]))
+state.open_engine().secrets.put("org", "LOST", "value")
+state.save()
+"""
+
+
+def test_a_kill_during_a_write_leaves_no_temporary_file_at_the_next_start(
+    tmp_path: Path, cloud: LocalCloud
+) -> None:
+    state = state_dir(tmp_path, cloud)
+    state.open_engine().secrets.put("org", "KEPT", "value")
+    assert state.save() is True
+    writer = subprocess.Popen(
+        [sys.executable, "-c", STUCK_WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline() == "writing\n"
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+    assert list(tmp_path.glob(".state-*.tmp"))  # what the kill left behind
+
+    restored = state_dir(tmp_path, cloud).open_engine()
+
+    assert not list(tmp_path.glob(".state-*.tmp"))
+    assert restored.secrets.names("org") == ["KEPT"]
