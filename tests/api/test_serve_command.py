@@ -29,7 +29,7 @@ from local.cloud import LocalCloud
 from local.snapshot import INTERRUPTED
 from local.state_files import SNAPSHOT, read_saved
 from tests.conformance.http_server import LocalServer, http_server_fixture, unused_port
-from tests.workflows import node, workflow
+from tests.workflows import doubling, node, workflow
 
 __all__ = ["http_server_fixture"]  # the `http_server` fixture
 
@@ -287,6 +287,7 @@ def test_credits_set_gives_an_organization_credits_and_keeps_its_usage(
 
 def test_serve_holds_node_outputs_to_the_limits_its_environment_sets() -> None:
     limited = workflow(node("t", "text-input", value="a" * 2000), workflow_id="limited")
+    doubled = doubling(30, workflow_id="doubled")
     limits = {"STEPTHUNK_MAX_OUTPUT_BYTES": "1000"}
     with serve(until="API key for organization 'dev'", env=limits) as server:
         match = KEY.search(server.banner[-1])
@@ -294,8 +295,18 @@ def test_serve_holds_node_outputs_to_the_limits_its_environment_sets() -> None:
         with server.http(match.group(1)) as http:
             assert http.put("/workflows/limited", json=limited).is_success
             record = wait_for(http, start(http, "limited"), "error")
+            assert http.put("/workflows/doubled", json=doubled).is_success
+            doubled_record = wait_for(http, start(http, "doubled"), "error")
         server.stop()
     assert record["nodeExecutions"][0]["error"] == (
         "Output 'value' is 2,002 bytes, over the 1,000-byte limit per node output "
         "(STEPTHUNK_MAX_OUTPUT_BYTES)"
     )
+    # A string doubled 30 times: the node that passes the limit fails, those after it skip.
+    nodes = {execution["nodeId"]: execution for execution in doubled_record["nodeExecutions"]}
+    assert [nodes[f"d{n}"]["status"] for n in range(10)] == ["completed"] * 10
+    assert nodes["d10"]["error"] == (
+        "Output 'result' is 1,026 bytes, over the 1,000-byte limit per node output "
+        "(STEPTHUNK_MAX_OUTPUT_BYTES)"
+    )
+    assert {nodes[f"d{n}"]["status"] for n in range(11, 31)} == {"skipped"}

@@ -15,7 +15,7 @@ from tests.conformance.http_server import (  # noqa: F401 - registers the fixtur
     LocalServer,
     http_server_fixture,
 )
-from tests.workflows import edge, node, workflow
+from tests.workflows import doubling, edge, node, workflow
 
 LIMITS = OutputLimits(per_output=1_000_000, per_execution=2_000_000)
 
@@ -163,3 +163,20 @@ def test_a_blob_passed_on_counts_as_its_reference(engine: Engine, http_server: L
 
     assert result.status == "completed"
     assert result.output("c") == [result.output("f", "body")]
+
+
+def test_a_string_doubled_thirty_times_fails_the_node_that_passes_the_output_limit(
+    engine: Engine,
+) -> None:
+    result = engine.run(doubling(30), limits=LIMITS)
+
+    assert [result.node(f"d{n}")["status"] for n in range(20)] == ["completed"] * 20
+    assert len(result.output("d19")) == 2**19
+    assert result.error("d20") == (
+        "Output 'result' is 1,048,578 bytes, over the 1,000,000-byte limit per node output "
+        "(STEPTHUNK_MAX_OUTPUT_BYTES)"
+    )
+    assert result.node("d20").get("outputs") is None
+    skipped = [result.node(f"d{n}")["skipReason"] for n in range(21, 31)]
+    assert skipped == ["upstream_failure"] * 10
+    assert result.status == "error"
