@@ -180,3 +180,33 @@ def test_a_string_doubled_thirty_times_fails_the_node_that_passes_the_output_lim
     skipped = [result.node(f"d{n}")["skipReason"] for n in range(21, 31)]
     assert skipped == ["upstream_failure"] * 10
     assert result.status == "error"
+
+
+def test_a_replacement_that_would_pass_the_output_limit_fails_before_it_is_built(
+    engine: Engine,
+) -> None:
+    # $` repeats the text before each match: the 1,415th match of 2,000 letters brings the
+    # replacements to 1,000,405 characters, and the result would be about two million.
+    flow = workflow(
+        node("r", "regex-replace", string="a" * 2000, pattern=".", replacement="$`", flags="g")
+    )
+
+    result = engine.run(flow, limits=LIMITS)
+
+    assert result.error("r") == (
+        "Output 'result' would be at least 1,000,407 bytes, over the 1,000,000-byte limit per "
+        "node output (STEPTHUNK_MAX_OUTPUT_BYTES)"
+    )
+
+
+def test_an_index_whose_padding_would_pass_the_output_limit_fails_before_padding(
+    engine: Engine,
+) -> None:
+    flow = workflow(node("s", "json-set", json=[], path="$[300000]", value=1))
+
+    result = engine.run(flow, limits=LIMITS)
+
+    assert result.error("s") == (
+        "Output 'result' would be at least 1,500,000 bytes, over the 1,000,000-byte limit per "
+        "node output (STEPTHUNK_MAX_OUTPUT_BYTES)"
+    )
