@@ -187,10 +187,10 @@ class StateDir:
             objects=_objects(engine, settings["blob_bucket"]),
         )
 
-    def _lines(self, engine: EmbeddedEngine, changes: Changes) -> list[dict[str, Any]]:
-        """The journal lines of the changed items and objects: their content now."""
+    def _lines(self, engine: EmbeddedEngine, changes: Changes) -> Iterator[dict[str, Any]]:
+        """The journal lines of the changed items and objects, their content now, each read
+        when it is written."""
         settings = engine.deployment.settings
-        lines: list[dict[str, Any]] = []
         for name in SAVED_TABLES:
             table = settings[TABLE_SETTINGS[name]]
             for text in sorted(changes.items.get(table, ())):
@@ -200,11 +200,10 @@ class StateDir:
                     Key=_binary_mapped(key, base64.b64decode),
                     ConsistentRead=True,
                 ).get("Item")
-                lines.append(item_line(name, key, found and _binary_mapped(found, _b64)))
+                yield item_line(name, key, found and _binary_mapped(found, _b64))
         s3, bucket = engine.clients.s3, settings["blob_bucket"]
         for object_key in sorted(changes.objects.get(bucket, ())):
-            lines.append(object_line(object_key, _object(s3, bucket, object_key)))
-        return lines
+            yield object_line(object_key, _object(s3, bucket, object_key))
 
 
 def _objects(engine: EmbeddedEngine, bucket: str) -> Iterator[Stored]:

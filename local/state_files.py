@@ -105,22 +105,24 @@ class StateFiles:
         old.unlink(missing_ok=True)
 
     def append(self, lines: Iterable[dict[str, Any]]) -> None:
-        """Append `lines` to the journal and wait until they are on disk."""
-        data = b"".join(_dumps(line) + b"\n" for line in lines)
+        """Append `lines` to the journal, one at a time as they come, and wait until they
+        are on disk. After a failure the next save writes a base (a line may be cut short)."""
         try:
             if self._journal is None:
                 handle = os.open(
                     self.journal(self.generation), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
                 )
                 self._journal = os.fdopen(handle, "ab")
-            self._journal.write(data)
+            for line in lines:
+                data = _dumps(line) + b"\n"
+                self._journal.write(data)
+                self.journal_bytes += len(data)
             self._journal.flush()
             os.fsync(self._journal.fileno())
         except BaseException:
             self.damaged = True
             self.close()
             raise
-        self.journal_bytes += len(data)
 
     def close(self) -> None:
         if self._journal is not None:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -271,6 +272,24 @@ def test_a_change_cut_short_by_a_crash_is_ignored_at_the_next_start(
 
     assert restored.secrets.names("org") == ["KEPT"]
     assert sorted(files_in(tmp_path)) == [SNAPSHOT]
+
+
+def test_what_a_failed_save_could_not_write_is_written_by_the_next(
+    tmp_path: Path, cloud: LocalCloud
+) -> None:
+    path = tmp_path / "state"
+    state = state_dir(path, cloud)
+    engine = state.open_engine()
+    assert state.save() is True
+    engine.secrets.put("org", "LATE", "value")
+    shutil.rmtree(path)  # the next write fails
+    with pytest.raises(FileNotFoundError):
+        state.save()
+    path.mkdir()
+
+    assert state.save() is True
+
+    assert saved_secrets(path) == ["LATE"]
 
 
 # A save in another process that stops in the middle of writing a file, where a kill -9 finds it.
