@@ -2,7 +2,8 @@
 the items and objects that requests may have written, so that a saved copy writes only those.
 
 A request whose changes cannot be pinned to keys (creating a table, a bucket-wide request)
-marks its table or bucket as changed throughout.
+marks its table or bucket as changed throughout. Only the tables and buckets someone watches
+are recorded, so that a cloud whose data no one saves keeps no record that grows.
 """
 
 from __future__ import annotations
@@ -45,19 +46,31 @@ class ChangeLog:
 
     def __init__(self) -> None:
         self._pending = Changes()
+        self._watched: frozenset[str] = frozenset()
         self._lock = threading.Lock()
 
-    def item(self, table: str, key: Mapping[str, Any]) -> None:
+    def watch(self, names: Iterable[str]) -> None:
+        """Record the changes of these tables and buckets from now on."""
         with self._lock:
-            self._pending.items.setdefault(table, set()).add(key_text(key))
+            self._watched |= set(names)
+
+    def watches(self, name: str) -> bool:
+        return name in self._watched
+
+    def item(self, table: str, key: Mapping[str, Any]) -> None:
+        if table in self._watched:
+            with self._lock:
+                self._pending.items.setdefault(table, set()).add(key_text(key))
 
     def object(self, bucket: str, key: str) -> None:
-        with self._lock:
-            self._pending.objects.setdefault(bucket, set()).add(key)
+        if bucket in self._watched:
+            with self._lock:
+                self._pending.objects.setdefault(bucket, set()).add(key)
 
     def throughout(self, name: str) -> None:
-        with self._lock:
-            self._pending.throughout.add(name)
+        if name in self._watched:
+            with self._lock:
+                self._pending.throughout.add(name)
 
     def take(self, *, tables: Iterable[str] = (), buckets: Iterable[str] = ()) -> Changes:
         """The changes to these tables and buckets, which are forgotten here.
@@ -96,7 +109,9 @@ def record_dynamodb(
     """Record what a DynamoDB request that may write (`action`, with its `params`) changed."""
 
     def item(table: Any, values: Any) -> None:
-        names = key_names(table) if isinstance(table, str) else None
+        if not isinstance(table, str) or not log.watches(table):
+            return
+        names = key_names(table)
         if names is None or not isinstance(values, Mapping):
             return  # the request named no table that exists: it changed nothing
         if all(name in values for name in names):

@@ -98,6 +98,7 @@ class StateDir:
         engine = EmbeddedEngine(
             cloud=self.cloud, prefix=self.prefix, kms_key_id=key_id, limits=self.limits
         )
+        self.cloud.changes.watch(self._saved_names(engine))
         if saved is not None:
             _restore_data(engine, saved)
             api = http_api.deps_from(
@@ -143,6 +144,12 @@ class StateDir:
             tables=[settings[TABLE_SETTINGS[name]] for name in SAVED_TABLES],
             buckets=[settings["blob_bucket"]],
         )
+
+    @staticmethod
+    def _saved_names(engine: EmbeddedEngine) -> list[str]:
+        """The saved tables and bucket, by their names in the cloud."""
+        settings = engine.deployment.settings
+        return [*(settings[TABLE_SETTINGS[name]] for name in SAVED_TABLES), settings["blob_bucket"]]
 
     def start_autosave(self) -> None:
         """Save every `interval` seconds in a background thread, until `stop`."""

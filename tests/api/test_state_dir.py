@@ -274,6 +274,18 @@ def test_a_change_cut_short_by_a_crash_is_ignored_at_the_next_start(
     assert sorted(files_in(tmp_path)) == [SNAPSHOT]
 
 
+def test_a_cloud_keeps_no_record_of_changes_no_state_dir_saves(cloud: LocalCloud) -> None:
+    engine = EmbeddedEngine(cloud=cloud)  # as `serve` without --state-dir, or `run`
+    engine.secrets.put("org", "UNSAVED", "value")
+    engine.values.put_value("org", b"unsaved")
+
+    settings = engine.deployment.settings
+    changes = cloud.changes.take(
+        tables=[settings["secrets_table"]], buckets=[settings["blob_bucket"]]
+    )
+    assert not changes
+
+
 def test_what_a_failed_save_could_not_write_is_written_by_the_next(
     tmp_path: Path, cloud: LocalCloud
 ) -> None:
