@@ -44,7 +44,6 @@ class Saved:
     tables: dict[str, list[Item]]
     objects: list[Stored]
     generation: int = 0
-    journal_lines: int = 0
 
 
 @dataclass
@@ -166,9 +165,7 @@ def _applied(base: dict[str, Any], path: Path) -> Saved:
         for name, items in base["tables"].items()
     }
     objects = {stored["key"]: stored for stored in base["objects"]}
-    lines = 0
     for line in _journal_lines(path / f"{JOURNAL_PREFIX}{generation}{JOURNAL_SUFFIX}"):
-        lines += 1
         if "table" in line:
             items = tables.setdefault(line["table"], {})
             if line["item"] is None:
@@ -184,7 +181,6 @@ def _applied(base: dict[str, Any], path: Path) -> Saved:
         tables={name: list(items.values()) for name, items in tables.items()},
         objects=[objects[key] for key in sorted(objects)],
         generation=generation,
-        journal_lines=lines,
     )
 
 
