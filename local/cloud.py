@@ -17,8 +17,9 @@ moto's internals are patched, which is why moto is pinned exactly:
 - DynamoDB requests are served one at a time (moto's tables are not thread-safe);
 - the interpreter names errors and fields, reads number literals and enforces the size of a
   state's data as AWS does (`local.interpreter`);
-- every request that may change a table or a bucket is counted per table and bucket, so that
-  a saved copy of them knows without reading them whether it is out of date.
+- every request that may change a table or a bucket records the keys of the items and
+  objects it wrote (`local.changes`), so that a saved copy of them knows without reading
+  them whether, and where, it is out of date.
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ import sys
 import threading
 import time
 import zipfile
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -42,6 +42,7 @@ from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 
 from local import interpreter
+from local.changes import ChangeLog, record_dynamodb
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -82,8 +83,7 @@ class LocalCloud:
         self.closed: set[str] = set()
         self.time_scale = 1.0
         self._clients: dict[tuple[str, str | None], Any] = {}
-        self._writes: Counter[tuple[str, str]] = Counter()
-        self._writes_lock = threading.Lock()
+        self.changes = ChangeLog()
         _patch_moto(self)
         role = self.client("iam").create_role(
             RoleName="stepthunk-local", AssumeRolePolicyDocument=json.dumps({"Statement": []})
@@ -108,22 +108,6 @@ class LocalCloud:
                 endpoint_url=endpoint_url,  # type: ignore[call-overload]
             )
         return self._clients[key]
-
-    def writes(self, *, tables: Iterable[str] = (), buckets: Iterable[str] = ()) -> int:
-        """How many requests that may have changed these tables and buckets were served.
-
-        The count only grows, and grows after a request is done: a copy taken after reading
-        it holds every change it counts.
-        """
-        with self._writes_lock:
-            return sum(self._writes["dynamodb", table] for table in tables) + sum(
-                self._writes["s3", bucket] for bucket in buckets
-            )
-
-    def _wrote(self, service: str, names: Iterable[str]) -> None:
-        with self._writes_lock:
-            for name in names:
-                self._writes[service, name] += 1
 
     def add_function(self, name: str, call: LambdaCall, timeout: int = 900) -> str:
         """Create Lambda function `name` answered by `call(event, deadline)`; return its ARN."""
@@ -293,17 +277,22 @@ def _patch_moto(cloud: LocalCloud) -> None:
                 return original_dynamodb_call(handler)
             finally:
                 if not reads:
-                    cloud._wrote("dynamodb", _tables_named(getattr(handler, "params", {})))
+                    params = getattr(handler, "params", None) or {}
+                    record_dynamodb(cloud.changes, action, params, _key_names)
 
     from moto.s3.responses import S3Response
 
-    def counted(respond: Callable[..., Any]) -> Callable[..., Any]:
+    def counted(respond: Callable[..., Any], *, keyed: bool) -> Callable[..., Any]:
         def call(response: S3Response, request: Any, full_url: str, headers: Any) -> Any:
             try:
                 return respond(response, request, full_url, headers)
             finally:
                 if request.method not in S3_READ_METHODS:
-                    cloud._wrote("s3", [getattr(response, "bucket_name", "")])
+                    bucket = getattr(response, "bucket_name", "")
+                    if keyed:
+                        cloud.changes.object(bucket, response.parse_key_name())
+                    else:
+                        cloud.changes.throughout(bucket)
 
         return call
 
@@ -317,8 +306,8 @@ def _patch_moto(cloud: LocalCloud) -> None:
     original_client_for = boto_client.boto_client_for
     LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
     DynamoHandler.call_action = dynamodb_call  # type: ignore[method-assign]
-    S3Response.bucket_response = counted(S3Response.bucket_response)  # type: ignore[method-assign]
-    S3Response.key_response = counted(S3Response.key_response)  # type: ignore[method-assign]
+    S3Response.bucket_response = counted(S3Response.bucket_response, keyed=False)  # type: ignore[method-assign]
+    S3Response.key_response = counted(S3Response.key_response, keyed=True)  # type: ignore[method-assign]
     StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign,assignment]
     ApiGatewayManagementApiBackend.post_to_connection = post  # type: ignore[method-assign,assignment]
     for name in _CLIENT_USERS:
@@ -339,11 +328,13 @@ def _patch_moto(cloud: LocalCloud) -> None:
     wait_function.WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
 
 
-def _tables_named(params: Mapping[str, Any]) -> set[str]:
-    """The tables a DynamoDB request names: `TableName`, `RequestItems`, `TransactItems`."""
-    tables = {params["TableName"]} if isinstance(params.get("TableName"), str) else set()
-    tables.update(params.get("RequestItems") or {})
-    for item in params.get("TransactItems") or []:
-        for operation in item.values():
-            tables.add(operation.get("TableName", ""))
-    return tables
+def _key_names(table: str) -> tuple[str, ...] | None:
+    """The key attributes of moto's table `table` (partition, then sort), None if none exists."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    found = dynamodb_backends[ACCOUNT][REGION].tables.get(table)
+    if found is None:
+        return None
+    if found.range_key_attr is None:
+        return (found.hash_key_attr,)
+    return (found.hash_key_attr, found.range_key_attr)

@@ -6,6 +6,9 @@ encrypted before a restart still decrypt. The file therefore holds key material:
 directory private. Step Functions state machines are not saved (moto keeps them nowhere); on
 restore every stored workflow is deployed again from its definition, and executions that were
 running when the server stopped are marked `error`.
+
+Each save writes only the items and objects that changed since the last (the local cloud
+records their keys), as lines of a journal beside a base snapshot (`local.state_files`).
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,13 +30,15 @@ from lambdas.handlers.api.common import ApiDeps
 from lambdas.handlers.api.workflows import compile_for, deploy_machines
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.record import ExecutionStatus, NodeStatus, utc_now
+from local.changes import Changes
 from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import TABLE_SETTINGS, EmbeddedEngine
+from local.state_files import SNAPSHOT as SNAPSHOT
+from local.state_files import Base, Saved, StateFiles, Stored, item_line, object_line
+from local.state_files import StateDirError as StateDirError
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.validation import validate_workflow
 
-SNAPSHOT = "state.json"
-FORMAT = 1
 # The deployment's resources keep their names from one start to the next (one per process).
 PREFIX = "stepthunk-local"
 SAVED_TABLES = tuple(name for name in TABLE_SETTINGS if name != "connections")
@@ -45,10 +48,6 @@ FINAL_SAVE_ATTEMPTS = 3
 
 logger = logging.getLogger(__name__)
 Item = dict[str, Any]
-
-
-class StateDirError(ValueError):
-    """The state dir cannot be used (not a directory, or a file this version cannot read)."""
 
 
 @dataclass
@@ -80,26 +79,26 @@ class StateDir:
         self.prefix = prefix
         self.restored = Restored()
         self._engine: EmbeddedEngine | None = None
+        self._files = StateFiles(path)
         self._lock = threading.Lock()
-        self._saved_writes: int | None = None  # the cloud's count at the last save
-        self._bodies: dict[str, tuple[str, dict[str, Any]]] = {}  # key -> (ETag, saved object)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
     def file(self) -> Path:
-        return self.path / SNAPSHOT
+        return self._files.base
 
     def open_engine(self) -> EmbeddedEngine:
         """The engine, with whatever the state dir holds restored into it."""
         if self.path.exists() and not self.path.is_dir():
             raise StateDirError(f"State dir '{self.path}' is not a directory")
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        saved = self._load()
-        key_id = None if saved is None else _restore_key(self.cloud, saved["kms"], self.prefix)
+        saved = self._files.load()
+        key_id = None if saved is None else _restore_key(self.cloud, saved.kms, self.prefix)
         engine = EmbeddedEngine(
             cloud=self.cloud, prefix=self.prefix, kms_key_id=key_id, limits=self.limits
         )
+        self.cloud.changes.watch(self._saved_names(engine))
         if saved is not None:
             _restore_data(engine, saved)
             api = http_api.deps_from(
@@ -107,33 +106,50 @@ class StateDir:
                 engine.clients,
                 engine.registry,
             )
-            self.restored = Restored(executions=len(saved["tables"]["executions"]))
-            _redeploy(api, saved["tables"]["workflows"], self.restored)
-            _interrupt(engine, saved["tables"]["executions"], self.restored)
+            executions = saved.tables.get("executions", [])
+            self.restored = Restored(executions=len(executions))
+            _redeploy(api, saved.tables.get("workflows", []), self.restored)
+            _interrupt(engine, executions, self.restored)
+            # One base again, holding the journal and what this start changed.
+            self._take(engine)
+            self._files.write_base(self._base(engine))
         self._engine = engine
         return engine
 
     def save(self) -> bool:
-        """Write the engine's data to the state dir if it changed since the last save; True
-        when written. Whether it changed is a count the local cloud keeps of the requests
-        that wrote to the saved tables and bucket, so an idle server reads nothing."""
+        """Write what changed in the engine's data since the last save to the state dir;
+        True when something was written. What changed are the keys the local cloud
+        recorded for the saved tables and bucket, so an idle server reads nothing, and a
+        save reads and writes only the items and objects those keys name (or, when the
+        journal has outgrown the base, every one, into a new base)."""
         if self._engine is None:
             raise RuntimeError("open_engine() first")
         with self._lock:
-            writes = self._writes(self._engine)
-            if writes == self._saved_writes:
+            changes = self._take(self._engine)
+            if not changes and self._files.base_bytes is not None:
                 return False
-            data = json.dumps(self._capture(self._engine), sort_keys=True).encode("utf-8")
-            _write_atomically(self.file, data)
-            self._saved_writes = writes
+            try:
+                if changes.throughout or self._files.needs_base:
+                    self._files.write_base(self._base(self._engine))
+                else:
+                    self._files.append(self._lines(self._engine, changes))
+            except BaseException:
+                self.cloud.changes.give_back(changes)
+                raise
             return True
 
-    def _writes(self, engine: EmbeddedEngine) -> int:
+    def _take(self, engine: EmbeddedEngine) -> Changes:
         settings = engine.deployment.settings
-        return self.cloud.writes(
+        return self.cloud.changes.take(
             tables=[settings[TABLE_SETTINGS[name]] for name in SAVED_TABLES],
             buckets=[settings["blob_bucket"]],
         )
+
+    @staticmethod
+    def _saved_names(engine: EmbeddedEngine) -> list[str]:
+        """The saved tables and bucket, by their names in the cloud."""
+        settings = engine.deployment.settings
+        return [*(settings[TABLE_SETTINGS[name]] for name in SAVED_TABLES), settings["blob_bucket"]]
 
     def start_autosave(self) -> None:
         """Save every `interval` seconds in a background thread, until `stop`."""
@@ -148,7 +164,8 @@ class StateDir:
             self._thread.join()
         for attempt in range(1, FINAL_SAVE_ATTEMPTS + 1):
             if self._try_save(final=attempt == FINAL_SAVE_ATTEMPTS):
-                return
+                break
+        self._files.close()
 
     def _autosave(self) -> None:
         while not self._stop.wait(self.interval):
@@ -158,7 +175,7 @@ class StateDir:
         try:
             self.save()
         # The server's last line of defence for its data: any failure (moto's tables may be
-        # changing under the scan) is logged, and the next attempt takes a fresh snapshot.
+        # changing under the scan) is logged, and the next attempt saves the changes again.
         except Exception:
             logger.log(
                 logging.ERROR if final else logging.WARNING, "State not saved", exc_info=True
@@ -166,59 +183,60 @@ class StateDir:
             return False
         return True
 
-    def _load(self) -> dict[str, Any] | None:
-        if not self.file.exists():
-            return None
-        try:
-            saved: dict[str, Any] = json.loads(self.file.read_bytes())
-        except (OSError, ValueError) as error:
-            raise StateDirError(f"Cannot read {self.file}: {error}") from None
-        if not isinstance(saved, dict) or saved.get("format") != FORMAT:
-            raise StateDirError(f"{self.file} is not a state file this version can read")
-        return saved
-
-    def _capture(self, engine: EmbeddedEngine) -> dict[str, Any]:
+    def _base(self, engine: EmbeddedEngine) -> Base:
+        """Everything saved, read as it is written."""
         settings = engine.deployment.settings
-        tables = {
-            name: list(_scan(engine, settings[TABLE_SETTINGS[name]])) for name in SAVED_TABLES
-        }
         key_id = settings["kms_key_id"]
         material: bytes = _kms_keys()[key_id].key_material
-        return {
-            "format": FORMAT,
-            "tables": tables,
-            "objects": self._objects(engine, settings["blob_bucket"]),
-            "kms": {"keyId": key_id, "material": _b64(material)},
-        }
+        return Base(
+            kms={"keyId": key_id, "material": _b64(material)},
+            tables=[(name, _scan(engine, settings[TABLE_SETTINGS[name]])) for name in SAVED_TABLES],
+            objects=_objects(engine, settings["blob_bucket"]),
+        )
 
-    def _objects(self, engine: EmbeddedEngine, bucket: str) -> list[dict[str, Any]]:
-        """Every object of the bucket; bodies are read again only when their ETag changed."""
-        s3 = engine.clients.s3
-        saved: dict[str, tuple[str, dict[str, Any]]] = {}
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            for entry in page.get("Contents", []):
-                key, etag = entry["Key"], entry["ETag"]
-                known = self._bodies.get(key)
-                if known is not None and known[0] == etag:
-                    saved[key] = known
-                    continue
-                try:
-                    stored = s3.get_object(Bucket=bucket, Key=key)
-                except ClientError as error:
-                    if error_code(error) != "NoSuchKey":
-                        raise
-                    continue  # deleted since the listing
-                saved[key] = (
-                    etag,
-                    {
-                        "key": key,
-                        "body": _b64(stored["Body"].read()),
-                        "contentType": stored.get("ContentType"),
-                        "metadata": stored.get("Metadata", {}),
-                    },
-                )
-        self._bodies = saved
-        return [saved[key][1] for key in sorted(saved)]
+    def _lines(self, engine: EmbeddedEngine, changes: Changes) -> Iterator[dict[str, Any]]:
+        """The journal lines of the changed items and objects, their content now, each read
+        when it is written."""
+        settings = engine.deployment.settings
+        for name in SAVED_TABLES:
+            table = settings[TABLE_SETTINGS[name]]
+            for text in sorted(changes.items.get(table, ())):
+                key: Item = json.loads(text)  # as on the wire: binary values in base64
+                found = engine.clients.dynamodb.get_item(
+                    TableName=table,
+                    Key=_binary_mapped(key, base64.b64decode),
+                    ConsistentRead=True,
+                ).get("Item")
+                yield item_line(name, key, found and _binary_mapped(found, _b64))
+        s3, bucket = engine.clients.s3, settings["blob_bucket"]
+        for object_key in sorted(changes.objects.get(bucket, ())):
+            yield object_line(object_key, _object(s3, bucket, object_key))
+
+
+def _objects(engine: EmbeddedEngine, bucket: str) -> Iterator[Stored]:
+    """Every object of the bucket, one at a time."""
+    s3 = engine.clients.s3
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for entry in page.get("Contents", []):
+            stored = _object(s3, bucket, entry["Key"])
+            if stored is not None:  # else deleted since the listing
+                yield stored
+
+
+def _object(s3: Any, bucket: str, key: str) -> Stored | None:
+    """The object `key` as it is saved, None if there is none."""
+    try:
+        stored = s3.get_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error_code(error) != "NoSuchKey":
+            raise
+        return None
+    return {
+        "key": key,
+        "body": _b64(stored["Body"].read()),
+        "contentType": stored.get("ContentType"),
+        "metadata": stored.get("Metadata", {}),
+    }
 
 
 def _scan(engine: EmbeddedEngine, table: str) -> Iterator[Item]:
@@ -240,12 +258,12 @@ def _restore_key(cloud: LocalCloud, saved: dict[str, str], prefix: str) -> str:
     return key_id
 
 
-def _restore_data(engine: EmbeddedEngine, saved: dict[str, Any]) -> None:
+def _restore_data(engine: EmbeddedEngine, saved: Saved) -> None:
     settings = engine.deployment.settings
     dynamodb = engine.clients.dynamodb
     for name in SAVED_TABLES:
         table = settings[TABLE_SETTINGS[name]]
-        items = [_binary_mapped(item, base64.b64decode) for item in saved["tables"].get(name, [])]
+        items = [_binary_mapped(item, base64.b64decode) for item in saved.tables.get(name, [])]
         for start in range(0, len(items), 25):  # BatchWriteItem takes at most 25 items
             requests: dict[str, Any] = {
                 table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
@@ -254,7 +272,7 @@ def _restore_data(engine: EmbeddedEngine, saved: dict[str, Any]) -> None:
                 requests = dynamodb.batch_write_item(RequestItems=requests).get(
                     "UnprocessedItems", {}
                 )
-    for stored in saved["objects"]:
+    for stored in saved.objects:
         extra = {"ContentType": stored["contentType"]} if stored.get("contentType") else {}
         engine.clients.s3.put_object(
             Bucket=settings["blob_bucket"],
@@ -314,20 +332,6 @@ def _interrupt(engine: EmbeddedEngine, items: list[Item], restored: Restored) ->
         }
         engine.executions.put(record.model_copy(update=update))
         restored.interrupted += 1
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Replace `target` with `data` so that a crash leaves either the old or the new file."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".state-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:  # mkstemp: readable by its owner only
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _kms_keys() -> dict[str, Any]:

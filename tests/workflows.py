@@ -68,3 +68,15 @@ def bulky(workflow_id: str = "test-workflow", *, wait: bool = False) -> dict[str
 def bulky_texts() -> dict[str, Any]:
     """The overrides of `bulky`'s text inputs: text `i` begins with `i` in two digits."""
     return {f"t{i:02}": {"value": f"{i:02}" + "x" * (BULKY_TEXT - 2)} for i in range(BULKY_TEXTS)}
+
+
+def doubling(steps: int, workflow_id: str = "test-workflow") -> dict[str, Any]:
+    """A chain in which each node joins its input with itself: node d<n> of `steps` holds
+    2**n times the text of d0 ("a" unless the run gives another)."""
+    nodes = [node("d0", "text-input", value="a")]
+    edges = []
+    for step in range(1, steps + 1):
+        nodes.append(node(f"d{step}", "string-concat"))
+        source = "d0.value" if step == 1 else f"d{step - 1}.result"
+        edges += [edge(source, f"d{step}.input_1"), edge(source, f"d{step}.input_2")]
+    return workflow(*nodes, edges=edges, workflow_id=workflow_id)

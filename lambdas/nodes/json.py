@@ -15,6 +15,7 @@ import jsonpath
 
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
+from lambdas.runtime.output_limits import OutputBudget
 from statemachine.model import ParameterType
 from statemachine.values import describe
 
@@ -114,7 +115,8 @@ _extract(
 def json_set(ctx: NodeContext) -> Mapping[str, Any]:
     path: str = ctx.inputs["path"]
     text, segments = _parse_set_path(path)
-    return {"result": _set(ctx.inputs["json"], segments, ctx.inputs["value"], text)}
+    grown = Growth(ctx.environment.budget)
+    return {"result": _set(ctx.inputs["json"], segments, ctx.inputs["value"], text, grown)}
 
 
 # JSONPath queries cannot create what is missing, so json-set reads this simple subset itself.
@@ -156,7 +158,23 @@ def _parse_set_path(path: str) -> tuple[str, list[Segment]]:
     return text, segments
 
 
-def _set(node: Any, segments: list[Segment], value: Any, path: str) -> Any:
+class Growth:
+    """The nulls json-set pads arrays with, refused before they pass the output limit (an
+    index of a billion would otherwise build a billion of them)."""
+
+    def __init__(self, budget: OutputBudget) -> None:
+        self.budget = budget
+        self.nulls = 0
+
+    def pad(self, count: int) -> list[None]:
+        if count <= 0:
+            return []
+        self.nulls += count - 1  # the last receives what is written
+        self.budget.refuse_over("result", len("null,") * self.nulls)
+        return [None] * count
+
+
+def _set(node: Any, segments: list[Segment], value: Any, path: str, grown: Growth) -> Any:
     if not segments:
         return value
     (key, start), rest = segments[0], segments[1:]
@@ -167,7 +185,7 @@ def _set(node: Any, segments: list[Segment], value: Any, path: str) -> Any:
         if not isinstance(node, dict):
             raise NodeError(f"Cannot set '{path}': '{where}' is {_a(node)}, not an object")
         copy = dict(node)
-        copy[key] = _set(node.get(key), rest, value, path)
+        copy[key] = _set(node.get(key), rest, value, path, grown)
         return copy
     if not isinstance(node, list):
         raise NodeError(f"Cannot set '{path}': '{where}' is {_a(node)}, not an array")
@@ -177,8 +195,8 @@ def _set(node: Any, segments: list[Segment], value: Any, path: str) -> Any:
         raise NodeError(
             f"Cannot set '{path}': index {key} is out of range for '{where}' ({len(items)} items)"
         )
-    items.extend([None] * (index + 1 - len(items)))  # padded with null, as in JavaScript
-    items[index] = _set(items[index], rest, value, path)
+    items.extend(grown.pad(index + 1 - len(items)))  # padded with null, as in JavaScript
+    items[index] = _set(items[index], rest, value, path, grown)
     return items
 
 

@@ -213,9 +213,20 @@ def regex_match(ctx: NodeContext) -> Mapping[str, Any]:
 def regex_replace(ctx: NodeContext) -> Mapping[str, Any]:
     compiled, every = _compile_js(ctx.inputs["pattern"], ctx.inputs.get("flags", ""))
     parts = _template(ctx.inputs["replacement"], compiled)
+    budget = ctx.environment.budget
+    replaced = 0  # characters of the replacements so far, each part of the result
+
+    def replace(match: Any) -> str:
+        # A replacement may repeat the whole text at every match ($` and $'): the result is
+        # refused as soon as it would pass the output limit, not once it is built.
+        nonlocal replaced
+        replaced += _expanded_length(parts, match)
+        budget.refuse_over("result", replaced + len('""'))
+        return _expand(parts, match)
+
     with _time_limit():
         result = compiled.sub(
-            lambda match: _expand(parts, match),
+            replace,
             ctx.inputs["string"],
             count=0 if every else 1,
             timeout=_timeout(ctx),
@@ -284,6 +295,22 @@ def _template(replacement: str, compiled: Any) -> list[str | int]:
             parts.append(token.group(0))
     parts.append(replacement[position:])
     return parts
+
+
+def _expanded_length(parts: list[str | int], match: Any) -> int:
+    """The length of `_expand(parts, match)`, without building it."""
+    length = 0
+    for part in parts:
+        if isinstance(part, str):
+            length += len(part)
+        elif part == _BEFORE:
+            length += match.start()
+        elif part == _AFTER:
+            length += len(match.string) - match.end()
+        else:
+            start, end = match.span(part)
+            length += max(end - start, 0)  # an unmatched group spans (-1, -1)
+    return length
 
 
 def _expand(parts: list[str | int], match: Any) -> str:

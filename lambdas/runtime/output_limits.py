@@ -74,6 +74,16 @@ class OutputBudget:
             )
         self.produced += total
 
+    def refuse_over(self, name: str, at_least: int) -> None:
+        """Raise NodeError if output `name` will hold `at_least` bytes, over the limit per
+        output: for a node whose output can grow far beyond its inputs (a replacement of
+        every match), so that it stops before building what would be refused."""
+        if at_least > self.limits.per_output:
+            raise NodeError(
+                f"Output '{name}' would be at least {at_least:,} bytes, over the "
+                f"{self.limits.per_output:,}-byte limit per node output ({OUTPUT_SETTING})"
+            )
+
 
 def measure(value: Any, stored: Mapping[str, int]) -> int:
     """The bytes `value` holds: a blob's own bytes (one the node returns, or stored under a

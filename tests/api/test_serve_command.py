@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import re
@@ -27,9 +26,10 @@ from lambdas.adapters.schema import create_tables
 from lambdas.runtime.ports import Organization
 from local.cli import main
 from local.cloud import LocalCloud
-from local.snapshot import INTERRUPTED, SNAPSHOT
+from local.snapshot import INTERRUPTED
+from local.state_files import SNAPSHOT, read_saved
 from tests.conformance.http_server import LocalServer, http_server_fixture, unused_port
-from tests.workflows import node, workflow
+from tests.workflows import doubling, node, workflow
 
 __all__ = ["http_server_fixture"]  # the `http_server` fixture
 
@@ -162,9 +162,10 @@ def test_a_port_in_use_is_a_usage_error_without_a_banner() -> None:
 
 
 def saved_names(state: Path, table: str, attribute: str) -> list[str]:
-    """The `attribute` of every item of `table` in the state dir's file."""
-    saved = json.loads((state / SNAPSHOT).read_text())
-    return sorted(item[attribute]["S"] for item in saved["tables"][table])
+    """The `attribute` of every item of `table` in the state dir's files."""
+    saved = read_saved(state)
+    assert saved is not None
+    return sorted(item[attribute]["S"] for item in saved.tables[table])
 
 
 def test_the_state_dir_keeps_workflows_executions_secrets_and_keys_across_a_restart(
@@ -190,13 +191,15 @@ def test_the_state_dir_keeps_workflows_executions_secrets_and_keys_across_a_rest
             wait_for(http, running, "executing")
         # A crash: only what the background saves wrote survives.
         give_up = time.monotonic() + 15
-        while not (state / SNAPSHOT).exists() or running not in (state / SNAPSHOT).read_text():
+        while not (state / SNAPSHOT).exists() or running not in saved_names(
+            state, "executions", "id"
+        ):
             assert time.monotonic() < give_up, "the state was not saved in the background"
             time.sleep(0.1)
         first.process.kill()
         first.process.wait()
     assert http_server.last.headers["x-token"] == "kept-secret"
-    assert stat.S_IMODE((state / SNAPSHOT).stat().st_mode) == 0o600
+    assert {stat.S_IMODE(saved.stat().st_mode) for saved in state.iterdir()} == {0o600}
 
     with serve("--state-dir", str(state), "--api-key", "seeded-key:org-seeded") as second:
         second.read_until("Restored 2 workflows and 2 executions (1 interrupted")
@@ -284,6 +287,7 @@ def test_credits_set_gives_an_organization_credits_and_keeps_its_usage(
 
 def test_serve_holds_node_outputs_to_the_limits_its_environment_sets() -> None:
     limited = workflow(node("t", "text-input", value="a" * 2000), workflow_id="limited")
+    doubled = doubling(30, workflow_id="doubled")
     limits = {"STEPTHUNK_MAX_OUTPUT_BYTES": "1000"}
     with serve(until="API key for organization 'dev'", env=limits) as server:
         match = KEY.search(server.banner[-1])
@@ -291,8 +295,18 @@ def test_serve_holds_node_outputs_to_the_limits_its_environment_sets() -> None:
         with server.http(match.group(1)) as http:
             assert http.put("/workflows/limited", json=limited).is_success
             record = wait_for(http, start(http, "limited"), "error")
+            assert http.put("/workflows/doubled", json=doubled).is_success
+            doubled_record = wait_for(http, start(http, "doubled"), "error")
         server.stop()
     assert record["nodeExecutions"][0]["error"] == (
         "Output 'value' is 2,002 bytes, over the 1,000-byte limit per node output "
         "(STEPTHUNK_MAX_OUTPUT_BYTES)"
     )
+    # A string doubled 30 times: the node that passes the limit fails, those after it skip.
+    nodes = {execution["nodeId"]: execution for execution in doubled_record["nodeExecutions"]}
+    assert [nodes[f"d{n}"]["status"] for n in range(10)] == ["completed"] * 10
+    assert nodes["d10"]["error"] == (
+        "Output 'result' is 1,026 bytes, over the 1,000-byte limit per node output "
+        "(STEPTHUNK_MAX_OUTPUT_BYTES)"
+    )
+    assert {nodes[f"d{n}"]["status"] for n in range(11, 31)} == {"skipped"}

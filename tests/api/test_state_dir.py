@@ -5,7 +5,11 @@
 
 from __future__ import annotations
 
-import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +23,8 @@ from lambdas.adapters.api_keys import DynamoApiKeyStore
 from local.cli import main
 from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import TABLE_SETTINGS, EmbeddedEngine
-from local.snapshot import SNAPSHOT, StateDir, StateDirError
+from local.snapshot import StateDir
+from local.state_files import SNAPSHOT, StateDirError, read_saved
 from tests.conformance.http_server import unused_port
 
 
@@ -34,8 +39,15 @@ def state_dir(path: Path, cloud: LocalCloud, interval: float = 3600) -> StateDir
 
 
 def saved_secrets(path: Path) -> list[str]:
-    saved = json.loads((path / SNAPSHOT).read_text())
-    return sorted(item["name"]["S"] for item in saved["tables"]["secrets"])
+    saved = read_saved(path)
+    assert saved is not None
+    return sorted(item["name"]["S"] for item in saved.tables["secrets"])
+
+
+def saved_objects(path: Path) -> list[str]:
+    saved = read_saved(path)
+    assert saved is not None
+    return [stored["key"] for stored in saved.objects]
 
 
 def test_data_is_saved_in_the_background_while_serving(tmp_path: Path, cloud: LocalCloud) -> None:
@@ -99,7 +111,8 @@ def test_saving_an_unchanged_engine_writes_nothing(tmp_path: Path, cloud: LocalC
 
 @contextmanager
 def reads_of(engine: EmbeddedEngine) -> Iterator[list[str]]:
-    """The table scans and bucket listings of `engine`'s stores while in the block."""
+    """The table scans, bucket listings and item reads of `engine`'s stores while in the
+    block."""
     settings = engine.deployment.settings
     ours = {settings[name] for name in (*TABLE_SETTINGS.values(), "blob_bucket")}
     seen: list[str] = []
@@ -109,14 +122,17 @@ def reads_of(engine: EmbeddedEngine) -> Iterator[list[str]]:
         if name in ours:
             seen.append(name)
 
-    clients = [engine.clients.dynamodb, engine.clients.s3]
-    events = ["before-parameter-build.dynamodb.Scan", "before-parameter-build.s3.ListObjectsV2"]
-    for client, event in zip(clients, events, strict=True):
+    events = [
+        (engine.clients.dynamodb, "before-parameter-build.dynamodb.Scan"),
+        (engine.clients.dynamodb, "before-parameter-build.dynamodb.GetItem"),
+        (engine.clients.s3, "before-parameter-build.s3.ListObjectsV2"),
+    ]
+    for client, event in events:
         client.meta.events.register(event, count)
     try:
         yield seen
     finally:
-        for client, event in zip(clients, events, strict=True):
+        for client, event in events:
             client.meta.events.unregister(event, count)
 
 
@@ -136,8 +152,7 @@ def test_an_idle_state_dir_reads_and_writes_nothing(tmp_path: Path, cloud: Local
 
     key = engine.values.put_value("org", b"a large value")  # a change to the bucket alone
     assert state.save() is True
-    saved = json.loads((tmp_path / SNAPSHOT).read_text())
-    assert key in [stored["key"] for stored in saved["objects"]]
+    assert key in saved_objects(tmp_path)
     with reads_of(engine) as reads:
         engine.secrets.put("org", "CHANGED", "value")
         assert state.save() is True
@@ -160,3 +175,170 @@ def test_a_state_dir_that_is_a_file_is_refused(tmp_path: Path, cloud: LocalCloud
     (tmp_path / "file").write_text("")
     with pytest.raises(StateDirError, match="not a directory"):
         state_dir(tmp_path / "file", cloud).open_engine()
+
+
+def files_in(path: Path) -> dict[str, tuple[int, int]]:
+    """Each file of a directory: its inode and size."""
+    return {entry.name: (entry.stat().st_ino, entry.stat().st_size) for entry in path.iterdir()}
+
+
+def bytes_written(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> int:
+    """What was written between two looks at a directory: each new or replaced file whole,
+    and what the others grew by."""
+    written = 0
+    for name, (inode, size) in after.items():
+        old_inode, old_size = before.get(name, (None, 0))
+        written += size - old_size if inode == old_inode else size
+    return written
+
+
+def test_a_save_writes_what_changed_not_everything_stored(
+    tmp_path: Path, cloud: LocalCloud
+) -> None:
+    state = state_dir(tmp_path, cloud)
+    engine = state.open_engine()
+    engine.values.put_value("org", os.urandom(1_000_000))
+    engine.secrets.put("org", "FIRST", "value")
+    assert state.save() is True
+    assert sum(size for _, size in files_in(tmp_path).values()) > 1_000_000
+
+    before = files_in(tmp_path)
+    with reads_of(engine) as reads:
+        engine.secrets.put("org", "SECOND", "value")
+        assert state.save() is True
+
+    assert bytes_written(before, files_in(tmp_path)) < 10_000
+    assert reads == [engine.deployment.settings["secrets_table"]]  # the changed item alone
+    assert saved_secrets(tmp_path) == ["FIRST", "SECOND"]
+
+
+def test_a_restart_restores_the_changes_saved_since_the_last_full_save(
+    tmp_path: Path, cloud: LocalCloud
+) -> None:
+    state = state_dir(tmp_path, cloud)
+    engine = state.open_engine()
+    engine.secrets.put("org", "GONE", "value")
+    engine.secrets.put("org", "CHANGED", "old")
+    old_key = engine.values.put_value("org", b"a value from before")
+    assert state.save() is True
+    engine.secrets.delete("org", "GONE")
+    engine.secrets.put("org", "CHANGED", "new")
+    new_key = engine.values.put_value("org", b"a value from after")
+    assert state.save() is True
+    assert len(list(tmp_path.glob("journal.*.jsonl"))) == 1
+
+    restored = state_dir(tmp_path, cloud).open_engine()
+
+    assert restored.secrets.names("org") == ["CHANGED"]
+    assert restored.secrets.open("org", restored.secrets.sealed("org")["CHANGED"]) == "new"
+    assert restored.values.get_value(old_key) == b"a value from before"
+    assert restored.values.get_value(new_key) == b"a value from after"
+
+
+def test_changes_are_written_into_the_full_save_once_they_outgrow_it(
+    tmp_path: Path, cloud: LocalCloud
+) -> None:
+    state = state_dir(tmp_path, cloud)
+    engine = state.open_engine()
+    assert state.save() is True
+    base = (tmp_path / SNAPSHOT).stat()
+    key = engine.values.put_value("org", os.urandom(2 * base.st_size))
+    assert state.save() is True
+    assert (tmp_path / SNAPSHOT).stat().st_ino == base.st_ino  # appended after it
+
+    engine.secrets.put("org", "LATER", "value")
+    assert state.save() is True
+
+    assert (tmp_path / SNAPSHOT).stat().st_size > 2 * base.st_size  # written again, whole
+    assert sorted(files_in(tmp_path)) == [SNAPSHOT]
+    restored = state_dir(tmp_path, cloud).open_engine()
+    assert restored.secrets.names("org") == ["LATER"]
+    assert len(restored.values.get_value(key)) == 2 * base.st_size
+
+
+def test_a_change_cut_short_by_a_crash_is_ignored_at_the_next_start(
+    tmp_path: Path, cloud: LocalCloud
+) -> None:
+    state = state_dir(tmp_path, cloud)
+    engine = state.open_engine()
+    assert state.save() is True
+    engine.secrets.put("org", "KEPT", "value")
+    assert state.save() is True
+    [journal] = tmp_path.glob("journal.*.jsonl")
+    with journal.open("ab") as file:
+        file.write(b'{"item":{"name":{"S":"CUT')  # a kill -9 in the middle of a line
+
+    restored = state_dir(tmp_path, cloud).open_engine()
+
+    assert restored.secrets.names("org") == ["KEPT"]
+    assert sorted(files_in(tmp_path)) == [SNAPSHOT]
+
+
+def test_a_cloud_keeps_no_record_of_changes_no_state_dir_saves(cloud: LocalCloud) -> None:
+    engine = EmbeddedEngine(cloud=cloud)  # as `serve` without --state-dir, or `run`
+    engine.secrets.put("org", "UNSAVED", "value")
+    engine.values.put_value("org", b"unsaved")
+
+    settings = engine.deployment.settings
+    changes = cloud.changes.take(
+        tables=[settings["secrets_table"]], buckets=[settings["blob_bucket"]]
+    )
+    assert not changes
+
+
+def test_what_a_failed_save_could_not_write_is_written_by_the_next(
+    tmp_path: Path, cloud: LocalCloud
+) -> None:
+    path = tmp_path / "state"
+    state = state_dir(path, cloud)
+    engine = state.open_engine()
+    assert state.save() is True
+    engine.secrets.put("org", "LATE", "value")
+    shutil.rmtree(path)  # the next write fails
+    with pytest.raises(FileNotFoundError):
+        state.save()
+    path.mkdir()
+
+    assert state.save() is True
+
+    assert saved_secrets(path) == ["LATE"]
+
+
+# A save in another process that stops in the middle of writing a file, where a kill -9 finds it.
+STUCK_WRITER = """
+import os, sys, time
+from pathlib import Path
+from local.snapshot import StateDir
+
+def stuck(descriptor):
+    print("writing", flush=True)
+    time.sleep(600)
+
+os.fsync = stuck
+state = StateDir(Path(sys.argv[1]))
+state.open_engine().secrets.put("org", "LOST", "value")
+state.save()
+"""
+
+
+def test_a_kill_during_a_write_leaves_no_temporary_file_at_the_next_start(
+    tmp_path: Path, cloud: LocalCloud
+) -> None:
+    state = state_dir(tmp_path, cloud)
+    state.open_engine().secrets.put("org", "KEPT", "value")
+    assert state.save() is True
+    writer = subprocess.Popen(
+        [sys.executable, "-c", STUCK_WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline() == "writing\n"
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+    assert list(tmp_path.glob(".state-*.tmp"))  # what the kill left behind
+
+    restored = state_dir(tmp_path, cloud).open_engine()
+
+    assert not list(tmp_path.glob(".state-*.tmp"))
+    assert restored.secrets.names("org") == ["KEPT"]

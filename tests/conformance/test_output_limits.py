@@ -15,7 +15,7 @@ from tests.conformance.http_server import (  # noqa: F401 - registers the fixtur
     LocalServer,
     http_server_fixture,
 )
-from tests.workflows import edge, node, workflow
+from tests.workflows import doubling, edge, node, workflow
 
 LIMITS = OutputLimits(per_output=1_000_000, per_execution=2_000_000)
 
@@ -163,3 +163,50 @@ def test_a_blob_passed_on_counts_as_its_reference(engine: Engine, http_server: L
 
     assert result.status == "completed"
     assert result.output("c") == [result.output("f", "body")]
+
+
+def test_a_string_doubled_thirty_times_fails_the_node_that_passes_the_output_limit(
+    engine: Engine,
+) -> None:
+    result = engine.run(doubling(30), limits=LIMITS)
+
+    assert [result.node(f"d{n}")["status"] for n in range(20)] == ["completed"] * 20
+    assert len(result.output("d19")) == 2**19
+    assert result.error("d20") == (
+        "Output 'result' is 1,048,578 bytes, over the 1,000,000-byte limit per node output "
+        "(STEPTHUNK_MAX_OUTPUT_BYTES)"
+    )
+    assert result.node("d20").get("outputs") is None
+    skipped = [result.node(f"d{n}")["skipReason"] for n in range(21, 31)]
+    assert skipped == ["upstream_failure"] * 10
+    assert result.status == "error"
+
+
+def test_a_replacement_that_would_pass_the_output_limit_fails_before_it_is_built(
+    engine: Engine,
+) -> None:
+    # $` repeats the text before each match: the 1,415th match of 2,000 letters brings the
+    # replacements to 1,000,405 characters, and the result would be about two million.
+    flow = workflow(
+        node("r", "regex-replace", string="a" * 2000, pattern=".", replacement="$`", flags="g")
+    )
+
+    result = engine.run(flow, limits=LIMITS)
+
+    assert result.error("r") == (
+        "Output 'result' would be at least 1,000,407 bytes, over the 1,000,000-byte limit per "
+        "node output (STEPTHUNK_MAX_OUTPUT_BYTES)"
+    )
+
+
+def test_an_index_whose_padding_would_pass_the_output_limit_fails_before_padding(
+    engine: Engine,
+) -> None:
+    flow = workflow(node("s", "json-set", json=[], path="$[300000]", value=1))
+
+    result = engine.run(flow, limits=LIMITS)
+
+    assert result.error("s") == (
+        "Output 'result' would be at least 1,500,000 bytes, over the 1,000,000-byte limit per "
+        "node output (STEPTHUNK_MAX_OUTPUT_BYTES)"
+    )

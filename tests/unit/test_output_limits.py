@@ -12,7 +12,12 @@ from lambdas.handlers.settings import OutputLimitSettings
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
-from lambdas.runtime.output_limits import EXECUTION_SETTING, OUTPUT_SETTING, OutputLimits
+from lambdas.runtime.output_limits import (
+    EXECUTION_SETTING,
+    OUTPUT_SETTING,
+    OutputBudget,
+    OutputLimits,
+)
 from lambdas.runtime.registry import Registry
 from local.inprocess import InProcessEngine
 from local.memory import MemoryBlobStore
@@ -95,3 +100,18 @@ def test_without_settings_the_limits_are_64_mib_per_output_and_1_gib_per_executi
 def test_a_limit_below_one_byte_is_refused(per_output: int, per_execution: int) -> None:
     with pytest.raises(ValueError, match="above 0"):
         OutputLimits(per_output, per_execution)
+
+
+def test_with_the_default_limits_a_string_doubled_thirty_times_stops_at_its_26th_node() -> None:
+    """What the README says bounds serve's memory: node d<n> of a doubling chain holds 2**n
+    letters, measured as 2**n + 2 bytes; with the defaults the first over the limit per output
+    is d26, and all before it fit the limit per execution, so no node holds more than 64 MiB."""
+    budget = OutputBudget()
+    for step in range(8):  # as the engines measure the first ones
+        budget.admit({"result": "a" * 2**step}, {})
+    assert budget.produced == sum(2**step + 2 for step in range(8))
+
+    sizes = [2**step + 2 for step in range(31)]
+    stopped = next(step for step, size in enumerate(sizes) if size > budget.limits.per_output)
+    assert (stopped, sizes[stopped]) == (26, 67_108_866)
+    assert sum(sizes[:stopped]) < budget.limits.per_execution
