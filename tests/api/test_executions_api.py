@@ -163,6 +163,21 @@ def test_invalid_overrides_are_refused_before_anything_runs(org_a: Organization)
     assert org_a.http.get("/workflows/divider/executions").json()["items"] == []
 
 
+def test_a_list_given_to_an_input_of_one_number_is_refused_before_anything_runs(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(divider())
+    inputs = {"x": {"value": [6, 12]}}
+    response = org_a.http.post("/workflows/divider/executions", json={"inputs": inputs})
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_INPUTS"
+    [problem] = error["details"]
+    assert problem["code"] == "INVALID_VALUE"
+    assert "x.value" in problem["message"]
+    assert org_a.http.get("/workflows/divider/executions").json()["items"] == []
+
+
 def test_an_unknown_workflow_has_no_executions_to_start_or_list(org_a: Organization) -> None:
     for response in (
         org_a.http.post("/workflows/nothing-here/executions", json={}),
