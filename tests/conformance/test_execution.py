@@ -471,6 +471,15 @@ def test_too_few_credits_exhausts_the_execution_before_any_node_runs(engine):
     assert result.statuses() == {"a": "idle", "b": "idle", "c": "idle"}
 
 
+def test_zero_credits_run_nothing(engine):
+    # Zero is an amount of credits, not "no credit check".
+    result = engine.run(workflow(node("a", "addition", a=1, b=2)), credits=0)
+    assert result.status == "exhausted"
+    assert result.record["error"] == "Insufficient compute credits"
+    assert result.statuses() == {"a": "idle"}
+    assert result.record["usage"] == 0
+
+
 def test_credits_equal_to_the_estimate_are_enough(engine):
     flow = workflow(node("a", "addition", a=1, b=2), node("b", "addition", a=1, b=2))
     result = engine.run(flow, credits=2)
