@@ -297,6 +297,38 @@ def test_a_node_announced_before_its_task_returned_is_kept_by_a_cancel(
     assert org_a.record(execution_id)["nodeExecutions"] == cancelled_record["nodeExecutions"]
 
 
+def test_a_cancel_with_nobody_listening_keeps_the_nodes_its_history_holds(
+    server: Server, org_a: Organization
+) -> None:
+    # Without a session nothing is announced (nor kept for a cancel): the history says
+    # what ran. The cancel lands once the Wait state has begun, so `first` has returned.
+    org_a.deploy(waiter("unwatched"))
+    execution_id = org_a.start("unwatched")
+    handle = server.engine.executions.handle(execution_id)
+    assert handle is not None
+    assert handle.execution_arn is not None
+    stepfunctions = server.engine.cloud.client("stepfunctions")
+    give_up = time.monotonic() + PATIENCE
+    while not any(
+        event["type"] == "WaitStateEntered"
+        for event in stepfunctions.get_execution_history(
+            executionArn=handle.execution_arn, maxResults=1000
+        )["events"]
+    ):
+        assert time.monotonic() < give_up, "the Wait state never began"
+        time.sleep(0.02)
+
+    response = org_a.http.post(f"/executions/{execution_id}/cancel")
+
+    assert response.status_code == 200, response.text
+    cancelled = response.json()
+    statuses = {e["nodeId"]: e["status"] for e in cancelled["nodeExecutions"]}
+    assert statuses == {"first": "completed", "pause": "idle", "after": "idle"}
+    assert node_of(cancelled, "first")["outputs"] == {"value": 1}
+    assert cancelled["usage"] == 1
+    assert org_a.record(execution_id)["nodeExecutions"] == cancelled["nodeExecutions"]
+
+
 def test_cancelling_a_finished_execution_is_a_conflict(org_a: Organization) -> None:
     org_a.deploy(divider())
     execution_id = org_a.start("divider")
