@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
-from tests.api.conftest import Organization, Server, receive, updates_until_final
+from tests.api.conftest import PATIENCE, Organization, Server, receive, updates_until_final
 from tests.workflows import edge, node, workflow
 
 
@@ -163,6 +164,21 @@ def test_invalid_overrides_are_refused_before_anything_runs(org_a: Organization)
     assert org_a.http.get("/workflows/divider/executions").json()["items"] == []
 
 
+def test_a_list_given_to_an_input_of_one_number_is_refused_before_anything_runs(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(divider())
+    inputs = {"x": {"value": [6, 12]}}
+    response = org_a.http.post("/workflows/divider/executions", json={"inputs": inputs})
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_INPUTS"
+    [problem] = error["details"]
+    assert problem["code"] == "INVALID_VALUE"
+    assert "x.value" in problem["message"]
+    assert org_a.http.get("/workflows/divider/executions").json()["items"] == []
+
+
 def test_an_unknown_workflow_has_no_executions_to_start_or_list(org_a: Organization) -> None:
     for response in (
         org_a.http.post("/workflows/nothing-here/executions", json={}),
@@ -240,6 +256,77 @@ def test_a_cancelled_execution_runs_no_further_node_and_says_so(
     again = org_a.http.post(f"/executions/{execution_id}/cancel")
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "NOT_RUNNING"
+
+
+def test_a_node_announced_before_its_task_returned_is_kept_by_a_cancel(
+    server: Server, org_a: Organization
+) -> None:
+    """The race of the test above made certain: the task that ran `first` (and resolved the
+    wait) has announced it but not returned, so the history lacks it, when the cancel lands."""
+    cancelled = threading.Event()
+    functions = server.engine.cloud.functions
+    name = str(server.engine.deployment.functions.run_node).rsplit(":", 1)[-1]
+    real, timeout = functions[name]
+
+    def returns_after_the_cancel(event: dict[str, Any], deadline: float) -> dict[str, Any]:
+        result = real(event, deadline)
+        if any(n["id"] == "first" for n in event.get("nodes", [])):
+            cancelled.wait(PATIENCE)
+        return result
+
+    functions[name] = (returns_after_the_cancel, timeout)
+    try:
+        org_a.deploy(waiter("late-return"))
+        with server.session(org_a, "session-late-return") as socket:
+            execution_id = org_a.start("late-return", sessionId="session-late-return")
+            while not completed(receive(socket), "first"):
+                pass
+            response = org_a.http.post(f"/executions/{execution_id}/cancel")
+            final = receive(socket)
+    finally:
+        cancelled.set()
+        functions[name] = (real, timeout)
+
+    assert response.status_code == 200, response.text
+    cancelled_record = response.json()
+    assert final["status"] == cancelled_record["status"] == "cancelled"
+    statuses = {e["nodeId"]: e["status"] for e in cancelled_record["nodeExecutions"]}
+    assert statuses == {"first": "completed", "pause": "idle", "after": "idle"}
+    assert cancelled_record["usage"] == 1
+    assert final["nodeExecutions"] == cancelled_record["nodeExecutions"]
+    assert org_a.record(execution_id)["nodeExecutions"] == cancelled_record["nodeExecutions"]
+
+
+def test_a_cancel_with_nobody_listening_keeps_the_nodes_its_history_holds(
+    server: Server, org_a: Organization
+) -> None:
+    # Without a session nothing is announced (nor kept for a cancel): the history says
+    # what ran. The cancel lands once the Wait state has begun, so `first` has returned.
+    org_a.deploy(waiter("unwatched"))
+    execution_id = org_a.start("unwatched")
+    handle = server.engine.executions.handle(execution_id)
+    assert handle is not None
+    assert handle.execution_arn is not None
+    stepfunctions = server.engine.cloud.client("stepfunctions")
+    give_up = time.monotonic() + PATIENCE
+    while not any(
+        event["type"] == "WaitStateEntered"
+        for event in stepfunctions.get_execution_history(
+            executionArn=handle.execution_arn, maxResults=1000
+        )["events"]
+    ):
+        assert time.monotonic() < give_up, "the Wait state never began"
+        time.sleep(0.02)
+
+    response = org_a.http.post(f"/executions/{execution_id}/cancel")
+
+    assert response.status_code == 200, response.text
+    cancelled = response.json()
+    statuses = {e["nodeId"]: e["status"] for e in cancelled["nodeExecutions"]}
+    assert statuses == {"first": "completed", "pause": "idle", "after": "idle"}
+    assert node_of(cancelled, "first")["outputs"] == {"value": 1}
+    assert cancelled["usage"] == 1
+    assert org_a.record(execution_id)["nodeExecutions"] == cancelled["nodeExecutions"]
 
 
 def test_cancelling_a_finished_execution_is_a_conflict(org_a: Organization) -> None:

@@ -65,10 +65,19 @@ def test_a_start_record_replaces_a_submitted_one(store: DynamoExecutionStore) ->
     assert stored.status == ExecutionStatus.EXECUTING
 
 
+@pytest.mark.parametrize(
+    "status",
+    [
+        ExecutionStatus.COMPLETED,
+        ExecutionStatus.ERROR,
+        ExecutionStatus.EXHAUSTED,
+        ExecutionStatus.CANCELLED,
+    ],
+)
 def test_a_late_start_record_does_not_undo_the_final_record(
-    store: DynamoExecutionStore,
+    store: DynamoExecutionStore, status: ExecutionStatus
 ) -> None:
-    final = record(ExecutionStatus.ERROR)
+    final = record(status)
     store.put(final)
     store.put(record(ExecutionStatus.EXECUTING))
     assert store.get("exec-1") == final

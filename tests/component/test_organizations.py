@@ -93,10 +93,13 @@ def test_a_throttled_charge_is_a_transient_error(
     assert usage(store) == 17
 
 
-def test_a_charge_cancelled_by_throttling_is_a_transient_error(
-    store: DynamoOrganizationStore, aws: Aws
+@pytest.mark.parametrize("reason", ["ThrottlingError", "TransactionConflict"])
+def test_a_charge_cancelled_by_throttling_or_a_conflict_is_a_transient_error(
+    store: DynamoOrganizationStore, aws: Aws, reason: str
 ) -> None:
-    reasons = {"CancellationReasons": [{"Code": "None"}, {"Code": "ThrottlingError"}]}
+    # A conflict is another transaction on the account at the same moment: retried, the
+    # charge goes through.
+    reasons = {"CancellationReasons": [{"Code": "None"}, {"Code": reason}]}
     with Stubber(aws.dynamodb) as stubber:
         stubber.add_client_error(
             "transact_write_items",
@@ -106,3 +109,5 @@ def test_a_charge_cancelled_by_throttling_is_a_transient_error(
         with pytest.raises(TransientError):
             store.charge("org-1", "exec-1", 7)
     assert usage(store) == 10
+    assert store.charge("org-1", "exec-1", 7) is True
+    assert usage(store) == 17

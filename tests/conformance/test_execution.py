@@ -276,6 +276,28 @@ def test_literal_is_replaced_by_override_which_is_replaced_by_edge(engine):
     assert overridden.output("edge_fed") == 101
 
 
+def test_an_override_of_a_json_input_with_a_list_of_texts_keeps_the_texts(engine):
+    # Only a repeated input takes a list item by item; a json input takes the list as it is.
+    flow = workflow(
+        node("j", "json-input", json=[]),
+        node("shown", "output-json"),
+        edges=[edge("j.json", "shown.value")],
+    )
+    result = engine.run(flow, inputs={"j": {"json": ["1", "2"]}})
+    assert result.output("j", "json") == ["1", "2"]
+    assert result.output("shown", "displayValue") == ["1", "2"]
+
+
+@pytest.mark.parametrize("listed", [[6, 12], []])
+def test_an_override_of_a_number_input_with_a_list_is_refused_before_the_run(engine, listed):
+    flow = workflow(node("n", "number-input", value=1), node("add", "addition", b=1))
+    result = engine.run(flow, inputs={"n": {"value": listed}})
+    assert result.status == "error"
+    assert result.record["error"].startswith("Invalid workflow (1 problem): [INVALID_VALUE]")
+    assert "n.value" in result.record["error"]
+    assert result.statuses() == {"n": "idle", "add": "idle"}
+
+
 @pytest.mark.parametrize(("first", "last", "value"), [("x", "y", 2), ("y", "x", 1)])
 def test_last_edge_into_a_single_input_wins(engine, first, last, value):
     result = engine.run(
@@ -471,6 +493,15 @@ def test_too_few_credits_exhausts_the_execution_before_any_node_runs(engine):
     assert result.status == "exhausted"
     assert result.record["error"] == "Insufficient compute credits"
     assert result.statuses() == {"a": "idle", "b": "idle", "c": "idle"}
+
+
+def test_zero_credits_run_nothing(engine):
+    # Zero is an amount of credits, not "no credit check".
+    result = engine.run(workflow(node("a", "addition", a=1, b=2)), credits=0)
+    assert result.status == "exhausted"
+    assert result.record["error"] == "Insufficient compute credits"
+    assert result.statuses() == {"a": "idle"}
+    assert result.record["usage"] == 0
 
 
 def test_credits_equal_to_the_estimate_are_enough(engine):

@@ -304,6 +304,12 @@ def test_switch_fork_takes_the_first_matching_case(engine):
     assert result.node("it")["outputs"] == {"case_2": 1}
 
 
+def test_switch_fork_orders_its_cases_by_number_not_as_text(engine):
+    # As text, "case_10" sorts before "case_2": the lower number must still win.
+    result = run_one(engine, "switch-fork", value=1, selector="k", case_10="k", case_2="k")
+    assert result.node("it")["outputs"] == {"case_2": 1}
+
+
 def test_switch_join_given_several_branches_fails(engine):
     result = run_one(engine, "switch-join", case_1=1, default=2)
     assert "several" in result.error("it")

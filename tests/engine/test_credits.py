@@ -9,6 +9,10 @@ import pytest
 from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
+from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+    LocalServer,
+    http_server_fixture,
+)
 from tests.engine.conftest import Fault, Faults, ledger, new_organization, run
 from tests.workflows import edge, node, workflow
 
@@ -53,6 +57,26 @@ def test_too_few_credits_end_in_the_exhausted_state_before_any_node_runs(
     assert finished.description["error"] == "CreditsExhausted"
     assert finished.description["cause"] == "Insufficient compute credits"
     assert usage(paying, organization) == 5
+    assert ledger(paying, organization) == []
+
+
+def test_an_organization_without_an_account_runs_nothing(
+    paying: EmbeddedEngine, http_server: LocalServer
+) -> None:
+    organization = new_organization()  # never given credits: no account at all
+    flow = workflow(
+        node("f", "fetch", url=http_server.url("/json")),
+        node("a", "addition", a=1, b=2),
+    )
+
+    finished = run(paying, flow, organization_id=organization)
+
+    assert finished.record.status == "exhausted"
+    assert finished.record.error == "Insufficient compute credits"
+    assert {e.status for e in finished.record.node_executions} == {"idle"}
+    assert not [name for name in finished.entered() if name.startswith("Run ")]
+    assert http_server.requests == []
+    assert paying.organizations.get(organization) is None
     assert ledger(paying, organization) == []
 
 

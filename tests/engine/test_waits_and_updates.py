@@ -190,9 +190,23 @@ def test_the_in_process_engine_sends_its_final_record_in_pages_too() -> None:
 
     pages = final_pages(updates)
     assert len(pages) > 1
+    assert {p["status"] for p in pages} == {"completed"}
     assert [e for p in pages for e in p["nodeExecutions"]] == [
         e.to_json() for e in record.node_executions
     ]
+
+
+def test_the_in_process_engine_ends_its_updates_with_the_final_record() -> None:
+    updates: list[dict[str, Any]] = []
+    failing = workflow(node("a", "number-input", value=2), node("d", "division", a=1, b=0))
+
+    record = InProcessEngine().run(failing, on_update=updates.append)
+
+    assert record.status == "error"
+    assert [u["status"] for u in updates] == ["executing", "executing", "error"]
+    assert updates[-1]["error"] == record.error
+    assert updates[-1]["nodeExecutions"] == [e.to_json() for e in record.node_executions]
+    assert updates[-1]["page"] == {"index": 1, "count": 1}
 
 
 class Gone(JsonRESTError):

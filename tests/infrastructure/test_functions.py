@@ -15,9 +15,14 @@ from cdk.parts.deployment import MACHINE_NAME_PREFIX
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.api.workflows import state_machine_name
 from lambdas.handlers.tasks import TASKS, runs_nodes
-from statemachine.compiler import TaskFunctions
+from lambdas.nodes import default_registry
+from statemachine.compiler import TaskFunctions, compile_workflow
+from statemachine.planner import DEFAULT_MAX_GROUP_SIZE
+from statemachine.validation import validate_workflow
+from tests.golden import FUNCTIONS
 from tests.infrastructure.conftest import Synthesized
 from tests.infrastructure.placeholders import resolve
+from tests.workflows import node, workflow
 
 HANDLERS: list[ModuleType] = [*TASKS.values(), http_api, websocket]
 # Read by Powertools itself, not by our settings models.
@@ -143,3 +148,38 @@ def test_task_functions_outlast_the_timeouts_of_the_states_that_call_them(
                 assert timeouts[state["Resource"]] >= state["TimeoutSeconds"]
                 checked += 1
     assert checked
+
+
+def task_timeouts(states: dict[str, Any]) -> list[tuple[str, int]]:
+    """(Resource, TimeoutSeconds) of every Task state in `states` and their Parallel branches."""
+    found = []
+    for state in states.values():
+        for branch in state.get("Branches", []):
+            found += task_timeouts(branch["States"])
+        if state["Type"] == "Task" and "TimeoutSeconds" in state:
+            found.append((state["Resource"], state["TimeoutSeconds"]))
+    return found
+
+
+def test_task_functions_outlast_the_longest_timeout_the_compiler_can_give_their_states(
+    synthesized: Synthesized,
+):
+    # Workflows deployed through the API are compiled after the deploy: every state the
+    # compiler can make must fit its function, the largest inline group too (its timeout
+    # grows with its members, up to a cap).
+    catalog = default_registry().catalog
+    additions = [node(f"n{i}", "addition", a=i, b=1) for i in range(200)]
+    valid = validate_workflow(
+        workflow(node("f", "fetch", url="https://example.test/"), *additions), catalog
+    )
+    field_of = {getattr(FUNCTIONS, field): field for field in TaskFunctions.model_fields}
+    longest: dict[str, int] = {}
+    for group_size in (DEFAULT_MAX_GROUP_SIZE, len(additions)):
+        definition = compile_workflow(valid, catalog, FUNCTIONS, max_group_size=group_size)
+        for resource, seconds in task_timeouts(definition["States"]):
+            field = field_of[resource]
+            longest[field] = max(longest.get(field, 0), seconds)
+    assert {"run_node", "run_inline_group"} <= set(longest)
+    functions = functions_by_handler(synthesized)
+    for field, seconds in longest.items():
+        assert functions[TASKS[field].__name__]["Timeout"] >= seconds, field

@@ -99,6 +99,18 @@ def test_too_few_credits_exit_3_on_the_state_machine(
     assert (execution["status"], execution["error"]) == ("FAILED", "CreditsExhausted")
 
 
+@pytest.mark.parametrize("credits", ["1", "0"])
+def test_too_few_credits_exit_3_on_the_in_process_engine(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, credits: str
+) -> None:
+    code, record = run_json(capsys, write(tmp_path, DIVIDE), "--credits", credits, *INPROCESS)
+
+    assert code == 3
+    assert record["status"] == "exhausted"
+    assert record["error"] == "Insufficient compute credits"
+    assert {e["status"] for e in record["nodeExecutions"]} == {"idle"}
+
+
 def test_a_failed_node_exits_1_on_both_engines_with_the_same_record(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 import pytest
@@ -26,14 +27,16 @@ def part_arn(number: int) -> str:
     return f"arn:aws:states:us-east-1:123456789012:stateMachine:w-part-{number}"
 
 
-def chain(length: int, *, wait_at: int | None = None) -> Workflow:
-    """n0 = 1, each next node adds one; a wait node passes the value on at `wait_at`."""
+def chain(length: int, *, wait_at: int | None = None, waits: Collection[int] = ()) -> Workflow:
+    """n0 = 1, each next node adds one; a wait node passes the value on at `wait_at` and at
+    each of `waits`."""
+    waiting = {*waits, *([] if wait_at is None else [wait_at])}
     nodes = [node("n0", "number-input", value=1)]
     edges = []
     for i in range(1, length):
-        kind = "wait" if i == wait_at else "addition"
+        kind = "wait" if i in waiting else "addition"
         nodes.append(node(f"n{i}", kind, **({"seconds": 0} if kind == "wait" else {"b": 1})))
-        source = "value" if i == 1 or i - 1 == wait_at else "result"
+        source = "value" if i == 1 or i - 1 in waiting else "result"
         edges.append(edge(f"n{i - 1}.{source}", f"n{i}.{'value' if kind == 'wait' else 'a'}"))
     return validate_workflow(workflow(*nodes, edges=edges), CATALOG)
 
@@ -145,6 +148,29 @@ def test_ten_thousand_nodes_fit_one_machine_whose_tasks_read_their_nodes_by_hash
     assert groups
     for group in groups:
         assert set(group["Parameters"]) == {"state.$", "nodeIds"}
+
+
+# Definitions this large pass: only the history budget decides how a workflow is split.
+ROOMY = 64 * MAX_DEFINITION_BYTES
+
+
+def test_a_workflow_landing_exactly_on_the_history_budget_is_one_machine() -> None:
+    # 3,997 nodes, two of them waits: Check credits, Initialize workflow, 3,995 units and
+    # Finalize are 3,998 tasks; the Wait states, Outcome and an end state 4 other states.
+    # 2 + 5 x 3,998 + 2 x 4 = 20,000 history events: the budget, which a workflow may use.
+    assert split(chain(3_997, waits=(2, 3)), ROOMY).parts == []
+    # one more unit is 5 events too many: parts
+    assert split(chain(3_998, waits=(2, 3)), ROOMY).parts
+
+
+def test_a_part_landing_exactly_on_the_history_budget_is_not_cut_short() -> None:
+    # A part of 3,998 tasks and 4 Wait states records 2 + 5 x 3,998 + 2 x 4 = 20,000 events:
+    # the first part holds n0 to n4001, the second the ten units after them.
+    compiled = split(chain(4_012, waits=(2, 3, 4, 5)), ROOMY)
+    units = [[name for name in part["States"] if name != "Stopped"] for part in compiled.parts]
+    assert [len(names) for names in units] == [4_002, 10]
+    assert units[0][-1] == "Run node n4001"
+    assert sum(name.startswith("Wait ") for name in units[0]) == 4
 
 
 def test_a_part_name_fits_step_functions_and_keeps_its_number() -> None:
