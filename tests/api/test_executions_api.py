@@ -335,4 +335,8 @@ def test_cancelling_a_finished_execution_is_a_conflict(org_a: Organization) -> N
     org_a.wait_for(execution_id)
     response = org_a.http.post(f"/executions/{execution_id}/cancel")
     assert response.status_code == 409
+    assert response.json()["error"] == {
+        "code": "NOT_RUNNING",
+        "message": "The execution is completed: nothing to cancel",
+    }
     assert org_a.record(execution_id)["status"] == "completed"
