@@ -327,10 +327,20 @@ def cancel_execution(execution_id: ExecutionId) -> Response[str]:
             "Executions of a short-lived workflow run on an Express state machine, which "
             "cannot stop them; it ends within minutes",
         )
-    if not deps.machines.stop(handle.execution_arn, "Cancelled through the API"):
+    record = cancel(deps, handle, "Cancelled through the API")
+    if record is None:
         current = deps.executions.handle(execution_id)
         raise _already_finished(current.status if current else handle.status)
-    deps.progress.seal(execution_id)  # from here no task announces what the record misses
+    payloads = Payloads(deps.values, organization)
+    return json_response(HTTPStatus.OK, record_body(payloads, record))
+
+
+def cancel(deps: ApiDeps, handle: ExecutionHandle, cause: str) -> ExecutionRecord | None:
+    """Stop a running execution and store its record as `cancelled` (its completed nodes
+    charged), then send its final update; None when it was not running."""
+    if handle.execution_arn is None or not deps.machines.stop(handle.execution_arn, cause):
+        return None
+    deps.progress.seal(handle.id)  # from here no task announces what the record misses
     record = _cancelled_record(deps, handle)
     if not deps.development:
         charge(deps.organizations, record)
@@ -340,12 +350,11 @@ def cancel_execution(execution_id: ExecutionId) -> Response[str]:
         id=record.id,
         workflow_id=record.workflow_id,
         workflow_name=record.workflow_name,
-        organization_id=organization,
+        organization_id=record.organization_id,
         session_id=handle.session_id,
     )
     notify(deps.updates, execution, record.status, nodes, record.error)
-    payloads = Payloads(deps.values, organization)
-    return json_response(HTTPStatus.OK, record_body(payloads, record))
+    return record
 
 
 def _cancelled_record(deps: ApiDeps, handle: ExecutionHandle) -> ExecutionRecord:
