@@ -150,6 +150,16 @@ def test_a_port_that_is_no_port_is_a_usage_error_without_a_banner(port: str) -> 
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("organization", ["tenant/flow", "a#b", "-leading", "x" * 65])
+def test_an_api_key_for_an_organization_id_outside_the_set_is_a_usage_error(
+    organization: str,
+) -> None:
+    done = refused("--port", str(unused_port()), "--api-key", f"stk_chosen-key:{organization}")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "an organization id is 1 to 64 ASCII letters, digits" in done.stderr
+    assert "stk_chosen-key" not in done.stderr  # a key is never echoed
+
+
 def test_a_port_in_use_is_a_usage_error_without_a_banner() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
