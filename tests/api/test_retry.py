@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -168,3 +169,43 @@ def test_retries_with_one_idempotency_key_start_one_execution_and_without_one_ea
         org_a.wait_for(execution_id)
     listed = org_a.http.get("/workflows/retried/executions").json()["items"]
     assert len(listed) == 4
+
+
+def test_a_start_never_gets_the_execution_a_retry_started_whatever_the_workflow_is_called(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(divider("flaky"))
+    failed = org_a.wait_for(org_a.start("flaky", inputs={"y": {"value": 0}}))
+    retry = org_a.http.post(
+        f"/executions/{failed['id']}/retry", json={}, headers={"Idempotency-Key": "k"}
+    )
+    assert retry.status_code == 202, retry.text
+    org_a.deploy(divider("retry"))
+    # A workflow called `retry`, and a key naming the retried execution and the retry's key.
+    start = org_a.http.post(
+        "/workflows/retry/executions", json={}, headers={"Idempotency-Key": f"{failed['id']}/k"}
+    )
+    assert start.status_code == 202, start.text
+    assert "Idempotent-Replayed" not in start.headers
+    assert start.json()["executionId"] != retry.json()["executionId"]
+    assert org_a.wait_for(start.json()["executionId"])["workflowId"] == "retry"
+
+
+def test_organizations_whose_ids_join_alike_never_share_an_execution(server: Server) -> None:
+    # Ids the CLI refuses now, as one made before the rule (or by other means) may be.
+    base = f"org-{uuid.uuid4().hex[:8]}"
+    slashed, plain = server.organization(f"{base}/flow"), server.organization(base)
+    slashed.deploy(divider("job"))
+    plain.deploy(divider("flow"))
+    theirs = slashed.http.post(
+        "/workflows/job/executions", json={}, headers={"Idempotency-Key": "k1"}
+    )
+    ours = plain.http.post(
+        "/workflows/flow/executions", json={}, headers={"Idempotency-Key": "job/k1"}
+    )
+    assert (theirs.status_code, ours.status_code) == (202, 202), ours.text
+    assert "Idempotent-Replayed" not in ours.headers
+    assert ours.json()["executionId"] != theirs.json()["executionId"]
+    record = plain.wait_for(ours.json()["executionId"])
+    assert (record["organizationId"], record["workflowId"]) == (base, "flow")
+    assert slashed.wait_for(theirs.json()["executionId"])["organizationId"] == f"{base}/flow"

@@ -90,7 +90,7 @@ def start_execution(
         problems = [p.to_json() for p in error.problems]
         raise ApiError(HTTPStatus.BAD_REQUEST, "INVALID_INPUTS", str(error), problems) from None
     inputs = Payloads(deps.values, organization).pack_inputs(overrides)
-    key = f"{organization}/{workflow_id}/{idempotency_key}" if idempotency_key else None
+    key = execution_key("start", organization, workflow_id, idempotency_key)
     return _launch(deps, stored, _Request(key, fingerprint(body)), body.session_id, inputs, {})
 
 
@@ -141,7 +141,7 @@ def retry_execution(
     reused = {
         e.node_id: payloads.pack_execution(e) for e in reusable(workflow, record.node_executions)
     }
-    key = f"{organization}/retry/{execution_id}/{idempotency_key}" if idempotency_key else None
+    key = execution_key("retry", organization, execution_id, idempotency_key)
     request_made = _Request(key, fingerprint(body))
     return _launch(
         deps, stored, request_made, body.session_id, inputs, reused, retry_of=execution_id
@@ -151,10 +151,22 @@ def retry_execution(
 @dataclass(frozen=True)
 class _Request:
     """What makes a start idempotent: its Idempotency-Key (qualified by organization and
-    target), if any, and the fingerprint of its body."""
+    target, see `execution_key`), if any, and the fingerprint of its body."""
 
     key: str | None
     fingerprint: str
+
+
+def execution_key(
+    scope: str, organization_id: str, target: str, idempotency_key: str | None
+) -> str | None:
+    """What names the execution an Idempotency-Key starts: the scope (a start or a retry),
+    the organization, the workflow or execution started from, and the key, encoded as a
+    JSON array so that no two different quadruples meet (whatever `/` or other character
+    any of them holds); None without a key."""
+    if idempotency_key is None:
+        return None
+    return json.dumps([scope, organization_id, target, idempotency_key], ensure_ascii=False)
 
 
 def fingerprint(body: BaseModel) -> str:
