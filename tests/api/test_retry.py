@@ -171,6 +171,95 @@ def test_retries_with_one_idempotency_key_start_one_execution_and_without_one_ea
     assert len(listed) == 4
 
 
+def versioned(a: int, b: int, *, name: str, note: bool = False) -> dict[str, Any]:
+    """a / b, and c * 2 beside it; with `note`, one more node."""
+    nodes = [
+        node("a", "number-input", value=a),
+        node("b", "number-input", value=b),
+        node("quotient", "division"),
+        node("c", "number-input", value=7),
+        node("double", "multiplication", b=2),
+    ]
+    if note:
+        nodes.append(node("note", "text-input", value="added in version 2"))
+    return workflow(
+        *nodes,
+        edges=[
+            edge("a.value", "quotient.a"),
+            edge("b.value", "quotient.b"),
+            edge("c.value", "double.a"),
+        ],
+        workflow_id="versioned",
+        name=name,
+    )
+
+
+def retried(org: Organization, execution_id: str, **body: Any) -> dict[str, Any]:
+    response = org.http.post(f"/executions/{execution_id}/retry", json=body)
+    assert response.status_code == 202, response.text
+    assert response.json()["retryOf"] == execution_id
+    return org.wait_for(response.json()["executionId"])
+
+
+def by_node(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {e["nodeId"]: e for e in record["nodeExecutions"]}
+
+
+def test_a_retry_runs_the_version_it_ran_unless_asked_for_the_current_one(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(versioned(5, 0, name="Divider v1"))
+    first = org_a.wait_for(org_a.start("versioned"))
+    assert first["status"] == "error"
+    assert org_a.deploy(versioned(100, 2, name="Divider v2", note=True))["version"] == 2
+
+    again = retried(org_a, first["id"])
+    assert again["workflowName"] == "Divider v1"
+    assert list(by_node(again)) == ["a", "b", "quotient", "c", "double"], "version 1's nodes"
+    assert again["status"] == "error"
+    assert "Division by zero" in by_node(again)["quotient"]["error"]
+
+    current = retried(org_a, first["id"], workflow="current")
+    assert current["status"] == "completed", current
+    assert current["workflowName"] == "Divider v2"
+    nodes = by_node(current)
+    assert nodes["quotient"]["outputs"] == {"result": 50}
+    assert nodes["note"]["status"] == "completed"
+    # a and b changed and quotient depends on them: they ran; c and double still hold
+    usage = {node_id: execution["usage"] for node_id, execution in nodes.items()}
+    assert usage == {"a": 1, "b": 1, "quotient": 1, "c": 0, "double": 0, "note": 1}
+    assert nodes["double"]["outputs"] == by_node(first)["double"]["outputs"] == {"result": 14}
+
+
+def test_a_retry_runs_the_version_it_ran_after_its_state_machine_was_replaced(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(versioned(5, 0, name="Divider v1"))
+    first = org_a.wait_for(org_a.start("versioned"))
+    # A machine's type cannot change: each of these replaces it, numbering its versions anew
+    # (as a restarted local server does), so the version number 1 ran on now runs version 3.
+    org_a.deploy({**versioned(100, 2, name="Divider v2", note=True), "shortLived": True})
+    org_a.deploy(versioned(100, 2, name="Divider v3", note=True))
+
+    again = retried(org_a, first["id"])
+    assert again["workflowName"] == "Divider v1"
+    assert list(by_node(again)) == ["a", "b", "quotient", "c", "double"]
+    assert "Division by zero" in by_node(again)["quotient"]["error"]
+    # The machine itself still shows the current version.
+    client = server.engine.cloud.client("stepfunctions")
+    arn = org_a.http.get("/workflows/versioned").json()["stateMachineArn"]
+    assert "Divider v3" in client.describe_state_machine(stateMachineArn=arn)["definition"]
+    assert retried(org_a, first["id"], workflow="current")["status"] == "completed"
+
+
+def test_a_retry_body_names_a_version_the_api_knows(org_a: Organization) -> None:
+    org_a.deploy(divider("plain-retry"))
+    failed = org_a.wait_for(org_a.start("plain-retry", inputs={"y": {"value": 0}}))
+    response = org_a.http.post(f"/executions/{failed['id']}/retry", json={"workflow": "v1"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "INVALID_REQUEST"
+
+
 def test_a_start_never_gets_the_execution_a_retry_started_whatever_the_workflow_is_called(
     org_a: Organization,
 ) -> None:

@@ -25,7 +25,13 @@ from lambdas.handlers.api.node_pages import RESPONSE_BUDGET, size
 from lambdas.runtime.ports import DeployedMachine, StoredWorkflow
 from lambdas.runtime.record import ExecutionStatus, utc_now
 from statemachine.asl import definition_json
-from statemachine.compiler import Compiled, compile_machines, machine_type
+from statemachine.compiler import (
+    Compiled,
+    compile_machines,
+    document_key,
+    encode_document,
+    machine_type,
+)
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import Workflow
 from statemachine.parts import part_machine_name
@@ -75,13 +81,17 @@ def put_workflow(
         raise ApiError(HTTPStatus.BAD_REQUEST, error.code, str(error)) from None
     existing = deps.workflows.get(organization, workflow_id)
     machine, parts = deploy_machines(deps, organization, valid, compiled, existing)
+    definition = valid.to_json()
+    # Kept for good, for retries of this version's executions after the workflow changed.
+    document = encode_document(definition)
+    deps.values.put_document(document_key(document), document)
     now = utc_now()
     stored = StoredWorkflow(
         organization_id=organization,
         id=workflow_id,
         name=valid.name,
         version=existing.version + 1 if existing else 1,
-        definition=valid.to_json(),
+        definition=definition,
         state_machine_arn=machine.state_machine_arn,
         version_arn=machine.version_arn,
         part_arns=parts,
