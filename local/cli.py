@@ -41,6 +41,7 @@ from local.inprocess import InProcessEngine
 from local.progress import LiveProgress
 from statemachine.compiler import Compiled, TaskFunctions, compile_machines
 from statemachine.errors import CompileError, WorkflowValidationError
+from statemachine.identifiers import organization_id_fault
 from statemachine.model import InputOverrides, ParameterType, Workflow
 from statemachine.parts import part_machine_name
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, PlanError, plan_workflow
@@ -170,7 +171,9 @@ def _parser() -> argparse.ArgumentParser:
         "--secret", action="append", default=[], metavar="NAME=VALUE", help="a secret for this run"
     )
     run.add_argument("--credits", type=int, help="check credits: the compute credits available")
-    run.add_argument("--org", default="dev", help="organization id (default: dev)")
+    run.add_argument(
+        "--org", type=_organization, default="dev", help="organization id (default: dev)"
+    )
     run.add_argument("--json", action="store_true", help="print only the final record as JSON")
     run.set_defaults(command=_run)
 
@@ -196,7 +199,9 @@ def _parser() -> argparse.ArgumentParser:
     create = key_commands.add_parser(
         "create", help="create an organization's API key and print it (with your AWS credentials)"
     )
-    create.add_argument("--org", required=True, help="the organization the key belongs to")
+    create.add_argument(
+        "--org", type=_organization, required=True, help="the organization the key belongs to"
+    )
     _deployed_table(create, "the API keys table", "ApiKeysTableName")
     create.set_defaults(command=_create_key)
 
@@ -205,7 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     give = credit_commands.add_parser(
         "set", help="set an organization's compute credits (with your AWS credentials)"
     )
-    give.add_argument("--org", required=True, help="the organization")
+    give.add_argument("--org", type=_organization, required=True, help="the organization")
     give.add_argument("--credits", type=int, required=True, help="its compute credits")
     _deployed_table(give, "the organizations table", "OrganizationsTableName")
     give.set_defaults(command=_set_credits)
@@ -220,6 +225,12 @@ def _port(text: str) -> int:
     if not 1 <= port <= MAX_PORT:
         raise argparse.ArgumentTypeError(f"'{visible(text)}' is not a port number (1-{MAX_PORT})")
     return port
+
+
+def _organization(text: str) -> str:
+    if (fault := organization_id_fault(text)) is not None:
+        raise argparse.ArgumentTypeError(fault)
+    return text
 
 
 def _deployed_table(command: argparse.ArgumentParser, table: str, output: str) -> None:
@@ -429,6 +440,8 @@ def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
         key, colon, organization = spec.rpartition(":")
         if not colon or not key or not organization:
             raise UsageError(f"--api-key expects KEY:ORG, got '{spec}'")
+        if (fault := organization_id_fault(organization)) is not None:
+            raise UsageError(f"--api-key KEY:ORG: the organization {fault}")
         problem = key_problem(key)
         if problem is not None:  # the key itself is not repeated: it is a credential
             raise UsageError(f"--api-key for organization '{organization}': {problem}")

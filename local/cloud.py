@@ -250,16 +250,31 @@ def _patch_moto(cloud: LocalCloud) -> None:
             env.program_state_event.wait(wait_seconds * cloud.time_scale)
 
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.backend.execution import Execution
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     original_start = StepFunctionsParserBackend.start_execution
+    original_execution_start = Execution.start
+    starting = threading.local()  # the definition of the version this thread starts
 
     def start_execution(backend: Any, state_machine_arn: str, *args: Any, **kwargs: Any) -> Any:
-        # moto cannot start a published version (AWS can): run its state machine, which has
-        # the same definition unless a deploy raced the start.
+        # moto cannot start a published version (AWS can): start its state machine (which
+        # lists its executions) on the version's definition.
         machine = backend.describe_state_machine(state_machine_arn)
-        source = getattr(machine, "source_arn", None) or state_machine_arn
-        return original_start(backend, source, *args, **kwargs)
+        source = getattr(machine, "source_arn", None)
+        if source is None:
+            return original_start(backend, state_machine_arn, *args, **kwargs)
+        starting.definition = machine.definition
+        try:
+            return original_start(backend, source, *args, **kwargs)
+        finally:
+            starting.definition = None
+
+    def start_execution_worker(execution: Any) -> None:
+        definition = getattr(starting, "definition", None)
+        if definition is not None:  # the execution's own copy of its state machine
+            execution.state_machine.definition = definition
+        original_execution_start(execution)
 
     from moto.dynamodb.responses import DynamoHandler
 
@@ -309,6 +324,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
     S3Response.bucket_response = counted(S3Response.bucket_response, keyed=False)  # type: ignore[method-assign]
     S3Response.key_response = counted(S3Response.key_response, keyed=True)  # type: ignore[method-assign]
     StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign,assignment]
+    Execution.start = start_execution_worker  # type: ignore[method-assign,assignment]
     ApiGatewayManagementApiBackend.post_to_connection = post  # type: ignore[method-assign,assignment]
     for name in _CLIENT_USERS:
         module = importlib.import_module(name)

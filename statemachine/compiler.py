@@ -170,7 +170,7 @@ def _compile(
             definition, size = one_machine()
             if size <= most:
                 return Compiled(definition)
-    key = f"workflows/{hashlib.sha256(document).hexdigest()}.json"
+    key = document_key(document)
     by_reference = {k: v for k, v in initialize.items() if k not in ("workflow", "nodeIds")}
     first, *rest = _units(
         workflow, plan, functions, {"workflowKey": key, **by_reference}, order, key
@@ -210,6 +210,11 @@ def machine_type(workflow: Workflow) -> str:
 def encode_document(value: Any) -> bytes:
     """`value` as the compact UTF-8 JSON stored in the blob bucket."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def document_key(document: bytes) -> str:
+    """The blob bucket key of a workflow's stored JSON: named by its content, so immutable."""
+    return f"workflows/{hashlib.sha256(document).hexdigest()}.json"
 
 
 def _machine(

@@ -10,6 +10,7 @@ resolved away by clients; control characters have no place in a path either.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MAX_ID_LENGTH = 128  # workflow ids, node ids (and the edge ends naming them), node types
@@ -41,3 +42,23 @@ def workflow_id_fault(workflow_id: str) -> str | None:
 def is_workflow_id(text: str) -> bool:
     """Whether a workflow could have `text` as its id (length and characters)."""
     return 0 < len(text) <= MAX_ID_LENGTH and workflow_id_fault(text) is None
+
+
+# Organization ids are joined with other names into DynamoDB keys (`org#workflow`), S3 keys
+# (`values/org/...`) and execution names: a small set of characters keeps every join
+# unambiguous. They come from API keys (`stepthunk keys create`, `serve --api-key`).
+MAX_ORGANIZATION_ID_LENGTH = 64
+ORGANIZATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+ORGANIZATION_ID_RULE = (
+    f"an organization id is 1 to {MAX_ORGANIZATION_ID_LENGTH} ASCII letters, digits, '.', '_' "
+    "or '-', starting with a letter or a digit"
+)
+
+
+def organization_id_fault(organization_id: str) -> str | None:
+    """What is wrong with an organization id, or None."""
+    if len(organization_id) > MAX_ORGANIZATION_ID_LENGTH or not ORGANIZATION_ID.fullmatch(
+        organization_id
+    ):
+        return f"{organization_id!r} is not allowed: {ORGANIZATION_ID_RULE}"
+    return None

@@ -25,6 +25,8 @@ MACHINE_ACTIONS = (
     "states:PublishStateMachineVersion",
     "states:DeleteStateMachine",
     "states:StartExecution",
+    # A deploy reads a machine's type; a retry reads the definition a version runs.
+    "states:DescribeStateMachine",
 )
 # The EventBridge rule Step Functions manages to follow `.sync` executions.
 SYNC_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"

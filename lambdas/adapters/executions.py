@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code, translated
 from lambdas.adapters.pages import check_limit, decode_token, encode_token
-from lambdas.runtime.ports import ExecutionHandle, Page
+from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, Page
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, ExecutionSummary, utc_now
 
 if TYPE_CHECKING:
@@ -92,12 +92,18 @@ class DynamoExecutionStore:
         session_id: str | None,
         execution_arn: str | None,
         fingerprint: str | None = None,
+        origin: ExecutionOrigin | None = None,
     ) -> bool:
-        """Store the first record of a new execution and the `fingerprint` of the request
-        that started it; False (nothing written) when an execution with its id exists
+        """Store the first record of a new execution, the `fingerprint` of the request
+        that started it and its `origin` (at most the 32 KiB of inputs a state carries, and
+        a few names); False (nothing written) when an execution with its id exists
         already: a start repeated with the same idempotency key, which must not start a
         second execution."""
-        return self._write(record, session_id, execution_arn, new=True, fingerprint=fingerprint)
+        kept = {
+            "requestFingerprint": fingerprint,
+            "origin": None if origin is None else origin.model_dump_json(),
+        }
+        return self._write(record, session_id, execution_arn, new=True, kept=kept)
 
     def _write(
         self,
@@ -106,7 +112,7 @@ class DynamoExecutionStore:
         execution_arn: str | None,
         *,
         new: bool,
-        fingerprint: str | None = None,
+        kept: dict[str, str | None] | None = None,
     ) -> bool:
         final = record.status in FINAL_STATUSES
         body = json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))
@@ -127,11 +133,7 @@ class DynamoExecutionStore:
         request = self._update_request(
             record,
             None if large else body,
-            {
-                "sessionId": session_id,
-                "executionArn": execution_arn,
-                "requestFingerprint": fingerprint,
-            },
+            {"sessionId": session_id, "executionArn": execution_arn, **(kept or {})},
             new=new,
         )
         with translated(f"UpdateItem {self._table}"):
@@ -242,6 +244,7 @@ class DynamoExecutionStore:
             "executionArn",
             "sessionId",
             "requestFingerprint",
+            "origin",
         )
         with translated(f"GetItem {self._table}"):
             item = self._dynamodb.get_item(
@@ -253,6 +256,7 @@ class DynamoExecutionStore:
             ).get("Item")
         if item is None or "organizationId" not in item:
             return None
+        origin = _text(item, "origin")
         return ExecutionHandle(
             id=execution_id,
             organization_id=_text(item, "organizationId") or "",
@@ -261,6 +265,7 @@ class DynamoExecutionStore:
             execution_arn=_text(item, "executionArn"),
             session_id=_text(item, "sessionId"),
             fingerprint=_text(item, "requestFingerprint"),
+            origin=None if origin is None else ExecutionOrigin.model_validate_json(origin),
         )
 
     def list(

@@ -75,6 +75,35 @@ class StepFunctionsMachines:
             version_arn=created.get("stateMachineVersionArn") or machine_arn,
         )
 
+    def definition_of(self, arn: str) -> str | None:
+        """The definition of a state machine or one of its versions; None when there is
+        none at `arn`."""
+        with translated(f"DescribeStateMachine {arn}"):
+            try:
+                return self._client.describe_state_machine(stateMachineArn=arn)["definition"]
+            except ClientError as error:
+                if error_code(error) not in _NOT_THERE:
+                    raise
+                return None
+
+    def publish(self, state_machine_arn: str, definition: str, role_arn: str) -> str:
+        """Publish a version of the state machine with `definition` and return its ARN,
+        leaving the machine's own definition as it was (an earlier definition run again:
+        executions start versions, and the console shows the machine's definition)."""
+        latest = self.definition_of(state_machine_arn)
+        published = self._update(state_machine_arn, definition, role_arn)
+        if published is None or latest is None:
+            raise MachineMissing(
+                f"State machine '{state_machine_arn}' not found", action="UpdateStateMachine"
+            )
+        with translated(f"UpdateStateMachine {state_machine_arn}"):
+            # A deploy in between would have its definition replaced here: only the
+            # console would show it, as its executions start the version it published.
+            self._client.update_state_machine(
+                stateMachineArn=state_machine_arn, definition=latest, publish=False
+            )
+        return published.version_arn
+
     def delete(self, state_machine_arn: str) -> None:
         """Delete a state machine (with its versions); a missing one is already deleted."""
         with translated(f"DeleteStateMachine {state_machine_arn}"):

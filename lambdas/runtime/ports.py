@@ -33,6 +33,19 @@ class Page(WireModel, Generic[T]):
     next_token: str | None = None
 
 
+class ExecutionOrigin(WireModel):
+    """What an execution was started with, kept with it so that a retry needs nothing else
+    (Step Functions' history is not kept everywhere, nor for ever): the per-run inputs as
+    the state carries them, and the version of the workflow that ran."""
+
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    workflow_version: int
+    # the value store key of that version's definition (immutable, content-addressed)
+    workflow_document: str
+    # the published state machine version it ran on
+    version_arn: str
+
+
 class ExecutionHandle(WireModel):
     """Where a stored execution runs: its organization, Step Functions ARN and session."""
 
@@ -44,6 +57,8 @@ class ExecutionHandle(WireModel):
     session_id: str | None = None
     # a digest of the request that started it, when an Idempotency-Key did
     fingerprint: str | None = None
+    # None for an execution stored before origins were kept
+    origin: ExecutionOrigin | None = None
 
 
 class ExecutionStore(Protocol):
@@ -67,9 +82,10 @@ class ExecutionStore(Protocol):
         session_id: str | None,
         execution_arn: str | None,
         fingerprint: str | None = None,
+        origin: ExecutionOrigin | None = None,
     ) -> bool:
-        """Store the first record of a new execution, and the `fingerprint` of the request
-        that started it; False when one with its id exists."""
+        """Store the first record of a new execution, the `fingerprint` of the request
+        that started it and its `origin`; False when one with its id exists."""
         ...
 
     def get(self, execution_id: str) -> ExecutionRecord | None:
@@ -274,6 +290,15 @@ class StateMachines(Protocol):
         ...
 
     def delete(self, state_machine_arn: str) -> None: ...
+
+    def definition_of(self, arn: str) -> str | None:
+        """The definition of a state machine or of one of its versions; None when none."""
+        ...
+
+    def publish(self, state_machine_arn: str, definition: str, role_arn: str) -> str:
+        """Publish a version of the machine with `definition`, leaving the machine's own
+        definition as it was; the version's ARN."""
+        ...
 
     def arn_of(self, name: str, role_arn: str) -> str | None:
         """The ARN state machine `name` has (or will have) in the role's account."""

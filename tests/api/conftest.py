@@ -107,9 +107,10 @@ class Server:
         self.clients.append(client)
         return client
 
-    def organization(self) -> Organization:
-        """A new organization with an API key and ample credits."""
-        organization_id = f"org-{uuid.uuid4().hex[:12]}"
+    def organization(self, organization_id: str | None = None) -> Organization:
+        """A new organization (of that id, else a fresh one) with an API key and ample
+        credits."""
+        organization_id = organization_id or f"org-{uuid.uuid4().hex[:12]}"
         key = self.gateway.http_deps.api_keys.create(organization_id)
         self.engine.set_credits(organization_id, CREDITS)
         return Organization(organization_id, key, self.http(key))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -168,3 +169,132 @@ def test_retries_with_one_idempotency_key_start_one_execution_and_without_one_ea
         org_a.wait_for(execution_id)
     listed = org_a.http.get("/workflows/retried/executions").json()["items"]
     assert len(listed) == 4
+
+
+def versioned(a: int, b: int, *, name: str, note: bool = False) -> dict[str, Any]:
+    """a / b, and c * 2 beside it; with `note`, one more node."""
+    nodes = [
+        node("a", "number-input", value=a),
+        node("b", "number-input", value=b),
+        node("quotient", "division"),
+        node("c", "number-input", value=7),
+        node("double", "multiplication", b=2),
+    ]
+    if note:
+        nodes.append(node("note", "text-input", value="added in version 2"))
+    return workflow(
+        *nodes,
+        edges=[
+            edge("a.value", "quotient.a"),
+            edge("b.value", "quotient.b"),
+            edge("c.value", "double.a"),
+        ],
+        workflow_id="versioned",
+        name=name,
+    )
+
+
+def retried(org: Organization, execution_id: str, **body: Any) -> dict[str, Any]:
+    response = org.http.post(f"/executions/{execution_id}/retry", json=body)
+    assert response.status_code == 202, response.text
+    assert response.json()["retryOf"] == execution_id
+    return org.wait_for(response.json()["executionId"])
+
+
+def by_node(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {e["nodeId"]: e for e in record["nodeExecutions"]}
+
+
+def test_a_retry_runs_the_version_it_ran_unless_asked_for_the_current_one(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(versioned(5, 0, name="Divider v1"))
+    first = org_a.wait_for(org_a.start("versioned"))
+    assert first["status"] == "error"
+    assert org_a.deploy(versioned(100, 2, name="Divider v2", note=True))["version"] == 2
+
+    again = retried(org_a, first["id"])
+    assert again["workflowName"] == "Divider v1"
+    assert list(by_node(again)) == ["a", "b", "quotient", "c", "double"], "version 1's nodes"
+    assert again["status"] == "error"
+    assert "Division by zero" in by_node(again)["quotient"]["error"]
+
+    current = retried(org_a, first["id"], workflow="current")
+    assert current["status"] == "completed", current
+    assert current["workflowName"] == "Divider v2"
+    nodes = by_node(current)
+    assert nodes["quotient"]["outputs"] == {"result": 50}
+    assert nodes["note"]["status"] == "completed"
+    # a and b changed and quotient depends on them: they ran; c and double still hold
+    usage = {node_id: execution["usage"] for node_id, execution in nodes.items()}
+    assert usage == {"a": 1, "b": 1, "quotient": 1, "c": 0, "double": 0, "note": 1}
+    assert nodes["double"]["outputs"] == by_node(first)["double"]["outputs"] == {"result": 14}
+
+
+def test_a_retry_runs_the_version_it_ran_after_its_state_machine_was_replaced(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(versioned(5, 0, name="Divider v1"))
+    first = org_a.wait_for(org_a.start("versioned"))
+    # A machine's type cannot change: each of these replaces it, numbering its versions anew
+    # (as a restarted local server does), so the version number 1 ran on now runs version 3.
+    org_a.deploy({**versioned(100, 2, name="Divider v2", note=True), "shortLived": True})
+    org_a.deploy(versioned(100, 2, name="Divider v3", note=True))
+
+    again = retried(org_a, first["id"])
+    assert again["workflowName"] == "Divider v1"
+    assert list(by_node(again)) == ["a", "b", "quotient", "c", "double"]
+    assert "Division by zero" in by_node(again)["quotient"]["error"]
+    # The machine itself still shows the current version.
+    client = server.engine.cloud.client("stepfunctions")
+    arn = org_a.http.get("/workflows/versioned").json()["stateMachineArn"]
+    assert "Divider v3" in client.describe_state_machine(stateMachineArn=arn)["definition"]
+    assert retried(org_a, first["id"], workflow="current")["status"] == "completed"
+
+
+def test_a_retry_body_names_a_version_the_api_knows(org_a: Organization) -> None:
+    org_a.deploy(divider("plain-retry"))
+    failed = org_a.wait_for(org_a.start("plain-retry", inputs={"y": {"value": 0}}))
+    response = org_a.http.post(f"/executions/{failed['id']}/retry", json={"workflow": "v1"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "INVALID_REQUEST"
+
+
+def test_a_start_never_gets_the_execution_a_retry_started_whatever_the_workflow_is_called(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(divider("flaky"))
+    failed = org_a.wait_for(org_a.start("flaky", inputs={"y": {"value": 0}}))
+    retry = org_a.http.post(
+        f"/executions/{failed['id']}/retry", json={}, headers={"Idempotency-Key": "k"}
+    )
+    assert retry.status_code == 202, retry.text
+    org_a.deploy(divider("retry"))
+    # A workflow called `retry`, and a key naming the retried execution and the retry's key.
+    start = org_a.http.post(
+        "/workflows/retry/executions", json={}, headers={"Idempotency-Key": f"{failed['id']}/k"}
+    )
+    assert start.status_code == 202, start.text
+    assert "Idempotent-Replayed" not in start.headers
+    assert start.json()["executionId"] != retry.json()["executionId"]
+    assert org_a.wait_for(start.json()["executionId"])["workflowId"] == "retry"
+
+
+def test_organizations_whose_ids_join_alike_never_share_an_execution(server: Server) -> None:
+    # Ids the CLI refuses now, as one made before the rule (or by other means) may be.
+    base = f"org-{uuid.uuid4().hex[:8]}"
+    slashed, plain = server.organization(f"{base}/flow"), server.organization(base)
+    slashed.deploy(divider("job"))
+    plain.deploy(divider("flow"))
+    theirs = slashed.http.post(
+        "/workflows/job/executions", json={}, headers={"Idempotency-Key": "k1"}
+    )
+    ours = plain.http.post(
+        "/workflows/flow/executions", json={}, headers={"Idempotency-Key": "job/k1"}
+    )
+    assert (theirs.status_code, ours.status_code) == (202, 202), ours.text
+    assert "Idempotent-Replayed" not in ours.headers
+    assert ours.json()["executionId"] != theirs.json()["executionId"]
+    record = plain.wait_for(ours.json()["executionId"])
+    assert (record["organizationId"], record["workflowId"]) == (base, "flow")
+    assert slashed.wait_for(theirs.json()["executionId"])["organizationId"] == f"{base}/flow"

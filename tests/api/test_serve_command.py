@@ -28,10 +28,11 @@ from local.cli import main
 from local.cloud import LocalCloud
 from local.snapshot import INTERRUPTED
 from local.state_files import SNAPSHOT, read_saved
+from tests.api.test_retry import Counting, serve_on, servers
 from tests.conformance.http_server import LocalServer, http_server_fixture, unused_port
-from tests.workflows import doubling, node, workflow
+from tests.workflows import doubling, edge, node, workflow
 
-__all__ = ["http_server_fixture"]  # the `http_server` fixture
+__all__ = ["http_server_fixture", "servers"]  # fixtures
 
 # A hang guard, not a speed check (bench/ measures start-up): a start takes seconds, but on a
 # 2-core machine shared with other test processes it has taken over 30.
@@ -152,6 +153,16 @@ def test_a_port_that_is_no_port_is_a_usage_error_without_a_banner(port: str) -> 
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("organization", ["tenant/flow", "a#b", "-leading", "x" * 65])
+def test_an_api_key_for_an_organization_id_outside_the_set_is_a_usage_error(
+    organization: str,
+) -> None:
+    done = refused("--port", str(unused_port()), "--api-key", f"stk_chosen-key:{organization}")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "an organization id is 1 to 64 ASCII letters, digits" in done.stderr
+    assert "stk_chosen-key" not in done.stderr  # a key is never echoed
+
+
 def test_a_port_in_use_is_a_usage_error_without_a_banner() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -224,6 +235,56 @@ def test_the_state_dir_keeps_workflows_executions_secrets_and_keys_across_a_rest
     assert http_server.last.headers["x-token"] == "kept-secret"
     assert saved_names(state, "secrets", "name") == ["LAST", "T"]
     assert again in saved_names(state, "executions", "id")
+
+
+def saved_status(state: Path, execution_id: str) -> str | None:
+    """The status the state dir's file holds for an execution, if it holds it."""
+    saved = read_saved(state)
+    if saved is None:
+        return None
+    items = [i for i in saved.tables.get("executions", []) if i["id"]["S"] == execution_id]
+    return str(items[0]["status"]["S"]) if items else None
+
+
+def test_a_retry_after_a_hard_stop_runs_with_the_inputs_its_execution_started_with(
+    tmp_path: Path, servers: list[Counting]
+) -> None:
+    state = tmp_path / "state"
+    port = unused_port()  # nothing listens there before the restart: the call fails
+    caller = workflow(
+        node("call", "fetch", url=f"http://127.0.0.1:{port}/status", timeout=2000),
+        node("total", "addition", b=1),
+        edges=[edge("call.status", "total.a")],
+        workflow_id="caller",
+    )
+    with serve("--state-dir", str(state), until="API key for organization 'dev'") as first:
+        match = KEY.search(first.banner[-1])
+        assert match is not None
+        key = match.group(1)
+        with first.http(key) as http:
+            assert http.put("/workflows/caller", json=caller).is_success
+            body = {"inputs": {"total": {"b": 42}}}
+            started = http.post("/workflows/caller/executions", json=body)
+            failed = started.json()["executionId"]
+            assert wait_for(http, failed, "completed", "error")["status"] == "error"
+        give_up = time.monotonic() + 15
+        while saved_status(state, failed) != "error":
+            assert time.monotonic() < give_up, "the state was not saved in the background"
+            time.sleep(0.1)
+        first.process.kill()  # kill -9: Step Functions' history of the execution is gone
+        first.process.wait()
+
+    with serve("--state-dir", str(state)) as second:
+        second.read_until("Restored 1 workflows and 1 executions")
+        serve_on(port, servers)
+        with second.http(key) as http:
+            response = http.post(f"/executions/{failed}/retry", json={})
+            assert response.status_code == 202, response.text
+            record = wait_for(http, response.json()["executionId"], "completed", "error")
+        second.stop()
+    assert record["status"] == "completed", record
+    total = next(e for e in record["nodeExecutions"] if e["nodeId"] == "total")
+    assert total["outputs"] == {"result": 200 + 42}
 
 
 def test_keys_create_prints_only_a_key_of_the_organization(

@@ -10,7 +10,8 @@ import pytest
 from lambdas.nodes import default_registry
 from statemachine.errors import WorkflowValidationError
 from statemachine.validation import validate_workflow
-from tests.api.conftest import Organization, Server
+from tests.api.conftest import Organization, Server, updates_until_final
+from tests.api.test_executions_api import waiter
 from tests.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
@@ -134,6 +135,25 @@ def test_deleting_removes_the_workflow_and_its_state_machine(
     machines = server.engine.cloud.client("stepfunctions").list_state_machines()
     assert arn not in [m["stateMachineArn"] for m in machines["stateMachines"]]
     assert org_a.http.delete("/workflows/doomed").status_code == 404
+
+
+def test_deleting_a_workflow_cancels_its_running_executions(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(waiter("deleted-while-waiting"))
+    with server.session(org_a, "session-delete") as socket:
+        running = org_a.start("deleted-while-waiting", sessionId="session-delete")
+        org_a.wait_for(running, frozenset({"executing"}))
+        assert org_a.http.delete("/workflows/deleted-while-waiting").status_code == 204
+        final = updates_until_final(socket, running)[-1]
+    record = org_a.record(running)
+    assert record["status"] == final["status"] == "cancelled"
+    assert {e["nodeId"]: e["status"] for e in record["nodeExecutions"]}["after"] == "idle"
+    again = org_a.http.post(f"/executions/{running}/cancel")
+    assert again.status_code == 409
+    assert again.json()["error"]["message"] == "The execution is cancelled: nothing to cancel"
+    retry = org_a.http.post(f"/executions/{running}/retry", json={})
+    assert retry.status_code == 404  # its workflow is gone
 
 
 def test_a_deleted_workflow_can_be_deployed_again_and_runs(org_a: Organization) -> None:

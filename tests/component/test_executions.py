@@ -9,6 +9,7 @@ import pytest
 from lambdas.adapters.errors import InvalidPageToken, StoreMissing
 from lambdas.adapters.executions import DynamoExecutionStore
 from lambdas.runtime.errors import TransientError
+from lambdas.runtime.ports import ExecutionOrigin
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeExecution, NodeStatus
 from tests.component.conftest import Aws, failing
 
@@ -209,6 +210,24 @@ def test_the_first_submit_keeps_its_request_fingerprint_and_a_repeated_one_write
     handle = store.handle("exec-1")
     assert handle is not None
     assert (handle.fingerprint, handle.session_id, handle.status) == ("first", None, "completed")
+
+
+def test_the_origin_a_submit_keeps_is_in_the_handle_after_every_later_write(
+    store: DynamoExecutionStore,
+) -> None:
+    origin = ExecutionOrigin(
+        inputs={"n": {"value": 42}, "big": {"value": 2**70}},
+        workflow_version=3,
+        workflow_document="workflows/abc.json",
+        version_arn="arn:aws:states:us-east-1:123456789012:stateMachine:m:3",
+    )
+    submitted = record(ExecutionStatus.SUBMITTED, started_at=None)
+    assert store.submit(submitted, session_id=None, execution_arn=None, origin=origin)
+    store.put(record(ExecutionStatus.EXECUTING))
+    store.put(record(ExecutionStatus.ERROR))
+    handle = store.handle("exec-1")
+    assert handle is not None
+    assert handle.origin == origin
 
 
 def test_an_unknown_execution_has_no_handle(store: DynamoExecutionStore) -> None:

@@ -171,3 +171,18 @@ def test_a_throttled_start_is_transient(machines: StepFunctionsMachines, aws: Aw
         pytest.raises(TransientError),
     ):
         machines.start(arn, "exec-1", STATE)
+
+
+def test_an_earlier_definition_published_again_leaves_the_machine_as_it_was(
+    machines: StepFunctionsMachines, aws: Aws
+) -> None:
+    first = deploy(machines, aws)
+    deploy(machines, aws, WAIT)
+    again = machines.publish(first.state_machine_arn, PASS, aws.role_arn)
+    assert again != first.version_arn
+    assert machines.definition_of(again) == PASS
+    assert machines.definition_of(first.state_machine_arn) == WAIT
+    missing = first.state_machine_arn.replace(aws.suffix, f"{aws.suffix}-none")
+    assert machines.definition_of(missing) is None
+    with pytest.raises(MachineMissing):
+        machines.publish(missing, PASS, aws.role_arn)

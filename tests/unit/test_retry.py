@@ -61,3 +61,51 @@ def test_nothing_is_kept_below_a_node_that_never_ran():
         DIAMOND, executions(a="idle", good="completed", bad="completed", meet="completed")
     )
     assert kept == []
+
+
+def version(*, bad_b: int = 0, good_name: str | None = None, meet_last: bool = False):
+    """DIAMOND, with `bad`'s literal b, `good`'s name and the order of `meet`'s edges varied."""
+    good = node("good", "addition", b=1)
+    if good_name is not None:
+        good["name"] = good_name
+    into_meet = [edge("good.result", "meet.numbers"), edge("bad.result", "meet.numbers")]
+    if meet_last:
+        into_meet.reverse()
+    return validate_workflow(
+        workflow(
+            node("a", "number-input", value=1),
+            good,
+            node("bad", "division", b=bad_b),
+            node("meet", "sum"),
+            node("after-good", "addition", b=1),
+            edges=[
+                edge("a.value", "good.a"),
+                edge("a.value", "bad.a"),
+                *into_meet,
+                edge("good.result", "after-good.a"),
+            ],
+        ),
+        default_registry().catalog,
+    )
+
+
+ALL_COMPLETED = executions(
+    a="completed", good="completed", bad="completed", meet="completed", after_good="completed"
+)
+
+
+def test_against_another_version_a_changed_node_and_all_below_it_run_again():
+    kept = reusable(version(bad_b=2), ALL_COMPLETED, ran=version(bad_b=0))
+    assert [e.node_id for e in kept] == ["a", "good", "after-good"]
+
+
+def test_against_another_version_a_new_order_of_edges_into_a_node_runs_it_again():
+    kept = reusable(version(meet_last=True), ALL_COMPLETED, ran=version())
+    assert [e.node_id for e in kept] == ["a", "good", "bad", "after-good"]
+
+
+def test_against_another_version_a_renamed_node_still_holds_and_a_new_one_runs():
+    renamed = version(good_name="Add one")
+    assert len(reusable(renamed, ALL_COMPLETED, ran=version())) == 5
+    kept = reusable(version(), executions(a="completed", good="completed"), ran=version())
+    assert [e.node_id for e in kept] == ["a", "good"]

@@ -30,10 +30,10 @@ from lambdas.handlers.api.node_pages import MAX_NODE_PAGE, nodes_body, record_bo
 from lambdas.handlers.notify import notify
 from lambdas.runtime.outcome import charge, final_record
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import ExecutionHandle, StoredWorkflow
+from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, StoredWorkflow
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeExecution, NodeStatus
-from lambdas.runtime.retry import reusable
 from lambdas.runtime.state import ExecutionContext, WorkflowState
+from statemachine.compiler import document_key, encode_document
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Workflow
 from statemachine.validation import validate_overrides
@@ -56,7 +56,6 @@ IdempotencyKey = Annotated[
     str | None, Header(alias="idempotency-key", min_length=1, max_length=200)
 ]
 NextToken = Annotated[str | None, Query(alias="nextToken", max_length=4096)]
-RETRYABLE = frozenset({ExecutionStatus.ERROR, ExecutionStatus.CANCELLED})
 
 
 class StartRequest(BaseModel):
@@ -90,71 +89,29 @@ def start_execution(
         problems = [p.to_json() for p in error.problems]
         raise ApiError(HTTPStatus.BAD_REQUEST, "INVALID_INPUTS", str(error), problems) from None
     inputs = Payloads(deps.values, organization).pack_inputs(overrides)
-    key = f"{organization}/{workflow_id}/{idempotency_key}" if idempotency_key else None
-    return _launch(deps, stored, _Request(key, fingerprint(body)), body.session_id, inputs, {})
-
-
-class RetryRequest(BaseModel):
-    """The body of a retry: the WebSocket session to update, if any."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    session_id: str | None = Field(default=None, alias="sessionId", min_length=1, max_length=128)
-
-
-@router.post(
-    "/executions/<execution_id>/retry",
-    summary="Retry a failed or cancelled execution: completed nodes are reused, the rest runs",
-    responses={202: {"description": "Started; read it at /executions/{executionId}"}},
-)
-def retry_execution(
-    execution_id: ExecutionId,
-    request: Annotated[RetryRequest | None, Body()] = None,
-    idempotency_key: IdempotencyKey = None,
-) -> Response[str]:
-    """A new execution of the workflow's latest version with the same inputs, starting with
-    the results of the nodes that completed (they are not run, nor charged, again)."""
-    deps, organization = deps_of(router), organization_of(router)
-    body = request or RetryRequest()
-    record = _record(deps, organization, execution_id)
-    if record.status not in RETRYABLE:
-        raise ApiError(
-            HTTPStatus.CONFLICT,
-            "NOT_RETRYABLE",
-            f"The execution is {record.status}: only a failed or cancelled one can be retried",
-        )
-    stored = deployed(deps, organization, record.workflow_id)
-    if stored.definition.get("shortLived"):
-        raise ApiError(
-            HTTPStatus.CONFLICT,
-            "NOT_RETRYABLE",
-            "Executions of a short-lived workflow (an Express state machine) keep no "
-            "history to retry from: start a new one",
-        )
-    handle = deps.executions.handle(execution_id)
-    first = (
-        deps.machines.start_state(handle.execution_arn) if handle and handle.execution_arn else None
-    )
-    inputs = first.get("inputs", {}) if first else {}
-    payloads = Payloads(deps.values, organization)
-    workflow = Workflow.model_validate(stored.definition)
-    reused = {
-        e.node_id: payloads.pack_execution(e) for e in reusable(workflow, record.node_executions)
-    }
-    key = f"{organization}/retry/{execution_id}/{idempotency_key}" if idempotency_key else None
-    request_made = _Request(key, fingerprint(body))
-    return _launch(
-        deps, stored, request_made, body.session_id, inputs, reused, retry_of=execution_id
-    )
+    key = execution_key("start", organization, workflow_id, idempotency_key)
+    return launch(deps, stored, Request(key, fingerprint(body)), body.session_id, inputs, {})
 
 
 @dataclass(frozen=True)
-class _Request:
+class Request:
     """What makes a start idempotent: its Idempotency-Key (qualified by organization and
-    target), if any, and the fingerprint of its body."""
+    target, see `execution_key`), if any, and the fingerprint of its body."""
 
     key: str | None
     fingerprint: str
+
+
+def execution_key(
+    scope: str, organization_id: str, target: str, idempotency_key: str | None
+) -> str | None:
+    """What names the execution an Idempotency-Key starts: the scope (a start or a retry),
+    the organization, the workflow or execution started from, and the key, encoded as a
+    JSON array so that no two different quadruples meet (whatever `/` or other character
+    any of them holds); None without a key."""
+    if idempotency_key is None:
+        return None
+    return json.dumps([scope, organization_id, target, idempotency_key], ensure_ascii=False)
 
 
 def fingerprint(body: BaseModel) -> str:
@@ -169,16 +126,18 @@ def fingerprint(body: BaseModel) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _launch(
+def launch(
     deps: ApiDeps,
     stored: StoredWorkflow,
-    request: _Request,
+    request: Request,
     session_id: str | None,
     inputs: dict[str, Any],
     reused: dict[str, Any],
     retry_of: str | None = None,
 ) -> Response[str]:
-    """Record the execution as submitted, then start it; 202 with its id and status.
+    """Record the execution as submitted, with what it starts from (`inputs`, packed, and
+    the version of the workflow: `stored`, started on `stored.version_arn`), then start it;
+    202 with its id and status.
 
     A start repeated with the same Idempotency-Key starts nothing: it answers the execution
     the key started, as the first answer did (its status as it is now), when the body is
@@ -186,6 +145,13 @@ def _launch(
     workflow = Workflow.model_validate(stored.definition)
     execution_id = str(
         uuid.uuid5(IDEMPOTENCY_NAMESPACE, request.key) if request.key else uuid.uuid4()
+    )
+    machine = stored.version_arn or stored.state_machine_arn
+    origin = ExecutionOrigin(
+        inputs=inputs,
+        workflow_version=stored.version,
+        workflow_document=document_key(encode_document(stored.definition)),
+        version_arn=machine,
     )
     started = {"executionId": execution_id, "workflowId": workflow.id}
     if retry_of is not None:
@@ -221,13 +187,12 @@ def _launch(
         session_id=session_id,
         execution_arn=execution_arn(stored.state_machine_arn, execution_id),
         fingerprint=request.fingerprint,
+        origin=origin,
     )
     if not new:
         return _replayed(deps, execution_id, request, started, location)
     try:
-        deps.machines.start(
-            stored.version_arn or stored.state_machine_arn, execution_id, state.to_json()
-        )
+        deps.machines.start(machine, execution_id, state.to_json())
     except MachineMissing:  # the workflow was deleted between the read and the start
         message = f"Workflow '{workflow.id}' was deleted before the execution started"
         deps.executions.put(
@@ -240,7 +205,7 @@ def _launch(
 def _replayed(
     deps: ApiDeps,
     execution_id: str,
-    request: _Request,
+    request: Request,
     started: dict[str, Any],
     location: dict[str, str],
 ) -> Response[str]:
@@ -272,7 +237,7 @@ def _key_reused() -> ApiError:
 )
 def get_execution(execution_id: ExecutionId) -> Response[str]:
     deps = deps_of(router)
-    record = _record(deps, organization_of(router), execution_id)
+    record = stored_record(deps, organization_of(router), execution_id)
     payloads = Payloads(deps.values, record.organization_id)
     return json_response(HTTPStatus.OK, record_body(payloads, record))
 
@@ -289,7 +254,7 @@ def get_node_executions(
     next_token: NextToken = None,
 ) -> Response[str]:
     deps = deps_of(router)
-    record = _record(deps, organization_of(router), execution_id)
+    record = stored_record(deps, organization_of(router), execution_id)
     payloads = Payloads(deps.values, record.organization_id)
     return json_response(HTTPStatus.OK, nodes_body(payloads, record, limit, next_token))
 
@@ -327,10 +292,20 @@ def cancel_execution(execution_id: ExecutionId) -> Response[str]:
             "Executions of a short-lived workflow run on an Express state machine, which "
             "cannot stop them; it ends within minutes",
         )
-    if not deps.machines.stop(handle.execution_arn, "Cancelled through the API"):
+    record = cancel(deps, handle, "Cancelled through the API")
+    if record is None:
         current = deps.executions.handle(execution_id)
         raise _already_finished(current.status if current else handle.status)
-    deps.progress.seal(execution_id)  # from here no task announces what the record misses
+    payloads = Payloads(deps.values, organization)
+    return json_response(HTTPStatus.OK, record_body(payloads, record))
+
+
+def cancel(deps: ApiDeps, handle: ExecutionHandle, cause: str) -> ExecutionRecord | None:
+    """Stop a running execution and store its record as `cancelled` (its completed nodes
+    charged), then send its final update; None when it was not running."""
+    if handle.execution_arn is None or not deps.machines.stop(handle.execution_arn, cause):
+        return None
+    deps.progress.seal(handle.id)  # from here no task announces what the record misses
     record = _cancelled_record(deps, handle)
     if not deps.development:
         charge(deps.organizations, record)
@@ -340,12 +315,11 @@ def cancel_execution(execution_id: ExecutionId) -> Response[str]:
         id=record.id,
         workflow_id=record.workflow_id,
         workflow_name=record.workflow_name,
-        organization_id=organization,
+        organization_id=record.organization_id,
         session_id=handle.session_id,
     )
     notify(deps.updates, execution, record.status, nodes, record.error)
-    payloads = Payloads(deps.values, organization)
-    return json_response(HTTPStatus.OK, record_body(payloads, record))
+    return record
 
 
 def _cancelled_record(deps: ApiDeps, handle: ExecutionHandle) -> ExecutionRecord:
@@ -374,7 +348,7 @@ def _cancelled_record(deps: ApiDeps, handle: ExecutionHandle) -> ExecutionRecord
     )
 
 
-def _record(deps: ApiDeps, organization: str, execution_id: str) -> ExecutionRecord:
+def stored_record(deps: ApiDeps, organization: str, execution_id: str) -> ExecutionRecord:
     record = deps.executions.get(execution_id)
     if record is None or record.organization_id != organization:
         raise not_found("Execution", execution_id)

@@ -20,11 +20,18 @@ from lambdas.handlers.api.common import (
     json_response,
     organization_of,
 )
+from lambdas.handlers.api.executions import cancel
 from lambdas.handlers.api.node_pages import RESPONSE_BUDGET, size
 from lambdas.runtime.ports import DeployedMachine, StoredWorkflow
-from lambdas.runtime.record import utc_now
+from lambdas.runtime.record import ExecutionStatus, utc_now
 from statemachine.asl import definition_json
-from statemachine.compiler import Compiled, compile_machines, machine_type
+from statemachine.compiler import (
+    Compiled,
+    compile_machines,
+    document_key,
+    encode_document,
+    machine_type,
+)
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import Workflow
 from statemachine.parts import part_machine_name
@@ -75,13 +82,17 @@ def put_workflow(
         raise ApiError(HTTPStatus.BAD_REQUEST, error.code, str(error), details) from None
     existing = deps.workflows.get(organization, workflow_id)
     machine, parts = deploy_machines(deps, organization, valid, compiled, existing)
+    definition = valid.to_json()
+    # Kept for good, for retries of this version's executions after the workflow changed.
+    document = encode_document(definition)
+    deps.values.put_document(document_key(document), document)
     now = utc_now()
     stored = StoredWorkflow(
         organization_id=organization,
         id=workflow_id,
         name=valid.name,
         version=existing.version + 1 if existing else 1,
-        definition=valid.to_json(),
+        definition=definition,
         state_machine_arn=machine.state_machine_arn,
         version_arn=machine.version_arn,
         part_arns=parts,
@@ -158,11 +169,36 @@ def list_workflows(
     return json_response(HTTPStatus.OK, page.to_json())
 
 
-@router.delete("/workflows/<workflow_id>", summary="Delete a workflow and its state machine")
+@router.delete(
+    "/workflows/<workflow_id>",
+    summary="Delete a workflow and its state machine, cancelling its running executions",
+)
 def delete_workflow(workflow_id: WorkflowId) -> Response[None]:
     deps, organization = deps_of(router), organization_of(router)
     stored = deployed(deps, organization, workflow_id)
+    # Gone first, so that no new start finds it; then what runs is cancelled while its
+    # state machine can still stop it and tell what it did.
+    deps.workflows.delete(organization, workflow_id)
+    for execution_id in running_executions(deps, organization, workflow_id):
+        handle = deps.executions.handle(execution_id)
+        if handle is not None:
+            cancel(deps, handle, "Its workflow was deleted through the API")
     for arn in [stored.state_machine_arn, *stored.part_arns]:
         deps.machines.delete(arn)
-    deps.workflows.delete(organization, workflow_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+def running_executions(deps: ApiDeps, organization_id: str, workflow_id: str) -> list[str]:
+    """The ids of the workflow's executions that have not ended."""
+    found = []
+    for status in (ExecutionStatus.SUBMITTED, ExecutionStatus.EXECUTING):
+        token: str | None = None
+        while True:
+            page = deps.executions.list(
+                organization_id, workflow_id, status=status, limit=100, next_token=token
+            )
+            found += [summary.id for summary in page.items]
+            token = page.next_token
+            if token is None:
+                break
+    return found
