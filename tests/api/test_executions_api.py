@@ -297,13 +297,9 @@ def test_a_node_announced_before_its_task_returned_is_kept_by_a_cancel(
     assert org_a.record(execution_id)["nodeExecutions"] == cancelled_record["nodeExecutions"]
 
 
-def test_a_cancel_with_nobody_listening_keeps_the_nodes_its_history_holds(
-    server: Server, org_a: Organization
-) -> None:
-    # Without a session nothing is announced (nor kept for a cancel): the history says
-    # what ran. The cancel lands once the Wait state has begun, so `first` has returned.
-    org_a.deploy(waiter("unwatched"))
-    execution_id = org_a.start("unwatched")
+def cancel_during_the_wait(server: Server, org: Organization, execution_id: str) -> Any:
+    """Cancel an execution once its Wait state has begun (the task before it has returned),
+    watching its history, as nobody listens to its updates."""
     handle = server.engine.executions.handle(execution_id)
     assert handle is not None
     assert handle.execution_arn is not None
@@ -317,8 +313,18 @@ def test_a_cancel_with_nobody_listening_keeps_the_nodes_its_history_holds(
     ):
         assert time.monotonic() < give_up, "the Wait state never began"
         time.sleep(0.02)
+    return org.http.post(f"/executions/{execution_id}/cancel")
 
-    response = org_a.http.post(f"/executions/{execution_id}/cancel")
+
+def test_a_cancel_with_nobody_listening_keeps_the_nodes_its_history_holds(
+    server: Server, org_a: Organization
+) -> None:
+    # Without a session nothing is announced (nor kept for a cancel): the history says
+    # what ran.
+    org_a.deploy(waiter("unwatched"))
+    execution_id = org_a.start("unwatched")
+
+    response = cancel_during_the_wait(server, org_a, execution_id)
 
     assert response.status_code == 200, response.text
     cancelled = response.json()
@@ -327,6 +333,34 @@ def test_a_cancel_with_nobody_listening_keeps_the_nodes_its_history_holds(
     assert node_of(cancelled, "first")["outputs"] == {"value": 1}
     assert cancelled["usage"] == 1
     assert org_a.record(execution_id)["nodeExecutions"] == cancelled["nodeExecutions"]
+
+
+def test_a_cancel_reads_results_kept_apart_from_the_state(
+    server: Server, org_a: Organization
+) -> None:
+    # Fifteen texts of 6,900 characters, each an input and an output: the results pass the
+    # 96 KiB the state carries and are kept in the value store, which the cancel reads.
+    texts = [f"t{i:02}" for i in range(15)]
+    flow = workflow(
+        *(node(text, "text-input") for text in texts),
+        node("pause", "wait", seconds=1000),
+        node("after", "to-string"),
+        edges=[edge("t00.value", "pause.value"), edge("pause.value", "after.value")],
+        workflow_id="bulky-wait",
+    )
+    org_a.deploy(flow)
+    inputs = {text: {"value": text * 2300} for text in texts}
+    execution_id = org_a.start("bulky-wait", inputs=inputs)
+
+    response = cancel_during_the_wait(server, org_a, execution_id)
+
+    assert response.status_code == 200, response.text
+    record = org_a.record(execution_id)
+    for text in texts:
+        assert node_of(record, text)["status"] == "completed"
+        assert node_of(record, text)["outputs"] == {"value": text * 2300}
+    assert node_of(record, "after")["status"] == "idle"
+    assert record["usage"] == len(texts)
 
 
 def test_cancelling_a_finished_execution_is_a_conflict(org_a: Organization) -> None:
