@@ -252,6 +252,23 @@ def test_a_retry_runs_the_version_it_ran_after_its_state_machine_was_replaced(
     assert retried(org_a, first["id"], workflow="current")["status"] == "completed"
 
 
+def test_a_retry_runs_what_the_execution_ran_after_its_workflow_was_deployed_anew(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(versioned(5, 0, name="Divider v1"))
+    first = org_a.wait_for(org_a.start("versioned"))
+    assert org_a.http.delete("/workflows/versioned").status_code == 204
+    # Version 1 again, but another workflow.
+    assert org_a.deploy(versioned(100, 2, name="Divider anew", note=True))["version"] == 1
+
+    again = retried(org_a, first["id"])
+    assert again["workflowName"] == "Divider v1"
+    assert list(by_node(again)) == ["a", "b", "quotient", "c", "double"]
+    current = retried(org_a, first["id"], workflow="current")
+    assert current["workflowName"] == "Divider anew"
+    assert by_node(current)["quotient"]["outputs"] == {"result": 50}
+
+
 def test_a_retry_body_names_a_version_the_api_knows(org_a: Organization) -> None:
     org_a.deploy(divider("plain-retry"))
     failed = org_a.wait_for(org_a.start("plain-retry", inputs={"y": {"value": 0}}))

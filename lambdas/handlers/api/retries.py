@@ -28,7 +28,7 @@ from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, StoredWorkfl
 from lambdas.runtime.record import ExecutionStatus
 from lambdas.runtime.retry import reusable
 from statemachine.asl import definition_json
-from statemachine.compiler import machine_type
+from statemachine.compiler import document_key, encode_document, machine_type
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import Workflow
 from statemachine.validation import validate_overrides, validate_workflow
@@ -94,7 +94,7 @@ def retry_execution(
     workflow = Workflow.model_validate(run.definition)
     if origin is None:  # stored before origins were kept
         inputs = _inputs_from_history(deps, handle)
-    elif origin.workflow_version == run.version:
+    elif run is ran:
         inputs = origin.inputs
     else:
         inputs = _inputs_for(deps, organization, workflow, origin.inputs)
@@ -116,10 +116,12 @@ def retry_execution(
 def _version_ran(
     deps: ApiDeps, origin: ExecutionOrigin | None, current: StoredWorkflow
 ) -> StoredWorkflow | None:
-    """The version of the workflow the execution ran (`current` when it is that one, or
-    when the execution was stored before versions were kept); None when its definition is
-    gone."""
-    if origin is None or origin.workflow_version == current.version:
+    """The version of the workflow the execution ran: `current` when it is defined as that
+    one (the same version, or one deployed alike) or when the execution was stored before
+    versions were kept; None when its definition is gone."""
+    if origin is None or origin.workflow_document == document_key(
+        encode_document(current.definition)
+    ):
         return current
     try:
         definition = json.loads(deps.values.get_value(origin.workflow_document))
