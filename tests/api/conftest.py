@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,3 +180,27 @@ def org_a(server: Server) -> Organization:
 @pytest.fixture
 def org_b(server: Server) -> Organization:
     return server.organization()
+
+
+@contextmanager
+def returns_held(server: Server, node_id: str) -> Iterator[threading.Event]:
+    """While inside, the task that runs `node_id` does its work (and announces it) but returns
+    only once the event is set, or after PATIENCE: a cancel then lands while the execution's
+    history still lacks that node's result. The event is set on leaving."""
+    released = threading.Event()
+    functions = server.engine.cloud.functions
+    name = str(server.engine.deployment.functions.run_node).rsplit(":", 1)[-1]
+    real, timeout = functions[name]
+
+    def held(event: dict[str, Any], deadline: float) -> dict[str, Any]:
+        result: dict[str, Any] = real(event, deadline)
+        if any(n["id"] == node_id for n in event.get("nodes", [])):
+            released.wait(PATIENCE)
+        return result
+
+    functions[name] = (held, timeout)
+    try:
+        yield released
+    finally:
+        released.set()
+        functions[name] = (real, timeout)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from tests.api.conftest import PATIENCE, Organization, Server, receive
+from tests.api.conftest import Organization, Server, receive, returns_held
 from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
     LocalServer,
     http_server_fixture,
@@ -56,29 +55,16 @@ def test_a_branch_announced_before_its_task_returned_is_kept_by_a_cancel(
 ) -> None:
     """The race made certain: the quick branch's task has announced its node but not yet
     returned (so the history lacks its result) when the cancel reads the history."""
-    cancelled = threading.Event()
-    functions = server.engine.cloud.functions
-    name = str(server.engine.deployment.functions.run_node).rsplit(":", 1)[-1]
-    real, timeout = functions[name]
-
-    def returns_after_the_cancel(event: dict[str, Any], deadline: float) -> dict[str, Any]:
-        result = real(event, deadline)
-        if any(n["id"] == "quick" for n in event.get("nodes", [])):
-            cancelled.wait(PATIENCE)
-        return result
-
-    functions[name] = (returns_after_the_cancel, timeout)
     try:
-        org_a.deploy(quick_and_slow(http_server))
-        with server.session(org_a, "session-race") as socket:
-            execution_id = org_a.start("quick-and-slow", sessionId="session-race")
-            while statuses(receive(socket)).get("quick") != "completed":
-                pass
-            response = org_a.http.post(f"/executions/{execution_id}/cancel")
+        with returns_held(server, "quick"):
+            org_a.deploy(quick_and_slow(http_server))
+            with server.session(org_a, "session-race") as socket:
+                execution_id = org_a.start("quick-and-slow", sessionId="session-race")
+                while statuses(receive(socket)).get("quick") != "completed":
+                    pass
+                response = org_a.http.post(f"/executions/{execution_id}/cancel")
     finally:
-        cancelled.set()
         http_server.released.set()
-        functions[name] = (real, timeout)
 
     assert response.status_code == 200, response.text
     assert statuses(response.json()) == {"quick": "completed", "slow": "idle", "total": "idle"}

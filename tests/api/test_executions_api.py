@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
-from tests.api.conftest import PATIENCE, Organization, Server, receive, updates_until_final
+from tests.api.conftest import (
+    PATIENCE,
+    Organization,
+    Server,
+    receive,
+    returns_held,
+    updates_until_final,
+)
 from tests.workflows import edge, node, workflow
 
 
@@ -263,19 +269,7 @@ def test_a_node_announced_before_its_task_returned_is_kept_by_a_cancel(
 ) -> None:
     """The race of the test above made certain: the task that ran `first` (and resolved the
     wait) has announced it but not returned, so the history lacks it, when the cancel lands."""
-    cancelled = threading.Event()
-    functions = server.engine.cloud.functions
-    name = str(server.engine.deployment.functions.run_node).rsplit(":", 1)[-1]
-    real, timeout = functions[name]
-
-    def returns_after_the_cancel(event: dict[str, Any], deadline: float) -> dict[str, Any]:
-        result = real(event, deadline)
-        if any(n["id"] == "first" for n in event.get("nodes", [])):
-            cancelled.wait(PATIENCE)
-        return result
-
-    functions[name] = (returns_after_the_cancel, timeout)
-    try:
+    with returns_held(server, "first"):
         org_a.deploy(waiter("late-return"))
         with server.session(org_a, "session-late-return") as socket:
             execution_id = org_a.start("late-return", sessionId="session-late-return")
@@ -283,9 +277,6 @@ def test_a_node_announced_before_its_task_returned_is_kept_by_a_cancel(
                 pass
             response = org_a.http.post(f"/executions/{execution_id}/cancel")
             final = receive(socket)
-    finally:
-        cancelled.set()
-        functions[name] = (real, timeout)
 
     assert response.status_code == 200, response.text
     cancelled_record = response.json()
