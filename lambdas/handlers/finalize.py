@@ -85,25 +85,35 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     request = Event.model_validate(event)
     state = request.state
     execution = state.execution
-    handle = deps.executions.handle(execution.id)
-    if handle is not None and handle.status in FINAL_STATUSES:
-        # A retried Finalize: the record is written and the units' results are gone.
-        ended = deps.executions.get(execution.id)
-        if ended is not None:
-            return _outcome(ended)
-    payloads = Payloads(deps.values, execution.organization_id)
-    key = request.workflow_key or state.workflow_key
     units = range(state.units)
-    kept = deps.progress.get(execution.id, units)
-    node_ids = node_ids_of(request.node_ids, key, deps.stored)
-    record = final_record(state, node_ids, payloads, (kept[u] for u in units if u in kept))
+    written = _written(deps, execution.id)
+    if written is None:
+        payloads = Payloads(deps.values, execution.organization_id)
+        key = request.workflow_key or state.workflow_key
+        kept = deps.progress.get(execution.id, units)
+        node_ids = node_ids_of(request.node_ids, key, deps.stored)
+        record = final_record(state, node_ids, payloads, (kept[u] for u in units if u in kept))
+    else:
+        record = written
     if not deps.development and not charge(deps.organizations, record):
         logger.info("Nothing charged", extra={"executionId": execution.id})
-    deps.executions.put(record, session_id=execution.session_id)
-    deps.progress.delete(execution.id, kept)
+    if written is None:
+        deps.executions.put(record, session_id=execution.session_id)
+        deps.progress.delete(execution.id, kept)  # the record holds them now
+    else:
+        deps.progress.delete(execution.id, units)  # what the first attempt may have left
     nodes = [e.to_json() for e in record.node_executions]
     notify(deps.updates, execution, record.status, nodes, record.error)
     return _outcome(record)
+
+
+def _written(deps: Deps, execution_id: str) -> ExecutionRecord | None:
+    """The final record a Finalize wrote before, when this one is its retry (the units'
+    results may be gone then: the record is all that holds them)."""
+    handle = deps.executions.handle(execution_id)
+    if handle is None or handle.status not in FINAL_STATUSES:
+        return None
+    return deps.executions.get(execution_id)
 
 
 def _outcome(record: ExecutionRecord) -> dict[str, Any]:
