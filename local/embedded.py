@@ -119,6 +119,7 @@ class EmbeddedEngine:
         self.integrations = wiring.integrations(settings, self.clients)
         self.values = wiring.values(settings, self.clients)
         self.live_updates = wiring.live_updates(settings, self.clients)
+        self.progress = wiring.progress(settings, self.clients)
         if credits is not None:
             self.set_credits(organization_id, credits)
         for name, plaintext in (secrets or {}).items():

@@ -29,7 +29,8 @@ from lambdas.handlers import http_api
 from lambdas.handlers.api.common import ApiDeps
 from lambdas.handlers.api.workflows import compile_for, deploy_machines
 from lambdas.runtime.output_limits import OutputLimits
-from lambdas.runtime.record import ExecutionStatus, NodeStatus, utc_now
+from lambdas.runtime.payload import Payloads
+from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus, utc_now
 from local.changes import Changes
 from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import TABLE_SETTINGS, EmbeddedEngine
@@ -106,7 +107,8 @@ class StateDir:
                 engine.clients,
                 engine.registry,
             )
-            executions = saved.tables.get("executions", [])
+            # the executions table also keeps running executions' unit results
+            executions = [e for e in saved.tables.get("executions", []) if "organizationId" in e]
             self.restored = Restored(executions=len(executions))
             _redeploy(api, saved.tables.get("workflows", []), self.restored)
             _interrupt(engine, executions, self.restored)
@@ -311,18 +313,25 @@ def _redeploy(api: ApiDeps, items: list[Item], restored: Restored) -> None:
 
 
 def _interrupt(engine: EmbeddedEngine, items: list[Item], restored: Restored) -> None:
-    """Executions that were running when the server stopped end in `error`: nothing runs them."""
+    """Executions that were running when the server stopped end in `error`: nothing runs them.
+    What their units completed stays completed (it was kept, and it is charged no more)."""
     for item in items:
         if item.get("status", {}).get("S") not in RUNNING:
             continue
         record = engine.executions.get(item["id"]["S"])
         if record is None or record.status not in RUNNING:
             continue
+        # a workflow has no more units than nodes
+        kept = engine.progress.get(record.id, range(len(record.node_executions)))
+        payloads = Payloads(engine.values, record.organization_id)
+        ran: dict[str, NodeExecution] = {}
+        for results in kept.values():
+            ran.update(payloads.unpack_results(results))
         nodes = [
             node.model_copy(update={"status": NodeStatus.ERROR, "error": INTERRUPTED})
             if node.status == NodeStatus.EXECUTING
             else node
-            for node in record.node_executions
+            for node in (ran.get(n.node_id, n) for n in record.node_executions)
         ]
         update = {
             "status": ExecutionStatus.ERROR,
@@ -331,6 +340,7 @@ def _interrupt(engine: EmbeddedEngine, items: list[Item], restored: Restored) ->
             "node_executions": nodes,
         }
         engine.executions.put(record.model_copy(update=update))
+        engine.progress.delete(record.id, kept)
         restored.interrupted += 1
 
 

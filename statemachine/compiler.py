@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import itertools
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -307,35 +306,59 @@ def _units(
     unit. A task before Wait states resolves their waits.
 
     Each task carries the nodes it runs and the edges into them; with `workflow_key`, only
-    their ids, the task reading them from the workflow stored there."""
+    their ids, the task reading them from the workflow stored there. It names its unit
+    ("unit", the plan's index), the unit of each node it reads from another ("reads") and
+    the units of the waits it resolves ("waitUnits"): each unit keeps its results apart
+    (lambdas.runtime.ports.ProgressStore) and reads only those."""
     nodes = {node.id: node for node in workflow.nodes}
     edges = [edge.to_json() for edge in workflow.edges]
     inbound: dict[str, list[int]] = {node.id: [] for node in workflow.nodes}
     for i, edge in enumerate(workflow.edges):
         inbound[edge.target].append(i)
+    unit_of = {node_id: i for i, unit in enumerate(plan.units) for node_id in unit.members}
 
     def edges_into(members: list[Node]) -> list[dict[str, Any]]:
         return [edges[i] for i in sorted(i for node in members for i in inbound[node.id])]
 
+    def reads(members: list[Node], own: int | None) -> dict[str, int]:
+        """The unit of each node that feeds `members` from another unit than `own`."""
+        sources = (workflow.edges[i].source for node in members for i in inbound[node.id])
+        return {source: unit_of[source] for source in sources if unit_of[source] != own}
+
     named = names.StateNames()
     steps = [_step(unit, nodes, named) for unit in plan.units]
 
-    def with_waits(task: State, start: int) -> State:
-        """The task, given a "waits" parameter for the run of Wait states from `start` on."""
+    def waits_from(start: int) -> list[Node]:
+        """The wait nodes of the run of Wait states from `start` on."""
         following = []
         for step in steps[start:]:
             if not step.wait:
                 break
             following.append(step.nodes[0])
-        if following and workflow_key is not None:
-            task["Parameters"]["waitIds"] = [node.id for node in following]
-        elif following:
-            task["Parameters"]["waits"] = [
+        return following
+
+    def resolving(
+        parameters: dict[str, Any], members: list[Node], start: int, own: int | None
+    ) -> dict[str, Any]:
+        """`parameters` with what the task reads and the waits it resolves, those of the
+        run of Wait states from `start` on."""
+        following = waits_from(start)
+        fed = reads([*members, *following], own)
+        if fed:
+            parameters["reads"] = dict(sorted(fed.items(), key=lambda item: item[1]))
+        if not following:
+            return parameters
+        parameters["waitUnits"] = list(range(start, start + len(following)))
+        if workflow_key is not None:
+            parameters["waitIds"] = [node.id for node in following]
+        else:
+            parameters["waits"] = [
                 {"node": node.to_json(), "edges": edges_into([node])} for node in following
             ]
-        return task
+        return parameters
 
-    def unit_task(step: _Step, **more: Any) -> State:
+    def unit_task(index: int, **more: Any) -> State:
+        step = steps[index]
         parameters: dict[str, Any]
         if workflow_key is not None:
             ids = [node.id for node in step.nodes]
@@ -343,14 +366,23 @@ def _units(
         else:
             nodes_json = [node.to_json() for node in step.nodes]
             parameters = {"nodes": nodes_json, "edges": edges_into(step.nodes), **more}
+        parameters["unit"] = index
+        # a branch of a Parallel state resolves no waits: none follows it in its branch
+        start = len(steps) if "branch" in more else index + 1
+        resolving(parameters, step.nodes, start, index)
         resource = functions.run_inline_group if step.inline else functions.run_node
         return task(resource, parameters, _timeout(step))
 
-    states = [(names.INITIALIZE, with_waits(task(functions.initialize, initialize), 0))]
+    opening = resolving({**initialize, "units": len(plan.units)}, [], 0, None)
+    states = [(names.INITIALIZE, task(functions.initialize, opening))]
     position = 0  # of a Wait state among those that follow the same task
     for wave in waves:
         if len(wave) > 1:
-            states.append(_parallel([steps[i] for i in wave], unit_task, named))
+            branches = [
+                (steps[i], unit_task(i, branch="carry" if j == 0 else "own"))
+                for j, i in enumerate(wave)
+            ]
+            states.append(_parallel(branches, named))
             continue
         [i] = wave
         step = steps[i]
@@ -359,30 +391,27 @@ def _units(
             position += 1
             continue
         position = 0
-        states.append((step.name, with_waits(unit_task(step), i + 1)))
+        states.append((step.name, unit_task(i)))
     return states
 
 
-def _parallel(
-    steps: list[_Step], unit_task: Callable[..., State], named: names.StateNames
-) -> tuple[str, State]:
-    """A Parallel state running `steps` at once, one branch each.
+def _parallel(branches: list[tuple[_Step, State]], named: names.StateNames) -> tuple[str, State]:
+    """A Parallel state running the units' tasks at once, one branch each.
 
-    Each branch returns its unit's results alone, the first also those of an earlier
-    Parallel state not yet merged ("carry"); `$.branches` collects them for the next task.
-    A branch has no Catch of its own: a failure that outlasts its retries is caught by the
-    Parallel state, into Finalize.
+    Each branch returns the bytes its unit's outputs hold, the first ("carry") also those
+    of an earlier Parallel state not yet added up; `$.branches` collects them for the next
+    task. A branch has no Catch of its own: a failure that outlasts its retries is caught
+    by the Parallel state, into Finalize.
     """
-    branches = []
-    for i, step in enumerate(steps):
-        task = unit_task(step, branch="carry" if i == 0 else "own")
-        del task["Catch"]
-        task["End"] = True
-        branches.append({"StartAt": step.name, "States": {step.name: task}})
-    member_ids = [node.id for step in steps for node in step.nodes]
+    made = []
+    for step, branch in branches:
+        del branch["Catch"]
+        branch["End"] = True
+        made.append({"StartAt": step.name, "States": {step.name: branch}})
+    member_ids = [node.id for step, _ in branches for node in step.nodes]
     state: State = {
         "Type": "Parallel",
-        "Branches": branches,
+        "Branches": made,
         "ResultPath": "$.branches",
         "Catch": [{"ErrorEquals": [ALL_ERRORS], "ResultPath": "$.failure", "Next": names.FINALIZE}],
     }

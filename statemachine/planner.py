@@ -22,12 +22,22 @@ class IndividualUnit(WireModel):
     type: Literal["individual"] = "individual"
     node_id: str
 
+    @property
+    def members(self) -> list[str]:
+        """The ids of the nodes the unit runs."""
+        return [self.node_id]
+
 
 class InlineUnit(WireModel):
     """Inlinable nodes run in order by one task."""
 
     type: Literal["inline"] = "inline"
     node_ids: list[str]
+
+    @property
+    def members(self) -> list[str]:
+        """The ids of the nodes the unit runs, in order."""
+        return list(self.node_ids)
 
 
 Unit = Annotated[IndividualUnit | InlineUnit, Field(discriminator="type")]

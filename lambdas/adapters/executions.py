@@ -17,7 +17,13 @@ from botocore.exceptions import ClientError
 from lambdas.adapters.errors import error_code, translated
 from lambdas.adapters.pages import check_limit, decode_token, encode_token
 from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, Page
-from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, ExecutionSummary, utc_now
+from lambdas.runtime.record import (
+    FINAL_STATUSES,
+    ExecutionRecord,
+    ExecutionStatus,
+    ExecutionSummary,
+    utc_now,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -28,14 +34,6 @@ if TYPE_CHECKING:
     )
     from mypy_boto3_s3 import S3Client
 
-FINAL_STATUSES = frozenset(
-    {
-        ExecutionStatus.COMPLETED,
-        ExecutionStatus.ERROR,
-        ExecutionStatus.EXHAUSTED,
-        ExecutionStatus.CANCELLED,
-    }
-)
 # DynamoDB items are capped at 400 KB; the record JSON leaves room for the other attributes.
 INLINE_LIMIT = 300_000
 # Listings show the error as a top-level attribute, cut to this many characters.

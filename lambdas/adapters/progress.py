@@ -1,32 +1,37 @@
-"""What live updates announced while an execution ran, kept in the executions table.
+"""The results of running executions' units, kept in the executions table.
 
-A unit's results reach the execution's history only when its task returns, but its live
-update is sent before that; a cancel that reads the history in between would lose what the
-user was told. So a result is kept here first (an item of its own, whose id joins the
-execution item's `reportedUnits` set on condition that the execution is neither sealed nor
-final), announced only when kept, and a cancel seals the execution before it reads them.
+Each plan unit of an execution has an item of its own, `<execution id>/unit/<index>`, holding
+its packed results: a unit writes its own and reads those of the units it depends on, and
+Finalize (or a cancel) reads them all once to assemble the record, then deletes them. So a
+unit's work never grows with the workflow, and a unit's results are kept before its live
+update announces them: a cancel seals the execution item, then reads what was kept.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
-from botocore.exceptions import ClientError
-
-from lambdas.adapters.errors import error_code, translated
-from lambdas.adapters.executions import FINAL_STATUSES
+from lambdas.adapters.errors import translated
+from lambdas.runtime.record import FINAL_STATUSES
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        WriteRequestTypeDef,
+    )
 
-UNITS = "reportedUnits"
 SEALED = "sealed"
-# BatchGetItem reads at most 100 keys a call.
-BATCH = 100
+# BatchGetItem reads at most 100 keys a call, BatchWriteItem writes at most 25 items.
+READ_BATCH = 100
+WRITE_BATCH = 25
+
+
+def unit_item_id(execution_id: str, unit: int) -> str:
+    """The id of the item that keeps one unit's results."""
+    return f"{execution_id}/unit/{unit}"
 
 
 class DynamoProgressStore:
@@ -36,41 +41,44 @@ class DynamoProgressStore:
         self._dynamodb = dynamodb
         self._table = table
 
-    def record(self, execution_id: str, results: Mapping[str, Any]) -> bool:
-        # The item first, then its id into the execution's set on the condition that
-        # decides: a cancel reads only ids that made it into the set, and each names an
-        # item written before. (One transaction would do both, at twice the cost.)
-        item_id = f"{execution_id}/progress/{uuid.uuid4().hex}"
-        body = json.dumps(dict(results), ensure_ascii=False, separators=(",", ":"))
-        with translated(f"PutItem {self._table}"):
-            self._dynamodb.put_item(
-                TableName=self._table, Item={"id": {"S": item_id}, "results": {"S": body}}
-            )
-        finals = sorted(FINAL_STATUSES)
-        values: dict[str, AttributeValueTypeDef] = {":unit": {"SS": [item_id]}}
-        values.update({f":final{i}": {"S": status.value} for i, status in enumerate(finals)})
-        placeholders = ", ".join(f":final{i}" for i in range(len(finals)))
-        with translated(f"UpdateItem {self._table}"):
-            try:
-                self._dynamodb.update_item(
-                    TableName=self._table,
-                    Key={"id": {"S": execution_id}},
-                    UpdateExpression="ADD #units :unit",
-                    ConditionExpression="attribute_exists(#id) AND attribute_not_exists(#sealed)"
-                    f" AND NOT (#status IN ({placeholders}))",
-                    ExpressionAttributeNames={
-                        "#units": UNITS,
-                        "#id": "id",
-                        "#sealed": SEALED,
-                        "#status": "status",
-                    },
-                    ExpressionAttributeValues=values,
+    def put(self, execution_id: str, units: Mapping[int, Mapping[str, Any]]) -> None:
+        if len(units) == 1:  # the common case: one unit, one plain write
+            [(unit, results)] = units.items()
+            with translated(f"PutItem {self._table}"):
+                self._dynamodb.put_item(
+                    TableName=self._table, Item=_item(execution_id, unit, results)
                 )
-            except ClientError as error:
-                if error_code(error) == "ConditionalCheckFailedException":
-                    return False
-                raise
-        return True
+            return
+        requests: list[WriteRequestTypeDef] = [
+            {"PutRequest": {"Item": _item(execution_id, unit, results)}}
+            for unit, results in units.items()
+        ]
+        self._write(requests)
+
+    def get(self, execution_id: str, units: Iterable[int]) -> dict[int, dict[str, Any]]:
+        by_id = {unit_item_id(execution_id, unit): unit for unit in dict.fromkeys(units)}
+        pending: list[Mapping[str, AttributeValueTypeDef]] = [
+            {"id": {"S": item_id}} for item_id in by_id
+        ]
+        found: dict[int, dict[str, Any]] = {}
+        while pending:
+            batch, pending = pending[:READ_BATCH], pending[READ_BATCH:]
+            with translated(f"BatchGetItem {self._table}"):
+                response = self._dynamodb.batch_get_item(
+                    RequestItems={self._table: {"Keys": batch, "ConsistentRead": True}}
+                )
+            for got in response["Responses"].get(self._table, []):
+                found[by_id[got["id"]["S"]]] = json.loads(got["results"]["S"])
+            unprocessed = response.get("UnprocessedKeys", {}).get(self._table)
+            pending += unprocessed["Keys"] if unprocessed else []
+        return found
+
+    def delete(self, execution_id: str, units: Iterable[int]) -> None:
+        requests: list[WriteRequestTypeDef] = [
+            {"DeleteRequest": {"Key": {"id": {"S": unit_item_id(execution_id, unit)}}}}
+            for unit in dict.fromkeys(units)
+        ]
+        self._write(requests)
 
     def seal(self, execution_id: str) -> None:
         with translated(f"UpdateItem {self._table}"):
@@ -82,30 +90,31 @@ class DynamoProgressStore:
                 ExpressionAttributeValues={":true": {"BOOL": True}},
             )
 
-    def recorded(self, execution_id: str) -> list[dict[str, Any]]:
+    def sealed(self, execution_id: str) -> bool:
         with translated(f"GetItem {self._table}"):
             item = self._dynamodb.get_item(
                 TableName=self._table,
                 Key={"id": {"S": execution_id}},
-                ProjectionExpression="#units",
-                ExpressionAttributeNames={"#units": UNITS},
+                ProjectionExpression="#sealed, #status",
+                ExpressionAttributeNames={"#sealed": SEALED, "#status": "status"},
                 ConsistentRead=True,
-            ).get("Item", {})
-        units = item.get(UNITS, {}).get("SS", [])
-        pending: list[Mapping[str, AttributeValueTypeDef]] = [
-            {"id": {"S": item_id}} for item_id in sorted(units)
-        ]
-        found: list[dict[str, Any]] = []
-        while pending:
-            batch, pending = pending[:BATCH], pending[BATCH:]
-            with translated(f"BatchGetItem {self._table}"):
-                response = self._dynamodb.batch_get_item(
-                    RequestItems={self._table: {"Keys": batch, "ConsistentRead": True}}
-                )
-            found += [
-                json.loads(got["results"]["S"])
-                for got in response["Responses"].get(self._table, [])
-            ]
-            unprocessed = response.get("UnprocessedKeys", {}).get(self._table)
-            pending += unprocessed["Keys"] if unprocessed else []
-        return found
+            ).get("Item")
+        if item is None:  # no execution item: nothing may be announced for it
+            return True
+        status = item.get("status", {}).get("S")
+        return SEALED in item or status in {s.value for s in FINAL_STATUSES}
+
+    def _write(self, requests: list[WriteRequestTypeDef]) -> None:
+        while requests:
+            batch, requests = requests[:WRITE_BATCH], requests[WRITE_BATCH:]
+            with translated(f"BatchWriteItem {self._table}"):
+                response = self._dynamodb.batch_write_item(RequestItems={self._table: batch})
+            unprocessed = response.get("UnprocessedItems", {}).get(self._table, [])
+            requests += cast("list[WriteRequestTypeDef]", unprocessed)
+
+
+def _item(
+    execution_id: str, unit: int, results: Mapping[str, Any]
+) -> dict[str, AttributeValueTypeDef]:
+    body = json.dumps(dict(results), ensure_ascii=False, separators=(",", ":"))
+    return {"id": {"S": unit_item_id(execution_id, unit)}, "results": {"S": body}}

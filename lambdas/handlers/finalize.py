@@ -21,10 +21,24 @@ from lambdas.handlers.settings import (
     Mode,
     OrganizationsTable,
 )
-from lambdas.handlers.wiring import Clients, executions, live_updates, organizations, values
+from lambdas.handlers.wiring import (
+    Clients,
+    executions,
+    live_updates,
+    organizations,
+    progress,
+    values,
+)
 from lambdas.runtime.outcome import charge, final_record
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import ExecutionStore, LiveUpdates, OrganizationStore, ValueStore
+from lambdas.runtime.ports import (
+    ExecutionStore,
+    LiveUpdates,
+    OrganizationStore,
+    ProgressStore,
+    ValueStore,
+)
+from lambdas.runtime.record import FINAL_STATUSES, ExecutionRecord
 from lambdas.runtime.state import WorkflowState
 from lambdas.runtime.stored import StoredWorkflows, node_ids_of
 from statemachine.model import WireModel
@@ -45,6 +59,7 @@ class Deps:
     updates: LiveUpdates | None
     development: bool
     stored: StoredWorkflows
+    progress: ProgressStore
 
 
 def deps_from(settings: Settings, clients: Clients) -> Deps:
@@ -56,6 +71,7 @@ def deps_from(settings: Settings, clients: Clients) -> Deps:
         updates=live_updates(settings, clients),
         development=settings.development,
         stored=StoredWorkflows(value_store),
+        progress=progress(settings, clients),
     )
 
 
@@ -67,15 +83,40 @@ class Event(WireModel):
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
     request = Event.model_validate(event)
-    execution = request.state.execution
-    payloads = Payloads(deps.values, execution.organization_id)
-    key = request.workflow_key or request.state.workflow_key
-    record = final_record(request.state, node_ids_of(request.node_ids, key, deps.stored), payloads)
+    state = request.state
+    execution = state.execution
+    units = range(state.units)
+    written = _written(deps, execution.id)
+    if written is None:
+        payloads = Payloads(deps.values, execution.organization_id)
+        key = request.workflow_key or state.workflow_key
+        kept = deps.progress.get(execution.id, units)
+        node_ids = node_ids_of(request.node_ids, key, deps.stored)
+        record = final_record(state, node_ids, payloads, (kept[u] for u in units if u in kept))
+    else:
+        record = written
     if not deps.development and not charge(deps.organizations, record):
         logger.info("Nothing charged", extra={"executionId": execution.id})
-    deps.executions.put(record, session_id=execution.session_id)
+    if written is None:
+        deps.executions.put(record, session_id=execution.session_id)
+        deps.progress.delete(execution.id, kept)  # the record holds them now
+    else:
+        deps.progress.delete(execution.id, units)  # what the first attempt may have left
     nodes = [e.to_json() for e in record.node_executions]
     notify(deps.updates, execution, record.status, nodes, record.error)
+    return _outcome(record)
+
+
+def _written(deps: Deps, execution_id: str) -> ExecutionRecord | None:
+    """The final record a Finalize wrote before, when this one is its retry (the units'
+    results may be gone then: the record is all that holds them)."""
+    handle = deps.executions.handle(execution_id)
+    if handle is None or handle.status not in FINAL_STATUSES:
+        return None
+    return deps.executions.get(execution_id)
+
+
+def _outcome(record: ExecutionRecord) -> dict[str, Any]:
     return {
         "executionId": record.id,
         "status": record.status,

@@ -20,14 +20,14 @@ from lambdas.handlers.wiring import Clients, executions, values
 from lambdas.nodes import default_registry
 from lambdas.runtime.errors import ExecutionError
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import ValueStore
+from lambdas.runtime.ports import ProgressStore, ValueStore
 from lambdas.runtime.record import ExecutionStatus, iso_utc
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.state import WorkflowState
 from statemachine.limits import EXPRESS_MAX_SECONDS
 from statemachine.model import WireModel, Workflow
 from statemachine.path_keys import unescape_keys
-from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, plan_workflow
+from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
 
 
@@ -66,8 +66,11 @@ class Event(WireModel):
     plan_digest: str | None = None
     max_group_size: int = DEFAULT_MAX_GROUP_SIZE
     node_ids: list[str] | None = None  # the workflow's, when it is stored
+    unit_count: int = Field(0, alias="units")  # how many units the plan has
     waits: list[units.WaitNode] = Field(default_factory=list)
     wait_ids: list[str] = Field(default_factory=list)  # the waits, when it is stored
+    wait_units: list[int] = Field(default_factory=list)
+    reads: dict[str, int] = Field(default_factory=dict)  # what the waits read, by unit
 
     @field_validator("workflow", "waits", mode="before")
     @classmethod
@@ -82,6 +85,7 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     state = request.state
     catalog = deps.registry.catalog
     workflow = validate_workflow(_workflow_of(request, deps), catalog)
+    plan = None
     if request.plan_digest is not None:
         plan = plan_workflow(workflow, catalog, max_group_size=request.max_group_size)
         if plan.digest() != request.plan_digest:
@@ -92,23 +96,46 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     payloads = Payloads(deps.values, state.execution.organization_id)
     raw = payloads.unpack_inputs(state.inputs)
     inputs = validate_overrides(workflow, raw, catalog)
-    update = {"inputs": payloads.pack_inputs(inputs), "workflow_key": request.workflow_key}
+    update = {
+        "inputs": payloads.pack_inputs(inputs),
+        "workflow_key": request.workflow_key,
+        "units": request.unit_count,
+    }
     valid = state.model_copy(update=update)
     node_ids = request.node_ids or [node.id for node in workflow.nodes]
     executing = ExecutionStatus.EXECUTING
     now = persist.persist_unstarted(valid, executing, node_ids, deps.persist)
     started = valid.model_copy(update={"started_at": now, "ends_by": _ends_by(workflow, now)})
+    if state.reused:
+        plan = plan or plan_workflow(workflow, catalog, max_group_size=request.max_group_size)
+        _hand_out(started, plan, payloads, deps.units.progress)
+        started = started.model_copy(update={"reused": {}, "resumed": True})
     waits = request.waits or units.wait_nodes(workflow, request.wait_ids)
     if not waits:
         return started.to_json()
     # The task before the first unit resolves the wait nodes of Wait states that open the plan.
-    runner = units.UnitRunner(started, deps.units, invocation)
+    resumed = request.wait_units if started.resumed else []
+    runner = units.UnitRunner(started, deps.units, invocation, request.reads, resumed)
     seconds = runner.resolve_waits(waits)
-    results = runner.payloads.pack_map(runner.packed_results())
+    runner.keep(None, [], request.wait_units, waits)
     runner.announce(deps.units)
-    produced = runner.output_bytes
-    ran = {"results": results, "output_bytes": produced, "waits": seconds}
+    ran = {"output_bytes": runner.output_bytes, "waits": seconds, "waiting": runner.waiting}
     return started.model_copy(update=ran).to_json()
+
+
+def _hand_out(
+    state: WorkflowState, plan: Plan, payloads: Payloads, progress: ProgressStore
+) -> None:
+    """Keep the results a retried execution starts with under the units of its plan, where
+    each unit reads its own (the state carries none of them)."""
+    reused = payloads.unpack_map(state.reused)
+    by_unit: dict[int, dict[str, Any]] = {}
+    for index, unit in enumerate(plan.units):
+        kept = {node_id: reused[node_id] for node_id in unit.members if node_id in reused}
+        if kept:
+            by_unit[index] = payloads.pack_map(kept, limit=units.PROGRESS_LIMIT)
+    if by_unit:
+        progress.put(state.execution.id, by_unit)
 
 
 def _ends_by(workflow: Workflow, started_at: str) -> str | None:

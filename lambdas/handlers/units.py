@@ -1,10 +1,11 @@
 """Running one plan unit inside a task: the shared body of `run_node` and `run_inline_group`.
 
-It completes the wait nodes whose Wait state has just passed, loads only the upstream values
-the unit reads, runs the unit with the pure executor, resolves the wait nodes of the Wait
-states that follow (they stay `executing` until their Wait state has passed), packs the
-results back into the state with the bytes their outputs hold (held to the deployment's
-limits on node outputs), and announces the nodes it changed.
+It reads the results of the units it depends on (and only those: the ProgressStore keeps
+each unit's apart), completes the wait nodes whose Wait state has just passed, runs the unit
+with the pure executor, resolves the wait nodes of the Wait states that follow (they stay
+`executing` until their Wait state has passed), keeps its results, and announces the nodes it
+changed. The state it returns carries no results, only the bytes their outputs hold (held to
+the deployment's limits on node outputs): what a unit moves never grows with the workflow.
 """
 
 from __future__ import annotations
@@ -57,11 +58,8 @@ from lambdas.runtime.stored import StoredWorkflows, members
 from statemachine.model import Edge, Node, Workflow
 from statemachine.path_keys import unescape_keys
 
-# The results a branch of a Parallel state carries in the state at most (bytes of JSON): up
-# to 25 branches (statemachine.compiler.MAX_BRANCHES) stay far below the 256 KiB of a state.
-BRANCH_LIMIT = 2 * 1024
-# What one task keeps of its results for a cancel (lambdas.adapters.progress) at most, within
-# a DynamoDB item; more goes to the value store.
+# What one unit keeps of its results in the ProgressStore at most (bytes of JSON), within a
+# DynamoDB item; more goes to the value store, the item holding a reference.
 PROGRESS_LIMIT = 64 * 1024
 
 
@@ -119,8 +117,13 @@ class Event(BaseModel):
     # Or, for a workflow stored apart from its definition, the ids of the nodes and waits.
     node_ids: list[str] = Field(default_factory=list, alias="nodeIds")
     wait_ids: list[str] = Field(default_factory=list, alias="waitIds")
-    # In a branch of a Parallel state: return the unit's results alone ("own"), or also
-    # those of the branches of an earlier Parallel state, not yet merged ("carry").
+    # The unit this task runs (its index in the plan), the units of the waits it resolves,
+    # and the unit of each node of another unit that its nodes and waits read.
+    unit: int
+    wait_units: list[int] = Field(default_factory=list, alias="waitUnits")
+    reads: dict[str, int] = Field(default_factory=dict)
+    # In a branch of a Parallel state: return the bytes of the unit's outputs alone
+    # ("own"), or also those of the branches of an earlier Parallel state ("carry").
     branch: Literal["own", "carry"] | None = None
 
     @field_validator("nodes", "waits", mode="before")
@@ -134,18 +137,25 @@ class Event(BaseModel):
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
     request = referenced(Event.model_validate(event), deps.stored)
     state = request.state
-    runner = UnitRunner(state, deps, invocation)
+    if request.branch == "own":  # the first branch completes the waits that passed
+        state = state.model_copy(update={"waiting": []})
+    own = [request.unit] if state.resumed else []
+    runner = UnitRunner(state, deps, invocation, request.reads, [*own, *request.wait_units])
     runner.end_waits()
     runner.run(request.nodes, request.edges)
     waits = runner.resolve_waits(request.waits)
+    runner.keep(
+        request.unit, [node.id for node in request.nodes], request.wait_units, request.waits
+    )
     if request.branch is not None:
-        returned = runner.branch_results(carry=request.branch == "carry").to_json()
+        carried = state.branches if request.branch == "carry" else []
+        own_bytes = runner.output_bytes - runner.known_bytes
+        returned = Branch(output_bytes=sum(b.output_bytes for b in carried) + own_bytes).to_json()
     else:
-        results = runner.payloads.pack_map(runner.packed_results())
         update = {
-            "results": results,
             "output_bytes": runner.output_bytes,
             "waits": waits,
+            "waiting": runner.waiting,
             "branches": [],
         }
         returned = state.model_copy(update=update).to_json()
@@ -175,19 +185,36 @@ def wait_nodes(workflow: Workflow, wait_ids: list[str]) -> list[WaitNode]:
 
 
 class UnitRunner:
-    """Runs nodes against the results carried by one state."""
+    """Runs nodes against the results of the units they read, keeps what it made."""
 
-    def __init__(self, state: WorkflowState, deps: Deps, invocation: Invocation) -> None:
+    def __init__(
+        self,
+        state: WorkflowState,
+        deps: Deps,
+        invocation: Invocation,
+        reads: dict[str, int] | None = None,
+        units: list[int] | None = None,
+    ) -> None:
+        """`reads` gives the unit of each upstream node the unit reads; `units` more units
+        whose results it starts with (its own and its waits', on a retried execution)."""
         execution = state.execution
         self.state = state
         self.registry = deps.registry
+        self.progress = deps.progress
         self.payloads = Payloads(deps.values, execution.organization_id)
-        branches = (branch.results for branch in state.branches)
-        self._packed = self.payloads.merged_map(state.results, branches)
+        wanted = list(dict.fromkeys([*(reads or {}).values(), *(units or []), *state.waiting]))
+        kept = self.progress.get(execution.id, wanted) if wanted else {}
+        self._packed: dict[str, Any] = {}
+        self._members: dict[int, list[str]] = {}  # the nodes of each unit read
+        for unit in wanted:
+            unpacked = self.payloads.unpack_map(kept.get(unit, {}))
+            self._members[unit] = list(unpacked)
+            self._packed.update(unpacked)
         self.results = self.payloads.unpack_results(self._packed)
-        # what the outputs of the results this task starts with hold, its own added as it runs
-        self._known_bytes = state.output_bytes + sum(b.output_bytes for b in state.branches)
+        # what the outputs of the results so far hold, its own added as it runs
+        self.known_bytes = state.output_bytes + sum(b.output_bytes for b in state.branches)
         self.fresh: list[str] = []
+        self.waiting: list[int] = []
         self._fresh_packed: dict[str, Any] = {}
         self.environment = ExecutionEnvironment(
             workflow_id=execution.workflow_id,
@@ -201,7 +228,7 @@ class UnitRunner:
             deadline=invocation.deadline,
             ends_by=None if state.ends_by is None else instant(state.ends_by),
             defer_waits=True,
-            budget=OutputBudget(deps.limits, self._known_bytes),
+            budget=OutputBudget(deps.limits, self.known_bytes),
         )
 
     def run(self, nodes: list[Node], edges: list[Edge]) -> list[NodeExecution]:
@@ -218,10 +245,12 @@ class UnitRunner:
     def end_waits(self) -> None:
         """Complete the wait nodes whose Wait state has passed: the task before it left them
         `executing` (a task after a Wait state is the first code to run once it is over)."""
-        for node_id, execution in self.results.items():
-            if execution.status == NodeStatus.EXECUTING:
-                self.results[node_id] = end_wait(execution)
-                self.fresh.append(node_id)
+        for unit in self.state.waiting:
+            for node_id in self._members.get(unit, []):
+                execution = self.results[node_id]
+                if execution.status == NodeStatus.EXECUTING:
+                    self.results[node_id] = end_wait(execution)
+                    self.fresh.append(node_id)
 
     def resolve_waits(self, waits: list[WaitNode]) -> list[int]:
         """Seconds for each following Wait state: 0 when its node is skipped or failed.
@@ -250,49 +279,54 @@ class UnitRunner:
             self.fresh.append(wait.node.id)
         return seconds
 
-    def announce(self, deps: Deps) -> None:
-        """Send the live update of the nodes this task changed, once they are kept where a
-        cancel finds them (ProgressStore): what a user was told never goes missing.
+    def keep(
+        self, unit: int | None, node_ids: list[str], wait_units: list[int], waits: list[WaitNode]
+    ) -> None:
+        """Keep what changed of the unit's results (`unit`, running `node_ids`), of the
+        waits it resolved and of the waits it completed, each under its own unit; remember
+        the units of the waits left `executing` for the task after their Wait states."""
+        owned: dict[int, list[str]] = {} if unit is None else {unit: node_ids}
+        for wait_unit, wait in zip(wait_units, waits, strict=True):
+            owned[wait_unit] = [wait.node.id]
+            if self.results[wait.node.id].status == NodeStatus.EXECUTING:
+                self.waiting.append(wait_unit)
+        for waited in self.state.waiting:
+            owned.setdefault(waited, self._members.get(waited, []))
+        changed = set(self.fresh)
+        packed = {**self._packed, **self._packed_fresh()}
+        kept = {
+            owner: self.payloads.pack_map(
+                {n: packed[n] for n in ids if n in packed}, limit=PROGRESS_LIMIT
+            )
+            for owner, ids in owned.items()
+            if changed.intersection(ids)
+        }
+        if kept:
+            self.progress.put(self.state.execution.id, kept)
 
-        Called last, once the task's results are packed: a store fault while packing fails
-        the task (and is retried) before anything is announced."""
+    def announce(self, deps: Deps) -> None:
+        """Send the live update of the nodes this task changed, once they are kept (keep)
+        and only while the execution is not sealed by a cancel: what a user was told never
+        goes missing from the record."""
         if not self.fresh:
             return
         execution = self.state.execution
 
-        def keep() -> bool:
-            own = self.payloads.pack_map(self._packed_fresh(), limit=PROGRESS_LIMIT)
-            return deps.progress.record(execution.id, own)
+        def unsealed() -> bool:
+            return not deps.progress.sealed(execution.id)
 
         # as the record will hold them: large values by reference
         changed = (self._packed_fresh()[node_id] for node_id in dict.fromkeys(self.fresh))
-        notify(deps.updates, execution, ExecutionStatus.EXECUTING, changed, keep=keep)
+        notify(deps.updates, execution, ExecutionStatus.EXECUTING, changed, keep=unsealed)
 
     def _reused(self, node_id: str) -> bool:
         execution = self.results.get(node_id)
         return execution is not None and execution.status == NodeStatus.COMPLETED
 
-    def branch_results(self, *, carry: bool) -> Branch:
-        """What the unit returns from a branch of a Parallel state: its own results, and
-        with `carry` those of the earlier branches the state still holds apart. Over
-        BRANCH_LIMIT they go to the value store, so that many branches fit one state."""
-        carried = self.state.branches if carry else []
-        results = self.payloads.merged_map({}, (branch.results for branch in carried))
-        results.update(self._packed_fresh())
-        own_bytes = self.output_bytes - self._known_bytes
-        return Branch(
-            results=self.payloads.pack_map(results, limit=BRANCH_LIMIT),
-            output_bytes=sum(branch.output_bytes for branch in carried) + own_bytes,
-        )
-
     @property
     def output_bytes(self) -> int:
         """What the outputs of every result this task knows hold, its own included."""
         return self.environment.budget.produced
-
-    def packed_results(self) -> dict[str, Any]:
-        """The results as the state carries them: earlier ones untouched, new ones packed."""
-        return {**self._packed, **self._packed_fresh()}
 
     def _packed_fresh(self) -> dict[str, Any]:
         """The executions this task made, packed (large values stored once)."""

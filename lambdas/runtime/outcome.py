@@ -31,23 +31,19 @@ def final_record(
     state: WorkflowState,
     node_ids: Iterable[str],
     payloads: Payloads,
+    kept: Iterable[dict[str, Any]] = (),
     *,
     cancelled: bool = False,
-    announced: Iterable[dict[str, Any]] = (),
 ) -> ExecutionRecord:
     """The record as the execution ended: unreached nodes idle, usage of completed nodes.
 
-    `announced` are results that live updates announced (ProgressStore) and that the last
-    state may lack: a task's results reach the history only when it returns.
+    `kept` are the units' results (ProgressStore), in plan order; the results a retried
+    execution started with count too while Initialize has not handed them out.
     """
     execution = state.execution
-    branches = (branch.results for branch in state.branches)
-    results = payloads.unpack_results(payloads.merged_map(state.results, branches))
-    for packed in announced:
-        for node_id, entry in payloads.unpack_results(packed).items():
-            known = results.get(node_id)
-            if known is None or known.status == NodeStatus.EXECUTING:
-                results[node_id] = entry
+    results = payloads.unpack_results(state.reused)
+    for packed in kept:
+        results.update(payloads.unpack_results(packed))
     node_executions = [
         _ended(results[node_id], cancelled=cancelled)
         if node_id in results

@@ -6,7 +6,7 @@ out of everything but `lambdas/adapters`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import Field
@@ -202,21 +202,34 @@ class LiveUpdates(Protocol):
 
 
 class ProgressStore(Protocol):
-    """What live updates announced while an execution ran, kept so that a cancel keeps it:
-    a result is kept before it is announced, and a cancel seals the execution before it
-    reads what was kept."""
+    """The results of an execution's units while it runs, one entry per plan unit (by its
+    index): a unit writes its own and reads those of the units it depends on, so that what
+    it moves never grows with the workflow; Finalize (or a cancel) assembles the record
+    from all of them once, then deletes them.
 
-    def record(self, execution_id: str, results: Mapping[str, Any]) -> bool:
-        """Keep the (packed) `results` a task is about to announce; False, keeping nothing,
-        once the execution is sealed or has ended: they must not be announced."""
+    A unit's results are kept before they are announced, and a cancel seals the execution
+    before it reads them: what a live update announced is never missing from the record.
+    """
+
+    def put(self, execution_id: str, units: Mapping[int, Mapping[str, Any]]) -> None:
+        """Keep each unit's (packed) results map, replacing what was kept for it."""
+        ...
+
+    def get(self, execution_id: str, units: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """The results kept for these units, by unit; a unit with none is left out."""
+        ...
+
+    def delete(self, execution_id: str, units: Iterable[int]) -> None:
+        """Forget what was kept for these units (the record holds it now)."""
         ...
 
     def seal(self, execution_id: str) -> None:
-        """Keep nothing more for the execution (a cancel, before it reads what was kept)."""
+        """Mark the execution as ending: nothing kept from now on may be announced (a
+        cancel, before it reads what was kept)."""
         ...
 
-    def recorded(self, execution_id: str) -> list[dict[str, Any]]:
-        """Every results map kept for the execution."""
+    def sealed(self, execution_id: str) -> bool:
+        """Whether the execution is sealed or has ended: a unit then announces nothing."""
         ...
 
 

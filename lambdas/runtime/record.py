@@ -44,6 +44,17 @@ class ExecutionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The statuses an execution ends in: its record never changes after one of them.
+FINAL_STATUSES = frozenset(
+    {
+        ExecutionStatus.COMPLETED,
+        ExecutionStatus.ERROR,
+        ExecutionStatus.EXHAUSTED,
+        ExecutionStatus.CANCELLED,
+    }
+)
+
+
 class SkipReason(StrEnum):
     UPSTREAM_FAILURE = "upstream_failure"
     CONDITIONAL_BRANCH = "conditional_branch"

@@ -1,7 +1,9 @@
 """The state document that flows through a compiled state machine, from task to task.
 
 Every Lambda task receives the whole state and returns the next one (see the compiler), so
-this model is the contract between the starter, the handlers and the Choice states.
+this model is the contract between the starter, the handlers and the Choice states. It holds
+no node results: each unit keeps its own in the ProgressStore (lambdas.runtime.ports), so the
+state keeps the same small size from the first unit to the last, whatever the workflow.
 """
 
 from __future__ import annotations
@@ -46,23 +48,29 @@ class Failure(WireModel):
 
 
 class Branch(WireModel):
-    """What one branch of a Parallel state returns: the results of its unit alone (packed),
-    merged into the state's results by the next task that reads them, and the bytes of
-    the outputs among them (see WorkflowState.output_bytes)."""
+    """What one branch of a Parallel state returns: the bytes of the outputs its unit made
+    (and, from the first branch, those of an earlier Parallel state's branches), added to
+    WorkflowState.output_bytes by the next task."""
 
-    results: dict[str, Any] = Field(default_factory=dict)
     output_bytes: int = 0
 
 
 class WorkflowState(WireModel):
     """The state of one execution between two states of its state machine.
 
-    `inputs` and `results` are packed (see lambdas.runtime.payload): large values, or the
-    whole map, are carried by reference so that the state stays under 256 KiB.
+    `inputs` are packed (see lambdas.runtime.payload): large values, or the whole map, are
+    carried by reference so that the state stays under 256 KiB. So is `reused`, the results
+    a retried execution starts with: Initialize hands them to the units (ProgressStore) and
+    empties it, setting `resumed` so that each unit reads its own.
 
-    `output_bytes` is what the outputs in `results` hold (lambdas.runtime.output_limits),
-    and each of `branches` adds its own: a task computes its total from its input alone, so
-    a retried task counts nothing twice. A retried execution counts only what it runs.
+    `units` is how many plan units the machine runs (Initialize sets it): Finalize and a
+    cancel read what each kept. `waiting` names the units of the wait nodes the task before
+    the Wait states left `executing`; the task after them completes them.
+
+    `output_bytes` is what the outputs of the results so far hold
+    (lambdas.runtime.output_limits), and each of `branches` adds its own: a task computes
+    its total from its input alone, so a retried task counts nothing twice. A retried
+    execution counts only what it runs.
     """
 
     execution: ExecutionContext
@@ -74,8 +82,11 @@ class WorkflowState(WireModel):
     started_at: str | None = None
     # when Express stops a short-lived execution (ISO-8601): a wait must end before
     ends_by: str | None = None
-    results: dict[str, Any] = Field(default_factory=dict)
+    reused: dict[str, Any] = Field(default_factory=dict)
+    resumed: bool = False
+    units: int = 0
     output_bytes: int = 0
     waits: list[int] = Field(default_factory=list)
+    waiting: list[int] = Field(default_factory=list)
     failure: Failure | None = None
     branches: list[Branch] = Field(default_factory=list)

@@ -1,5 +1,6 @@
-"""DynamoProgressStore on moto: what live updates announce is kept until the execution is
-sealed or ends, and never listed or read as an execution."""
+"""DynamoProgressStore on moto: each unit's results are kept apart, read back by unit, and
+forgotten once the record holds them; a sealed or ended execution announces nothing; kept
+results are never listed or read as an execution."""
 
 from __future__ import annotations
 
@@ -24,59 +25,63 @@ def progress(aws: Aws) -> DynamoProgressStore:
     return DynamoProgressStore(aws.dynamodb, aws.tables["executions"])
 
 
-def test_announced_results_are_kept_until_the_execution_is_sealed(
+def test_each_unit_reads_back_what_was_kept_for_it_alone(progress: DynamoProgressStore) -> None:
+    progress.put("exec-1", {0: {"a": {"nodeId": "a", **COMPLETED}}})
+    progress.put("exec-1", {1: {"b": {"nodeId": "b", **COMPLETED}}, 2: {"w": {"nodeId": "w"}}})
+    progress.put("exec-1", {1: {"b": {"nodeId": "b", **COMPLETED, "usage": 2}}})  # a retry
+    progress.put("exec-2", {0: {"x": COMPLETED}})
+
+    assert progress.get("exec-1", [1]) == {1: {"b": {"nodeId": "b", **COMPLETED, "usage": 2}}}
+    assert progress.get("exec-1", [2, 0, 7]) == {
+        0: {"a": {"nodeId": "a", **COMPLETED}},
+        2: {"w": {"nodeId": "w"}},
+    }
+    assert progress.get("exec-1", []) == {}
+
+
+def test_hundreds_of_units_are_written_read_back_and_deleted(
+    progress: DynamoProgressStore, aws: Aws
+) -> None:
+    progress.put("exec-1", {index: {f"n{index}": COMPLETED} for index in range(130)})
+    for index in range(130, 250):
+        progress.put("exec-1", {index: {f"n{index}": COMPLETED}})
+
+    kept = progress.get("exec-1", range(260))
+
+    assert sorted(kept) == list(range(250))
+    assert kept[249] == {"n249": COMPLETED}
+    progress.delete("exec-1", kept)
+    assert progress.get("exec-1", range(260)) == {}
+    assert aws.scan("executions") == []
+
+
+def test_an_execution_is_sealed_once_cancelled_or_ended(
     executions: DynamoExecutionStore, progress: DynamoProgressStore
 ) -> None:
     executions.put(record(ExecutionStatus.EXECUTING))
+    assert not progress.sealed("exec-1")
 
-    assert progress.record("exec-1", {"a": {"nodeId": "a", **COMPLETED}})
-    assert progress.record("exec-1", {"b": {"nodeId": "b", **COMPLETED}})
-    assert progress.record("exec-1", {"b": {"nodeId": "b", **COMPLETED, "usage": 2}})
     progress.seal("exec-1")
-    assert not progress.record("exec-1", {"c": {"nodeId": "c", **COMPLETED}})
 
-    kept = sorted(progress.recorded("exec-1"), key=lambda results: str(results))
-    assert kept == [  # a retried task's as well as the first attempt's: both were announced
-        {"a": {"nodeId": "a", **COMPLETED}},
-        {"b": {"nodeId": "b", **COMPLETED}},
-        {"b": {"nodeId": "b", **COMPLETED, "usage": 2}},
-    ]
+    assert progress.sealed("exec-1")
+    assert progress.sealed("nobody")  # no execution: nothing to announce for it
 
 
-def test_nothing_is_kept_for_an_ended_or_unknown_execution(
+def test_an_ended_execution_is_sealed(
     executions: DynamoExecutionStore, progress: DynamoProgressStore
 ) -> None:
     executions.put(record(ExecutionStatus.COMPLETED))
 
-    assert not progress.record("exec-1", {"a": COMPLETED})
-    assert not progress.record("nobody", {"a": COMPLETED})
-    assert progress.recorded("exec-1") == []
-    assert progress.recorded("nobody") == []
-
-
-def test_hundreds_of_units_are_read_back(
-    executions: DynamoExecutionStore, progress: DynamoProgressStore
-) -> None:
-    executions.put(record(ExecutionStatus.EXECUTING))
-    for index in range(250):
-        assert progress.record("exec-1", {f"n{index}": COMPLETED})
-
-    kept = progress.recorded("exec-1")
-
-    assert sorted(node for results in kept for node in results) == sorted(
-        f"n{index}" for index in range(250)
-    )
+    assert progress.sealed("exec-1")
 
 
 def test_kept_results_are_not_executions(
     executions: DynamoExecutionStore, progress: DynamoProgressStore, aws: Aws
 ) -> None:
     executions.put(record(ExecutionStatus.EXECUTING))
-    progress.record("exec-1", {"a": COMPLETED})
-    [progress_id] = [
-        item["id"]["S"] for item in aws.scan("executions") if item["id"]["S"] != "exec-1"
-    ]
+    progress.put("exec-1", {0: {"a": COMPLETED}})
+    [unit_id] = [item["id"]["S"] for item in aws.scan("executions") if item["id"]["S"] != "exec-1"]
 
-    assert executions.get(progress_id) is None
-    assert executions.handle(progress_id) is None
+    assert executions.get(unit_id) is None
+    assert executions.handle(unit_id) is None
     assert [e.id for e in executions.list("org-1", "wf-1").items] == ["exec-1"]

@@ -166,6 +166,7 @@ def test_initialize_gets_the_completed_workflow_the_plan_digest_and_the_nodes_to
         "planDigest": plan_workflow(validated, CATALOG).digest(),
         "maxGroupSize": 50,
         "nodeIds": ["a", "b", "s", "r", "t"],
+        "units": 3,
     }
     assert parameters["workflow"]["nodes"][2]["inputs"][0]["type"] == "number"
 

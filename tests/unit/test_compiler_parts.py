@@ -147,7 +147,7 @@ def test_ten_thousand_nodes_fit_one_machine_whose_tasks_read_their_nodes_by_hash
     groups = [s for name, s in states.items() if name.startswith("Run inline group")]
     assert groups
     for group in groups:
-        assert set(group["Parameters"]) == {"state.$", "nodeIds"}
+        assert set(group["Parameters"]) == {"state.$", "nodeIds", "unit"}
 
 
 # Definitions this large pass: only the history budget decides how a workflow is split.

@@ -165,7 +165,7 @@ def launch(
         session_id=session_id,
     )
     payloads = Payloads(deps.values, stored.organization_id)
-    state = WorkflowState(execution=context, inputs=inputs, results=payloads.pack_map(reused))
+    state = WorkflowState(execution=context, inputs=inputs, reused=payloads.pack_map(reused))
     submitted = ExecutionRecord(
         id=execution_id,
         workflow_id=workflow.id,
@@ -306,10 +306,11 @@ def cancel(deps: ApiDeps, handle: ExecutionHandle, cause: str) -> ExecutionRecor
     if handle.execution_arn is None or not deps.machines.stop(handle.execution_arn, cause):
         return None
     deps.progress.seal(handle.id)  # from here no task announces what the record misses
-    record = _cancelled_record(deps, handle)
+    record, kept = _cancelled_record(deps, handle)
     if not deps.development:
         charge(deps.organizations, record)
     deps.executions.put(record)
+    deps.progress.delete(handle.id, kept)  # the record holds them now
     nodes = [e.to_json() for e in record.node_executions]
     execution = ExecutionContext(
         id=record.id,
@@ -322,9 +323,10 @@ def cancel(deps: ApiDeps, handle: ExecutionHandle, cause: str) -> ExecutionRecor
     return record
 
 
-def _cancelled_record(deps: ApiDeps, handle: ExecutionHandle) -> ExecutionRecord:
-    """The record of a stopped execution, from the last state its history holds and what
-    its live updates announced (a task's results reach the history only when it returns)."""
+def _cancelled_record(deps: ApiDeps, handle: ExecutionHandle) -> tuple[ExecutionRecord, list[int]]:
+    """The record of a stopped execution, from what its units kept and the last state its
+    history holds (the number of units, the results a retry started with), and the units
+    whose results it read."""
     stored = deps.executions.get(handle.id)
     node_ids = [e.node_id for e in stored.node_executions] if stored else []
     last = deps.machines.last_state(handle.execution_arn or "")
@@ -339,13 +341,18 @@ def _cancelled_record(deps: ApiDeps, handle: ExecutionHandle) -> ExecutionRecord
                 organization_id=handle.organization_id,
             )
         )
-    return final_record(
+    # Before Initialize returns, the state names no units, but the waits it resolved may be
+    # kept already: a workflow has no more units than nodes.
+    units = range(state.units or len(node_ids))
+    kept = deps.progress.get(handle.id, units)
+    record = final_record(
         state,
         node_ids,
         Payloads(deps.values, handle.organization_id),
+        (kept[u] for u in units if u in kept),
         cancelled=True,
-        announced=deps.progress.recorded(handle.id),
     )
+    return record, list(kept)
 
 
 def stored_record(deps: ApiDeps, organization: str, execution_id: str) -> ExecutionRecord:
