@@ -143,15 +143,16 @@ class InProcessEngine:
         results: dict[str, NodeExecution] = {}
         for unit in plan.units:
             node_ids = [unit.node_id] if isinstance(unit, IndividualUnit) else unit.node_ids
-            run_unit(prepared, node_ids, results, overrides, environment)
-            if on_update is not None:
-                progress = in_declaration_order(workflow, results)
-                _announce(record.model_copy(update={"node_executions": progress}), on_update)
+            changed = run_unit(prepared, node_ids, results, overrides, environment)
+            if on_update is not None:  # the nodes the unit changed, as SPEC §8 says
+                _announce(record.model_copy(update={"node_executions": changed}), on_update)
         return results
 
 
 def _announce(record: ExecutionRecord, on_update: UpdateListener) -> None:
-    """Give `on_update` the messages a Step Functions execution would send at this point."""
+    """Give `on_update` the messages a Step Functions execution would send at this point:
+    `record` holds the nodes the update announces (a unit's, or every node at the start and
+    the end)."""
     messages = execution_updates(
         execution_id=record.id,
         workflow_id=record.workflow_id,

@@ -4,7 +4,8 @@
 `apiKey` query parameter for browsers, which cannot set headers); executions started with
 that session send their `execution_update` messages to it. `{"action": "subscribe",
 "executionId"}` follows any running execution of the organization: it replies with the
-current record (in pages when it exceeds a message), then updates follow.
+current record (in pages when it exceeds a message), then updates follow, each with the
+nodes a unit changed.
 """
 
 from __future__ import annotations
@@ -24,8 +25,14 @@ from lambdas.handlers import wiring
 from lambdas.handlers.entry import Invocation, lambda_handler
 from lambdas.handlers.settings import ApiKeysTable, BlobBucket, Connections, ExecutionsTable
 from lambdas.handlers.wiring import Clients
-from lambdas.runtime.ports import ApiKeyStore, ExecutionStore
+from lambdas.runtime.payload import Payloads
+from lambdas.runtime.ports import ApiKeyStore, ExecutionStore, ProgressStore, ValueStore
+from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeStatus
 from lambdas.runtime.updates import execution_updates, subscribers
+
+# Which of two entries of a node a reply keeps: the one furthest along.
+PROGRESS = {NodeStatus.IDLE: 0, NodeStatus.EXECUTING: 1}
+RUNNING = (ExecutionStatus.SUBMITTED, ExecutionStatus.EXECUTING)
 
 
 class Settings(ApiKeysTable, ExecutionsTable, BlobBucket, Connections):
@@ -36,6 +43,8 @@ class Settings(ApiKeysTable, ExecutionsTable, BlobBucket, Connections):
 class Deps:
     api_keys: ApiKeyStore
     executions: ExecutionStore
+    progress: ProgressStore
+    values: ValueStore
     connections: ApiGatewayLiveUpdates
 
 
@@ -46,6 +55,8 @@ def deps_from(settings: Settings, clients: Clients) -> Deps:
     return Deps(
         api_keys=wiring.api_keys(settings, clients),
         executions=wiring.executions(settings, settings, clients),
+        progress=wiring.progress(settings, clients),
+        values=wiring.values(settings, clients),
         connections=connections,
     )
 
@@ -109,7 +120,8 @@ def message(event: APIGatewayWebSocketMessageEventModel, deps: Deps) -> dict[str
             deps, connection_id, "NOT_FOUND", f"Execution '{request.execution_id}' not found"
         )
     deps.connections.add(subscribers(record.id), connection_id, record.organization_id)
-    # the record as stored, large values by reference, as the final update carries it
+    record = current(record, deps)
+    # large values by reference, as the final update carries them
     pages = execution_updates(
         execution_id=record.id,
         workflow_id=record.workflow_id,
@@ -121,6 +133,22 @@ def message(event: APIGatewayWebSocketMessageEventModel, deps: Deps) -> dict[str
         if not deps.connections.post(connection_id, page):
             break  # the client has gone
     return {"statusCode": 200}
+
+
+def current(record: ExecutionRecord, deps: Deps) -> ExecutionRecord:
+    """The record of a running execution as its live updates have told it so far: the
+    record persisted at its start, with each node a unit has announced since (ProgressStore
+    keeps them whenever someone listens). A finished execution's record is complete."""
+    if record.status not in RUNNING:
+        return record
+    payloads = Payloads(deps.values, record.organization_id)
+    latest = {e.node_id: e for e in record.node_executions}
+    for announced in deps.progress.recorded(record.id):
+        for node_id, entry in payloads.unpack_results(announced).items():
+            known = latest.get(node_id)
+            if known is not None and PROGRESS.get(entry.status, 2) > PROGRESS.get(known.status, 2):
+                latest[node_id] = entry
+    return record.model_copy(update={"node_executions": list(latest.values())})
 
 
 def _reply(deps: Deps, connection_id: str, code: str, text: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import pytest
 from moto.core.exceptions import JsonRESTError
 
 from lambdas.adapters.errors import StoreRequestRejected
+from lambdas.adapters.progress import DynamoProgressStore
 from lambdas.runtime.payload import REFERENCE
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
@@ -123,6 +124,43 @@ def test_an_update_is_sent_at_the_start_after_each_unit_and_at_the_end(
     assert statuses[1:4] == [{"a": "completed"}, {"b": "completed"}, {"c": "completed"}]
     assert updates[-1]["nodeExecutions"] == [e.to_json() for e in finished.record.node_executions]
     assert [u["page"] for u in updates] == [{"index": 1, "count": 1}] * 5
+
+
+def test_the_in_process_engine_announces_after_a_unit_the_nodes_it_ran() -> None:
+    updates: list[dict[str, Any]] = []
+
+    record = InProcessEngine(max_group_size=1).run(chain(), on_update=updates.append)
+
+    statuses = [{e["nodeId"]: e["status"] for e in u["nodeExecutions"]} for u in updates]
+    assert statuses[0] == {"a": "idle", "b": "idle", "c": "idle"}
+    assert statuses[1:4] == [{"a": "completed"}, {"b": "completed"}, {"c": "completed"}]
+    assert updates[-1]["nodeExecutions"] == [e.to_json() for e in record.node_executions]
+
+
+def test_a_run_nobody_listens_to_looks_once_a_unit_for_listeners_and_announces_nothing(
+    unit_per_node: EmbeddedEngine,
+) -> None:
+    settings = unit_per_node.deployment.settings
+    dynamodb = unit_per_node.clients.dynamodb
+    lookups: list[str] = []
+
+    def looked(params: dict[str, Any], **_: Any) -> None:
+        if params.get("TableName") == settings["connections_table"]:
+            lookups.append(params["ExpressionAttributeValues"][":session"]["S"])
+
+    dynamodb.meta.events.register("before-parameter-build.dynamodb.Query", looked)
+    try:
+        finished = run(unit_per_node, chain())
+    finally:
+        dynamodb.meta.events.unregister("before-parameter-build.dynamodb.Query", looked)
+
+    assert finished.record.status == "completed"
+    assert finished.units == 3
+    # one query for subscribers at the start, after each unit and at the end: nothing else
+    assert lookups == [f"execution#{finished.record.id}"] * (finished.units + 2)
+    # nothing announced, so nothing kept for a cancel
+    kept = DynamoProgressStore(dynamodb, settings["executions_table"])
+    assert kept.recorded(finished.record.id) == []
 
 
 def test_a_wait_node_is_executing_while_its_wait_state_runs(
