@@ -27,11 +27,9 @@ from lambdas.handlers.settings import ApiKeysTable, BlobBucket, Connections, Exe
 from lambdas.handlers.wiring import Clients
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ApiKeyStore, ExecutionStore, ProgressStore, ValueStore
-from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeStatus
+from lambdas.runtime.record import ExecutionRecord, ExecutionStatus
 from lambdas.runtime.updates import execution_updates, subscribers
 
-# Which of two entries of a node a reply keeps: the one furthest along.
-PROGRESS = {NodeStatus.IDLE: 0, NodeStatus.EXECUTING: 1}
 RUNNING = (ExecutionStatus.SUBMITTED, ExecutionStatus.EXECUTING)
 
 
@@ -136,17 +134,17 @@ def message(event: APIGatewayWebSocketMessageEventModel, deps: Deps) -> dict[str
 
 
 def current(record: ExecutionRecord, deps: Deps) -> ExecutionRecord:
-    """The record of a running execution as its live updates have told it so far: the
-    record persisted at its start, with each node a unit has announced since (ProgressStore
-    keeps them whenever someone listens). A finished execution's record is complete."""
+    """The record of a running execution as it stands: the record persisted at its start,
+    with the results its units have kept since (ProgressStore). A finished execution's
+    record is complete."""
     if record.status not in RUNNING:
         return record
     payloads = Payloads(deps.values, record.organization_id)
     latest = {e.node_id: e for e in record.node_executions}
-    for announced in deps.progress.recorded(record.id):
-        for node_id, entry in payloads.unpack_results(announced).items():
-            known = latest.get(node_id)
-            if known is not None and PROGRESS.get(entry.status, 2) > PROGRESS.get(known.status, 2):
+    # a workflow has no more units than nodes
+    for kept in deps.progress.get(record.id, range(len(latest))).values():
+        for node_id, entry in payloads.unpack_results(kept).items():
+            if node_id in latest:
                 latest[node_id] = entry
     return record.model_copy(update={"node_executions": list(latest.values())})
 

@@ -137,7 +137,7 @@ def test_the_in_process_engine_announces_after_a_unit_the_nodes_it_ran() -> None
     assert updates[-1]["nodeExecutions"] == [e.to_json() for e in record.node_executions]
 
 
-def test_a_run_nobody_listens_to_looks_once_a_unit_for_listeners_and_announces_nothing(
+def test_a_run_nobody_listens_to_looks_once_a_unit_for_listeners_and_keeps_nothing(
     unit_per_node: EmbeddedEngine,
 ) -> None:
     settings = unit_per_node.deployment.settings
@@ -158,9 +158,9 @@ def test_a_run_nobody_listens_to_looks_once_a_unit_for_listeners_and_announces_n
     assert finished.units == 3
     # one query for subscribers at the start, after each unit and at the end: nothing else
     assert lookups == [f"execution#{finished.record.id}"] * (finished.units + 2)
-    # nothing announced, so nothing kept for a cancel
+    # the units' results are in the record, and kept no longer
     kept = DynamoProgressStore(dynamodb, settings["executions_table"])
-    assert kept.recorded(finished.record.id) == []
+    assert kept.get(finished.record.id, range(finished.units)) == {}
 
 
 def test_a_wait_node_is_executing_while_its_wait_state_runs(
