@@ -46,6 +46,7 @@ bench: $(VENV)/.dev-installed
 	$(PYTHON) -m bench.foundation
 	$(PYTHON) -m bench.stepfunctions
 	$(PYTHON) -m bench.report
+	$(PYTHON) -m bench.serve_load
 
 # Mutation testing of the credit check and the cancel code ([tool.mutmut] in pyproject.toml),
 # on one worker: each mutant runs only the tests that reached the function it changes.

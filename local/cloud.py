@@ -4,7 +4,8 @@ handlers answering as the Lambda functions, in-process.
 moto's interpreter is the one AWS's behaviour was ported from (LocalStack's), so a compiled
 state machine runs here as it would on AWS: Retry, Catch, Choice, Wait, history. A few of
 moto's internals are patched, which is why moto is pinned exactly:
-- Lambda invocations call the registered Python callable instead of a Docker container;
+- Lambda invocations call the registered Python callable instead of a Docker container (the
+  interpreter's own invocations directly, without a round trip through botocore and moto);
 - the interpreter's boto3 clients and parsed JSONPaths are cached (it made both per state,
   which cost ~15 ms a task);
 - retry back-off and Wait states sleep `time_scale` times their real duration (tests run
@@ -176,6 +177,54 @@ class _Gone(JsonRESTError):
         super().__init__("GoneException", "The connection is gone")
 
 
+def _answer(registered: tuple[LambdaCall, int], event: Any) -> tuple[str, bool]:
+    """What a registered function answers `event`: its payload (JSON) and whether it is an
+    error, with Lambda's and Step Functions' limits on the sizes of both."""
+    call, timeout = registered
+    event = event if isinstance(event, dict) else {}
+    if (
+        size := interpreter.data_size(json.dumps(event, ensure_ascii=False))
+    ) > interpreter.STATE_DATA_LIMIT:
+        return interpreter.data_limit_exceeded("input", size), True
+    try:
+        result = call(event, time.monotonic() + timeout)
+    except Exception as error:  # noqa: BLE001 - as on AWS: type and message go to the caller
+        failure = {"errorType": type(error).__name__, "errorMessage": str(error)}
+        return json.dumps(failure), True
+    payload = json.dumps(result, ensure_ascii=False)
+    if (size := interpreter.data_size(payload)) > interpreter.STATE_DATA_LIMIT:
+        return interpreter.data_limit_exceeded("result", size), True
+    return payload, False
+
+
+class _DirectLambda:
+    """The interpreter's Lambda client: an invoke of a registered function calls it
+    directly, answering what moto's Lambda would (status, payload, `FunctionError`) without
+    the round trip through botocore and moto's Lambda service, which cost several
+    milliseconds a task; anything else goes to moto's client."""
+
+    def __init__(self, cloud: LocalCloud, client: Any) -> None:
+        self._cloud = cloud
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def invoke(self, **parameters: Any) -> dict[str, Any]:
+        name = str(parameters.get("FunctionName", ""))
+        if name.startswith("arn:"):
+            name = name.split(":function:", 1)[-1]
+        registered = self._cloud.functions.get(name)
+        if registered is None or set(parameters) - {"FunctionName", "Payload"}:
+            return dict(self._client.invoke(**parameters))
+        raw = parameters.get("Payload") or b"{}"
+        payload, errored = _answer(registered, json.loads(raw) if raw else {})
+        response: dict[str, Any] = {"StatusCode": 200, "Payload": io.BytesIO(payload.encode())}
+        if errored:
+            response["FunctionError"] = "Handled"
+        return response
+
+
 def _route_handler_logs() -> None:
     """The handlers' logs go to stderr here (stdout is the CLI's, `--json` must stay clean),
     at STEPTHUNK_LOG_LEVEL (default WARNING)."""
@@ -202,21 +251,8 @@ def _patch_moto(cloud: LocalCloud) -> None:
         registered = cloud.functions.get(function.function_name)
         if registered is None:
             return original_invoke(function, event)
-        call, timeout = registered
-        event = event if isinstance(event, dict) else {}
-        if (
-            size := interpreter.data_size(json.dumps(event, ensure_ascii=False))
-        ) > interpreter.STATE_DATA_LIMIT:
-            return interpreter.data_limit_exceeded("input", size), True, ""
-        try:
-            result = call(event, time.monotonic() + timeout)
-        except Exception as error:  # noqa: BLE001 - as on AWS: type and message go to the caller
-            failure = {"errorType": type(error).__name__, "errorMessage": str(error)}
-            return json.dumps(failure), True, ""
-        payload = json.dumps(result, ensure_ascii=False)
-        if (size := interpreter.data_size(payload)) > interpreter.STATE_DATA_LIMIT:
-            return interpreter.data_limit_exceeded("result", size), True, ""
-        return payload, False, ""
+        payload, errored = _answer(registered, event)
+        return payload, errored, ""
 
     def post(backend: ApiGatewayManagementApiBackend, data: bytes, connection_id: str) -> None:
         if len(data) > MESSAGE_LIMIT:
@@ -231,7 +267,8 @@ def _patch_moto(cloud: LocalCloud) -> None:
 
     @functools.cache
     def cached_client(region: str, service: str) -> Any:
-        return original_client_for(region, service)
+        client = original_client_for(region, service)
+        return _DirectLambda(cloud, client) if service == "lambda" else client
 
     def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         return cached_client(region, service)
@@ -276,6 +313,9 @@ def _patch_moto(cloud: LocalCloud) -> None:
             execution.state_machine.definition = definition
         original_execution_start(execution)
 
+    from moto.dynamodb.parsing.expressions import (  # type: ignore[attr-defined]
+        UpdateExpressionParser,
+    )
     from moto.dynamodb.responses import DynamoHandler
 
     original_dynamodb_call = DynamoHandler.call_action
@@ -338,6 +378,9 @@ def _patch_moto(cloud: LocalCloud) -> None:
     AmazonStateLanguageParser.parse = staticmethod(  # type: ignore[method-assign]
         functools.lru_cache(maxsize=64)(AmazonStateLanguageParser.parse)
     )
+    # An UpdateItem's expression is parsed twice per request, and its validation works on a
+    # copy of the parsed tree: the few expressions the stores write are parsed once each.
+    UpdateExpressionParser.make = functools.lru_cache(maxsize=256)(UpdateExpressionParser.make)
     json_path.parse = functools.lru_cache(maxsize=4096)(json_path.parse)  # type: ignore[attr-defined]
     result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)  # type: ignore[attr-defined]
     retrier_decl.time = ScaledTime()  # type: ignore[attr-defined,assignment]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
+        PutItemInputTypeDef,
         QueryInputTypeDef,
         UpdateItemInputTypeDef,
     )
@@ -128,38 +129,46 @@ class DynamoExecutionStore:
                     Body=data,
                     ContentType="application/json",
                 )
-        request = self._update_request(
-            record,
-            None if large else body,
-            {"sessionId": session_id, "executionArn": execution_arn, **(kept or {})},
-            new=new,
-        )
-        with translated(f"UpdateItem {self._table}"):
+        inline = None if large else body
+        kept_once = {"sessionId": session_id, "executionArn": execution_arn, **(kept or {})}
+        with translated(f"{'PutItem' if new else 'UpdateItem'} {self._table}"):
             try:
-                self._dynamodb.update_item(**request)
+                if new:
+                    self._dynamodb.put_item(**self._put_request(record, inline, kept_once))
+                else:
+                    self._dynamodb.update_item(**self._update_request(record, inline, kept_once))
             except ClientError as error:
                 if not final and error_code(error) == "ConditionalCheckFailedException":
                     return False
                 raise
         return True
 
-    def _update_request(
-        self,
-        record: ExecutionRecord,
-        body: str | None,
-        kept_once: dict[str, str | None],
-        *,
-        new: bool = False,
-    ) -> UpdateItemInputTypeDef:
-        """The UpdateItem of a record, `body` inline or (None) by reference to S3; with
-        `new`, only if no record of that execution exists.
+    def _put_request(
+        self, record: ExecutionRecord, body: str | None, kept_once: dict[str, str | None]
+    ) -> PutItemInputTypeDef:
+        """The PutItem of a new execution's first record, only if no item of that execution
+        exists: the item an UpdateItem would create, without an update expression to
+        evaluate clause by clause (in moto, 8x the cost of this put)."""
+        attributes = self._attributes(record, body)
+        attributes.update({name: value for name, value in kept_once.items() if value is not None})
+        item: dict[str, AttributeValueTypeDef] = {"id": {"S": record.id}}
+        item.update({name: {"S": value} for name, value in attributes.items() if value is not None})
+        item["usage"] = {"N": str(record.usage)}
+        item["createdAt"] = {"S": record.started_at or self._clock()}
+        return {
+            "TableName": self._table,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(#id)",
+            "ExpressionAttributeNames": {"#id": "id"},
+        }
 
-        `kept_once` attributes are set when given and otherwise left as stored.
-        """
+    def _attributes(self, record: ExecutionRecord, body: str | None) -> dict[str, str | None]:
+        """The record's top-level attributes (None: absent), `body` inline or (None) by
+        reference to S3."""
         error = record.error
         if error is not None and len(error) > ERROR_LIMIT:
             error = error[: ERROR_LIMIT - 1] + "…"
-        attributes: dict[str, str | None] = {
+        return {
             "organizationId": record.organization_id,
             "workflowId": record.workflow_id,
             "workflowName": record.workflow_name,
@@ -172,6 +181,19 @@ class DynamoExecutionStore:
             "record": body,
             "recordKey": record_key(record.id) if body is None else None,
         }
+
+    def _update_request(
+        self,
+        record: ExecutionRecord,
+        body: str | None,
+        kept_once: dict[str, str | None],
+    ) -> UpdateItemInputTypeDef:
+        """The UpdateItem of a record, `body` inline or (None) by reference to S3; a
+        non-final record only while the stored one is not final.
+
+        `kept_once` attributes are set when given and otherwise left as stored.
+        """
+        attributes = self._attributes(record, body)
         attributes.update({name: value for name, value in kept_once.items() if value is not None})
         kept = {name: value for name, value in attributes.items() if value is not None}
         removed = [name for name, value in attributes.items() if value is None]
@@ -190,10 +212,7 @@ class DynamoExecutionStore:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
-        if new:
-            request["ConditionExpression"] = "attribute_not_exists(#id)"
-            names["#id"] = "id"
-        elif record.status not in FINAL_STATUSES:
+        if record.status not in FINAL_STATUSES:
             finals = sorted(FINAL_STATUSES)
             placeholders = ", ".join(f":final{i}" for i in range(len(finals)))
             request["ConditionExpression"] = (

@@ -1,0 +1,101 @@
+"""What serve does per started execution, counted on the clients it calls: the figures its
+throughput rests on (`python -m bench.serve_load` measures the throughput itself).
+
+A start stores its execution with one conditional write of the whole item, not an update
+expression (which DynamoDB, and moto far more, evaluate clause by clause), and the state
+machine's tasks reach their functions without a round trip through moto's Lambda service.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from local.cloud import REGION
+from tests.api.conftest import Organization, Server
+from tests.workflows import chain
+
+CHECK_CREDITS = False  # as `stepthunk serve` runs
+DYNAMODB_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan"})
+
+
+@pytest.fixture
+def writes_by_requests(server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The DynamoDB operations that change data, made while serve handles an HTTP request
+    (not by the executions running meanwhile)."""
+    writes: list[str] = []
+    handling = threading.local()
+    http = server.gateway.http
+
+    def counted_http(event: dict[str, Any]) -> dict[str, Any]:
+        handling.active = True
+        try:
+            return http(event)
+        finally:
+            handling.active = False
+
+    def count(event_name: str, **_: Any) -> None:
+        operation = event_name.rsplit(".", 1)[-1]
+        if getattr(handling, "active", False) and operation not in DYNAMODB_READS:
+            writes.append(operation)
+
+    events = server.engine.clients.dynamodb.meta.events
+    events.register("before-call.dynamodb", count)
+    monkeypatch.setattr(server.gateway, "http", counted_http)
+    yield writes
+    events.unregister("before-call.dynamodb", count)
+
+
+def test_a_start_stores_its_execution_with_one_put(
+    org_a: Organization, writes_by_requests: list[str]
+) -> None:
+    org_a.deploy({**chain(), "id": "costs-start"})
+    writes_by_requests.clear()
+
+    execution_id = org_a.start("costs-start")
+
+    assert writes_by_requests == ["PutItem"]
+    assert org_a.wait_for(execution_id)["status"] == "completed"
+
+
+def test_a_repeated_start_writes_nothing(
+    org_a: Organization, writes_by_requests: list[str]
+) -> None:
+    org_a.deploy({**chain(), "id": "costs-repeat"})
+    headers = {"Idempotency-Key": "costs-once"}
+    first = org_a.http.post("/workflows/costs-repeat/executions", json={}, headers=headers)
+    writes_by_requests.clear()
+
+    again = org_a.http.post("/workflows/costs-repeat/executions", json={}, headers=headers)
+
+    assert again.status_code == 202, again.text
+    assert again.json()["executionId"] == first.json()["executionId"]
+    assert writes_by_requests == ["PutItem"]  # refused by its condition: nothing stored
+
+
+def test_tasks_reach_their_functions_without_moto_lambda(
+    server: Server, org_a: Organization
+) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    # The client the state machine's Lambda tasks are invoked with.
+    client = lambda_eval_utils.boto_client_for(  # type: ignore[attr-defined]
+        region=REGION, service="lambda", state_credentials=None
+    )
+    invokes: list[str] = []
+
+    def count(**_: Any) -> None:
+        invokes.append("Invoke")
+
+    client.meta.events.register("before-call.lambda.Invoke", count)
+    try:
+        org_a.deploy({**chain(), "id": "costs-tasks"})
+        record = org_a.wait_for(org_a.start("costs-tasks"))
+    finally:
+        client.meta.events.unregister("before-call.lambda.Invoke", count)
+
+    assert record["status"] == "completed"
+    assert invokes == []
