@@ -246,6 +246,7 @@ def test_a_cancelled_execution_runs_no_further_node_and_says_so(
         final = receive(socket)
     cancelled = response.json()
     assert cancelled["status"] == final["status"] == "cancelled"
+    assert cancelled["error"] == final["error"] == "Cancelled"
     assert node_of(cancelled, "first")["status"] == "completed"
     assert node_of(cancelled, "after")["status"] == "idle"
     assert final["nodeExecutions"] == cancelled["nodeExecutions"]
