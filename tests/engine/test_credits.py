@@ -70,11 +70,11 @@ def handler_logs() -> Iterator[io.StringIO]:
     """What an operator reads of the handlers' logs at INFO: one JSON object a line."""
     handler = logger.registered_handler
     assert isinstance(handler, logging.StreamHandler)
-    level, lines = logger.log_level, io.StringIO()
-    stream = handler.setStream(lines)
+    level, stream, lines = logger.log_level, handler.stream, io.StringIO()
+    handler.stream = lines  # not setStream: it flushes a stream an earlier session may have closed
     logger.setLevel(logging.INFO)
     yield lines
-    handler.setStream(stream)
+    handler.stream = stream
     logger.setLevel(level)
 
 
