@@ -48,16 +48,23 @@ bench: $(VENV)/.dev-installed
 	$(PYTHON) -m bench.report
 	$(PYTHON) -m bench.serve_load
 
-# Mutation testing of the credit check and the cancel code ([tool.mutmut] in pyproject.toml),
-# on one worker: each mutant runs only the tests that reached the function it changes.
-# `make mutation MUTANTS=` mutates every function of the configured files.
-MUTANTS ?= 'lambdas.runtime.credits.*' 'lambdas.handlers.check_credits.*' \
+# Mutation testing of the secrets, credits, cancel and CLI-option code ([tool.mutmut] in
+# pyproject.toml), on one worker: each mutant runs only the tests that reached the function it
+# changes. `make mutation MUTANTS=` mutates every function of the configured files.
+MUTANTS ?= 'lambdas.runtime.secrets.*' '*SealedSecrets*' \
+	'lambdas.runtime.credits.*' 'lambdas.handlers.check_credits.*' \
+	'lambdas.handlers.api.executions.x_cancel__*' \
 	'lambdas.handlers.api.executions.x__cancelled_record*' \
-	'lambdas.handlers.api.executions.x__already_finished*' '*DynamoProgressStore*seal*'
+	'lambdas.handlers.api.executions.x__already_finished*' \
+	'lambdas.runtime.outcome.x_final_record*' 'lambdas.runtime.outcome.x__ended*' \
+	'local.cli.x__pairs*' 'local.cli.x__overrides*' 'local.cli.x__json_or_text*' \
+	'local.cli.x__port*' 'local.cli.x__organization*' 'local.cli.x__engine*'
+# A mutant that loops forever while growing a list (masking's occurrence search) would eat the
+# machine's memory long before its CPU limit: capped (ulimit -v), it ends in a MemoryError.
 mutation: $(VENV)/.dev-installed
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check 'mutmut==3.8.1'
 	rm -f mutants/mutmut-stats.json  # with cached stats mutmut's clean run fails (README)
-	$(VENV)/bin/mutmut run --max-children 1 $(MUTANTS)
+	ulimit -v 6000000 && $(VENV)/bin/mutmut run --max-children 1 $(MUTANTS)
 	$(VENV)/bin/mutmut results
 
 clean:

@@ -246,6 +246,7 @@ def test_a_cancelled_execution_runs_no_further_node_and_says_so(
         final = receive(socket)
     cancelled = response.json()
     assert cancelled["status"] == final["status"] == "cancelled"
+    assert cancelled["error"] == final["error"] == "Cancelled"
     assert node_of(cancelled, "first")["status"] == "completed"
     assert node_of(cancelled, "after")["status"] == "idle"
     assert final["nodeExecutions"] == cancelled["nodeExecutions"]
@@ -324,6 +325,13 @@ def test_a_cancel_with_nobody_listening_keeps_the_nodes_its_history_holds(
     assert node_of(cancelled, "first")["outputs"] == {"value": 1}
     assert cancelled["usage"] == 1
     assert org_a.record(execution_id)["nodeExecutions"] == cancelled["nodeExecutions"]
+    # What an operator sees of it in Step Functions: stopped, not left running.
+    handle = server.engine.executions.handle(execution_id)
+    assert handle is not None
+    assert handle.execution_arn is not None
+    stepfunctions = server.engine.cloud.client("stepfunctions")
+    stopped = stepfunctions.describe_execution(executionArn=handle.execution_arn)
+    assert stopped["status"] == "ABORTED"
 
 
 def test_a_cancel_reads_results_kept_apart_from_the_state(

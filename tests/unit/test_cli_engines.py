@@ -239,3 +239,25 @@ def test_name_value_options_split_at_the_first_equals_sign(
     outputs = {e["nodeId"]: e["outputs"] for e in record["nodeExecutions"]}
     assert outputs["text"] == {"value": "a=b=="}
     assert outputs["data"] == {"json": {"k": "="}}
+
+
+@pytest.mark.parametrize("engine", [(), INPROCESS], ids=["stepfunctions", "inprocess"])
+def test_the_org_option_names_the_organization_the_record_belongs_to(
+    engine: tuple[str, ...], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, record = run_json(capsys, write(tmp_path, DIVIDE), "--org", "acme-labs", *engine)
+
+    assert code == 0, record
+    assert record["organizationId"] == "acme-labs"
+
+
+def test_an_input_option_names_its_input_after_the_last_dot_of_a_dotted_node_id(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    flow = workflow(node("price.eur", "number-input", value=1))
+    path = write(tmp_path, flow)
+
+    code, record = run_json(capsys, path, "--input", "price.eur.value=5", *INPROCESS)
+
+    assert code == 0, record
+    assert record["nodeExecutions"][0]["outputs"] == {"value": 5}

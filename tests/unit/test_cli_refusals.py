@@ -136,3 +136,53 @@ def test_validate_lists_the_first_problems_of_very_many_and_counts_the_rest(
     assert record["error"].startswith("Invalid workflow (19999 problems): [DUPLICATE_CONNECTION]")
     assert record["error"].endswith(f"; and {19_999 - LISTED} more")
     assert record["error"].count("DUPLICATE_CONNECTION") == LISTED
+
+
+@pytest.mark.parametrize(
+    ("option", "refusal"),
+    [
+        (["--secret", "TOKEN"], "--secret expects NAME=VALUE, got 'TOKEN'"),
+        (["--secret", "=abcd"], "--secret expects NAME=VALUE, got '=abcd'"),
+        (["--input", "novalue"], "--input expects NODE.INPUT=VALUE, got 'novalue'"),
+        (["--input", "=1"], "--input expects NODE.INPUT=VALUE, got '=1'"),
+        (["--input", ".value=1"], "--input expects NODE.INPUT=VALUE, got '.value=1'"),
+        (["--input", "n.=1"], "--input expects NODE.INPUT=VALUE, got 'n.=1'"),
+    ],
+)
+def test_a_name_value_option_missing_its_name_or_equals_sign_is_refused_as_given(
+    option: list[str], refusal: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write_text(tmp_path, json.dumps(workflow(node("n", "number-input", value=1))))
+
+    assert main(["run", path, "--engine", "inprocess", *option]) == 2
+
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err.strip()) == ("", f"stepthunk: {refusal}")
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "http", ""])
+def test_serve_refuses_a_port_outside_1_to_65535_quoting_it(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:  # (a port taken would end at the --api-key)
+        main(["serve", "--port", port, "--api-key", "no-organization"])
+
+    captured = capsys.readouterr()
+    assert (exited.value.code, captured.out) == (2, "")
+    assert captured.err.splitlines()[-1].endswith(
+        f"argument --port: '{port}' is not a port number (1-65535)"
+    )
+
+
+@pytest.mark.parametrize("port", ["1", "65535"])
+def test_serve_takes_the_first_and_the_last_port(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A malformed --api-key is refused after the options are read, before anything listens.
+    assert main(["serve", "--port", port, "--api-key", "no-organization"]) == 2
+
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err.strip()) == (
+        "",
+        "stepthunk: --api-key expects KEY:ORG, got 'no-organization'",
+    )
