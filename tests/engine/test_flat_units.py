@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 
+from lambdas.adapters.objects import S3ValueStore
 from lambdas.adapters.progress import DynamoProgressStore
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.retry import reusable
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from statemachine import state_names as names
+from statemachine.compiler import encode_document
 from statemachine.graph import dependencies
 from statemachine.planner import plan_workflow
 from statemachine.validation import validate_workflow
@@ -62,6 +64,8 @@ class StoreTraffic:
 
     reads: list[tuple[str, list[int], int]] = field(default_factory=list)
     writes: list[tuple[str, list[int], int]] = field(default_factory=list)
+    # bytes through the value store (S3), where large values and large results maps go
+    values: list[int] = field(default_factory=list)
 
     def of(self, execution_id: str) -> tuple[list[tuple[list[int], int]], ...]:
         return tuple(
@@ -85,8 +89,21 @@ def traffic(monkeypatch: pytest.MonkeyPatch) -> StoreTraffic:
         seen.writes.append((execution_id, sorted(units), compact_size(units)))
         real_put(self, execution_id, units)
 
+    real_get_value, real_put_value = S3ValueStore.get_value, S3ValueStore.put_value
+
+    def get_value(self: S3ValueStore, key: str) -> bytes:
+        data = real_get_value(self, key)
+        seen.values.append(len(data))
+        return data
+
+    def put_value(self: S3ValueStore, organization_id: str, data: bytes) -> str:
+        seen.values.append(len(data))
+        return real_put_value(self, organization_id, data)
+
     monkeypatch.setattr(DynamoProgressStore, "get", get)
     monkeypatch.setattr(DynamoProgressStore, "put", put)
+    monkeypatch.setattr(S3ValueStore, "get_value", get_value)
+    monkeypatch.setattr(S3ValueStore, "put_value", put_value)
     return seen
 
 
@@ -122,6 +139,11 @@ def test_the_last_unit_of_a_2000_node_chain_moves_what_the_tenth_moves(
 ) -> None:
     flow = counting_chain(2000)
     finished = run(small_groups, flow)
+    # No value here is large: only the workflow itself goes through the value store (it is
+    # too large to carry in the definition), never the results of the units before a unit.
+    document = encode_document(validate_workflow(flow, small_groups.registry.catalog).to_json())
+    assert traffic.values
+    assert set(traffic.values) == {len(document)}
 
     assert finished.record.status == "completed"
     assert finished.record.node("n1999").outputs == {"result": 2000}
