@@ -42,7 +42,7 @@ import boto3
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 
-from local import interpreter
+from local import interpreter, moto_start
 from local.changes import ChangeLog, record_dynamodb
 
 REGION = "us-east-1"
@@ -72,8 +72,15 @@ class LocalCloud:
 
     _shared: LocalCloud | None = None
     _lock = threading.Lock()
+    _started = False
 
     def __init__(self) -> None:
+        if LocalCloud._started:
+            # moto is patched for the first cloud, and starting it again would empty its tables
+            raise RuntimeError("A process has one LocalCloud: use LocalCloud.shared()")
+        LocalCloud._started = True
+        moto_start.defer_unused_services()
+        moto_start.read_models_once()
         # The interpreter logs every failed state as an error; our records already say it.
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         _route_handler_logs()
@@ -86,17 +93,15 @@ class LocalCloud:
         self._clients: dict[tuple[str, str | None], Any] = {}
         self.changes = ChangeLog()
         _patch_moto(self)
-        role = self.client("iam").create_role(
-            RoleName="stepthunk-local", AssumeRolePolicyDocument=json.dumps({"Statement": []})
-        )
-        self.role_arn: str = role["Role"]["Arn"]
+        self.role_arn: str = _create_role("stepthunk-local")
 
     @classmethod
     def shared(cls) -> LocalCloud:
         """The process's cloud, started on first use."""
         with cls._lock:
             if cls._shared is None:
-                cls._shared = LocalCloud()
+                with moto_start.long_lived():
+                    cls._shared = LocalCloud()
             return cls._shared
 
     def client(self, service: str, endpoint_url: str | None = None) -> Any:
@@ -234,6 +239,26 @@ def _route_handler_logs() -> None:
     if isinstance(handler, logging.StreamHandler):
         handler.setStream(sys.stderr)
     logger.setLevel(os.environ.get("STEPTHUNK_LOG_LEVEL", "WARNING").upper())
+
+
+def _create_role(name: str) -> str:
+    """The ARN of a new IAM role for the functions and state machines to run as.
+
+    Only its existence matters (moto's Lambda checks it), so it is made in moto's IAM itself:
+    an IAM client would read IAM's API model, the largest of the services used, twice.
+    """
+    from moto.iam.models import iam_backends
+
+    role = iam_backends[ACCOUNT]["aws"].create_role(
+        role_name=name,
+        assume_role_policy_document=json.dumps({"Statement": []}),
+        path="/",
+        permissions_boundary=None,
+        description="",
+        tags=[],
+        max_session_duration=None,
+    )
+    return str(role.arn)
 
 
 def _patch_moto(cloud: LocalCloud) -> None:
