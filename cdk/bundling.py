@@ -51,8 +51,8 @@ SERVICES = frozenset({"apigatewaymanagementapi", "dynamodb", "kms", "s3", "stepf
 MODEL_FOLDERS = frozenset({PurePosixPath("botocore/data"), PurePosixPath("boto3/data")})
 # Model files only botocore's documentation reads.
 DOCUMENTATION_ONLY = frozenset({"examples-1.json"})
-# Files no function reads: Powertools' Swagger UI (the API serves /openapi.json, no UI), and
-# each distribution's RECORD, which lists every file installed, many of which are left out.
+# Files no function reads: Powertools' Swagger UI (the API serves /openapi.json, no UI). Nor
+# does any read a distribution's RECORD (left out too: it lists files the bundle leaves out).
 UNREAD = frozenset(
     {
         PurePosixPath(
@@ -63,7 +63,7 @@ UNREAD = frozenset(
 )
 # Where Lambda unpacks the asset: tracebacks name the files there.
 TASK_ROOT = "/var/task"
-# Names the interpreter to compile bytecode with, when none of the runtime's version is found.
+# Names an interpreter of the runtime's version to compile bytecode with (tried first).
 BYTECODE_PYTHON_SETTING = "STEPTHUNK_BUNDLE_PYTHON"
 # Bump when the bundle's layout changes, so that old assets are not reused.
 LAYOUT_VERSION = "2"
