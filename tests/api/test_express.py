@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import Organization, Server
+from tests.api.conftest import Organization, Server, returns_held
 from tests.workflows import edge, node, workflow
 
 
@@ -106,17 +106,13 @@ def test_turning_a_workflow_short_lived_replaces_its_standard_machine(
 def test_express_executions_cannot_be_cancelled_or_retried(
     server: Server, org_a: Organization
 ) -> None:
-    waiting = workflow(
-        node("n", "number-input", value=1),
-        node("pause", "wait", seconds=300),
-        edges=[edge("n.value", "pause.value")],
-        workflow_id="pausing",
-    )
-    org_a.deploy({**waiting, "shortLived": True})
-    running = org_a.start("pausing")
-    org_a.wait_for(running, frozenset({"executing"}))
+    held = workflow(node("now", "date-now"), workflow_id="holding")
+    org_a.deploy({**held, "shortLived": True})
+    with returns_held(server, "now"):  # running until the block ends, however slow the machine
+        running = org_a.start("holding")
+        org_a.wait_for(running, frozenset({"executing"}))
 
-    cancel = org_a.http.post(f"/executions/{running}/cancel")
+        cancel = org_a.http.post(f"/executions/{running}/cancel")
 
     assert cancel.status_code == 409
     assert cancel.json()["error"]["code"] == "NOT_CANCELLABLE"
@@ -127,4 +123,4 @@ def test_express_executions_cannot_be_cancelled_or_retried(
     assert retry.status_code == 409
     assert retry.json()["error"]["code"] == "NOT_RETRYABLE"
     assert "Express" in retry.json()["error"]["message"]
-    org_a.wait_for(running)  # the pause ends (test time runs fast)
+    assert org_a.wait_for(running)["status"] == "completed"
