@@ -25,7 +25,8 @@ from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.server import Gateway, create_app
 from local.server import server as local_server
-from tests.conformance.http_server import unused_port
+from tests.conformance.http_server import LocalServer, unused_port
+from tests.workflows import edge, node, workflow
 
 CREDITS = 1_000_000
 FINAL = frozenset({"completed", "error", "exhausted", "cancelled"})
@@ -204,3 +205,19 @@ def returns_held(server: Server, node_id: str) -> Iterator[threading.Event]:
     finally:
         released.set()
         functions[name] = (real, timeout)
+
+
+def quick_and_slow(server: LocalServer) -> dict[str, Any]:
+    """Two requests at once (a Parallel state), then a node reading both."""
+    return workflow(
+        node("quick", "fetch", url=server.url("/text")),
+        node("slow", "fetch", url=server.url("/slow"), timeout=10_000),
+        node("total", "sum"),
+        edges=[edge("quick.status", "total.numbers"), edge("slow.status", "total.numbers")],
+        workflow_id="quick-and-slow",
+    )
+
+
+def statuses(nodes_of: dict[str, Any]) -> dict[str, str]:
+    """Each node's status in a record or an update."""
+    return {e["nodeId"]: e["status"] for e in nodes_of["nodeExecutions"]}

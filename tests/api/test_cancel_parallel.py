@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.api.conftest import Organization, Server, receive, returns_held
+from tests.api.conftest import Organization, Server, quick_and_slow, receive, returns_held, statuses
 from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
     LocalServer,
     http_server_fixture,
 )
-from tests.workflows import edge, node, workflow
-
-
-def quick_and_slow(server: LocalServer) -> dict[str, Any]:
-    """Two requests at once (a Parallel state), then a node reading both."""
-    return workflow(
-        node("quick", "fetch", url=server.url("/text")),
-        node("slow", "fetch", url=server.url("/slow"), timeout=10_000),
-        node("total", "sum"),
-        edges=[edge("quick.status", "total.numbers"), edge("slow.status", "total.numbers")],
-        workflow_id="quick-and-slow",
-    )
-
-
-def statuses(record: dict[str, Any]) -> dict[str, str]:
-    return {e["nodeId"]: e["status"] for e in record["nodeExecutions"]}
 
 
 def test_a_cancel_during_a_parallel_state_keeps_and_charges_the_finished_branches(

@@ -6,7 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.api.conftest import Organization, Server, receive, returns_held, updates_until_final
+from tests.api.conftest import (
+    Organization,
+    Server,
+    quick_and_slow,
+    receive,
+    returns_held,
+    statuses,
+    updates_until_final,
+)
 from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
     LocalServer,
     http_server_fixture,
@@ -14,21 +22,6 @@ from tests.conformance.http_server import (  # noqa: F401 - registers the fixtur
 from tests.workflows import edge, node, workflow
 
 ENVELOPE = {"type", "executionId", "workflowId", "status", "nodeExecutions", "page"}
-
-
-def quick_and_slow(server: LocalServer) -> dict[str, Any]:
-    """Two requests at once (a Parallel state), then a node reading both."""
-    return workflow(
-        node("quick", "fetch", url=server.url("/text")),
-        node("slow", "fetch", url=server.url("/slow"), timeout=10_000),
-        node("total", "sum"),
-        edges=[edge("quick.status", "total.numbers"), edge("slow.status", "total.numbers")],
-        workflow_id="quick-and-slow",
-    )
-
-
-def statuses(message: dict[str, Any]) -> dict[str, str]:
-    return {e["nodeId"]: e["status"] for e in message["nodeExecutions"]}
 
 
 def merged(messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
