@@ -45,6 +45,7 @@ deploy: $(VENV)/.cdk-installed node_modules/.package-lock.json
 bench: $(VENV)/.dev-installed
 	$(PYTHON) -m bench.foundation
 	$(PYTHON) -m bench.stepfunctions
+	$(PYTHON) -m bench.chain
 	$(PYTHON) -m bench.package
 	$(PYTHON) -m bench.report
 	$(PYTHON) -m bench.serve_load
