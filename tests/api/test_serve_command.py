@@ -189,7 +189,12 @@ def test_the_state_dir_keeps_workflows_executions_secrets_and_keys_across_a_rest
         node("call", "fetch", url=http_server.url("/json"), headers={"X-Token": "{{secrets.T}}"}),
         workflow_id="fetcher",
     )
-    waiter = workflow(node("pause", "wait", seconds=3600), workflow_id="waiter")
+    waiter = workflow(
+        node("first", "number-input", value=7),
+        node("pause", "wait", seconds=3600),
+        edges=[edge("first.value", "pause.value")],
+        workflow_id="waiter",
+    )
     with serve("--state-dir", str(state), until="API key for organization 'dev'") as first:
         match = KEY.search(first.banner[-1])
         assert match is not None
@@ -204,8 +209,9 @@ def test_the_state_dir_keeps_workflows_executions_secrets_and_keys_across_a_rest
             wait_for(http, running, "executing")
         # A crash: only what the background saves wrote survives.
         give_up = time.monotonic() + 15
-        while not (state / SNAPSHOT).exists() or running not in saved_names(
-            state, "executions", "id"
+        # the execution, and what the unit before the wait kept: `first` completed
+        while not (state / SNAPSHOT).exists() or not {running, f"{running}/unit/0"} <= set(
+            saved_names(state, "executions", "id")
         ):
             assert time.monotonic() < give_up, "the state was not saved in the background"
             time.sleep(0.1)
@@ -223,6 +229,11 @@ def test_the_state_dir_keeps_workflows_executions_secrets_and_keys_across_a_rest
             assert http.get(f"/executions/{finished}").json() == before
             interrupted = http.get(f"/executions/{running}").json()
             assert (interrupted["status"], interrupted["error"]) == ("error", INTERRUPTED)
+            # what ran before the stop stays as it ended; the node that was waiting did not end
+            nodes = {e["nodeId"]: e for e in interrupted["nodeExecutions"]}
+            assert nodes["first"]["status"] == "completed"
+            assert nodes["first"]["outputs"] == {"value": 7}
+            assert (nodes["pause"]["status"], nodes["pause"]["error"]) == ("error", INTERRUPTED)
             again = start(http, "fetcher")
             assert again != finished
             assert wait_for(http, again, "completed", "error")["status"] == "completed"
