@@ -139,8 +139,9 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     state = request.state
     if request.branch == "own":  # the first branch completes the waits that passed
         state = state.model_copy(update={"waiting": []})
-    own = [request.unit] if state.resumed else []
-    runner = UnitRunner(state, deps, invocation, request.reads, [*own, *request.wait_units])
+    # a retried execution's units read the results they start with: their own, their waits'
+    own = [request.unit, *request.wait_units] if state.resumed else []
+    runner = UnitRunner(state, deps, invocation, request.reads, own)
     runner.end_waits()
     runner.run(request.nodes, request.edges)
     waits = runner.resolve_waits(request.waits)
