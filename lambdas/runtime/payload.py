@@ -87,13 +87,6 @@ class Payloads:
         unpacked = self.unpack_value(packed)
         return dict(unpacked) if isinstance(unpacked, dict) else {}
 
-    def merged_map(self, packed: dict[str, Any], more: Iterable[dict[str, Any]]) -> dict[str, Any]:
-        """`packed` with the entries of each of `more` added, in order (all unpacked)."""
-        merged = self.unpack_map(packed)
-        for other in more:
-            merged.update(self.unpack_map(other))
-        return merged
-
     def pack_inputs(self, inputs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         """Per-run overrides (node -> input -> value) as the state carries them."""
         packed = {
