@@ -72,6 +72,7 @@ class Storage(Construct):
                 partition_key=_attribute(spec.partition),
                 sort_key=_attribute(spec.sort) if spec.sort else None,
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+                time_to_live_attribute=spec.expiry,
                 encryption=dynamodb.TableEncryption.AWS_MANAGED,
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True

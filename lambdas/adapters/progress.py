@@ -10,6 +10,7 @@ update announces them: a cancel seals the execution item, then reads what was ke
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,6 +28,10 @@ SEALED = "sealed"
 # BatchGetItem reads at most 100 keys a call, BatchWriteItem writes at most 25 items.
 READ_BATCH = 100
 WRITE_BATCH = 25
+# A unit's item is deleted when its execution ends; one left by an execution stopped from
+# outside stepthunk (the console, a timeout) expires once no execution could still need it:
+# a Standard execution lasts at most a year.
+LIFETIME_SECONDS = 366 * 24 * 3600
 
 
 def unit_item_id(execution_id: str, unit: int) -> str:
@@ -117,4 +122,8 @@ def _item(
     execution_id: str, unit: int, results: Mapping[str, Any]
 ) -> dict[str, AttributeValueTypeDef]:
     body = json.dumps(dict(results), ensure_ascii=False, separators=(",", ":"))
-    return {"id": {"S": unit_item_id(execution_id, unit)}, "results": {"S": body}}
+    return {
+        "id": {"S": unit_item_id(execution_id, unit)},
+        "results": {"S": body},
+        "expiresAt": {"N": str(int(time.time()) + LIFETIME_SECONDS)},
+    }

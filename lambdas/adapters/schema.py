@@ -44,11 +44,13 @@ class Index:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A table billed per request: its primary key and global secondary indexes."""
+    """A table billed per request: its primary key, global secondary indexes, and the
+    attribute (epoch seconds) past which DynamoDB deletes an item, if its items may expire."""
 
     partition: Key
     sort: Key | None = None
     indexes: tuple[Index, ...] = ()
+    expiry: str | None = None
 
     def create_request(self, table_name: str) -> CreateTableInputTypeDef:
         """The CreateTable parameters of this table under `table_name`."""
@@ -92,12 +94,15 @@ TABLES: Mapping[str, Table] = MappingProxyType(
     {
         # The record (or the S3 key of a large one) plus the attributes executions are
         # listed by, newest first: "<org>#<workflow>" and "<org>#<status>" with createdAt.
+        # Only the items of running executions' units expire (lambdas.adapters.progress):
+        # those of an execution stopped from outside stepthunk would otherwise stay forever.
         "executions": Table(
             partition=Key("id"),
             indexes=(
                 Index("byWorkflow", Key("orgWorkflow"), Key("createdAt")),
                 Index("byStatus", Key("orgStatus"), Key("createdAt")),
             ),
+            expiry="expiresAt",
         ),
         # "ORG#<id>" / "ORG" is the account; "ORG#<id>" / "CHARGE#<execution>" the ledger.
         "organizations": Table(partition=Key("pk"), sort=Key("sk")),
@@ -126,10 +131,12 @@ def create_tables(client: DynamoDBClient, names: Mapping[str, str]) -> None:
     unknown = sorted(set(names) - set(TABLES))
     if unknown:
         raise ValueError(f"Unknown tables {unknown}; known: {sorted(TABLES)}")
+    created: dict[str, str] = {}
     for logical, table_name in names.items():
         with translated(f"CreateTable {table_name}"):
             try:
                 client.create_table(**TABLES[logical].create_request(table_name))
+                created[logical] = table_name
             except ClientError as error:
                 if error_code(error) != "ResourceInUseException":
                     raise
@@ -137,3 +144,11 @@ def create_tables(client: DynamoDBClient, names: Mapping[str, str]) -> None:
     for table_name in names.values():
         with translated(f"DescribeTable {table_name}"):
             waiter.wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+    for logical, table_name in created.items():
+        expiry = TABLES[logical].expiry
+        if expiry is not None:
+            with translated(f"UpdateTimeToLive {table_name}"):
+                client.update_time_to_live(
+                    TableName=table_name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": expiry},
+                )

@@ -4,6 +4,8 @@ results are never listed or read as an execution."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from lambdas.adapters.executions import DynamoExecutionStore
@@ -85,3 +87,21 @@ def test_kept_results_are_not_executions(
     assert executions.get(unit_id) is None
     assert executions.handle(unit_id) is None
     assert [e.id for e in executions.list("org-1", "wf-1").items] == ["exec-1"]
+
+
+def test_kept_results_expire_once_no_execution_could_need_them_and_records_never(
+    executions: DynamoExecutionStore, progress: DynamoProgressStore, aws: Aws
+) -> None:
+    executions.put(record(ExecutionStatus.EXECUTING))
+    progress.put("exec-1", {0: {"a": COMPLETED}})
+    items = {item["id"]["S"]: item for item in aws.scan("executions")}
+    ttl = aws.dynamodb.describe_time_to_live(TableName=aws.tables["executions"])
+
+    a_year = 365 * 24 * 3600  # a Standard execution runs at most a year
+    expires = int(items["exec-1/unit/0"]["expiresAt"]["N"])
+    assert time.time() + a_year < expires < time.time() + a_year + 3 * 24 * 3600
+    assert "expiresAt" not in items["exec-1"]
+    assert ttl["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED",
+        "AttributeName": "expiresAt",
+    }

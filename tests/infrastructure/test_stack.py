@@ -45,7 +45,7 @@ def test_state_machines_are_traced_and_log_every_event_without_execution_data(
     )
 
 
-def test_each_table_has_its_schema_keys_and_is_billed_per_request_encrypted_and_recoverable(
+def test_each_table_has_its_schema_keys_expiry_and_is_billed_per_request_encrypted_recoverable(
     synthesized: Synthesized,
 ):
     tables = list(synthesized.resources("AWS::DynamoDB::Table").values())
@@ -60,12 +60,15 @@ def test_each_table_has_its_schema_keys_and_is_billed_per_request_encrypted_and_
         indexes = sorted(
             index["IndexName"] for index in properties.get("GlobalSecondaryIndexes", [])
         )
-        schemas.append((keys["HASH"], keys.get("RANGE"), indexes))
+        expiry = properties.get("TimeToLiveSpecification", {})
+        expires = expiry["AttributeName"] if expiry.get("Enabled") else None
+        schemas.append((keys["HASH"], keys.get("RANGE"), indexes, expires))
     expected = [
         (
             spec.partition.name,
             spec.sort.name if spec.sort else None,
             sorted(i.name for i in spec.indexes),
+            spec.expiry,
         )
         for spec in TABLES.values()
     ]
