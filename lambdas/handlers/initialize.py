@@ -53,7 +53,10 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
         registry=registry or default_registry(),
         values=values(settings, clients),
         persist=persist.Deps(
-            executions(settings, settings, clients), unit_deps.updates, unit_deps.stored
+            executions(settings, settings, clients),
+            unit_deps.updates,
+            unit_deps.stored,
+            values(settings, clients),
         ),
         units=unit_deps,
     )

@@ -11,7 +11,8 @@ from lambdas.handlers.notify import notify
 from lambdas.handlers.settings import BlobBucket, Connections, ExecutionsTable
 from lambdas.handlers.wiring import Clients, executions, live_updates, values
 from lambdas.runtime.credits import INSUFFICIENT_CREDITS
-from lambdas.runtime.ports import ExecutionStore, LiveUpdates
+from lambdas.runtime.payload import Payloads
+from lambdas.runtime.ports import ExecutionStore, LiveUpdates, ValueStore
 from lambdas.runtime.record import (
     ExecutionRecord,
     ExecutionStatus,
@@ -33,13 +34,16 @@ class Deps:
     executions: ExecutionStore
     updates: LiveUpdates | None
     stored: StoredWorkflows
+    values: ValueStore
 
 
 def deps_from(settings: Settings, clients: Clients) -> Deps:
+    store = values(settings, clients)
     return Deps(
         executions=executions(settings, settings, clients),
         updates=live_updates(settings, clients),
-        stored=StoredWorkflows(values(settings, clients)),
+        stored=StoredWorkflows(store),
+        values=store,
     )
 
 
@@ -61,10 +65,13 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
 def persist_unstarted(
     state: WorkflowState, status: ExecutionStatus, node_ids: list[str], deps: Deps
 ) -> str:
-    """Write and announce the record (`executing` or `exhausted`, every node idle) of an
-    execution no node has run in; return the time it gives."""
+    """Write and announce the record (`executing` or `exhausted`) of an execution no node has
+    run in; return the time it gives. Its nodes are idle, but for those whose results a
+    retried execution reuses: they stay as its submitted record showed them."""
     execution = state.execution
     now = utc_now()
+    payloads = Payloads(deps.values, execution.organization_id)
+    reused = payloads.unpack_results(state.reused) if state.reused else {}
     exhausted = status == ExecutionStatus.EXHAUSTED
     record = ExecutionRecord(
         id=execution.id,
@@ -76,7 +83,8 @@ def persist_unstarted(
         started_at=None if exhausted else now,
         ended_at=now if exhausted else None,
         node_executions=[
-            NodeExecution(node_id=node_id, status=NodeStatus.IDLE) for node_id in node_ids
+            reused.get(node_id) or NodeExecution(node_id=node_id, status=NodeStatus.IDLE)
+            for node_id in node_ids
         ],
     )
     deps.executions.put(record, session_id=execution.session_id)

@@ -315,3 +315,31 @@ def test_organizations_whose_ids_join_alike_never_share_an_execution(server: Ser
     record = plain.wait_for(ours.json()["executionId"])
     assert (record["organizationId"], record["workflowId"]) == (base, "flow")
     assert slashed.wait_for(theirs.json()["executionId"])["organizationId"] == f"{base}/flow"
+
+
+def test_a_retry_refused_for_credits_keeps_what_it_reused_and_charges_nothing(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(divider("short-of-credits"))
+    failed = org_a.wait_for(org_a.start("short-of-credits", inputs={"y": {"value": 0}}))
+    assert failed["status"] == "error"
+    before = server.engine.organizations.get(org_a.id)
+    assert before is not None
+    server.engine.set_credits(org_a.id, 0, usage=before.usage)
+
+    response = org_a.http.post(f"/executions/{failed['id']}/retry")
+    assert response.status_code == 202, response.text
+    retried = org_a.wait_for(response.json()["executionId"])
+
+    assert retried["status"] == "exhausted"
+    nodes = {e["nodeId"]: e for e in retried["nodeExecutions"]}
+    assert {node_id: e["status"] for node_id, e in nodes.items()} == {
+        "x": "completed",
+        "y": "completed",
+        "quotient": "idle",
+    }
+    assert nodes["x"]["outputs"] == {"value": 6}
+    assert (nodes["x"]["usage"], nodes["y"]["usage"], retried["usage"]) == (0, 0, 0)
+    after = server.engine.organizations.get(org_a.id)
+    assert after is not None
+    assert after.usage == before.usage
