@@ -1,0 +1,80 @@
+"""final_record, the record an execution ends with (at Finalize and at a cancel): what its units
+kept, what a retried execution reused, unreached nodes idle, and wait nodes still waiting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambdas.runtime.outcome import final_record
+from lambdas.runtime.payload import Payloads
+from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus
+from lambdas.runtime.state import ExecutionContext, WorkflowState
+
+
+class NoValues:
+    """A value store that is never needed: every value here is small enough to travel inline."""
+
+    def put_value(self, organization_id: str, data: bytes) -> str:
+        raise AssertionError("nothing here is large")
+
+    def put_document(self, key: str, data: bytes) -> None:
+        raise AssertionError("nothing here is large")
+
+    def get_value(self, key: str) -> bytes:
+        raise AssertionError("nothing here is large")
+
+
+PAYLOADS = Payloads(NoValues(), "org-1")
+CONTEXT = ExecutionContext(
+    id="exec-1", workflow_id="wf-1", workflow_name="Flow", organization_id="org-1"
+)
+
+
+def completed(node_id: str, result: int, usage: int = 1) -> dict[str, Any]:
+    return NodeExecution(
+        node_id=node_id, status=NodeStatus.COMPLETED, outputs={"result": result}, usage=usage
+    ).to_json()
+
+
+def statuses(nodes: list[NodeExecution]) -> dict[str, str]:
+    return {e.node_id: e.status.value for e in nodes}
+
+
+def test_a_retry_cancelled_before_its_results_were_handed_out_keeps_what_it_reused() -> None:
+    reused = {"a": completed("a", 1, usage=0), "b": completed("b", 2, usage=0)}
+    state = WorkflowState(execution=CONTEXT, reused=PAYLOADS.pack_map(reused))
+
+    record = final_record(state, ["a", "b", "c"], PAYLOADS, cancelled=True)
+
+    assert record.status == ExecutionStatus.CANCELLED
+    assert statuses(record.node_executions) == {"a": "completed", "b": "completed", "c": "idle"}
+    assert record.node_executions[1].outputs == {"result": 2}
+    assert record.usage == 0
+
+
+def test_what_the_units_kept_makes_the_record_in_workflow_order() -> None:
+    state = WorkflowState(execution=CONTEXT)
+    kept = [{"b": completed("b", 2)}, {"a": completed("a", 1), "c": completed("c", 3, usage=5)}]
+
+    record = final_record(state, ["a", "b", "c", "d"], PAYLOADS, kept)
+
+    assert [e.node_id for e in record.node_executions] == ["a", "b", "c", "d"]
+    assert statuses(record.node_executions)["d"] == "idle"
+    assert record.usage == 7
+
+
+def test_a_wait_node_still_waiting_has_waited_at_the_end_unless_the_execution_was_cancelled() -> (
+    None
+):
+    waiting = NodeExecution(
+        node_id="pause", status=NodeStatus.EXECUTING, inputs={"value": 4}, outputs={"value": 4}
+    ).to_json()
+    state = WorkflowState(execution=CONTEXT)
+
+    ended = final_record(state, ["pause"], PAYLOADS, [{"pause": waiting}])
+    cancelled = final_record(state, ["pause"], PAYLOADS, [{"pause": waiting}], cancelled=True)
+
+    assert ended.status == ExecutionStatus.COMPLETED
+    assert ended.node_executions[0].status == NodeStatus.COMPLETED
+    assert ended.node_executions[0].outputs == {"value": 4}
+    assert cancelled.node_executions == [NodeExecution(node_id="pause", status=NodeStatus.IDLE)]
