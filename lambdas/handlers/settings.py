@@ -12,7 +12,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES, OutputLimits
-from statemachine.compiler import TaskFunctions
+from statemachine.task_functions import TaskFunctions
 
 
 class HandlerSettings(BaseSettings):
