@@ -292,4 +292,4 @@ def _proxy_response(response: Response[str]) -> dict[str, Any]:
     }
 
 
-handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)
+handler = lambda_handler(lambda: deps_from(Settings.from_environment(), Clients()), process)
