@@ -25,7 +25,7 @@ class HandlerSettings(BaseModel):
     handler's own code.)
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     def __init__(self, **values: Any) -> None:
         super().__init__(**{**_environment(type(self)), **values})
