@@ -1,7 +1,7 @@
 """The starter node catalog, one module per family; `default_registry()` gathers them.
 
-The families are imported when the registry is first made, not with this package: a
-handler that needs one node module (a wait's seconds) or none does not load them all.
+The families are imported when the registry is first made (a handler makes it with its
+deps, on its first event), not with this package: importing a handler loads none of them.
 """
 
 from __future__ import annotations
