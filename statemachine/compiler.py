@@ -15,8 +15,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import Field
-
 from statemachine import limits
 from statemachine import state_names as names
 from statemachine.asl import (
@@ -35,7 +33,7 @@ from statemachine.error_names import (
     INSUFFICIENT_CREDITS,
     WORKFLOW_EXECUTION_ERROR,
 )
-from statemachine.model import Node, WireModel, Workflow
+from statemachine.model import Node, Workflow
 from statemachine.parts import (
     PART_SHARE,
     PartArn,
@@ -50,25 +48,13 @@ from statemachine.planner import (
     Plan,
     plan_workflow,
 )
+from statemachine.task_functions import TaskFunctions as TaskFunctions  # what it compiles for
 from statemachine.waves import WAIT_NODE_TYPE, waves
 
-INDIVIDUAL_TIMEOUT_SECONDS = 300
+INDIVIDUAL_TIMEOUT_SECONDS = limits.INDIVIDUAL_TIMEOUT_SECONDS
 INLINE_BASE_SECONDS = 60
 INLINE_SECONDS_PER_MEMBER = 5
 MAX_TASK_TIMEOUT_SECONDS = 900
-
-
-class TaskFunctions(WireModel):
-    """The Lambda function ARN of each task of the state machine."""
-
-    check_credits: str = Field(min_length=1)
-    preload_secrets: str = Field(min_length=1)
-    preload_integrations: str = Field(min_length=1)
-    initialize: str = Field(min_length=1)
-    persist: str = Field(min_length=1)
-    run_node: str = Field(min_length=1)
-    run_inline_group: str = Field(min_length=1)
-    finalize: str = Field(min_length=1)
 
 
 @dataclass(frozen=True)

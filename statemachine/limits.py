@@ -17,6 +17,8 @@ EVENTS_PER_OTHER_STATE = 2
 EVENTS_PER_EXECUTION = 2
 # An Express state machine stops an execution after 5 minutes.
 EXPRESS_MAX_SECONDS = 300
+# The timeout of a task running one node (Standard workflows).
+INDIVIDUAL_TIMEOUT_SECONDS = 300
 
 
 # Step Functions refuses a task input over 256 KiB (States.DataLimitExceeded, which no Catch

@@ -31,6 +31,10 @@ class WireModel(BaseModel):
         serialize_by_alias=True,
         extra="ignore",
         frozen=True,
+        # A model's validator is built when it first validates or serializes, not when
+        # its class is defined: a Lambda's import builds none of the many it never uses.
+        # (pydantic builds under a lock, so threads may share a model's first use.)
+        defer_build=True,
     )
 
     def to_json(self) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import (
@@ -29,6 +28,7 @@ from lambdas.adapters.errors import (
 from lambdas.runtime.record import iso_utc
 
 if TYPE_CHECKING:
+    import httpx
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
     from mypy_boto3_kms import KMSClient
@@ -224,6 +224,8 @@ def _request_token(
     Failures name the integration and the HTTP status only: a token endpoint's body may
     echo the tokens it was sent.
     """
+    import httpx  # loaded by then: `http` is its client (a cold start need not import it)
+
     try:
         response = http.post(endpoint, data=dict(form), headers={"Accept": "application/json"})
     except httpx.HTTPError as error:

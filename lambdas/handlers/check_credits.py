@@ -62,4 +62,4 @@ def check_credits(state: WorkflowState, estimate: int, deps: Deps) -> Credits:
     return Credits(estimate=estimate)
 
 
-handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)
+handler = lambda_handler(lambda: deps_from(Settings.from_environment(), Clients()), process)

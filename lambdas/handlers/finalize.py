@@ -130,4 +130,6 @@ def count_outcome(outcome: dict[str, Any]) -> None:
     metrics.add_metric(name="ExecutionsFinished", unit=MetricUnit.Count, value=1)
 
 
-handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process, count_outcome)
+handler = lambda_handler(
+    lambda: deps_from(Settings.from_environment(), Clients()), process, count_outcome
+)

@@ -18,7 +18,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -134,6 +133,10 @@ def authenticate(event: APIGatewayProxyEventV2, deps: ApiDeps) -> str | Response
 @app.get("/openapi.json", include_in_schema=False)
 def openapi() -> Response[str]:
     """The OpenAPI document of these routes, generated from them."""
+    # Powertools' OpenAPI models take longer to import than the rest of this handler:
+    # only this route needs them (the resolver itself imports them here too).
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
     schema = app.get_openapi_json_schema(
         title=API_TITLE,
         version=API_VERSION,
@@ -292,4 +295,4 @@ def _proxy_response(response: Response[str]) -> dict[str, Any]:
     }
 
 
-handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)
+handler = lambda_handler(lambda: deps_from(Settings.from_environment(), Clients()), process)

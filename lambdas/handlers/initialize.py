@@ -155,4 +155,4 @@ def _workflow_of(request: Event, deps: Deps) -> Any:
     return deps.units.stored.get(request.workflow_key).to_json()
 
 
-handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)
+handler = lambda_handler(lambda: deps_from(Settings.from_environment(), Clients()), process)

@@ -93,4 +93,4 @@ def persist_unstarted(
     return now
 
 
-handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)
+handler = lambda_handler(lambda: deps_from(Settings.from_environment(), Clients()), process)

@@ -39,4 +39,4 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     ).to_json()
 
 
-handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)
+handler = lambda_handler(lambda: deps_from(Settings.from_environment(), Clients()), process)

@@ -8,4 +8,4 @@ from lambdas.handlers.wiring import Clients
 
 __all__ = ["Deps", "Settings", "deps_from", "handler", "process"]
 
-handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)
+handler = lambda_handler(lambda: deps_from(Settings.from_environment(), Clients()), process)

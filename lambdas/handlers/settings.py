@@ -6,17 +6,52 @@ fails the cold start with a message naming it. There are no default resource nam
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+import os
+from typing import Any, Literal, Self
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES, OutputLimits
-from statemachine.compiler import TaskFunctions
+from statemachine.task_functions import TaskFunctions
 
 
-class HandlerSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+class HandlerSettings(BaseModel):
+    """Settings made without arguments read the environment: each field from the variable
+    of its name in any case (Lambda's are upper case), a field of a model type from the
+    variable's JSON. Arguments take precedence; `model_validate` reads no environment.
+
+    (pydantic-settings does this too, but importing it costs a cold start more than every
+    handler's own code.)
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**{**_environment(type(self)), **values})
+
+    @classmethod
+    def from_environment(cls) -> Self:
+        """The settings as the environment gives them (what `cls()` makes; typed so that
+        mypy's pydantic plugin does not ask for every field as an argument)."""
+        return cls()
+
+
+def _environment(settings: type[BaseModel]) -> dict[str, Any]:
+    variables = {name.lower(): value for name, value in os.environ.items()}
+    found: dict[str, Any] = {}
+    for name, field in settings.model_fields.items():
+        value = variables.get(name)
+        if value is None:
+            continue
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            try:
+                found[name] = json.loads(value)
+            except ValueError:
+                found[name] = value  # which validation then refuses, naming the field
+        else:
+            found[name] = value
+    return found
 
 
 class Mode(HandlerSettings):

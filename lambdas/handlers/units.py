@@ -36,7 +36,6 @@ from lambdas.handlers.wiring import (
     values,
 )
 from lambdas.nodes import default_registry
-from lambdas.nodes.date import wait_seconds
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.executor import PreparedWorkflow, run_node, run_unit
 from lambdas.runtime.node_type import ExecutionEnvironment
@@ -258,6 +257,8 @@ class UnitRunner:
 
         A wait node that can wait is `executing` until its Wait state has passed, so that
         neither a live update nor a cancel during the wait calls it completed."""
+        from lambdas.nodes.date import wait_seconds  # loaded with the registry by now
+
         seconds = []
         for wait in waits:
             if self._reused(wait.node.id):  # it waited in the execution that was retried

@@ -161,4 +161,4 @@ def _refuse(status: int, code: str, text: str) -> dict[str, Any]:
     return {"statusCode": status, "body": json.dumps({"error": {"code": code, "message": text}})}
 
 
-handler = lambda_handler(lambda: deps_from(Settings(), Clients()), process)
+handler = lambda_handler(lambda: deps_from(Settings.from_environment(), Clients()), process)

@@ -1,6 +1,8 @@
 """The composition root: boto3 clients and the adapters built on them, from settings.
 
 Only this module (and the local engine) creates boto3 clients; handlers receive adapters.
+boto3 and httpx load with the first client a handler makes (when it builds its deps on its
+first event), not when the handler is imported: a cold start's import need not pay for them.
 """
 
 from __future__ import annotations
@@ -8,9 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-
-import boto3
-import httpx
 
 from lambdas.adapters.api_keys import DynamoApiKeyStore
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
@@ -35,6 +34,7 @@ from lambdas.handlers.settings import (
 from lambdas.runtime.blobs import BlobStore
 
 if TYPE_CHECKING:
+    import httpx
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
@@ -43,10 +43,18 @@ if TYPE_CHECKING:
 ClientFactory = Callable[..., Any]
 
 
+def boto3_client(service: str, **settings: Any) -> Any:
+    """boto3.client: a client of `service` from boto3's default session."""
+    import boto3
+
+    make: ClientFactory = boto3.client  # typed per service name, which is a variable here
+    return make(service, **settings)
+
+
 class Clients:
     """boto3 clients, each created once; `factory` is boto3.client on AWS."""
 
-    def __init__(self, factory: ClientFactory = boto3.client) -> None:
+    def __init__(self, factory: ClientFactory = boto3_client) -> None:
         self._factory = factory
 
     @cached_property
@@ -74,6 +82,8 @@ class Clients:
 
     @cached_property
     def http(self) -> httpx.Client:
+        import httpx
+
         # Like `fetch`, token refreshes never follow proxy settings from the environment.
         return httpx.Client(timeout=10.0, trust_env=False)
 

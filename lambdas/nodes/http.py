@@ -40,7 +40,7 @@ from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from lambdas.runtime.secrets import mask, mask_bytes, substitute_secrets
 from statemachine.catalog import Duration
-from statemachine.compiler import INDIVIDUAL_TIMEOUT_SECONDS
+from statemachine.limits import INDIVIDUAL_TIMEOUT_SECONDS
 from statemachine.model import ParameterType
 from statemachine.values import is_blob_reference, loads_strict
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
-
-import jsonpath
+from typing import TYPE_CHECKING, Any
 
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from lambdas.runtime.output_limits import OutputBudget
 from statemachine.model import ParameterType
 from statemachine.values import describe
+
+if TYPE_CHECKING:
+    import jsonpath
 
 family = NodeFamily("JSON")
 
@@ -40,6 +41,10 @@ def _first_line(error: Exception) -> str:
 
 @lru_cache(maxsize=512)
 def _compiled(path: str) -> jsonpath.JSONPath | jsonpath.CompoundJSONPath:
+    # Loaded by the first query (python-jsonpath takes a tenth of a second to import), not
+    # with the catalog, which the API and the planner read without running a node.
+    import jsonpath
+
     try:
         return jsonpath.compile(path)
     except jsonpath.JSONPathError as error:
@@ -75,6 +80,8 @@ def _extract(
             # A string must not reach python-jsonpath, which would parse it as JSON text.
             raise NodeError(f"Input 'json' must be an object or array, got {describe(document)}")
         query = _compiled(ctx.inputs["path"])
+        import jsonpath  # loaded by _compiled
+
         try:
             for match in query.finditer(document):
                 if accept(match.obj):

@@ -26,8 +26,8 @@ from lambdas.runtime.ports import (
     WorkflowStore,
 )
 from lambdas.runtime.registry import Registry
-from statemachine.compiler import TaskFunctions
 from statemachine.identifiers import is_workflow_id
+from statemachine.task_functions import TaskFunctions
 
 # Any text: a deploy judges its id as validation judges one in a file
 # (statemachine.identifiers), and other routes answer 404 for an id no workflow can have.
