@@ -102,9 +102,12 @@ class ChainTimes:
         parts = [f"{self.nodes:>5,} nodes: n8n {n8n:.2f} s"]
         for engine in ENGINES:
             paired = ratios(self.runs[engine], self.runs["n8n"])
+            goal = ""
+            if engine == "default":
+                goal = f"; goal ≤ 1x: {'ok' if statistics.median(paired) <= 1.0 else 'NOT MET'}"
             parts.append(
                 f"{_label(engine)} {statistics.median(self.runs[engine]):.2f} s "
-                f"({_ratio(paired)} of n8n's)"
+                f"({_ratio(paired)} of n8n's{goal})"
             )
         return ", ".join(parts)
 
