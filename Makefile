@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 EXAMPLE ?= workflows/arithmetic.json
 
-.PHONY: run test lint bench deploy mutation clean
+.PHONY: run test lint bench bench-peer deploy mutation clean
 
 $(PYTHON):
 	python3 -c 'import sys; assert sys.version_info >= (3, 11), "stepthunk needs Python 3.11+"'
@@ -50,6 +50,11 @@ bench: $(VENV)/.dev-installed
 	$(PYTHON) -m bench.report
 	$(PYTHON) -m bench.serve_load
 
+# stepthunk next to n8n, the peer, in one run (chains of 1, 100 and 1,000 nodes; a server under
+# load). Installs n8n pinned into .peer-cache/ on first use: needs Node.js 20 and npm.
+bench-peer: $(VENV)/.dev-installed
+	$(PYTHON) -m bench.peer
+
 # Mutation testing of the secrets, credits, cancel and CLI-option code ([tool.mutmut] in
 # pyproject.toml), on one worker: each mutant runs only the tests that reached the function it
 # changes. `make mutation MUTANTS=` mutates every function of the configured files.
@@ -70,4 +75,4 @@ mutation: $(VENV)/.dev-installed
 	$(VENV)/bin/mutmut results
 
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache .hypothesis .cdk-cache cdk.out mutants
+	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache .hypothesis .cdk-cache cdk.out mutants .peer-cache

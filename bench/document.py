@@ -13,6 +13,10 @@ from bench.measure import COMPILE_ROUNDS, LARGE_COMPILE_ROUNDS, RUNS, TIME_SCALE
 from bench.pricing import PRICES
 from bench.tables import Table
 
+ROOT = Path(__file__).resolve().parents[1]
+# Written by `make bench-peer` (bench/peer.py); `make bench` keeps it when it rewrites the rest.
+PEER_HEADING = "## Against n8n"
+
 HOW_MEASURED = f"""\
 The corpus is `bench/corpus.py` (each workflow's docstring says what it is). The fetching
 workflows call a `ThreadingHTTPServer` on 127.0.0.1 started by the report: `/item/k` answers
@@ -79,7 +83,48 @@ def benchmarks_markdown(tables: list[Table], footnotes: list[str], targets: list
         "## Prices used",
         "\n".join(f"- {line}" for line in PRICES),
     ]
-    return "\n\n".join(parts) + "\n"
+    kept = _kept_section(ROOT / "BENCHMARKS.md", PEER_HEADING)
+    return "\n\n".join([*parts, *kept]) + "\n"
+
+
+def with_section(text: str, heading: str, section: str) -> str:
+    """Markdown `text` with the section under `heading` (to the next heading of its level or
+    above) replaced by `section`, or `section` appended when `text` has none."""
+    lines = text.rstrip("\n").split("\n")
+    new = section.strip("\n").split("\n")
+    bounds = _bounds(lines, heading)
+    if bounds is None:
+        return "\n".join([*lines, "", *new]) + "\n"
+    start, end = bounds
+    after = lines[end:]
+    return "\n".join([*lines[:start], *new, *([""] if after else []), *after]) + "\n"
+
+
+def section_of(text: str, heading: str) -> str | None:
+    """The section of markdown `text` under `heading`, heading included, or None."""
+    lines = text.rstrip("\n").split("\n")
+    bounds = _bounds(lines, heading)
+    return None if bounds is None else "\n".join(lines[bounds[0] : bounds[1]]).strip("\n")
+
+
+def _bounds(lines: list[str], heading: str) -> tuple[int, int] | None:
+    """Where the section under `heading` starts and ends in `lines`."""
+    if heading not in lines:
+        return None
+    start = lines.index(heading)
+    level = len(heading.split(" ", 1)[0])
+    for end in range(start + 1, len(lines)):
+        marks = lines[end].split(" ", 1)[0]
+        if marks and set(marks) == {"#"} and len(marks) <= level:
+            return start, end
+    return start, len(lines)
+
+
+def _kept_section(document: Path, heading: str) -> list[str]:
+    if not document.exists():
+        return []
+    found = section_of(document.read_text(encoding="utf-8"), heading)
+    return [] if found is None else [found]
 
 
 def machine() -> list[str]:
