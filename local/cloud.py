@@ -13,7 +13,8 @@ moto's internals are patched, which is why moto is pinned exactly:
 - posts to WebSocket connections reach in-process listeners (the CLI's live progress), and a
   post over API Gateway's 128 KB message limit is refused (PayloadTooLargeException), as on
   AWS (moto takes any size);
-- a state machine definition is parsed once, not at every start, and its long strings are
+- a state machine definition is parsed once, not at every start, each of its repeated
+  statements read with moto's grammar once (`local.asl_parse`), and its long strings are
   lexed in one step (`local.asl_lexer`);
 - DynamoDB requests are served one at a time (moto's tables are not thread-safe);
 - the interpreter names errors and fields, reads number literals and enforces the size of a
@@ -311,7 +312,6 @@ def _patch_moto(cloud: LocalCloud) -> None:
         if wait_seconds > 0:
             env.program_state_event.wait(wait_seconds * cloud.time_scale)
 
-    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.backend.execution import Execution
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -396,13 +396,12 @@ def _patch_moto(cloud: LocalCloud) -> None:
         module.boto_client_for = client_for  # type: ignore[attr-defined]
     # A state machine's definition is parsed into evaluation components once, not at every
     # start: the components keep execution state in the environment they are given, so one
-    # parsed program serves concurrent executions (parsing took most of a start's time).
-    from local import asl_lexer
+    # parsed program serves concurrent executions (parsing took most of a start's time), and
+    # a statement repeated in every task is read with moto's grammar once.
+    from local import asl_lexer, asl_parse
 
     asl_lexer.install()
-    AmazonStateLanguageParser.parse = staticmethod(  # type: ignore[method-assign]
-        functools.lru_cache(maxsize=64)(AmazonStateLanguageParser.parse)
-    )
+    asl_parse.install()
     # An UpdateItem's expression is parsed twice per request, and its validation works on a
     # copy of the parsed tree: the few expressions the stores write are parsed once each.
     UpdateExpressionParser.make = functools.lru_cache(maxsize=256)(UpdateExpressionParser.make)
