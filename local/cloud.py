@@ -16,7 +16,8 @@ moto's internals are patched, which is why moto is pinned exactly:
 - a state machine definition is parsed once, not at every start, each of its repeated
   statements read with moto's grammar once (`local.asl_parse`), and its long strings are
   lexed in one step (`local.asl_lexer`);
-- DynamoDB requests are served one at a time (moto's tables are not thread-safe);
+- DynamoDB requests are served one at a time (moto's tables are not thread-safe), and each
+  response class's methods are listed once, not at every request;
 - the interpreter names errors and fields, reads number literals and enforces the size of a
   state's data as AWS does (`local.interpreter`);
 - every request that may change a table or a bucket records the keys of the items and
@@ -405,6 +406,13 @@ def _patch_moto(cloud: LocalCloud) -> None:
     # An UpdateItem's expression is parsed twice per request, and its validation works on a
     # copy of the parsed tree: the few expressions the stores write are parsed once each.
     UpdateExpressionParser.make = functools.lru_cache(maxsize=256)(UpdateExpressionParser.make)
+    # moto lists a response class's methods (inspect.getmembers) at every request to find
+    # the one the action names: a class's methods are listed once.
+    from moto.core import responses as core_responses
+
+    core_responses.method_names_from_class = functools.cache(  # type: ignore[attr-defined]
+        core_responses.method_names_from_class  # type: ignore[attr-defined]
+    )
     json_path.parse = functools.lru_cache(maxsize=4096)(json_path.parse)  # type: ignore[attr-defined]
     result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)  # type: ignore[attr-defined]
     retrier_decl.time = ScaledTime()  # type: ignore[attr-defined,assignment]
