@@ -13,9 +13,11 @@ moto's internals are patched, which is why moto is pinned exactly:
 - posts to WebSocket connections reach in-process listeners (the CLI's live progress), and a
   post over API Gateway's 128 KB message limit is refused (PayloadTooLargeException), as on
   AWS (moto takes any size);
-- a state machine definition is parsed once, not at every start, and its long strings are
+- a state machine definition is parsed once, not at every start, each of its repeated
+  statements read with moto's grammar once (`local.asl_parse`), and its long strings are
   lexed in one step (`local.asl_lexer`);
-- DynamoDB requests are served one at a time (moto's tables are not thread-safe);
+- DynamoDB requests are served one at a time (moto's tables are not thread-safe), and each
+  response class's methods are listed once, not at every request;
 - the interpreter names errors and fields, reads number literals and enforces the size of a
   state's data as AWS does (`local.interpreter`);
 - every request that may change a table or a bucket records the keys of the items and
@@ -311,7 +313,6 @@ def _patch_moto(cloud: LocalCloud) -> None:
         if wait_seconds > 0:
             env.program_state_event.wait(wait_seconds * cloud.time_scale)
 
-    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.backend.execution import Execution
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -396,16 +397,22 @@ def _patch_moto(cloud: LocalCloud) -> None:
         module.boto_client_for = client_for  # type: ignore[attr-defined]
     # A state machine's definition is parsed into evaluation components once, not at every
     # start: the components keep execution state in the environment they are given, so one
-    # parsed program serves concurrent executions (parsing took most of a start's time).
-    from local import asl_lexer
+    # parsed program serves concurrent executions (parsing took most of a start's time), and
+    # a statement repeated in every task is read with moto's grammar once.
+    from local import asl_lexer, asl_parse
 
     asl_lexer.install()
-    AmazonStateLanguageParser.parse = staticmethod(  # type: ignore[method-assign]
-        functools.lru_cache(maxsize=64)(AmazonStateLanguageParser.parse)
-    )
+    asl_parse.install()
     # An UpdateItem's expression is parsed twice per request, and its validation works on a
     # copy of the parsed tree: the few expressions the stores write are parsed once each.
     UpdateExpressionParser.make = functools.lru_cache(maxsize=256)(UpdateExpressionParser.make)
+    # moto lists a response class's methods (inspect.getmembers) at every request to find
+    # the one the action names: a class's methods are listed once.
+    from moto.core import responses as core_responses
+
+    core_responses.method_names_from_class = functools.cache(  # type: ignore[attr-defined]
+        core_responses.method_names_from_class  # type: ignore[attr-defined]
+    )
     json_path.parse = functools.lru_cache(maxsize=4096)(json_path.parse)  # type: ignore[attr-defined]
     result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)  # type: ignore[attr-defined]
     retrier_decl.time = ScaledTime()  # type: ignore[attr-defined,assignment]

@@ -87,7 +87,11 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     request = Event.model_validate(event)
     state = request.state
     catalog = deps.registry.catalog
-    workflow = validate_workflow(_workflow_of(request, deps), catalog)
+    workflow = (
+        validate_workflow(request.workflow, catalog)
+        if request.workflow_key is None
+        else deps.units.stored.validated(request.workflow_key, catalog)
+    )
     plan = None
     if request.plan_digest is not None:
         plan = plan_workflow(workflow, catalog, max_group_size=request.max_group_size)
@@ -146,13 +150,6 @@ def _ends_by(workflow: Workflow, started_at: str) -> str | None:
     if not workflow.short_lived:
         return None
     return iso_utc(datetime.fromisoformat(started_at) + timedelta(seconds=EXPRESS_MAX_SECONDS))
-
-
-def _workflow_of(request: Event, deps: Deps) -> Any:
-    """The workflow the state machine carries, or reads from the blob bucket."""
-    if request.workflow_key is None:
-        return request.workflow
-    return deps.units.stored.get(request.workflow_key).to_json()
 
 
 handler = lambda_handler(lambda: deps_from(Settings.from_environment(), Clients()), process)

@@ -53,7 +53,7 @@ from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus, i
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.sealed import SealedIntegrations, SealedSecrets
 from lambdas.runtime.state import Branch, WorkflowState
-from lambdas.runtime.stored import StoredWorkflows, members
+from lambdas.runtime.stored import StoredWorkflows, WorkflowIndex
 from statemachine.model import Edge, Node, Workflow
 from statemachine.path_keys import unescape_keys
 
@@ -169,17 +169,20 @@ def referenced(request: Event, stored: StoredWorkflows) -> Event:
     key = request.state.workflow_key
     if key is None or not (request.node_ids or request.wait_ids):
         return request
-    workflow = stored.get(key)
-    nodes, edges = members(workflow, request.node_ids)
-    waits = wait_nodes(workflow, request.wait_ids)
+    index = stored.index(key)
+    nodes, edges = index.members(request.node_ids)
+    waits = wait_nodes(index, request.wait_ids)
     return request.model_copy(update={"nodes": nodes, "edges": edges, "waits": waits})
 
 
-def wait_nodes(workflow: Workflow, wait_ids: list[str]) -> list[WaitNode]:
+def wait_nodes(workflow: Workflow | WorkflowIndex, wait_ids: list[str]) -> list[WaitNode]:
     """The wait nodes `wait_ids` names in the stored workflow, each with its inbound edges."""
+    if not wait_ids:
+        return []
+    index = workflow if isinstance(workflow, WorkflowIndex) else WorkflowIndex(workflow)
     waits = []
     for wait_id in wait_ids:
-        [node], into = members(workflow, [wait_id])
+        [node], into = index.members([wait_id])
         waits.append(WaitNode(node=node, edges=into))
     return waits
 

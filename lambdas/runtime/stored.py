@@ -12,27 +12,66 @@ import json
 from collections import OrderedDict
 
 from lambdas.runtime.ports import ValueStore
+from statemachine.catalog import Catalog
 from statemachine.model import Edge, Node, Workflow
+from statemachine.validation import validate_workflow
+
+
+class WorkflowIndex:
+    """A workflow's nodes by id and the edges into each node, to read a unit's members
+    without walking the whole workflow."""
+
+    def __init__(self, workflow: Workflow) -> None:
+        self.workflow = workflow
+        self._nodes = {node.id: node for node in workflow.nodes}
+        self._into: dict[str, list[int]] = {}
+        for position, edge in enumerate(workflow.edges):
+            self._into.setdefault(edge.target, []).append(position)
+
+    def members(self, node_ids: list[str]) -> tuple[list[Node], list[Edge]]:
+        """The nodes `node_ids` names, in that order, and the edges into them, in edge order."""
+        positions = sorted(p for n in dict.fromkeys(node_ids) for p in self._into.get(n, []))
+        edges = self.workflow.edges
+        return [self._nodes[n] for n in node_ids], [edges[p] for p in positions]
 
 
 class StoredWorkflows:
-    """The workflows stored by content hash, the last `kept` of them kept parsed."""
+    """The workflows stored by content hash, the last `kept` of them kept parsed (indexed,
+    and validated against the catalogs that asked)."""
 
     def __init__(self, values: ValueStore, kept: int = 4) -> None:
         self._values = values
         self._kept = kept
-        self._parsed: OrderedDict[str, Workflow] = OrderedDict()
+        self._parsed: OrderedDict[str, WorkflowIndex] = OrderedDict()
+        self._validated: dict[tuple[str, int], tuple[Catalog, Workflow]] = {}
 
     def get(self, key: str) -> Workflow:
         """The workflow stored at `key`, as validated when it was deployed."""
+        return self.index(key).workflow
+
+    def index(self, key: str) -> WorkflowIndex:
+        """The workflow stored at `key`, indexed."""
         if key in self._parsed:
             self._parsed.move_to_end(key)
             return self._parsed[key]
         workflow = Workflow.model_validate(json.loads(self._values.get_value(key)))
-        self._parsed[key] = workflow
+        self._parsed[key] = WorkflowIndex(workflow)
         while len(self._parsed) > self._kept:
-            self._parsed.popitem(last=False)
-        return workflow
+            gone, _ = self._parsed.popitem(last=False)
+            self._validated = {k: v for k, v in self._validated.items() if k[0] != gone}
+        return self._parsed[key]
+
+    def validated(self, key: str, catalog: Catalog) -> Workflow:
+        """The workflow stored at `key` validated against `catalog` (once while kept: the
+        content under a key never changes, and validation is a function of it and the
+        catalog), or WorkflowValidationError."""
+        workflow = self.get(key)
+        found = self._validated.get((key, id(catalog)))
+        if found is not None and found[0] is catalog:
+            return found[1]
+        valid = validate_workflow(workflow.to_json(), catalog)
+        self._validated[(key, id(catalog))] = (catalog, valid)
+        return valid
 
 
 def node_ids_of(node_ids: list[str] | None, key: str | None, stored: StoredWorkflows) -> list[str]:
@@ -45,6 +84,4 @@ def node_ids_of(node_ids: list[str] | None, key: str | None, stored: StoredWorkf
 
 def members(workflow: Workflow, node_ids: list[str]) -> tuple[list[Node], list[Edge]]:
     """The nodes `node_ids` names, in that order, and the edges into them, in edge order."""
-    by_id = {node.id: node for node in workflow.nodes}
-    wanted = set(node_ids)
-    return [by_id[n] for n in node_ids], [e for e in workflow.edges if e.target in wanted]
+    return WorkflowIndex(workflow).members(node_ids)

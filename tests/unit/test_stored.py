@@ -47,3 +47,24 @@ def test_members_are_the_named_nodes_in_order_and_the_edges_into_them() -> None:
     nodes, edges = members(workflow, ["c", "b"])
     assert [node.id for node in nodes] == ["c", "b"]
     assert [(edge.source, edge.target) for edge in edges] == [("a", "b"), ("b", "c")]
+
+
+def test_a_stored_workflow_is_validated_once_per_catalog_while_kept() -> None:
+    from lambdas.nodes import default_registry
+
+    values = Values({"workflows/0.json": json.dumps(chain()).encode()})
+    stored = StoredWorkflows(values)
+    catalog = default_registry().catalog
+
+    first = stored.validated("workflows/0.json", catalog)
+    assert stored.validated("workflows/0.json", catalog) is first
+    assert [node.id for node in first.nodes] == [node["id"] for node in chain()["nodes"]]
+
+
+def test_members_of_a_stored_workflow_are_read_from_its_index() -> None:
+    stored = StoredWorkflows(Values({"workflows/0.json": json.dumps(chain()).encode()}))
+    index = stored.index("workflows/0.json")
+    assert stored.index("workflows/0.json") is index
+    nodes, edges = index.members(["c", "b", "c"])
+    assert [node.id for node in nodes] == ["c", "b", "c"]
+    assert [(edge.source, edge.target) for edge in edges] == [("a", "b"), ("b", "c")]
