@@ -223,3 +223,24 @@ def test_a_retried_shared_task_sends_no_request_that_completed_again(
     assert finished.record.status == "completed", finished.record.error
     assert finished.record.node("total").outputs == {"result": 400}
     assert [meeting.hits[path] for path in paths] == [1, 1]
+
+
+def test_a_shared_task_reads_its_units_from_a_workflow_stored_by_hash(
+    cloud: LocalCloud, meeting: Meeting
+) -> None:
+    """Over the limit with its nodes in the definition, under it with their ids alone."""
+    engine = EmbeddedEngine(cloud=cloud, max_definition_bytes=6_000)
+    count = 3
+    raw = workflow(
+        *(node(f"f{i}", "fetch", url=f"{meeting.url}/meet/by-hash/{count}") for i in range(count)),
+        node("total", "sum"),
+        edges=[edge(f"f{i}.status", "total.numbers") for i in range(count)],
+    )
+
+    finished = run(engine, raw)
+
+    [shared] = finished.entered_inputs("Run nodes [f0, f1, f2]")
+    assert shared["workflowKey"].startswith("workflows/")
+    assert finished.record.status == "completed", finished.record.error
+    assert statuses(finished.record) == {"f0": 200, "f1": 200, "f2": 200, "total": None}
+    assert finished.record.node("total").outputs == {"result": 600}
