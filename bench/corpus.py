@@ -1,4 +1,4 @@
-"""The benchmark corpus: ten workflows, from a tiny one to 10,000 nodes, each deterministic.
+"""The benchmark corpus: eleven workflows, from a tiny one to 10,000 nodes, each deterministic.
 
 Every function returns a workflow in Dafthunk's wire format. `corpus()` gathers them as
 `Case`s, with what a run needs besides the workflow: run-time inputs, a check of the result.
@@ -226,6 +226,37 @@ def secrets_using(base_url: str) -> dict[str, Any]:
     )
 
 
+def secret_waves(base_url: str, width: int = 2) -> dict[str, Any]:
+    """Two waves of `width` fetches: the first sends `{{secrets.TOKEN}}` in a header, the
+    second fetches `/item/k` at URLs made from what the first answered; the values summed."""
+    headers = {"Authorization": f"Bearer {{{{secrets.{SECRET_NAME}}}}}"}
+    nodes = []
+    edges = []
+    for k in range(width):
+        nodes += [
+            node(f"auth{k}", "fetch", url=f"{base_url}/private", headers=headers),
+            node(f"user{k}", "json-extract-string", path="$.user"),
+            node(f"url{k}", "string-concat", input_1=f"{base_url}/item/{k}?user="),
+            node(f"item{k}", "fetch"),
+            node(f"value{k}", "json-extract-number", path="$.value"),
+        ]
+        edges += [
+            edge(f"auth{k}.body", f"user{k}.json"),
+            edge(f"user{k}.value", f"url{k}.input_2"),
+            edge(f"url{k}.result", f"item{k}.url"),
+            edge(f"item{k}.body", f"value{k}.json"),
+            edge(f"value{k}.value", "total.numbers"),
+        ]
+    return workflow(
+        *nodes,
+        node("total", "sum"),
+        node("show", "output-number"),
+        edges=[*edges, edge("total.result", "show.value")],
+        workflow_id="secret-waves",
+        name="Secret header, two waves of fetches",
+    )
+
+
 def outputs_of(record: ExecutionRecord, node_id: str) -> dict[str, Any]:
     """The outputs of one node of a record (empty when it has none)."""
     execution = next(e for e in record.node_executions if e.node_id == node_id)
@@ -235,6 +266,18 @@ def outputs_of(record: ExecutionRecord, node_id: str) -> dict[str, Any]:
 def _authorized(record: ExecutionRecord) -> str | None:
     status = outputs_of(record, "fetch").get("status")
     return None if status == 200 else f"the secret header was refused (HTTP {status})"
+
+
+def _both_waves(record: ExecutionRecord) -> str | None:
+    refused = [
+        node_id
+        for node_id in ("auth0", "auth1")
+        if outputs_of(record, node_id).get("status") != 200
+    ]
+    if refused:
+        return f"the secret header was refused to {', '.join(refused)}"
+    total = outputs_of(record, "total").get("result")
+    return None if total == 1 else f"the second wave's values sum to {total}, not 1"
 
 
 def _fetched_all(record: ExecutionRecord) -> str | None:
@@ -251,7 +294,7 @@ def _kept_large_value(record: ExecutionRecord) -> str | None:
 
 
 def corpus(base_url: str) -> list[Case]:
-    """The ten workflows; the fetching ones call the server at `base_url`."""
+    """The eleven workflows; the fetching ones call the server at `base_url`."""
     return [
         Case("tiny", tiny()),
         Case("20-node mixed", mixed()),
@@ -269,4 +312,5 @@ def corpus(base_url: str) -> list[Case]:
             check=_kept_large_value,
         ),
         Case("secrets-using", secrets_using(base_url), check=_authorized),
+        Case("secret waves", secret_waves(base_url), check=_both_waves),
     ]

@@ -42,7 +42,8 @@ sleeps {TIME_SCALE} of its interval (`LocalCloud.time_scale`); the corpus has no
 - **one task per node**: the same for the compilation with `max_group_size=1`, run on the
   embedded engine, except where a mark says otherwise (footnotes below the tables).
 - **ratio**: transitions / one task per node. **over units**: transitions - units, the states
-  every execution enters besides its units.
+  every execution enters besides its units (below zero when units share tasks: independent
+  units of one node each run side by side in one task).
 - **Lambda calls**: `LambdaFunctionScheduled` events of that execution. **Lambda ms**: the sum
   over its invocations of `LambdaFunctionStarted` → `LambdaFunctionSucceeded` (millisecond
   timestamps). The handlers run in-process against moto's DynamoDB, S3 and KMS: on AWS the
@@ -57,9 +58,9 @@ sleeps {TIME_SCALE} of its interval (`LocalCloud.time_scale`); the corpus has no
   `InProcessEngine.run`. Best of {RUNS} runs; one run for the 1,000-node, 10,000-node and
   large-payload workflows.
 - **notes**: why a figure is missing: the step that failed and its error, shortened.
-- **Parallel target**: *fetch-heavy* as compiled (its ten requests in a Parallel state) next to
-  the same workflow compiled with `parallel=False`, both on the embedded engine, best of
-  {RUNS} runs each.
+- **Parallel target**: *fetch-heavy* as compiled (its ten requests side by side in one task)
+  next to the same workflow compiled with `parallel=False`, both on the embedded engine, best
+  of {RUNS} runs each.
 """
 
 

@@ -90,7 +90,7 @@ class Engines:
 
     grouped: EmbeddedEngine
     per_node: EmbeddedEngine
-    sequential: EmbeddedEngine  # grouped, never in Parallel states
+    sequential: EmbeddedEngine  # grouped, one unit a state (none side by side)
     inprocess: InProcessEngine
 
     @classmethod
@@ -223,7 +223,9 @@ def _count_per_node(
     try:
         definition = compile_workflow(valid, catalog, engine.deployment.functions, max_group_size=1)
     except CompileError as error:
-        fixed = row.slack if row.slack is not None else fixed_states
+        # The fixed states of an execution: units sharing a task make this case's own
+        # transitions - units smaller than that.
+        fixed = fixed_states if fixed_states is not None else row.slack
         if fixed is not None and row.per_node_units is not None:
             row.per_node_transitions = row.per_node_units + fixed
             row.per_node_basis = Basis.ESTIMATE

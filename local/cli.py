@@ -138,7 +138,8 @@ def _parser() -> argparse.ArgumentParser:
         dest="parallel",
         action="store_const",
         const=False,
-        help="run the units one after another (default: the compiler's cost rule chooses)",
+        help="run the units one after another, a state each (default: independent units of "
+        "one node each share a task that runs them side by side)",
     )
     compile_.add_argument(
         "--functions-prefix",

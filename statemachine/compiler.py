@@ -92,9 +92,10 @@ def compile_workflow(
     """The state machine definition of a validated workflow, or CompileError (also when it
     needs more than one machine: see `compile_machines`).
 
-    `parallel` None lets `runs_in_parallel` choose whether independent units run in
-    Parallel states; True or False forces the choice. The result is a pure function of its
-    arguments, with a stable key order.
+    `parallel` None is the compiler's choice: independent units of nodes that are not
+    inlinable share a task that runs them side by side (`statemachine.waves`); True runs
+    every wave of independent units in Parallel states, False one unit a state. The result
+    is a pure function of its arguments, with a stable key order.
     """
     return _compile(workflow, catalog, functions, max_group_size, parallel, None).definition
 
@@ -127,18 +128,21 @@ def _compile(
 ) -> Compiled:
     plan = plan_workflow(workflow, catalog, max_group_size=max_group_size)
     node_ids = [node.id for node in workflow.nodes]
-    order = waves(workflow, catalog, plan, parallel)
-    initialize = {
+    order = waves(workflow, catalog, plan, parallel, max_group_size)
+    parallel_states = parallel is True
+    initialize: dict[str, Any] = {
         "workflow": workflow.to_json(),
         "planDigest": plan.digest(),
         "maxGroupSize": max_group_size,
         "nodeIds": list(node_ids),
     }
-    preloads = _preloads(workflow, catalog, functions)
+    preloads = _preloads(workflow, catalog)
+    if preloads:
+        initialize["preload"] = preloads
 
     def one_machine() -> tuple[dict[str, Any], int]:
-        units = _units(workflow, plan, functions, initialize, order)
-        definition = _machine(workflow, catalog, functions, [*preloads, *units], len(plan.units))
+        units = _units(workflow, plan, functions, initialize, order, parallel_states)
+        definition = _machine(workflow, catalog, functions, units, len(plan.units))
         size = len(definition_json(definition).encode("utf-8"))
         limits.check_size(size)
         limits.check_task_parameters(definition["States"])
@@ -157,12 +161,11 @@ def _compile(
                 return Compiled(definition)
     key = document_key(document)
     by_reference = {k: v for k, v in initialize.items() if k not in ("workflow", "nodeIds")}
-    first, *rest = _units(
-        workflow, plan, functions, {"workflowKey": key, **by_reference}, order, key
-    )
+    opening = {"workflowKey": key, **by_reference}
+    first, *rest = _units(workflow, plan, functions, opening, order, parallel_states, key)
     # Tasks that read their nodes from the stored workflow: one machine may do yet.
     with contextlib.suppress(limits.TooLarge):
-        states = [*preloads, first, *rest]
+        states = [first, *rest]
         definition = _machine(workflow, catalog, functions, states, len(plan.units), key)
         limits.check_size(len(definition_json(definition).encode("utf-8")), most)
         limits.check_task_parameters(definition["States"])
@@ -180,7 +183,7 @@ def _compile(
     for part in parts:
         limits.check_size(len(definition_json(part).encode("utf-8")), most)
         limits.check_task_parameters(part["States"])
-    parent = [*preloads, first, *part_tasks(part_arn, len(parts))]
+    parent = [first, *part_tasks(part_arn, len(parts))]
     definition = _machine(workflow, catalog, functions, parent, len(plan.units), key)
     limits.check_size(len(definition_json(definition).encode("utf-8")), most)
     limits.check_task_parameters(definition["States"])
@@ -210,8 +213,8 @@ def _machine(
     units: int,
     workflow_key: str | None = None,
 ) -> dict[str, Any]:
-    """The machine executions start: credits, `states` (preloads, initialize and the units
-    or the parts), Finalize and the ends, with the longest path checked."""
+    """The machine executions start: credits, `states` (initialize and the units or the
+    parts), Finalize and the ends, with the longest path checked."""
     node_ids = [node.id for node in workflow.nodes]
     # Finalize reads the node ids from the stored workflow when there is one.
     finalize = {"workflowKey": workflow_key} if workflow_key else {"nodeIds": list(node_ids)}
@@ -260,9 +263,10 @@ def _machine(
     }
 
 
-def _preloads(
-    workflow: Workflow, catalog: Catalog, functions: TaskFunctions
-) -> list[tuple[str, State]]:
+def _preloads(workflow: Workflow, catalog: Catalog) -> list[str]:
+    """What Initialize preloads, sealed, for the nodes to open (SPEC §7): "secrets" when a
+    node may read one, "integrations" when a node type uses them. Done by Initialize rather
+    than states of their own, to save a state transition (and a Lambda call) each."""
     specs = [catalog[node.type] for node in workflow.nodes]
     connected: dict[str, set[str]] = {node.id: set() for node in workflow.nodes}
     for edge in workflow.edges:
@@ -273,9 +277,9 @@ def _preloads(
     )
     preloads = []
     if secrets:
-        preloads.append((names.PRELOAD_SECRETS, task(functions.preload_secrets, {})))
+        preloads.append("secrets")
     if any(spec.uses_integrations for spec in specs):
-        preloads.append((names.PRELOAD_INTEGRATIONS, task(functions.preload_integrations, {})))
+        preloads.append("integrations")
     return preloads
 
 
@@ -285,11 +289,13 @@ def _units(
     functions: TaskFunctions,
     initialize: dict[str, Any],
     waves: list[list[int]],
+    parallel_states: bool,
     workflow_key: str | None = None,
 ) -> list[tuple[str, State]]:
     """Initialize workflow (which persists the start record), then the units wave by wave:
-    a wave of one unit is its state, a wave of several a Parallel state with a branch per
-    unit. A task before Wait states resolves their waits.
+    a wave of one unit is its state; a wave of several is one task running them side by
+    side, or with `parallel_states` a Parallel state with a branch per unit. A task before
+    Wait states resolves their waits.
 
     Each task carries the nodes it runs and the edges into them; with `workflow_key`, only
     their ids, the task reading them from the workflow stored there. It names its unit
@@ -359,10 +365,35 @@ def _units(
         resource = functions.run_inline_group if step.inline else functions.run_node
         return task(resource, parameters, _timeout(step))
 
+    def together_task(wave: list[int]) -> tuple[str, State]:
+        """One task running the units of `wave` side by side, each as `unit_task` would."""
+        members = []
+        for i in wave:
+            nodes_of = steps[i].nodes
+            member: dict[str, Any]
+            if workflow_key is not None:
+                member = {"nodeIds": [node.id for node in nodes_of]}
+            else:
+                nodes_json = [node.to_json() for node in nodes_of]
+                member = {"nodes": nodes_json, "edges": edges_into(nodes_of)}
+            member["unit"] = i
+            fed = reads(nodes_of, i)
+            if fed:
+                member["reads"] = dict(sorted(fed.items(), key=lambda item: item[1]))
+            members.append(member)
+        state = task(functions.run_node, {"together": members}, INDIVIDUAL_TIMEOUT_SECONDS)
+        # A retried task reuses the units that completed before the failure.
+        state["Parameters"]["attempt.$"] = "$$.State.RetryCount"
+        member_ids = [node.id for i in wave for node in steps[i].nodes]
+        return named.claim(names.run_nodes(member_ids)), state
+
     opening = resolving({**initialize, "units": len(plan.units)}, [], 0, None)
     states = [(names.INITIALIZE, task(functions.initialize, opening))]
     position = 0  # of a Wait state among those that follow the same task
     for wave in waves:
+        if len(wave) > 1 and not parallel_states:
+            states.append(together_task(wave))
+            continue
         if len(wave) > 1:
             branches = [
                 (steps[i], unit_task(i, branch="carry" if j == 0 else "own"))

@@ -21,8 +21,6 @@ _DIGEST_LENGTH = 6
 CHECK_CREDITS = "Check credits"
 PERSIST_EXHAUSTED = "Persist exhausted"
 EXHAUSTED = "Exhausted"
-PRELOAD_SECRETS = "Preload secrets"
-PRELOAD_INTEGRATIONS = "Preload integrations"
 INITIALIZE = "Initialize workflow"
 FINALIZE = "Finalize"
 OUTCOME = "Outcome"
@@ -34,8 +32,6 @@ FIXED = frozenset(
         CHECK_CREDITS,
         PERSIST_EXHAUSTED,
         EXHAUSTED,
-        PRELOAD_SECRETS,
-        PRELOAD_INTEGRATIONS,
         INITIALIZE,
         FINALIZE,
         OUTCOME,
@@ -107,6 +103,11 @@ def run_inline_group(node_ids: Sequence[str]) -> str:
 def wait(node_id: str) -> str:
     """The Wait state of wait node `node_id`."""
     return f"Wait {node_id}"
+
+
+def run_nodes(node_ids: Sequence[str]) -> str:
+    """The Task running the units of `node_ids` (one node each, in unit order) side by side."""
+    return f"Run nodes {listed(node_ids)}"
 
 
 def run_in_parallel(node_ids: Sequence[str]) -> str:

@@ -1,5 +1,5 @@
-"""Which units run at once: waves of independent units, and the rule that decides whether
-a workflow runs them in Parallel states."""
+"""Which units run at once: waves of independent units, and how each wave's units share
+the states that run them."""
 
 from __future__ import annotations
 
@@ -15,41 +15,39 @@ WAIT_NODE_TYPE = "wait"
 # that the branches' results stay well within the 256 KiB a state may carry.
 MAX_BRANCHES = 25
 
-
-def runs_in_parallel(workflow: Workflow, catalog: Catalog, plan: Plan) -> bool:
-    """The cost/latency rule: run independent units in Parallel states when at least two
-    units of remote nodes (nodes that wait on a request: `fetch`) could overlap, and no Wait
-    state is needed (a Wait follows the task that resolves it).
-
-    A Parallel state costs one more state transition per wave of units run together and
-    saves the time of all but the slowest of them; inline groups take milliseconds, so
-    they alone never make a workflow parallel.
-    """
-    if any(node.type == WAIT_NODE_TYPE for node in workflow.nodes):
-        return False
-    slow = _slow_units(catalog, workflow, plan)
-    return any(sum(slow[i] for i in wave) >= 2 for wave in _levels(workflow, plan))
+# Units one task runs side by side at most: their nodes share the function's memory (a
+# `fetch` response may take 50 MiB), so a wider wave runs as several tasks, one after another.
+MAX_TOGETHER = 10
 
 
 def waves(
-    workflow: Workflow, catalog: Catalog, plan: Plan, parallel: bool | None
+    workflow: Workflow, catalog: Catalog, plan: Plan, parallel: bool | None, most: int
 ) -> list[list[int]]:
-    """The unit indexes in the order their states run, grouped by the states that run them
-    together (one unit each when sequential)."""
-    chosen = runs_in_parallel(workflow, catalog, plan) if parallel is None else parallel
-    if not chosen or any(node.type == WAIT_NODE_TYPE for node in workflow.nodes):
+    """The unit indexes in the order their states run, grouped by the state that runs them
+    (one unit each when sequential).
+
+    `parallel` None, the compiler's choice: the units of a wave that each run one node that
+    is not inlinable share one task, `most` (and MAX_TOGETHER) at most, which runs them
+    side by side; the other units of the wave follow, one state each. True: every wave of
+    two units or more runs in Parallel states, a branch per unit. False: one unit a state.
+    Workflows with Wait states run one unit a state whatever is asked.
+    """
+    if parallel is False or any(node.type == WAIT_NODE_TYPE for node in workflow.nodes):
         return [[i] for i in range(len(plan.units))]
-    slow = _slow_units(catalog, workflow, plan)
-    waves: list[list[int]] = []
+    if parallel is True:
+        return [
+            level[start : start + MAX_BRANCHES]
+            for level in _levels(workflow, plan)
+            for start in range(0, len(level), MAX_BRANCHES)
+        ]
+    alone = _alone_units(catalog, workflow, plan)
+    size = max(1, min(most, MAX_TOGETHER))
+    grouped: list[list[int]] = []
     for level in _levels(workflow, plan):
-        # forced (parallel=True), every wave of two or more units runs together
-        together = parallel is True or sum(slow[i] for i in level) >= 2
-        if not together:
-            waves += [[i] for i in level]
-            continue
-        for start in range(0, len(level), MAX_BRANCHES):
-            waves.append(level[start : start + MAX_BRANCHES])
-    return waves
+        sharing = [i for i in level if alone[i]]
+        shared = [sharing[start : start + size] for start in range(0, len(sharing), size)]
+        grouped += sorted([*shared, *([i] for i in level if not alone[i])])
+    return grouped
 
 
 def _levels(workflow: Workflow, plan: Plan) -> list[list[int]]:
@@ -67,11 +65,12 @@ def _levels(workflow: Workflow, plan: Plan) -> list[list[int]]:
     return levels
 
 
-def _slow_units(catalog: Catalog, workflow: Workflow, plan: Plan) -> list[bool]:
-    """Whether each unit waits on a remote service (an individual unit of a remote node)."""
+def _alone_units(catalog: Catalog, workflow: Workflow, plan: Plan) -> list[bool]:
+    """Whether each unit runs one node that is not inlinable (a task of its own but for
+    the units it may share one with)."""
     types = {node.id: node.type for node in workflow.nodes}
     return [
-        isinstance(unit, IndividualUnit) and catalog[types[unit.node_id]].remote
+        isinstance(unit, IndividualUnit) and not catalog[types[unit.node_id]].inlinable
         for unit in plan.units
     ]
 

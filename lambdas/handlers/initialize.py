@@ -1,6 +1,7 @@
-"""Initialize workflow: validate the workflow and the run's inputs, check the plan, then
-persist the start record (SPEC §5's `Persist start`, done here to save a task and a state
-transition per execution).
+"""Initialize workflow: validate the workflow and the run's inputs, check the plan, preload
+the organization's secrets and integrations the nodes may open, then persist the start record
+(SPEC §5's `Preload secrets`, `Preload integrations` and `Persist start`, done here to save a
+task and a state transition each per execution).
 
 A WorkflowValidationError is raised as is, before anything is persisted: the state machine
 never retries it and its Catch takes the execution to Finalize, which records every problem.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -23,7 +24,7 @@ from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ProgressStore, ValueStore
 from lambdas.runtime.record import ExecutionStatus, iso_utc
 from lambdas.runtime.registry import Registry
-from lambdas.runtime.state import WorkflowState
+from lambdas.runtime.state import Sealed, WorkflowState
 from statemachine.limits import EXPRESS_MAX_SECONDS
 from statemachine.model import WireModel, Workflow
 from statemachine.path_keys import unescape_keys
@@ -74,6 +75,8 @@ class Event(WireModel):
     wait_ids: list[str] = Field(default_factory=list)  # the waits, when it is stored
     wait_units: list[int] = Field(default_factory=list)
     reads: dict[str, int] = Field(default_factory=dict)  # what the waits read, by unit
+    # what the nodes may open, loaded once per execution in sealed form (SPEC §7)
+    preload: list[Literal["secrets", "integrations"]] = Field(default_factory=list)
 
     @field_validator("workflow", "waits", mode="before")
     @classmethod
@@ -107,6 +110,7 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
         "inputs": payloads.pack_inputs(inputs),
         "workflow_key": request.workflow_key,
         "units": request.unit_count,
+        "sealed": _preloaded(state, request.preload, deps.units),
     }
     valid = state.model_copy(update=update)
     node_ids = request.node_ids or [node.id for node in workflow.nodes]
@@ -128,6 +132,20 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     runner.announce(deps.units)
     ran = {"output_bytes": runner.output_bytes, "waits": seconds, "waiting": runner.waiting}
     return started.model_copy(update=ran).to_json()
+
+
+def _preloaded(
+    state: WorkflowState, preload: list[Literal["secrets", "integrations"]], deps: units.Deps
+) -> Sealed:
+    """The organization's secrets and integrations that `preload` names, sealed."""
+    organization = state.execution.organization_id
+    sealed = state.sealed
+    if "secrets" in preload:
+        sealed = sealed.model_copy(update={"secrets": deps.secrets.sealed(organization)})
+    if "integrations" in preload:
+        found = deps.integrations.sealed(organization)
+        sealed = sealed.model_copy(update={"integrations": found})
+    return sealed
 
 
 def _hand_out(

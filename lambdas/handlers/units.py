@@ -1,4 +1,4 @@
-"""Running one plan unit inside a task: the shared body of `run_node` and `run_inline_group`.
+"""Running plan units inside a task: the shared body of `run_node` and `run_inline_group`.
 
 It reads the results of the units it depends on (and only those: the ProgressStore keeps
 each unit's apart), completes the wait nodes whose Wait state has just passed, runs the unit
@@ -6,11 +6,14 @@ with the pure executor, resolves the wait nodes of the Wait states that follow (
 `executing` until their Wait state has passed), keeps its results, and announces the nodes it
 changed. The state it returns carries no results, only the bytes their outputs hold (held to
 the deployment's limits on node outputs): what a unit moves never grows with the workflow.
+A task may run several independent units side by side (`together`), each as it would run
+alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent import futures
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -108,6 +111,31 @@ class WaitNode(BaseModel):
     edges: list[Edge] = Field(default_factory=list)
 
 
+class Member(BaseModel):
+    """One of the units a task runs side by side: its nodes, the edges into them (or the
+    ids of its nodes, for a stored workflow), its index, and the unit of each node it reads."""
+
+    nodes: list[Node] = Field(default_factory=list)
+    edges: list[Edge] = Field(default_factory=list)
+    node_ids: list[str] = Field(default_factory=list, alias="nodeIds")
+    unit: int
+    reads: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("nodes", mode="before")
+    @classmethod
+    def _restored(cls, value: Any) -> Any:
+        return unescape_keys(value)
+
+
+class Together(BaseModel):
+    """A task running independent units side by side (`attempt`: Step Functions' retry
+    count, from 0)."""
+
+    state: WorkflowState
+    together: list[Member]
+    attempt: int = 0
+
+
 class Event(BaseModel):
     state: WorkflowState
     nodes: list[Node] = Field(default_factory=list)
@@ -134,6 +162,8 @@ class Event(BaseModel):
 
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
+    if "together" in event:
+        return run_together(Together.model_validate(event), deps, invocation)
     request = referenced(Event.model_validate(event), deps.stored)
     state = request.state
     if request.branch == "own":  # the first branch completes the waits that passed
@@ -161,6 +191,47 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
         returned = state.model_copy(update=update).to_json()
     runner.announce(deps)
     return returned
+
+
+def run_together(request: Together, deps: Deps, invocation: Invocation) -> dict[str, Any]:
+    """Run each unit on a thread of its own, as a task of its own would, then return the
+    state with the bytes all their outputs hold.
+
+    Each unit keeps its results and announces them as soon as it is done. A unit's failure
+    (not a node error, which is data) is raised once every unit has ended; a retried
+    attempt reuses what each unit completed before, so a request that completed is not
+    sent again.
+    """
+    state = request.state
+    if state.workflow_key is not None:
+        workflow = deps.stored.get(state.workflow_key)
+        picked = [members(workflow, member.node_ids) for member in request.together]
+        request = request.model_copy(
+            update={
+                "together": [
+                    member.model_copy(update={"nodes": nodes, "edges": edges})
+                    for member, (nodes, edges) in zip(request.together, picked, strict=True)
+                ]
+            }
+        )
+
+    def run(member: Member) -> int:
+        own = [member.unit] if request.attempt or state.resumed else []
+        runner = UnitRunner(state, deps, invocation, member.reads, own)
+        runner.run(member.nodes, member.edges)
+        runner.keep(member.unit, [node.id for node in member.nodes], [], [])
+        runner.announce(deps)
+        return runner.output_bytes - runner.known_bytes
+
+    with futures.ThreadPoolExecutor(max_workers=len(request.together)) as pool:
+        running = [pool.submit(run, member) for member in request.together]
+    failed = next((error for f in running if (error := f.exception()) is not None), None)
+    if failed is not None:
+        raise failed
+    known = state.output_bytes + sum(branch.output_bytes for branch in state.branches)
+    produced = known + sum(f.result() for f in running)
+    update = {"output_bytes": produced, "waits": [], "waiting": [], "branches": []}
+    return state.model_copy(update=update).to_json()
 
 
 def referenced(request: Event, stored: StoredWorkflows) -> Event:

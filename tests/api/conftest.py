@@ -208,7 +208,8 @@ def returns_held(server: Server, node_id: str) -> Iterator[threading.Event]:
 
 
 def quick_and_slow(server: LocalServer) -> dict[str, Any]:
-    """Two requests at once (a Parallel state), then a node reading both."""
+    """Two requests at once (in one task that runs them side by side), then a node reading
+    both."""
     return workflow(
         node("quick", "fetch", url=server.url("/text")),
         node("slow", "fetch", url=server.url("/slow"), timeout=10_000),

@@ -1,4 +1,4 @@
-"""Cancelling an execution while a Parallel state runs: the branches that finished count."""
+"""Cancelling an execution while independent requests run at once: those that finished count."""
 
 from __future__ import annotations
 

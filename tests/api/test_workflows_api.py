@@ -200,8 +200,11 @@ def test_a_workflow_id_refused_in_a_file_is_refused_by_the_api_with_the_same_pro
 def test_a_workflow_the_compiler_refuses_is_a_bad_request_naming_the_problem(
     org_a: Organization,
 ) -> None:
-    # More units than one Express machine runs, and an Express machine cannot start parts.
-    many = workflow(*[node(f"d{i}", "date-now") for i in range(3_500)], workflow_id="many")
+    # More units than one Express machine runs, and an Express machine cannot start parts
+    # (a chain: independent ones would share tasks).
+    nodes = [node(f"r{i}", "random-number") for i in range(3_500)]
+    edges = [edge(f"r{i - 1}.value", f"r{i}.min") for i in range(1, 3_500)]
+    many = workflow(*nodes, edges=edges, workflow_id="many")
     response = org_a.http.put("/workflows/many", json={**many, "shortLived": True})
     assert response.status_code == 400, response.text
     error = response.json()["error"]

@@ -143,7 +143,7 @@ def test_the_arithmetic_example_enters_five_states_besides_its_units(
     assert entered[-3:] == ["Finalize", "Outcome", "Succeeded"]
 
 
-def test_a_fetch_referencing_a_secret_also_enters_preload_secrets(
+def test_a_fetch_referencing_a_secret_has_it_preloaded_by_initialize_without_a_state_more(
     engine: EmbeddedEngine, http_server: LocalServer
 ) -> None:
     organization = new_organization()
@@ -163,8 +163,8 @@ def test_a_fetch_referencing_a_secret_also_enters_preload_secrets(
     assert finished.record.status == "completed"
     assert (finished.record.node("show").outputs or {})["displayValue"]["path"] == "/json"
     assert http_server.last.headers["authorization"] == "Bearer s3cret-token"
-    assert len(entered) == finished.units + STATES_AROUND_UNITS + 1
-    assert entered[1] == "Preload secrets"
+    assert len(entered) == finished.units + STATES_AROUND_UNITS
+    assert entered[:2] == ["Check credits", "Initialize workflow"]
 
 
 def test_a_secret_referenced_only_by_an_input_override_is_looked_up_when_used(

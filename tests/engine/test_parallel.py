@@ -1,4 +1,5 @@
-"""Parallel states on the embedded engine: branches really overlap, results merge whole.
+"""Independent units at once on the embedded engine, in the task they share (the compiler's
+choice) or in Parallel states (forced): requests really overlap, results merge whole.
 
 The server's /meet route answers only once `parties` requests are in flight together (a
 barrier): run one after another, they would time out and answer 504. That proves the
@@ -8,6 +9,8 @@ branches ran at once without timing anything.
 from __future__ import annotations
 
 import threading
+import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,9 +18,10 @@ from typing import Any
 
 import pytest
 
+from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.engine.conftest import run
+from tests.engine.conftest import Fault, Faults, Run, run
 from tests.workflows import edge, node, workflow
 
 PATIENCE = 2.0  # seconds a request at /meet waits for its company
@@ -28,6 +32,7 @@ BIG = 5000  # bytes of a body: over what a branch carries inline, so it goes by 
 class Meeting:
     url: str = ""
     barriers: dict[str, threading.Barrier] = field(default_factory=dict)
+    hits: Counter[str] = field(default_factory=Counter)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -35,6 +40,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.partition("?")[0]
+        self.server.state.hits[path] += 1
         status, body = 200, b"met"
         if path.startswith("/meet/"):  # /meet/<group>/<parties>
             _, _, group, parties = path.split("/")
@@ -78,10 +84,24 @@ def meeting() -> Iterator[Meeting]:
     thread.join()
 
 
-@pytest.fixture(scope="module")
-def engine(cloud: LocalCloud) -> EmbeddedEngine:
-    """The compiler chooses: requests that could overlap run in Parallel states."""
-    return EmbeddedEngine(cloud=cloud)
+@pytest.fixture(scope="module", params=[None, True], ids=["shared task", "parallel states"])
+def engine(cloud: LocalCloud, request: pytest.FixtureRequest) -> EmbeddedEngine:
+    """The compiler's choice (independent requests share a task that runs them side by
+    side), or every wave of independent units in a Parallel state."""
+    return EmbeddedEngine(cloud=cloud, parallel=request.param)
+
+
+def mode(engine: EmbeddedEngine) -> str:
+    """A name for the engine's mode: each mode meets at barriers of its own (a request
+    that met nobody leaves its barrier broken)."""
+    return "parallel" if engine.parallel else "shared"
+
+
+def together(finished: Run) -> list[str]:
+    """The states that ran several units at once: Parallel states, or shared tasks."""
+    if finished.engine.parallel:
+        return finished.entered("Parallel")
+    return [name for name in finished.entered("Task") if name.startswith("Run nodes [")]
 
 
 def statuses(record: Any) -> dict[str, Any]:
@@ -93,7 +113,10 @@ def test_independent_requests_overlap_and_their_results_meet_downstream(
 ) -> None:
     count = 3
     raw = workflow(
-        *(node(f"f{i}", "fetch", url=f"{meeting.url}/meet/three/{count}") for i in range(count)),
+        *(
+            node(f"f{i}", "fetch", url=f"{meeting.url}/meet/three-{mode(engine)}/{count}")
+            for i in range(count)
+        ),
         node("total", "sum"),
         edges=[edge(f"f{i}.status", "total.numbers") for i in range(count)],
     )
@@ -103,10 +126,16 @@ def test_independent_requests_overlap_and_their_results_meet_downstream(
     assert finished.record.status == "completed", finished.record.error
     assert statuses(finished.record) == {"f0": 200, "f1": 200, "f2": 200, "total": None}
     assert finished.record.node("total").outputs == {"result": 600}
-    assert "Run in parallel [f0, f1, f2]" in finished.entered("Parallel")
-    # Check credits, Initialize workflow, the Parallel state, Finalize, Outcome and
-    # Succeeded around the units (no secret is referenced: nothing to preload)
-    assert len(finished.entered()) == finished.units + 6
+    if finished.engine.parallel:
+        assert together(finished) == ["Run in parallel [f0, f1, f2]"]
+        # Check credits, Initialize workflow, the Parallel state, Finalize, Outcome and
+        # Succeeded around the units (no secret is referenced: nothing to preload)
+        assert len(finished.entered()) == finished.units + 6
+    else:
+        assert together(finished) == ["Run nodes [f0, f1, f2]"]
+        # Check credits, Initialize workflow, Finalize, Outcome and Succeeded around one
+        # task for the three requests and one for the sum
+        assert len(finished.entered()) == 5 + 2
 
 
 def test_a_node_error_in_one_branch_leaves_the_others_to_complete(
@@ -136,7 +165,7 @@ def test_consecutive_parallel_states_keep_every_result(
     raw = workflow(
         node("a1", "fetch", url=f"{meeting.url}/ok"),
         node("a2", "fetch", url=f"{meeting.url}/big"),
-        node("base", "text-input", value=f"{meeting.url}/meet/second/2?from="),
+        node("base", "text-input", value=f"{meeting.url}/meet/second-{mode(engine)}/2?from="),
         node("url1", "string-concat"),
         node("url2", "string-concat"),
         node("b1", "fetch"),
@@ -161,7 +190,7 @@ def test_consecutive_parallel_states_keep_every_result(
     finished = run(engine, raw)
 
     assert finished.record.status == "completed", finished.record.error
-    assert len(finished.entered("Parallel")) == 2
+    assert len(together(finished)) == 2
     assert finished.record.node("total").outputs == {"result": 800}
     assert finished.record.node("body").outputs == {"displayValue": "x" * BIG}
     assert statuses(finished.record)["b1"] == statuses(finished.record)["b2"] == 200
@@ -170,3 +199,48 @@ def test_consecutive_parallel_states_keep_every_result(
     assert [e.node_id for e in finished.record.node_executions] == [
         e.node_id for e in sequential.record.node_executions
     ]
+
+
+def test_a_retried_shared_task_sends_no_request_that_completed_again(
+    cloud: LocalCloud, meeting: Meeting, faults: Faults
+) -> None:
+    engine = EmbeddedEngine(cloud=cloud)
+    paths = [f"/once/{uuid.uuid4().hex}/{i}" for i in range(2)]
+    raw = workflow(
+        *(node(f"f{i}", "fetch", url=f"{meeting.url}{path}") for i, path in enumerate(paths)),
+        node("total", "sum"),
+        edges=[edge(f"f{i}.status", "total.numbers") for i in range(2)],
+    )
+    # the task runs both requests and keeps their results, then its response is lost
+    lost = faults.inject(
+        engine, "run_node", Fault(TransientError, "lost", times=1, after_real_call=True)
+    )
+
+    finished = run(engine, raw)
+
+    assert lost.attempts == 3  # the shared task twice, then the sum's task
+    assert finished.entered("Task").count("Run nodes [f0, f1]") == 1  # retried within the state
+    assert finished.record.status == "completed", finished.record.error
+    assert finished.record.node("total").outputs == {"result": 400}
+    assert [meeting.hits[path] for path in paths] == [1, 1]
+
+
+def test_a_shared_task_reads_its_units_from_a_workflow_stored_by_hash(
+    cloud: LocalCloud, meeting: Meeting
+) -> None:
+    """Over the limit with its nodes in the definition, under it with their ids alone."""
+    engine = EmbeddedEngine(cloud=cloud, max_definition_bytes=6_000)
+    count = 3
+    raw = workflow(
+        *(node(f"f{i}", "fetch", url=f"{meeting.url}/meet/by-hash/{count}") for i in range(count)),
+        node("total", "sum"),
+        edges=[edge(f"f{i}.status", "total.numbers") for i in range(count)],
+    )
+
+    finished = run(engine, raw)
+
+    [shared] = finished.entered_inputs("Run nodes [f0, f1, f2]")
+    assert shared["workflowKey"].startswith("workflows/")
+    assert finished.record.status == "completed", finished.record.error
+    assert statuses(finished.record) == {"f0": 200, "f1": 200, "f2": 200, "total": None}
+    assert finished.record.node("total").outputs == {"result": 600}

@@ -26,7 +26,7 @@ import pytest
 
 from lambdas.adapters.errors import SealedValueRefused
 from lambdas.handlers.observability import logger
-from statemachine.state_names import PRELOAD_SECRETS
+from statemachine.state_names import INITIALIZE
 from tests.api import conftest as api
 from tests.api.conftest import FINAL, PATIENCE, Organization, Server
 from tests.conftest import Figure
@@ -197,14 +197,14 @@ def search(
 
 
 def preloaded(server: Server, owner: Organization, execution_id: str, workflow_id: str) -> str:
-    """The TOKEN secret as the preload task put it in the execution's state."""
+    """The TOKEN secret as Initialize workflow preloaded it into the execution's state."""
     stored = owner.http.get(f"/workflows/{workflow_id}").json()
     arn = f"{stored['stateMachineArn'].replace(':stateMachine:', ':execution:')}:{execution_id}"
     for event in history(server.engine, arn):
         exited = event.get("stateExitedEventDetails", {})
-        if exited.get("name") == PRELOAD_SECRETS:
+        if exited.get("name") == INITIALIZE:
             return str(json.loads(exited["output"])["sealed"]["secrets"]["TOKEN"])
-    raise AssertionError(f"no {PRELOAD_SECRETS} state in the history of {execution_id}")
+    raise AssertionError(f"no {INITIALIZE} state in the history of {execution_id}")
 
 
 def test_a_secret_created_through_the_api_shows_nowhere_but_in_its_requests(

@@ -1,9 +1,9 @@
 """Lambda task faults at every task position: retried to the fault-free record, or finalized.
 
 For each example workflow in workflows/, and two of ours (a fetch reading a secret from a
-127.0.0.1 server, so that `Preload secrets` and a `Run node` exist; a `wait` node, so that a
-Wait state follows a task), every Lambda task on the compiled state machine's path (Check
-credits, Preload..., Initialize workflow, each Run..., Finalize) gets faults:
+127.0.0.1 server, so that Initialize workflow preloads secrets and a `Run node` exists; a
+`wait` node, so that a Wait state follows a task), every Lambda task on the compiled state
+machine's path (Check credits, Initialize workflow, each Run..., Finalize) gets faults:
 
 - transient: the task raises TransientError twice, then runs;
 - throttle: the Lambda service refuses the invocation twice (TooManyRequestsException, HTTP
@@ -275,7 +275,7 @@ def check_unfinished(faulted: Run, organization: str, updates: Updates) -> None:
 
 def chosen(name: str, kind: str, path: list[Position]) -> list[int]:
     """The indexes of the positions to fault: all with FULL or in our fetch workflow (the
-    only one with Preload secrets and a Run node), else every other one (rotating with the
+    only one preloading secrets, with a Run node), else every other one (rotating with the
     workflow and the kind), at least one."""
     indexes = [i for i, position in enumerate(path) if applies(kind, position)]
     if FULL or name == "fetch-secret":

@@ -144,13 +144,15 @@ def test_a_valid_token_is_used_as_it_is(
     machine = engine.cloud.client("stepfunctions").describe_state_machine(
         stateMachineArn=engine.deploy(validate_workflow(flow, REGISTRY.catalog))
     )
-    assert "Preload integrations" in json.loads(machine["definition"])["States"]
+    # Initialize workflow preloads them (no state of their own)
+    states = json.loads(machine["definition"])["States"]
+    assert states["Initialize workflow"]["Parameters"]["preload"] == ["integrations"]
     entered = [
         event["stateEnteredEventDetails"]["name"]
         for event in history(engine, execution_arn(engine, flow, execution_id))
         if "stateEnteredEventDetails" in event
     ]
-    assert entered.index("Preload integrations") < entered.index("Run node probe")
+    assert entered.index("Initialize workflow") < entered.index("Run node probe")
     assert_never_stored(engine, [record], VALID_TOKEN)
 
 

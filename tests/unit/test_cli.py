@@ -209,8 +209,11 @@ def test_validate_refuses_a_short_lived_workflow_that_could_outlast_express(
 def test_validate_refuses_what_compile_refuses_with_the_compilers_code(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    # More units than one Express machine runs, and an Express machine cannot start parts.
-    many = {**workflow(*[node(f"d{i}", "date-now") for i in range(3_500)]), "shortLived": True}
+    # More units than one Express machine runs, and an Express machine cannot start parts
+    # (a chain: independent ones would share tasks).
+    nodes = [node(f"r{i}", "random-number") for i in range(3_500)]
+    edges = [edge(f"r{i - 1}.value", f"r{i}.min") for i in range(1, 3_500)]
+    many = {**workflow(*nodes, edges=edges), "shortLived": True}
     path = write(tmp_path, many)
 
     assert main(["compile", path]) == 2
@@ -315,8 +318,12 @@ def test_compile_takes_the_modes_and_refuses_a_bad_workflow(
     )
     path = write(tmp_path, fetches)
     assert main(["compile", path]) == 0
+    assert "Run nodes [f1, f2]" in json.loads(capsys.readouterr().out)["States"]
+    assert main(["compile", path, "--parallel"]) == 0
     assert "Run in parallel [f1, f2]" in json.loads(capsys.readouterr().out)["States"]
     assert main(["compile", path, "--sequential"]) == 0
-    assert "Run in parallel [f1, f2]" not in json.loads(capsys.readouterr().out)["States"]
+    states = json.loads(capsys.readouterr().out)["States"]
+    assert "Run in parallel [f1, f2]" not in states
+    assert "Run nodes [f1, f2]" not in states
     assert main(["compile", write(tmp_path, {"nodes": []}, "bad.json")]) == 2
     assert "Traceback" not in capsys.readouterr().err

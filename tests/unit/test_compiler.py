@@ -109,7 +109,7 @@ def test_credit_check_carries_the_catalog_usage_of_every_node():
     )
     check = states(compiled(raw))["Check credits"]
     assert check["Parameters"] == {"state.$": "$", "estimate": 11}
-    assert check["Next"] == "Preload secrets"
+    assert check["Next"] == "Initialize workflow"
 
 
 def test_without_credits_the_execution_is_persisted_exhausted_and_fails():
@@ -171,25 +171,29 @@ def test_initialize_gets_the_completed_workflow_the_plan_digest_and_the_nodes_to
     assert parameters["workflow"]["nodes"][2]["inputs"][0]["type"] == "number"
 
 
-def test_no_preload_states_when_no_node_reads_secrets_or_integrations():
-    names = list(states(compiled(small())))
-    assert "Preload secrets" not in names
-    assert "Preload integrations" not in names
+def preloaded(definition: dict[str, Any]) -> list[str]:
+    """What Initialize workflow preloads (SPEC §7's preload, merged into it)."""
+    found: list[str] = states(definition)["Initialize workflow"]["Parameters"].get("preload", [])
+    return found
 
 
-def test_a_fetch_node_makes_the_machine_preload_secrets_first():
+def test_nothing_is_preloaded_when_no_node_reads_secrets_or_integrations():
+    definition = compiled(small())
+    assert preloaded(definition) == []
+    assert path_taken(definition)[:2] == ["Check credits", "Initialize workflow"]
+
+
+def test_a_fetch_node_makes_initialize_preload_secrets_without_a_state_of_its_own():
     raw = workflow(node("f", "fetch", url="https://x.test", headers=SIGNED))
     definition = compiled(raw)
-    assert path_taken(definition)[:3] == ["Check credits", "Preload secrets", "Initialize workflow"]
-    preload = states(definition)["Preload secrets"]
-    assert preload["Resource"] == FUNCTIONS.preload_secrets
-    assert preload["Parameters"] == {"state.$": "$"}
-    assert "Preload integrations" not in states(definition)
+    assert path_taken(definition)[:3] == ["Check credits", "Initialize workflow", "Run node f"]
+    assert preloaded(definition) == ["secrets"]
+    assert not any("Preload" in name for name in states(definition))
 
 
 def test_a_fetch_preloads_secrets_only_when_an_input_may_reference_one():
     def preloads(*nodes: dict[str, Any], edges: list[dict[str, str]] | None = None) -> bool:
-        return "Preload secrets" in states(compiled(workflow(*nodes, edges=edges or [])))
+        return "secrets" in preloaded(compiled(workflow(*nodes, edges=edges or [])))
 
     assert not preloads(node("f", "fetch", url="https://x.test"))
     assert not preloads(
@@ -218,18 +222,13 @@ def test_a_node_type_using_integrations_makes_the_machine_preload_them():
         uses_integrations=True,
     )
     definition = compiled(workflow(node("c", "crm-lookup")), with_type(crm))
-    assert path_taken(definition)[1:3] == ["Preload integrations", "Initialize workflow"]
-    assert states(definition)["Preload integrations"]["Resource"] == FUNCTIONS.preload_integrations
-    assert "Preload secrets" not in states(definition)
+    assert preloaded(definition) == ["integrations"]
     both = compiled(
         workflow(node("c", "crm-lookup"), node("f", "fetch", url="https://x.test", headers=SIGNED)),
         with_type(crm),
     )
-    assert path_taken(both)[1:4] == [
-        "Preload secrets",
-        "Preload integrations",
-        "Initialize workflow",
-    ]
+    assert preloaded(both) == ["secrets", "integrations"]
+    assert path_taken(both)[:2] == ["Check credits", "Initialize workflow"]
 
 
 def test_a_dynamic_secret_input_makes_the_machine_preload_secrets():
@@ -242,7 +241,7 @@ def test_a_dynamic_secret_input_makes_the_machine_preload_secrets():
     )
     assert not signer.reads_secrets
     definition = compiled(workflow(node("s", "signer")), with_type(signer))
-    assert "Preload secrets" in states(definition)
+    assert preloaded(definition) == ["secrets"]
 
 
 def test_every_task_but_finalize_retries_lambda_faults_and_is_caught_to_finalize():
@@ -254,7 +253,7 @@ def test_every_task_but_finalize_retries_lambda_faults_and_is_caught_to_finalize
     )
     by_name = states(compiled(raw))
     tasks = [name for name, state in by_name.items() if state["Type"] == "Task"]
-    assert len(tasks) == 7
+    assert len(tasks) == 6  # Initialize preloads the secrets
     retry = {
         "ErrorEquals": [
             "Lambda.ServiceException",
@@ -519,7 +518,9 @@ def test_long_ids_whose_cut_names_and_digests_agree_still_get_distinct_names():
     first, second = f"{prefix}406", f"{prefix}5542"
     assert state_name(f"Run node {first}") == state_name(f"Run node {second}")
     raw = workflow(node(first, "random-number"), node(second, "random-number"))
-    names = [name for name in states(compiled(raw)) if name.startswith("Run node")]
+    # one unit a state (independent, they would share one task by default)
+    unshared = compiled(raw, parallel=False)
+    names = [name for name in states(unshared) if name.startswith("Run node")]
     cut = state_name(f"Run node {second}")
     assert names == [cut, f"{cut[:76]} (2)"]
     assert all(len(name) == 80 for name in names)
