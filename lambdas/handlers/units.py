@@ -204,8 +204,8 @@ def run_together(request: Together, deps: Deps, invocation: Invocation) -> dict[
     """
     state = request.state
     if state.workflow_key is not None:
-        workflow = deps.stored.get(state.workflow_key)
-        picked = [members(workflow, member.node_ids) for member in request.together]
+        index = deps.stored.index(state.workflow_key)
+        picked = [index.members(member.node_ids) for member in request.together]
         request = request.model_copy(
             update={
                 "together": [
