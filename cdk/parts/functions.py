@@ -71,10 +71,8 @@ _RUNS_NODES = Access(
 ACCESS = MappingProxyType(
     {
         "check_credits": Access(read=("organizations",), mode=True),
-        "preload_secrets": Access(read=("secrets",)),
-        "preload_integrations": Access(read=("integrations",)),
-        # Initialize persists the start record and resolves the seconds of the wait nodes
-        # that open the plan, which runs them.
+        # Initialize preloads the sealed secrets and integrations, persists the start record
+        # and resolves the seconds of the wait nodes that open the plan, which runs them.
         "initialize": _RUNS_NODES,
         "persist": Access(write=("executions",), blobs="write", live_updates=True),
         "run_node": _RUNS_NODES,

@@ -10,8 +10,6 @@ from lambdas.handlers import (
     finalize,
     initialize,
     persist,
-    preload_integrations,
-    preload_secrets,
     run_inline_group,
     run_node,
 )
@@ -19,8 +17,6 @@ from lambdas.handlers import (
 # Keys are the fields of statemachine.compiler.TaskFunctions.
 TASKS: dict[str, ModuleType] = {
     "check_credits": check_credits,
-    "preload_secrets": preload_secrets,
-    "preload_integrations": preload_integrations,
     "initialize": initialize,
     "persist": persist,
     "run_node": run_node,
