@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -218,18 +218,22 @@ class N8n:
         took = time.perf_counter() - start
         return took, result.stdout
 
+    def _spawn(self, arguments: tuple[str, ...], output: IO[bytes]) -> subprocess.Popen[bytes]:
+        """`n8n ARGUMENTS` started in a process group of its own, its output into `output`."""
+        return subprocess.Popen(
+            [str(self.command), *arguments],
+            env=self.environment(),
+            cwd=self.home,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
     def _run(self, arguments: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
         """`n8n ARGUMENTS` to its end, its output in a file (the task runner it starts may hold
         a pipe open after n8n has ended); then its process group is stopped, runner included."""
         with tempfile.TemporaryFile() as output:
-            process = subprocess.Popen(
-                [str(self.command), *arguments],
-                env=self.environment(),
-                cwd=self.home,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            process = self._spawn(arguments, output)
             try:
                 process.wait(COMMAND_S)
             except subprocess.TimeoutExpired:
@@ -249,14 +253,7 @@ class N8n:
         url = f"http://127.0.0.1:{self.port}/webhook/{WEBHOOK_PATH}"
         log = self.home / "n8n-start.log"
         with log.open("wb") as output:
-            process = subprocess.Popen(
-                [str(self.command), "start"],
-                env=self.environment(),
-                cwd=self.home,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            process = self._spawn(("start",), output)
         try:
             _wait_for_webhook(url, probe, process, log)
             yield url
