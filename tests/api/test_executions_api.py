@@ -332,6 +332,10 @@ def test_a_cancel_with_nobody_listening_keeps_the_nodes_its_history_holds(
     stepfunctions = server.engine.cloud.client("stepfunctions")
     stopped = stepfunctions.describe_execution(executionArn=handle.execution_arn)
     assert stopped["status"] == "ABORTED"
+    # The results its units kept apart are in the record now, and nowhere else.
+    table = server.engine.deployment.settings["executions_table"]
+    items = server.engine.cloud.client("dynamodb").scan(TableName=table)["Items"]
+    assert [i["id"]["S"] for i in items if i["id"]["S"].startswith(f"{execution_id}/")] == []
 
 
 def test_a_cancel_reads_results_kept_apart_from_the_state(

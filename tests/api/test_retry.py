@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import Organization, Server
+from tests.api.conftest import PATIENCE, Organization, Server
 from tests.api.test_executions_api import divider
 from tests.conformance.http_server import unused_port
 from tests.workflows import edge, node, workflow
@@ -343,3 +343,41 @@ def test_a_retry_refused_for_credits_keeps_what_it_reused_and_charges_nothing(
     after = server.engine.organizations.get(org_a.id)
     assert after is not None
     assert after.usage == before.usage
+
+
+def test_a_retry_cancelled_before_it_began_running_keeps_what_it_reused(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(divider("cancelled-early"))
+    failed = org_a.wait_for(org_a.start("cancelled-early", inputs={"y": {"value": 0}}))
+    # Hold the retry in `Initialize workflow`, before it hands out what it reuses.
+    name = server.engine.deployment.functions.initialize.rsplit(":", 1)[-1]
+    real, timeout = server.engine.cloud.functions[name]
+    entered, release = threading.Event(), threading.Event()
+
+    def held(event: dict[str, Any], deadline: float) -> dict[str, Any]:
+        entered.set()
+        release.wait(PATIENCE)
+        return real(event, deadline)
+
+    server.engine.cloud.functions[name] = (held, timeout)
+    try:
+        response = org_a.http.post(f"/executions/{failed['id']}/retry")
+        assert response.status_code == 202, response.text
+        retry_id = response.json()["executionId"]
+        assert entered.wait(PATIENCE), "the retry never reached Initialize workflow"
+        cancel = org_a.http.post(f"/executions/{retry_id}/cancel")
+    finally:
+        server.engine.cloud.functions[name] = (real, timeout)
+        release.set()
+
+    assert cancel.status_code == 200, cancel.text
+    cancelled = cancel.json()
+    assert cancelled["status"] == "cancelled"
+    assert {e["nodeId"]: e["status"] for e in cancelled["nodeExecutions"]} == {
+        "x": "completed",
+        "y": "completed",
+        "quotient": "idle",
+    }
+    assert cancelled["usage"] == 0
+    assert org_a.record(retry_id)["nodeExecutions"] == cancelled["nodeExecutions"]
