@@ -349,16 +349,16 @@ def _units(
             ]
         return parameters
 
+    def carried(step: _Step) -> dict[str, Any]:
+        """The nodes a task runs and the edges into them, or only their ids when it reads
+        them from the stored workflow (Initialize put its key in the state)."""
+        if workflow_key is not None:
+            return {"nodeIds": [node.id for node in step.nodes]}
+        return {"nodes": [node.to_json() for node in step.nodes], "edges": edges_into(step.nodes)}
+
     def unit_task(index: int, **more: Any) -> State:
         step = steps[index]
-        parameters: dict[str, Any]
-        if workflow_key is not None:
-            ids = [node.id for node in step.nodes]
-            parameters = {"nodeIds": ids, **more}  # Initialize put the key in the state
-        else:
-            nodes_json = [node.to_json() for node in step.nodes]
-            parameters = {"nodes": nodes_json, "edges": edges_into(step.nodes), **more}
-        parameters["unit"] = index
+        parameters: dict[str, Any] = {**carried(step), **more, "unit": index}
         # a branch of a Parallel state resolves no waits: none follows it in its branch
         start = len(steps) if "branch" in more else index + 1
         resolving(parameters, step.nodes, start, index)
@@ -367,20 +367,10 @@ def _units(
 
     def together_task(wave: list[int]) -> tuple[str, State]:
         """One task running the units of `wave` side by side, each as `unit_task` would."""
-        members = []
-        for i in wave:
-            nodes_of = steps[i].nodes
-            member: dict[str, Any]
-            if workflow_key is not None:
-                member = {"nodeIds": [node.id for node in nodes_of]}
-            else:
-                nodes_json = [node.to_json() for node in nodes_of]
-                member = {"nodes": nodes_json, "edges": edges_into(nodes_of)}
-            member["unit"] = i
-            fed = reads(nodes_of, i)
-            if fed:
-                member["reads"] = dict(sorted(fed.items(), key=lambda item: item[1]))
-            members.append(member)
+        # no Wait state follows a unit that shares a task: none resolves waits
+        members = [
+            resolving({**carried(steps[i]), "unit": i}, steps[i].nodes, len(steps), i) for i in wave
+        ]
         state = task(functions.run_node, {"together": members}, INDIVIDUAL_TIMEOUT_SECONDS)
         # A retried task reuses the units that completed before the failure.
         state["Parameters"]["attempt.$"] = "$$.State.RetryCount"
