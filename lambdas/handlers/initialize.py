@@ -50,14 +50,12 @@ class Deps:
 
 def deps_from(settings: Settings, clients: Clients, registry: Registry | None = None) -> Deps:
     unit_deps = units.deps_from(settings, clients, registry)
+    store = values(settings, clients)
     return Deps(
         registry=registry or default_registry(),
-        values=values(settings, clients),
+        values=store,
         persist=persist.Deps(
-            executions(settings, settings, clients),
-            unit_deps.updates,
-            unit_deps.stored,
-            values(settings, clients),
+            executions(settings, settings, clients), unit_deps.updates, unit_deps.stored, store
         ),
         units=unit_deps,
     )

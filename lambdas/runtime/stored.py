@@ -80,8 +80,3 @@ def node_ids_of(node_ids: list[str] | None, key: str | None, stored: StoredWorkf
     if node_ids is not None or key is None:
         return node_ids or []
     return [node.id for node in stored.get(key).nodes]
-
-
-def members(workflow: Workflow, node_ids: list[str]) -> tuple[list[Node], list[Edge]]:
-    """The nodes `node_ids` names, in that order, and the edges into them, in edge order."""
-    return WorkflowIndex(workflow).members(node_ids)

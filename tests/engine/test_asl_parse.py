@@ -159,10 +159,25 @@ def test_deploying_a_long_chain_reads_a_small_part_of_its_definition_with_moto_s
 
     monkeypatch.setattr(asl_parse, "InputStream", Counted)
     monkeypatch.setattr(asl_parser, "InputStream", Counted)
-    data = chain("addition", 2_000, b=1) | {"id": "read-once"}
-    [definition] = compiled(engine, data, None)
-    engine.deploy(validate_workflow(data, engine.registry.catalog))
-    assert 0 < sum(read) < len(definition) / 10
+
+    def deployed(length: int) -> tuple[int, int]:
+        """Characters moto's grammar reads to deploy a chain of `length` nodes, with no
+        statement read before (whatever other tests deployed), and its definition's size."""
+        for kept in (asl_parse._state_statement, asl_parse._top_statement, asl_parse._binding):
+            kept.cache_clear()
+        read.clear()
+        data = chain("addition", length, b=1) | {"id": f"read-once-{length}"}
+        [definition] = compiled(engine, data, None)
+        engine.deploy(validate_workflow(data, engine.registry.catalog))
+        return sum(read), len(definition)
+
+    short, short_size = deployed(600)
+    long, long_size = deployed(1_800)
+    assert long_size > 2.5 * short_size
+    # The statements every task repeats are read once; what a task adds (its name in the
+    # `Next` of the one before) is a small part of its text.
+    assert 0 < long - short < (long_size - short_size) / 10
+    assert long < long_size / 5
 
 
 def test_a_definition_moto_refuses_is_refused_naming_the_problem(cloud: LocalCloud) -> None:

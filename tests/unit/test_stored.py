@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lambdas.runtime.stored import StoredWorkflows, members
+from lambdas.runtime.stored import StoredWorkflows, WorkflowIndex
 from statemachine.model import Workflow
 from tests.workflows import chain
 
@@ -44,7 +44,7 @@ def test_a_stored_workflow_is_read_once_while_kept() -> None:
 
 def test_members_are_the_named_nodes_in_order_and_the_edges_into_them() -> None:
     workflow = Workflow.model_validate(chain())
-    nodes, edges = members(workflow, ["c", "b"])
+    nodes, edges = WorkflowIndex(workflow).members(["c", "b"])
     assert [node.id for node in nodes] == ["c", "b"]
     assert [(edge.source, edge.target) for edge in edges] == [("a", "b"), ("b", "c")]
 
