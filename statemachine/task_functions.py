@@ -11,6 +11,8 @@ class TaskFunctions(WireModel):
     """The Lambda function ARN of each task of the state machine."""
 
     check_credits: str = Field(min_length=1)
+    preload_secrets: str = Field(min_length=1)
+    preload_integrations: str = Field(min_length=1)
     initialize: str = Field(min_length=1)
     persist: str = Field(min_length=1)
     run_node: str = Field(min_length=1)

@@ -71,8 +71,12 @@ _RUNS_NODES = Access(
 ACCESS = MappingProxyType(
     {
         "check_credits": Access(read=("organizations",), mode=True),
-        # Initialize preloads the sealed secrets and integrations, persists the start record
-        # and resolves the seconds of the wait nodes that open the plan, which runs them.
+        # Initialize preloads for the machines it compiles now; these two stay for the state
+        # machines deployed through the API before it did, whose `Preload ...` states call them.
+        "preload_secrets": Access(read=("secrets",)),
+        "preload_integrations": Access(read=("integrations",)),
+        # Initialize persists the start record and resolves the seconds of the wait nodes
+        # that open the plan, which runs them.
         "initialize": _RUNS_NODES,
         "persist": Access(write=("executions",), blobs="write", live_updates=True),
         "run_node": _RUNS_NODES,

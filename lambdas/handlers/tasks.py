@@ -10,6 +10,8 @@ from lambdas.handlers import (
     finalize,
     initialize,
     persist,
+    preload_integrations,
+    preload_secrets,
     run_inline_group,
     run_node,
 )
@@ -17,6 +19,8 @@ from lambdas.handlers import (
 # Keys are the fields of statemachine.compiler.TaskFunctions.
 TASKS: dict[str, ModuleType] = {
     "check_credits": check_credits,
+    "preload_secrets": preload_secrets,
+    "preload_integrations": preload_integrations,
     "initialize": initialize,
     "persist": persist,
     "run_node": run_node,

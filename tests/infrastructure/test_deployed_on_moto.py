@@ -146,7 +146,7 @@ def executing_copy(deployed: Deployed, output: str) -> str:
 def test_the_stack_creates_its_tables_functions_and_state_machines(deployed: Deployed) -> None:
     workflows = sorted((ROOT / "workflows").glob("*.json"))
     assert len(deployed.physical("AWS::DynamoDB::Table")) == 7
-    assert len(deployed.physical("AWS::Lambda::Function")) == 8
+    assert len(deployed.physical("AWS::Lambda::Function")) == 10
     assert len(deployed.physical("AWS::StepFunctions::StateMachine")) == len(workflows)
     assert deployed.outputs["ApiKeysTableName"] in deployed.physical("AWS::DynamoDB::Table")
 

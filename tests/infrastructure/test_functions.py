@@ -127,7 +127,7 @@ def test_every_function_logs_to_its_own_group_kept_for_the_configured_retention(
         function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
         for function in synthesized.resources("AWS::Lambda::Function").values()
     ]
-    assert len(set(used)) == len(used) == 8
+    assert len(set(used)) == len(used) == 10
     for name in used:
         assert groups[name]["Properties"]["RetentionInDays"] == Config().log_retention_days
 

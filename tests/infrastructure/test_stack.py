@@ -13,9 +13,9 @@ from tests.infrastructure.conftest import ROOT, Synthesized
 WORKFLOW_FILES = sorted((ROOT / "workflows").glob("*.json"))
 
 
-def test_the_stack_has_seven_tables_eight_functions_and_two_apis(template: Template):
+def test_the_stack_has_seven_tables_ten_functions_and_two_apis(template: Template):
     template.resource_count_is("AWS::DynamoDB::Table", 7)
-    template.resource_count_is("AWS::Lambda::Function", 8)
+    template.resource_count_is("AWS::Lambda::Function", 10)
     template.resource_count_is("AWS::ApiGatewayV2::Api", 2)
     template.resource_count_is("AWS::S3::Bucket", 1)
     template.resource_count_is("AWS::KMS::Key", 1)

@@ -530,4 +530,4 @@ def test_task_functions_are_camel_case_on_the_wire():
     wire = FUNCTIONS.to_json()
     assert wire["checkCredits"] == FUNCTIONS.check_credits
     assert TaskFunctions.model_validate(wire) == FUNCTIONS
-    assert len(wire) == 6
+    assert len(wire) == 8

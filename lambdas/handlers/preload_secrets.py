@@ -1,0 +1,46 @@
+"""Preload secrets: the organization's secrets, sealed, into the state (SPEC §7).
+
+No machine compiled now calls it (Initialize workflow preloads): it serves the state machines
+deployed through the API before, until their workflows are deployed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from lambdas.handlers.entry import Invocation, lambda_handler
+from lambdas.handlers.settings import SecretsTable
+from lambdas.handlers.wiring import Clients, secrets
+from lambdas.runtime.ports import SecretVault
+from lambdas.runtime.state import WorkflowState
+
+
+class Settings(SecretsTable):
+    pass
+
+
+@dataclass(frozen=True)
+class Deps:
+    secrets: SecretVault
+
+
+def deps_from(settings: Settings, clients: Clients) -> Deps:
+    return Deps(secrets=secrets(settings, clients))
+
+
+class Event(BaseModel):
+    state: WorkflowState
+
+
+def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
+    state = Event.model_validate(event).state
+    sealed = deps.secrets.sealed(state.execution.organization_id)
+    return state.model_copy(
+        update={"sealed": state.sealed.model_copy(update={"secrets": sealed})}
+    ).to_json()
+
+
+handler = lambda_handler(lambda: deps_from(Settings.from_environment(), Clients()), process)
