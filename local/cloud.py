@@ -16,8 +16,10 @@ moto's internals are patched, which is why moto is pinned exactly:
 - a state machine definition is parsed once, not at every start, each of its repeated
   statements read with moto's grammar once (`local.asl_parse`), and its long strings are
   lexed in one step (`local.asl_lexer`);
-- DynamoDB requests are served one at a time (moto's tables are not thread-safe), and each
-  response class's methods are listed once, not at every request;
+- DynamoDB requests are served one at a time (moto's tables are not thread-safe), item
+  requests without the HTTP round trip (`local.direct_dynamodb`), a query reads only the
+  partition it asks for (moto sorted the whole table at every query), and each response
+  class's methods are listed once, not at every request;
 - the interpreter names errors and fields, reads number literals and enforces the size of a
   state's data as AWS does (`local.interpreter`);
 - every request that may change a table or a bucket records the keys of the items and
@@ -44,8 +46,8 @@ import boto3
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 
-from local import interpreter, moto_start
-from local.changes import ChangeLog, record_dynamodb
+from local import direct_dynamodb, interpreter, moto_start
+from local.changes import ChangeLog
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -63,9 +65,6 @@ _CLIENT_USERS = (
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
 )
-# DynamoDB operations that change nothing; any other may write.
-DYNAMODB_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
-DYNAMODB_READ_PREFIXES = ("Describe", "List")
 S3_READ_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -94,6 +93,7 @@ class LocalCloud:
         self.time_scale = 1.0
         self._clients: dict[tuple[str, str | None], Any] = {}
         self.changes = ChangeLog()
+        self.direct_dynamodb: direct_dynamodb.DirectClients | None = None
         _patch_moto(self)
         self.role_arn: str = _create_role("stepthunk-local")
 
@@ -339,27 +339,33 @@ def _patch_moto(cloud: LocalCloud) -> None:
             execution.state_machine.definition = definition
         original_execution_start(execution)
 
+    from moto.core.models import botocore_stubber
     from moto.dynamodb.parsing.expressions import (  # type: ignore[attr-defined]
         UpdateExpressionParser,
     )
     from moto.dynamodb.responses import DynamoHandler
 
     original_dynamodb_call = DynamoHandler.call_action
-    dynamodb_lock = threading.Lock()
+    tables = direct_dynamodb.Tables(cloud.changes, _key_names)
 
     def dynamodb_call(handler: DynamoHandler) -> Any:
-        # moto's DynamoDB is not safe under concurrent writes (a transaction copies a table
-        # while another request changes it); DynamoDB never calls back into our code, so one
-        # request at a time cannot deadlock.
-        action = handler._get_action()
-        reads = action in DYNAMODB_READS or action.startswith(DYNAMODB_READ_PREFIXES)
-        with dynamodb_lock:
-            try:
-                return original_dynamodb_call(handler)
-            finally:
-                if not reads:
-                    params = getattr(handler, "params", None) or {}
-                    record_dynamodb(cloud.changes, action, params, _key_names)
+        return tables.serve(
+            handler._get_action(),
+            lambda: getattr(handler, "params", None),
+            lambda: original_dynamodb_call(handler),
+        )
+
+    from moto import settings as moto_settings
+
+    def direct() -> bool:
+        # only while moto answers requests, and none is checked against IAM policies (moto
+        # does that for a test that asks, on the HTTP path only)
+        checked = float("inf") != moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
+        return bool(botocore_stubber.enabled) and not checked
+
+    cloud.direct_dynamodb = direct_dynamodb.DirectClients(tables, ACCOUNT, direct)
+    cloud.direct_dynamodb.install()
+    direct_dynamodb.query_within_partitions()
 
     from moto.s3.responses import S3Response
 

@@ -1,0 +1,362 @@
+"""The embedded engine's DynamoDB answers a client's item requests without the HTTP round trip
+(local.direct_dynamodb): what a client sees must be what it sees over moto's HTTP stand-in,
+answers and errors alike, and a query must cost what its partition holds, not the table."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError, ParamValidationError
+
+from local.cloud import REGION, LocalCloud
+
+BLOB = bytes(range(256))
+
+
+@pytest.fixture(scope="module")
+def cloud() -> LocalCloud:
+    return LocalCloud.shared()
+
+
+def _client(cloud: LocalCloud, *, direct: bool) -> Any:
+    client = boto3.client("dynamodb", region_name=REGION)
+    assert cloud.direct_dynamodb is not None
+    if not direct:
+        cloud.direct_dynamodb.uninstall(client.meta.events)
+    return client
+
+
+def _table(client: Any) -> str:
+    name = f"direct-{uuid.uuid4().hex[:8]}"
+    client.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "byOwner", "AttributeType": "S"},
+            {"AttributeName": "at", "AttributeType": "N"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "owner",
+                "KeySchema": [
+                    {"AttributeName": "byOwner", "KeyType": "HASH"},
+                    {"AttributeName": "at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
+def _item(pk: str, sk: str, **extra: Any) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}, **extra}
+
+
+def _requests(table: str) -> Iterator[tuple[str, Callable[[Any], Any]]]:
+    """Item requests of every kind the stores make, each as (name, call on a client)."""
+    every_type = _item(
+        "a",
+        "1",
+        blob={"B": BLOB},
+        blobs={"BS": [b"\x00", b"\xff"]},
+        number={"N": "-9007199254740993.5"},
+        texts={"SS": ["x", "y"]},
+        flag={"BOOL": True},
+        nothing={"NULL": True},
+        nested={"M": {"B": {"S": "a map key named B"}, "list": {"L": [{"B": b"\x01"}]}}},
+        byOwner={"S": "owner-1"},
+        at={"N": "3"},
+    )
+    yield "put every type", lambda c: c.put_item(TableName=table, Item=every_type)
+    yield "get", lambda c: c.get_item(TableName=table, Key=_item("a", "1"))
+    yield "get absent", lambda c: c.get_item(TableName=table, Key=_item("a", "none"))
+    yield (
+        "get projected",
+        lambda c: c.get_item(
+            TableName=table,
+            Key=_item("a", "1"),
+            ProjectionExpression="#b, nested.#l",
+            ExpressionAttributeNames={"#b": "blob", "#l": "list"},
+        ),
+    )
+    for index in range(2, 8):
+        owned = _item("a", str(index), byOwner={"S": "owner-1"}, at={"N": str(10 - index)})
+        yield f"put {index}", functools.partial(_put, table=table, item=owned)
+    yield "put other partition", lambda c: c.put_item(TableName=table, Item=_item("b", "1"))
+    yield (
+        "update",
+        lambda c: c.update_item(
+            TableName=table,
+            Key=_item("a", "2"),
+            UpdateExpression="SET #v = :v ADD #n :one",
+            ExpressionAttributeNames={"#v": "value", "#n": "count"},
+            ExpressionAttributeValues={":v": {"B": b"\x02"}, ":one": {"N": "1"}},
+            ReturnValues="ALL_NEW",
+        ),
+    )
+    yield (
+        "conditional put refused",
+        lambda c: c.put_item(
+            TableName=table,
+            Item=_item("a", "1"),
+            ConditionExpression="attribute_not_exists(pk)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        ),
+    )
+    yield (
+        "query a page backwards",
+        lambda c: c.query(
+            TableName=table,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "a"}},
+            ScanIndexForward=False,
+            Limit=3,
+        ),
+    )
+    yield (
+        "query the next page",
+        lambda c: c.query(
+            TableName=table,
+            KeyConditionExpression="pk = :p AND sk > :s",
+            ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"S": "1"}},
+            ExclusiveStartKey=_item("a", "3"),
+            Limit=2,
+        ),
+    )
+    yield (
+        "query an index",
+        lambda c: c.query(
+            TableName=table,
+            IndexName="owner",
+            KeyConditionExpression="byOwner = :o",
+            ExpressionAttributeValues={":o": {"S": "owner-1"}},
+        ),
+    )
+    yield (
+        "query with a filter",
+        lambda c: c.query(
+            TableName=table,
+            KeyConditionExpression="pk = :p",
+            FilterExpression="attribute_exists(#c)",
+            ExpressionAttributeNames={"#c": "count"},
+            ExpressionAttributeValues={":p": {"S": "a"}},
+            Select="COUNT",
+        ),
+    )
+    yield "scan", lambda c: c.scan(TableName=table)
+    yield (
+        "batch write",
+        lambda c: c.batch_write_item(
+            RequestItems={
+                table: [
+                    {"PutRequest": {"Item": _item("c", "1", blob={"B": b"\x03"})}},
+                    {"DeleteRequest": {"Key": _item("a", "7")}},
+                ]
+            }
+        ),
+    )
+    yield (
+        "batch get",
+        lambda c: c.batch_get_item(
+            RequestItems={table: {"Keys": [_item("c", "1"), _item("a", "7"), _item("a", "1")]}}
+        ),
+    )
+    yield (
+        "transaction refused",
+        lambda c: c.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": _item("d", "1")}},
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": _item("a", "1"),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+            ]
+        ),
+    )
+    yield (
+        "transaction",
+        lambda c: c.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": _item("d", "1")}},
+                {"Delete": {"TableName": table, "Key": _item("b", "1")}},
+            ]
+        ),
+    )
+    yield (
+        "transactional get",
+        lambda c: c.transact_get_items(
+            TransactItems=[{"Get": {"TableName": table, "Key": _item("d", "1")}}]
+        ),
+    )
+    yield (
+        "delete returning the item",
+        lambda c: c.delete_item(TableName=table, Key=_item("a", "2"), ReturnValues="ALL_OLD"),
+    )
+    yield (
+        "a key of the wrong type",
+        lambda c: c.get_item(TableName=table, Key={"pk": {"N": "1"}, "sk": {"S": "1"}}),
+    )
+    yield "a missing table", lambda c: c.get_item(TableName=f"{table}-x", Key=_item("a", "1"))
+    yield "a request the client refuses", lambda c: c.get_item(TableName=table)
+
+
+def _put(client: Any, table: str, item: dict[str, Any]) -> Any:
+    return client.put_item(TableName=table, Item=item)
+
+
+def _seen(client: Any, call: Callable[[Any], Any], table: str) -> Any:
+    """What a caller sees of `call`: the answer, or the error's class, code, message and
+    fields, with the table's name taken out."""
+    try:
+        answer = dict(call(client))
+    except ClientError as error:
+        answer = {"raised": type(error).__name__, **error.response}
+    except ParamValidationError as error:
+        answer = {"raised": type(error).__name__, "message": str(error)}
+    answer.pop("ResponseMetadata", None)
+    return _without(answer, table)
+
+
+def _without(value: Any, table: str) -> Any:
+    if isinstance(value, dict):
+        return {_without(key, table): _without(item, table) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without(item, table) for item in value]
+    return value.replace(table, "TABLE") if isinstance(value, str) else value
+
+
+def test_a_client_sees_the_same_answers_and_errors_without_the_round_trip(
+    cloud: LocalCloud,
+) -> None:
+    direct, whole = _client(cloud, direct=True), _client(cloud, direct=False)
+    sent: list[str] = []
+    direct.meta.events.register("before-send.dynamodb", lambda **kwargs: sent.append("direct"))
+    ours, theirs = _table(direct), _table(whole)
+    sent.clear()
+    for (name, call), (_, same_call) in zip(_requests(ours), _requests(theirs), strict=True):
+        assert _seen(direct, call, ours) == _seen(whole, same_call, theirs), name
+    assert sent == []  # not one of them went over (moto's) HTTP
+    assert direct.get_item(TableName=ours, Key=_item("a", "1"))["Item"]["blob"] == {"B": BLOB}
+
+
+def test_an_error_is_raised_as_the_class_the_client_names(cloud: LocalCloud) -> None:
+    direct = _client(cloud, direct=True)
+    table = _table(direct)
+    direct.put_item(TableName=table, Item=_item("a", "1"))
+    with pytest.raises(direct.exceptions.ConditionalCheckFailedException) as refused:
+        direct.put_item(
+            TableName=table,
+            Item=_item("a", "1"),
+            ConditionExpression="attribute_not_exists(pk)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    assert refused.value.response["Item"] == _item("a", "1")
+    with pytest.raises(direct.exceptions.TransactionCanceledException) as cancelled:
+        direct.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": _item("a", "1"),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            ]
+        )
+    reasons = cancelled.value.response["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == ["ConditionalCheckFailed"]
+
+
+def test_the_caller_keeps_its_own_request(cloud: LocalCloud) -> None:
+    direct = _client(cloud, direct=True)
+    table = _table(direct)
+    item = _item("a", "1", nested={"M": {"x": {"S": "before"}}})
+    direct.put_item(TableName=table, Item=item)
+    item["nested"]["M"]["x"]["S"] = "changed by the caller afterwards"
+    stored = direct.get_item(TableName=table, Key=_item("a", "1"))["Item"]
+    assert stored["nested"] == {"M": {"x": {"S": "before"}}}
+
+
+def test_a_direct_write_is_recorded_as_changed(cloud: LocalCloud) -> None:
+    direct = _client(cloud, direct=True)
+    table = _table(direct)
+    cloud.changes.watch([table])
+    direct.put_item(TableName=table, Item=_item("a", "1"))
+    direct.get_item(TableName=table, Key=_item("a", "2"))
+    direct.transact_write_items(
+        TransactItems=[{"Delete": {"TableName": table, "Key": _item("a", "3")}}]
+    )
+    changed = cloud.changes.take(tables=[table])
+    assert changed.items == {
+        table: {'{"pk":{"S":"a"},"sk":{"S":"1"}}', '{"pk":{"S":"a"},"sk":{"S":"3"}}'}
+    }
+
+
+def test_a_query_reads_its_partition_not_the_table(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    direct = _client(cloud, direct=True)
+    table = _table(direct)
+    for index in (5, 1, 9, 3, 7):  # out of order
+        direct.put_item(
+            TableName=table,
+            Item=_item("wanted", str(index), byOwner={"S": "o"}, at={"N": str(index % 4)}),
+        )
+
+    def query() -> list[str]:
+        items = direct.query(
+            TableName=table,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "wanted"}},
+        )["Items"]
+        return [item["sk"]["S"] for item in items]
+
+    def compared() -> int:
+        comparisons = 0
+        original = DynamoType.__lt__
+
+        def counting(self: DynamoType, other: DynamoType) -> bool:
+            nonlocal comparisons
+            comparisons += 1
+            return original(self, other)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(DynamoType, "__lt__", counting)
+            assert query() == ["1", "3", "5", "7", "9"]
+        return comparisons
+
+    alone = compared()
+    for index in range(2_000):
+        direct.put_item(TableName=table, Item=_item(f"other-{index}", "1"))
+    assert compared() == alone  # the other partitions' 2,000 items were not sorted
+    by_owner = direct.query(
+        TableName=table,
+        IndexName="owner",
+        KeyConditionExpression="byOwner = :o",
+        ExpressionAttributeValues={":o": {"S": "o"}},
+    )["Items"]
+    assert [(item["at"]["N"], item["sk"]["S"]) for item in by_owner] == [
+        ("1", "1"),
+        ("1", "5"),
+        ("1", "9"),
+        ("3", "3"),
+        ("3", "7"),
+    ]
