@@ -416,18 +416,19 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     overrides: InputOverrides = {}
     try:
         raw = parse_workflow_json(_read(args.workflow))
-        workflow = validate_workflow(raw, default_registry().catalog)
+        workflow = validate_workflow(raw, engine.registry.catalog)
         overrides = _overrides(workflow, args.input)
-        validate_overrides(workflow, overrides, default_registry().catalog)
+        validate_overrides(workflow, overrides, engine.registry.catalog)
     except WorkflowValidationError:
         if args.json:  # the record of a refused execution, as the API would persist it
             _print_json(engine.run(raw, inputs=overrides).to_json())
         raise
+    # validated once: the engine takes the workflow as it is
     if args.json or not out.is_terminal:
-        record = engine.run(raw, inputs=overrides)
+        record = engine.run(workflow, inputs=overrides)
     else:
         with LiveProgress(out, workflow) as progress:
-            record = engine.run(raw, inputs=overrides, on_update=progress.update)
+            record = engine.run(workflow, inputs=overrides, on_update=progress.update)
     if args.json:
         _print_json(record.to_json())
     else:

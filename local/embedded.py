@@ -27,7 +27,7 @@ from lambdas.handlers.settings import (
     OrganizationsTable,
     SecretsTable,
 )
-from lambdas.handlers.tasks import TASKS, runs_nodes
+from lambdas.handlers.tasks import TASKS, reads_stored, runs_nodes
 from lambdas.handlers.wiring import Clients
 from lambdas.nodes import default_registry
 from lambdas.runtime.output_limits import OutputLimits
@@ -35,6 +35,7 @@ from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import Organization
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, refused_record
 from lambdas.runtime.registry import Registry
+from lambdas.runtime.stored import StoredWorkflows
 from local.cloud import ACCOUNT, REGION, WEBSOCKET_ENDPOINT, LocalCloud
 from statemachine.asl import definition_json
 from statemachine.compiler import TaskFunctions, compile_machines, machine_type
@@ -66,6 +67,7 @@ class Deployment:
     prefix: str
     settings: dict[str, Any]
     functions: TaskFunctions
+    stored: StoredWorkflows  # the workflows stored by content, as the functions read them
 
 
 class EmbeddedEngine:
@@ -135,7 +137,7 @@ class EmbeddedEngine:
     def deploy(self, workflow: Workflow) -> str:
         """The ARN of the workflow's state machine, created (with its parts, when it needs
         more than one machine) the first time the workflow is deployed with these options."""
-        key = json.dumps(workflow.to_json(), sort_keys=True)
+        key = json.dumps(workflow.to_json())  # a validated workflow's keys come in one order
         if key not in self._state_machines:
             name = f"{self.deployment.prefix}-{_safe(workflow.id)}-{len(self._state_machines)}"
             name = name[:MAX_MACHINE_NAME_LENGTH]
@@ -150,6 +152,8 @@ class EmbeddedEngine:
             )
             for document, data in compiled.documents.items():
                 self.values.put_document(document, data)
+                # the one document a compile stores is the workflow itself
+                self.deployment.stored.keep(document, workflow, self.registry.catalog)
             for number, part in enumerate(compiled.parts, 1):
                 self._create(part_machine_name(name, number), part)
             kind = machine_type(workflow)
@@ -179,11 +183,16 @@ class EmbeddedEngine:
         execution_id: str | None = None,
         on_update: UpdateListener | None = None,
     ) -> ExecutionRecord:
-        """Run `workflow` (JSON data) to its final record, as persisted by its execution."""
+        """Run `workflow` to its final record, as persisted by its execution: JSON data, or a
+        Workflow already validated against this engine's catalog."""
         organization = organization_id or self.organization_id
         execution_id = execution_id or str(uuid.uuid4())
         try:
-            valid = validate_workflow(workflow, self.registry.catalog)
+            valid = (
+                workflow
+                if isinstance(workflow, Workflow)
+                else validate_workflow(workflow, self.registry.catalog)
+            )
         except WorkflowValidationError as error:
             record = refused_record(workflow, execution_id, organization, str(error))
             self.executions.put(record)
@@ -297,20 +306,24 @@ def _deploy(
         "stepthunk_max_output_bytes": limits.per_output,
         "stepthunk_max_execution_bytes": limits.per_execution,
     }
+    # The functions run in this process: they share the workflows stored by content, each
+    # read and validated once (on AWS, once per function instance).
+    stored = StoredWorkflows(wiring.values(BlobBucket.model_validate(settings), clients))
     arns = {}
     for task, module in TASKS.items():
         handler_settings = module.Settings.model_validate(settings)
+        extras: dict[str, Any] = {"stored": stored} if reads_stored(module) else {}
         deps = (
-            module.deps_from(handler_settings, clients, registry)
+            module.deps_from(handler_settings, clients, registry, **extras)
             if runs_nodes(module)
-            else module.deps_from(handler_settings, clients)
+            else module.deps_from(handler_settings, clients, **extras)
         )
         name = f"{prefix}-{task.replace('_', '-')}"
         arns[task] = cloud.add_function(name, _caller(task, module.process, deps))
     functions = TaskFunctions(**arns)
     # What the HTTP API needs to deploy workflows at run time, as CDK would give it.
     settings |= {"state_machine_role_arn": cloud.role_arn, "task_functions": functions.to_json()}
-    return Deployment(prefix=prefix, settings=settings, functions=functions)
+    return Deployment(prefix=prefix, settings=settings, functions=functions, stored=stored)
 
 
 def _caller(

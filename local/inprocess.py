@@ -73,10 +73,15 @@ class InProcessEngine:
         execution_id: str | None = None,
         on_update: UpdateListener | None = None,
     ) -> ExecutionRecord:
-        """Run `workflow` (JSON data) to its final record; never raises for bad user input."""
+        """Run `workflow` to its final record; never raises for bad user input. `workflow` is
+        JSON data, or a Workflow already validated against this engine's catalog."""
         execution_id = execution_id or str(uuid.uuid4())
         try:
-            valid = validate_workflow(workflow, self.registry.catalog)
+            valid = (
+                workflow
+                if isinstance(workflow, Workflow)
+                else validate_workflow(workflow, self.registry.catalog)
+            )
             overrides = validate_overrides(valid, inputs, self.registry.catalog)
         except WorkflowValidationError as error:
             return refused_record(workflow, execution_id, self.organization_id, str(error))

@@ -62,7 +62,9 @@ class Deps:
     progress: ProgressStore
 
 
-def deps_from(settings: Settings, clients: Clients) -> Deps:
+def deps_from(
+    settings: Settings, clients: Clients, *, stored: StoredWorkflows | None = None
+) -> Deps:
     value_store = values(settings, clients)
     return Deps(
         executions=executions(settings, settings, clients),
@@ -70,7 +72,7 @@ def deps_from(settings: Settings, clients: Clients) -> Deps:
         values=value_store,
         updates=live_updates(settings, clients),
         development=settings.development,
-        stored=StoredWorkflows(value_store),
+        stored=stored or StoredWorkflows(value_store),
         progress=progress(settings, clients),
     )
 

@@ -25,6 +25,7 @@ from lambdas.runtime.ports import ProgressStore, ValueStore
 from lambdas.runtime.record import ExecutionStatus, iso_utc
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.state import Sealed, WorkflowState
+from lambdas.runtime.stored import StoredWorkflows
 from statemachine.limits import EXPRESS_MAX_SECONDS
 from statemachine.model import WireModel, Workflow
 from statemachine.path_keys import unescape_keys
@@ -48,8 +49,14 @@ class Deps:
     units: units.Deps  # to resolve the seconds of wait nodes, which runs them
 
 
-def deps_from(settings: Settings, clients: Clients, registry: Registry | None = None) -> Deps:
-    unit_deps = units.deps_from(settings, clients, registry)
+def deps_from(
+    settings: Settings,
+    clients: Clients,
+    registry: Registry | None = None,
+    *,
+    stored: StoredWorkflows | None = None,
+) -> Deps:
+    unit_deps = units.deps_from(settings, clients, registry, stored=stored)
     store = values(settings, clients)
     return Deps(
         registry=registry or default_registry(),

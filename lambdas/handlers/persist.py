@@ -37,12 +37,14 @@ class Deps:
     values: ValueStore
 
 
-def deps_from(settings: Settings, clients: Clients) -> Deps:
+def deps_from(
+    settings: Settings, clients: Clients, *, stored: StoredWorkflows | None = None
+) -> Deps:
     store = values(settings, clients)
     return Deps(
         executions=executions(settings, settings, clients),
         updates=live_updates(settings, clients),
-        stored=StoredWorkflows(store),
+        stored=stored or StoredWorkflows(store),
         values=store,
     )
 

@@ -32,3 +32,8 @@ TASKS: dict[str, ModuleType] = {
 def runs_nodes(module: ModuleType) -> bool:
     """Whether the handler's dependencies include the node registry (it runs or plans nodes)."""
     return "registry" in inspect.signature(module.deps_from).parameters
+
+
+def reads_stored(module: ModuleType) -> bool:
+    """Whether the handler reads workflows stored by content (and can share them)."""
+    return "stored" in inspect.signature(module.deps_from).parameters

@@ -89,7 +89,15 @@ class Deps:
     limits: OutputLimits
 
 
-def deps_from(settings: Settings, clients: Clients, registry: Registry | None = None) -> Deps:
+def deps_from(
+    settings: Settings,
+    clients: Clients,
+    registry: Registry | None = None,
+    *,
+    stored: StoredWorkflows | None = None,
+) -> Deps:
+    """The task's dependencies; `stored` shares the stored workflows another task of this
+    process read (the embedded engine's functions share one process)."""
     value_store = values(settings, clients)
     return Deps(
         registry=registry or default_registry(),
@@ -99,7 +107,7 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
         integrations=integrations(settings, clients),
         updates=live_updates(settings, clients),
         progress=progress(settings, clients),
-        stored=StoredWorkflows(value_store),
+        stored=stored or StoredWorkflows(value_store),
         limits=settings.output_limits,
     )
 

@@ -55,11 +55,23 @@ class StoredWorkflows:
             self._parsed.move_to_end(key)
             return self._parsed[key]
         workflow = Workflow.model_validate(json.loads(self._values.get_value(key)))
-        self._parsed[key] = WorkflowIndex(workflow)
+        index = self._parsed[key] = WorkflowIndex(workflow)
+        self._let_go()
+        return index
+
+    def _let_go(self) -> None:
+        """Forget the least recently used workflows past the `kept` last."""
         while len(self._parsed) > self._kept:
             gone, _ = self._parsed.popitem(last=False)
             self._validated = {k: v for k, v in self._validated.items() if k[0] != gone}
-        return self._parsed[key]
+
+    def keep(self, key: str, workflow: Workflow, catalog: Catalog) -> None:
+        """Keep `workflow`, validated against `catalog`, as the one stored at `key` (by whoever
+        stored it there, in this process, so that it is neither read nor validated again)."""
+        self._parsed[key] = WorkflowIndex(workflow)
+        self._parsed.move_to_end(key)
+        self._validated[(key, id(catalog))] = (catalog, workflow)
+        self._let_go()
 
     def validated(self, key: str, catalog: Catalog) -> Workflow:
         """The workflow stored at `key` validated against `catalog` (once while kept: the

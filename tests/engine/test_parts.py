@@ -127,3 +127,36 @@ def test_a_ten_megabyte_value_flows_between_nodes(whole: EmbeddedEngine) -> None
         assert finished.record.status == "completed", finished.record.error
         loaded = whole.record(finished.record.id).node("shown").outputs
         assert loaded == {"displayValue": text.upper() + "!"}
+
+
+def test_the_functions_take_a_stored_workflow_as_the_engine_deployed_it(
+    cloud: LocalCloud, whole: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read from the bucket and validated by none of them: in one process, the engine that
+    stored the workflow hands it over as validated (on AWS, each function reads it once)."""
+    from lambdas.runtime import stored
+
+    engine = EmbeddedEngine(cloud=cloud, max_group_size=1, max_definition_bytes=40_000)
+    read: list[str] = []
+    validated: list[str] = []
+    validate = stored.validate_workflow  # type: ignore[attr-defined]
+
+    def counted(workflow: Any, catalog: Any) -> Any:
+        validated.append(workflow["id"])
+        return validate(workflow, catalog)
+
+    def reading(params: dict[str, Any], **_: Any) -> None:
+        read.append(params["Key"])
+
+    monkeypatch.setattr(stored, "validate_workflow", counted)
+    engine.clients.s3.meta.events.register("before-parameter-build.s3.GetObject", reading)
+    try:
+        by_hash = run(engine, chain())
+    finally:
+        engine.clients.s3.meta.events.unregister("before-parameter-build.s3.GetObject", reading)
+
+    [unit_input] = by_hash.entered_inputs("Run node n7")
+    assert unit_input["workflowKey"].startswith("workflows/")
+    assert comparable(by_hash.record) == comparable(run(whole, chain()).record)
+    assert [key for key in read if key.startswith("workflows/")] == []
+    assert validated == []
