@@ -5,7 +5,8 @@ moto's interpreter is the one AWS's behaviour was ported from (LocalStack's), so
 state machine runs here as it would on AWS: Retry, Catch, Choice, Wait, history. A few of
 moto's internals are patched, which is why moto is pinned exactly:
 - Lambda invocations call the registered Python callable instead of a Docker container (the
-  interpreter's own invocations directly, without a round trip through botocore and moto);
+  interpreter's own invocations directly, without a round trip through botocore and moto;
+  the engine's functions are not created in moto's Lambda at all);
 - the interpreter's boto3 clients and parsed JSONPaths are cached (it made both per state,
   which cost ~15 ms a task);
 - retry back-off and Wait states sleep `time_scale` times their real duration (tests run
@@ -20,6 +21,7 @@ moto's internals are patched, which is why moto is pinned exactly:
   requests without the HTTP round trip (`local.direct_dynamodb`), a query reads only the
   partition it asks for (moto sorted the whole table at every query), and each response
   class's methods are listed once, not at every request;
+- a KMS key's key pair is made when first used (moto made an RSA pair for every key);
 - the interpreter names errors and fields, reads number literals and enforces the size of a
   state's data as AWS does (`local.interpreter`);
 - every request that may change a table or a bucket records the keys of the items and
@@ -38,7 +40,6 @@ import os
 import sys
 import threading
 import time
-import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -118,20 +119,14 @@ class LocalCloud:
         return self._clients[key]
 
     def add_function(self, name: str, call: LambdaCall, timeout: int = 900) -> str:
-        """Create Lambda function `name` answered by `call(event, deadline)`; return its ARN."""
-        archive = io.BytesIO()
-        with zipfile.ZipFile(archive, "w") as zipped:
-            zipped.writestr("handler.py", "# served in-process by the embedded engine\n")
-        created = self.client("lambda").create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=self.role_arn,
-            Handler="handler.handler",
-            Code={"ZipFile": archive.getvalue()},
-            Timeout=timeout,
-        )
+        """Register Lambda function `name`, answered by `call(event, deadline)`; return its ARN.
+
+        Only Step Functions invokes these, and its invocations reach `call` directly: the
+        function is not created in moto's Lambda (which would read Lambda's API model and
+        store a code archive for each, a tenth of `stepthunk run`'s start).
+        """
         self.functions[name] = (call, timeout)
-        return str(created["FunctionArn"])
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
 
     def listen(self, connection_id: str, listener: Listener | None) -> None:
         """Deliver posts to WebSocket connection `connection_id` to `listener`.
@@ -208,11 +203,16 @@ class _DirectLambda:
     """The interpreter's Lambda client: an invoke of a registered function calls it
     directly, answering what moto's Lambda would (status, payload, `FunctionError`) without
     the round trip through botocore and moto's Lambda service, which cost several
-    milliseconds a task; anything else goes to moto's client."""
+    milliseconds a task; anything else goes to moto's client, made when first needed (it
+    reads Lambda's API model, which an engine's own invocations never need)."""
 
-    def __init__(self, cloud: LocalCloud, client: Any) -> None:
+    def __init__(self, cloud: LocalCloud, make_client: Callable[[], Any]) -> None:
         self._cloud = cloud
-        self._client = client
+        self._make_client = make_client
+
+    @functools.cached_property
+    def _client(self) -> Any:
+        return self._make_client()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -222,8 +222,12 @@ class _DirectLambda:
         if name.startswith("arn:"):
             name = name.split(":function:", 1)[-1]
         registered = self._cloud.functions.get(name)
-        if registered is None or set(parameters) - {"FunctionName", "Payload"}:
+        if registered is None:
             return dict(self._client.invoke(**parameters))
+        if extra := set(parameters) - {"FunctionName", "Payload"}:
+            raise NotImplementedError(
+                f"The embedded engine invokes {name} with a payload alone, not {sorted(extra)}"
+            )
         raw = parameters.get("Payload") or b"{}"
         payload, errored = _answer(registered, json.loads(raw) if raw else {})
         response: dict[str, Any] = {"StatusCode": 200, "Payload": io.BytesIO(payload.encode())}
@@ -294,8 +298,9 @@ def _patch_moto(cloud: LocalCloud) -> None:
 
     @functools.cache
     def cached_client(region: str, service: str) -> Any:
-        client = original_client_for(region, service)
-        return _DirectLambda(cloud, client) if service == "lambda" else client
+        if service == "lambda":
+            return _DirectLambda(cloud, lambda: original_client_for(region, service))
+        return original_client_for(region, service)
 
     def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         return cached_client(region, service)
@@ -383,7 +388,26 @@ def _patch_moto(cloud: LocalCloud) -> None:
 
         return call
 
+    from moto.kms import models as kms_models
+
+    original_private_key = kms_models.generate_private_key  # type: ignore[attr-defined]
+
+    class LazyPrivateKey:
+        """A KMS key's key pair, made when first used: moto makes one (RSA, 2048 bits) for
+        every key, though only signing uses it, and an engine's key only encrypts."""
+
+        def __init__(self, key_spec: str) -> None:
+            self._key_spec = key_spec
+
+        @functools.cached_property
+        def _made(self) -> Any:
+            return original_private_key(self._key_spec)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._made, name)
+
     interpreter.behave_as_on_aws()
+    kms_models.generate_private_key = LazyPrivateKey  # type: ignore[attr-defined,assignment]
     # A task waiting for a part's execution polls it every 50 ms, not every 0.5 s.
     callback_module = importlib.import_module(
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
