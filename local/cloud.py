@@ -58,6 +58,8 @@ WEBSOCKET_ENDPOINT = f"https://local.execute-api.{REGION}.amazonaws.com/embedded
 # What API Gateway's PostToConnection takes, in bytes (a WebSocket API's message quota).
 MESSAGE_LIMIT = 128 * 1024
 
+_LAMBDA_PATCH = threading.Lock()
+
 LambdaCall = Callable[[dict[str, Any], float], dict[str, Any]]
 Listener = Callable[[bytes], None]
 
@@ -96,7 +98,9 @@ class LocalCloud:
         self.changes = ChangeLog()
         self.direct_dynamodb: direct_dynamodb.DirectClients | None = None
         _patch_moto(self)
-        self.role_arn: str = _create_role("stepthunk-local")
+        # The role state machines run as: moto checks its form only (it evaluates no policy,
+        # and no function of the engine is created in moto's Lambda, which needs a real one).
+        self.role_arn = f"arn:aws:iam::{ACCOUNT}:role/stepthunk-local"
 
     @classmethod
     def shared(cls) -> LocalCloud:
@@ -111,6 +115,8 @@ class LocalCloud:
         """A boto3 client of this cloud, created once per service and endpoint."""
         key = (service, endpoint_url)
         if key not in self._clients:
+            if service == "lambda":
+                _serve_functions_in_moto_lambda(self)
             self._clients[key] = boto3.client(
                 service,
                 region_name=REGION,
@@ -247,43 +253,39 @@ def _route_handler_logs() -> None:
     logger.setLevel(os.environ.get("STEPTHUNK_LOG_LEVEL", "WARNING").upper())
 
 
-def _create_role(name: str) -> str:
-    """The ARN of a new IAM role for the functions and state machines to run as.
+def _serve_functions_in_moto_lambda(cloud: LocalCloud) -> None:
+    """Make moto's Lambda answer an invocation of a registered function with it (once).
 
-    Only its existence matters (moto's Lambda checks it), so it is made in moto's IAM itself:
-    an IAM client would read IAM's API model, the largest of the services used, twice.
+    Step Functions' invocations reach the registered functions without moto's Lambda; a
+    Lambda client of this cloud (made by whoever needs one) reaches them through it. moto's
+    Lambda imports much of moto (ECR, IAM, X.509): it is patched when a client is made.
     """
-    from moto.iam.models import iam_backends
+    from moto.awslambda.models import LambdaFunction
 
-    role = iam_backends[ACCOUNT]["aws"].create_role(
-        role_name=name,
-        assume_role_policy_document=json.dumps({"Statement": []}),
-        path="/",
-        permissions_boundary=None,
-        description="",
-        tags=[],
-        max_session_duration=None,
-    )
-    return str(role.arn)
+    with _LAMBDA_PATCH:
+        if getattr(LambdaFunction._invoke_lambda, "serves_registered", False):
+            return
+        original_invoke = LambdaFunction._invoke_lambda
+
+        def invoke(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+            registered = cloud.functions.get(function.function_name)
+            if registered is None:
+                return original_invoke(function, event)
+            payload, errored = _answer(registered, event)
+            return payload, errored, ""
+
+        invoke.serves_registered = True  # type: ignore[attr-defined]
+        LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
 
 
 def _patch_moto(cloud: LocalCloud) -> None:
     from moto.apigatewaymanagementapi.models import ApiGatewayManagementApiBackend
-    from moto.awslambda.models import LambdaFunction
     from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
     from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 
-    original_invoke = LambdaFunction._invoke_lambda
     original_post = ApiGatewayManagementApiBackend.post_to_connection
-
-    def invoke(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
-        registered = cloud.functions.get(function.function_name)
-        if registered is None:
-            return original_invoke(function, event)
-        payload, errored = _answer(registered, event)
-        return payload, errored, ""
 
     def post(backend: ApiGatewayManagementApiBackend, data: bytes, connection_id: str) -> None:
         if len(data) > MESSAGE_LIMIT:
@@ -296,10 +298,14 @@ def _patch_moto(cloud: LocalCloud) -> None:
         else:
             original_post(backend, data, connection_id)
 
+    def lambda_client(client: Any) -> Any:
+        _serve_functions_in_moto_lambda(cloud)
+        return client
+
     @functools.cache
     def cached_client(region: str, service: str) -> Any:
         if service == "lambda":
-            return _DirectLambda(cloud, lambda: original_client_for(region, service))
+            return _DirectLambda(cloud, lambda: lambda_client(original_client_for(region, service)))
         return original_client_for(region, service)
 
     def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
@@ -415,7 +421,6 @@ def _patch_moto(cloud: LocalCloud) -> None:
     )
     callback_module._DELAY_SECONDS_SYNC_CONDITION_CHECK = 0.05  # type: ignore[attr-defined]
     original_client_for = boto_client.boto_client_for
-    LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
     DynamoHandler.call_action = dynamodb_call  # type: ignore[method-assign]
     S3Response.bucket_response = counted(S3Response.bucket_response, keyed=False)  # type: ignore[method-assign]
     S3Response.key_response = counted(S3Response.key_response, keyed=True)  # type: ignore[method-assign]

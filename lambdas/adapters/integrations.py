@@ -55,7 +55,8 @@ def encryption_context(organization_id: str, integration_id: str) -> dict[str, s
 class KmsIntegrationVault:
     """IntegrationVault on the integrations table (organizationId, id) and a KMS key.
 
-    `http` reaches the providers' token endpoints; `clock` decides what has expired.
+    `http` makes the client that reaches the providers' token endpoints, when a token is first
+    refreshed (a start need not import the HTTP client); `clock` decides what has expired.
     """
 
     def __init__(
@@ -64,7 +65,7 @@ class KmsIntegrationVault:
         table: str,
         kms: KMSClient,
         key_id: str,
-        http: httpx.Client,
+        http: Callable[[], httpx.Client],
         clock: Callable[[], datetime] = now,
     ) -> None:
         self._dynamodb = dynamodb
@@ -139,7 +140,7 @@ class KmsIntegrationVault:
         if tokens.get("clientSecret"):
             form["client_secret"] = str(tokens["clientSecret"])
         access_token, lifetime, rotated = _request_token(
-            self._http, integration_id, str(endpoint), form
+            self._http(), integration_id, str(endpoint), form
         )
         renewed = {**tokens, "accessToken": access_token}
         if rotated:

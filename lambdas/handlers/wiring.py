@@ -116,7 +116,7 @@ def integrations(settings: IntegrationsTable, clients: Clients) -> KmsIntegratio
         settings.integrations_table,
         clients.kms,
         settings.kms_key_id,
-        clients.http,
+        lambda: clients.http,
     )
 
 

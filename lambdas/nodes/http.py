@@ -30,14 +30,15 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from lambdas.nodes.math import number
 from lambdas.runtime.blobs import Blob
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
+
+if TYPE_CHECKING:
+    import httpx  # imported by the functions that send (0.16 s): a catalog loads without it
 from lambdas.runtime.secrets import mask, mask_bytes, substitute_secrets
 from statemachine.catalog import Duration
 from statemachine.limits import INDIVIDUAL_TIMEOUT_SECONDS
@@ -210,6 +211,8 @@ def _method(value: str) -> str:
 
 def _url(text: str, query: Any, substitute: Callable[[str], str]) -> httpx.URL:
     """The URL with its query; messages quote `text` as given, its references unreplaced."""
+    import httpx
+
     try:
         url = httpx.URL(substitute(text.strip()))
     except httpx.InvalidURL as error:
@@ -309,6 +312,8 @@ def _timeout_seconds(ctx: NodeContext) -> float:
 
 def send(request: Outgoing, seconds: float) -> Received:
     """Send `request`; network failures and timeouts become node errors naming the URL."""
+    import httpx
+
     where = mask(request.where, request.secrets)  # a secret may be part of the path
     timed_out = f"Request to {where} timed out after {round(seconds * 1000)} ms"
     if seconds <= 0:
@@ -389,6 +394,8 @@ def _carries(value: str, secrets: Iterable[str]) -> bool:
 
 def _read(chunks: Iterable[bytes], deadline: float) -> bytes:
     """The whole body, within the deadline and the size limit."""
+    import httpx
+
     data = bytearray()
     for chunk in chunks:
         data += chunk

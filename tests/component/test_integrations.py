@@ -87,7 +87,7 @@ def http() -> Iterator[httpx.Client]:
 @pytest.fixture
 def vault(aws: Aws, http: httpx.Client, clock: Clock) -> KmsIntegrationVault:
     return KmsIntegrationVault(
-        aws.dynamodb, aws.tables["integrations"], aws.kms, aws.key_id, http, clock
+        aws.dynamodb, aws.tables["integrations"], aws.kms, aws.key_id, lambda: http, clock
     )
 
 
