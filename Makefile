@@ -45,10 +45,10 @@ deploy: $(VENV)/.cdk-installed node_modules/.package-lock.json
 bench: $(VENV)/.dev-installed
 	$(PYTHON) -m bench.foundation
 	$(PYTHON) -m bench.stepfunctions
-	$(PYTHON) -m bench.chain
-	$(PYTHON) -m bench.package
+	$(PYTHON) -m bench.chain --record
+	$(PYTHON) -m bench.package --record
 	$(PYTHON) -m bench.report
-	$(PYTHON) -m bench.serve_load
+	$(PYTHON) -m bench.serve_load --record
 
 # stepthunk next to n8n, the peer, in one run (chains of 1, 100 and 1,000 nodes; a server under
 # load). Installs n8n pinned into .peer-cache/ on first use: needs Node.js 20 and npm.

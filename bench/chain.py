@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.document import record_scale
 from bench.foundation import chain
 from bench.measure import history, part_arns
 from lambdas.runtime.record import ExecutionRecord
@@ -197,6 +198,7 @@ def main(arguments: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--nodes", type=int, nargs="+", default=list(SIZES), help="chain sizes")
     parser.add_argument("--runs", type=int, default=RUN_ROUNDS, help="`run` starts per engine")
+    parser.add_argument("--record", action="store_true", help="write them to BENCHMARKS.md")
     options = parser.parse_args(arguments)
     sizes = sorted(options.nodes)
     engine = EmbeddedEngine(cloud=LocalCloud.shared(), prefix="bench-chain")
@@ -209,9 +211,14 @@ def main(arguments: list[str] | None = None) -> None:
         runs.append(measure_chain(engine, inprocess, nodes))
     load = f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     print(f"Chain of addition nodes, default engine and in-process ({load})")
-    print("\n".join(chain_lines(runs)), flush=True)
+    lines = chain_lines(runs)
+    print("\n".join(lines), flush=True)
     _progress("timing stepthunk run ...")
-    print(run_start(options.runs))
+    start = run_start(options.runs)
+    print(start)
+    if options.record:
+        shown = [f"- {line.strip()}" for line in [*lines, start]]
+        record_scale("Chains and `stepthunk run` (bench/chain.py)", shown)
 
 
 if __name__ == "__main__":

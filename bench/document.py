@@ -16,6 +16,15 @@ from bench.tables import Table
 ROOT = Path(__file__).resolve().parents[1]
 # Written by `make bench-peer` (bench/peer.py); `make bench` keeps it when it rewrites the rest.
 PEER_HEADING = "## Against n8n"
+# Written part by part by bench/chain.py, bench/package.py and bench/serve_load.py with
+# `--record` (as `make bench` runs them); kept when the report rewrites the rest.
+SCALE_HEADING = "## Chains, start, serve and the Lambda package"
+SCALE_INTRO = (
+    "Each part is written by its benchmark under `make bench`, from one run, next to its goal; "
+    "the figures before the work on cost (2026-11-26) are in the section after this one."
+)
+# Written by hand: what the scale work changed, kept as it is.
+BEFORE_HEADING = "## Before and after"
 
 HOW_MEASURED = f"""\
 The corpus is `bench/corpus.py` (each workflow's docstring says what it is). The fetching
@@ -84,8 +93,31 @@ def benchmarks_markdown(tables: list[Table], footnotes: list[str], targets: list
         "## Prices used",
         "\n".join(f"- {line}" for line in PRICES),
     ]
-    kept = _kept_section(ROOT / "BENCHMARKS.md", PEER_HEADING)
+    document = ROOT / "BENCHMARKS.md"
+    kept = [
+        section
+        for heading in (SCALE_HEADING, BEFORE_HEADING, PEER_HEADING)
+        for section in _kept_section(document, heading)
+    ]
     return "\n\n".join([*parts, *kept]) + "\n"
+
+
+def record_scale(title: str, lines: list[str], document: Path = ROOT / "BENCHMARKS.md") -> None:
+    """Write `lines` as the part `title` of the scale section of BENCHMARKS.md (replacing the
+    part of that title), dated, with the machine's load at the time."""
+    load = os.getloadavg()[0]
+    when = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load {load:.1f}"
+    part = [f"### {title}", "", f"Measured {when} on {os.cpu_count()} logical CPUs:", "", *lines]
+    text = document.read_text(encoding="utf-8") if document.exists() else "# Benchmarks\n"
+    if section_of(text, SCALE_HEADING) is None:
+        # a new scale section goes before the hand-written and the peer's sections
+        lines = text.rstrip("\n").split("\n")
+        later = [lines.index(h) for h in (BEFORE_HEADING, PEER_HEADING) if h in lines]
+        at = min(later, default=len(lines))
+        text = "\n".join([*lines[:at], SCALE_HEADING, "", SCALE_INTRO, "", *lines[at:]]) + "\n"
+    scale = section_of(text, SCALE_HEADING) or SCALE_HEADING
+    scale = with_section(scale, f"### {title}", "\n".join(part))
+    document.write_text(with_section(text, SCALE_HEADING, scale), encoding="utf-8")
 
 
 def with_section(text: str, heading: str, section: str) -> str:

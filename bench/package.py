@@ -24,6 +24,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.document import record_scale
 from bench.tables import Table
 
 ZIPPED_GOAL_MB = 10.0
@@ -213,13 +214,29 @@ def _load() -> str:
 def main(arguments: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=RUNS, help="imports timed per handler")
+    parser.add_argument("--record", action="store_true", help="write them to BENCHMARKS.md")
     options = parser.parse_args(arguments)
     with tempfile.TemporaryDirectory(prefix="bench-package-") as scratch:
         outdir = synthesize(Path(scratch, "cdk.out"))
-        print(asset_table(code_assets(outdir)).as_text())
+        assets = asset_table(code_assets(outdir))
+        print(assets.as_text())
         print()
         bundle = host_bundle(Path(scratch, "bundle"))
-        print(import_table(bundle, handlers(outdir), options.runs).as_text())
+        imports = import_table(bundle, handlers(outdir), options.runs)
+        print(imports.as_text())
+    if options.record:
+        record_scale(
+            "Lambda package (bench/package.py)",
+            [
+                f"{assets.title}:",
+                "",
+                assets.as_markdown(),
+                "",
+                f"{imports.title}:",
+                "",
+                imports.as_markdown(),
+            ],
+        )
 
 
 if __name__ == "__main__":

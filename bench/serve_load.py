@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import mixed  # noqa: E402
+from bench.document import record_scale  # noqa: E402
 from bench.foundation import chain  # noqa: E402
 
 RATE_TARGET = 50.0  # executions completed per second, at concurrency 50
@@ -115,9 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workflow", choices=["mixed", "chain", "both"], default="both")
     parser.add_argument("--state-dir", type=Path, help="run serve with --state-dir DIR")
     parser.add_argument("--profile", type=Path, help="record the server with py-spy to FILE")
+    parser.add_argument("--record", action="store_true", help="write them to BENCHMARKS.md")
     args = parser.parse_args(argv)
     chosen = list(loads().values()) if args.workflow == "both" else [loads()[args.workflow]]
     lost = 0
+    lines: list[str] = []
     with running_serve(args.state_dir) as (url, key, process):
         with httpx.Client(base_url=url, headers=_auth(key), timeout=PATIENCE_S) as client:
             for load in chosen:
@@ -132,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
                 outcome = run_load(url, key, load, args.executions, args.concurrency)
                 took = time.perf_counter() - began
                 cpu = _cpu_seconds(process.pid) - cpu_before
-            lost += report(load, outcome, took, cpu, args, (load_before, os.getloadavg()[0]))
+            lost += report(load, outcome, took, cpu, args, (load_before, os.getloadavg()[0]), lines)
+    if args.record:
+        record_scale("`stepthunk serve` under load (bench/serve_load.py)", lines)
     return 1 if lost else 0
 
 
@@ -224,8 +229,10 @@ def report(
     cpu: float,
     args: argparse.Namespace,
     machine_load: tuple[float, float],
+    lines: list[str],
 ) -> int:
-    """Print the figures of one workflow's load; the number of executions lost."""
+    """Print the figures of one workflow's load (and add them to `lines`); the number of
+    executions lost."""
     wrong = [f for f in outcome.failures if not f.startswith("start") and "no final" not in f]
     completed = len(outcome.to_final) - len(wrong)
     lost: int = args.executions - len(outcome.to_final)
@@ -237,7 +244,7 @@ def report(
     per_execution_ms = cpu / max(1, len(outcome.to_final)) * 1000
     rate_mark = "ok" if rate >= RATE_TARGET else "NOT MET"
     p95_mark = "ok" if p95 <= P95_TARGET_MS else "NOT MET"
-    print(
+    line = (
         f"serve: {args.executions} executions of the {load.name} at concurrency "
         f"{args.concurrency}{' (--state-dir)' if args.state_dir else ''}: "
         f"{completed} completed, {lost} lost, {len(wrong)} wrong; "
@@ -246,9 +253,10 @@ def report(
         f"{p95_mark}), start to final p50 {_percentile(finals, 0.5) * 1000:.0f} ms; "
         f"server CPU {per_execution_ms:.1f} ms per execution "
         f"({outcome.reads / max(1, len(outcome.ids)):.1f} reads each); "
-        f"load average {machine_load[0]:.1f} -> {machine_load[1]:.1f}",
-        flush=True,
+        f"load average {machine_load[0]:.1f} -> {machine_load[1]:.1f}"
     )
+    print(line, flush=True)
+    lines.append(f"- {line}")
     for failure in outcome.failures[:5]:
         print(f"  {failure}", flush=True)
     return lost + len(wrong)
