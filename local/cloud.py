@@ -19,8 +19,9 @@ moto's internals are patched, which is why moto is pinned exactly:
   lexed in one step (`local.asl_lexer`);
 - DynamoDB requests are served one at a time (moto's tables are not thread-safe), item
   requests without the HTTP round trip (`local.direct_dynamodb`), a query reads only the
-  partition it asks for (moto sorted the whole table at every query), and each response
-  class's methods are listed once, not at every request;
+  partition it asks for (moto sorted the whole table at every query), an update expression's
+  static checks run once per expression and its parsed tree is copied from a pickle, and each
+  response class's methods are listed once, not at every request;
 - a KMS key's key pair is made when first used (moto made an RSA pair for every key);
 - the interpreter names errors and fields, reads number literals and enforces the size of a
   state's data as AWS does (`local.interpreter`);
@@ -377,6 +378,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
     cloud.direct_dynamodb = direct_dynamodb.DirectClients(tables, ACCOUNT, direct)
     cloud.direct_dynamodb.install()
     direct_dynamodb.query_within_partitions()
+    direct_dynamodb.check_update_expressions_once()
 
     from moto.s3.responses import S3Response
 

@@ -360,3 +360,47 @@ def test_a_query_reads_its_partition_not_the_table(
         ("3", "3"),
         ("3", "7"),
     ]
+
+
+def test_an_update_expression_is_checked_as_before_once_it_has_passed(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its clause, path and key checks run once per expression and names, never skipped for
+    the same expression with other names."""
+    from moto.dynamodb.parsing.validators import ActionCountValidator
+
+    direct = _client(cloud, direct=True)
+    table = _table(direct)
+    counted: list[str] = []
+    count = ActionCountValidator.verify_action_counts
+
+    def counting(self: Any, node: Any) -> Any:
+        counted.append("clauses")
+        return count(self, node)
+
+    monkeypatch.setattr(ActionCountValidator, "verify_action_counts", counting)
+
+    def update(names: dict[str, str], expression: str = "SET #a = :v, #b = :v") -> Any:
+        return direct.update_item(
+            TableName=table,
+            Key=_item("a", "1"),
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":v": {"S": "x"}},
+            ReturnValues="ALL_NEW",
+        )
+
+    assert update({"#a": "first", "#b": "second"})["Attributes"]["second"] == {"S": "x"}
+    first = len(counted)
+    for _ in range(2):
+        assert update({"#a": "first", "#b": "second"})["Attributes"]["second"] == {"S": "x"}
+    assert first > 0
+    assert len(counted) == first  # the clauses were counted for the first of the three only
+    with pytest.raises(ClientError, match="Cannot update attribute pk"):
+        update({"#a": "first", "#b": "pk"})  # the same expression, a key attribute named
+    with pytest.raises(ClientError, match="overlap"):
+        update({"#a": "first", "#b": "first"})
+    for _ in range(2):
+        with pytest.raises(ClientError, match='The "SET" section can only be used once'):
+            update({"#a": "first", "#b": "second"}, "SET #a = :v SET #b = :v")
+    assert direct.get_item(TableName=table, Key=_item("a", "1"))["Item"]["first"] == {"S": "x"}
