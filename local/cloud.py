@@ -17,8 +17,9 @@ moto's internals are patched, which is why moto is pinned exactly:
 - a state machine definition is parsed once, not at every start, each of its repeated
   statements read with moto's grammar once (`local.asl_parse`), and its long strings are
   lexed in one step (`local.asl_lexer`);
-- DynamoDB requests are served one at a time (moto's tables are not thread-safe), item
-  requests without the HTTP round trip (`local.direct_dynamodb`), a query reads only the
+- DynamoDB and Step Functions requests of this process's clients are answered without the
+  HTTP round trip (`local.direct`); DynamoDB requests are served one at a time (moto's tables
+  are not thread-safe, `local.moto_dynamodb`), a query reads only the
   partition it asks for (moto sorted the whole table at every query), an update expression's
   static checks run once per expression and its parsed tree is copied from a pickle, and each
   response class's methods are listed once, not at every request;
@@ -48,7 +49,7 @@ import boto3
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 
-from local import direct_dynamodb, interpreter, moto_start
+from local import direct, interpreter, moto_dynamodb, moto_start
 from local.changes import ChangeLog
 
 REGION = "us-east-1"
@@ -97,7 +98,7 @@ class LocalCloud:
         self.time_scale = 1.0
         self._clients: dict[tuple[str, str | None], Any] = {}
         self.changes = ChangeLog()
-        self.direct_dynamodb: direct_dynamodb.DirectClients | None = None
+        self.direct: direct.DirectClients | None = None
         _patch_moto(self)
         # The role state machines run as: moto checks its form only (it evaluates no policy,
         # and no function of the engine is created in moto's Lambda, which needs a real one).
@@ -358,7 +359,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
     from moto.dynamodb.responses import DynamoHandler
 
     original_dynamodb_call = DynamoHandler.call_action
-    tables = direct_dynamodb.Tables(cloud.changes, _key_names)
+    tables = moto_dynamodb.Tables(cloud.changes, _key_names)
 
     def dynamodb_call(handler: DynamoHandler) -> Any:
         return tables.serve(
@@ -369,16 +370,17 @@ def _patch_moto(cloud: LocalCloud) -> None:
 
     from moto import settings as moto_settings
 
-    def direct() -> bool:
+    def answering() -> bool:
         # only while moto answers requests, and none is checked against IAM policies (moto
         # does that for a test that asks, on the HTTP path only)
         checked = float("inf") != moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
         return bool(botocore_stubber.enabled) and not checked
 
-    cloud.direct_dynamodb = direct_dynamodb.DirectClients(tables, ACCOUNT, direct)
-    cloud.direct_dynamodb.install()
-    direct_dynamodb.query_within_partitions()
-    direct_dynamodb.check_update_expressions_once()
+    services = {"dynamodb": direct.dynamodb(tables.serve), "sfn": direct.step_functions()}
+    cloud.direct = direct.DirectClients(services, ACCOUNT, answering)
+    cloud.direct.install()
+    moto_dynamodb.query_within_partitions()
+    moto_dynamodb.check_update_expressions_once()
 
     from moto.s3.responses import S3Response
 

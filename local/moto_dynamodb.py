@@ -1,18 +1,7 @@
-"""The local cloud's DynamoDB, served to this process's boto3 clients without HTTP.
-
-A DynamoDB request through moto costs a boto3 client most of its time in the round trip, not
-in the table: botocore signs the request and hands it to moto as HTTP, moto parses it back
-against the service model, runs the operation, serializes the answer against the model again,
-and botocore parses that. Here a client's item requests (reads, writes, queries, batches,
-transactions) are answered at botocore's `before-call` event instead: the parameters the
-client validated and serialized as for AWS are given to moto's own DynamoDB handler, whose
-answer is already in the shape the client returns. What the client does before sending (its
-parameter validation, its events) and after (its errors, raised as the same exception classes
-with the same codes and fields) is unchanged; only the transport is skipped. Requests that
-manage tables go the whole way.
-
-Every request, direct or not, runs under one lock (moto's tables are not thread-safe) and
-records what it may have changed (`local.changes`).
+"""moto's DynamoDB as the embedded engine serves it: one request at a time, each recording what
+it changed, and three of moto's costs that grew with the data or the expression cut down
+(queries within a partition, update expressions checked once, their trees copied from a
+pickle). The requests themselves reach it without HTTP (`local.direct`).
 """
 
 from __future__ import annotations
@@ -23,31 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from botocore import parsers
-from botocore.awsrequest import AWSResponse, HTTPHeaders
-from moto.core.exceptions import ServiceException
-from moto.core.responses import ActionResult
-from moto.core.utils import camelcase_to_underscores
-from moto.dynamodb.responses import DynamoHandler
-from werkzeug.exceptions import HTTPException
-
 from local.changes import ChangeLog, KeyNames, record_dynamodb
 
-# The item requests answered directly; any other goes through moto's HTTP stand-in.
-DIRECT = frozenset(
-    {
-        "GetItem",
-        "PutItem",
-        "UpdateItem",
-        "DeleteItem",
-        "Query",
-        "Scan",
-        "BatchGetItem",
-        "BatchWriteItem",
-        "TransactGetItems",
-        "TransactWriteItems",
-    }
-)
 # DynamoDB operations that change nothing; any other may write.
 READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
 READ_PREFIXES = ("Describe", "List")
@@ -55,8 +21,6 @@ READ_PREFIXES = ("Describe", "List")
 CHECKED_EXPRESSIONS = 512
 # Where moto's Table.query takes `index_name` among the arguments after the partition key.
 INDEX_NAME_AT = 6
-TARGET_PREFIX = "DynamoDB_20120810."
-_PARAMS = "stepthunk.direct_dynamodb.params"
 
 
 class Tables:
@@ -78,118 +42,6 @@ class Tables:
             finally:
                 if not reads:
                     record_dynamodb(self._changes, action, params() or {}, self._key_names)
-
-
-class DirectClients:
-    """The botocore event handlers that answer a client's item requests from moto directly."""
-
-    def __init__(self, tables: Tables, account: str, enabled: Callable[[], bool]) -> None:
-        self._tables = tables
-        self._account = account
-        self._enabled = enabled
-
-    def install(self) -> None:
-        """Answer the item requests of every client created from now on, and of the clients of
-        boto3's default session if it exists already."""
-        import boto3
-        from botocore import handlers
-
-        # Last, so that a handler a test registers (botocore's Stubber) answers first.
-        for event, handler in self._handlers():
-            handlers.BUILTIN_HANDLERS.append((event, handler, handlers.REGISTER_LAST))
-            if boto3.DEFAULT_SESSION is not None:
-                boto3.DEFAULT_SESSION.events.register_last(event, handler)
-
-    def uninstall(self, events: Any) -> None:
-        """Send the requests of a client (its `meta.events`) the whole way again."""
-        for event, handler in self._handlers():
-            events.unregister(event, handler)
-
-    def _handlers(self) -> list[tuple[str, Callable[..., Any]]]:
-        return [
-            ("before-parameter-build.dynamodb", self._keep_params),
-            ("before-call.dynamodb", self._answer),
-        ]
-
-    @staticmethod
-    def _keep_params(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-        if model.name in DIRECT:
-            context[_PARAMS] = params
-
-    def _answer(
-        self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any
-    ) -> tuple[AWSResponse, dict[str, Any]] | None:
-        requested = context.pop(_PARAMS, None)
-        if requested is None or not self._enabled():
-            return None
-        action = model.name
-        # moto may keep parts of the request in its items: they must not be the caller's.
-        requested = copy.deepcopy(requested)
-        handler = _handler(self._account, context["client_region"], action, requested)
-        method = getattr(handler, camelcase_to_underscores(action))
-        try:
-            result = self._tables.serve(action, lambda: handler.params, method)
-        except (ServiceException, HTTPException) as error:
-            return _error(handler, model, error)
-        answer = _modeled(result.result, model.output_shape)
-        answer["ResponseMetadata"] = {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}
-        return AWSResponse(params["url"], 200, HTTPHeaders(), None), answer
-
-
-def _modeled(value: Any, shape: Any) -> Any:
-    """`value` as the client would parse it off the wire: only the members its shape models,
-    none that is None (moto's answers carry a few more, which its serializer leaves out).
-    Items are taken as they are: moto builds their attribute values in the client's shape."""
-    kind = shape.type_name
-    if kind == "structure":
-        if shape.name == "AttributeValue":
-            return value
-        members = shape.members
-        return {
-            name: _modeled(member, members[name])
-            for name, member in value.items()
-            if name in members and member is not None
-        }
-    if kind == "list":
-        return [_modeled(member, shape.member) for member in value]
-    if kind == "map":
-        if shape.value.name == "AttributeValue":
-            return value
-        return {key: _modeled(member, shape.value) for key, member in value.items()}
-    return value
-
-
-def _handler(account: str, region: str, action: str, params: dict[str, Any]) -> DynamoHandler:
-    handler = DynamoHandler()
-    handler.current_account = account
-    handler.region = region
-    handler.headers = {
-        "X-Amz-Target": TARGET_PREFIX + action,
-        "Content-Type": "application/x-amz-json-1.0",
-    }
-    handler.params = params
-    handler.body = params
-    return handler
-
-
-def _error(
-    handler: DynamoHandler, model: Any, error: ServiceException | HTTPException
-) -> tuple[AWSResponse, dict[str, Any]]:
-    """The error moto answers, parsed as botocore parses it off the wire (modeled fields too)."""
-    if isinstance(error, ServiceException):
-        status, headers, body = handler.serialized(ActionResult(error))
-    else:
-        status, body = error.code or 400, error.description or ""
-        headers = dict(error.get_headers() or [])
-    raw = body.encode() if isinstance(body, str) else body
-    response = {"status_code": status, "headers": headers, "body": raw}
-    parser = parsers.create_parser(model.service_model.protocol)
-    parsed = parser.parse(response, model.output_shape)
-    code = parsed.get("Error", {}).get("Code")
-    shape = model.service_model.shape_for_error_code(code) if code else None
-    if shape is not None:
-        parsed.update(parser.parse(response, shape))
-    return AWSResponse("", status, HTTPHeaders.from_dict(headers), None), parsed
 
 
 def query_within_partitions() -> None:

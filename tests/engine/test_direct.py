@@ -1,10 +1,13 @@
-"""The embedded engine's DynamoDB answers a client's item requests without the HTTP round trip
-(local.direct_dynamodb): what a client sees must be what it sees over moto's HTTP stand-in,
-answers and errors alike, and a query must cost what its partition holds, not the table."""
+"""The embedded engine answers a client's DynamoDB and Step Functions requests without the HTTP
+round trip (local.direct): what a client sees must be what it sees over moto's HTTP stand-in,
+answers and errors alike; and moto's DynamoDB costs what a request touches (local.moto_dynamodb):
+a query its partition, not the table, an update expression its checks once."""
 
 from __future__ import annotations
 
+import datetime
 import functools
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,9 +28,9 @@ def cloud() -> LocalCloud:
 
 def _client(cloud: LocalCloud, *, direct: bool) -> Any:
     client = boto3.client("dynamodb", region_name=REGION)
-    assert cloud.direct_dynamodb is not None
+    assert cloud.direct is not None
     if not direct:
-        cloud.direct_dynamodb.uninstall(client.meta.events)
+        cloud.direct.uninstall(client.meta.events)
     return client
 
 
@@ -404,3 +407,86 @@ def test_an_update_expression_is_checked_as_before_once_it_has_passed(
         with pytest.raises(ClientError, match='The "SET" section can only be used once'):
             update({"#a": "first", "#b": "second"}, "SET #a = :v SET #b = :v")
     assert direct.get_item(TableName=table, Key=_item("a", "1"))["Item"]["first"] == {"S": "x"}
+
+
+def _step_functions(cloud: LocalCloud, *, direct: bool) -> Any:
+    client = boto3.client("stepfunctions", region_name=REGION)
+    assert cloud.direct is not None
+    if not direct:
+        cloud.direct.uninstall(client.meta.events)
+    return client
+
+
+def _machine_requests(cloud: LocalCloud, name: str) -> Iterator[tuple[str, Callable[[Any], Any]]]:
+    """Requests of every kind the engine makes of Step Functions, each on a client."""
+    definition = '{"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": true}}}'
+    arn = f"arn:aws:states:{REGION}:123456789012:stateMachine:{name}"
+    yield (
+        "create",
+        lambda c: c.create_state_machine(
+            name=name, definition=definition, roleArn=cloud.role_arn, type="STANDARD"
+        ),
+    )
+    yield (
+        "create again",
+        lambda c: c.create_state_machine(
+            name=name, definition=definition.replace("Done", "Other"), roleArn=cloud.role_arn
+        ),
+    )
+    yield "describe", lambda c: c.describe_state_machine(stateMachineArn=arn)
+    yield (
+        "publish",
+        lambda c: c.update_state_machine(stateMachineArn=arn, definition=definition, publish=True),
+    )
+    yield "start", lambda c: c.start_execution(stateMachineArn=arn, name="once", input="{}")
+    yield (
+        "start the same name",
+        lambda c: c.start_execution(stateMachineArn=arn, name="once", input='{"other": 1}'),
+    )
+    yield (
+        "describe the execution",
+        lambda c: _finished(c, f"{arn}:once".replace("stateMachine", "execution")),
+    )
+    yield "a machine that is not", lambda c: c.start_execution(stateMachineArn=f"{arn}-x")
+    yield (
+        "a definition refused",
+        lambda c: c.create_state_machine(
+            name=f"{name}-bad", definition="{}", roleArn=cloud.role_arn
+        ),
+    )
+    yield "the client refuses", lambda c: c.start_execution(name="no machine")
+
+
+def _finished(client: Any, execution_arn: str) -> Any:
+    for _ in range(200):
+        described = client.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.01)
+    return described
+
+
+def _dated(value: Any) -> Any:
+    """`value` with each date replaced by its type: two runs have their own moments."""
+    if isinstance(value, dict):
+        return {key: _dated(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_dated(item) for item in value]
+    return type(value).__name__ if isinstance(value, datetime.datetime) else value
+
+
+def test_step_functions_answers_as_over_http(cloud: LocalCloud) -> None:
+    direct, whole = _step_functions(cloud, direct=True), _step_functions(cloud, direct=False)
+    sent: list[str] = []
+    direct.meta.events.register("before-send.sfn", lambda **kwargs: sent.append("direct"))
+    ours, theirs = f"direct-{uuid.uuid4().hex[:8]}", f"whole-{uuid.uuid4().hex[:8]}"
+    pairs = zip(_machine_requests(cloud, ours), _machine_requests(cloud, theirs), strict=True)
+    for (name, call), (_, same_call) in pairs:
+        seen = _dated(_seen(direct, call, ours))
+        assert seen == _dated(_without(_seen(whole, same_call, theirs), theirs)), name
+    assert sent == []
+    started = direct.describe_execution(
+        executionArn=f"arn:aws:states:{REGION}:123456789012:execution:{ours}:once"
+    )
+    assert isinstance(started["startDate"], datetime.datetime)
+    assert started["status"] == "SUCCEEDED"
