@@ -136,6 +136,14 @@ class LocalCloud:
         self.functions[name] = (call, timeout)
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
 
+    def create_bucket(self, name: str) -> None:
+        """Create S3 bucket `name` in moto's S3 itself: an engine's start need not make an S3
+        client (its model is the largest it would read) for a bucket most runs never use."""
+        from moto.s3.models import s3_backends
+
+        s3_backends[ACCOUNT]["aws"].create_bucket(name, REGION)
+        self.changes.throughout(name)
+
     def listen(self, connection_id: str, listener: Listener | None) -> None:
         """Deliver posts to WebSocket connection `connection_id` to `listener`.
 

@@ -12,8 +12,8 @@ same codes and fields) is unchanged; only the transport is skipped.
 
 - DynamoDB's item requests (reads, writes, queries, batches, transactions): moto's answer is
   already in the shape the client returns (its attribute values built for the client), and
-  runs under the tables' lock (`local.moto_dynamodb.Tables`); requests that manage tables go
-  the whole way.
+  runs under the tables' lock (`local.moto_dynamodb.Tables`); so do the requests an engine's
+  start makes of its tables (create, describe, time to live), answered as on the wire.
 - Step Functions' requests that create and run machines and executions: moto's answer is
   serialized and parsed as on the wire (dates become datetimes as botocore makes them), and
   moto's handler reads the parameters as given, not by parsing the request body again for
@@ -46,14 +46,15 @@ def _run(action: str, params: Callable[[], Any], call: Callable[[], Any]) -> Any
 @dataclass(frozen=True)
 class Service:
     """A moto service answered directly: its handler class, the `X-Amz-Target` prefix of its
-    JSON protocol, the actions answered so, how a request runs (`run`), and whether moto's
-    answer is taken as the client's (`as_is`: DynamoDB's) or serialized and parsed."""
+    JSON protocol, the actions answered so, how a request runs (`run`), and the actions whose
+    answer moto builds in the client's shape (`as_is`: DynamoDB's items); any other answer is
+    serialized and parsed as on the wire."""
 
     handler: Callable[[], BaseResponse]
     target: str
     actions: frozenset[str]
     run: Runner = _run
-    as_is: bool = False
+    as_is: frozenset[str] = frozenset()
 
 
 def step_functions() -> Service:
@@ -73,7 +74,7 @@ def step_functions() -> Service:
 def dynamodb(run: Runner) -> Service:
     from moto.dynamodb.responses import DynamoHandler
 
-    actions = {
+    items = {
         "GetItem",
         "PutItem",
         "UpdateItem",
@@ -85,7 +86,9 @@ def dynamodb(run: Runner) -> Service:
         "TransactGetItems",
         "TransactWriteItems",
     }
-    return Service(DynamoHandler, "DynamoDB_20120810.", frozenset(actions), run, as_is=True)
+    tables = {"CreateTable", "DescribeTable", "UpdateTimeToLive"}  # an engine's start
+    actions = frozenset(items | tables)
+    return Service(DynamoHandler, "DynamoDB_20120810.", actions, run, as_is=frozenset(items))
 
 
 class DirectClients:
@@ -149,7 +152,7 @@ class DirectClients:
             result = service.run(action, lambda: handler.params, method)
         except (ServiceException, HTTPException) as error:
             return _error(handler, model, error)
-        if service.as_is:
+        if action in service.as_is:
             answer = _modeled(result.result, model.output_shape)
             answer["ResponseMetadata"] = {"HTTPStatusCode": 200, "HTTPHeaders": {}}
             return AWSResponse(params["url"], 200, HTTPHeaders(), None), answer

@@ -7,9 +7,10 @@ first event), not when the handler is imported: a cold start's import need not p
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lambdas.adapters.api_keys import DynamoApiKeyStore
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
@@ -51,6 +52,22 @@ def boto3_client(service: str, **settings: Any) -> Any:
     return make(service, **settings)
 
 
+class _OnFirstUse:
+    """A client made when one of its attributes is first read."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._make()
+        return getattr(self._client, name)
+
+
 class Clients:
     """boto3 clients, each created once; `factory` is boto3.client on AWS."""
 
@@ -64,7 +81,9 @@ class Clients:
 
     @cached_property
     def s3(self) -> S3Client:
-        client: S3Client = self._factory("s3")
+        # made when first used: S3 holds only large values, blobs and large records, and its
+        # API model is the largest a function reads (0.1 s) — most executions never need it
+        client: S3Client = cast("S3Client", _OnFirstUse(lambda: self._factory("s3")))
         return client
 
     @cached_property
