@@ -228,6 +228,7 @@ class _DirectLambda:
 
     @functools.cached_property
     def _client(self) -> Any:
+        _serve_functions_in_moto_lambda(self._cloud)
         return self._make_client()
 
     def __getattr__(self, name: str) -> Any:
@@ -308,14 +309,10 @@ def _patch_moto(cloud: LocalCloud) -> None:
         else:
             original_post(backend, data, connection_id)
 
-    def lambda_client(client: Any) -> Any:
-        _serve_functions_in_moto_lambda(cloud)
-        return client
-
     @functools.cache
     def cached_client(region: str, service: str) -> Any:
         if service == "lambda":
-            return _DirectLambda(cloud, lambda: lambda_client(original_client_for(region, service)))
+            return _DirectLambda(cloud, lambda: original_client_for(region, service))
         return original_client_for(region, service)
 
     def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
@@ -408,24 +405,17 @@ def _patch_moto(cloud: LocalCloud) -> None:
 
     from moto.kms import models as kms_models
 
+    from lambdas.handlers.wiring import OnFirstUse
+
     original_private_key = kms_models.generate_private_key  # type: ignore[attr-defined]
 
-    class LazyPrivateKey:
-        """A KMS key's key pair, made when first used: moto makes one (RSA, 2048 bits) for
-        every key, though only signing uses it, and an engine's key only encrypts."""
-
-        def __init__(self, key_spec: str) -> None:
-            self._key_spec = key_spec
-
-        @functools.cached_property
-        def _made(self) -> Any:
-            return original_private_key(self._key_spec)
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._made, name)
+    def private_key(key_spec: str) -> Any:
+        # moto makes a key pair (RSA, 2048 bits) for every KMS key, though only signing uses
+        # it, and an engine's key only encrypts: made when first used
+        return OnFirstUse(lambda: original_private_key(key_spec))
 
     interpreter.behave_as_on_aws()
-    kms_models.generate_private_key = LazyPrivateKey  # type: ignore[attr-defined,assignment]
+    kms_models.generate_private_key = private_key  # type: ignore[attr-defined]
     # A task waiting for a part's execution polls it every 50 ms, not every 0.5 s.
     callback_module = importlib.import_module(
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."

@@ -114,9 +114,9 @@ class EmbeddedEngine:
             limits or OutputLimits(),
         )
         self._state_machines: dict[str, str] = {}
-        # the workflow deployed last, by identity (a Workflow is immutable): its run deploys
-        # it again without dumping it to find it
-        self._deployed_objects: dict[int, tuple[Workflow, str]] = {}
+        # the workflow deployed last and its machine: its run deploys that very (immutable)
+        # object again, found without dumping it
+        self._last_deployed: tuple[Workflow, str] | None = None
         settings = _AllSettings.model_validate(self.deployment.settings)
         self.executions = wiring.executions(settings, settings, self.clients)
         self.organizations = wiring.organizations(settings, self.clients)
@@ -140,9 +140,8 @@ class EmbeddedEngine:
     def deploy(self, workflow: Workflow) -> str:
         """The ARN of the workflow's state machine, created (with its parts, when it needs
         more than one machine) the first time the workflow is deployed with these options."""
-        deployed = self._deployed_objects.get(id(workflow))
-        if deployed is not None and deployed[0] is workflow:  # deployed, then run: one dump
-            return deployed[1]
+        if self._last_deployed is not None and self._last_deployed[0] is workflow:
+            return self._last_deployed[1]
         key = json.dumps(workflow.to_json())  # a validated workflow's keys come in one order
         if key not in self._state_machines:
             name = f"{self.deployment.prefix}-{_safe(workflow.id)}-{len(self._state_machines)}"
@@ -164,7 +163,7 @@ class EmbeddedEngine:
                 self._create(part_machine_name(name, number), part)
             kind = machine_type(workflow)
             self._state_machines[key] = self._create(name, compiled.definition, kind)
-        self._deployed_objects = {id(workflow): (workflow, self._state_machines[key])}
+        self._last_deployed = (workflow, self._state_machines[key])
         return self._state_machines[key]
 
     def _create(self, name: str, definition: dict[str, Any], kind: str = "STANDARD") -> str:

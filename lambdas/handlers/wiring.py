@@ -52,20 +52,20 @@ def boto3_client(service: str, **settings: Any) -> Any:
     return make(service, **settings)
 
 
-class _OnFirstUse:
-    """A client made when one of its attributes is first read."""
+class OnFirstUse:
+    """An object (a client) made when one of its attributes is first read."""
 
     def __init__(self, make: Callable[[], Any]) -> None:
         self._make = make
         self._lock = threading.Lock()
-        self._client: Any = None
+        self._made: Any = None
 
     def __getattr__(self, name: str) -> Any:
-        if self._client is None:
+        if self._made is None:
             with self._lock:
-                if self._client is None:
-                    self._client = self._make()
-        return getattr(self._client, name)
+                if self._made is None:
+                    self._made = self._make()
+        return getattr(self._made, name)
 
 
 class Clients:
@@ -83,7 +83,7 @@ class Clients:
     def s3(self) -> S3Client:
         # made when first used: S3 holds only large values, blobs and large records, and its
         # API model is the largest a function reads (0.1 s) — most executions never need it
-        client: S3Client = cast("S3Client", _OnFirstUse(lambda: self._factory("s3")))
+        client: S3Client = cast("S3Client", OnFirstUse(lambda: self._factory("s3")))
         return client
 
     @cached_property

@@ -490,3 +490,16 @@ def test_step_functions_answers_as_over_http(cloud: LocalCloud) -> None:
     )
     assert isinstance(started["startDate"], datetime.datetime)
     assert started["status"] == "SUCCEEDED"
+
+
+def test_a_kms_key_made_without_its_key_pair_still_signs(cloud: LocalCloud) -> None:
+    """The engine's start leaves a key's RSA pair unmade until something uses it."""
+    kms = cloud.client("kms")
+    key = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    algorithm = "RSASSA_PSS_SHA_256"
+    signed = kms.sign(KeyId=key, Message=b"stepthunk", SigningAlgorithm=algorithm)["Signature"]
+    verified = kms.verify(
+        KeyId=key, Message=b"stepthunk", Signature=signed, SigningAlgorithm=algorithm
+    )
+    assert verified["SignatureValid"] is True
+    assert kms.get_public_key(KeyId=key)["PublicKey"]
