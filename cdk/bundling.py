@@ -48,7 +48,9 @@ PIP_TARGET = (
 # The AWS services whose botocore (and boto3) models the bundle keeps: those of the clients
 # lambdas.handlers.wiring.Clients creates, and X-Ray, whose SDK reads sampling rules through
 # a botocore client. botocore ships some 450 models (16 MB zipped) for the rest.
-SERVICES = frozenset({"apigatewaymanagementapi", "dynamodb", "kms", "s3", "stepfunctions", "xray"})
+SERVICES = frozenset(
+    {"apigatewaymanagementapi", "dynamodb", "kms", "s3", "sesv2", "stepfunctions", "xray"}
+)
 # The folders that hold one sub-folder of models per service, relative to the bundle.
 MODEL_FOLDERS = frozenset({PurePosixPath("botocore/data"), PurePosixPath("boto3/data")})
 # Model files only botocore's documentation reads.

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.errors import NodeError
+from lambdas.runtime.mail import NO_MAIL, Mailer, OutgoingEmail
 from lambdas.runtime.output_limits import OutputBudget, RecordingBlobs
 from statemachine.catalog import Duration, DynamicPorts, NodeTypeSpec, PortSpec
 from statemachine.model import ParameterType
@@ -28,8 +29,8 @@ class IntegrationSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ExecutionEnvironment:
-    """What one execution gives its nodes: ids, secrets, integrations, blobs, a deadline, and
-    the data their outputs may still hold.
+    """What one execution gives its nodes: ids, secrets, integrations, blobs, a deadline, the
+    data their outputs may still hold, and a way to send e-mail.
 
     `deadline` is a `time.monotonic()` instant after which the running task must be done.
     `ends_by` is a `time.time()` instant after which the whole execution is stopped (a
@@ -49,6 +50,7 @@ class ExecutionEnvironment:
     ends_by: float | None = None
     defer_waits: bool = False
     budget: OutputBudget = field(default_factory=OutputBudget)
+    mail: Mailer = NO_MAIL
 
 
 @dataclass(slots=True)
@@ -97,6 +99,10 @@ class NodeContext:
         if integration is None:
             raise NodeError(f"Integration '{integration_id}' not found")
         return integration
+
+    def send_email(self, email: OutgoingEmail) -> str:
+        """Send `email` from the deployment's sender; its message id."""
+        return self.environment.mail.send(email, execution_id=self.environment.execution_id)
 
     def report_usage(self, usage: int) -> None:
         """Charge `usage` for this run instead of the node type's default."""
