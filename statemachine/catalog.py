@@ -26,6 +26,9 @@ class PortSpec(WireModel):
     `fallback`: the node type itself defines what a missing value of this required input
     means (SPEC §4, as Dafthunk's node does: an output node shows its type's empty value),
     so the node runs without it instead of failing with `Required input ... missing`.
+    `lenient`: the node type takes a value of any type on this input and itself defines
+    what one of another type than the port's means (SPEC §4, as Dafthunk's json-valid
+    answers `isValid: false` for a number), so such a value reaches it as it came.
     """
 
     name: str
@@ -36,6 +39,7 @@ class PortSpec(WireModel):
     hidden: bool = False
     default: Any = None
     fallback: bool = False
+    lenient: bool = False
 
 
 class DynamicPorts(WireModel):

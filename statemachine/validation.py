@@ -24,6 +24,7 @@ from statemachine.values import (
     coerce,
     loads_strict,
     types_compatible,
+    within_depth,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -100,8 +101,10 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
                 else:
                     coerced = coerce(value, port.type)
             except ValueTypeError as error:
-                problems.append(_invalid(f"Input override {node_id}.{name}: {error}", node_id))
-                continue
+                if not port.lenient or not within_depth(value):
+                    problems.append(_invalid(f"Input override {node_id}.{name}: {error}", node_id))
+                    continue
+                coerced = value  # the node type says what a value of another type means
             result.setdefault(node_id, {})[name] = coerced
     if not problems:
         problems = duration_problems(

@@ -166,8 +166,16 @@ def _typed_inputs(prepared: PreparedNode, raw: dict[str, Any]) -> dict[str, Any]
             else:
                 typed[name] = coerce(value, port.type)
         except ValueTypeError as error:
-            raise NodeError(f"Input '{name}' {error}") from None
+            if not _is_lenient(prepared.node_type, name):
+                raise NodeError(f"Input '{name}' {error}") from None
+            typed[name] = value
     return typed
+
+
+def _is_lenient(node_type: NodeType, name: str) -> bool:
+    """Whether the node type itself handles a value of another type on input `name`."""
+    spec = node_type.spec.input(name)
+    return spec is not None and spec.lenient
 
 
 def _typed_list(value: Any, port_type: ParameterType) -> list[Any]:
