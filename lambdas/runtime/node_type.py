@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.errors import NodeError
@@ -178,6 +178,7 @@ class NodeFamily:
         secret_templates: tuple[str, ...] = (),
         remote: bool = False,
         duration: Duration | None = None,
+        schema_ports: Literal["inputs", "outputs"] | None = None,
     ) -> Callable[[NodeFunction], NodeType]:
         """Declare a node type whose behaviour is the decorated function."""
 
@@ -198,6 +199,7 @@ class NodeFamily:
                 secret_templates=secret_templates,
                 remote=remote,
                 duration=duration,
+                schema_ports=schema_ports,
             )
             node_type = NodeType(spec=spec, run=run)
             self.node_types.append(node_type)
