@@ -22,10 +22,23 @@ def default_registry() -> Registry:
         json_build,
         json_edit,
         json_inspect,
+        json_schema,
         logic,
         math,
         text,
     )
 
-    families = (io, math, text, json, json_edit, json_inspect, json_build, logic, date, http)
+    families = (
+        io,
+        math,
+        text,
+        json,
+        json_edit,
+        json_inspect,
+        json_build,
+        json_schema,
+        logic,
+        date,
+        http,
+    )
     return Registry(node_type for family in families for node_type in family.family.node_types)
