@@ -90,7 +90,7 @@ def _extract(
             port(
                 "defaultValue",
                 type,
-                f"Given when no match is {kind}",
+                f"Given when no {kind} is selected",
                 hidden=hidden,
                 default=default,
             ),
@@ -120,7 +120,7 @@ _extract(
     STRING,
     "",
     lambda value: isinstance(value, str),
-    kind="a string",
+    kind="string",
     missing="No `json` at all gives `defaultValue`.",
     fallback=True,
 )
@@ -130,7 +130,7 @@ _extract(
     NUMBER,
     0,
     lambda value: isinstance(value, int | float) and not isinstance(value, bool),
-    kind="a number",
+    kind="number",
     missing="No `json` is an error.",
 )
 _extract(
@@ -139,7 +139,7 @@ _extract(
     BOOLEAN,
     False,
     lambda value: isinstance(value, bool),
-    kind="a boolean",
+    kind="boolean",
     missing="No `json` or `path` is an error.",
     required=False,
     hidden=False,
@@ -150,7 +150,7 @@ _extract(
     JSON,
     None,
     lambda value: isinstance(value, dict | list),
-    kind="an object or array",
+    kind="object or array",
     missing="Without `defaultValue` the default is {}; no `json` is an error.",
 )
 
