@@ -14,7 +14,35 @@ from lambdas.runtime.registry import Registry
 @cache
 def default_registry() -> Registry:
     """Every node type of the starter catalog."""
-    from lambdas.nodes import code, date, email, http, io, json, logic, math, text
+    from lambdas.nodes import (
+        code,
+        date,
+        email,
+        http,
+        io,
+        json,
+        json_build,
+        json_edit,
+        json_inspect,
+        json_schema,
+        logic,
+        math,
+        text,
+    )
 
-    families = (io, math, text, json, logic, date, http, email, code)
+    families = (
+        io,
+        math,
+        text,
+        json,
+        json_edit,
+        json_inspect,
+        json_build,
+        json_schema,
+        logic,
+        date,
+        http,
+        email,
+        code,
+    )
     return Registry(node_type for family in families for node_type in family.family.node_types)

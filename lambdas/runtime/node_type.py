@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.errors import NodeError
@@ -144,6 +144,7 @@ def port(
     hidden: bool = False,
     default: Any = None,
     fallback: bool = False,
+    lenient: bool = False,
 ) -> PortSpec:
     """A port declaration, shorter to write than PortSpec(...)."""
     return PortSpec(
@@ -155,6 +156,7 @@ def port(
         hidden=hidden,
         default=default,
         fallback=fallback,
+        lenient=lenient,
     )
 
 
@@ -182,6 +184,7 @@ class NodeFamily:
         secret_templates: tuple[str, ...] = (),
         remote: bool = False,
         duration: Duration | None = None,
+        schema_ports: Literal["inputs", "outputs"] | None = None,
     ) -> Callable[[NodeFunction], NodeType]:
         """Declare a node type whose behaviour is the decorated function."""
 
@@ -202,6 +205,7 @@ class NodeFamily:
                 secret_templates=secret_templates,
                 remote=remote,
                 duration=duration,
+                schema_ports=schema_ports,
             )
             node_type = NodeType(spec=spec, run=run)
             self.node_types.append(node_type)
