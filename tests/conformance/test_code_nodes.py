@@ -229,3 +229,104 @@ def test_one_script_never_sees_another_scripts_globals(engine):
 def test_a_timeout_beyond_the_task_is_refused(engine):
     result = run_script(engine, "1", timeout=10_000_000)
     assert "more than the 290000 ms" in str(result.record)
+
+
+USERS = {
+    "users": [
+        {"name": "Alice", "age": 25, "score": 85},
+        {"name": "Bob", "age": 30, "score": 92},
+        {"name": "Charlie", "age": 28, "score": 78},
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("value", "script", "expected"),
+    [
+        (
+            {"name": "John", "age": 30},
+            "json.name + ' is ' + json.age + ' years old'",
+            "John is 30 years old",
+        ),
+        (
+            {"user": {"name": "Alice", "age": 25, "preferences": {"theme": "dark"}}},
+            """{
+      name: json.user.name,
+      age: json.user.age,
+      theme: json.user.preferences.theme,
+      isAdult: json.user.age >= 18
+    }""",
+            {"name": "Alice", "age": 25, "theme": "dark", "isAdult": True},
+        ),
+        (
+            {"numbers": [1, 2, 3, 4, 5], "names": ["Alice", "Bob", "Charlie"]},
+            "json.numbers.map(n => n * 2).filter(n => n > 5)",
+            [6, 8, 10],
+        ),
+        (
+            {"prices": [10.99, 24.5, 15.75, 8.25], "tax": 0.08},
+            """{
+      total: json.prices.reduce((sum, price) => sum + price, 0),
+      average: json.prices.reduce((sum, price) => sum + price, 0) / json.prices.length,
+      withTax: json.prices.reduce((sum, price) => sum + price, 0) * (1 + json.tax)
+    }""",
+            {"total": 59.49, "average": 14.8725, "withTax": 64.2492},
+        ),
+        (
+            USERS,
+            """{
+      totalUsers: json.users.length,
+      averageAge: json.users.reduce((sum, user) => sum + user.age, 0) / json.users.length,
+      topScorer: json.users.reduce((top, user) => user.score > top.score ? user : top),
+      names: json.users.map(user => user.name)
+    }""",
+            {
+                "totalUsers": 3,
+                "averageAge": 27.666666666666668,
+                "topScorer": {"name": "Bob", "age": 30, "score": 92},
+                "names": ["Alice", "Bob", "Charlie"],
+            },
+        ),
+        (
+            {"user": {"age": 25, "verified": True, "premium": False}},
+            "json.user.age >= 18 && json.user.verified && !json.user.premium",
+            True,
+        ),
+        ({"numbers": [1, 2, 3, 4, 5]}, "json.numbers.reduce((sum, num) => sum + num, 0)", 15),
+        (
+            {"message": "Hello World", "name": "John Doe"},
+            """{
+      upperMessage: json.message.toUpperCase(),
+      lowerName: json.name.toLowerCase(),
+      nameLength: json.name.length,
+      words: json.message.split(' ')
+    }""",
+            {
+                "upperMessage": "HELLO WORLD",
+                "lowerName": "john doe",
+                "nameLength": 8,
+                "words": ["Hello", "World"],
+            },
+        ),
+    ],
+)
+def test_dafthunks_json_script_cases(engine, value, script, expected):
+    result = run_json(engine, value, script)
+    assert result.output("n", "result") == expected
+
+
+@pytest.mark.parametrize("script", ["null", "undefined"])
+def test_a_script_giving_null_or_undefined_completes_without_a_result(engine, script):
+    # Dafthunk's null and undefined results: "not produced" here
+    result = run_json(engine, {"name": "John"}, script)
+    assert result.status == "completed"
+    assert "result" not in result.node("n")["outputs"]
+
+
+@pytest.mark.parametrize(
+    "script", ["json.name + ; // syntax error", "json.nonExistentProperty.someMethod()"]
+)
+def test_dafthunks_failing_json_scripts(engine, script):
+    assert (
+        run_json(engine, {"name": "John"}, script).error("n").startswith("Script execution error: ")
+    )
