@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 from lambdas.handlers.settings import OutputLimitSettings
 from lambdas.nodes import default_registry
+from lambdas.runtime.blobs import Blob
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.record import ExecutionStatus
 from lambdas.runtime.secrets import too_short
@@ -48,7 +49,7 @@ from statemachine.model import InputOverrides, ParameterType, Workflow
 from statemachine.parts import part_machine_name
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, PlanError, plan_workflow
 from statemachine.validation import parse_workflow_json, validate_overrides, validate_workflow
-from statemachine.values import DuplicateKeyError, loads_strict
+from statemachine.values import BLOB_TYPES, DuplicateKeyError, loads_strict
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_EXHAUSTED = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -417,7 +418,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     try:
         raw = parse_workflow_json(_read(args.workflow))
         workflow = validate_workflow(raw, engine.registry.catalog)
-        overrides = _overrides(workflow, args.input)
+        overrides = _overrides(workflow, args.input, engine.put_blob)
         validate_overrides(workflow, overrides, engine.registry.catalog)
     except WorkflowValidationError:
         if args.json:  # the record of a refused execution, as the API would persist it
@@ -525,8 +526,11 @@ def _print_json(data: Any) -> None:
     print(terminal_json(data))
 
 
-def _overrides(workflow: Workflow, specs: list[str]) -> InputOverrides:
-    """Parse `--input NODE.INPUT=VALUE` options; text ports take VALUE as text as given."""
+def _overrides(
+    workflow: Workflow, specs: list[str], put_blob: Callable[[Blob], dict[str, Any]]
+) -> InputOverrides:
+    """Parse `--input NODE.INPUT=VALUE` options; text ports take VALUE as text as given, blob
+    ports (`blob`, `image`, ...) `@FILE` as that file, stored with `put_blob`."""
     overrides: InputOverrides = {}
     nodes = {node.id: node for node in workflow.nodes}
     for target, text in _pairs(specs, "--input", "NODE.INPUT=VALUE").items():
@@ -536,6 +540,9 @@ def _overrides(workflow: Workflow, specs: list[str]) -> InputOverrides:
         node = nodes.get(node_id)
         port = node.input(name) if node is not None else None
         text_port = port is not None and port.type in TEXT_TYPES
+        if port is not None and port.type in BLOB_TYPES and text.startswith("@"):
+            overrides.setdefault(node_id, {})[name] = put_blob(_file_blob(target, text[1:]))
+            continue
         try:
             value = _json_or_text(text)
         except DuplicateKeyError as error:
@@ -546,6 +553,18 @@ def _overrides(workflow: Workflow, specs: list[str]) -> InputOverrides:
             value = text  # `--input name.value=123` on a text input means the text "123"
         overrides.setdefault(node_id, {})[name] = value
     return overrides
+
+
+def _file_blob(target: str, path: str) -> Blob:
+    """The file at `path` as a blob, its MIME type guessed from its name."""
+    import mimetypes
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise UsageError(f"--input {target}=@{path}: {error.strerror or error}") from None
+    mime_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return Blob(data=data, mime_type=mime_type, filename=Path(path).name)
 
 
 def _pairs(specs: list[str], option: str, form: str = "NAME=VALUE") -> dict[str, str]:

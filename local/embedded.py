@@ -30,6 +30,7 @@ from lambdas.handlers.settings import (
 from lambdas.handlers.tasks import TASKS, reads_stored, runs_nodes
 from lambdas.handlers.wiring import Clients
 from lambdas.nodes import default_registry
+from lambdas.runtime.blobs import Blob
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import Organization
@@ -126,6 +127,7 @@ class EmbeddedEngine:
         self.secrets = wiring.secrets(settings, self.clients)
         self.integrations = wiring.integrations(settings, self.clients)
         self.values = wiring.values(settings, self.clients)
+        self.blobs = wiring.blobs(settings, self.clients)
         self.live_updates = wiring.live_updates(settings, self.clients)
         self.progress = wiring.progress(settings, self.clients)
         if credits is not None:
@@ -134,6 +136,10 @@ class EmbeddedEngine:
             self.secrets.put(organization_id, name, plaintext)
         for integration in integrations or []:
             self.integrations.put(organization_id, integration)
+
+    def put_blob(self, blob: Blob, organization_id: str | None = None) -> dict[str, Any]:
+        """Store a file for a run's blob input, as POST /blobs does; its reference."""
+        return self.blobs(organization_id or self.organization_id).put(blob)
 
     def sent_emails(self) -> list[SentEmail]:
         """The messages nodes sent through moto's SES (of every engine of this process)."""

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lambdas.nodes import default_registry
-from lambdas.runtime.blobs import BlobStore
+from lambdas.runtime.blobs import Blob, BlobStore
 from lambdas.runtime.credits import INSUFFICIENT_CREDITS, estimate_usage, fits_credits
 from lambdas.runtime.executor import PreparedWorkflow, run_unit
 from lambdas.runtime.mail import NO_MAIL
@@ -69,6 +69,10 @@ class InProcessEngine:
         self.blobs = blobs or MemoryBlobStore()
         self.max_group_size = max_group_size
         self.limits = limits or OutputLimits()
+
+    def put_blob(self, blob: Blob) -> dict[str, Any]:
+        """Store a file for a run's blob input; its reference."""
+        return self.blobs.put(blob)
 
     def sent_emails(self) -> list[SentEmail]:
         """The messages this engine's nodes sent (kept here: nothing leaves the process)."""

@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.adapters.errors import ExecutionNameTaken, InvalidPageToken, StoreError, ValueTooLarge
 from lambdas.handlers import wiring
-from lambdas.handlers.api import catalog, executions, retries, secrets, workflows
+from lambdas.handlers.api import blobs, catalog, executions, retries, secrets, workflows
 from lambdas.handlers.api.common import ApiDeps, ApiError, error_response
 from lambdas.handlers.entry import Invocation, lambda_handler
 from lambdas.handlers.observability import logger
@@ -111,7 +111,7 @@ class Resolver(APIGatewayHttpResolver):
 
 
 app = Resolver(enable_validation=True, json_body_deserializer=strict_json)
-for module in (workflows, executions, retries, secrets, catalog):
+for module in (workflows, executions, retries, secrets, catalog, blobs):
     app.include_router(module.router)
 
 

@@ -15,6 +15,7 @@ from lambdas.runtime.registry import Registry
 def default_registry() -> Registry:
     """Every node type of the starter catalog."""
     from lambdas.nodes import (
+        blobs,
         code,
         date,
         email,
@@ -32,6 +33,7 @@ def default_registry() -> Registry:
 
     families = (
         io,
+        blobs,
         math,
         text,
         json,

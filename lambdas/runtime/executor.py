@@ -132,14 +132,15 @@ def run_node(
     inputs: dict[str, Any] = raw
     try:
         inputs = _typed_inputs(prepared, raw)
+        given: dict[int, tuple[Blob, dict[str, Any]]] = {}
         context = NodeContext(
             node_id,
             prepared.spec,
-            _resolve_blobs(prepared, inputs, environment),
+            _resolve_blobs(prepared, inputs, environment, given),
             environment,
         )
         produced = prepared.node_type.run(context)
-        outputs = _typed_outputs(prepared.spec, produced, environment, context.stored_blobs)
+        outputs = _typed_outputs(prepared.spec, produced, environment, context.stored_blobs, given)
     except TransientError:
         raise
     except NodeError as error:
@@ -194,19 +195,26 @@ def _typed_list(value: Any, port_type: ParameterType) -> list[Any]:
 
 
 def _resolve_blobs(
-    prepared: PreparedNode, inputs: dict[str, Any], environment: ExecutionEnvironment
+    prepared: PreparedNode,
+    inputs: dict[str, Any],
+    environment: ExecutionEnvironment,
+    given: dict[int, tuple[Blob, dict[str, Any]]],
 ) -> dict[str, Any]:
+    """The inputs with each blob reference replaced by its blob; `given` gets each blob
+    loaded with its reference (by the blob's identity)."""
     blob_ports = [n for n in inputs if (p := prepared.port(n)) and p.type in BLOB_TYPES]
     if not blob_ports:
         return inputs
+
+    def load(reference: dict[str, Any]) -> Blob:
+        blob = environment.blobs.get(reference)
+        given[id(blob)] = (blob, reference)
+        return blob
+
     resolved = dict(inputs)
     for name in blob_ports:
         value = inputs[name]
-        resolved[name] = (
-            [environment.blobs.get(v) for v in value]
-            if isinstance(value, list)
-            else environment.blobs.get(value)
-        )
+        resolved[name] = [load(v) for v in value] if isinstance(value, list) else load(value)
     return resolved
 
 
@@ -215,10 +223,12 @@ def _typed_outputs(
     produced: Mapping[str, Any],
     environment: ExecutionEnvironment,
     stored_blobs: Mapping[str, int],
+    given: Mapping[int, tuple[Blob, dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The declared outputs, checked against their types, then against the output limits
     (`stored_blobs`: the blobs the node stored, by id, with their sizes) before a blob among
-    them is stored."""
+    them is stored. A blob the node was given (`given`) and returns as it came keeps its
+    reference: it is not stored again."""
     outputs: dict[str, Any] = {}
     blobs: list[str] = []
     for name, value in produced.items():
@@ -227,8 +237,12 @@ def _typed_outputs(
             continue  # undeclared outputs are dropped; None is "not produced"
         shown = value
         if isinstance(value, Blob):
-            shown = _reference_shape(value)
-            blobs.append(name)
+            kept = (given or {}).get(id(value))
+            if kept is not None and kept[0] is value:  # a blob it was given, passed on as is:
+                value = shown = kept[1]  # the same reference, not a copy
+            else:
+                shown = _reference_shape(value)
+                blobs.append(name)
         items = shown if port.repeated and isinstance(shown, list) else [shown]
         for item in items:
             if not fits(item, port.type):

@@ -48,6 +48,7 @@ ROUTES = (
     ("DELETE", "/secrets/{name}"),
     ("GET", "/secrets"),
     ("GET", "/node-types"),
+    ("POST", "/blobs"),
 )
 
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Protocol
 
 import pytest
 
+from lambdas.runtime.blobs import Blob
 from lambdas.runtime.output_limits import OutputLimits
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
@@ -68,6 +69,7 @@ class Engine(Protocol):
         secrets: Mapping[str, str] | None = None,
         credits: int | None = None,
         limits: OutputLimits | None = None,
+        files: Mapping[str, Blob] | None = None,
     ) -> Result: ...
 
 
@@ -82,8 +84,10 @@ class InProcess:
         secrets: Mapping[str, str] | None = None,
         credits: int | None = None,
         limits: OutputLimits | None = None,
+        files: Mapping[str, Blob] | None = None,
     ) -> Result:
         engine = InProcessEngine(secrets=secrets, credits=credits, limits=limits)
+        inputs = uploaded(inputs, files, engine.put_blob)
         record = engine.run(workflow, inputs=inputs)
         return Result(record.to_json(), sent_by(record.id, engine.sent_emails()))
 
@@ -108,9 +112,11 @@ class StepFunctions:
         secrets: Mapping[str, str] | None = None,
         credits: int | None = None,
         limits: OutputLimits | None = None,
+        files: Mapping[str, Blob] | None = None,
     ) -> Result:
         engine = self._engine(checks_credits=credits is not None, limits=limits or OutputLimits())
         organization = f"org-{uuid.uuid4().hex[:12]}"
+        inputs = uploaded(inputs, files, lambda blob: engine.put_blob(blob, organization))
         if credits is not None:
             engine.set_credits(organization, credits)
         for name, plaintext in (secrets or {}).items():
@@ -131,6 +137,20 @@ class StepFunctions:
                 limits=limits,
             )
         return cls._engines[key]
+
+
+def uploaded(
+    inputs: Any, files: Mapping[str, Blob] | None, put: Callable[[Blob], dict[str, Any]]
+) -> Any:
+    """`inputs` with each of `files` (`"node.input"` -> blob) stored first and given as the
+    value of that input, as a client uploads a file (POST /blobs) and starts a run with it."""
+    if not files:
+        return inputs
+    given = {node: dict(values) for node, values in (inputs or {}).items()}
+    for target, blob in files.items():
+        node_id, _, name = target.rpartition(".")
+        given.setdefault(node_id, {})[name] = put(blob)
+    return given
 
 
 def sent_by(execution_id: str, sent: list[SentEmail]) -> tuple[dict[str, Any], ...]:

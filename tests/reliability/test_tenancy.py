@@ -166,6 +166,8 @@ REQUESTS: dict[tuple[str, str], tuple[Body, str]] = {
     ("GET", "/secrets"): (nothing, "listing"),
     ("GET", "/node-types"): (nothing, "listing"),
     ("PUT", "/secrets/{name}"): (lambda _: {"value": "b-secret-value"}, "write"),
+    # an upload is the uploader's own (test_blobs_api: another organization cannot use it)
+    ("POST", "/blobs"): (lambda _: {"file": "b-file"}, "write"),
     ("PUT", "/workflows/{workflow_id}"): (
         lambda ids: pausing(ids["workflow_id"], seconds=1),
         "write",

@@ -261,3 +261,49 @@ def test_an_input_option_names_its_input_after_the_last_dot_of_a_dotted_node_id(
 
     assert code == 0, record
     assert record["nodeExecutions"][0]["outputs"] == {"value": 5}
+
+
+PHOTO = workflow(
+    node("photo", "image-input"),
+    node("shown", "output-image"),
+    edges=[edge("photo.value", "shown.value")],
+)
+
+
+@pytest.mark.parametrize("engine", [(), INPROCESS], ids=["stepfunctions", "inprocess"])
+def test_an_input_at_file_gives_a_blob_input_that_file(
+    engine: tuple[str, ...], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    picture = tmp_path / "holiday photo.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+
+    code, record = run_json(
+        capsys, write(tmp_path, PHOTO), "--input", f"photo.value=@{picture}", *engine
+    )
+
+    assert code == 0, record
+    given = record["nodeExecutions"][0]["inputs"]["value"]
+    assert (given["mimeType"], given["filename"]) == ("image/png", "holiday photo.png")
+    assert record["nodeExecutions"][1]["outputs"] == {"displayValue": given}
+
+
+def test_an_input_at_a_missing_file_exits_2_naming_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "absent.png"
+    code = main(["run", write(tmp_path, PHOTO), "--input", f"photo.value=@{missing}", *INPROCESS])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--input photo.value=@{missing}: No such file or directory" in err
+    assert "Traceback" not in err
+
+
+def test_an_at_sign_is_text_on_a_text_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    flow = workflow(node("handle", "text-input", value="x"))
+    code, record = run_json(
+        capsys, write(tmp_path, flow), "--input", "handle.value=@ada", *INPROCESS
+    )
+    assert code == 0, record
+    assert record["nodeExecutions"][0]["outputs"] == {"value": "@ada"}
