@@ -26,6 +26,10 @@ class PortSpec(WireModel):
     `fallback`: the node type itself defines what a missing value of this required input
     means (SPEC §4, as Dafthunk's node does: an output node shows its type's empty value),
     so the node runs without it instead of failing with `Required input ... missing`.
+    `lenient`: the node type itself defines what a value of another type means (as
+    Dafthunk's node does: `date-add` reads the amount "5" as 5, `extract-item` answers
+    "Index must be an integer"), so a literal or value of any JSON type reaches the node
+    as it is instead of being refused; a value that fits is converted as usual.
     """
 
     name: str
@@ -36,6 +40,7 @@ class PortSpec(WireModel):
     hidden: bool = False
     default: Any = None
     fallback: bool = False
+    lenient: bool = False
 
 
 class DynamicPorts(WireModel):
@@ -45,6 +50,7 @@ class DynamicPorts(WireModel):
     type: ParameterType
     description: str = ""
     default_count: int = 2
+    lenient: bool = False
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -55,7 +61,9 @@ class DynamicPorts(WireModel):
         return self.pattern.fullmatch(name) is not None
 
     def port(self, name: str) -> PortSpec:
-        return PortSpec(name=name, type=self.type, description=self.description)
+        return PortSpec(
+            name=name, type=self.type, description=self.description, lenient=self.lenient
+        )
 
     def defaults(self) -> list[PortSpec]:
         return [self.port(f"{self.prefix}_{k}") for k in range(1, self.default_count + 1)]

@@ -22,6 +22,7 @@ from statemachine.values import (
     DuplicateKeyError,
     ValueTypeError,
     coerce,
+    coerce_lenient,
     loads_strict,
     types_compatible,
 )
@@ -94,11 +95,12 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
             if port is None:
                 problems.append(_invalid(f"Node '{node_id}' has no input '{name}'", node_id))
                 continue
+            convert = coerce_lenient if port.lenient else coerce
             try:
                 if port.repeated and isinstance(value, list):
-                    coerced: Any = [coerce(item, port.type) for item in value]
+                    coerced: Any = [convert(item, port.type) for item in value]
                 else:
-                    coerced = coerce(value, port.type)
+                    coerced = convert(value, port.type)
             except ValueTypeError as error:
                 problems.append(_invalid(f"Input override {node_id}.{name}: {error}", node_id))
                 continue

@@ -85,6 +85,17 @@ def coerce(value: Any, port_type: ParameterType) -> Any:
     return value
 
 
+def coerce_lenient(value: Any, port_type: ParameterType) -> Any:
+    """`coerce`, except that a value of another type is passed on as it is (a port whose
+    node type defines what such a value means); one nested too deep is still refused."""
+    try:
+        return coerce(value, port_type)
+    except ValueTypeError:
+        if not within_depth(value):
+            raise
+        return value
+
+
 def fits(value: Any, port_type: ParameterType) -> bool:
     """Whether `value` (JSON) is a valid value of `port_type` as it is."""
     match port_type:

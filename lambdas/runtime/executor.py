@@ -12,9 +12,17 @@ from lambdas.runtime.inputs import gather_inputs, skip_check
 from lambdas.runtime.node_type import ExecutionEnvironment, NodeContext, NodeType
 from lambdas.runtime.record import NodeExecution, NodeStatus
 from lambdas.runtime.registry import Registry
+from statemachine.catalog import PortSpec
 from statemachine.graph import inbound_edges
 from statemachine.model import Edge, InputOverrides, Node, ParameterType, Workflow
-from statemachine.values import BLOB_TYPES, ValueTypeError, coerce, describe, fits
+from statemachine.values import (
+    BLOB_TYPES,
+    ValueTypeError,
+    coerce,
+    coerce_lenient,
+    describe,
+    fits,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +31,7 @@ class InputPort:
     type: ParameterType
     required: bool
     repeated: bool
+    lenient: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +50,7 @@ class PreparedNode:
         port = self.ports.get(name)
         spec = self.node_type.spec.input(name) if port is None else None
         if spec is not None:
-            port = InputPort(spec.name, spec.type, spec.required, spec.repeated)
+            port = _input_port(spec)
         return port
 
 
@@ -58,15 +67,18 @@ class PreparedWorkflow:
 
 
 def _prepare(node: Node, node_type: NodeType, inbound: list[Edge]) -> PreparedNode:
+    lenient = {
+        p.name for p in node.inputs if (spec := node_type.spec.input(p.name)) and spec.lenient
+    }
     ports = {
-        p.name: InputPort(p.name, p.type, bool(p.required), bool(p.repeated))
+        p.name: InputPort(p.name, p.type, bool(p.required), bool(p.repeated), p.name in lenient)
         for p in node.inputs
         if p.type is not None
     }
     for edge in inbound:  # dynamic ports fed by an edge but not listed on the node
         spec = node_type.spec.input(edge.target_input)
         if edge.target_input not in ports and spec is not None:
-            ports[spec.name] = InputPort(spec.name, spec.type, spec.required, spec.repeated)
+            ports[spec.name] = _input_port(spec)
     return PreparedNode(
         node=node,
         node_type=node_type,
@@ -77,6 +89,10 @@ def _prepare(node: Node, node_type: NodeType, inbound: list[Edge]) -> PreparedNo
         ),
         repeated=frozenset(p.name for p in ports.values() if p.repeated),
     )
+
+
+def _input_port(spec: PortSpec) -> InputPort:
+    return InputPort(spec.name, spec.type, spec.required, spec.repeated, spec.lenient)
 
 
 def _falls_back(node_type: NodeType, name: str) -> bool:
@@ -162,7 +178,9 @@ def _typed_inputs(prepared: PreparedNode, raw: dict[str, Any]) -> dict[str, Any]
             continue
         try:
             if port.repeated:
-                typed[name] = _typed_list(value, port.type)
+                typed[name] = _typed_list(value, port)
+            elif port.lenient:
+                typed[name] = coerce_lenient(value, port.type)
             else:
                 typed[name] = coerce(value, port.type)
         except ValueTypeError as error:
@@ -170,11 +188,20 @@ def _typed_inputs(prepared: PreparedNode, raw: dict[str, Any]) -> dict[str, Any]
     return typed
 
 
-def _typed_list(value: Any, port_type: ParameterType) -> list[Any]:
-    """A repeated input's items; a single value that coerces to a list (a JSON string) is one."""
+def _typed_list(value: Any, port: InputPort) -> list[Any]:
+    """A repeated input's items; a single value that coerces to a list (a JSON string) is one.
+
+    A lenient port's node defines what a null item means (Dafthunk's `aggregate-items`
+    keeps it): its items are kept, each as it is when it does not fit the type.
+    """
+    if port.lenient:
+        items = value if isinstance(value, list) else coerce_lenient(value, port.type)
+        if not isinstance(items, list):
+            items = [items]
+        return [item if item is None else coerce_lenient(item, port.type) for item in items]
     if isinstance(value, list):
-        return [coerce(item, port_type) for item in value if item is not None]
-    single = coerce(value, port_type)
+        return [coerce(item, port.type) for item in value if item is not None]
+    single = coerce(value, port.type)
     if isinstance(single, list):
         return [item for item in single if item is not None]
     return [single]
