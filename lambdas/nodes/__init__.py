@@ -1,4 +1,4 @@
-"""The starter node catalog, one module per family; `default_registry()` gathers them.
+"""The node catalog, one module per family; `default_registry()` gathers them.
 
 The families are imported when the registry is first made (a handler makes it with its
 deps, on its first event), not with this package: importing a handler loads none of them.
@@ -13,8 +13,8 @@ from lambdas.runtime.registry import Registry
 
 @cache
 def default_registry() -> Registry:
-    """Every node type of the starter catalog."""
-    from lambdas.nodes import date, http, io, json, logic, math, text
+    """Every node type of the catalog."""
+    from lambdas.nodes import date, http, io, json, logic, math, patterns, templates, text
 
-    families = (io, math, text, json, logic, date, http)
+    families = (io, math, text, patterns, templates, json, logic, date, http)
     return Registry(node_type for family in families for node_type in family.family.node_types)
