@@ -14,7 +14,18 @@ from lambdas.runtime.registry import Registry
 @cache
 def default_registry() -> Registry:
     """Every node type of the catalog."""
-    from lambdas.nodes import date, http, io, json, logic, math, patterns, templates, text
+    from lambdas.nodes import (
+        csv,
+        date,
+        http,
+        io,
+        json,
+        logic,
+        math,
+        patterns,
+        templates,
+        text,
+    )
 
-    families = (io, math, text, patterns, templates, json, logic, date, http)
+    families = (io, math, text, patterns, templates, json, logic, date, csv, http)
     return Registry(node_type for family in families for node_type in family.family.node_types)
