@@ -15,6 +15,7 @@ from lambdas.runtime.registry import Registry
 def default_registry() -> Registry:
     """Every node type of the catalog."""
     from lambdas.nodes import (
+        array,
         csv,
         date,
         http,
@@ -27,5 +28,5 @@ def default_registry() -> Registry:
         text,
     )
 
-    families = (io, math, text, patterns, templates, json, logic, date, csv, http)
+    families = (io, math, text, patterns, templates, json, logic, date, csv, array, http)
     return Registry(node_type for family in families for node_type in family.family.node_types)
