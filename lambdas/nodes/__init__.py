@@ -24,9 +24,10 @@ def default_registry() -> Registry:
         logic,
         math,
         patterns,
+        random,
         templates,
         text,
     )
 
-    families = (io, math, text, patterns, templates, json, logic, date, csv, array, http)
+    families = (io, math, text, patterns, templates, json, logic, date, csv, array, random, http)
     return Registry(node_type for family in families for node_type in family.family.node_types)
