@@ -30,7 +30,7 @@ _REGEX_INPUTS = (
     port("string", STRING, "The text searched", required=True),
     port("pattern", STRING, "A JavaScript regular expression, without slashes", required=True),
 )
-_FLAGS_INPUT = port("flags", STRING, "JavaScript flags: g, i, m, s, u", default="")
+_FLAGS_INPUT = port("flags", STRING, "JavaScript flags: g, i, m, s, u")
 # `g` only matters to replace; `u` is how Python matches anyway.
 _FLAGS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL, "g": 0, "u": 0}
 

@@ -74,7 +74,17 @@ def json_string_template(ctx: NodeContext) -> Mapping[str, Any]:
     "Var String Template",
     "Fills the ${var_1}, ${var_2}, ... placeholders of `template` from the inputs of the "
     "same names",
-    inputs=(TEMPLATE,),
+    inputs=(
+        TEMPLATE,
+        port(
+            "var_1",
+            STRING,
+            VARIABLE_INPUTS.description,
+            required=True,
+            fallback=True,
+            lenient=True,
+        ),
+    ),
     outputs=(RESULT, MISSING),
     dynamic_inputs=VARIABLE_INPUTS,
 )

@@ -219,6 +219,14 @@ def test_var_string_template_takes_variables_from_edges(engine):
     assert result.output("n") == "Hi Ada and Bob"
 
 
+def test_var_string_template_without_var_1_leaves_its_placeholder(engine):
+    # var_1 is required as in Dafthunk's declaration, and as there the node handles its
+    # absence itself.
+    result = run_node(engine, "var-string-template", template="Hi ${var_1}")
+    assert result.output("n") == "Hi ${var_1}"
+    assert result.output("n", "missingVariables") == ["var_1"]
+
+
 def test_var_string_template_without_a_template_fails(engine):
     result = run_node(engine, "var-string-template", var_1="x")
     assert result.error("n") == "Required input 'template' missing"
