@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lambdas.nodes.jsdates import parse_js_date
-from lambdas.nodes.jsvalues import js_string, js_stringify, js_to_number, js_type
+from lambdas.nodes.jsvalues import js_string, js_stringify, js_to_number, js_trim, js_type
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from statemachine.model import ParameterType
@@ -62,7 +62,7 @@ def csv_parse(ctx: NodeContext) -> Mapping[str, Any]:
     if not isinstance(text, str):
         raise NodeError(f"Invalid input type for csv: expected string, got {js_type(text)}")
     delimiter = _delimiter(ctx)
-    rows = [_fields(line, delimiter) for line in _LINE_BREAK.split(text.strip()) if line.strip()]
+    rows = [_fields(line, delimiter) for line in _LINE_BREAK.split(js_trim(text)) if js_trim(line)]
     if not rows:
         raise NodeError("No valid rows found in CSV")
     if ctx.inputs.get("hasHeader", True):
@@ -107,7 +107,7 @@ def _fields(line: str, delimiter: str) -> list[str]:
 def _infer(text: str) -> Any:
     """A field's value: "" stays "", true/false (any case) are booleans, what JavaScript's
     Number() reads as a finite number is a number, anything else is the trimmed text."""
-    trimmed = text.strip()
+    trimmed = js_trim(text)
     if trimmed == "":
         return ""
     if trimmed.lower() in ("true", "false"):

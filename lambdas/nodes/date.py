@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lambdas.nodes.jsdates import INVALID_TIME, MILLISECOND, add_months, iso_string, js_date
-from lambdas.nodes.jsvalues import js_string, js_to_number, js_truthy
+from lambdas.nodes.jsvalues import js_string, js_to_number, js_trim, js_truthy
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from lambdas.runtime.record import utc_now
@@ -52,7 +52,7 @@ def date_now(ctx: NodeContext) -> Mapping[str, Any]:
 
 def normalize_unit(value: Any) -> str | None:
     """One of UNITS for a unit written in any case, singular or plural; None if unknown."""
-    unit = js_string(value).strip().lower()
+    unit = js_trim(js_string(value)).lower()
     unit = unit if unit in UNITS else unit + "s"
     return unit if unit in UNITS else None
 

@@ -13,8 +13,17 @@ from typing import Any
 _DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _PREFIXED = re.compile(r"0([xXoObB])([0-9a-fA-F]+)")
 _BASES = {"x": 16, "o": 8, "b": 2}
-# JavaScript's String.prototype.trim removes these besides Python's whitespace.
-_JS_SPACE = "\ufeff"
+# What JavaScript's trim() removes: its white space (Unicode's Zs, tab, vertical tab, form
+# feed, BOM) and line terminators. Python's strip() also removes \x1c-\x1f and \x85.
+JS_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+def js_trim(text: str) -> str:
+    """String.prototype.trim."""
+    return text.strip(JS_WHITESPACE)
 
 
 def js_number(value: float) -> str:
@@ -81,7 +90,7 @@ def js_to_number(value: Any) -> float:
 
 
 def _string_to_number(text: str) -> float:
-    text = text.strip().strip(_JS_SPACE).strip()
+    text = js_trim(text)
     if text == "":
         return 0
     if _DECIMAL.fullmatch(text):

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-from lambdas.nodes.jsvalues import js_integer, js_string, js_stringify, js_type
+from lambdas.nodes.jsvalues import js_integer, js_string, js_stringify, js_trim, js_type
 from lambdas.nodes.jsvalues import js_number as js_number  # once defined here: still importable
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
@@ -95,7 +95,7 @@ def _unary(id: str, name: str, description: str, apply: Callable[[str], str]) ->
 
 _unary("string-to-upper-case", "To Upper Case", "The string in upper case", str.upper)
 _unary("string-to-lower-case", "To Lower Case", "The string in lower case", str.lower)
-_unary("string-trim", "Trim", "The string without leading and trailing whitespace", str.strip)
+_unary("string-trim", "Trim", "The string without leading and trailing whitespace", js_trim)
 
 _FORMS: dict[str, Literal["NFC", "NFD", "NFKC", "NFKD"]] = {
     "NFC": "NFC",

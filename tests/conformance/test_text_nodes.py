@@ -169,6 +169,9 @@ def test_to_string_cases_of_dafthunk(engine, value, text):
         ("string-to-upper-case", "Straße ok", "STRASSE OK"),
         ("string-to-lower-case", "ÀB c", "àb c"),
         ("string-trim", " \t padded \n", "padded"),
+        # JavaScript's trim: no-break spaces and a BOM go, separators \x1c-\x1f stay.
+        ("string-trim", "\u00a0\ufeff padded\u2028", "padded"),
+        ("string-trim", "\x1cpadded\x1f", "\x1cpadded\x1f"),
     ],
 )
 def test_case_and_trim_nodes_transform_the_string(engine, node_type, text, expected):
