@@ -208,14 +208,17 @@ def string_last_index_of(ctx: NodeContext) -> Mapping[str, Any]:
     "Equals",
     "Whether `a` and `b` are the same text, ignoring case when `ignoreCase` is true",
     inputs=(
-        port("a", STRING, "One text", required=True),
-        port("b", STRING, "The other text", required=True),
+        port("a", STRING, "One text", required=True, lenient=True),
+        port("b", STRING, "The other text", required=True, lenient=True),
         port("ignoreCase", BOOLEAN, "Compare without regard to case", default=False),
     ),
     outputs=(port("result", BOOLEAN, "Whether they are equal"),),
 )
 def string_equals(ctx: NodeContext) -> Mapping[str, Any]:
     a, b = ctx.inputs["a"], ctx.inputs["b"]
+    for name, value in (("a", a), ("b", b)):
+        if not isinstance(value, str):  # as Dafthunk's node answers a value that is not text
+            raise NodeError(f"Invalid or missing input '{name}'")
     if ctx.inputs.get("ignoreCase", False):
         # JavaScript's toLowerCase, as Dafthunk compares: "ß" does not equal "SS".
         a, b = a.lower(), b.lower()

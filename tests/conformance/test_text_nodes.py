@@ -267,7 +267,7 @@ def test_equals_is_case_sensitive_by_default(engine):
 
 def test_equals_fails_when_b_is_a_number(engine):
     result = run_fed_untyped(engine, "string-equals", "b", 1, a="1")
-    assert result.error("n") == "Input 'b' expected a string, got number"
+    assert result.error("n") == "Invalid or missing input 'b'"
 
 
 # regex-match
@@ -428,10 +428,9 @@ def test_equals_without_b_fails(engine):
     assert result.error("n") == "Required input 'b' missing"
 
 
-def test_equals_refuses_a_number_literal(engine):
+def test_equals_fails_on_a_number_literal(engine):
     result = run_node(engine, "string-equals", a="hello", b=42)
-    assert result.status == "error"
-    assert "Node 'n' input 'b' expects string" in result.record["error"]
+    assert result.error("n") == "Invalid or missing input 'b'"
 
 
 @pytest.mark.parametrize(
