@@ -93,6 +93,8 @@ def _shift(unit: str, moment: datetime, amount: float) -> datetime:
         return add_months(moment, 12 * math.trunc(amount))
     if unit == "milliseconds":
         return moment + timedelta(milliseconds=math.trunc(amount))
+    if unit == "weeks":  # setDate(getDate() + amount * 7)
+        unit, amount = "days", amount * 7
     size, field = _FIELDS[unit]
     return moment + size * (math.trunc(field(moment) + amount) - field(moment))
 
@@ -102,7 +104,6 @@ _FIELDS: dict[str, tuple[timedelta, Callable[[datetime], int]]] = {
     "minutes": (timedelta(minutes=1), lambda moment: moment.minute),
     "hours": (timedelta(hours=1), lambda moment: moment.hour),
     "days": (timedelta(days=1), lambda moment: moment.day),
-    "weeks": (timedelta(weeks=1), lambda moment: 0),
 }
 
 
