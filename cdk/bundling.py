@@ -3,7 +3,8 @@
 pip installs the pinned requirements as CPython 3.12 manylinux aarch64 wheels into a cache
 keyed by the requirements' hash, so that only the first synth after a change downloads;
 every synth then links that cache and copies `lambdas` and `statemachine` into the asset.
-The asset keeps only the botocore models of the services the functions call, and carries
+The asset keeps only the botocore models of the services the functions call, the wheels'
+shared objects without their debug sections (QuickJS-NG's would add 1.9 MB zipped), and carries
 bytecode compiled for the runtime's Python when an interpreter of that version is at hand
 (a cold start then reads `.pyc` instead of compiling every module it imports).
 """
@@ -19,6 +20,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import jsii
 from aws_cdk import AssetHashType, BundlingOptions, ILocalBundling
@@ -46,7 +48,9 @@ PIP_TARGET = (
 # The AWS services whose botocore (and boto3) models the bundle keeps: those of the clients
 # lambdas.handlers.wiring.Clients creates, and X-Ray, whose SDK reads sampling rules through
 # a botocore client. botocore ships some 450 models (16 MB zipped) for the rest.
-SERVICES = frozenset({"apigatewaymanagementapi", "dynamodb", "kms", "s3", "stepfunctions", "xray"})
+SERVICES = frozenset(
+    {"apigatewaymanagementapi", "dynamodb", "kms", "s3", "sesv2", "stepfunctions", "xray"}
+)
 # The folders that hold one sub-folder of models per service, relative to the bundle.
 MODEL_FOLDERS = frozenset({PurePosixPath("botocore/data"), PurePosixPath("boto3/data")})
 # Model files only botocore's documentation reads.
@@ -61,12 +65,14 @@ UNREAD = frozenset(
         PurePosixPath("aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css"),
     }
 )
+# The name of the section every shared object built with debug information carries.
+DEBUG_SECTION = b".debug_info"
 # Where Lambda unpacks the asset: tracebacks name the files there.
 TASK_ROOT = "/var/task"
 # Names an interpreter of the runtime's version to compile bytecode with (tried first).
 BYTECODE_PYTHON_SETTING = "STEPTHUNK_BUNDLE_PYTHON"
 # Bump when the bundle's layout changes, so that old assets are not reused.
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 _LEFT_OUT = shutil.ignore_patterns("__pycache__", "*.pyc", "requirements.txt")
 
 
@@ -224,6 +230,7 @@ def install(requirements: Path, pip_target: tuple[str, ...], python: str | None,
         raise BundlingFailed(command, result.stdout + result.stderr)
     shutil.rmtree(staging / "bin", ignore_errors=True)  # console scripts: nothing runs them
     try:
+        clear_debug_sections(staging)
         if python is not None:
             compile_bytecode(python, staging, [staging], beside=True)
         staging.rename(target)
@@ -233,6 +240,34 @@ def install(requirements: Path, pip_target: tuple[str, ...], python: str | None,
     except OSError:  # another synth (a parallel test worker) cached it first
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def clear_debug_sections(root: Path) -> list[Path]:
+    """Remove the DWARF debug sections of the shared objects under `root` (their bytes
+    zeroed, so that they zip to nothing), as `strip --strip-debug` would for any architecture;
+    the shared objects it changed. Nothing a process loads is in those sections."""
+    import lief  # 0.2 s, and only when a cache is filled
+
+    changed = []
+    for library in sorted(root.rglob("*.so*")):
+        if not library.is_file() or DEBUG_SECTION not in library.read_bytes():
+            continue
+        binary = lief.ELF.parse(str(library))
+        if binary is None:
+            continue
+        debug = [name for name in map(section_name, binary.sections) if name.startswith(".debug")]
+        for name in debug:
+            binary.remove_section(name, clear=True)
+        if debug:
+            binary.write(str(library))
+            changed.append(library)
+    return changed
+
+
+def section_name(section: Any) -> str:
+    """An ELF section's name (LIEF gives bytes for a name that is not UTF-8)."""
+    name = section.name
+    return name if isinstance(name, str) else name.decode("utf-8", "replace")
 
 
 def _package_files(root: Path) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, cast
@@ -42,6 +43,8 @@ RETENTION_DAYS: dict[int, logs.RetentionDays] = {
 }
 
 RemovalChoice = Literal["retain", "destroy"]
+# An address SES can send from: ASCII, one @, a dot in the domain.
+SENDER = re.compile(r"[!-?A-~]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _REMOVAL: dict[str, RemovalPolicy] = {
     "retain": RemovalPolicy.RETAIN,
     "destroy": RemovalPolicy.DESTROY,
@@ -55,7 +58,9 @@ class Config:
     `removal_policy` applies to what holds data (tables, bucket, key, logs): "retain" keeps
     them when the stack is deleted, "destroy" (for throwaway stages) deletes them.
     `max_output_bytes` and `max_execution_bytes` cap the data of node outputs, one output and
-    all of one execution's (lambdas.runtime.output_limits).
+    all of one execution's (lambdas.runtime.output_limits). `email_sender` is the SES
+    identity (an address, verified by itself or by its domain) nodes send e-mail from; None:
+    no node can send, and no function may.
     """
 
     stack_name: str = "Stepthunk"
@@ -66,6 +71,7 @@ class Config:
     max_output_bytes: int = MAX_OUTPUT_BYTES
     max_execution_bytes: int = MAX_EXECUTION_BYTES
     workflows_dir: Path = field(default=PROJECT_ROOT / "workflows")
+    email_sender: str | None = None
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -85,6 +91,8 @@ class Config:
             raise InvalidConfig("stage", self.stage, "letters and digits only")
         if not self.workflows_dir.is_dir():
             raise InvalidConfig("workflowsDir", str(self.workflows_dir), "a directory")
+        if self.email_sender is not None and not SENDER.fullmatch(self.email_sender):
+            raise InvalidConfig("emailSender", self.email_sender, "an e-mail address")
 
     @classmethod
     def from_context(cls, node: Node) -> Config:
@@ -112,7 +120,15 @@ class Config:
             max_output_bytes=number("maxOutputBytes", defaults.max_output_bytes),
             max_execution_bytes=number("maxExecutionBytes", defaults.max_execution_bytes),
             workflows_dir=workflows if workflows.is_absolute() else PROJECT_ROOT / workflows,
+            email_sender=node.try_get_context("emailSender") or None,
         )
+
+    @property
+    def email_identities(self) -> tuple[str, ...]:
+        """The SES identities the sender may be verified as: the address, its domain."""
+        if self.email_sender is None:
+            return ()
+        return (self.email_sender, self.email_sender.rpartition("@")[2])
 
     @property
     def log_retention(self) -> logs.RetentionDays:

@@ -51,6 +51,7 @@ from moto.core.exceptions import JsonRESTError
 
 from local import direct, interpreter, moto_dynamodb, moto_start
 from local.changes import ChangeLog
+from local.mail import SentEmail, parsed
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -99,6 +100,8 @@ class LocalCloud:
         self._clients: dict[tuple[str, str | None], Any] = {}
         self.changes = ChangeLog()
         self.direct: direct.DirectClients | None = None
+        # the addresses engines send e-mail from, verified in moto's SES with its first client
+        self.email_senders: set[str] = set()
         _patch_moto(self)
         # The role state machines run as: moto checks its form only (it evaluates no policy,
         # and no function of the engine is created in moto's Lambda, which needs a real one).
@@ -119,6 +122,8 @@ class LocalCloud:
         if key not in self._clients:
             if service == "lambda":
                 _serve_functions_in_moto_lambda(self)
+            if service == "sesv2":
+                self._verify_senders()
             self._clients[key] = boto3.client(
                 service,
                 region_name=REGION,
@@ -135,6 +140,24 @@ class LocalCloud:
         """
         self.functions[name] = (call, timeout)
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+    def _verify_senders(self) -> None:
+        """Verify the engines' senders in moto's SES (which refuses any other sender, as SES
+        does), when a node first sends: most runs never load moto's SES."""
+        from moto.ses.models import ses_backends
+
+        backend = ses_backends[ACCOUNT][REGION]
+        for sender in self.email_senders:
+            backend.verify_email_identity(sender)
+
+    def sent_emails(self) -> list[SentEmail]:
+        """Every message sent through moto's SES, oldest first."""
+        if ("sesv2", None) not in self._clients:
+            return []  # nothing sent: moto's SES is not even loaded
+        from moto.ses.models import RawMessage, ses_backends
+
+        sent = ses_backends[ACCOUNT][REGION].sent_messages
+        return [parsed(m.id, m.raw_data.encode()) for m in sent if isinstance(m, RawMessage)]
 
     def create_bucket(self, name: str) -> None:
         """Create S3 bucket `name` in moto's S3 itself: an engine's start need not make an S3

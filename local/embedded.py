@@ -37,6 +37,7 @@ from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, refused_rec
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.stored import StoredWorkflows
 from local.cloud import ACCOUNT, REGION, WEBSOCKET_ENDPOINT, LocalCloud
+from local.mail import LOCAL_SENDER, SentEmail
 from statemachine.asl import definition_json
 from statemachine.compiler import TaskFunctions, compile_machines, machine_type
 from statemachine.errors import WorkflowValidationError
@@ -96,6 +97,7 @@ class EmbeddedEngine:
         prefix: str | None = None,
         kms_key_id: str | None = None,
         limits: OutputLimits | None = None,
+        email_sender: str | None = LOCAL_SENDER,
     ) -> None:
         self.cloud = cloud or LocalCloud.shared()
         self.registry = registry or default_registry()
@@ -112,6 +114,7 @@ class EmbeddedEngine:
             prefix,
             kms_key_id,
             limits or OutputLimits(),
+            email_sender,
         )
         self._state_machines: dict[str, str] = {}
         # the workflow deployed last and its machine: its run deploys that very (immutable)
@@ -131,6 +134,10 @@ class EmbeddedEngine:
             self.secrets.put(organization_id, name, plaintext)
         for integration in integrations or []:
             self.integrations.put(organization_id, integration)
+
+    def sent_emails(self) -> list[SentEmail]:
+        """The messages nodes sent through moto's SES (of every engine of this process)."""
+        return self.cloud.sent_emails()
 
     def set_credits(self, organization_id: str, credits: int, usage: int = 0) -> None:
         self.organizations.put(
@@ -293,6 +300,7 @@ def _deploy(
     prefix: str | None,
     kms_key_id: str | None,
     limits: OutputLimits,
+    email_sender: str | None,
 ) -> Deployment:
     prefix = prefix or f"stepthunk-{uuid.uuid4().hex[:8]}"
     tables = {name: f"{prefix}-{name}" for name in TABLE_SETTINGS}
@@ -312,6 +320,9 @@ def _deploy(
         "stepthunk_max_output_bytes": limits.per_output,
         "stepthunk_max_execution_bytes": limits.per_execution,
     }
+    if email_sender is not None:
+        settings["email_sender"] = email_sender
+        cloud.email_senders.add(email_sender)
     # The functions run in this process: they share the workflows stored by content, each
     # read and validated once (on AWS, once per function instance).
     stored = StoredWorkflows(wiring.values(BlobBucket.model_validate(settings), clients))

@@ -11,6 +11,7 @@ from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.credits import INSUFFICIENT_CREDITS, estimate_usage, fits_credits
 from lambdas.runtime.executor import PreparedWorkflow, run_unit
+from lambdas.runtime.mail import NO_MAIL
 from lambdas.runtime.node_type import ExecutionEnvironment
 from lambdas.runtime.output_limits import OutputBudget, OutputLimits
 from lambdas.runtime.record import (
@@ -25,6 +26,7 @@ from lambdas.runtime.record import (
 )
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.updates import execution_updates
+from local.mail import LOCAL_SENDER, RecordingMailer, SentEmail
 from local.memory import MappingSource, MemoryBlobStore
 from statemachine.errors import WorkflowValidationError
 from statemachine.limits import EXPRESS_MAX_SECONDS
@@ -41,7 +43,8 @@ class InProcessEngine:
     `credits` turns the credit check on: an execution whose estimate exceeds it ends
     `exhausted` before any node runs. Without it (development mode) nothing is checked.
     `limits` caps the data of node outputs, per output and per execution (default: the
-    deployment defaults of lambdas.runtime.output_limits).
+    deployment defaults of lambdas.runtime.output_limits). Nodes send e-mail from
+    `email_sender` (None: they cannot); the engine keeps what they send (`sent_emails`).
     """
 
     def __init__(
@@ -55,8 +58,10 @@ class InProcessEngine:
         blobs: BlobStore | None = None,
         max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
         limits: OutputLimits | None = None,
+        email_sender: str | None = LOCAL_SENDER,
     ) -> None:
         self.registry = registry or default_registry()
+        self.mailer = None if email_sender is None else RecordingMailer(email_sender)
         self.organization_id = organization_id
         self.secrets = MappingSource(secrets)
         self.integrations = MappingSource(integrations)
@@ -64,6 +69,10 @@ class InProcessEngine:
         self.blobs = blobs or MemoryBlobStore()
         self.max_group_size = max_group_size
         self.limits = limits or OutputLimits()
+
+    def sent_emails(self) -> list[SentEmail]:
+        """The messages this engine's nodes sent (kept here: nothing leaves the process)."""
+        return [] if self.mailer is None else self.mailer.sent
 
     def run(
         self,
@@ -144,6 +153,7 @@ class InProcessEngine:
             # a short-lived workflow is held to the Express limit it has on Step Functions
             ends_by=time.time() + EXPRESS_MAX_SECONDS if workflow.short_lived else None,
             budget=OutputBudget(self.limits),
+            mail=self.mailer or NO_MAIL,
         )
         results: dict[str, NodeExecution] = {}
         for unit in plan.units:

@@ -111,9 +111,33 @@ class Gateway:
         with self._websocket_lock:
             return websocket.process(event, self.websocket_deps, Invocation())
 
+    def emails(self, authorization: str) -> tuple[int, dict[str, Any]]:
+        """GET /emails (serve only: on AWS, SES sends them): the messages the caller's
+        organization's executions sent, oldest first."""
+        scheme, _, key = authorization.partition(" ")
+        organization = (
+            self.http_deps.api_keys.organization_of(key.strip())
+            if scheme.lower() == "bearer" and key.strip()
+            else None
+        )
+        if organization is None:
+            message = "Send your API key as 'Authorization: Bearer <key>'"
+            return 401, {"error": {"code": "UNAUTHORIZED", "message": message}}
+        owners: dict[str, str | None] = {}
+        shown = []
+        for email in self.engine.sent_emails():
+            execution = email.execution_id
+            if execution is not None and execution not in owners:
+                handle = self.engine.executions.handle(execution)
+                owners[execution] = None if handle is None else handle.organization_id
+            if execution is not None and owners[execution] == organization:
+                shown.append(email.to_json())
+        return 200, {"emails": shown}
+
 
 def create_app(gateway: Gateway, *, lifespan: Lifespan | None = None) -> Starlette:
-    """The ASGI application: WebSocket at `/`, every HTTP path to the HTTP API handler."""
+    """The ASGI application: WebSocket at `/`, `GET /emails` (the mail nodes sent, here
+    only), every other HTTP path to the HTTP API handler."""
 
     async def http_endpoint(request: Request) -> Response:
         body = await _body(request)
@@ -123,6 +147,12 @@ def create_app(gateway: Gateway, *, lifespan: Lifespan | None = None) -> Starlet
             )
         result = await run_in_threadpool(gateway.http, http_event(request, body))
         return _response(result)
+
+    async def emails_endpoint(request: Request) -> Response:
+        status, body = await run_in_threadpool(
+            gateway.emails, request.headers.get("authorization", "")
+        )
+        return Response(json.dumps(body), status_code=status, media_type="application/json")
 
     async def websocket_endpoint(socket: WebSocket) -> None:
         await _serve_socket(gateway, socket)
@@ -135,6 +165,7 @@ def create_app(gateway: Gateway, *, lifespan: Lifespan | None = None) -> Starlet
         routes=[
             WebSocketRoute("/", websocket_endpoint),
             WebSocketRoute("/{path:any}", no_websocket),
+            Route("/emails", emails_endpoint, methods=["GET"]),
             Route("/{path:any}", http_endpoint, methods=HTTP_METHODS),
         ],
         lifespan=lifespan,

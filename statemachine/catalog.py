@@ -10,10 +10,11 @@ import json
 import re
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
+from statemachine.identifiers import MAX_PORT_NAME_LENGTH
 from statemachine.model import Node, ParameterType, WireModel
 
 # A reference to a secret in a text input, replaced by the secret when the node runs.
@@ -26,10 +27,9 @@ class PortSpec(WireModel):
     `fallback`: the node type itself defines what a missing value of this required input
     means (SPEC §4, as Dafthunk's node does: an output node shows its type's empty value),
     so the node runs without it instead of failing with `Required input ... missing`.
-    `lenient`: the node type itself defines what a value of another type means (as
-    Dafthunk's node does: `date-add` reads the amount "5" as 5, `extract-item` answers
-    "Index must be an integer"), so a literal or value of any JSON type reaches the node
-    as it is instead of being refused; a value that fits is converted as usual.
+    `lenient`: the node type takes a value of any type on this input and itself defines
+    what one of another type than the port's means (SPEC §4, as Dafthunk's json-valid
+    answers `isValid: false` for a number), so such a value reaches it as it came.
     """
 
     name: str
@@ -110,6 +110,29 @@ class NodeTypeSpec(WireModel):
     duration: Duration | None = Field(
         default=None, description="The input bounding how long a node of this type takes."
     )
+    schema_ports: Literal["inputs", "outputs"] | None = Field(
+        default=None,
+        description="Which ports the fields of a node's `schema` literal add, one per field.",
+    )
+
+    def for_node(self, node: Node) -> NodeTypeSpec:
+        """The declaration `node` has: with a port per field of its `schema` literal (of
+        the field's type) when the type's ports follow a schema, else this one."""
+        if self.schema_ports is None:
+            return self
+        param = node.input("schema")
+        fields = schema_fields(None if param is None else param.value)
+        taken = {p.name for p in self.inputs} | {p.name for p in self.outputs}
+        added = tuple(
+            PortSpec(name=name, type=type, description=f"Field '{name}' of the schema")
+            for name, type in fields
+            if name not in taken
+        )
+        if not added:
+            return self
+        declared = {name: getattr(self, name) for name in type(self).model_fields}
+        declared[self.schema_ports] = getattr(self, self.schema_ports) + added
+        return NodeTypeSpec(**declared)
 
     @cached_property
     def input_ports(self) -> dict[str, PortSpec]:
@@ -145,6 +168,55 @@ class NodeTypeSpec(WireModel):
     def output(self, name: str) -> PortSpec | None:
         """The declared output `name`, a dynamic one included; None if not declared."""
         return _lookup(name, self.output_ports, self.dynamic_outputs)
+
+
+# Dafthunk's schema field types and the port types their values travel as.
+FIELD_TYPES = {
+    "string": ParameterType.STRING,
+    "integer": ParameterType.NUMBER,
+    "number": ParameterType.NUMBER,
+    "boolean": ParameterType.BOOLEAN,
+    "datetime": ParameterType.DATE,
+    "json": ParameterType.JSON,
+    "image": ParameterType.IMAGE,
+    "document": ParameterType.DOCUMENT,
+    "audio": ParameterType.AUDIO,
+    "video": ParameterType.VIDEO,
+    "blob": ParameterType.BLOB,
+}
+# What Dafthunk accepts as a schema or field name.
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def schema_fields(schema: Any) -> list[tuple[str, ParameterType]]:
+    """The fields of a schema value (`{name, fields: [{name, type}]}`, or its JSON text) as
+    (name, port type) pairs, in order: a field of an unknown type is `any`; one without an
+    identifier for a name, or a name seen before, is left out. Not a schema: none."""
+    if isinstance(schema, str):
+        try:
+            schema = json.loads(schema)
+        except ValueError:
+            return []
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        return []
+    fields: dict[str, ParameterType] = {}
+    for field in schema["fields"]:
+        if not isinstance(field, dict):
+            continue
+        name = field.get("name")
+        if (
+            isinstance(name, str)
+            and len(name) <= MAX_PORT_NAME_LENGTH
+            and IDENTIFIER.fullmatch(name)
+            and name not in fields
+        ):
+            kind = field.get("type")
+            fields[name] = (
+                FIELD_TYPES.get(kind, ParameterType.ANY)
+                if isinstance(kind, str)
+                else (ParameterType.ANY)
+            )
+    return list(fields.items())
 
 
 def _lookup(

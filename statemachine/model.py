@@ -43,7 +43,9 @@ class WireModel(BaseModel):
 
 
 class ParameterType(StrEnum):
-    """The type of a node port; `date` is an ISO-8601 string, `secret` a secret's name."""
+    """The type of a node port; `date` is an ISO-8601 string, `secret` a secret's name,
+    `schema` an object describing a record: Dafthunk's `{name, fields: [{name, type}]}` or
+    a JSON Schema (as Dafthunk's schema parameter, given inline: there is no schema store)."""
 
     STRING = "string"
     NUMBER = "number"
@@ -56,6 +58,7 @@ class ParameterType(StrEnum):
     AUDIO = "audio"
     VIDEO = "video"
     DOCUMENT = "document"
+    SCHEMA = "schema"
     ANY = "any"
 
 

@@ -100,7 +100,7 @@ def _ports(
 
 
 def _literal_fits(value: Any, port: PortSpec) -> bool:
-    if port.lenient:
+    if port.lenient:  # the node type says what a value of another type means
         return within_depth(value)
     if port.repeated and isinstance(value, list):
         return all(fits(item, port.type) for item in value)

@@ -22,9 +22,9 @@ from statemachine.values import (
     DuplicateKeyError,
     ValueTypeError,
     coerce,
-    coerce_lenient,
     loads_strict,
     types_compatible,
+    within_depth,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -91,19 +91,20 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
             problems.append(_invalid(f"Inputs for node '{node_id}' must be an object", node_id))
             continue
         for name, value in values.items():
-            port = catalog[node.type].input(name)
+            port = catalog[node.type].for_node(node).input(name)
             if port is None:
                 problems.append(_invalid(f"Node '{node_id}' has no input '{name}'", node_id))
                 continue
-            convert = coerce_lenient if port.lenient else coerce
             try:
                 if port.repeated and isinstance(value, list):
-                    coerced: Any = [convert(item, port.type) for item in value]
+                    coerced: Any = [coerce(item, port.type) for item in value]
                 else:
-                    coerced = convert(value, port.type)
+                    coerced = coerce(value, port.type)
             except ValueTypeError as error:
-                problems.append(_invalid(f"Input override {node_id}.{name}: {error}", node_id))
-                continue
+                if not port.lenient or not within_depth(value):
+                    problems.append(_invalid(f"Input override {node_id}.{name}: {error}", node_id))
+                    continue
+                coerced = value  # the node type says what a value of another type means
             result.setdefault(node_id, {})[name] = coerced
     if not problems:
         problems = duration_problems(
@@ -186,7 +187,7 @@ class _Validator:
                     )
                 )
             else:
-                node, problems = complete_node(node, spec)
+                node, problems = complete_node(node, spec.for_node(node))
                 self.problems += problems
             nodes[node.id] = node
         return nodes
@@ -222,8 +223,8 @@ class _Validator:
         known = source.type in self.catalog and target.type in self.catalog
         if not known:
             return True  # already reported as UNKNOWN_NODE_TYPE; keep it for cycle checks
-        output = self.catalog[source.type].output(edge.source_output)
-        target_input = self.catalog[target.type].input(edge.target_input)
+        output = self.catalog[source.type].for_node(source).output(edge.source_output)
+        target_input = self.catalog[target.type].for_node(target).input(edge.target_input)
         if output is None or target_input is None:
             wrong = (
                 f"node '{edge.source}' ({source.type}) has no output '{edge.source_output}'"

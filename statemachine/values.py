@@ -67,9 +67,16 @@ def coerce(value: Any, port_type: ParameterType) -> Any:
     """Return `value` as a port of `port_type` receives it, or raise ValueTypeError.
 
     Only one conversion happens: a `json` or `any` port given a string that parses as JSON
-    receives the parsed value. Everything else must already have the right type.
+    receives the parsed value (a `schema` port too, when that value is an object).
+    Everything else must already have the right type.
     The string "null" stays a string: null is never a value (it would reach node code as None).
     """
+    if port_type == ParameterType.SCHEMA and isinstance(value, str):
+        try:
+            parsed = loads_strict(value)
+        except (ValueError, RecursionError):
+            parsed = None
+        value = parsed if isinstance(parsed, dict) else value
     if port_type in _JSON_ANY:
         if isinstance(value, str):
             try:
@@ -85,17 +92,6 @@ def coerce(value: Any, port_type: ParameterType) -> Any:
     return value
 
 
-def coerce_lenient(value: Any, port_type: ParameterType) -> Any:
-    """`coerce`, except that a value of another type is passed on as it is (a port whose
-    node type defines what such a value means); one nested too deep is still refused."""
-    try:
-        return coerce(value, port_type)
-    except ValueTypeError:
-        if not within_depth(value):
-            raise
-        return value
-
-
 def fits(value: Any, port_type: ParameterType) -> bool:
     """Whether `value` (JSON) is a valid value of `port_type` as it is."""
     match port_type:
@@ -109,6 +105,8 @@ def fits(value: Any, port_type: ParameterType) -> bool:
             return isinstance(value, str) and _is_iso_date(value)
         case ParameterType.JSON | ParameterType.ANY:
             return within_depth(value)
+        case ParameterType.SCHEMA:
+            return isinstance(value, dict) and within_depth(value)
         case _:
             return is_blob_reference(value)
 
@@ -136,6 +134,8 @@ def _expected(port_type: ParameterType) -> str:
         return "an ISO-8601 date string"
     if port_type == ParameterType.SECRET:
         return "a secret name (string)"
+    if port_type == ParameterType.SCHEMA:
+        return "a schema (an object)"
     if port_type in BLOB_TYPES:
         return f"a {port_type} reference {{id, mimeType}}"
     return f"a {port_type}"

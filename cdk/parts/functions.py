@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from types import MappingProxyType, ModuleType
 from typing import Literal
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -19,6 +19,7 @@ from cdk.parts.storage import Storage
 from cdk.parts.websocket import WebSocket
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.observability import SERVICE, metrics
+from lambdas.handlers.settings import EMAIL_SETTING
 from lambdas.handlers.tasks import TASKS
 from lambdas.runtime.output_limits import EXECUTION_SETTING, OUTPUT_SETTING
 from statemachine.compiler import INDIVIDUAL_TIMEOUT_SECONDS, MAX_TASK_TIMEOUT_SECONDS
@@ -191,7 +192,27 @@ class Functions(Construct):
             if access.runs_nodes:
                 function.add_environment(OUTPUT_SETTING, str(config.max_output_bytes))
                 function.add_environment(EXECUTION_SETTING, str(config.max_execution_bytes))
+                if config.email_sender is not None:
+                    _allow_email(function, config)
         self.all = MappingProxyType(functions)
         self.tasks = MappingProxyType({name: functions[name] for name in TASKS})
         self.http_api = functions["http_api"]
         self.websocket = functions["websocket"]
+
+
+def _allow_email(function: lambda_.Function, config: Config) -> None:
+    """Let a function that runs nodes send e-mail from the configured sender, and only it
+    (SES authorizes the identity the sender is verified as: the address or its domain)."""
+    assert config.email_sender is not None
+    function.add_environment(EMAIL_SETTING, config.email_sender)
+    stack = Stack.of(function)
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["ses:SendEmail"],
+            resources=[
+                stack.format_arn(service="ses", resource="identity", resource_name=identity)
+                for identity in config.email_identities
+            ],
+            conditions={"StringEquals": {"ses:FromAddress": config.email_sender}},
+        )
+    )

@@ -99,6 +99,16 @@ class BlobBucket(HandlerSettings):
     blob_bucket: str = Field(min_length=1)
 
 
+# The variable EmailSender reads (a field reads the variable of its name).
+EMAIL_SETTING = "EMAIL_SENDER"
+
+
+class EmailSender(HandlerSettings):
+    """The address nodes send e-mail from (an SES identity); none: they cannot send."""
+
+    email_sender: str | None = Field(default=None, min_length=3)
+
+
 class Connections(HandlerSettings):
     """Where live updates go; without an endpoint they are not sent."""
 

@@ -24,6 +24,7 @@ from lambdas.handlers.notify import notify
 from lambdas.handlers.settings import (
     BlobBucket,
     Connections,
+    EmailSender,
     ExecutionsTable,
     IntegrationsTable,
     OutputLimitSettings,
@@ -34,6 +35,7 @@ from lambdas.handlers.wiring import (
     blobs,
     integrations,
     live_updates,
+    mailer,
     progress,
     secrets,
     values,
@@ -41,6 +43,7 @@ from lambdas.handlers.wiring import (
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.executor import PreparedWorkflow, run_node, run_unit
+from lambdas.runtime.mail import NO_MAIL, Mailer
 from lambdas.runtime.node_type import ExecutionEnvironment
 from lambdas.runtime.outcome import end_wait
 from lambdas.runtime.output_limits import OutputBudget, OutputLimits
@@ -66,6 +69,7 @@ PROGRESS_LIMIT = 64 * 1024
 
 
 class Settings(
+    EmailSender,
     SecretsTable,
     IntegrationsTable,
     BlobBucket,
@@ -87,6 +91,7 @@ class Deps:
     progress: ProgressStore
     stored: StoredWorkflows
     limits: OutputLimits
+    mail: Mailer = NO_MAIL
 
 
 def deps_from(
@@ -109,6 +114,7 @@ def deps_from(
         progress=progress(settings, clients),
         stored=stored or StoredWorkflows(value_store),
         limits=settings.output_limits,
+        mail=mailer(settings, clients),
     )
 
 
@@ -311,6 +317,7 @@ class UnitRunner:
             ends_by=None if state.ends_by is None else instant(state.ends_by),
             defer_waits=True,
             budget=OutputBudget(deps.limits, self.known_bytes),
+            mail=deps.mail,
         )
 
     def run(self, nodes: list[Node], edges: list[Edge]) -> list[NodeExecution]:

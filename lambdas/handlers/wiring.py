@@ -16,6 +16,7 @@ from lambdas.adapters.api_keys import DynamoApiKeyStore
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
 from lambdas.adapters.executions import DynamoExecutionStore
 from lambdas.adapters.integrations import KmsIntegrationVault
+from lambdas.adapters.mail import SesMailer
 from lambdas.adapters.objects import S3BlobStore, S3ValueStore
 from lambdas.adapters.organizations import DynamoOrganizationStore
 from lambdas.adapters.progress import DynamoProgressStore
@@ -26,6 +27,7 @@ from lambdas.handlers.settings import (
     ApiKeysTable,
     BlobBucket,
     Connections,
+    EmailSender,
     ExecutionsTable,
     IntegrationsTable,
     OrganizationsTable,
@@ -33,6 +35,7 @@ from lambdas.handlers.settings import (
     WorkflowsTable,
 )
 from lambdas.runtime.blobs import BlobStore
+from lambdas.runtime.mail import NO_MAIL, Mailer
 
 if TYPE_CHECKING:
     import httpx
@@ -96,6 +99,11 @@ class Clients:
         client: KMSClient = self._factory("kms")
         return client
 
+    @cached_property
+    def sesv2(self) -> Any:
+        # made when a node first sends e-mail: most executions send none
+        return OnFirstUse(lambda: self._factory("sesv2"))
+
     def management_api(self, endpoint: str) -> Any:
         return self._factory("apigatewaymanagementapi", endpoint_url=endpoint)
 
@@ -137,6 +145,12 @@ def integrations(settings: IntegrationsTable, clients: Clients) -> KmsIntegratio
         settings.kms_key_id,
         lambda: clients.http,
     )
+
+
+def mailer(settings: EmailSender, clients: Clients) -> Mailer:
+    if settings.email_sender is None:
+        return NO_MAIL
+    return SesMailer(clients.sesv2, settings.email_sender)
 
 
 def values(settings: BlobBucket, clients: Clients) -> S3ValueStore:

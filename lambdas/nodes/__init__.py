@@ -16,11 +16,17 @@ def default_registry() -> Registry:
     """Every node type of the catalog."""
     from lambdas.nodes import (
         array,
+        code,
         csv,
         date,
+        email,
         http,
         io,
         json,
+        json_build,
+        json_edit,
+        json_inspect,
+        json_schema,
         logic,
         math,
         patterns,
@@ -29,5 +35,24 @@ def default_registry() -> Registry:
         text,
     )
 
-    families = (io, math, text, patterns, templates, json, logic, date, csv, array, random, http)
+    families = (
+        io,
+        math,
+        text,
+        patterns,
+        templates,
+        json,
+        json_edit,
+        json_inspect,
+        json_build,
+        json_schema,
+        logic,
+        date,
+        csv,
+        array,
+        random,
+        http,
+        email,
+        code,
+    )
     return Registry(node_type for family in families for node_type in family.family.node_types)

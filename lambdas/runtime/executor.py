@@ -12,17 +12,10 @@ from lambdas.runtime.inputs import gather_inputs, skip_check
 from lambdas.runtime.node_type import ExecutionEnvironment, NodeContext, NodeType
 from lambdas.runtime.record import NodeExecution, NodeStatus
 from lambdas.runtime.registry import Registry
-from statemachine.catalog import PortSpec
+from statemachine.catalog import NodeTypeSpec
 from statemachine.graph import inbound_edges
 from statemachine.model import Edge, InputOverrides, Node, ParameterType, Workflow
-from statemachine.values import (
-    BLOB_TYPES,
-    ValueTypeError,
-    coerce,
-    coerce_lenient,
-    describe,
-    fits,
-)
+from statemachine.values import BLOB_TYPES, ValueTypeError, coerce, describe, fits
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +24,6 @@ class InputPort:
     type: ParameterType
     required: bool
     repeated: bool
-    lenient: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +32,8 @@ class PreparedNode:
 
     node: Node
     node_type: NodeType
+    # the node type's declaration as this node has it (with its schema's ports)
+    spec: NodeTypeSpec
     inbound: list[Edge]
     ports: dict[str, InputPort]
     required: tuple[str, ...]
@@ -48,9 +42,9 @@ class PreparedNode:
     def port(self, name: str) -> InputPort | None:
         """Input `name`: listed on the node, or a dynamic one a per-run override names."""
         port = self.ports.get(name)
-        spec = self.node_type.spec.input(name) if port is None else None
+        spec = self.spec.input(name) if port is None else None
         if spec is not None:
-            port = _input_port(spec)
+            port = InputPort(spec.name, spec.type, spec.required, spec.repeated)
         return port
 
 
@@ -67,37 +61,32 @@ class PreparedWorkflow:
 
 
 def _prepare(node: Node, node_type: NodeType, inbound: list[Edge]) -> PreparedNode:
-    lenient = {
-        p.name for p in node.inputs if (spec := node_type.spec.input(p.name)) and spec.lenient
-    }
+    declared = node_type.spec.for_node(node)
     ports = {
-        p.name: InputPort(p.name, p.type, bool(p.required), bool(p.repeated), p.name in lenient)
+        p.name: InputPort(p.name, p.type, bool(p.required), bool(p.repeated))
         for p in node.inputs
         if p.type is not None
     }
     for edge in inbound:  # dynamic ports fed by an edge but not listed on the node
-        spec = node_type.spec.input(edge.target_input)
+        spec = declared.input(edge.target_input)
         if edge.target_input not in ports and spec is not None:
-            ports[spec.name] = _input_port(spec)
+            ports[spec.name] = InputPort(spec.name, spec.type, spec.required, spec.repeated)
     return PreparedNode(
         node=node,
         node_type=node_type,
+        spec=declared,
         inbound=inbound,
         ports=ports,
         required=tuple(
-            p.name for p in ports.values() if p.required and not _falls_back(node_type, p.name)
+            p.name for p in ports.values() if p.required and not _falls_back(declared, p.name)
         ),
         repeated=frozenset(p.name for p in ports.values() if p.repeated),
     )
 
 
-def _input_port(spec: PortSpec) -> InputPort:
-    return InputPort(spec.name, spec.type, spec.required, spec.repeated, spec.lenient)
-
-
-def _falls_back(node_type: NodeType, name: str) -> bool:
+def _falls_back(declared: NodeTypeSpec, name: str) -> bool:
     """Whether the node type itself handles a missing value of input `name`."""
-    spec = node_type.spec.input(name)
+    spec = declared.input(name)
     return spec is not None and spec.fallback
 
 
@@ -145,12 +134,12 @@ def run_node(
         inputs = _typed_inputs(prepared, raw)
         context = NodeContext(
             node_id,
-            prepared.node_type.spec,
+            prepared.spec,
             _resolve_blobs(prepared, inputs, environment),
             environment,
         )
         produced = prepared.node_type.run(context)
-        outputs = _typed_outputs(prepared.node_type, produced, environment, context.stored_blobs)
+        outputs = _typed_outputs(prepared.spec, produced, environment, context.stored_blobs)
     except TransientError:
         raise
     except NodeError as error:
@@ -178,33 +167,37 @@ def _typed_inputs(prepared: PreparedNode, raw: dict[str, Any]) -> dict[str, Any]
             continue
         try:
             if port.repeated:
-                typed[name] = _typed_list(value, port)
-            elif port.lenient:
-                typed[name] = coerce_lenient(value, port.type)
+                keep_nulls = _is_lenient(prepared.spec, name)
+                typed[name] = _typed_list(value, port.type, keep_nulls=keep_nulls)
             else:
                 typed[name] = coerce(value, port.type)
         except ValueTypeError as error:
-            raise NodeError(f"Input '{name}' {error}") from None
+            if not _is_lenient(prepared.spec, name):
+                raise NodeError(f"Input '{name}' {error}") from None
+            typed[name] = value
     return typed
 
 
-def _typed_list(value: Any, port: InputPort) -> list[Any]:
+def _is_lenient(declared: NodeTypeSpec, name: str) -> bool:
+    """Whether the node type itself handles a value of another type on input `name`."""
+    spec = declared.input(name)
+    return spec is not None and spec.lenient
+
+
+def _typed_list(value: Any, port_type: ParameterType, *, keep_nulls: bool = False) -> list[Any]:
     """A repeated input's items; a single value that coerces to a list (a JSON string) is one.
 
-    A lenient port's node defines what a null item means (Dafthunk's `aggregate-items`
-    keeps it): its items are kept, each as it is when it does not fit the type.
+    A null item is dropped, unless the input is lenient: its node defines what a null item
+    means (Dafthunk's `aggregate-items` keeps it).
     """
-    if port.lenient:
-        items = value if isinstance(value, list) else coerce_lenient(value, port.type)
-        if not isinstance(items, list):
-            items = [items]
-        return [item if item is None else coerce_lenient(item, port.type) for item in items]
-    if isinstance(value, list):
-        return [coerce(item, port.type) for item in value if item is not None]
-    single = coerce(value, port.type)
-    if isinstance(single, list):
-        return [item for item in single if item is not None]
-    return [single]
+    items = value if isinstance(value, list) else coerce(value, port_type)
+    if not isinstance(items, list):
+        return [items]
+    return [
+        item if item is None else coerce(item, port_type)
+        for item in items
+        if keep_nulls or item is not None
+    ]
 
 
 def _resolve_blobs(
@@ -225,7 +218,7 @@ def _resolve_blobs(
 
 
 def _typed_outputs(
-    node_type: NodeType,
+    declared: NodeTypeSpec,
     produced: Mapping[str, Any],
     environment: ExecutionEnvironment,
     stored_blobs: Mapping[str, int],
@@ -236,7 +229,7 @@ def _typed_outputs(
     outputs: dict[str, Any] = {}
     blobs: list[str] = []
     for name, value in produced.items():
-        port = node_type.spec.output(name)
+        port = declared.output(name)
         if port is None or value is None:
             continue  # undeclared outputs are dropped; None is "not produced"
         shown = value

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.errors import NodeError
+from lambdas.runtime.mail import NO_MAIL, Mailer, OutgoingEmail
 from lambdas.runtime.output_limits import OutputBudget, RecordingBlobs
 from statemachine.catalog import Duration, DynamicPorts, NodeTypeSpec, PortSpec
 from statemachine.model import ParameterType
@@ -28,8 +29,8 @@ class IntegrationSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ExecutionEnvironment:
-    """What one execution gives its nodes: ids, secrets, integrations, blobs, a deadline, and
-    the data their outputs may still hold.
+    """What one execution gives its nodes: ids, secrets, integrations, blobs, a deadline, the
+    data their outputs may still hold, and a way to send e-mail.
 
     `deadline` is a `time.monotonic()` instant after which the running task must be done.
     `ends_by` is a `time.time()` instant after which the whole execution is stopped (a
@@ -49,6 +50,7 @@ class ExecutionEnvironment:
     ends_by: float | None = None
     defer_waits: bool = False
     budget: OutputBudget = field(default_factory=OutputBudget)
+    mail: Mailer = NO_MAIL
 
 
 @dataclass(slots=True)
@@ -97,6 +99,10 @@ class NodeContext:
         if integration is None:
             raise NodeError(f"Integration '{integration_id}' not found")
         return integration
+
+    def send_email(self, email: OutgoingEmail) -> str:
+        """Send `email` from the deployment's sender; its message id."""
+        return self.environment.mail.send(email, execution_id=self.environment.execution_id)
 
     def report_usage(self, usage: int) -> None:
         """Charge `usage` for this run instead of the node type's default."""
@@ -178,6 +184,7 @@ class NodeFamily:
         secret_templates: tuple[str, ...] = (),
         remote: bool = False,
         duration: Duration | None = None,
+        schema_ports: Literal["inputs", "outputs"] | None = None,
     ) -> Callable[[NodeFunction], NodeType]:
         """Declare a node type whose behaviour is the decorated function."""
 
@@ -198,6 +205,7 @@ class NodeFamily:
                 secret_templates=secret_templates,
                 remote=remote,
                 duration=duration,
+                schema_ports=schema_ports,
             )
             node_type = NodeType(spec=spec, run=run)
             self.node_types.append(node_type)

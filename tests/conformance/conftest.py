@@ -18,6 +18,7 @@ from lambdas.runtime.output_limits import OutputLimits
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
+from local.mail import SentEmail
 from tests.timing import TEST_TIME_SCALE
 
 
@@ -26,6 +27,8 @@ class Result:
     """A finished execution's record, with shortcuts for what tests look at."""
 
     record: dict[str, Any]
+    # the e-mail the execution's nodes sent, as `serve` shows it (GET /emails)
+    emails: tuple[dict[str, Any], ...] = ()
 
     @property
     def status(self) -> str:
@@ -81,7 +84,8 @@ class InProcess:
         limits: OutputLimits | None = None,
     ) -> Result:
         engine = InProcessEngine(secrets=secrets, credits=credits, limits=limits)
-        return Result(engine.run(workflow, inputs=inputs).to_json())
+        record = engine.run(workflow, inputs=inputs)
+        return Result(record.to_json(), sent_by(record.id, engine.sent_emails()))
 
 
 class StepFunctions:
@@ -112,7 +116,7 @@ class StepFunctions:
         for name, plaintext in (secrets or {}).items():
             engine.secrets.put(organization, name, plaintext)
         record = engine.run(workflow, inputs=inputs, organization_id=organization)
-        return Result(record.to_json())
+        return Result(record.to_json(), sent_by(record.id, engine.sent_emails()))
 
     @classmethod
     def _engine(cls, *, checks_credits: bool, limits: OutputLimits) -> EmbeddedEngine:
@@ -127,6 +131,10 @@ class StepFunctions:
                 limits=limits,
             )
         return cls._engines[key]
+
+
+def sent_by(execution_id: str, sent: list[SentEmail]) -> tuple[dict[str, Any], ...]:
+    return tuple(email.to_json() for email in sent if email.execution_id == execution_id)
 
 
 class StepFunctionsParallel(StepFunctions):

@@ -9,6 +9,7 @@ import importlib.metadata
 import inspect
 import json
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -96,6 +97,35 @@ def test_the_bundle_keeps_the_models_of_the_services_the_functions_call_and_no_o
     for unread in bundling.UNREAD:
         assert not (bundle / unread).exists(), unread
     assert not list(bundle.glob("*.dist-info/RECORD"))
+
+
+def test_no_shared_object_in_the_bundle_keeps_debug_sections(synthesized: Synthesized):
+    import lief
+
+    libraries = [path for path in asset_directory(synthesized).rglob("*.so*") if path.is_file()]
+    assert any(path.name.startswith("_quickjs") for path in libraries)
+    for library in libraries:
+        binary = lief.ELF.parse(str(library))
+        assert binary is not None, library
+        names = map(bundling.section_name, binary.sections)
+        assert not [name for name in names if name.startswith(".debug")], library
+
+
+def test_a_shared_object_without_its_debug_sections_still_runs(tmp_path: Path):
+    # The JavaScript engine's extension, built for this machine, cleared as the bundle's is.
+    import quickjs
+
+    installed = Path(quickjs.__file__).parent.parent
+    shutil.copytree(installed / "quickjs", tmp_path / "quickjs")
+    (extension,) = installed.glob("_quickjs*.so")
+    shutil.copy(extension, tmp_path / extension.name)
+    assert bundling.clear_debug_sections(tmp_path) == [tmp_path / extension.name]
+    assert bundling.clear_debug_sections(tmp_path) == []  # nothing left to clear
+    program = "import quickjs; print(quickjs.Context().eval('[1, 2].map(x => x * 21).join()'))"
+    ran = subprocess.run(
+        [sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert ran.stdout.strip() == "21,42"
 
 
 def test_the_zipped_bundle_is_at_most_10_mb(synthesized: Synthesized, tmp_path: Path):

@@ -1,0 +1,76 @@
+"""Sending e-mail on AWS: only with a configured sender, only by the functions that run nodes,
+only from that sender."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cdk.parts.functions import ACCESS
+from lambdas.handlers.settings import EMAIL_SETTING
+from tests.infrastructure.conftest import Synthesized, synthesize
+
+SENDER = "workflows@mail.example.com"
+
+
+@pytest.fixture(scope="module")
+def with_sender(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), {"emailSender": SENDER})
+
+
+def senders(synthesized: Synthesized) -> dict[str, str | None]:
+    """Each function's logical id -> the sender in its environment (None: none)."""
+    return {
+        name: function["Properties"].get("Environment", {}).get("Variables", {}).get(EMAIL_SETTING)
+        for name, function in synthesized.resources("AWS::Lambda::Function").items()
+    }
+
+
+def email_statements(synthesized: Synthesized) -> dict[str, list[dict[str, Any]]]:
+    """Each role's logical id -> its policy statements that allow an SES action."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for policy in synthesized.resources("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            if any(action.startswith("ses:") for action in actions):
+                for role in policy["Properties"]["Roles"]:
+                    found.setdefault(role["Ref"], []).append(statement)
+    return found
+
+
+def test_without_a_sender_no_function_may_send(synthesized: Synthesized):
+    assert set(senders(synthesized).values()) == {None}
+    assert email_statements(synthesized) == {}
+
+
+def test_with_a_sender_each_function_that_runs_nodes_may_send_from_it_alone(
+    with_sender: Synthesized,
+):
+    sending = {name for name, sender in senders(with_sender).items() if sender == SENDER}
+    assert len(sending) == sum(access.runs_nodes for access in ACCESS.values())
+    statements = email_statements(with_sender)
+    assert len(statements) == len(sending)  # one role per function
+    for (statement,) in statements.values():
+        assert statement["Effect"] == "Allow"
+        assert statement["Action"] == "ses:SendEmail"
+        assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": SENDER}}
+        identities = [_tail(resource) for resource in statement["Resource"]]
+        assert identities == [f"identity/{SENDER}", "identity/mail.example.com"]
+
+
+def _tail(resource: Any) -> str:
+    """The resource part of an ARN CDK wrote as Fn::Join of its parts."""
+    if isinstance(resource, str):
+        return resource.split(":", 5)[5]
+    parts = resource["Fn::Join"][1]
+    return str(parts[-1]).split(":")[-1].lstrip(":")
+
+
+def test_an_invalid_sender_is_refused(tmp_path: Path):
+    from cdk.errors import InvalidConfig
+
+    with pytest.raises(InvalidConfig, match="emailSender"):
+        synthesize(tmp_path, {"emailSender": "not an address"})
