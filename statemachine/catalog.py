@@ -50,6 +50,7 @@ class DynamicPorts(WireModel):
     type: ParameterType
     description: str = ""
     default_count: int = 2
+    lenient: bool = False
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -60,7 +61,9 @@ class DynamicPorts(WireModel):
         return self.pattern.fullmatch(name) is not None
 
     def port(self, name: str) -> PortSpec:
-        return PortSpec(name=name, type=self.type, description=self.description)
+        return PortSpec(
+            name=name, type=self.type, description=self.description, lenient=self.lenient
+        )
 
     def defaults(self) -> list[PortSpec]:
         return [self.port(f"{self.prefix}_{k}") for k in range(1, self.default_count + 1)]

@@ -94,7 +94,8 @@ def _ports(
             (n for n in given if n not in names and dynamic.matches(n)),
             key=lambda n: int(n.rsplit("_", 1)[1]),
         )
-        ports += [dynamic.port(n) for n in numbered] if numbered else dynamic.defaults()
+        defaults = [p for p in dynamic.defaults() if p.name not in names]
+        ports += [dynamic.port(n) for n in numbered] if numbered else defaults
     return ports
 
 

@@ -1,4 +1,4 @@
-"""The starter node catalog, one module per family; `default_registry()` gathers them.
+"""The node catalog, one module per family; `default_registry()` gathers them.
 
 The families are imported when the registry is first made (a handler makes it with its
 deps, on its first event), not with this package: importing a handler loads none of them.
@@ -13,10 +13,12 @@ from lambdas.runtime.registry import Registry
 
 @cache
 def default_registry() -> Registry:
-    """Every node type of the starter catalog."""
+    """Every node type of the catalog."""
     from lambdas.nodes import (
+        array,
         blobs,
         code,
+        csv,
         date,
         email,
         http,
@@ -28,6 +30,9 @@ def default_registry() -> Registry:
         json_schema,
         logic,
         math,
+        patterns,
+        random,
+        templates,
         text,
     )
 
@@ -36,6 +41,8 @@ def default_registry() -> Registry:
         blobs,
         math,
         text,
+        patterns,
+        templates,
         json,
         json_edit,
         json_inspect,
@@ -43,6 +50,9 @@ def default_registry() -> Registry:
         json_schema,
         logic,
         date,
+        csv,
+        array,
+        random,
         http,
         email,
         code,

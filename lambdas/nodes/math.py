@@ -1,9 +1,8 @@
-"""Math nodes: arithmetic on two numbers, one-number functions, aggregates, random numbers."""
+"""Math nodes: arithmetic on two numbers, one-number functions, aggregates."""
 
 from __future__ import annotations
 
 import math
-import random
 import statistics
 import sys
 from collections.abc import Callable, Mapping
@@ -168,27 +167,3 @@ _aggregate(
     statistics.median,
     "Cannot calculate median of empty array",
 )
-
-
-@family.node(
-    "random-number",
-    "Random Number",
-    "A random number in [min, max); an integer when `integer` is true",
-    inputs=(
-        port("min", NUMBER, "The lowest value drawn", default=0),
-        port("max", NUMBER, "The bound drawn values stay below", default=1),
-        port("integer", ParameterType.BOOLEAN, "Draw whole numbers only", default=False),
-    ),
-    outputs=(port("value", NUMBER, "The number drawn"),),
-    inlinable=False,
-)
-def random_number(ctx: NodeContext) -> Mapping[str, Any]:
-    low, high = ctx.inputs.get("min", 0), ctx.inputs.get("max", 1)
-    if low >= high:
-        raise NodeError(f"min ({low}) must be less than max ({high})")
-    if ctx.inputs.get("integer", False):
-        first, last = math.ceil(low), math.ceil(high) - 1
-        if first > last:
-            raise NodeError(f"There is no integer in [{low}, {high})")
-        return {"value": random.randint(first, last)}
-    return {"value": low + random.random() * (high - low)}

@@ -168,7 +168,8 @@ def _typed_inputs(prepared: PreparedNode, raw: dict[str, Any]) -> dict[str, Any]
             continue
         try:
             if port.repeated:
-                typed[name] = _typed_list(value, port.type)
+                keep_nulls = _is_lenient(prepared.spec, name)
+                typed[name] = _typed_list(value, port.type, keep_nulls=keep_nulls)
             else:
                 typed[name] = coerce(value, port.type)
         except ValueTypeError as error:
@@ -184,14 +185,20 @@ def _is_lenient(declared: NodeTypeSpec, name: str) -> bool:
     return spec is not None and spec.lenient
 
 
-def _typed_list(value: Any, port_type: ParameterType) -> list[Any]:
-    """A repeated input's items; a single value that coerces to a list (a JSON string) is one."""
-    if isinstance(value, list):
-        return [coerce(item, port_type) for item in value if item is not None]
-    single = coerce(value, port_type)
-    if isinstance(single, list):
-        return [item for item in single if item is not None]
-    return [single]
+def _typed_list(value: Any, port_type: ParameterType, *, keep_nulls: bool = False) -> list[Any]:
+    """A repeated input's items; a single value that coerces to a list (a JSON string) is one.
+
+    A null item is dropped, unless the input is lenient: its node defines what a null item
+    means (Dafthunk's `aggregate-items` keeps it).
+    """
+    items = value if isinstance(value, list) else coerce(value, port_type)
+    if not isinstance(items, list):
+        return [items]
+    return [
+        item if item is None else coerce(item, port_type)
+        for item in items
+        if keep_nulls or item is not None
+    ]
 
 
 def _resolve_blobs(

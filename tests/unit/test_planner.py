@@ -107,7 +107,10 @@ def test_a_dependency_outranks_declaration_order():
     assert shape(plan) == [["early", "late"]]
 
 
-@pytest.mark.parametrize("node_type", ["fetch", "random-number", "date-now"])
+@pytest.mark.parametrize(
+    "node_type",
+    ["fetch", "random-number", "random-choice", "random-string", "random-uuid", "date-now"],
+)
 def test_slow_or_impure_nodes_are_never_inlined(node_type):
     assert not CATALOG[node_type].inlinable
     raw = workflow(

@@ -455,3 +455,26 @@ def test_a_huge_duration_is_named_briefly():
     problem = only_problem(workflow(node("w", "wait", seconds=1e300)))
     assert problem.code == ProblemCode.INVALID_VALUE
     assert problem.message.startswith("Node 'w' input 'seconds' is 1e+300 s, more than the")
+
+
+def test_a_lenient_input_takes_a_literal_of_any_type_for_its_node_to_judge():
+    # `extract-item` answers "Index must be an integer" itself, as Dafthunk's node does.
+    validate_workflow(workflow(node("x", "extract-item", values=[1], index="0")), CATALOG)
+    problem = only_problem(workflow(node("x", "addition", a="0", b=1)))
+    assert problem.code == ProblemCode.INVALID_VALUE
+
+
+def test_a_lenient_input_still_refuses_a_value_nested_too_deep():
+    deep: Any = 0
+    for _ in range(70):
+        deep = [deep]
+    problem = only_problem(workflow(node("x", "extract-item", values=[1], index=deep)))
+    assert problem.code == ProblemCode.INVALID_VALUE
+    assert "nested deeper than 64 levels" in problem.message
+
+
+def test_a_lenient_override_is_passed_as_given():
+    valid = validate_workflow(workflow(node("x", "extract-item", values=[1])), CATALOG)
+    assert validate_overrides(valid, {"x": {"index": "first"}}, CATALOG) == {
+        "x": {"index": "first"}
+    }
