@@ -26,6 +26,12 @@ class PortSpec(WireModel):
     `fallback`: the node type itself defines what a missing value of this required input
     means (SPEC §4, as Dafthunk's node does: an output node shows its type's empty value),
     so the node runs without it instead of failing with `Required input ... missing`.
+    `loose`: the node type itself reads and checks this input's values (SPEC §4, as
+    Dafthunk's node does: `addition` reads the text "7" as 7, `output-number` refuses it
+    with its own message), so a value of another type is neither a validation error nor
+    refused before the node runs: it reaches the node as given. A `loose` output is one
+    the node type may give a value that is not of its type (`date-input`'s "" for no date,
+    as Dafthunk's): the next node's input decides what it makes of it.
     """
 
     name: str
@@ -36,6 +42,7 @@ class PortSpec(WireModel):
     hidden: bool = False
     default: Any = None
     fallback: bool = False
+    loose: bool = False
 
 
 class DynamicPorts(WireModel):

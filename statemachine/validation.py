@@ -21,6 +21,7 @@ from statemachine.values import (
     MAX_DEPTH,
     DuplicateKeyError,
     ValueTypeError,
+    as_given,
     coerce,
     loads_strict,
     types_compatible,
@@ -95,8 +96,10 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
                 problems.append(_invalid(f"Node '{node_id}' has no input '{name}'", node_id))
                 continue
             try:
-                if port.repeated and isinstance(value, list):
-                    coerced: Any = [coerce(item, port.type) for item in value]
+                if port.loose:  # the node type reads values of any type itself
+                    coerced: Any = as_given(value)
+                elif port.repeated and isinstance(value, list):
+                    coerced = [coerce(item, port.type) for item in value]
                 else:
                     coerced = coerce(value, port.type)
             except ValueTypeError as error:

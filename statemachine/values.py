@@ -85,6 +85,14 @@ def coerce(value: Any, port_type: ParameterType) -> Any:
     return value
 
 
+def as_given(value: Any) -> Any:
+    """`value` for a port whose node type reads values of any type itself (a `loose` port):
+    unchanged, as long as it nests no deeper than JSON values may."""
+    if not within_depth(value):
+        raise ValueTypeError(f"got a value nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
 def fits(value: Any, port_type: ParameterType) -> bool:
     """Whether `value` (JSON) is a valid value of `port_type` as it is."""
     match port_type:

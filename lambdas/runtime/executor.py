@@ -14,7 +14,7 @@ from lambdas.runtime.record import NodeExecution, NodeStatus
 from lambdas.runtime.registry import Registry
 from statemachine.graph import inbound_edges
 from statemachine.model import Edge, InputOverrides, Node, ParameterType, Workflow
-from statemachine.values import BLOB_TYPES, ValueTypeError, coerce, describe, fits
+from statemachine.values import BLOB_TYPES, ValueTypeError, as_given, coerce, describe, fits
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,8 @@ class PreparedNode:
     ports: dict[str, InputPort]
     required: tuple[str, ...]
     repeated: frozenset[str]
+    # inputs whose node type reads values of any type itself (`loose` ports)
+    loose: frozenset[str]
 
     def port(self, name: str) -> InputPort | None:
         """Input `name`: listed on the node, or a dynamic one a per-run override names."""
@@ -76,6 +78,7 @@ def _prepare(node: Node, node_type: NodeType, inbound: list[Edge]) -> PreparedNo
             p.name for p in ports.values() if p.required and not _falls_back(node_type, p.name)
         ),
         repeated=frozenset(p.name for p in ports.values() if p.repeated),
+        loose=frozenset(p.name for p in node_type.spec.inputs if p.loose),
     )
 
 
@@ -161,7 +164,9 @@ def _typed_inputs(prepared: PreparedNode, raw: dict[str, Any]) -> dict[str, Any]
         if port is None:
             continue
         try:
-            if port.repeated:
+            if name in prepared.loose:
+                typed[name] = as_given(value)
+            elif port.repeated:
                 typed[name] = _typed_list(value, port.type)
             else:
                 typed[name] = coerce(value, port.type)
@@ -217,7 +222,7 @@ def _typed_outputs(
             shown = _reference_shape(value)
             blobs.append(name)
         items = shown if port.repeated and isinstance(shown, list) else [shown]
-        for item in items:
+        for item in () if port.loose else items:  # a loose output is the node type's to shape
             if not fits(item, port.type):
                 raise NodeError(f"Output '{name}' must be a {port.type}, got {describe(item)}")
         outputs[name] = value

@@ -138,6 +138,7 @@ def port(
     hidden: bool = False,
     default: Any = None,
     fallback: bool = False,
+    loose: bool = False,
 ) -> PortSpec:
     """A port declaration, shorter to write than PortSpec(...)."""
     return PortSpec(
@@ -149,6 +150,7 @@ def port(
         hidden=hidden,
         default=default,
         fallback=fallback,
+        loose=loose,
     )
 
 
