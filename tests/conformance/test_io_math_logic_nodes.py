@@ -421,3 +421,32 @@ def test_json_keys_ending_in_dollar_reach_the_node_as_written(engine, value, giv
     assert result.status == "completed"
     assert result.output("src", "json") == value
     assert result.output("out", "displayValue") == value
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (" 12 ", "0x10", 28),
+        (True, "", 1),
+        ("1e3", "-.5", 999.5),
+        ("9007199254740993", 0, 9007199254740993),
+        ([], ["4"], 4),
+    ],
+)
+def test_arithmetic_reads_text_and_booleans_as_javascripts_number_does(engine, a, b, expected):
+    result = run_one(engine, "addition", a=a, b=b).output("it")
+    assert json.dumps(result) == json.dumps(expected)
+
+
+@pytest.mark.parametrize(
+    ("a", "message"),
+    [
+        ("1_000", "Both inputs must be numbers"),
+        ("0x", "Both inputs must be numbers"),
+        ("12px", "Both inputs must be numbers"),
+        ({"n": 1}, "Both inputs must be numbers"),
+        ("Infinity", "The result is not a finite number"),
+    ],
+)
+def test_arithmetic_refuses_what_javascripts_number_reads_as_nan_or_infinity(engine, a, message):
+    assert run_one(engine, "addition", a=a, b=1).error("it") == message
