@@ -32,6 +32,10 @@ class PortSpec(WireModel):
     refused before the node runs: it reaches the node as given. A `loose` output is one
     the node type may give a value that is not of its type (`date-input`'s "" for no date,
     as Dafthunk's): the next node's input decides what it makes of it.
+    `nullable`: JSON null is a value of this port, not the absence of one (Dafthunk's
+    `conditional-join` passes on a null that arrives): a null literal given on purpose
+    reaches the node, and a null output is produced (the next node's input, unless it is
+    nullable too, sees no value in it).
     """
 
     name: str
@@ -43,6 +47,7 @@ class PortSpec(WireModel):
     default: Any = None
     fallback: bool = False
     loose: bool = False
+    nullable: bool = False
 
 
 class DynamicPorts(WireModel):

@@ -55,10 +55,10 @@ def _value(ctx: NodeContext) -> Any:
     "Conditional Join",
     "Passes on the value of whichever branch ran; exactly one of `true` and `false` must arrive",
     inputs=(
-        port("true", ANY, "The true branch's value"),
-        port("false", ANY, "The false branch's value"),
+        port("true", ANY, "The true branch's value (null counts)", nullable=True),
+        port("false", ANY, "The false branch's value (null counts)", nullable=True),
     ),
-    outputs=(port("result", ANY, "The value that arrived"),),
+    outputs=(port("result", ANY, "The value that arrived, null included", nullable=True),),
 )
 def conditional_join(ctx: NodeContext) -> Mapping[str, Any]:
     arrived = [name for name in ("true", "false") if name in ctx.inputs]

@@ -215,7 +215,7 @@ def _typed_outputs(
     blobs: list[str] = []
     for name, value in produced.items():
         port = node_type.spec.output(name)
-        if port is None or value is None:
+        if port is None or (value is None and not port.nullable):
             continue  # undeclared outputs are dropped; None is "not produced"
         shown = value
         if isinstance(value, Blob):

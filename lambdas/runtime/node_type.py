@@ -139,6 +139,7 @@ def port(
     default: Any = None,
     fallback: bool = False,
     loose: bool = False,
+    nullable: bool = False,
 ) -> PortSpec:
     """A port declaration, shorter to write than PortSpec(...)."""
     return PortSpec(
@@ -151,6 +152,7 @@ def port(
         default=default,
         fallback=fallback,
         loose=loose,
+        nullable=nullable,
     )
 
 

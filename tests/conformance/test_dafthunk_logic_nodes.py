@@ -77,6 +77,7 @@ CASES = [
     completes("passes on false", "conditional-join", {"true": False}, result=False),
     completes("passes on 0", "conditional-join", {"true": 0}, result=0),
     completes("passes on ''", "conditional-join", {"true": ""}, result=""),
+    completes("passes on null", "conditional-join", {"true": None}, result=None),
     # switch-fork
     completes(
         "routes the value to the matching case",
@@ -158,10 +159,5 @@ def test_forks_and_joins_as_dafthunks_tests_expect(engine, case: Case) -> None:
     check(engine, case)
 
 
-@pytest.mark.xfail(
-    reason="null is never a value here (a null literal is no literal): Dafthunk's join passes "
-    "on a null that arrives, this one sees nothing arrive (listed in the README)",
-    strict=True,
-)
 def test_a_conditional_join_given_null_passes_on_null(engine) -> None:
     check(engine, Case("null", "conditional-join", {"true": None}, outputs={"result": None}))

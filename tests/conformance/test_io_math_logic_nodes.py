@@ -450,3 +450,31 @@ def test_arithmetic_reads_text_and_booleans_as_javascripts_number_does(engine, a
 )
 def test_arithmetic_refuses_what_javascripts_number_reads_as_nan_or_infinity(engine, a, message):
     assert run_one(engine, "addition", a=a, b=1).error("it") == message
+
+
+def test_a_null_joined_reaches_the_next_node_as_no_value(engine):
+    result = engine.run(
+        workflow(
+            node("join", "conditional-join", true=None),
+            node("out", "output-any"),
+            node("text", "output-text"),
+            edges=[edge("join.result", "out.value"), edge("join.result", "text.value")],
+        )
+    )
+    assert result.status == "completed"
+    assert result.node("join")["outputs"] == {"result": None}
+    assert result.node("out").get("outputs", {}) == {}
+    assert result.output("text", "displayValue") == ""
+
+
+def test_a_null_literal_is_no_value_where_the_node_type_does_not_take_null(engine):
+    assert (
+        run_one(engine, "switch-join", default=None)
+        .error("it")
+        .startswith("SwitchJoin node requires exactly one input, but none was provided")
+    )
+    assert (
+        run_one(engine, "conditional-join")
+        .error("it")
+        .startswith("ConditionalJoin node requires exactly one input, but neither")
+    )
