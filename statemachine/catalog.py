@@ -29,7 +29,15 @@ class PortSpec(WireModel):
     so the node runs without it instead of failing with `Required input ... missing`.
     `lenient`: the node type takes a value of any type on this input and itself defines
     what one of another type than the port's means (SPEC §4, as Dafthunk's json-valid
-    answers `isValid: false` for a number), so such a value reaches it as it came.
+    answers `isValid: false` for a number, and `addition` reads the text "7" as 7), so such
+    a value is not a validation error and reaches it as it came (a value that fits is
+    converted as for any port). A `lenient` output is one the node type may give a value
+    that is not of its type (`date-input`'s "" for no date, as Dafthunk's): the next node's
+    input decides what it makes of it.
+    `nullable`: JSON null is a value of this port, not the absence of one (Dafthunk's
+    `conditional-join` passes on a null that arrives): a null literal given on purpose
+    reaches the node, and a null output is produced (the next node's input, unless it is
+    nullable too, sees no value in it).
     """
 
     name: str
@@ -41,6 +49,7 @@ class PortSpec(WireModel):
     default: Any = None
     fallback: bool = False
     lenient: bool = False
+    nullable: bool = False
 
 
 class DynamicPorts(WireModel):

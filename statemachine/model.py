@@ -65,7 +65,9 @@ class ParameterType(StrEnum):
 class Parameter(WireModel):
     """One input or output port of a node; `value` is the literal (inputs only).
 
-    A `null` value means "no literal": JSON null never reaches node code as a value.
+    A `null` value means "no literal": JSON null never reaches node code as a value, except
+    on a port whose node type takes null as a value (`nullable`), where validation marks a
+    null given on purpose with `null`.
     """
 
     name: str = Field(min_length=1, max_length=MAX_PORT_NAME_LENGTH)
@@ -74,6 +76,7 @@ class Parameter(WireModel):
     required: bool | None = None
     repeated: bool | None = None
     hidden: bool | None = None
+    null: bool | None = None
 
 
 class Node(WireModel):

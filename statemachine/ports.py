@@ -33,6 +33,7 @@ def complete_node(node: Node, spec: NodeTypeSpec) -> tuple[Node, list[Validation
                 required=port.required,
                 repeated=port.repeated,
                 hidden=hidden,
+                null=True if port.nullable and _null_given(supplied) else None,
             )
         )
     for param in node.inputs:
@@ -56,6 +57,14 @@ def complete_node(node: Node, spec: NodeTypeSpec) -> tuple[Node, list[Validation
         update={"name": node.name or node.id, "inputs": inputs, "outputs": outputs}
     )
     return completed, problems
+
+
+def _null_given(supplied: Parameter | None) -> bool:
+    """Whether the workflow gives JSON null as this port's literal on purpose (`"value":
+    null`, or a port marked so by an earlier validation), rather than no literal."""
+    if supplied is None or supplied.value is not None:
+        return False
+    return bool(supplied.null) or "value" in supplied.model_fields_set
 
 
 def duplicate_ports(node: Node, index: int) -> list[ValidationProblem]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import statistics
 import sys
 from collections.abc import Callable, Mapping
@@ -10,11 +11,13 @@ from typing import Any
 
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
+from statemachine.catalog import PortSpec
 from statemachine.model import ParameterType
 
 family = NodeFamily("Math")
 
 NUMBER = ParameterType.NUMBER
+STRING = ParameterType.STRING
 DIVISION_BY_ZERO = "Division by zero is not allowed"
 RESULT = "The result"
 
@@ -32,24 +35,100 @@ def number(value: float) -> int | float:
     return value
 
 
+def to_number(value: Any) -> int | float | None:
+    """`value` read as JavaScript's `Number(value)` reads it, as Dafthunk's math nodes do
+    ("7" is 7, true is 1, "" is 0); None where JavaScript gives NaN. Integers stay exact."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float):
+        return None if isinstance(value, float) and math.isnan(value) else value
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        return _number_of_text(value.strip())
+    if isinstance(value, list) and len(value) <= 1:
+        single = value[0] if value else ""
+        return to_number(single) if isinstance(single, str | int | float) else None
+    return None
+
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?\d+")
+_RADIX = {"0x": 16, "0o": 8, "0b": 2}
+
+
+def _number_of_text(text: str) -> int | float | None:
+    if not text:
+        return 0
+    radix = _RADIX.get(text[:2].lower())
+    if radix is not None:
+        try:
+            return int(text[2:], radix) if text[2:].isalnum() else None
+        except ValueError:
+            return None
+    if text.lstrip("+-") == "Infinity" and text.count("-") + text.count("+") <= 1:
+        return -math.inf if text.startswith("-") else math.inf
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    return float(text) if _DECIMAL.fullmatch(text) else None
+
+
+def _js_type(value: Any) -> str:
+    """JavaScript's `typeof` of a JSON value, for messages."""
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "object"
+
+
+def _operand(ctx: NodeContext, name: str) -> Any:
+    if name not in ctx.inputs:
+        raise NodeError(f"Input '{name}' is required")
+    return ctx.inputs[name]
+
+
+def _operands(ctx: NodeContext, first: str, second: str) -> tuple[int | float, int | float]:
+    """Both operands, read as numbers; Dafthunk's messages when one is missing or is not."""
+    a, b = _operand(ctx, first), _operand(ctx, second)
+    x, y = to_number(a), to_number(b)
+    if x is None or y is None:
+        raise NodeError("Both inputs must be numbers")
+    return x, y
+
+
+def _single(ctx: NodeContext) -> int | float:
+    value = to_number(_operand(ctx, "value"))
+    if value is None:
+        raise NodeError("Input must be a number")
+    return value
+
+
+def _number_port(name: str, description: str) -> PortSpec:
+    """A required number input the node reads itself: a number, or text holding one."""
+    return port(name, NUMBER, description, required=True, fallback=True, lenient=True)
+
+
 def _binary(id: str, name: str, description: str, compute: Callable[[Any, Any], float]) -> None:
     @family.node(
         id,
         name,
         description,
-        inputs=(
-            port("a", NUMBER, "The first operand", required=True),
-            port("b", NUMBER, "The second operand", required=True),
-        ),
+        inputs=(_number_port("a", "The first operand"), _number_port("b", "The second operand")),
         outputs=(port("result", NUMBER, RESULT),),
     )
     def run(ctx: NodeContext) -> Mapping[str, Any]:
-        return {"result": number(compute(ctx.inputs["a"], ctx.inputs["b"]))}
+        return {"result": number(compute(*_operands(ctx, "a", "b")))}
 
 
 def _divide(a: float, b: float) -> float:
+    """a / b, exact when an integer divides another (so 2**60 / 2 keeps every digit)."""
     if b == 0:
         raise NodeError(DIVISION_BY_ZERO)
+    if isinstance(a, int) and isinstance(b, int) and a % b == 0:
+        return a // b
     return a / b
 
 
@@ -57,9 +136,14 @@ def _modulo(a: float, b: float) -> float:
     """Remainder with the sign of `a`, as in JavaScript (Dafthunk's semantics)."""
     if b == 0:
         raise NodeError(DIVISION_BY_ZERO)
+    return remainder(a, b)
+
+
+def remainder(a: float, b: float) -> float:
+    """JavaScript's `a % b` for b != 0: the sign of `a`, exact for integers."""
     if isinstance(a, int) and isinstance(b, int):
-        remainder = abs(a) % abs(b)
-        return -remainder if a < 0 else remainder
+        result = abs(a) % abs(b)
+        return -result if a < 0 else result
     return math.fmod(a, b)
 
 
@@ -75,23 +159,24 @@ _binary("modulo", "Modulo", "Remainder of a / b, with the sign of a", _modulo)
     "Exponentiation",
     "base raised to the power exponent",
     inputs=(
-        port("base", NUMBER, "The number raised", required=True),
-        port("exponent", NUMBER, "The power it is raised to", required=True),
+        _number_port("base", "The number raised"),
+        _number_port("exponent", "The power it is raised to"),
     ),
     outputs=(port("result", NUMBER, RESULT),),
 )
 def exponentiation(ctx: NodeContext) -> Mapping[str, Any]:
-    base, exponent = ctx.inputs["base"], ctx.inputs["exponent"]
+    base, exponent = _operands(ctx, "base", "exponent")
     try:
-        return {"result": number(_power(base, exponent))}
+        return {"result": number(power(base, exponent))}
     except ZeroDivisionError:
         raise NodeError("Zero cannot be raised to a negative power") from None
     except OverflowError:
         raise NodeError("The result is too large") from None
 
 
-def _power(base: Any, exponent: Any) -> Any:
-    # Exact integer powers take minutes for exponents like 10**8: refuse those beyond a double.
+def power(base: Any, exponent: Any) -> Any:
+    """base ** exponent, refusing (OverflowError) an exact integer power beyond a double:
+    those take minutes for exponents like 10**8."""
     exact = isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1
     if exact and exponent * math.log2(abs(base)) > 1025:
         raise OverflowError
@@ -102,25 +187,62 @@ def _power(base: Any, exponent: Any) -> Any:
     "square-root",
     "Square Root",
     "√value; negative values are an error",
-    inputs=(port("value", NUMBER, "A number, 0 or more", required=True),),
+    inputs=(_number_port("value", "A number, 0 or more"),),
     outputs=(port("result", NUMBER, RESULT),),
 )
 def square_root(ctx: NodeContext) -> Mapping[str, Any]:
-    value = ctx.inputs["value"]
+    value = _single(ctx)
     if value < 0:
         raise NodeError("Square root of negative numbers is not supported")
-    return {"result": number(math.sqrt(value))}
+    return {"result": number(exact_sqrt(value))}
+
+
+def exact_sqrt(value: float) -> float:
+    """√value; an integer's integral root exactly, whatever its size."""
+    if isinstance(value, int):
+        root = math.isqrt(value)
+        if root * root == value:
+            return root
+    return math.sqrt(value)
 
 
 @family.node(
     "absolute-value",
     "Absolute Value",
     "|value|",
-    inputs=(port("value", NUMBER, "A number", required=True),),
+    inputs=(_number_port("value", "A number"),),
     outputs=(port("result", NUMBER, RESULT),),
 )
 def absolute_value(ctx: NodeContext) -> Mapping[str, Any]:
-    return {"result": number(abs(ctx.inputs["value"]))}
+    return {"result": number(abs(_single(ctx)))}
+
+
+@family.node(
+    "calculator",
+    "Calculator",
+    "Evaluates an arithmetic expression (Dafthunk's syntax: + - * / % ^, & | ~ << >>, "
+    "Math functions such as sqrt, sin, round, min, max, hypot, and PI, E); comparisons "
+    "(< <= > >= == !=) and && || ! give a boolean instead of a number",
+    inputs=(
+        port(
+            "expression",
+            STRING,
+            "The expression, e.g. `sqrt(16) + 2^3` or `412 > 300`",
+            required=True,
+            fallback=True,
+            lenient=True,
+        ),
+    ),
+    outputs=(port("result", ParameterType.ANY, "A number, or a boolean for a comparison"),),
+)
+def calculator(ctx: NodeContext) -> Mapping[str, Any]:
+    # imported here: the expression evaluator builds on this module's arithmetic
+    from lambdas.nodes.expressions import ExpressionError, evaluate
+
+    try:
+        return {"result": evaluate(ctx.inputs.get("expression"))}
+    except ExpressionError as error:
+        raise NodeError(str(error)) from None
 
 
 def _aggregate(
@@ -130,17 +252,46 @@ def _aggregate(
         id,
         name,
         description,
-        inputs=(port("numbers", NUMBER, "Numbers, from any edges", required=True, repeated=True),),
+        inputs=(
+            port(
+                "numbers",
+                NUMBER,
+                "Numbers, from any edges (text holding a number counts as that number)",
+                required=True,
+                repeated=True,
+                fallback=True,
+                lenient=True,
+            ),
+        ),
         outputs=(port("result", NUMBER, RESULT),),
     )
     def run(ctx: NodeContext) -> Mapping[str, Any]:
-        numbers = ctx.inputs["numbers"]
+        if "numbers" not in ctx.inputs:
+            raise NodeError("No number inputs provided")
+        numbers = _numbers(ctx.inputs["numbers"])
         if not numbers and empty:
             raise NodeError(empty)
         try:
             return {"result": number(compute(numbers))}
         except OverflowError:
             raise NodeError("The result is too large") from None
+
+
+def _numbers(given: Any) -> list[int | float]:
+    """The numbers of a repeated input, each read as JavaScript's Number() reads it."""
+    if not isinstance(given, list):
+        if isinstance(given, int | float) and not isinstance(given, bool):
+            return [given]
+        raise NodeError("Invalid input type: expected number or array of numbers")
+    numbers = []
+    for position, item in enumerate(given):
+        value = to_number(item)
+        if value is None:
+            raise NodeError(
+                f"Invalid input at position {position}: expected number, got {_js_type(item)}"
+            )
+        numbers.append(value)
+    return numbers
 
 
 def _sum(numbers: list[float]) -> float:

@@ -69,9 +69,11 @@ def gather_inputs(
 
     Several live edges into a non-repeated input: the last one (edge-list order) wins.
     A repeated input collects every live edge's value, flattening upstream lists.
-    None never counts as a value.
+    None never counts as a value, except as the literal of a port marked `null` (whose node
+    type takes null as a value) while nothing replaces it.
     """
-    values = {p.name: p.value for p in node.inputs if p.value is not None}
+    nulls = {p.name for p in node.inputs if p.null}
+    values = {p.name: p.value for p in node.inputs if p.value is not None or p.name in nulls}
     values.update(overrides)
     collected: dict[str, list[Any]] = {}
     for edge in inbound:
@@ -86,4 +88,8 @@ def gather_inputs(
         else:
             values[edge.target_input] = value
     values.update(collected)
-    return {name: value for name, value in values.items() if value is not None}
+    return {
+        name: value
+        for name, value in values.items()
+        if value is not None or (name in nulls and name not in overrides)
+    }

@@ -145,6 +145,7 @@ def port(
     default: Any = None,
     fallback: bool = False,
     lenient: bool = False,
+    nullable: bool = False,
 ) -> PortSpec:
     """A port declaration, shorter to write than PortSpec(...)."""
     return PortSpec(
@@ -157,6 +158,7 @@ def port(
         default=default,
         fallback=fallback,
         lenient=lenient,
+        nullable=nullable,
     )
 
 

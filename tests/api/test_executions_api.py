@@ -160,7 +160,8 @@ def test_input_overrides_replace_literals(org_a: Organization) -> None:
 
 def test_invalid_overrides_are_refused_before_anything_runs(org_a: Organization) -> None:
     org_a.deploy(divider())
-    inputs = {"x": {"value": "six"}, "ghost": {"value": 1}, "y": {"nope": 1}}
+    # a number input reads the text "6" itself, as Dafthunk's does: its bounds are typed
+    inputs = {"x": {"min": "six"}, "ghost": {"value": 1}, "y": {"nope": 1}}
     response = org_a.http.post("/workflows/divider/executions", json={"inputs": inputs})
     assert response.status_code == 400
     error = response.json()["error"]
@@ -174,14 +175,14 @@ def test_a_list_given_to_an_input_of_one_number_is_refused_before_anything_runs(
     org_a: Organization,
 ) -> None:
     org_a.deploy(divider())
-    inputs = {"x": {"value": [6, 12]}}
+    inputs = {"x": {"max": [6, 12]}}
     response = org_a.http.post("/workflows/divider/executions", json={"inputs": inputs})
     assert response.status_code == 400, response.text
     error = response.json()["error"]
     assert error["code"] == "INVALID_INPUTS"
     [problem] = error["details"]
     assert problem["code"] == "INVALID_VALUE"
-    assert "x.value" in problem["message"]
+    assert "x.max" in problem["message"]
     assert org_a.http.get("/workflows/divider/executions").json()["items"] == []
 
 

@@ -57,7 +57,7 @@ def test_an_invalid_workflow_is_refused_with_every_problem_and_its_code(
 ) -> None:
     broken = workflow(
         node("a", "no-such-type"),
-        node("b", "addition", a="not a number"),
+        node("b", "number-compare", a="not a number"),
         node("b", "addition"),
         edges=[edge("ghost.result", "b.a")],
         workflow_id="broken",

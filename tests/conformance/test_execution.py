@@ -75,9 +75,15 @@ def test_division_by_zero_skips_everything_downstream(engine):
 
 
 def test_missing_required_input_fails_the_node(engine):
+    result = engine.run(workflow(node("cmp", "number-compare", a=1)))
+    assert result.status == "error"
+    assert result.error("cmp") == "Required input 'b' missing"
+
+
+def test_a_node_type_that_reads_a_missing_input_itself_fails_with_its_own_message(engine):
     result = engine.run(workflow(node("add", "addition", a=1)))
     assert result.status == "error"
-    assert result.error("add") == "Required input 'b' missing"
+    assert result.error("add") == "Input 'b' is required"
 
 
 def test_override_supplies_a_missing_required_input(engine):
@@ -91,7 +97,7 @@ def test_node_with_one_failed_and_one_live_input_runs_and_fails_for_the_missing_
         workflow(
             node("div", "division", a=1, b=0),
             node("n", "number-input", value=3),
-            node("add", "addition"),
+            node("add", "number-compare"),
             edges=[edge("div.result", "add.a"), edge("n.value", "add.b")],
         )
     )
@@ -290,12 +296,12 @@ def test_an_override_of_a_json_input_with_a_list_of_texts_keeps_the_texts(engine
 
 @pytest.mark.parametrize("listed", [[6, 12], []])
 def test_an_override_of_a_number_input_with_a_list_is_refused_before_the_run(engine, listed):
-    flow = workflow(node("n", "number-input", value=1), node("add", "addition", b=1))
-    result = engine.run(flow, inputs={"n": {"value": listed}})
+    flow = workflow(node("n", "number-input", value=1), node("cmp", "number-compare", b=1))
+    result = engine.run(flow, inputs={"cmp": {"a": listed}})
     assert result.status == "error"
     assert result.record["error"].startswith("Invalid workflow (1 problem): [INVALID_VALUE]")
-    assert "n.value" in result.record["error"]
-    assert result.statuses() == {"n": "idle", "add": "idle"}
+    assert "cmp.a" in result.record["error"]
+    assert result.statuses() == {"n": "idle", "cmp": "idle"}
 
 
 @pytest.mark.parametrize(("first", "last", "value"), [("x", "y", 2), ("y", "x", 1)])
@@ -450,7 +456,7 @@ def test_record_has_the_shape_of_the_spec(engine):
 
 def test_invalid_workflow_is_recorded_as_an_error_naming_every_problem(engine):
     flow = workflow(
-        node("a", "addition", a="one"),
+        node("a", "number-compare", a="one"),
         node("a", "addition"),
         node("mystery", "no-such-type"),
         node("b", "addition"),
@@ -471,8 +477,8 @@ def test_invalid_workflow_is_recorded_as_an_error_naming_every_problem(engine):
 
 
 def test_a_run_refused_for_its_overrides_lists_every_node_idle_and_never_started(engine):
-    flow = workflow(node("a", "number-input", value=1), node("b", "addition", b=1))
-    result = engine.run(flow, inputs={"a": {"value": "many"}})
+    flow = workflow(node("a", "number-input", value=1), node("b", "number-compare", b=1))
+    result = engine.run(flow, inputs={"b": {"a": "many"}})
     assert result.status == "error"
     assert result.record["error"].startswith("Invalid workflow (1 problem): [INVALID_VALUE]")
     assert result.record["nodeExecutions"] == [

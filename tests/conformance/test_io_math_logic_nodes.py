@@ -32,13 +32,53 @@ def test_input_nodes_give_their_literal(engine, node_type, port, value):
     ("node_type", "port", "default"),
     [
         ("number-input", "value", 0),
-        ("text-input", "value", ""),
         ("boolean-input", "value", False),
-        ("json-input", "json", {}),
+        ("date-input", "value", ""),
+        ("slider-input", "value", 0),
     ],
 )
 def test_input_nodes_without_a_literal_give_their_default(engine, node_type, port, default):
     assert run_one(engine, node_type).output("it", port) == default
+
+
+@pytest.mark.parametrize(
+    ("node_type", "message"),
+    [
+        ("text-input", "Value must be a string"),
+        ("json-input", "No JSON value provided"),
+        ("secret-input", "No secret selected"),
+    ],
+)
+def test_input_nodes_that_need_a_value_fail_without_one(engine, node_type, message):
+    assert run_one(engine, node_type).error("it") == message
+
+
+def test_a_text_input_without_a_literal_takes_its_per_run_value(engine):
+    result = engine.run(workflow(node("it", "text-input")), inputs={"it": {"value": "hi"}})
+    assert result.output("it", "value") == "hi"
+
+
+def test_a_number_input_reads_a_per_run_text_as_a_number_within_its_bounds(engine):
+    flow = workflow(node("it", "number-input", min=1, max=10))
+    assert engine.run(flow, inputs={"it": {"value": "7"}}).output("it", "value") == 7
+    too_big = engine.run(flow, inputs={"it": {"value": 11}})
+    assert too_big.error("it") == "Value must be less than or equal to 10"
+    assert engine.run(flow, inputs={"it": {"value": "seven"}}).error("it") == (
+        "Value must be a number"
+    )
+
+
+def test_a_secret_input_passes_on_the_name_never_the_secret(engine):
+    result = engine.run(
+        workflow(
+            node("name", "secret-input", value="API_KEY"),
+            node("out", "output-secret"),
+            edges=[edge("name.value", "out.value")],
+        ),
+        secrets={"API_KEY": "s3cr3t-plaintext"},
+    )
+    assert result.output("out", "displayValue") == "API_KEY"
+    assert "s3cr3t-plaintext" not in json.dumps(result.record)
 
 
 def test_input_node_value_can_be_overridden_per_run(engine):
@@ -219,16 +259,13 @@ def test_aggregates_of_no_numbers_fail(engine, node_type, message):
 @pytest.mark.parametrize(
     ("node_type", "literals"),
     [
-        ("addition", {"a": "1", "b": 2}),
-        ("addition", {"a": 10**400, "b": 2}),
-        ("division", {"a": True, "b": 2}),
-        ("square-root", {"value": [4]}),
-        ("sum", {"numbers": [1, "2"]}),
-        ("number-input", {"value": "7"}),
-        ("boolean-input", {"value": "true"}),
-        ("text-input", {"value": 3}),
-        ("conditional-fork", {"value": 1, "condition": "yes"}),
-        ("switch-fork", {"value": 1, "selector": 2}),
+        ("number-compare", {"a": "1", "b": 2}),
+        ("number-compare", {"a": 10**400, "b": 2}),
+        ("boolean-and", {"a": "true", "b": True}),
+        ("boolean-not", {"value": 1}),
+        ("number-input", {"min": "1"}),
+        ("output-text", {"value": 3}),
+        ("switch-fork", {"value": 1, "selector": "k", "case_1": 2}),
     ],
 )
 def test_a_literal_of_the_wrong_type_is_a_validation_error(engine, node_type, literals):
@@ -238,16 +275,41 @@ def test_a_literal_of_the_wrong_type_is_a_validation_error(engine, node_type, li
     assert not any(e["status"] == "completed" for e in result.record["nodeExecutions"])
 
 
+@pytest.mark.parametrize(
+    ("node_type", "literals", "message"),
+    [
+        ("addition", {"a": "one", "b": 2}, "Both inputs must be numbers"),
+        ("square-root", {"value": {"v": 4}}, "Input must be a number"),
+        ("sum", {"numbers": [1, [2, 3]]}, "Invalid input at position 1"),
+        ("conditional-fork", {"value": 1, "condition": "yes"}, "Condition must be a boolean."),
+        ("switch-fork", {"value": 1, "selector": 2}, "Selector must be a string."),
+        ("output-number", {"value": True}, "Value must be a number"),
+    ],
+)
+def test_a_literal_of_another_type_is_the_nodes_to_refuse_when_it_reads_it_itself(
+    engine, node_type, literals, message
+):
+    result = run_one(engine, node_type, **literals)
+    assert result.node("it")["status"] == "error"
+    assert result.error("it").startswith(message)
+
+
 def test_a_string_arriving_at_a_number_input_fails_the_node(engine):
     result = engine.run(
         workflow(
             node("text", "text-input", value="twelve"),
             node("any", "output-any"),
+            node("compare", "number-compare", b=1),
             node("add", "addition", b=1),
-            edges=[edge("text.value", "any.value"), edge("any.displayValue", "add.a")],
+            edges=[
+                edge("text.value", "any.value"),
+                edge("any.displayValue", "compare.a"),
+                edge("any.displayValue", "add.a"),
+            ],
         )
     )
-    assert result.error("add") == "Input 'a' expected a number, got string"
+    assert result.error("compare") == "Input 'a' expected a number, got string"
+    assert result.error("add") == "Both inputs must be numbers"
 
 
 @pytest.mark.parametrize(("condition", "port"), [(True, "true"), (False, "false")])
@@ -312,11 +374,11 @@ def test_switch_fork_orders_its_cases_by_number_not_as_text(engine):
 
 def test_switch_join_given_several_branches_fails(engine):
     result = run_one(engine, "switch-join", case_1=1, default=2)
-    assert "several" in result.error("it")
+    assert "multiple were provided (default, case_1)" in result.error("it")
 
 
 def test_switch_join_given_no_branch_fails(engine):
-    assert "no branch" in run_one(engine, "switch-join").error("it")
+    assert "none was provided" in run_one(engine, "switch-join").error("it")
 
 
 def test_a_switch_case_can_be_added_by_a_per_run_override(engine):
@@ -359,3 +421,60 @@ def test_json_keys_ending_in_dollar_reach_the_node_as_written(engine, value, giv
     assert result.status == "completed"
     assert result.output("src", "json") == value
     assert result.output("out", "displayValue") == value
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (" 12 ", "0x10", 28),
+        (True, "", 1),
+        ("1e3", "-.5", 999.5),
+        ("9007199254740993", 0, 9007199254740993),
+        ([], ["4"], 4),
+    ],
+)
+def test_arithmetic_reads_text_and_booleans_as_javascripts_number_does(engine, a, b, expected):
+    result = run_one(engine, "addition", a=a, b=b).output("it")
+    assert json.dumps(result) == json.dumps(expected)
+
+
+@pytest.mark.parametrize(
+    ("a", "message"),
+    [
+        ("1_000", "Both inputs must be numbers"),
+        ("0x", "Both inputs must be numbers"),
+        ("12px", "Both inputs must be numbers"),
+        ({"n": 1}, "Both inputs must be numbers"),
+        ("Infinity", "The result is not a finite number"),
+    ],
+)
+def test_arithmetic_refuses_what_javascripts_number_reads_as_nan_or_infinity(engine, a, message):
+    assert run_one(engine, "addition", a=a, b=1).error("it") == message
+
+
+def test_a_null_joined_reaches_the_next_node_as_no_value(engine):
+    result = engine.run(
+        workflow(
+            node("join", "conditional-join", true=None),
+            node("out", "output-any"),
+            node("text", "output-text"),
+            edges=[edge("join.result", "out.value"), edge("join.result", "text.value")],
+        )
+    )
+    assert result.status == "completed"
+    assert result.node("join")["outputs"] == {"result": None}
+    assert result.node("out").get("outputs", {}) == {}
+    assert result.output("text", "displayValue") == ""
+
+
+def test_a_null_literal_is_no_value_where_the_node_type_does_not_take_null(engine):
+    assert (
+        run_one(engine, "switch-join", default=None)
+        .error("it")
+        .startswith("SwitchJoin node requires exactly one input, but none was provided")
+    )
+    assert (
+        run_one(engine, "conditional-join")
+        .error("it")
+        .startswith("ConditionalJoin node requires exactly one input, but neither")
+    )

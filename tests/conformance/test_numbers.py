@@ -109,4 +109,4 @@ def test_sum_of_an_empty_list_is_0_and_of_nothing_an_error(engine: Engine) -> No
     result = engine.run(workflow(node("empty", "sum", numbers=[]), node("nothing", "sum")))
 
     assert text(result.output("empty")) == "0"
-    assert result.error("nothing") == "Required input 'numbers' missing"
+    assert result.error("nothing") == "No number inputs provided"

@@ -112,7 +112,7 @@ def test_a_transient_error_outlasting_the_retries_still_reaches_finalize(
     ("inputs", "named"),
     [
         ({"ghost": {"value": 1}}, "ghost"),
-        ({"a": {"value": "two"}}, "a.value"),
+        ({"a": {"min": "two"}}, "a.min"),
     ],
 )
 def test_invalid_input_overrides_are_recorded_as_an_error_without_retries(

@@ -57,10 +57,12 @@ def generated() -> dict[str, dict[str, Any]]:
             node(f"{CUT_ALIKE}5542", "random-number"),
             edges=[edge("x.value", "r.min"), edge("r.value", "x, y.a"), edge("r.value", "z.a")],
         ),
+        # more members than a group takes (50), few enough for the definitions a task may
+        # carry: a number input declares Dafthunk's five ports
         "long-inline-group": workflow(
-            *(node(f"number-{i:03}", "number-input", value=i) for i in range(120)),
+            *(node(f"number-{i:03}", "number-input", value=i) for i in range(90)),
             node("total", "sum"),
-            edges=[edge(f"number-{i:03}.value", "total.numbers") for i in range(120)],
+            edges=[edge(f"number-{i:03}.value", "total.numbers") for i in range(90)],
         ),
     }
 

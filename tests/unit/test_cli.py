@@ -95,7 +95,7 @@ def test_an_invalid_workflow_exits_2_and_lists_every_problem(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     broken = workflow(
-        node("a", "number-input", value="six"),
+        node("a", "number-input", min="six"),
         node("a", "addition"),
         node("x", "no-such-type"),
         node("t", "text-input"),
@@ -151,13 +151,16 @@ def test_input_overrides_parse_json_and_keep_text_for_text_ports(
         ("novalue", "NODE.INPUT=VALUE"),
         ("ghost.value=1", "unknown node 'ghost'"),
         ("n.nope=1", "has no input 'nope'"),
-        ("n.value=abc", "expected a number"),
+        ("c.a=abc", "expected a number"),
     ],
 )
 def test_bad_input_overrides_exit_2_naming_the_problem(
     option: str, message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    path = write(tmp_path, workflow(node("n", "number-input", value=1)))
+    path = write(
+        tmp_path,
+        workflow(node("n", "number-input", value=1), node("c", "number-compare", a=1, b=2)),
+    )
     assert main(["run", path, "--input", option]) == 2
     err = capsys.readouterr().err
     assert message in err

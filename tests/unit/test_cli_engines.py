@@ -179,7 +179,7 @@ def test_an_invalid_workflow_exits_2(
     engine: tuple[str, ...], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     broken = workflow(
-        node("n", "number-input", value="six"), node("x", "no-such-type"), workflow_id="broken"
+        node("n", "number-input", min="six"), node("x", "no-such-type"), workflow_id="broken"
     )
     path = write(tmp_path, broken)
 

@@ -63,7 +63,7 @@ def test_an_input_value_naming_a_key_twice_is_a_usage_error_unless_its_port_take
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     flow = workflow(
-        node("j", "json-input"),
+        node("j", "json-input", json={}),
         node("t", "text-input"),
         node("o", "output-json"),
         node("p", "output-text"),

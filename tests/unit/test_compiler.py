@@ -371,7 +371,7 @@ def test_an_individual_run_carries_its_node_and_its_inbound_edges():
 
 
 def test_each_run_task_has_a_timeout_for_its_unit():
-    inputs = [node(f"n{i}", "number-input", value=i) for i in range(200)]
+    inputs = [node(f"n{i}", "boolean-input", value=i % 2 == 0) for i in range(200)]
     by_name = states(compiled(workflow(node("r", "random-number"), *inputs[:3])))
     assert by_name["Run node r"]["TimeoutSeconds"] == 300
     assert by_name["Run inline group [n0, n1, n2]"]["TimeoutSeconds"] == 75

@@ -178,12 +178,12 @@ def test_the_same_connection_twice_is_a_duplicate():
 @pytest.mark.parametrize(
     ("node_type", "literals"),
     [
-        ("addition", {"a": "1"}),
-        ("addition", {"a": True}),
-        ("addition", {"a": 10**400}),
-        ("sum", {"numbers": [1, "two"]}),
-        ("text-input", {"value": 1}),
-        ("conditional-fork", {"condition": "true"}),
+        ("number-compare", {"a": "1"}),
+        ("number-compare", {"a": True}),
+        ("number-compare", {"a": 10**400}),
+        ("number-input", {"min": "1"}),
+        ("output-text", {"value": 1}),
+        ("boolean-and", {"a": "true"}),
     ],
 )
 def test_a_literal_that_does_not_fit_its_port_is_an_invalid_value(node_type, literals):
@@ -191,6 +191,33 @@ def test_a_literal_that_does_not_fit_its_port_is_an_invalid_value(node_type, lit
     assert problem.code == ProblemCode.INVALID_VALUE
     assert problem.node_id == "n"
     assert f"'{next(iter(literals))}'" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("node_type", "literals"),
+    [
+        ("addition", {"a": "1", "b": True}),
+        ("sum", {"numbers": [1, "two"]}),
+        ("text-input", {"value": 1}),
+        ("conditional-fork", {"condition": "true"}),
+        ("output-number", {"value": "42"}),
+    ],
+)
+def test_a_literal_of_another_type_is_valid_where_the_node_type_reads_it_itself(
+    node_type, literals
+):
+    valid = validate_workflow(workflow(node("n", node_type, **literals)), CATALOG)
+    given = {p.name: p.value for p in valid.nodes[0].inputs}
+    assert all(given[name] == value for name, value in literals.items())
+
+
+def test_a_literal_nested_too_deeply_is_invalid_even_where_the_node_type_reads_it_itself():
+    deep: list[object] = []
+    for _ in range(100):
+        deep = [deep]
+    problem = only_problem(workflow(node("n", "addition", a=deep, b=1)))
+    assert problem.code == ProblemCode.INVALID_VALUE
+    assert "nested deeper" in problem.message
 
 
 def test_a_literal_for_an_undeclared_port_is_an_invalid_value():
@@ -201,7 +228,7 @@ def test_a_literal_for_an_undeclared_port_is_an_invalid_value():
 
 def test_every_problem_is_reported_together():
     raw = workflow(
-        node("a", "addition", a="x"),
+        node("a", "number-compare", a="x"),
         node("a", "addition"),
         node("u", "unknown"),
         node("b", "addition"),
@@ -239,7 +266,11 @@ def test_missing_ports_are_completed_from_the_catalog():
     )
     number_input, add = valid.nodes
     assert [(p.name, p.type, p.value, p.required) for p in number_input.inputs] == [
-        ("value", T.NUMBER, 0, True)
+        ("value", T.NUMBER, 0, False),
+        ("min", T.NUMBER, None, False),
+        ("max", T.NUMBER, None, False),
+        ("step", T.NUMBER, None, False),
+        ("placeholder", T.STRING, None, False),
     ]
     assert [(p.name, p.type, p.value) for p in add.inputs] == [
         ("a", T.NUMBER, None),
@@ -285,17 +316,28 @@ def test_the_validated_workflow_keeps_declaration_order():
 
 
 VALID = validate_workflow(
-    workflow(node("add", "addition"), node("j", "json-input"), node("s", "sum")), CATALOG
+    workflow(
+        node("add", "number-compare"),
+        node("j", "json-input"),
+        node("s", "boolean-not"),
+        node("sum", "sum"),
+    ),
+    CATALOG,
 )
 
 
 def test_valid_overrides_are_returned_typed():
-    overrides = {"add": {"a": 1, "b": 2.5}, "j": {"json": '{"k": 1}'}, "s": {"numbers": [1, 2]}}
+    overrides = {"add": {"a": 1, "b": 2.5}, "j": {"json": '{"k": 1}'}, "s": {"value": True}}
     assert validate_overrides(VALID, overrides, CATALOG) == {
         "add": {"a": 1, "b": 2.5},
         "j": {"json": {"k": 1}},
-        "s": {"numbers": [1, 2]},
+        "s": {"value": True},
     }
+
+
+def test_an_override_of_another_type_is_kept_as_given_where_the_node_reads_it_itself():
+    overrides = {"sum": {"numbers": [1, "2"]}}
+    assert validate_overrides(VALID, overrides, CATALOG) == overrides
 
 
 @pytest.mark.parametrize(
@@ -304,7 +346,7 @@ def test_valid_overrides_are_returned_typed():
         ({"ghost": {"a": 1}}, "ghost"),
         ({"add": {"c": 1}}, "'c'"),
         ({"add": {"a": "one"}}, "add.a"),
-        ({"s": {"numbers": [1, "two"]}}, "s.numbers"),
+        ({"s": {"value": "yes"}}, "s.value"),
         ({"add": 5}, "add"),
         ([1, 2], "object"),
     ],
@@ -460,7 +502,7 @@ def test_a_huge_duration_is_named_briefly():
 def test_a_lenient_input_takes_a_literal_of_any_type_for_its_node_to_judge():
     # `extract-item` answers "Index must be an integer" itself, as Dafthunk's node does.
     validate_workflow(workflow(node("x", "extract-item", values=[1], index="0")), CATALOG)
-    problem = only_problem(workflow(node("x", "addition", a="0", b=1)))
+    problem = only_problem(workflow(node("x", "number-compare", a="0", b=1)))  # strict
     assert problem.code == ProblemCode.INVALID_VALUE
 
 
