@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 import statistics
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from lambdas.nodes.jsvalues import js_to_number, js_type
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from statemachine.catalog import PortSpec
@@ -38,50 +38,8 @@ def number(value: float) -> int | float:
 def to_number(value: Any) -> int | float | None:
     """`value` read as JavaScript's `Number(value)` reads it, as Dafthunk's math nodes do
     ("7" is 7, true is 1, "" is 0); None where JavaScript gives NaN. Integers stay exact."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int | float):
-        return None if isinstance(value, float) and math.isnan(value) else value
-    if value is None:
-        return 0
-    if isinstance(value, str):
-        return _number_of_text(value.strip())
-    if isinstance(value, list) and len(value) <= 1:
-        single = value[0] if value else ""
-        return to_number(single) if isinstance(single, str | int | float) else None
-    return None
-
-
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_INTEGER = re.compile(r"[+-]?\d+")
-_RADIX = {"0x": 16, "0o": 8, "0b": 2}
-
-
-def _number_of_text(text: str) -> int | float | None:
-    if not text:
-        return 0
-    radix = _RADIX.get(text[:2].lower())
-    if radix is not None:
-        try:
-            return int(text[2:], radix) if text[2:].isalnum() else None
-        except ValueError:
-            return None
-    if text.lstrip("+-") == "Infinity" and text.count("-") + text.count("+") <= 1:
-        return -math.inf if text.startswith("-") else math.inf
-    if _INTEGER.fullmatch(text):
-        return int(text)
-    return float(text) if _DECIMAL.fullmatch(text) else None
-
-
-def _js_type(value: Any) -> str:
-    """JavaScript's `typeof` of a JSON value, for messages."""
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    return "object"
+    read = js_to_number(value)
+    return None if isinstance(read, float) and math.isnan(read) else read
 
 
 def _operand(ctx: NodeContext, name: str) -> Any:
@@ -288,7 +246,7 @@ def _numbers(given: Any) -> list[int | float]:
         value = to_number(item)
         if value is None:
             raise NodeError(
-                f"Invalid input at position {position}: expected number, got {_js_type(item)}"
+                f"Invalid input at position {position}: expected number, got {js_type(item)}"
             )
         numbers.append(value)
     return numbers

@@ -135,6 +135,8 @@ def test_another_organizations_resources_answer_404_on_every_route_and_stay_unch
         ("DELETE", "/secrets/{name}"): (None, absent),
         ("GET", "/secrets"): (None, empty_listing("secrets")),
         ("GET", "/node-types"): (None, same_for_everyone),
+        # An upload is B's own blob (tests/api/test_blobs_api.py: A's run cannot read it).
+        ("POST", "/blobs"): ({"file": "b"}, own_copy),
         # Writes last: they create B's own workflow and secret of the same names.
         ("PUT", "/secrets/{name}"): ({"value": "b-value"}, own_copy),
         ("PUT", "/workflows/{workflow_id}"): (pausing("private", seconds=1), own_copy),
