@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.adapters.errors import ExecutionNameTaken, InvalidPageToken, StoreError, ValueTooLarge
 from lambdas.handlers import wiring
 from lambdas.handlers.api import blobs, catalog, executions, retries, secrets, workflows
-from lambdas.handlers.api.common import ApiDeps, ApiError, error_response
+from lambdas.handlers.api.common import ApiDeps, ApiError, deps_of, error_response
 from lambdas.handlers.entry import Invocation, lambda_handler
 from lambdas.handlers.observability import logger
 from lambdas.handlers.settings import (
@@ -143,7 +143,36 @@ def openapi() -> Response[str]:
         security_schemes={"apiKey": HTTPBearer(description="An API key: Bearer <key>")},
         security=[{"apiKey": []}],
     )
-    return Response(HTTPStatus.OK, content_types.APPLICATION_JSON, schema)
+    document = with_node_types(json.loads(schema), deps_of(app).registry)
+    return Response(HTTPStatus.OK, content_types.APPLICATION_JSON, json.dumps(document))
+
+
+def with_node_types(document: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    """`document` with the catalog's node types: a `NodeTypeId` schema (each id with its name,
+    description and usage) that a workflow's nodes' `type` refers to."""
+    document.setdefault("components", {}).setdefault("schemas", {})["NodeTypeId"] = {
+        "type": "string",
+        "description": "A node type of the catalog (GET /node-types lists their ports)",
+        "oneOf": [
+            {
+                "const": spec.id,
+                "title": spec.name,
+                "description": f"{spec.description} Usage: {spec.usage} per run.",
+            }
+            for spec in (node_type.spec for node_type in registry.values())
+        ],
+    }
+    put = document["paths"]["/workflows/{workflow_id}"]["put"]
+    body = put["requestBody"]["content"]["application/json"]["schema"]
+    body.setdefault("properties", {})["nodes"] = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"type": {"$ref": "#/components/schemas/NodeTypeId"}},
+            "additionalProperties": True,
+        },
+    }
+    return document
 
 
 @app.exception_handler(ApiError)  # type: ignore[untyped-decorator]

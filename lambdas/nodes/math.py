@@ -105,9 +105,9 @@ def remainder(a: float, b: float) -> float:
     return math.fmod(a, b)
 
 
-_binary("addition", "Addition", "a + b", lambda a, b: a + b)
-_binary("subtraction", "Subtraction", "a - b", lambda a, b: a - b)
-_binary("multiplication", "Multiplication", "a * b", lambda a, b: a * b)
+_binary("addition", "Addition", "The sum a + b", lambda a, b: a + b)
+_binary("subtraction", "Subtraction", "The difference a - b", lambda a, b: a - b)
+_binary("multiplication", "Multiplication", "The product a * b", lambda a, b: a * b)
 _binary("division", "Division", "a / b; dividing by zero is an error", _divide)
 _binary("modulo", "Modulo", "Remainder of a / b, with the sign of a", _modulo)
 
@@ -167,7 +167,7 @@ def exact_sqrt(value: float) -> float:
 @family.node(
     "absolute-value",
     "Absolute Value",
-    "|value|",
+    "The absolute value |value|",
     inputs=(_number_port("value", "A number"),),
     outputs=(port("result", NUMBER, RESULT),),
 )
