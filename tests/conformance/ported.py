@@ -2,13 +2,14 @@
 
 Each case of a Dafthunk `*.test.ts` that calls a node with some inputs becomes a workflow of
 that one node with those inputs as literals (an input Dafthunk's test leaves out or gives
-as undefined or null has no literal), run on every engine.
+as undefined or null has no literal), run on every engine. A case is a `Case`, or a row
+`(title, literals, expected)` of a table given to `cases` (expected: the outputs, or ERROR).
 """
 
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from tests.workflows import node, workflow
 
 ABSENT = object()  # an output the node must not produce
+ERROR = object()  # in a table row: the node must fail
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,15 @@ def fails(
     return Case(title, node_type, literals, error=error, contains=contains).param()
 
 
+def cases(node_type: str, table: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Case parameters of `node_type` from `(title, literals, expected)` rows: `expected` the
+    outputs it completes with, or ERROR when it must fail."""
+    return [
+        Case(title, node_type, literals, outputs=None if expected is ERROR else expected).param()
+        for title, literals, expected in table
+    ]
+
+
 def check(engine: Any, case: Case) -> None:
     """Run the case's node and assert what Dafthunk's test asserts."""
     result = engine.run(workflow(node("it", case.node_type, **case.literals)))
@@ -66,4 +77,16 @@ def check(engine: Any, case: Case) -> None:
         elif case.close:
             assert math.isclose(outputs[name], expected, abs_tol=1e-10)
         else:
-            assert json.dumps(outputs[name]) == json.dumps(expected), outputs
+            assert same(outputs[name], expected), (name, outputs)
+
+
+def same(value: Any, expected: Any) -> bool:
+    """Equal, and of the same JSON types throughout (4 is not 4.0, 1 is not true); object
+    keys in any order."""
+    if type(value) is not type(expected):
+        return False
+    if isinstance(value, dict):
+        return value.keys() == expected.keys() and all(same(value[k], expected[k]) for k in value)
+    if isinstance(value, list):
+        return len(value) == len(expected) and all(map(same, value, expected))
+    return bool(value == expected)

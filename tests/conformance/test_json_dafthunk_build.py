@@ -1,7 +1,7 @@
 """Dafthunk's own cases for json-merge, json-agg, json-object-agg, json-flatten,
 json-strip-nulls and json-template, as workflows.
 
-Each case is one `it(...)` of Dafthunk's node test (see dafthunk_cases). Null and undefined
+Each case is one `it(...)` of Dafthunk's node test (see ported.py). Null and undefined
 are both "not given" here (a null result is not produced); JavaScript-only values
 (functions, undefined items) are left out, and a Date is the ISO-8601 text it travels as.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance.dafthunk_cases import ABSENT, ERROR, cases, check
+from tests.conformance.ported import ABSENT, ERROR, cases, check
 
 MERGE_CASES = [
     ("null input", {"objects": None}, {"result": {}, "count": 0, "success": False}),
@@ -200,7 +200,7 @@ TEMPLATE_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("node_type", "inputs", "expected"),
+    "case",
     cases("json-merge", MERGE_CASES)
     + cases("json-agg", AGG_CASES)
     + cases("json-object-agg", OBJECT_AGG_CASES)
@@ -208,5 +208,5 @@ TEMPLATE_CASES = [
     + cases("json-strip-nulls", STRIP_CASES)
     + cases("json-template", TEMPLATE_CASES),
 )
-def test_dafthunk_build_case(engine, node_type, inputs, expected):
-    check(engine, node_type, inputs, expected)
+def test_dafthunk_build_case(engine, case):
+    check(engine, case)

@@ -1,6 +1,6 @@
 """Dafthunk's own cases for json-set, json-insert, json-replace and json-remove, as workflows.
 
-Each case is one `it(...)` of Dafthunk's node test (see dafthunk_cases). A JavaScript Date
+Each case is one `it(...)` of Dafthunk's node test (see ported.py). A JavaScript Date
 value is given as the ISO-8601 text it travels as in JSON; function values are left out.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance.dafthunk_cases import ABSENT, cases, check
+from tests.conformance.ported import ABSENT, cases, check
 
 JOHN = {"name": "John", "age": 30}
 FRUIT = {"items": ["apple", "banana", "cherry"]}
@@ -161,11 +161,11 @@ REMOVE_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("node_type", "inputs", "expected"),
+    "case",
     cases("json-set", SET_CASES)
     + cases("json-insert", INSERT_CASES)
     + cases("json-replace", REPLACE_CASES)
     + cases("json-remove", REMOVE_CASES),
 )
-def test_dafthunk_edit_case(engine, node_type, inputs, expected):
-    check(engine, node_type, inputs, expected)
+def test_dafthunk_edit_case(engine, case):
+    check(engine, case)

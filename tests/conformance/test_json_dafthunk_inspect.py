@@ -1,7 +1,7 @@
 """Dafthunk's own cases for the JSON inspection nodes (keys, values, lengths, types,
 validity, membership), as workflows.
 
-Each case is one `it(...)` of Dafthunk's node test (see dafthunk_cases). Null and undefined
+Each case is one `it(...)` of Dafthunk's node test (see ported.py). Null and undefined
 are both "not given" here; JavaScript-only values (functions, NaN, Infinity, undefined
 items) are left out, and a Date is the ISO-8601 text it travels as in JSON.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance.dafthunk_cases import cases, check
+from tests.conformance.ported import cases, check
 
 KEYS_CASES = [
     ("top level", {"json": {"a": 1, "b": 2, "c": 3}},
@@ -187,7 +187,7 @@ CONTAINS_PATH_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("node_type", "inputs", "expected"),
+    "case",
     cases("json-keys", KEYS_CASES)
     + cases("json-object-keys", OBJECT_KEYS_CASES)
     + cases("json-object-values", OBJECT_VALUES_CASES)
@@ -197,5 +197,5 @@ CONTAINS_PATH_CASES = [
     + cases("json-contains", CONTAINS_CASES)
     + cases("json-contains-path", CONTAINS_PATH_CASES),
 )
-def test_dafthunk_inspect_case(engine, node_type, inputs, expected):
-    check(engine, node_type, inputs, expected)
+def test_dafthunk_inspect_case(engine, case):
+    check(engine, case)

@@ -1,6 +1,6 @@
 """Dafthunk's own cases for the JSON query nodes (json-extract-*), run as workflows.
 
-Each case is one `it(...)` of Dafthunk's json-extract-*-node.test.ts (see dafthunk_cases).
+Each case is one `it(...)` of Dafthunk's json-extract-*-node.test.ts (see ported.py).
 Cases of values JSON cannot hold (NaN, Infinity) are left out.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance.dafthunk_cases import ERROR, cases, check
+from tests.conformance.ported import ERROR, cases, check
 
 PERSON = {"name": "John", "age": 30}
 USERS = {
@@ -175,12 +175,12 @@ ALL_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("node_type", "inputs", "expected"),
+    "case",
     cases("json-extract-string", STRING_CASES)
     + cases("json-extract-number", NUMBER_CASES)
     + cases("json-extract-boolean", BOOLEAN_CASES)
     + cases("json-extract-object", OBJECT_CASES)
     + cases("json-extract-all", ALL_CASES),
 )
-def test_dafthunk_query_case(engine, node_type, inputs, expected):
-    check(engine, node_type, inputs, expected)
+def test_dafthunk_query_case(engine, case):
+    check(engine, case)

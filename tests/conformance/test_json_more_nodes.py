@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance.dafthunk_cases import ABSENT, cases, check
+from tests.conformance.ported import ABSENT, cases, check
 from tests.workflows import edge, node, workflow
 
 OWN_CASES = [
@@ -83,15 +83,15 @@ OWN_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("node_type", "inputs", "expected"),
+    "case",
     [
         param
         for node_type in dict.fromkeys(row[0] for row in OWN_CASES)
         for param in cases(node_type, [row[1:] for row in OWN_CASES if row[0] == node_type])
     ],
 )
-def test_json_node_case(engine, node_type, inputs, expected):
-    check(engine, node_type, inputs, expected)
+def test_json_node_case(engine, case):
+    check(engine, case)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from lambdas.nodes import default_registry
 from statemachine.errors import WorkflowValidationError
 from statemachine.validation import validate_workflow
-from tests.conformance.dafthunk_cases import ABSENT, ERROR, cases, check
+from tests.conformance.ported import ABSENT, ERROR, cases, check
 from tests.workflows import edge, node, workflow
 
 PERSON = {
@@ -47,11 +47,11 @@ EXTRACT_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("node_type", "inputs", "expected"),
+    "case",
     cases("json-schema-compose", COMPOSE_CASES) + cases("json-schema-extract", EXTRACT_CASES),
 )
-def test_dafthunk_schema_case(engine, node_type, inputs, expected):
-    check(engine, node_type, inputs, expected)
+def test_dafthunk_schema_case(engine, case):
+    check(engine, case)
 
 
 def test_schema_errors_say_what_is_missing(engine):
