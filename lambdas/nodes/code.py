@@ -16,19 +16,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lambdas.nodes.math import number
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.javascript import run_script
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from statemachine.catalog import Duration
-from statemachine.limits import INDIVIDUAL_TIMEOUT_SECONDS
+from statemachine.limits import INDIVIDUAL_TIMEOUT_SECONDS, MAX_NODE_WAIT_MS
 from statemachine.model import ParameterType
 
 family = NodeFamily("Code")
 
 DEFAULT_TIMEOUT_MS = 5_000
-# A script runs in a task that stops after INDIVIDUAL_TIMEOUT_SECONDS; 10 s report the result.
-MAX_TIMEOUT_MS = (INDIVIDUAL_TIMEOUT_SECONDS - 10) * 1000
+MAX_TIMEOUT_MS = MAX_NODE_WAIT_MS
 TIMEOUT = Duration(
     input="timeout",
     seconds_per_unit=0.001,
@@ -124,14 +122,4 @@ def _script(value: Any) -> str:
 
 
 def _seconds(ctx: NodeContext) -> float:
-    milliseconds = ctx.inputs.get("timeout")
-    if milliseconds is None:
-        milliseconds = DEFAULT_TIMEOUT_MS
-    if milliseconds <= 0:
-        raise NodeError("Input 'timeout' must be a positive number of milliseconds")
-    if milliseconds > MAX_TIMEOUT_MS:
-        raise NodeError(
-            f"Input 'timeout' is {number(milliseconds)} ms, more than the {MAX_TIMEOUT_MS} ms "
-            f"it may be ({TIMEOUT.reason})"
-        )
-    return ctx.remaining_seconds(milliseconds / 1000)
+    return ctx.timeout_seconds(TIMEOUT, DEFAULT_TIMEOUT_MS)

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     import httpx  # imported by the functions that send (0.16 s): a catalog loads without it
 from lambdas.runtime.secrets import mask, mask_bytes, substitute_secrets
 from statemachine.catalog import Duration
-from statemachine.limits import INDIVIDUAL_TIMEOUT_SECONDS
+from statemachine.limits import INDIVIDUAL_TIMEOUT_SECONDS, MAX_NODE_WAIT_MS
 from statemachine.model import ParameterType
 from statemachine.values import is_blob_reference, loads_strict
 
@@ -50,8 +50,7 @@ family = NodeFamily("HTTP")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 BODYLESS_METHODS = frozenset({"GET", "HEAD"})
 DEFAULT_TIMEOUT_MS = 30_000
-# The node's task stops after INDIVIDUAL_TIMEOUT_SECONDS; 10 s are left to report the result.
-MAX_TIMEOUT_MS = (INDIVIDUAL_TIMEOUT_SECONDS - 10) * 1000
+MAX_TIMEOUT_MS = MAX_NODE_WAIT_MS
 TIMEOUT = Duration(
     input="timeout",
     seconds_per_unit=0.001,
@@ -296,15 +295,7 @@ def _substituted(value: Any, substitute: Callable[[str], str]) -> Any:
 
 
 def _timeout_seconds(ctx: NodeContext) -> float:
-    milliseconds = ctx.inputs.get("timeout", DEFAULT_TIMEOUT_MS)
-    if milliseconds <= 0:
-        raise NodeError("Input 'timeout' must be a positive number of milliseconds")
-    if milliseconds > MAX_TIMEOUT_MS:
-        raise NodeError(
-            f"Input 'timeout' is {number(milliseconds)} ms, more than the {MAX_TIMEOUT_MS} ms "
-            f"it may be ({TIMEOUT.reason})"
-        )
-    return ctx.remaining_seconds(milliseconds / 1000)
+    return ctx.timeout_seconds(TIMEOUT, DEFAULT_TIMEOUT_MS)
 
 
 # Sending

@@ -108,6 +108,23 @@ class NodeContext:
         """Charge `usage` for this run instead of the node type's default."""
         self.usage = usage
 
+    def timeout_seconds(self, duration: Duration, default: float) -> float:
+        """The seconds input `duration.input` gives (`default` when absent, in its unit),
+        within what is left of the task; a node error when it is not above 0 or is past the
+        most it may be (a literal past it was refused before the run: this one came on an
+        edge)."""
+        given = self.inputs.get(duration.input)
+        value = default if given is None else given
+        name, unit = duration.input, duration.unit
+        if value <= 0:
+            raise NodeError(f"Input '{name}' must be a positive number of {UNITS[unit]}")
+        if value > duration.maximum:
+            raise NodeError(
+                f"Input '{name}' is {_shown(value)} {unit}, more than the "
+                f"{_shown(duration.maximum)} {unit} it may be ({duration.reason})"
+            )
+        return self.remaining_seconds(value * duration.seconds_per_unit)
+
     def remaining_seconds(self, cap: float) -> float:
         """Seconds left before the deadline, at most `cap`."""
         if self.environment.deadline is None:
@@ -115,7 +132,14 @@ class NodeContext:
         return max(0.0, min(cap, self.environment.deadline - time.monotonic()))
 
 
+def _shown(number: float) -> str:
+    """A number as a message shows it: 290000, not 290000.0."""
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
 NodeFunction = Callable[[NodeContext], Mapping[str, Any]]
+# Duration units, named in messages.
+UNITS = {"ms": "milliseconds", "s": "seconds"}
 
 
 @dataclass(frozen=True, slots=True)
