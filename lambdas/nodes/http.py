@@ -127,6 +127,12 @@ class Received:
         port("statusText", ParameterType.STRING, "Its reason phrase"),
         port("headers", ParameterType.JSON, "Its headers: name -> value"),
         port("body", ParameterType.ANY, "Parsed JSON, text, or a blob reference"),
+        port(
+            "error",
+            ParameterType.STRING,
+            "Declared for Dafthunk's edges; never produced: a failed request fails the node",
+            hidden=True,
+        ),
     ),
     inlinable=False,
     usage=10,
