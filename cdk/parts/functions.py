@@ -208,7 +208,9 @@ def _allow_email(function: lambda_.Function, config: Config) -> None:
     stack = Stack.of(function)
     function.add_to_role_policy(
         iam.PolicyStatement(
-            actions=["ses:SendEmail"],
+            # what aws_ses.EmailIdentity.grant_send_email grants: API v2's SendEmail of a
+            # raw (MIME) message is authorized as either, depending on the endpoint's version
+            actions=["ses:SendEmail", "ses:SendRawEmail"],
             resources=[
                 stack.format_arn(service="ses", resource="identity", resource_name=identity)
                 for identity in config.email_identities

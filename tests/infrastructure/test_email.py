@@ -55,7 +55,7 @@ def test_with_a_sender_each_function_that_runs_nodes_may_send_from_it_alone(
     assert len(statements) == len(sending)  # one role per function
     for (statement,) in statements.values():
         assert statement["Effect"] == "Allow"
-        assert statement["Action"] == "ses:SendEmail"
+        assert statement["Action"] == ["ses:SendEmail", "ses:SendRawEmail"]
         assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": SENDER}}
         identities = [_tail(resource) for resource in statement["Resource"]]
         assert identities == [f"identity/{SENDER}", "identity/mail.example.com"]
