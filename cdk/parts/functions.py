@@ -208,8 +208,8 @@ def _allow_email(function: lambda_.Function, config: Config) -> None:
     stack = Stack.of(function)
     function.add_to_role_policy(
         iam.PolicyStatement(
-            # what aws_ses.EmailIdentity.grant_send_email grants: API v2's SendEmail of a
-            # raw (MIME) message is authorized as either, depending on the endpoint's version
+            # what aws_ses.EmailIdentity.grant_send_email grants, so that a raw (MIME) message
+            # is covered whichever of the two SES checks
             actions=["ses:SendEmail", "ses:SendRawEmail"],
             resources=[
                 stack.format_arn(service="ses", resource="identity", resource_name=identity)
