@@ -10,7 +10,11 @@ workflow meets, it is patched here (moto is pinned exactly for that):
   -3.0 and `-9007199254740993` as a rounded float; AWS keeps both exact);
 - a task input or result over 256 KiB fails its state with `States.DataLimitExceeded`, which
   no Catch of `States.ALL` catches (moto checks no size; local.cloud measures the Lambda
-  payloads and reports the failure with `data_limit_exceeded`).
+  payloads and reports the failure with `data_limit_exceeded`);
+- a task's timeout is what its definition says even when the execution is stopped while the
+  task is being scheduled (moto then skips evaluating it and records whatever else is on its
+  stack, the task's input, as the scheduled event's `timeoutInSeconds`, which breaks every
+  later GetExecutionHistory of that execution).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ def behave_as_on_aws() -> None:
     _name_step_functions_fields()
     _keep_number_literals_exact()
     _leave_data_limit_uncaught()
+    _evaluate_timeouts_of_stopped_executions()
 
 
 def data_size(payload: str) -> int:
@@ -207,3 +212,19 @@ def _leave_data_limit_uncaught() -> None:
         original(decl, env)
 
     ErrorEqualsDecl._eval_body = eval_body  # type: ignore[method-assign,assignment]
+
+
+def _evaluate_timeouts_of_stopped_executions() -> None:
+    """A timeout is evaluated whether or not its execution still runs.
+
+    moto evaluates a component only while its execution runs, and its tasks pop each
+    result off a shared stack: a StopExecution between the start of a task and its timeout
+    left the task's input on the stack, recorded as the timeout of the scheduled event. A
+    timeout is a constant or a read of the state, safe to evaluate after a stop.
+    """
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import Timeout
+
+    def evaluate(timeout: Timeout, env: Any) -> None:
+        timeout._eval_body(env)
+
+    Timeout.eval = evaluate  # type: ignore[method-assign,assignment]
