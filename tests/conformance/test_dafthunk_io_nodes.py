@@ -6,6 +6,8 @@ import pytest
 
 from tests.conformance.ported import ABSENT, Case, check, completes, fails
 
+ONE_NODE = True  # every case is a workflow of one node (conftest.py)
+
 COMPLEX = {
     "user": {
         "id": 123,

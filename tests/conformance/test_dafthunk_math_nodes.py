@@ -9,6 +9,8 @@ import pytest
 
 from tests.conformance.ported import Case, check
 
+ONE_NODE = True  # every case is a workflow of one node (conftest.py)
+
 
 class _Missing:
     """An input Dafthunk's test leaves out (named in test ids the same in every process)."""

@@ -12,6 +12,8 @@ import pytest
 
 from tests.conformance.ported import ABSENT, ERROR, cases, check
 
+ONE_NODE = True  # every case is a workflow of one node (conftest.py)
+
 MERGE_CASES = [
     ("null input", {"objects": None}, {"result": {}, "count": 0, "success": False}),
     ("string input", {"objects": "not an array"}, {"result": {}}),

@@ -10,6 +10,8 @@ import pytest
 
 from tests.conformance.ported import ABSENT, cases, check
 
+ONE_NODE = True  # every case is a workflow of one node (conftest.py)
+
 JOHN = {"name": "John", "age": 30}
 FRUIT = {"items": ["apple", "banana", "cherry"]}
 COMPLEX = {

@@ -12,6 +12,8 @@ import pytest
 
 from tests.conformance.ported import cases, check
 
+ONE_NODE = True  # every case is a workflow of one node (conftest.py)
+
 KEYS_CASES = [
     ("top level", {"json": {"a": 1, "b": 2, "c": 3}},
      {"keys": ["a", "b", "c"], "count": 3, "isValid": True}),

@@ -10,6 +10,8 @@ import pytest
 
 from tests.conformance.ported import ERROR, cases, check
 
+ONE_NODE = True  # every case is a workflow of one node (conftest.py)
+
 PERSON = {"name": "John", "age": 30}
 USERS = {
     "data": {
