@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from lambdas.nodes.jsvalues import js_number
 from lambdas.nodes.math import number, to_number
-from lambdas.nodes.text import js_number
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from statemachine.model import ParameterType

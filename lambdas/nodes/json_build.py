@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lambdas.nodes.text import js_number
+from lambdas.nodes.jsvalues import js_string
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from statemachine.model import ParameterType
@@ -23,22 +23,6 @@ JSON = ParameterType.JSON
 STRING = ParameterType.STRING
 NUMBER = ParameterType.NUMBER
 BOOLEAN = ParameterType.BOOLEAN
-
-
-def js_string(value: Any) -> str:
-    """`value` as JavaScript's String() gives it: 30 -> "30", true -> "true", [1, 2] -> "1,2",
-    an object -> "[object Object]"."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return js_number(value)
-    if isinstance(value, list):
-        return ",".join("" if item is None else js_string(item) for item in value)
-    return "[object Object]"
 
 
 @family.node(

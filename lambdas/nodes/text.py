@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from lambdas.nodes.jsvalues import js_integer, js_string, js_stringify, js_trim, js_type
-from lambdas.nodes.jsvalues import js_number as js_number  # once defined here: still importable
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from statemachine.catalog import DynamicPorts
