@@ -16,12 +16,14 @@ moto's internals are patched, which is why moto is pinned exactly:
   AWS (moto takes any size);
 - a state machine definition is parsed once, not at every start, each of its repeated
   statements read with moto's grammar once (`local.asl_parse`), and its long strings are
-  lexed in one step (`local.asl_lexer`);
+  lexed in one step (`local.asl_lexer`); a state's data is copied as JSON and the literals of
+  its parameters are evaluated once (`local.moto_stepfunctions`);
 - DynamoDB and Step Functions requests of this process's clients are answered without the
   HTTP round trip (`local.direct`); DynamoDB requests are served one at a time (moto's tables
   are not thread-safe, `local.moto_dynamodb`), a query reads only the
   partition it asks for (moto sorted the whole table at every query), an update expression's
-  static checks run once per expression and its parsed tree is copied from a pickle, and each
+  static checks run once per expression and its parsed tree is copied from a pickle and
+  walked without asking each node's processors anew, and each
   response class's methods are listed once, not at every request;
 - a KMS key's key pair is made when first used (moto made an RSA pair for every key);
 - the interpreter names errors and fields, reads number literals and enforces the size of a
@@ -49,7 +51,7 @@ import boto3
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 
-from local import direct, interpreter, moto_dynamodb, moto_start
+from local import direct, interpreter, moto_dynamodb, moto_start, moto_stepfunctions
 from local.changes import ChangeLog
 from local.mail import SentEmail, parsed
 
@@ -409,6 +411,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
     cloud.direct.install()
     moto_dynamodb.query_within_partitions()
     moto_dynamodb.check_update_expressions_once()
+    moto_dynamodb.walk_expression_trees_directly()
 
     from moto.s3.responses import S3Response
 
@@ -438,6 +441,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
         return OnFirstUse(lambda: original_private_key(key_spec))
 
     interpreter.behave_as_on_aws()
+    moto_stepfunctions.speed_up()
     kms_models.generate_private_key = private_key  # type: ignore[attr-defined]
     # A task waiting for a part's execution polls it every 50 ms, not every 0.5 s.
     callback_module = importlib.import_module(

@@ -1,7 +1,8 @@
 """moto's DynamoDB as the embedded engine serves it: one request at a time, each recording what
-it changed, and three of moto's costs that grew with the data or the expression cut down
+it changed, and four of moto's costs that grew with the data or the expression cut down
 (queries within a partition, update expressions checked once, their trees copied from a
-pickle). The requests themselves reach it without HTTP (`local.direct`).
+pickle and walked without asking each node's processors anew). The requests themselves
+reach it without HTTP (`local.direct`).
 """
 
 from __future__ import annotations
@@ -160,3 +161,58 @@ def check_update_expressions_once() -> None:
     validators.deepcopy = copied  # type: ignore[attr-defined,assignment]
     validators.UpdateExpressionValidator.__init__ = init  # type: ignore[method-assign,assignment]
     validators.UpdateExpressionValidator.validate = validate  # type: ignore[method-assign,assignment]
+
+
+def walk_expression_trees_directly() -> None:
+    """Walk an update expression's tree once per processor without asking, at every node,
+    which node kinds the processor takes.
+
+    moto's tree walk builds its processor's map of node kinds (a new dict) twice at every
+    node, tests each node against abstract classes (slow `isinstance` checks) and calls a
+    do-nothing hook before every child: of a record update's 4 ms, 2.3 went to walking the
+    tree seven times. This walk visits the same nodes in the same order and calls the same
+    processors (the first whose kind the node is), and the hook where a processor has one;
+    a processor's map depends on its class alone, so what a node's class gets is looked up
+    once per processor class.
+    """
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
+
+    hook = DepthFirstTraverser.pre_processing_of_child
+    # (processor class, node class) -> whether it is a tree node, and the kind it is
+    # processed as (None: not processed)
+    dispatch: dict[tuple[type, type], tuple[bool, Any]] = {}
+
+    def traverse(traverser: Any, root: Any) -> Any:
+        processing = traverser._processing_map()
+        processor_class = type(traverser)
+        before_child = (
+            None
+            if processor_class.pre_processing_of_child is hook
+            else traverser.pre_processing_of_child
+        )
+
+        def walk(node: Any, child_id: int) -> Any:
+            node_class = type(node)
+            known = dispatch.get((processor_class, node_class))
+            if known is None:
+                kind = next((k for k in processing if issubclass(node_class, k)), None)
+                known = dispatch[processor_class, node_class] = (issubclass(node_class, Node), kind)
+            is_node, kind = known
+            if not is_node:
+                return node
+            parent = node.parent
+            if node.children is not None:
+                for index, child in enumerate(node.children):
+                    if before_child is not None:
+                        before_child(node, index)
+                    walk(child, index)
+            if kind is not None:
+                node = processing[kind](node)
+                node.parent = parent
+                if parent:
+                    parent.children[child_id] = node
+            return node
+
+        return walk(root, -1)
+
+    DepthFirstTraverser.traverse = traverse

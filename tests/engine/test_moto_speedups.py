@@ -1,0 +1,199 @@
+"""moto, made cheaper where the embedded engine spends its time, answers what it answered
+before: update expressions walked directly give moto's own items and errors, and a state's
+literals evaluated once still reach every run exactly as written, whatever an earlier run
+did with them."""
+
+from __future__ import annotations
+
+import copy
+import decimal
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from local.cloud import REGION, LocalCloud
+from local.moto_stepfunctions import json_copy
+
+
+@pytest.fixture(scope="module")
+def cloud() -> LocalCloud:
+    return LocalCloud.shared()
+
+
+def _table(client: Any) -> str:
+    name = f"walk-{uuid.uuid4().hex[:8]}"
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
+START = {
+    "pk": {"S": "a"},
+    "n": {"N": "5"},
+    "tags": {"SS": ["x", "y"]},
+    "list": {"L": [{"S": "first"}, {"N": "2"}]},
+    "map": {"M": {"inner": {"M": {"deep": {"S": "old"}}}, "count": {"N": "1"}}},
+    "text": {"S": "hello"},
+}
+
+
+ONE, NEW = {":one": {"N": "1"}}, {":s": {"S": "new"}}
+# (what it does, its update expression, values, names) for expressions of every kind; those
+# from "a key attribute" on are refused
+UPDATES: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
+    (
+        "SET, nested paths, arithmetic",
+        "SET #n = #n + :one, #map.#in.deep = :s, #list[1] = :s",
+        ONE | NEW,
+        {"#n": "n", "#map": "map", "#in": "inner", "#list": "list"},
+    ),
+    (
+        "functions",
+        "SET #list = list_append(#list, :l), fresh = if_not_exists(fresh, :s)",
+        NEW | {":l": {"L": [{"S": "more"}]}},
+        {"#list": "list"},
+    ),
+    (
+        "REMOVE, ADD, DELETE in one",
+        "REMOVE #text, #map.#count ADD n :one DELETE tags :t",
+        ONE | {":t": {"SS": ["x"]}},
+        {"#text": "text", "#map": "map", "#count": "count"},
+    ),
+    ("a key attribute", "SET pk = :s", NEW, {}),
+    ("overlapping paths", "SET #a = :s, #b = :s", NEW, {"#a": "text", "#b": "text"}),
+    ("a type mismatch", "SET #text = #text + :one", ONE, {"#text": "text"}),
+    ("an undefined value", "SET fresh = :missing, other = :s", NEW, {}),
+    ("a path into nothing", "SET nothing.below = :s", NEW, {}),
+]
+REFUSED_FROM = 3
+
+
+def _answers(client: Any) -> list[Any]:
+    """What each update answers on a fresh item: the item it leaves, or its error."""
+    table = _table(client)
+    answers: list[Any] = []
+    for what, expression, values, names in UPDATES:
+        client.put_item(TableName=table, Item=START)
+        parameters: dict[str, Any] = {"UpdateExpression": expression}
+        parameters["ExpressionAttributeValues"] = values
+        if names:
+            parameters["ExpressionAttributeNames"] = names
+        try:
+            client.update_item(TableName=table, Key={"pk": {"S": "a"}}, **parameters)
+        except ClientError as error:
+            answers.append((what, error.response["Error"]))
+        else:
+            item = client.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]
+            answers.append((what, item))
+    return answers
+
+
+def test_an_update_walked_directly_answers_as_moto_walks_it(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
+
+    client = boto3.client("dynamodb", region_name=REGION)
+    walked = _answers(client)
+    own_walk: Callable[[Any, Any], Any] = DepthFirstTraverser.traverse_node_recursively
+    monkeypatch.setattr(DepthFirstTraverser, "traverse", lambda self, node: own_walk(self, node))
+    assert _answers(client) == walked
+    errors = [what for what, answer in walked if "Code" in answer]
+    assert errors == [update[0] for update in UPDATES[REFUSED_FROM:]]  # as DynamoDB refuses them
+
+
+LITERALS = {
+    "numbers": [-3, -9007199254740993, 0.1, 1e300, -0.0, 12, 2.5],
+    "nested": {"a": [{"b": None, "c": True, "d": False}, []], "s": "x", "empty": {}},
+    "text": "ünïcödé",
+}
+DEFINITION = {
+    "StartAt": "Literals",
+    "States": {
+        "Literals": {
+            "Type": "Pass",
+            "Parameters": {**LITERALS, "given.$": "$.given"},
+            "ResultPath": "$.made",
+            "Next": "Seen",
+        },
+        "Seen": {
+            "Type": "Pass",
+            "Parameters": {"s.$": "$.made.nested.s", "first.$": "$.made.nested.a[0]"},
+            "ResultPath": "$.seen",
+            "Next": "Changed",
+        },
+        "Changed": {
+            "Type": "Pass",
+            "Result": "changed",
+            "ResultPath": "$.made.nested.s",
+            "Next": "Grown",
+        },
+        "Grown": {
+            "Type": "Pass",
+            "Result": {"e": 1},
+            "ResultPath": "$.made.nested.a[0].grown",
+            "End": True,
+        },
+    },
+}
+
+
+def _run(client: Any, machine: str, given: Any) -> Any:
+    arn = client.start_execution(
+        stateMachineArn=machine, name=uuid.uuid4().hex, input=json.dumps({"given": given})
+    )["executionArn"]
+    for _ in range(500):
+        described = client.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING":
+            assert described["status"] == "SUCCEEDED", described
+            return json.loads(described["output"])
+        time.sleep(0.01)
+    raise AssertionError("the execution did not end")
+
+
+def test_literals_reach_every_run_as_written(cloud: LocalCloud) -> None:
+    client = cloud.client("stepfunctions")
+    machine = client.create_state_machine(
+        name=f"literals-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(DEFINITION),
+        roleArn=cloud.role_arn,
+    )["stateMachineArn"]
+    for given in (1, [2]):  # the first run changes what its literals made; the second reads them
+        output = _run(client, machine, given)
+        made = output["made"]
+        assert {name: made[name] for name in LITERALS if name != "nested"} == {
+            name: value for name, value in LITERALS.items() if name != "nested"
+        }
+        assert [type(n) for n in made["numbers"]] == [type(n) for n in LITERALS["numbers"]]
+        assert made["given"] == given
+        assert output["seen"] == {"s": "x", "first": {"b": None, "c": True, "d": False}}
+        assert made["nested"]["s"] == "changed"
+        assert made["nested"]["a"][0]["grown"] == {"e": 1}
+
+
+def test_a_json_copy_shares_nothing_with_its_original() -> None:
+    original = {"a": [{"b": [1, 2.5, "x", None, True]}], "c": {}}
+    copied = json_copy(original)
+    assert copied == original
+    copied["a"][0]["b"].append(3)
+    copied["c"]["d"] = 1
+    assert original == {"a": [{"b": [1, 2.5, "x", None, True]}], "c": {}}
+
+
+def test_a_json_copy_copies_other_values_as_deepcopy_does() -> None:
+    shared = [decimal.Decimal("1.5")]
+    original = {"kept": (shared, shared), "set": {1, 2}}
+    copied = json_copy(original)
+    assert copied == copy.deepcopy(original)
+    assert copied["kept"][0] is copied["kept"][1]  # a tuple's memo kept, as deepcopy keeps it
+    assert copied["kept"][0] is not shared
