@@ -14,10 +14,11 @@ from __future__ import annotations
 import functools
 import gc
 import importlib
+import os
 import sys
 import threading
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,8 +33,12 @@ _lock = threading.Lock()
 def read_models_once() -> None:
     """moto reads a service's API model with a new loader each time (which first lists every
     model on disk) and the regions of each service from a session of its own (which reads
-    botocore's endpoint data again): one loader, and boto3's default session, serve it here."""
+    botocore's endpoint data again): one loader, and boto3's default session, serve it here.
+    And before loading a model, a loader checks that its service is known by listing every
+    service that has a model of that kind (a tenth of a second for the four kinds a start
+    reads): the check looks at that service's directory alone (see KnownServices)."""
     import boto3
+    from botocore.loaders import Loader
     from moto.core import utils
     from moto.core.base_backend import AccountSpecificBackend
 
@@ -41,6 +46,52 @@ def read_models_once() -> None:
     AccountSpecificBackend.get_session = classmethod(  # type: ignore[method-assign,assignment]
         lambda cls: boto3._get_default_session()
     )
+    listed = Loader.list_available_services
+
+    def known_services(loader: Loader, type_name: str) -> Any:
+        return KnownServices(loader, type_name, listed)
+
+    Loader.list_available_services = known_services  # type: ignore[method-assign,assignment]
+
+
+class KnownServices(Sequence[str]):
+    """The services a botocore loader has models of `type_name` for, sorted, as its
+    `list_available_services` answers; listed only when read as a list, since a test of
+    one name (`name in services`) looks at that name's directory alone, as listing them all
+    would look at it."""
+
+    def __init__(self, loader: Any, type_name: str, listed: Callable[[Any, str], list[str]]):
+        self._loader = loader
+        self._type_name = type_name
+        self._listed = listed
+
+    @functools.cached_property
+    def _names(self) -> list[str]:
+        return self._listed(self._loader, self._type_name)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or not name or os.sep in name or name.startswith("."):
+            return name in self._names
+        exists = self._loader.file_loader.exists
+        for path in self._loader._potential_locations():
+            directory = os.path.join(path, name)
+            if os.path.isdir(directory) and any(
+                exists(os.path.join(directory, version, self._type_name))
+                for version in os.listdir(directory)
+            ):
+                return True
+        return False
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._names[index]
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def defer_unused_services() -> None:

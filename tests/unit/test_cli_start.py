@@ -113,3 +113,32 @@ def test_the_engine_patches_moto_once_however_many_engines_a_process_starts(
     )
 
     assert said == "completed completed A process has one LocalCloud: use LocalCloud.shared()"
+
+
+def test_run_on_the_default_engine_lists_no_service_models(tmp_path: Path) -> None:
+    """botocore checks that a service is known before loading its model, by listing the 449
+    services it has models of: a tenth of a second at each start, for four kinds of model."""
+    listed = run_in_a_fresh_process(
+        tmp_path,
+        """
+        import contextlib, io
+        from botocore.loaders import Loader
+
+        listings = []
+        original = Loader.list_available_services
+
+        def counting(loader, type_name):
+            listings.append(type_name)
+            return original(loader, type_name)
+
+        Loader.list_available_services = counting
+        from local.cli import main
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = main(["run", WORKFLOW, "--json"])
+        assert code == 0, code
+        print(len(listings))
+        """,
+    )
+
+    assert listed == "0"
