@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code, translated
 from lambdas.runtime.errors import NodeError
-from lambdas.runtime.mail import OutgoingEmail
+from lambdas.runtime.mail import MAX_MESSAGE_BYTES, OutgoingEmail, too_large
 
 EXECUTION_HEADER = "X-Stepthunk-Execution"
 
@@ -59,7 +59,12 @@ REFUSED_CODES = frozenset(
 
 
 def mime(email: OutgoingEmail, sender: str, execution_id: str) -> bytes:
-    """`email` as the bytes of a MIME message from `sender`."""
+    """`email` as the bytes of a MIME message from `sender`; NodeError when SES would refuse
+    it for its size (bodies over the limit are refused before they are encoded: encoding only
+    makes them larger)."""
+    bodies = sum(len(body.encode("utf-8", "surrogatepass")) for body in email.bodies)
+    if bodies > MAX_MESSAGE_BYTES:
+        raise too_large("its text and HTML take", bodies)
     from email.message import EmailMessage  # 8 ms, when a node first sends: most never do
     from email.policy import SMTP
 
@@ -78,4 +83,7 @@ def mime(email: OutgoingEmail, sender: str, execution_id: str) -> bytes:
             message.add_alternative(email.html, subtype="html")
     else:
         message.set_content(email.html or "", subtype="html")
-    return message.as_bytes()
+    data = message.as_bytes()
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise too_large("the message takes", len(data))
+    return data

@@ -13,6 +13,18 @@ from lambdas.runtime.errors import NodeError
 
 # SES takes at most 50 recipients (To, Cc and Bcc together) per message.
 MAX_RECIPIENTS = 50
+# SES (API v2) sends a message of at most 40 MB, as sent: MIME, bodies encoded.
+MAX_MESSAGE_BYTES = 40 * 1024 * 1024
+
+
+def too_large(what: str, size: int) -> NodeError:
+    """The error of a message SES would refuse for its size (`what` measured `size` bytes)."""
+    return NodeError(
+        f"E-mail not sent: {what} {size:,} bytes; SES sends a message of at most "
+        f"{MAX_MESSAGE_BYTES:,} bytes (40 MB, encoded)"
+    )
+
+
 NOT_CONFIGURED = (
     "Sending e-mail is not configured: the deployment names no sender "
     "(the stack config's `emailSender`; EMAIL_SENDER for a function)"
@@ -29,6 +41,11 @@ class OutgoingEmail:
     html: str | None = None
     cc: tuple[str, ...] = ()
     reply_to: str | None = None
+
+    @property
+    def bodies(self) -> list[str]:
+        """The text and HTML bodies it has."""
+        return [body for body in (self.text, self.html) if body is not None]
 
 
 class Mailer(Protocol):
