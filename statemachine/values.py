@@ -7,6 +7,7 @@ import math
 import re
 import sys
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
 from statemachine.model import ParameterType
@@ -153,19 +154,23 @@ def _is_iso_date(text: str) -> bool:
 
 
 def within_depth(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether arrays and objects nest at most `limit` levels in `value` (`[[1]]` is 2)."""
+    """Whether arrays and objects nest at most `limit` levels in `value` (`[[1]]` is 2).
+
+    Level by level, each level's kinds of value taken in one pass in C (`map(type, ...)`):
+    a level of scalars alone (most of a large array) ends the walk without a Python step
+    per item."""
     level = [value]
     for depth in range(limit + 1):
-        containers = [item for item in level if isinstance(item, list | dict)]
-        if not containers:
+        if not any(issubclass(kind, list | dict) for kind in set(map(type, level))):
             return True
         if depth == limit:
             return False
-        level = [
-            child
-            for item in containers
-            for child in (item.values() if isinstance(item, dict) else item)
-        ]
+        containers = [item for item in level if isinstance(item, list | dict)]
+        level = list(
+            chain.from_iterable(
+                item.values() if isinstance(item, dict) else item for item in containers
+            )
+        )
     return True
 
 
