@@ -15,6 +15,7 @@ from lambdas.runtime.record import utc_now
 if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
 
 BY_CONNECTION = "byConnection"
 
@@ -124,17 +125,26 @@ class ApiGatewayLiveUpdates:
         return items[0]["sessionId"]["S"], items[0]["organizationId"]["S"]
 
     def connections(self, session_id: str, organization_id: str | None = None) -> list[str]:
-        """The ids of the session's connections (only those `organization_id` opened)."""
-        paginator = self._dynamodb.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=self._table,
-            KeyConditionExpression="sessionId = :session",
-            ExpressionAttributeValues={":session": {"S": session_id}},
-            ProjectionExpression="connectionId, organizationId",
-            ConsistentRead=True,
-        )
+        """The ids of the session's connections (only those `organization_id` opened).
+
+        Asked at every live update of every execution, mostly of sessions nobody holds: the
+        query's pages are read in a loop of our own, without a paginator's machinery (a
+        fifth of each ask's cost)."""
+        request: QueryInputTypeDef = {
+            "TableName": self._table,
+            "KeyConditionExpression": "sessionId = :session",
+            "ExpressionAttributeValues": {":session": {"S": session_id}},
+            "ProjectionExpression": "connectionId, organizationId",
+            "ConsistentRead": True,
+        }
+        items = []
         with translated(f"Query {self._table}"):
-            items = [item for page in pages for item in page.get("Items", [])]
+            while True:
+                page = self._dynamodb.query(**request)
+                items += page.get("Items", [])
+                if "LastEvaluatedKey" not in page:
+                    break
+                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return [
             item["connectionId"]["S"]
             for item in items

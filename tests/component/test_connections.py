@@ -89,6 +89,23 @@ def test_a_session_without_connections_reaches_nobody(
     assert clients.received == {}
 
 
+def test_a_session_whose_connections_take_several_pages_reaches_them_all(
+    updates: ApiGatewayLiveUpdates, clients: Clients, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = aws.dynamodb.query
+    pages: list[int] = []
+
+    def one_item_a_page(**request: Any) -> Any:
+        page = query(**request, Limit=1)
+        pages.append(len(page["Items"]))
+        return page
+
+    monkeypatch.setattr(aws.dynamodb, "query", one_item_a_page)
+    assert updates.send("session-1", MESSAGE) == 2
+    assert sorted(clients.received) == ["conn-a", "conn-b"]
+    assert pages[:2] == [1, 1]
+
+
 def test_a_gone_connection_is_deleted_and_not_counted(
     updates: ApiGatewayLiveUpdates, clients: Clients, aws: Aws
 ) -> None:
