@@ -32,8 +32,10 @@ def js_number(value: float) -> str:
         return str(value)
     if value == 0:
         return "0"
+    if not math.isfinite(value):  # a number read from text ("1e400" is Infinity)
+        return "NaN" if math.isnan(value) else ("-Infinity" if value < 0 else "Infinity")
     sign, digit_tuple, exponent = Decimal(repr(float(value))).normalize().as_tuple()
-    assert isinstance(exponent, int)  # finite: ports never carry NaN or Infinity
+    assert isinstance(exponent, int)  # finite, checked above
     digits = "".join(map(str, digit_tuple))
     k, n = len(digits), exponent + len(digits)  # value = 0.<digits> x 10^n
     if k <= n <= 21:

@@ -102,6 +102,8 @@ def remainder(a: float, b: float) -> float:
     if isinstance(a, int) and isinstance(b, int):
         result = abs(a) % abs(b)
         return -result if a < 0 else result
+    if math.isinf(a):  # an operand read from text ("1e400"): Infinity % b is NaN
+        return math.nan
     return math.fmod(a, b)
 
 

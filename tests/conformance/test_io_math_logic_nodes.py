@@ -478,3 +478,22 @@ def test_a_null_literal_is_no_value_where_the_node_type_does_not_take_null(engin
         .error("it")
         .startswith("ConditionalJoin node requires exactly one input, but neither")
     )
+
+
+@pytest.mark.parametrize(
+    ("node_type", "a", "b", "expected"),
+    [
+        ("modulo", "1e400", 3, None),  # Infinity % 3 is NaN in JavaScript
+        ("modulo", "-1e400", 3, None),
+        ("modulo", 3, "1e400", 3),  # 3 % Infinity is 3
+        ("addition", "1e400", 1, None),
+    ],
+)
+def test_an_operand_read_from_text_as_infinity_gives_a_result_or_says_it_is_not_finite(
+    engine, node_type, a, b, expected
+):
+    result = run_one(engine, node_type, a=a, b=b)
+    if expected is None:
+        assert result.error("it") == "The result is not a finite number"
+    else:
+        assert result.output("it") == expected

@@ -220,3 +220,25 @@ def test_version_7_uuids_start_with_the_time(engine):
 )
 def test_random_uuid_refuses_other_versions(engine, version, message):
     assert run_node(engine, "random-uuid", version=version).error("n") == message
+
+
+@pytest.mark.parametrize(
+    ("node_type", "literals", "message"),
+    [
+        ("random-string", {"length": "1e400"}, "Invalid length: must be an integer, got Infinity"),
+        (
+            "random-choice",
+            {"options": [1], "count": "1e400"},
+            "Invalid count: must be an integer, got Infinity",
+        ),
+        (
+            "random-uuid",
+            {"version": "-1e400"},
+            "Invalid UUID version: -Infinity. Must be 1, 4, or 7",
+        ),
+    ],
+)
+def test_a_count_read_from_text_as_infinity_is_named_as_javascript_prints_it(
+    engine, node_type, literals, message
+):
+    assert run_node(engine, node_type, **literals).error("n") == message
