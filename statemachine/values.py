@@ -175,13 +175,16 @@ def within_depth(value: Any, limit: int = MAX_DEPTH) -> bool:
 
 
 def loads_strict(text: str | bytes, *, unique_keys: bool = False) -> Any:
-    """json.loads refusing what JSON allows but no store can hold: NaN, Infinity and unpaired
-    UTF-16 surrogates (`"\\ud800"`, which no UTF-8 encoder accepts). With `unique_keys`,
-    an object naming a key twice raises DuplicateKeyError instead of keeping the last."""
+    """json.loads refusing what JSON allows but no store can hold: NaN, Infinity, numbers
+    beyond a double's range and unpaired UTF-16 surrogates (`"\\ud800"`, which no UTF-8
+    encoder accepts). With `unique_keys`, an object naming a key twice raises
+    DuplicateKeyError instead of keeping the last."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     hook = _unique_keys if unique_keys else None
-    value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=hook)
+    value = json.loads(
+        text, parse_constant=_reject_constant, parse_float=_within_double, object_pairs_hook=hook
+    )
     if _SURROGATE_ESCAPE.search(text):
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
@@ -192,6 +195,18 @@ def loads_strict(text: str | bytes, *, unique_keys: bool = False) -> Any:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _within_double(text: str) -> float:
+    """A JSON number with a fraction or an exponent, as a double; one beyond a double's range
+    (`1e400`, which reads as Infinity) is refused: no store holds it, and it would not travel
+    exactly (SPEC §1)."""
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(
+            f"the number {text[:40]} is beyond the range of a number (at most about 1.8e308)"
+        )
+    return number
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

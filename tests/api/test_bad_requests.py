@@ -34,6 +34,7 @@ def assert_clean_refusal(response: httpx.Response) -> None:
 
 BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("PUT", "/workflows/x", {"content": b"{bad"}, 400, "MALFORMED_JSON"),
+    ("PUT", "/workflows/x", {"content": b'{"id": "x", "name": 1e400}'}, 400, "MALFORMED_JSON"),
     ("PUT", "/workflows/x", {"content": b"\xff\xfe\x00garbage"}, 400, "MALFORMED_JSON"),
     ("PUT", "/workflows/x", {"json": [1, 2]}, 400, "INVALID_REQUEST"),
     ("PUT", "/workflows/x", {"json": "a workflow"}, 400, "INVALID_REQUEST"),

@@ -376,16 +376,30 @@ def test_a_dynamic_port_with_an_absurd_number_is_not_a_port(digits):
     [
         b"{not json",
         b'{"id": "w", "name": NaN}',
+        b'{"id": "w", "value": 1e400}',
         b'{"id": "w", "name": "\\ud800"}',
         b"\xff\xfe",
         b"[" * 100_000,
     ],
-    ids=["malformed", "nan", "lone-surrogate", "not-utf8", "deeply-nested"],
+    ids=["malformed", "nan", "beyond-a-double", "lone-surrogate", "not-utf8", "deeply-nested"],
 )
 def test_workflow_text_that_no_store_could_hold_is_invalid_json(text):
     with pytest.raises(WorkflowValidationError) as raised:
         parse_workflow_json(text)
     assert [p.code for p in raised.value.problems] == [ProblemCode.INVALID_WORKFLOW]
+
+
+def test_a_number_beyond_a_double_is_named_and_the_largest_ones_are_kept():
+    with pytest.raises(WorkflowValidationError) as raised:
+        parse_workflow_json(b'{"value": [1, -1.5e400]}')
+    assert raised.value.problems[0].message == (
+        "Not valid JSON: the number -1.5e400 is beyond the range of a number (at most about "
+        "1.8e308)"
+    )
+    kept = parse_workflow_json(
+        b'{"value": [1e308, -1.7976931348623157e308, 1e-400, 1%s]}' % (b"0" * 400)
+    )
+    assert kept == {"value": [1e308, -1.7976931348623157e308, 0.0, 10**400]}
 
 
 def test_a_surrogate_pair_escape_is_ordinary_text():
