@@ -9,6 +9,7 @@ nothing (`javascript-input`), the port has none, although Dafthunk's editor fill
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -151,8 +152,11 @@ def slider_input(ctx: NodeContext) -> Mapping[str, Any]:
 SLIDER_DEFAULTS = (("min", 0), ("max", 100), ("step", 1))
 
 
-def _round_half_up(value: float) -> int:
-    """JavaScript's Math.round: halves round towards +∞ (-2.5 gives -2)."""
+def _round_half_up(value: float) -> int | float:
+    """JavaScript's Math.round: halves round towards +∞ (-2.5 gives -2); Infinity and NaN (a
+    value read from text such as "1e400") stay as they are."""
+    if not math.isfinite(value):
+        return value
     whole = int(value // 1)
     return whole + 1 if value - whole >= 0.5 else whole
 

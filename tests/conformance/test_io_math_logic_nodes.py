@@ -497,3 +497,19 @@ def test_an_operand_read_from_text_as_infinity_gives_a_result_or_says_it_is_not_
         assert result.error("it") == "The result is not a finite number"
     else:
         assert result.output("it") == expected
+
+
+@pytest.mark.parametrize(
+    ("literals", "expected"),
+    [
+        ({"value": "1e400"}, 100),  # Infinity, held to max as Dafthunk's slider holds it
+        ({"value": "-1e400"}, 0),
+        ({"value": "1e400", "max": "1e400"}, None),
+    ],
+)
+def test_a_slider_value_read_from_text_as_infinity_is_held_to_its_range(engine, literals, expected):
+    result = run_one(engine, "slider-input", **literals)
+    if expected is None:
+        assert result.error("it") == "The result is not a finite number"
+    else:
+        assert result.output("it", "value") == expected
