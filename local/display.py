@@ -47,7 +47,6 @@ _UNSHOWN_IN_JSON = re.compile(rf"[{_ACTED_ON_BEYOND_JSON}]")
 # Arrays and objects of more items are printed on one line (see terminal_json).
 ONE_LINE_ITEMS = 1000
 _MARK_PREFIX = "stepthunk-one-line-"
-_NOT_MARKED = object()
 _MARK = re.compile(rf'"({_MARK_PREFIX}[0-9a-f-]{{36}})"')
 
 
@@ -88,8 +87,8 @@ def terminal_json(data: Any) -> str:
 def _unmarked(mark: re.Match[str], one_line: dict[str, Any]) -> str:
     """The one-line JSON of the value a mark stands for (a string that only looks like a
     mark stays as it is)."""
-    value = one_line.get(mark.group(1), _NOT_MARKED)
-    return mark.group(0) if value is _NOT_MARKED else json.dumps(value, ensure_ascii=False)
+    name = mark.group(1)
+    return json.dumps(one_line[name], ensure_ascii=False) if name in one_line else mark.group(0)
 
 
 def _marked(value: Any, one_line: dict[str, Any]) -> Any:
