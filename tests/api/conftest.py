@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from websockets.sync.client import ClientConnection, connect
 
 from local.cloud import LocalCloud
@@ -152,26 +153,35 @@ def updates_until_final(socket: ClientConnection, execution_id: str) -> list[dic
             return received
 
 
-@pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, cloud: LocalCloud) -> Iterator[Server]:
-    check_credits = getattr(request.module, "CHECK_CREDITS", True)
-    engine = EmbeddedEngine(cloud=cloud, credits=CREDITS if check_credits else None)
-    gateway = Gateway(engine)
-    port = unused_port()
-    runner = local_server(create_app(gateway), host="127.0.0.1", port=port)
-    thread = threading.Thread(target=runner.run, daemon=True)
+@contextmanager
+def running(runner: uvicorn.Server, **run: Any) -> Iterator[uvicorn.Server]:
+    """`runner` serving from a thread of its own (`run`: its keyword arguments) once it
+    has started, until the block ends."""
+    thread = threading.Thread(target=runner.run, kwargs=run, daemon=True)
     thread.start()
     give_up = time.monotonic() + PATIENCE
     while not runner.started:
         assert thread.is_alive(), "the server stopped while starting"
         assert time.monotonic() < give_up, "the server did not start"
         time.sleep(0.01)
-    running = Server(engine, gateway, port)
-    yield running
-    for client in running.clients:
-        client.close()
-    runner.should_exit = True
-    thread.join(PATIENCE)
+    try:
+        yield runner
+    finally:
+        runner.should_exit = True
+        thread.join(PATIENCE)
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, cloud: LocalCloud) -> Iterator[Server]:
+    check_credits = getattr(request.module, "CHECK_CREDITS", True)
+    engine = EmbeddedEngine(cloud=cloud, credits=CREDITS if check_credits else None)
+    gateway = Gateway(engine)
+    port = unused_port()
+    with running(local_server(create_app(gateway), host="127.0.0.1", port=port)):
+        served = Server(engine, gateway, port)
+        yield served
+        for client in served.clients:
+            client.close()
 
 
 @pytest.fixture
