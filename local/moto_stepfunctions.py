@@ -1,4 +1,4 @@
-"""moto's Step Functions interpreter as the embedded engine runs it: two of its costs cut,
+"""moto's Step Functions interpreter as the embedded engine runs it: three of its costs cut,
 with what each state computes unchanged (local.interpreter holds what is changed to behave
 as AWS does).
 
@@ -10,12 +10,19 @@ as AWS does).
 - A task's `Parameters` hold the unit's nodes and edges as literals, which the interpreter
   evaluated value by value at every run of the task, as it evaluates a path. A template or
   array that holds literals alone is evaluated once; each run gets a copy of its value.
+- An execution kept everything it was evaluated with after it ended (its states' data,
+  stacks, frames), and every thread the interpreter started stayed in a list that nothing
+  reads: about 100 KB a 20-node execution, for as long as `serve` runs, all of it walked by
+  each full garbage collection. An ended execution keeps its history (GetExecutionHistory,
+  which a retry reads) and how it ended; threads are not kept once started.
 """
 
 from __future__ import annotations
 
 import copy
+import pickle
 import types
+from collections.abc import Callable
 from typing import Any
 
 # moto's interpreter modules that copy states' data with `copy.deepcopy`
@@ -42,10 +49,23 @@ def json_copy(value: Any, memo: Any = None) -> Any:
     return copy.deepcopy(value, memo)
 
 
+# moto's interpreter modules that keep each thread they start in `TMP_THREADS`
+THREAD_KEEPING_MODULES = (
+    "moto.stepfunctions.parser.backend.execution_worker",
+    "moto.stepfunctions.parser.asl.component.program.program",
+    "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.inline_iteration_component",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker",
+    "moto.stepfunctions.parser.asl.component.test_state.program.test_state_program",
+)
+
+
 def speed_up() -> None:
-    """Apply both changes (once per process, with moto's other patches)."""
+    """Apply the three changes (once per process, with moto's other patches)."""
     _copy_json_as_json()
     _evaluate_literals_once()
+    _keep_what_an_ended_execution_needs()
 
 
 def _copy_json_as_json() -> None:
@@ -114,3 +134,63 @@ def _evaluate_literals_once() -> None:
 
     PayloadTmpl._eval_body = evaluating(PayloadTmpl._eval_body)  # type: ignore[method-assign]
     PayloadArr._eval_body = evaluating(PayloadArr._eval_body)  # type: ignore[method-assign]
+
+
+class _Unkept(list):  # type: ignore[type-arg]
+    """moto's list of the threads it starts, keeping none of them (nothing reads it)."""
+
+    def append(self, thread: Any) -> None:
+        pass
+
+
+class FrozenHistory:
+    """An ended execution's history of events (from moto's event manager), held as one
+    pickled value: a few objects instead of several per event. Each read gets its own copy,
+    as moto's reads do; the manager's list is pickled as it is, not copied first (moto's
+    own read deep-copies it: 0.4 ms an execution)."""
+
+    def __init__(self, manager: Any) -> None:
+        with manager._mutex:
+            events = manager._history_event_list
+            self._pickled = pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def get_event_history(self) -> list[Any]:
+        events: list[Any] = pickle.loads(self._pickled)
+        return events
+
+
+class EndedEnvironment:
+    """What remains of an execution's evaluation environment once it has ended: its history,
+    how it ended, and the registries moto still asks of ended executions (task tokens, map
+    runs). A stop changes nothing, as moto's stop of an ended execution does."""
+
+    def __init__(self, env: Any) -> None:
+        self.event_manager = FrozenHistory(env.event_manager)
+        self.callback_pool_manager = env.callback_pool_manager
+        self.map_run_record_pool_manager = env.map_run_record_pool_manager
+        self._program_state = env.program_state()
+
+    def program_state(self) -> Any:
+        return self._program_state
+
+    def set_stop(self, stop_date: Any, cause: str | None, error: str | None) -> None:
+        pass
+
+
+def _keep_what_an_ended_execution_needs() -> None:
+    import importlib
+
+    from moto.stepfunctions.parser.backend import execution
+
+    for name in THREAD_KEEPING_MODULES:
+        importlib.import_module(name).TMP_THREADS = _Unkept()  # type: ignore[attr-defined]
+
+    communication = execution.BaseExecutionWorkerCommunication
+    reflect: Callable[[Any], None] = communication._reflect_execution_status
+
+    def ended(self: Any) -> None:
+        reflect(self)  # status, output, error and cause, read from the environment
+        worker = self.execution.exec_worker
+        worker.env = EndedEnvironment(worker.env)
+
+    communication._reflect_execution_status = ended  # type: ignore[method-assign]

@@ -1,12 +1,15 @@
 """moto, made cheaper where the embedded engine spends its time, answers what it answered
-before: update expressions walked directly give moto's own items and errors, and a state's
+before: update expressions walked directly give moto's own items and errors, a state's
 literals evaluated once still reach every run exactly as written, whatever an earlier run
-did with them."""
+did with them, and an ended execution, keeping only what it needs, answers its history and
+a stop as before."""
 
 from __future__ import annotations
 
 import copy
 import decimal
+import gc
+import importlib
 import json
 import time
 import uuid
@@ -16,9 +19,14 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto.stepfunctions.parser import utils as moto_utils
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-from local.cloud import REGION, LocalCloud
+from local import moto_stepfunctions
+from local.cloud import ACCOUNT, REGION, LocalCloud
+from local.embedded import EmbeddedEngine
 from local.moto_stepfunctions import json_copy
+from tests.workflows import edge, node, workflow
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +205,80 @@ def test_a_json_copy_copies_other_values_as_deepcopy_does() -> None:
     assert copied == copy.deepcopy(original)
     assert copied["kept"][0] is copied["kept"][1]  # a tuple's memo kept, as deepcopy keeps it
     assert copied["kept"][0] is not shared
+
+
+def _chain(length: int) -> dict[str, Any]:
+    nodes = [node("n0", "number-input", value=1)]
+    nodes += [node(f"n{i}", "addition", b=1) for i in range(1, length)]
+    edges = [
+        edge(f"n{i - 1}.{'value' if i == 1 else 'result'}", f"n{i}.a") for i in range(1, length)
+    ]
+    return workflow(*nodes, edges=edges)
+
+
+def _ended(engine: EmbeddedEngine, execution_id: str) -> Any:
+    """moto's execution of `execution_id` (named by it), once it has ended."""
+    backend = stepfunctions_parser_backends[ACCOUNT][REGION]
+    for machine in backend.state_machines:
+        for execution in machine.executions:
+            if execution.name == execution_id:
+                return execution
+    raise AssertionError(f"no execution named {execution_id}")
+
+
+def test_an_ended_execution_answers_the_history_it_recorded(
+    engine: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded: list[Any] = []
+    freeze = moto_stepfunctions.FrozenHistory.__init__
+
+    def recording(history: Any, manager: Any) -> None:
+        recorded.append(copy.deepcopy(manager.get_event_history()))
+        freeze(history, manager)
+
+    monkeypatch.setattr(moto_stepfunctions.FrozenHistory, "__init__", recording)
+    execution_id = str(uuid.uuid4())
+    assert engine.run(_chain(3), execution_id=execution_id).status == "completed"
+    ended = _ended(engine, execution_id)
+    first = ended.to_history_output()["events"]
+    assert [first] == recorded
+    assert len(first) > 10
+    first[0]["id"] = -1  # each read is a copy of its own, as moto's reads are
+    assert ended.to_history_output()["events"] == recorded[0]
+    client = engine.cloud.client("stepfunctions")
+    events = client.get_execution_history(executionArn=ended.exec_arn)["events"]
+    assert [e["type"] for e in events] == [e["type"] for e in recorded[0]]
+
+
+def test_stopping_an_ended_execution_leaves_it_as_it_ended(engine: EmbeddedEngine) -> None:
+    execution_id = str(uuid.uuid4())
+    assert engine.run(_chain(2), execution_id=execution_id).status == "completed"
+    arn = _ended(engine, execution_id).exec_arn
+    client = engine.cloud.client("stepfunctions")
+    ended = client.describe_execution(executionArn=arn)
+    client.stop_execution(executionArn=arn, cause="too late")
+    described = client.describe_execution(executionArn=arn)
+    assert described["status"] == ended["status"] == "SUCCEEDED"
+    assert described["output"] == ended["output"]
+    assert described["stopDate"] == ended["stopDate"]
+
+
+def test_what_an_ended_execution_keeps_does_not_grow_with_what_it_ran(
+    engine: EmbeddedEngine,
+) -> None:
+    """`serve` keeps every execution it ran: the threads the interpreter started for each
+    task, its states' data, frames and stacks went with it (242 objects a 20-node chain,
+    each walked by every full garbage collection); its history and how it ended remain."""
+    chain = _chain(20)
+    for _ in range(3):  # caches filled
+        assert engine.run(chain).status == "completed"
+    gc.collect()
+    before = len(gc.get_objects())
+    runs = 20
+    for _ in range(runs):
+        engine.run(chain)
+    gc.collect()
+    assert (len(gc.get_objects()) - before) / runs < 150
+    for name in moto_stepfunctions.THREAD_KEEPING_MODULES:
+        assert list(importlib.import_module(name).TMP_THREADS) == []
+    assert moto_utils.TMP_THREADS == []
