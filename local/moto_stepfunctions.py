@@ -14,7 +14,8 @@ as AWS does).
   stacks, frames), and every thread the interpreter started stayed in a list that nothing
   reads: about 100 KB a 20-node execution, for as long as `serve` runs, all of it walked by
   each full garbage collection. An ended execution keeps its history (GetExecutionHistory,
-  which a retry reads) and how it ended; threads are not kept once started.
+  which a retry reads), compressed, and how it ended (37 KB with its record); threads are not
+  kept once started.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import copy
 import pickle
 import types
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -145,17 +147,17 @@ class _Unkept(list):  # type: ignore[type-arg]
 
 class FrozenHistory:
     """An ended execution's history of events (from moto's event manager), held as one
-    pickled value: a few objects instead of several per event. Each read gets its own copy,
-    as moto's reads do; the manager's list is pickled as it is, not copied first (moto's
-    own read deep-copies it: 0.4 ms an execution)."""
+    compressed pickle: a 20-node execution's 28 KB of events in 4 KB, a few objects instead
+    of several per event. Each read gets its own copy, as moto's reads do. The manager's
+    list is pickled as it is, not copied first (moto's own read deep-copies it: 0.4 ms)."""
 
     def __init__(self, manager: Any) -> None:
         with manager._mutex:
-            events = manager._history_event_list
-            self._pickled = pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL)
+            events = pickle.dumps(manager._history_event_list, protocol=pickle.HIGHEST_PROTOCOL)
+        self._frozen = zlib.compress(events, 1)  # 0.15 ms for 28 KB; 6x smaller
 
     def get_event_history(self) -> list[Any]:
-        events: list[Any] = pickle.loads(self._pickled)
+        events: list[Any] = pickle.loads(zlib.decompress(self._frozen))
         return events
 
 
@@ -165,7 +167,10 @@ class EndedEnvironment:
     runs). A stop changes nothing, as moto's stop of an ended execution does."""
 
     def __init__(self, env: Any) -> None:
-        self.event_manager = FrozenHistory(env.event_manager)
+        try:
+            self.event_manager: Any = FrozenHistory(env.event_manager)
+        except (pickle.PicklingError, TypeError, AttributeError):  # kept as moto holds it
+            self.event_manager = env.event_manager
         self.callback_pool_manager = env.callback_pool_manager
         self.map_run_record_pool_manager = env.map_run_record_pool_manager
         self._program_state = env.program_state()

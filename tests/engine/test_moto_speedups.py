@@ -282,3 +282,18 @@ def test_what_an_ended_execution_keeps_does_not_grow_with_what_it_ran(
     for name in moto_stepfunctions.THREAD_KEEPING_MODULES:
         assert list(importlib.import_module(name).TMP_THREADS) == []
     assert moto_utils.TMP_THREADS == []
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_history_that_cannot_be_frozen_is_kept_as_recorded(
+    engine: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unpicklable(history: Any, manager: Any) -> None:
+        raise TypeError("cannot pickle '_thread.lock' object")
+
+    monkeypatch.setattr(moto_stepfunctions.FrozenHistory, "__init__", unpicklable)
+    execution_id = str(uuid.uuid4())
+    assert engine.run(_chain(2), execution_id=execution_id).status == "completed"
+    events = _ended(engine, execution_id).to_history_output()["events"]
+    assert events[0]["type"] == "ExecutionStarted"
+    assert events[-1]["type"] == "ExecutionSucceeded"
