@@ -12,6 +12,7 @@ import gc
 import importlib
 import json
 import time
+import types
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto.stepfunctions.exceptions import ExecutionAlreadyExists
 from moto.stepfunctions.parser import utils as moto_utils
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
@@ -297,3 +299,48 @@ def test_a_history_that_cannot_be_frozen_is_kept_as_recorded(
     events = _ended(engine, execution_id).to_history_output()["events"]
     assert events[0]["type"] == "ExecutionStarted"
     assert events[-1]["type"] == "ExecutionSucceeded"
+
+
+class CountedExecutions(moto_stepfunctions.ExecutionList):
+    """Executions that count how often they are read in full."""
+
+    def __init__(self, executions: Any = ()) -> None:
+        self.reads = 0
+        super().__init__(executions)
+
+    def __iter__(self) -> Any:
+        self.reads += 1
+        return super().__iter__()
+
+
+def _execution(name: str, given: str, status: str) -> Any:
+    arn = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:machine:{name}"
+    return types.SimpleNamespace(name=name, execution_input=given, status=status, execution_arn=arn)
+
+
+def test_a_start_looks_its_name_up_among_the_executions_as_moto_decides(
+    engine: EmbeddedEngine,
+) -> None:
+    """moto's rule for a start with a name already used (the same input while that
+    execution runs: the same execution; else ExecutionAlreadyExists), without reading every
+    execution the state machine ran: `serve` keeps them all."""
+    execution_id = str(uuid.uuid4())
+    assert engine.run(_chain(2), execution_id=execution_id).status == "completed"
+    # what the execution ran is a copy of its state machine, under the same ARN
+    machine_arn = _ended(engine, execution_id).state_machine.arn
+    source = stepfunctions_parser_backends[ACCOUNT][REGION].describe_state_machine(machine_arn)
+    assert isinstance(source.executions, moto_stepfunctions.ExecutionList)
+    assert source.executions.by_name[execution_id].name == execution_id
+
+    past = [_execution(f"past-{n}", "{}", "SUCCEEDED") for n in range(1000)]
+    running = _execution("running", '{"a": 1}', "RUNNING")
+    source.executions, kept = CountedExecutions([*past, running]), source.executions
+    try:
+        assert source._handle_name_input_idempotency("running", '{"a": 1}') is running
+        assert source._handle_name_input_idempotency("new", "{}") is None
+        for name, given in (("running", '{"a": 2}'), ("past-7", "{}")):
+            with pytest.raises(ExecutionAlreadyExists, match=name):
+                source._handle_name_input_idempotency(name, given)
+        assert source.executions.reads == 0
+    finally:
+        source.executions = kept
