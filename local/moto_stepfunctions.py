@@ -24,6 +24,7 @@ as AWS does).
 from __future__ import annotations
 
 import copy
+import importlib
 import pickle
 import types
 import zlib
@@ -75,8 +76,6 @@ def speed_up() -> None:
 
 
 def _copy_json_as_json() -> None:
-    import importlib
-
     copier = types.SimpleNamespace(deepcopy=json_copy, copy=copy.copy)
     for name in COPYING_MODULES:
         importlib.import_module(name).copy = copier  # type: ignore[attr-defined]
@@ -187,8 +186,6 @@ class EndedEnvironment:
 
 
 def _keep_what_an_ended_execution_needs() -> None:
-    import importlib
-
     from moto.stepfunctions.parser.backend import execution
 
     for name in THREAD_KEEPING_MODULES:

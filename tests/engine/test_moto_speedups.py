@@ -24,11 +24,11 @@ from moto.stepfunctions.exceptions import ExecutionAlreadyExists
 from moto.stepfunctions.parser import utils as moto_utils
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
+from bench.foundation import chain
 from local import moto_stepfunctions
 from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import EmbeddedEngine
 from local.moto_stepfunctions import json_copy
-from tests.workflows import edge, node, workflow
 
 
 @pytest.fixture(scope="module")
@@ -209,15 +209,6 @@ def test_a_json_copy_copies_other_values_as_deepcopy_does() -> None:
     assert copied["kept"][0] is not shared
 
 
-def _chain(length: int) -> dict[str, Any]:
-    nodes = [node("n0", "number-input", value=1)]
-    nodes += [node(f"n{i}", "addition", b=1) for i in range(1, length)]
-    edges = [
-        edge(f"n{i - 1}.{'value' if i == 1 else 'result'}", f"n{i}.a") for i in range(1, length)
-    ]
-    return workflow(*nodes, edges=edges)
-
-
 def _ended(engine: EmbeddedEngine, execution_id: str) -> Any:
     """moto's execution of `execution_id` (named by it), once it has ended."""
     backend = stepfunctions_parser_backends[ACCOUNT][REGION]
@@ -240,7 +231,7 @@ def test_an_ended_execution_answers_the_history_it_recorded(
 
     monkeypatch.setattr(moto_stepfunctions.FrozenHistory, "__init__", recording)
     execution_id = str(uuid.uuid4())
-    assert engine.run(_chain(3), execution_id=execution_id).status == "completed"
+    assert engine.run(chain("addition", 3, b=1), execution_id=execution_id).status == "completed"
     ended = _ended(engine, execution_id)
     first = ended.to_history_output()["events"]
     assert [first] == recorded
@@ -254,7 +245,7 @@ def test_an_ended_execution_answers_the_history_it_recorded(
 
 def test_stopping_an_ended_execution_leaves_it_as_it_ended(engine: EmbeddedEngine) -> None:
     execution_id = str(uuid.uuid4())
-    assert engine.run(_chain(2), execution_id=execution_id).status == "completed"
+    assert engine.run(chain("addition", 2, b=1), execution_id=execution_id).status == "completed"
     arn = _ended(engine, execution_id).exec_arn
     client = engine.cloud.client("stepfunctions")
     ended = client.describe_execution(executionArn=arn)
@@ -271,14 +262,14 @@ def test_what_an_ended_execution_keeps_does_not_grow_with_what_it_ran(
     """`serve` keeps every execution it ran: the threads the interpreter started for each
     task, its states' data, frames and stacks went with it (242 objects a 20-node chain,
     each walked by every full garbage collection); its history and how it ended remain."""
-    chain = _chain(20)
+    twenty = chain("addition", 20, b=1)
     for _ in range(3):  # caches filled
-        assert engine.run(chain).status == "completed"
+        assert engine.run(twenty).status == "completed"
     gc.collect()
     before = len(gc.get_objects())
     runs = 20
     for _ in range(runs):
-        engine.run(chain)
+        engine.run(twenty)
     gc.collect()
     assert (len(gc.get_objects()) - before) / runs < 150
     for name in moto_stepfunctions.THREAD_KEEPING_MODULES:
@@ -295,7 +286,7 @@ def test_a_history_that_cannot_be_frozen_is_kept_as_recorded(
 
     monkeypatch.setattr(moto_stepfunctions.FrozenHistory, "__init__", unpicklable)
     execution_id = str(uuid.uuid4())
-    assert engine.run(_chain(2), execution_id=execution_id).status == "completed"
+    assert engine.run(chain("addition", 2, b=1), execution_id=execution_id).status == "completed"
     events = _ended(engine, execution_id).to_history_output()["events"]
     assert events[0]["type"] == "ExecutionStarted"
     assert events[-1]["type"] == "ExecutionSucceeded"
@@ -325,7 +316,7 @@ def test_a_start_looks_its_name_up_among_the_executions_as_moto_decides(
     execution runs: the same execution; else ExecutionAlreadyExists), without reading every
     execution the state machine ran: `serve` keeps them all."""
     execution_id = str(uuid.uuid4())
-    assert engine.run(_chain(2), execution_id=execution_id).status == "completed"
+    assert engine.run(chain("addition", 2, b=1), execution_id=execution_id).status == "completed"
     # what the execution ran is a copy of its state machine, under the same ARN
     machine_arn = _ended(engine, execution_id).state_machine.arn
     source = stepfunctions_parser_backends[ACCOUNT][REGION].describe_state_machine(machine_arn)
