@@ -90,6 +90,7 @@ class Gateway:
 
     def __init__(self, engine: EmbeddedEngine) -> None:
         self.engine = engine
+        self.cloud = engine.cloud  # where posts to the WebSocket connections are delivered
         settings = engine.deployment.settings
         self.http_deps = http_api.deps_from(
             http_api.Settings.model_validate(settings), engine.clients, engine.registry
@@ -298,7 +299,7 @@ async def _serve_socket(gateway: Gateway, socket: WebSocket) -> None:
         return
     await socket.accept()
     loop = asyncio.get_running_loop()
-    cloud = gateway.engine.cloud
+    cloud = gateway.cloud
     # One queue and one sender: the posts reach the client in the order they were made (the
     # pages of an update), as API Gateway delivers one connection's posts.
     outbox: asyncio.Queue[str] = asyncio.Queue()

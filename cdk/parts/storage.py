@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
@@ -20,6 +21,7 @@ from constructs import Construct
 from cdk import nag
 from cdk.config import Config
 from lambdas.adapters.schema import TABLES, Key
+from lambdas.adapters.secrets import OWNER_CONTEXT_KEY
 
 RECOVERY_WINDOW = Duration.days(35)
 # Tables whose values are sealed with the KMS key: their readers also need its id.
@@ -126,11 +128,21 @@ class Storage(Construct):
     def use_key(self, function: lambda_.Function, *, encrypt: bool, decrypt: bool) -> None:
         """Let `function` seal (`encrypt`) and open (`decrypt`) values with the key."""
         function.add_environment("KMS_KEY_ID", self.key.key_arn)
-        if encrypt:
-            # Exactly the call the vaults make (grant_encrypt adds ReEncrypt*/GenerateDataKey*).
-            self.key.grant(function, "kms:Encrypt")
-        if decrypt:
-            self.key.grant_decrypt(function)
+        # Exactly the calls the vaults make (grant_encrypt adds ReEncrypt*/GenerateDataKey*),
+        # and only for a value bound to an organization: the key's grants take no condition.
+        actions = [
+            action
+            for action, wanted in (("kms:Encrypt", encrypt), ("kms:Decrypt", decrypt))
+            if wanted
+        ]
+        if actions:
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=actions,
+                    resources=[self.key.key_arn],
+                    conditions={"Null": {f"kms:EncryptionContext:{OWNER_CONTEXT_KEY}": "false"}},
+                )
+            )
 
 
 def _attribute(key: Key) -> dynamodb.Attribute:

@@ -25,6 +25,7 @@ from lambdas.adapters.errors import (
     error_code,
     translated,
 )
+from lambdas.adapters.secrets import OWNER_CONTEXT_KEY
 from lambdas.runtime.record import iso_utc
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def now() -> datetime:
 
 
 def encryption_context(organization_id: str, integration_id: str) -> dict[str, str]:
-    return {"organizationId": organization_id, "integrationId": integration_id}
+    return {OWNER_CONTEXT_KEY: organization_id, "integrationId": integration_id}
 
 
 class KmsIntegrationVault:

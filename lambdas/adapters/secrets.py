@@ -22,10 +22,13 @@ if TYPE_CHECKING:
 
 # KMS Encrypt takes at most this many bytes of plaintext.
 KMS_PLAINTEXT_LIMIT = 4096
+# The key of the encryption context every sealed value carries: its organization's id. The
+# stack lets its functions use the key only with it (cdk/parts/storage.py).
+OWNER_CONTEXT_KEY = "organizationId"
 
 
 def encryption_context(organization_id: str) -> dict[str, str]:
-    return {"organizationId": organization_id}
+    return {OWNER_CONTEXT_KEY: organization_id}
 
 
 class KmsSecretVault:

@@ -162,7 +162,7 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def _running() -> Iterator[LocalServer]:
+def serving() -> Iterator[LocalServer]:
     """A fresh server on 127.0.0.1 (free port) with an empty request log, until the block ends."""
     state = LocalServer(port=0)
     server = _Server(state)
@@ -181,12 +181,12 @@ def _running() -> Iterator[LocalServer]:
 @pytest.fixture(name="http_server")
 def http_server_fixture() -> Iterator[LocalServer]:
     """A server of its own for one test."""
-    with _running() as state:
+    with serving() as state:
         yield state
 
 
 @pytest.fixture(name="other_server")
 def other_server_fixture() -> Iterator[LocalServer]:
     """A second server for one test: another port, so another origin."""
-    with _running() as state:
+    with serving() as state:
         yield state

@@ -8,6 +8,7 @@ name, so that values can be checked by the models and tools that will read them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 REGION = "us-east-1"
@@ -30,32 +31,43 @@ ARN_FORMATS = {
 }
 
 
-def resolve(value: Any, resources: dict[str, Any]) -> Any:
-    """`value` with every Ref, Fn::GetAtt and Fn::Join replaced by placeholder strings."""
+def resolve(value: Any, resources: dict[str, Any], names: Mapping[str, str] | None = None) -> Any:
+    """`value` with every Ref, Fn::GetAtt and Fn::Join replaced by placeholder strings.
+
+    A resource's name is its physical id in `names` if there (as a deployment named it; a
+    state machine's is its ARN, as CloudFormation's Ref gives it), else its logical id in
+    lower case."""
+
+    def name_of(logical: str) -> str:
+        return names[logical] if names and logical in names else logical.lower()
+
     if isinstance(value, list):
-        return [resolve(item, resources) for item in value]
+        return [resolve(item, resources, names) for item in value]
     if not isinstance(value, dict):
         return value
     if "Ref" in value:
         name = value["Ref"]
-        return PSEUDO.get(name, name.lower())
+        return PSEUDO.get(name) or name_of(name)
     if "Fn::GetAtt" in value:
         name, attribute = value["Fn::GetAtt"]
         if attribute != "Arn":
             return f"{name}.{attribute}"
-        return ARN_FORMATS[resources[name]["Type"]].format(name.lower())
+        physical = name_of(name)
+        if physical.startswith("arn:"):
+            return physical
+        return ARN_FORMATS[resources[name]["Type"]].format(physical)
     if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
         return re.sub(
             r"\$\{([^}]+)\}",
-            lambda match: str(resolve({"Ref": match.group(1)}, resources)),
+            lambda match: str(resolve({"Ref": match.group(1)}, resources, names)),
             value["Fn::Sub"],
         )
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return separator.join(str(resolve(part, resources)) for part in parts)
+        return separator.join(str(resolve(part, resources, names)) for part in parts)
     unresolved = [key for key in value if key.startswith("Fn::")]
     assert not unresolved, f"No placeholder for {unresolved}"
-    return {key: resolve(item, resources) for key, item in value.items()}
+    return {key: resolve(item, resources, names) for key, item in value.items()}
 
 
 def references(value: Any) -> set[str]:
