@@ -43,6 +43,8 @@ RETENTION_DAYS: dict[int, logs.RetentionDays] = {
 }
 
 RemovalChoice = Literal["retain", "destroy"]
+MachineLogLevel = Literal["ALL", "ERROR", "FATAL", "OFF"]
+MACHINE_LOG_LEVELS: tuple[MachineLogLevel, ...] = ("ALL", "ERROR", "FATAL", "OFF")
 # An address SES can send from: ASCII, one @, a dot in the domain.
 SENDER = re.compile(r"[!-?A-~]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _REMOVAL: dict[str, RemovalPolicy] = {
@@ -60,7 +62,9 @@ class Config:
     `max_output_bytes` and `max_execution_bytes` cap the data of node outputs, one output and
     all of one execution's (lambdas.runtime.output_limits). `email_sender` is the SES
     identity (an address, verified by itself or by its domain) nodes send e-mail from; None:
-    no node can send, and no function may.
+    no node can send, and no function may. Every state machine (the stack's and those the API
+    deploys) logs at `machine_log_level`, its execution data (inputs and outputs: user data)
+    only with `machine_log_execution_data`. `alarm_email` is subscribed to the alarm topic.
     """
 
     stack_name: str = "Stepthunk"
@@ -72,6 +76,9 @@ class Config:
     max_execution_bytes: int = MAX_EXECUTION_BYTES
     workflows_dir: Path = field(default=PROJECT_ROOT / "workflows")
     email_sender: str | None = None
+    machine_log_level: MachineLogLevel = "ERROR"
+    machine_log_execution_data: bool = False
+    alarm_email: str | None = None
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -93,6 +100,11 @@ class Config:
             raise InvalidConfig("workflowsDir", str(self.workflows_dir), "a directory")
         if self.email_sender is not None and not SENDER.fullmatch(self.email_sender):
             raise InvalidConfig("emailSender", self.email_sender, "an e-mail address")
+        if self.machine_log_level not in MACHINE_LOG_LEVELS:
+            allowed = ", ".join(MACHINE_LOG_LEVELS)
+            raise InvalidConfig("machineLogLevel", self.machine_log_level, f"one of {allowed}")
+        if self.alarm_email is not None and not SENDER.fullmatch(self.alarm_email):
+            raise InvalidConfig("alarmEmail", self.alarm_email, "an e-mail address")
 
     @classmethod
     def from_context(cls, node: Node) -> Config:
@@ -110,6 +122,12 @@ class Config:
             except ValueError:
                 raise InvalidConfig(key, value, "a whole number") from None
 
+        def flag(key: str, default: bool) -> bool:
+            value = text(key, str(default)).lower()
+            if value not in ("true", "false"):
+                raise InvalidConfig(key, value, "true or false")
+            return value == "true"
+
         workflows = Path(text("workflowsDir", str(defaults.workflows_dir)))
         return cls(
             stack_name=text("stackName", defaults.stack_name),
@@ -121,6 +139,13 @@ class Config:
             max_execution_bytes=number("maxExecutionBytes", defaults.max_execution_bytes),
             workflows_dir=workflows if workflows.is_absolute() else PROJECT_ROOT / workflows,
             email_sender=node.try_get_context("emailSender") or None,
+            machine_log_level=cast(
+                MachineLogLevel, text("machineLogLevel", defaults.machine_log_level).upper()
+            ),
+            machine_log_execution_data=flag(
+                "machineLogExecutionData", defaults.machine_log_execution_data
+            ),
+            alarm_email=node.try_get_context("alarmEmail") or None,
         )
 
     @property

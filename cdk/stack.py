@@ -31,15 +31,34 @@ class StepthunkStack(Stack):
             self, "Functions", config=config, storage=storage, live_updates=websocket
         )
         workflows = WorkflowStateMachines(self, "Workflows", config=config, tasks=functions.tasks)
-        RuntimeDeployment(self, "RuntimeDeployment", tasks=functions.tasks).allow(
-            functions.http_api
-        )
+        RuntimeDeployment(
+            self,
+            "RuntimeDeployment",
+            config=config,
+            tasks=functions.tasks,
+            log_group=workflows.log_group,
+        ).allow(functions.http_api)
         websocket.route_to(functions.websocket)
         http = HttpApi(self, "HttpApi", config=config, handler=functions.http_api)
-        Monitoring(self, "Monitoring", functions=functions.all, machines=workflows.machines)
+        monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            functions=functions.all,
+            machines=workflows.machines,
+            tables=storage.tables,
+            http_api=http.api,
+            websocket_api=websocket.api,
+        )
 
         CfnOutput(self, "HttpApiUrl", value=http.url, description="Base URL of the HTTP API")
         CfnOutput(self, "WebSocketUrl", value=websocket.url, description="WebSocket URL")
+        CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=monitoring.topic.topic_arn,
+            description="SNS topic every alarm notifies: subscribe to it to be told",
+        )
         for name, table in storage.tables.items():
             # `stepthunk keys create --stack` reads ApiKeysTableName.
             CfnOutput(self, f"{pascal(name)}TableName", value=table.table_name)

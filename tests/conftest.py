@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Callable, Iterator
 
 import pytest
 
+from lambdas.handlers.observability import logger
 from local.cloud import LocalCloud
 from tests.timing import TEST_TIME_SCALE
 
@@ -45,3 +48,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("figures measured by the suite")
         for nodeid, text in sorted(figures):
             terminalreporter.write_line(f"{nodeid.rpartition('::')[2]}: {text}")
+
+
+@pytest.fixture
+def info_logs() -> Iterator[io.StringIO]:
+    """What an operator reads of the handlers' logs at INFO: one JSON object a line."""
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    level, stream, lines = logger.log_level, handler.stream, io.StringIO()
+    handler.stream = lines  # not setStream: it flushes a stream an earlier session may have closed
+    logger.setLevel(logging.INFO)
+    yield lines
+    handler.stream = stream
+    logger.setLevel(level)

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from aws_cdk import ArnFormat, Aws, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk import nag
+from cdk.config import Config
 from statemachine.compiler import TaskFunctions
 
 # lambdas.handlers.api.workflows.state_machine_name starts every name so (a test checks it).
@@ -28,6 +30,23 @@ MACHINE_ACTIONS = (
     # A deploy reads a machine's type; a retry reads the definition a version runs.
     "states:DescribeStateMachine",
 )
+# What Step Functions needs to deliver a machine's logs and traces (as AWS documents it).
+LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+TRACE_ACTIONS = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+)
 # The EventBridge rule Step Functions manages to follow `.sync` executions.
 SYNC_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
 EXECUTION_ACTIONS = (
@@ -41,9 +60,17 @@ class RuntimeDeployment(Construct):
     """The role of workflows deployed through the API: it may invoke the task functions."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, tasks: Mapping[str, lambda_.Function]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: Config,
+        tasks: Mapping[str, lambda_.Function],
+        log_group: logs.ILogGroup,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.config = config
+        self.log_group = log_group
         self.role = iam.Role(
             self,
             "StateMachineRole",
@@ -66,6 +93,20 @@ class RuntimeDeployment(Construct):
             **{name: function.function_arn for name, function in tasks.items()}
         )
         self._allow_parts()
+        self._allow_logs_and_traces()
+
+    def _allow_logs_and_traces(self) -> None:
+        """What Step Functions needs of a machine's role to deliver its logs and traces (as
+        CDK gives the stack's own machines)."""
+        iam.Grant.add_to_principal(
+            grantee=self.role, actions=[*LOG_DELIVERY_ACTIONS, *TRACE_ACTIONS], resource_arns=["*"]
+        )
+        nag.acknowledge(
+            self.role,
+            "IAM5[Resource::*]",
+            "Log delivery (logs:CreateLogDelivery and the like) and X-Ray's trace writes "
+            "apply to no resource: AWS defines none for them.",
+        )
 
     def _allow_parts(self) -> None:
         """A workflow too large for one state machine starts its parts (also named
@@ -105,6 +146,11 @@ class RuntimeDeployment(Construct):
         """Let the API function deploy, start, stop and delete such state machines."""
         api.add_environment("STATE_MACHINE_ROLE_ARN", self.role.role_arn)
         api.add_environment("TASK_FUNCTIONS", self.task_functions.model_dump_json())
+        api.add_environment("STATE_MACHINE_LOG_GROUP_ARN", self.log_group.log_group_arn)
+        api.add_environment("STATE_MACHINE_LOG_LEVEL", self.config.machine_log_level)
+        execution_data = str(self.config.machine_log_execution_data).lower()
+        api.add_environment("STATE_MACHINE_LOG_EXECUTION_DATA", execution_data)
+        api.add_environment("STATE_MACHINE_TRACING", "true")
         self.role.grant_pass_role(api.grant_principal)
         stack = Stack.of(self)
         machines, executions = _machines(stack), _executions(stack)
@@ -116,14 +162,18 @@ class RuntimeDeployment(Construct):
             grantee=api, actions=list(EXECUTION_ACTIONS), resource_arns=[executions]
         )
         # The deploy's fallback looks a state machine up by name; listing has no resource.
+        # Setting a machine's log delivery up takes the log delivery actions of its caller.
         iam.Grant.add_to_principal(
-            grantee=api, actions=["states:ListStateMachines"], resource_arns=["*"]
+            grantee=api,
+            actions=["states:ListStateMachines", *LOG_DELIVERY_ACTIONS],
+            resource_arns=["*"],
         )
         nag.acknowledge_wildcard(
             api,
             "*",
-            "states:ListStateMachines applies to no resource (AWS defines none for it); nor "
-            "do active tracing's X-Ray writes.",
+            "states:ListStateMachines and the log delivery actions (logs:CreateLogDelivery and "
+            "the like) apply to no resource (AWS defines none for them); nor do active "
+            "tracing's X-Ray writes.",
         )
         pattern = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>"
         nag.acknowledge_wildcard(

@@ -146,8 +146,9 @@ class RuntimeFunction(Construct):
         nag.acknowledge(
             self.function,
             "L1",
-            "The bundle's wheels are built for CPython 3.12 (cdk/bundling.py); the runtime "
-            "moves together with them and with the tests' interpreter, on purpose.",
+            "Python 3.12 on purpose: the bundle's wheels are selected for CPython 3.12 on "
+            "ARM64 and its bytecode is compiled by a Python 3.12 (cdk/bundling.RUNTIME); a "
+            "newer runtime changes both and is taken with them, through the bundle tests.",
         )
 
 

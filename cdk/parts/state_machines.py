@@ -65,9 +65,11 @@ class WorkflowStateMachines(Construct):
         super().__init__(scope, construct_id)
         catalog = default_registry().catalog
         functions = TaskFunctions(**{name: fn.function_arn for name, fn in tasks.items()})
+        # Every state machine's logs: the stack's and those the API deploys.
         log_group = logs.LogGroup(
             self, "Logs", retention=config.log_retention, removal_policy=config.removal
         )
+        self.log_group = log_group
         machines = {}
         for path in sorted(config.workflows_dir.glob("*.json")):
             definition, kind = compiled(path, catalog, functions)
@@ -77,12 +79,22 @@ class WorkflowStateMachines(Construct):
                 definition_body=sfn.DefinitionBody.from_string(definition),
                 state_machine_type=sfn.StateMachineType(kind),
                 tracing_enabled=True,
-                # Execution data (inputs, node outputs) stays out of the logs; the execution
-                # history shows it to those allowed to read it.
+                # Execution data (inputs, node outputs) stays out of the logs unless the
+                # config says otherwise; the execution history shows it to those allowed.
                 logs=sfn.LogOptions(
-                    destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False
+                    destination=log_group,
+                    level=sfn.LogLevel(config.machine_log_level),
+                    include_execution_data=config.machine_log_execution_data,
                 ),
             )
+            if config.machine_log_level != "ALL":
+                nag.acknowledge(
+                    machine,
+                    "SF1",
+                    f"Logged at {config.machine_log_level} (the stack's machineLogLevel): every "
+                    "event of an execution is in its history already, and logging each one "
+                    "costs per GB ingested on every execution; machineLogLevel=ALL logs them.",
+                )
             nag.acknowledge(
                 machine.role,
                 "IAM5[Resource::*]",

@@ -62,9 +62,10 @@ class Storage(Construct):
         nag.acknowledge(
             self.bucket,
             "S1",
-            "Only this stack's functions read and write these objects (never clients: no "
-            "presigned URLs), and each function logs and traces its calls; server access "
-            "logs would need a second, unlogged bucket and add nothing.",
+            "Only this stack's functions reach these objects, through their roles (public "
+            "access is blocked and no presigned URL is ever made), and each S3 call they "
+            "make is a subsegment of the function's X-Ray trace; server access logs would "
+            "need a second bucket of their own, itself unlogged.",
         )
         tables = {}
         for name, spec in TABLES.items():

@@ -33,8 +33,10 @@ class WebSocket(Construct):
             self.stage,
             "APIG1",
             "WebSocket access logs need the account-wide API Gateway CloudWatch role "
-            "(AWS::ApiGateway::Account), which one application's stack must not own; the "
-            "WebSocket function logs every connect, disconnect and message instead.",
+            "(AWS::ApiGateway::Account, one per account and region), which one application's "
+            "stack must not own; the WebSocket function writes the access log instead, a line "
+            "per connect, message and disconnect with its route, connection, source IP and "
+            "status.",
         )
         self.url = self.stage.url
         # Where functions post to connections (the management API of this stage).

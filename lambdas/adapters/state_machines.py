@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
@@ -29,6 +30,31 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
     return ":".join([*parts[:5], "execution", parts[6], name])
 
 
+@dataclass(frozen=True)
+class Observability:
+    """What every machine deployed gets: a CloudWatch Logs destination (`log_group_arn`,
+    none: no logs) at `log_level`, execution data in its logs or not, and X-Ray tracing."""
+
+    log_group_arn: str | None = None
+    log_level: str = "ERROR"
+    include_execution_data: bool = False
+    tracing: bool = False
+
+    def parameters(self) -> dict[str, Any]:
+        """CreateStateMachine's and UpdateStateMachine's parameters for it."""
+        parameters: dict[str, Any] = {}
+        if self.log_group_arn is not None:
+            destination = {"cloudWatchLogsLogGroup": {"logGroupArn": self.log_group_arn}}
+            parameters["loggingConfiguration"] = {
+                "level": self.log_level,
+                "includeExecutionData": self.include_execution_data,
+                "destinations": [destination],
+            }
+        if self.tracing:
+            parameters["tracingConfiguration"] = {"enabled": True}
+        return parameters
+
+
 class StepFunctionsMachines:
     """StateMachines on the Step Functions API.
 
@@ -36,8 +62,11 @@ class StepFunctionsMachines:
     client's region, and creates it when there is none; either way it publishes a version.
     """
 
-    def __init__(self, stepfunctions: SFNClient) -> None:
+    def __init__(
+        self, stepfunctions: SFNClient, observability: Observability | None = None
+    ) -> None:
         self._client = stepfunctions
+        self._observed = (observability or Observability()).parameters()
 
     def deploy(
         self, name: str, definition: str, role_arn: str, kind: str = "STANDARD"
@@ -56,6 +85,7 @@ class StepFunctionsMachines:
                     roleArn=role_arn,
                     type=cast("StateMachineTypeType", kind),
                     publish=True,
+                    **self._observed,
                 )
             except ClientError as error:
                 if error_code(error) != "StateMachineAlreadyExists":
@@ -204,7 +234,11 @@ class StepFunctionsMachines:
         with translated(f"UpdateStateMachine {arn}"):
             try:
                 updated = self._client.update_state_machine(
-                    stateMachineArn=arn, definition=definition, roleArn=role_arn, publish=True
+                    stateMachineArn=arn,
+                    definition=definition,
+                    roleArn=role_arn,
+                    publish=True,
+                    **self._observed,
                 )
             except ClientError as error:
                 if error_code(error) not in _NOT_THERE:

@@ -130,3 +130,9 @@ class RuntimeDeployment(HandlerSettings):
 
     state_machine_role_arn: str = Field(min_length=1)
     task_functions: TaskFunctions
+    # Where their logs go (none: no logs), at what level, with execution data or not, and
+    # whether they are traced: what the stack gives its own machines.
+    state_machine_log_group_arn: str | None = Field(default=None, min_length=1)
+    state_machine_log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = "ERROR"
+    state_machine_log_execution_data: bool = False
+    state_machine_tracing: bool = False

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
 from lambdas.handlers import wiring
 from lambdas.handlers.entry import Invocation, lambda_handler
+from lambdas.handlers.observability import logger
 from lambdas.handlers.settings import ApiKeysTable, BlobBucket, Connections, ExecutionsTable
 from lambdas.handlers.wiring import Clients
 from lambdas.runtime.payload import Payloads
@@ -69,14 +70,27 @@ class Subscribe(BaseModel):
 
 
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
-    route = event.get("requestContext", {}).get("routeKey")
-    connection_id = event.get("requestContext", {}).get("connectionId", "")
+    context = event.get("requestContext", {})
+    route = context.get("routeKey")
+    connection_id = context.get("connectionId", "")
     if route == "$connect":
-        return connect(ConnectEvent.model_validate(event), deps)
-    if route == "$disconnect":
+        answer = connect(ConnectEvent.model_validate(event), deps)
+    elif route == "$disconnect":
         deps.connections.remove(connection_id)
-        return {"statusCode": 200}
-    return message(APIGatewayWebSocketMessageEventModel.model_validate(event), deps)
+        answer = {"statusCode": 200}
+    else:
+        answer = message(APIGatewayWebSocketMessageEventModel.model_validate(event), deps)
+    # The stage's access log, which API Gateway writes only with an account-wide role.
+    logger.info(
+        "WebSocket request",
+        extra={
+            "route": route,
+            "connectionId": connection_id,
+            "sourceIp": context.get("identity", {}).get("sourceIp"),
+            "status": answer.get("statusCode"),
+        },
+    )
+    return answer
 
 
 def connect(event: ConnectEvent, deps: Deps) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from lambdas.adapters.objects import S3BlobStore, S3ValueStore
 from lambdas.adapters.organizations import DynamoOrganizationStore
 from lambdas.adapters.progress import DynamoProgressStore
 from lambdas.adapters.secrets import KmsSecretVault
-from lambdas.adapters.state_machines import StepFunctionsMachines
+from lambdas.adapters.state_machines import Observability, StepFunctionsMachines
 from lambdas.adapters.workflows import DynamoWorkflowStore
 from lambdas.handlers.settings import (
     ApiKeysTable,
@@ -31,6 +31,7 @@ from lambdas.handlers.settings import (
     ExecutionsTable,
     IntegrationsTable,
     OrganizationsTable,
+    RuntimeDeployment,
     SecretsTable,
     WorkflowsTable,
 )
@@ -186,5 +187,11 @@ def api_keys(settings: ApiKeysTable, clients: Clients) -> DynamoApiKeyStore:
     return DynamoApiKeyStore(clients.dynamodb, settings.api_keys_table)
 
 
-def machines(clients: Clients) -> StepFunctionsMachines:
-    return StepFunctionsMachines(clients.stepfunctions)
+def machines(settings: RuntimeDeployment, clients: Clients) -> StepFunctionsMachines:
+    observability = Observability(
+        log_group_arn=settings.state_machine_log_group_arn,
+        log_level=settings.state_machine_log_level,
+        include_execution_data=settings.state_machine_log_execution_data,
+        tracing=settings.state_machine_tracing,
+    )
+    return StepFunctionsMachines(clients.stepfunctions, observability)

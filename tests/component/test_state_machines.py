@@ -12,7 +12,7 @@ import pytest
 from moto.core.config import DefaultConfig
 
 from lambdas.adapters.errors import ExecutionNameTaken, MachineMissing
-from lambdas.adapters.state_machines import StepFunctionsMachines
+from lambdas.adapters.state_machines import Observability, StepFunctionsMachines
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.ports import DeployedMachine
 from tests.component.conftest import Aws, failing
@@ -186,3 +186,20 @@ def test_an_earlier_definition_published_again_leaves_the_machine_as_it_was(
     assert machines.definition_of(missing) is None
     with pytest.raises(MachineMissing):
         machines.publish(missing, PASS, aws.role_arn)
+
+
+def test_every_machine_deployed_and_each_update_gets_its_logs_and_tracing(aws: Aws) -> None:
+    group = f"arn:aws:logs:us-east-1:123456789012:log-group:machines-{aws.suffix}:*"
+    observability = Observability(log_group_arn=group, log_level="ERROR", tracing=True)
+    machines = StepFunctionsMachines(aws.stepfunctions, observability)
+    for text in (PASS, WAIT):  # a create, then an update
+        machine = deploy(machines, aws, text)
+        described = aws.stepfunctions.describe_state_machine(
+            stateMachineArn=machine.state_machine_arn
+        )
+        assert described["loggingConfiguration"] == {
+            "level": "ERROR",
+            "includeExecutionData": False,
+            "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group}}],
+        }
+        assert described["tracingConfiguration"] == {"enabled": True}

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from lambdas.handlers.observability import logger
 from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
@@ -65,21 +62,8 @@ def test_too_few_credits_end_in_the_exhausted_state_before_any_node_runs(
     assert ledger(paying, organization) == []
 
 
-@pytest.fixture
-def handler_logs() -> Iterator[io.StringIO]:
-    """What an operator reads of the handlers' logs at INFO: one JSON object a line."""
-    handler = logger.registered_handler
-    assert isinstance(handler, logging.StreamHandler)
-    level, stream, lines = logger.log_level, handler.stream, io.StringIO()
-    handler.stream = lines  # not setStream: it flushes a stream an earlier session may have closed
-    logger.setLevel(logging.INFO)
-    yield lines
-    handler.stream = stream
-    logger.setLevel(level)
-
-
 def test_a_refused_credit_check_logs_the_organization_and_the_estimate(
-    paying: EmbeddedEngine, handler_logs: io.StringIO
+    paying: EmbeddedEngine, info_logs: io.StringIO
 ) -> None:
     organization = new_organization()
     paying.set_credits(organization, credits=7, usage=5)
@@ -87,7 +71,7 @@ def test_a_refused_credit_check_logs_the_organization_and_the_estimate(
     finished = run(paying, mixed(), organization_id=organization)
 
     assert finished.record.status == "exhausted"
-    logs = [json.loads(line) for line in handler_logs.getvalue().splitlines()]
+    logs = [json.loads(line) for line in info_logs.getvalue().splitlines()]
     refused = [log for log in logs if log.get("organization") == organization]
     assert [(log["level"], log["message"], log["estimate"]) for log in refused] == [
         ("INFO", "Insufficient compute credits", 4)

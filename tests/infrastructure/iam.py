@@ -193,6 +193,10 @@ def _states(call: Call) -> Iterator[Authorization]:
         yield "states:PublishStateMachineVersion", machine, {}
     if "roleArn" in params:
         yield "iam:PassRole", params["roleArn"], {"iam:PassedToService": "states.amazonaws.com"}
+    if params.get("loggingConfiguration", {}).get("destinations"):
+        # vended logs: who sets a machine's log delivery up needs the delivery actions too
+        for delivery in LOG_DELIVERY_ACTIONS:
+            yield delivery, "*", {}
 
 
 _CONNECTION_METHODS = {"PostToConnection": "POST", "GetConnection": "GET"}

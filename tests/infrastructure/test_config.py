@@ -19,6 +19,9 @@ def test_context_values_replace_the_defaults():
             "removalPolicy": "destroy",
             "memorySize": "512",
             "workflowsDir": "tests/golden",
+            "machineLogLevel": "all",
+            "machineLogExecutionData": "true",
+            "alarmEmail": "ops@example.com",
         }
     )
 
@@ -31,6 +34,9 @@ def test_context_values_replace_the_defaults():
         removal_policy="destroy",
         memory_mb=512,
         workflows_dir=PROJECT_ROOT / "tests" / "golden",
+        machine_log_level="ALL",
+        machine_log_execution_data=True,
+        alarm_email="ops@example.com",
     )
     assert config.removal == RemovalPolicy.DESTROY
 
@@ -40,6 +46,9 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
 
     assert config.removal == RemovalPolicy.RETAIN
     assert config.workflows_dir == PROJECT_ROOT / "workflows"
+    # state machines log errors, without the data executions carry, and nobody is e-mailed
+    assert (config.machine_log_level, config.machine_log_execution_data) == ("ERROR", False)
+    assert config.alarm_email is None
 
 
 @pytest.mark.parametrize(
@@ -53,6 +62,9 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
         ("workflowsDir", "no/such/dir", "a directory"),
         ("maxOutputBytes", "0", "a number of bytes above 0"),
         ("maxExecutionBytes", "1 GiB", "a whole number"),
+        ("machineLogLevel", "debug", "one of ALL, ERROR, FATAL, OFF"),
+        ("machineLogExecutionData", "yes", "true or false"),
+        ("alarmEmail", "ops", "an e-mail address"),
     ],
 )
 def test_an_unusable_context_value_is_refused_saying_what_is_expected(

@@ -1,5 +1,5 @@
-"""Sending e-mail on AWS: only with a configured sender, only by the functions that run nodes,
-only from that sender."""
+"""E-mail on AWS: nodes send only with a configured sender, only by the functions that run
+nodes, only from that sender; alarms reach the address the config names."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from lambdas.handlers.settings import EMAIL_SETTING
 from tests.infrastructure.conftest import Synthesized, synthesize
 
 SENDER = "workflows@mail.example.com"
+ALARMS_TO = "ops@example.com"
 
 
 @pytest.fixture(scope="module")
 def with_sender(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    return synthesize(tmp_path_factory.mktemp("cdk.out"), {"emailSender": SENDER})
+    context = {"emailSender": SENDER, "alarmEmail": ALARMS_TO}
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), context)
 
 
 def senders(synthesized: Synthesized) -> dict[str, str | None]:
@@ -74,3 +76,13 @@ def test_an_invalid_sender_is_refused(tmp_path: Path):
 
     with pytest.raises(InvalidConfig, match="emailSender"):
         synthesize(tmp_path, {"emailSender": "not an address"})
+
+
+def test_the_alarm_address_from_the_config_is_subscribed_to_the_alarm_topic(
+    with_sender: Synthesized,
+):
+    (topic,) = with_sender.resources("AWS::SNS::Topic")
+    (subscription,) = with_sender.resources("AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == ALARMS_TO
+    assert subscription["Properties"]["TopicArn"] == {"Ref": topic}

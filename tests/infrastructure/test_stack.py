@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk.assertions import Match, Template
 
 from cdk.config import Config
@@ -31,7 +33,7 @@ def test_every_workflow_file_becomes_one_state_machine(
         assert f"{pascal(path.stem)}StateMachineName" in outputs
 
 
-def test_state_machines_are_traced_and_log_every_event_without_execution_data(
+def test_state_machines_are_traced_and_log_errors_without_execution_data(
     template: Template,
 ):
     template.all_resources_properties(
@@ -39,10 +41,34 @@ def test_state_machines_are_traced_and_log_every_event_without_execution_data(
         {
             "TracingConfiguration": {"Enabled": True},
             "LoggingConfiguration": Match.object_like(
-                {"Level": "ALL", "IncludeExecutionData": False}
+                {"Level": "ERROR", "IncludeExecutionData": False}
             ),
         },
     )
+
+
+def test_machines_the_api_deploys_log_to_the_same_group_at_the_same_level_and_are_traced(
+    synthesized: Synthesized,
+):
+    resources = synthesized.template()["Resources"]
+    machines = synthesized.resources("AWS::StepFunctions::StateMachine").values()
+    (group,) = {
+        destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+        for machine in machines
+        for destination in machine["Properties"]["LoggingConfiguration"]["Destinations"]
+    }
+    (api,) = [
+        r["Properties"]["Environment"]["Variables"]
+        for r in synthesized.resources("AWS::Lambda::Function").values()
+        if r["Properties"]["Handler"].endswith("http_api.handler")
+    ]
+    assert api["STATE_MACHINE_LOG_GROUP_ARN"] == {"Fn::GetAtt": [group, "Arn"]}
+    assert resources[group]["Type"] == "AWS::Logs::LogGroup"
+    assert (api["STATE_MACHINE_LOG_LEVEL"], api["STATE_MACHINE_LOG_EXECUTION_DATA"]) == (
+        "ERROR",
+        "false",
+    )
+    assert api["STATE_MACHINE_TRACING"] == "true"
 
 
 def test_each_table_has_its_schema_keys_expiry_and_is_billed_per_request_encrypted_recoverable(
@@ -171,22 +197,63 @@ def test_the_websocket_api_has_connect_disconnect_and_default_routes_and_a_throt
     assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
 
 
-def test_every_state_machine_and_every_function_has_an_alarm_and_there_is_a_dashboard(
+def watched(alarm: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(namespace, metric, resource) of each metric an alarm watches; the resource of a
+    Metrics Insights query over every state machine is "*"."""
+    properties = alarm["Properties"]
+    metrics = [{"MetricStat": {"Metric": properties}}] if "MetricName" in properties else []
+    metrics += properties.get("Metrics", [])
+    found = set()
+    for metric in metrics:
+        expression = metric.get("Expression", "")
+        if isinstance(expression, dict):  # a query naming a resource: Fn::Join with its Ref
+            parts = expression["Fn::Join"][1]
+            (resource,) = [part["Ref"] for part in parts if isinstance(part, dict)]
+            text = "".join(part for part in parts if isinstance(part, str))
+        else:
+            resource, text = "*", expression
+        if text.startswith("SELECT"):
+            name = text.split("(")[1].split(")")[0]
+            namespace = text.split('SCHEMA("')[1].split('"')[0]
+            found.add((namespace, name, resource))
+        elif "MetricStat" in metric:
+            stat = metric["MetricStat"]["Metric"]
+            for dimension in stat.get("Dimensions", []):
+                if dimension["Name"] in ("FunctionName", "TableName", "ApiId"):
+                    found.add((stat["Namespace"], stat["MetricName"], dimension["Value"]["Ref"]))
+    return found
+
+
+def test_alarms_watch_every_machine_function_table_and_api_and_notify_the_output_topic(
     synthesized: Synthesized,
 ):
+    template = synthesized.template()
     alarms = synthesized.resources("AWS::CloudWatch::Alarm").values()
-    watched = {
-        (
-            alarm["Properties"]["Namespace"],
-            alarm["Properties"]["MetricName"],
-            dimension["Value"]["Ref"],
-        )
-        for alarm in alarms
-        for dimension in alarm["Properties"]["Dimensions"]
-    }
-    machines = synthesized.resources("AWS::StepFunctions::StateMachine")
+    seen = set().union(*(watched(alarm) for alarm in alarms))
     functions = synthesized.resources("AWS::Lambda::Function")
-    assert watched == {("AWS/States", "ExecutionsFailed", name) for name in machines} | {
-        ("AWS/Lambda", "Errors", name) for name in functions
+    tables = synthesized.resources("AWS::DynamoDB::Table")
+    (http_api,) = [
+        k
+        for k, r in synthesized.resources("AWS::ApiGatewayV2::Api").items()
+        if r["Properties"]["ProtocolType"] == "HTTP"
+    ]
+    (websocket_api,) = [
+        k
+        for k, r in synthesized.resources("AWS::ApiGatewayV2::Api").items()
+        if r["Properties"]["ProtocolType"] == "WEBSOCKET"
+    ]
+    expected = {
+        ("AWS/States", name, "*")
+        for name in ("ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled")
     }
+    expected |= {("AWS/Lambda", m, f) for f in functions for m in ("Errors", "Throttles")}
+    expected |= {("AWS/DynamoDB", "ThrottledRequests", table) for table in tables}
+    expected |= {("AWS/ApiGateway", "5xx", http_api)}
+    expected |= {("AWS/ApiGateway", "IntegrationError", websocket_api)}
+    assert seen == expected
+    (topic,) = synthesized.resources("AWS::SNS::Topic")
+    for alarm in alarms:
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]
+    assert template["Outputs"]["AlarmTopicArn"]["Value"] == {"Ref": topic}
+    assert not synthesized.resources("AWS::SNS::Subscription")
     assert len(synthesized.resources("AWS::CloudWatch::Dashboard")) == 1
