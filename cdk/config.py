@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Node
 
 from cdk.errors import InvalidConfig
+from lambdas.runtime.origins import origin_fault
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ class Config:
     no node can send, and no function may. Every state machine (the stack's and those the API
     deploys) logs at `machine_log_level`, its execution data (inputs and outputs: user data)
     only with `machine_log_execution_data`. `alarm_email` is subscribed to the alarm topic.
+    Browser pages of `cors_origins` may call the HTTP API (none: only other programs).
     """
 
     stack_name: str = "Stepthunk"
@@ -79,6 +81,7 @@ class Config:
     machine_log_level: MachineLogLevel = "ERROR"
     machine_log_execution_data: bool = False
     alarm_email: str | None = None
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -105,6 +108,13 @@ class Config:
             raise InvalidConfig("machineLogLevel", self.machine_log_level, f"one of {allowed}")
         if self.alarm_email is not None and not SENDER.fullmatch(self.alarm_email):
             raise InvalidConfig("alarmEmail", self.alarm_email, "an e-mail address")
+        for origin in self.cors_origins:
+            if origin_fault(origin) is not None:
+                raise InvalidConfig(
+                    "corsOrigins",
+                    origin,
+                    "origins like https://editor.example.com, comma-separated",
+                )
 
     @classmethod
     def from_context(cls, node: Node) -> Config:
@@ -146,6 +156,9 @@ class Config:
                 "machineLogExecutionData", defaults.machine_log_execution_data
             ),
             alarm_email=node.try_get_context("alarmEmail") or None,
+            cors_origins=tuple(
+                origin.strip() for origin in text("corsOrigins", "").split(",") if origin.strip()
+            ),
         )
 
     @property

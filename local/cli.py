@@ -200,6 +200,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--state-dir", type=Path, help="keep workflows, executions, secrets and keys here"
     )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        type=_origin,
+        metavar="ORIGIN",
+        help="let pages of ORIGIN (scheme://host[:port], or *) call the APIs from a browser "
+        "(repeatable; default: none)",
+    )
     serve.set_defaults(command=_serve)
 
     keys = commands.add_parser("keys", help="manage the API keys of a deployed stack")
@@ -233,6 +242,14 @@ def _port(text: str) -> int:
     if not 1 <= port <= MAX_PORT:
         raise argparse.ArgumentTypeError(f"'{visible(text)}' is not a port number (1-{MAX_PORT})")
     return port
+
+
+def _origin(text: str) -> str:
+    from lambdas.runtime.origins import origin_fault
+
+    if (fault := origin_fault(text)) is not None:
+        raise argparse.ArgumentTypeError(visible(fault))
+    return text
 
 
 def _organization(text: str) -> str:
@@ -463,6 +480,7 @@ def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
             state_dir=args.state_dir,
             out=out,
             limits=_output_limits(),
+            cors_origins=args.cors_origin,
         )
     except (StateDirError, ListenError) as error:
         raise UsageError(str(error)) from None

@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from http import HTTPStatus
 from pathlib import Path
@@ -35,6 +35,8 @@ from rich.text import Text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
@@ -45,6 +47,7 @@ from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.entry import Invocation
+from lambdas.runtime.origins import ALLOWED_HEADERS, ALLOWED_METHODS, PREFLIGHT_MAX_AGE
 from lambdas.runtime.output_limits import OutputLimits
 from local.display import shown
 from local.embedded import EmbeddedEngine
@@ -136,9 +139,12 @@ class Gateway:
         return 200, {"emails": shown}
 
 
-def create_app(gateway: Gateway, *, lifespan: Lifespan | None = None) -> Starlette:
+def create_app(
+    gateway: Gateway, *, lifespan: Lifespan | None = None, cors_origins: Sequence[str] = ()
+) -> Starlette:
     """The ASGI application: WebSocket at `/`, `GET /emails` (the mail nodes sent, here
-    only), every other HTTP path to the HTTP API handler."""
+    only), every other HTTP path to the HTTP API handler. Pages of `cors_origins` may call it
+    from a browser, as the deployed HTTP API's CORS settings allow."""
 
     async def http_endpoint(request: Request) -> Response:
         body = await _body(request)
@@ -170,7 +176,22 @@ def create_app(gateway: Gateway, *, lifespan: Lifespan | None = None) -> Starlet
             Route("/{path:any}", http_endpoint, methods=HTTP_METHODS),
         ],
         lifespan=lifespan,
+        middleware=_cors(cors_origins),
     )
+
+
+def _cors(origins: Sequence[str]) -> list[Middleware]:
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(origins),
+            allow_methods=list(ALLOWED_METHODS),
+            allow_headers=list(ALLOWED_HEADERS),
+            max_age=PREFLIGHT_MAX_AGE,
+        )
+    ]
 
 
 async def _body(request: Request) -> bytes | None:
@@ -414,11 +435,13 @@ def serve(
     state_dir: Path | None,
     out: Console,
     limits: OutputLimits | None = None,
+    cors_origins: Sequence[str] = (),
 ) -> None:
     """Run the server until interrupted, printing a banner with what a client needs.
 
     With `state_dir`, the engine's data is restored from it on start and saved to it every
-    few seconds and on shutdown. `limits` caps the data of node outputs.
+    few seconds and on shutdown. `limits` caps the data of node outputs; pages of
+    `cors_origins` may call the APIs from a browser.
     """
     listening = listen(host, port)  # before anything is printed: a taken port is a usage error
     try:
@@ -435,7 +458,8 @@ def serve(
             out.print("Data lives in memory and is lost on exit (--state-dir DIR keeps it).")
         else:
             _print_state(out, state)
-        app = create_app(gateway, lifespan=None if state is None else _saving(state))
+        lifespan = None if state is None else _saving(state)
+        app = create_app(gateway, lifespan=lifespan, cors_origins=cors_origins)
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once shut down
             server(app, host=host, port=port).run(sockets=[listening])
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import jsii
+from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -14,6 +15,7 @@ from constructs import Construct
 
 from cdk import nag
 from cdk.config import Config
+from lambdas.runtime.origins import ALLOWED_HEADERS, ALLOWED_METHODS, PREFLIGHT_MAX_AGE
 
 # Requests per second over the stage (steady, burst); past them clients get 429.
 THROTTLE = apigwv2.ThrottleSettings(rate_limit=100, burst_limit=200)
@@ -58,6 +60,7 @@ class HttpApi(Construct):
             description="stepthunk API: workflows, executions, secrets",
             create_default_stage=False,
             default_integration=integrations.HttpLambdaIntegration("Handler", handler),
+            cors_preflight=_cors(config.cors_origins),
         )
         nag.acknowledge(
             self.api,
@@ -79,3 +82,15 @@ class HttpApi(Construct):
             access_log_settings=_AccessLogs(access_logs),
         )
         self.url = self.stage.url
+
+
+def _cors(origins: tuple[str, ...]) -> apigwv2.CorsPreflightOptions | None:
+    """What browser pages of `origins` may do (API Gateway answers their preflights)."""
+    if not origins:
+        return None
+    return apigwv2.CorsPreflightOptions(
+        allow_origins=list(origins),
+        allow_methods=[apigwv2.CorsHttpMethod(method) for method in ALLOWED_METHODS],
+        allow_headers=list(ALLOWED_HEADERS),
+        max_age=Duration.seconds(PREFLIGHT_MAX_AGE),
+    )

@@ -22,6 +22,7 @@ def test_context_values_replace_the_defaults():
             "machineLogLevel": "all",
             "machineLogExecutionData": "true",
             "alarmEmail": "ops@example.com",
+            "corsOrigins": "https://editor.example.com, http://localhost:5173",
         }
     )
 
@@ -37,6 +38,7 @@ def test_context_values_replace_the_defaults():
         machine_log_level="ALL",
         machine_log_execution_data=True,
         alarm_email="ops@example.com",
+        cors_origins=("https://editor.example.com", "http://localhost:5173"),
     )
     assert config.removal == RemovalPolicy.DESTROY
 
@@ -49,6 +51,7 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
     # state machines log errors, without the data executions carry, and nobody is e-mailed
     assert (config.machine_log_level, config.machine_log_execution_data) == ("ERROR", False)
     assert config.alarm_email is None
+    assert config.cors_origins == ()  # no browser page may call the API
 
 
 @pytest.mark.parametrize(
@@ -65,6 +68,7 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
         ("machineLogLevel", "debug", "one of ALL, ERROR, FATAL, OFF"),
         ("machineLogExecutionData", "yes", "true or false"),
         ("alarmEmail", "ops", "an e-mail address"),
+        ("corsOrigins", "https://a.example.com/path", "origins like https://editor.example.com"),
     ],
 )
 def test_an_unusable_context_value_is_refused_saying_what_is_expected(

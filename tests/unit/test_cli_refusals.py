@@ -186,3 +186,24 @@ def test_serve_takes_the_first_and_the_last_port(
         "",
         "stepthunk: --api-key expects KEY:ORG, got 'no-organization'",
     )
+
+
+@pytest.mark.parametrize(
+    ("origin", "says"),
+    [
+        ("editor.example.com", "is not an origin: it needs http:// or https:// and a host"),
+        ("ftp://editor.example.com", "is not an origin: it needs http:// or https:// and a host"),
+        ("https://editor.example.com/", "is not an origin: only scheme://host[:port], no path"),
+        ("https://editor.example.com/app", "is not an origin: only scheme://host[:port], no path"),
+        ("https://editor.example.com:99999", "is not an origin (scheme://host[:port])"),
+    ],
+)
+def test_serve_refuses_a_cors_origin_that_is_not_one_saying_why(
+    origin: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "1", "--cors-origin", origin])
+
+    captured = capsys.readouterr()
+    assert (exited.value.code, captured.out) == (2, "")
+    assert captured.err.splitlines()[-1].endswith(f"argument --cors-origin: '{origin}' {says}")

@@ -1,5 +1,6 @@
-"""E-mail on AWS: nodes send only with a configured sender, only by the functions that run
-nodes, only from that sender; alarms reach the address the config names."""
+"""A stack with the optional settings: nodes send e-mail only with a configured sender, only
+by the functions that run nodes, only from that sender; alarms reach the address the config
+names; browser pages of the configured origins may call the HTTP API."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from tests.infrastructure.conftest import Synthesized, synthesize
 
 SENDER = "workflows@mail.example.com"
 ALARMS_TO = "ops@example.com"
+ORIGINS = ("https://editor.example.com", "http://localhost:5173")
 
 
 @pytest.fixture(scope="module")
 def with_sender(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    context = {"emailSender": SENDER, "alarmEmail": ALARMS_TO}
+    context = {"emailSender": SENDER, "alarmEmail": ALARMS_TO, "corsOrigins": ",".join(ORIGINS)}
     return synthesize(tmp_path_factory.mktemp("cdk.out"), context)
 
 
@@ -86,3 +88,24 @@ def test_the_alarm_address_from_the_config_is_subscribed_to_the_alarm_topic(
     assert subscription["Properties"]["Protocol"] == "email"
     assert subscription["Properties"]["Endpoint"] == ALARMS_TO
     assert subscription["Properties"]["TopicArn"] == {"Ref": topic}
+
+
+def test_pages_of_the_configured_origins_may_call_the_http_api_and_of_none_by_default(
+    with_sender: Synthesized, synthesized: Synthesized
+):
+    def cors(stack: Synthesized) -> dict[str, Any] | None:
+        (api,) = [
+            r["Properties"]
+            for r in stack.resources("AWS::ApiGatewayV2::Api").values()
+            if r["Properties"]["ProtocolType"] == "HTTP"
+        ]
+        found: dict[str, Any] | None = api.get("CorsConfiguration")
+        return found
+
+    assert cors(synthesized) is None
+    assert cors(with_sender) == {
+        "AllowOrigins": list(ORIGINS),
+        "AllowMethods": ["GET", "POST", "PUT", "DELETE"],
+        "AllowHeaders": ["Authorization", "Content-Type", "Idempotency-Key"],
+        "MaxAge": 600,
+    }
