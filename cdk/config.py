@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Node
 
 from cdk.errors import InvalidConfig
+from lambdas.runtime.network import entry_fault
 from lambdas.runtime.origins import origin_fault
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES
 
@@ -67,6 +68,8 @@ class Config:
     deploys) logs at `machine_log_level`, its execution data (inputs and outputs: user data)
     only with `machine_log_execution_data`. `alarm_email` is subscribed to the alarm topic.
     Browser pages of `cors_origins` may call the HTTP API (none: only other programs).
+    Workflows' requests reach public addresses and `allow_networks` (networks, addresses,
+    host names) only: not the Lambda runtime, the metadata service or private networks.
     """
 
     stack_name: str = "Stepthunk"
@@ -82,6 +85,7 @@ class Config:
     machine_log_execution_data: bool = False
     alarm_email: str | None = None
     cors_origins: tuple[str, ...] = ()
+    allow_networks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -108,6 +112,10 @@ class Config:
             raise InvalidConfig("machineLogLevel", self.machine_log_level, f"one of {allowed}")
         if self.alarm_email is not None and not SENDER.fullmatch(self.alarm_email):
             raise InvalidConfig("alarmEmail", self.alarm_email, "an e-mail address")
+        for entry in self.allow_networks:
+            if entry_fault(entry) is not None:
+                expected = "networks (CIDR), addresses or host names, comma-separated"
+                raise InvalidConfig("allowNetworks", entry, expected)
         for origin in self.cors_origins:
             if origin_fault(origin) is not None:
                 raise InvalidConfig(
@@ -131,6 +139,9 @@ class Config:
                 return int(value)
             except ValueError:
                 raise InvalidConfig(key, value, "a whole number") from None
+
+        def listed(key: str) -> tuple[str, ...]:
+            return tuple(item.strip() for item in text(key, "").split(",") if item.strip())
 
         def flag(key: str, default: bool) -> bool:
             value = text(key, str(default)).lower()
@@ -156,9 +167,8 @@ class Config:
                 "machineLogExecutionData", defaults.machine_log_execution_data
             ),
             alarm_email=node.try_get_context("alarmEmail") or None,
-            cors_origins=tuple(
-                origin.strip() for origin in text("corsOrigins", "").split(",") if origin.strip()
-            ),
+            cors_origins=listed("corsOrigins"),
+            allow_networks=listed("allowNetworks"),
         )
 
     @property

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 from lambdas.handlers.settings import OutputLimitSettings
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob
+from lambdas.runtime.network import EVERYWHERE
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.record import ExecutionStatus
 from lambdas.runtime.secrets import too_short
@@ -201,6 +202,15 @@ def _parser() -> argparse.ArgumentParser:
         "--state-dir", type=Path, help="keep workflows, executions, secrets and keys here"
     )
     serve.add_argument(
+        "--allow-network",
+        action="append",
+        default=[],
+        type=_network_entry,
+        metavar="CIDR",
+        help="let workflows' requests reach this network, address or host name besides public "
+        "addresses (repeatable; default: none, so not this machine or its networks)",
+    )
+    serve.add_argument(
         "--cors-origin",
         action="append",
         default=[],
@@ -242,6 +252,14 @@ def _port(text: str) -> int:
     if not 1 <= port <= MAX_PORT:
         raise argparse.ArgumentTypeError(f"'{visible(text)}' is not a port number (1-{MAX_PORT})")
     return port
+
+
+def _network_entry(text: str) -> str:
+    from lambdas.runtime.network import entry_fault
+
+    if (fault := entry_fault(text)) is not None:
+        raise argparse.ArgumentTypeError(visible(fault))
+    return text
 
 
 def _origin(text: str) -> str:
@@ -404,15 +422,14 @@ def _engine(args: argparse.Namespace) -> InProcessEngine | EmbeddedEngine:
         if problem is not None:
             raise UsageError(problem)
     limits = _output_limits()
+    # On the user's own machine, for the user alone: a workflow may reach that machine and
+    # its networks (serve, for several organizations, allows public addresses only).
+    options = {"secrets": secrets, "credits": args.credits, "limits": limits}
     if args.engine == "inprocess":
-        return InProcessEngine(
-            organization_id=args.org, secrets=secrets, credits=args.credits, limits=limits
-        )
+        return InProcessEngine(organization_id=args.org, allow_networks=[EVERYWHERE], **options)
     from local.embedded import EmbeddedEngine  # moto starts only when this engine is used
 
-    return EmbeddedEngine(
-        organization_id=args.org, secrets=secrets, credits=args.credits, limits=limits
-    )
+    return EmbeddedEngine(organization_id=args.org, allow_networks=[EVERYWHERE], **options)
 
 
 def _output_limits() -> OutputLimits:
@@ -481,6 +498,7 @@ def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
             out=out,
             limits=_output_limits(),
             cors_origins=args.cors_origin,
+            allow_networks=args.allow_network,
         )
     except (StateDirError, ListenError) as error:
         raise UsageError(str(error)) from None

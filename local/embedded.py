@@ -10,7 +10,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +80,9 @@ class EmbeddedEngine:
     `prefix` names the deployment's resources (default: unique) and `kms_key_id` is an existing
     key to encrypt secrets with (default: a new one), so that a deployment whose data was saved
     can be created again under the same names (local/snapshot.py). `limits` caps the data of
-    node outputs, per output and per execution, as a deployment's settings do.
+    node outputs, per output and per execution, as a deployment's settings do. Nodes' requests
+    reach public addresses and what `allow_networks` names (lambdas.runtime.network; `*`:
+    everywhere, as `stepthunk run` allows).
     """
 
     def __init__(
@@ -99,6 +101,7 @@ class EmbeddedEngine:
         kms_key_id: str | None = None,
         limits: OutputLimits | None = None,
         email_sender: str | None = LOCAL_SENDER,
+        allow_networks: Sequence[str] = (),
     ) -> None:
         self.cloud = cloud or LocalCloud.shared()
         self.registry = registry or default_registry()
@@ -116,6 +119,7 @@ class EmbeddedEngine:
             kms_key_id,
             limits or OutputLimits(),
             email_sender,
+            allow_networks,
         )
         self._state_machines: dict[str, str] = {}
         # the workflow deployed last and its machine: its run deploys that very (immutable)
@@ -307,6 +311,7 @@ def _deploy(
     kms_key_id: str | None,
     limits: OutputLimits,
     email_sender: str | None,
+    allow_networks: Sequence[str],
 ) -> Deployment:
     prefix = prefix or f"stepthunk-{uuid.uuid4().hex[:8]}"
     tables = {name: f"{prefix}-{name}" for name in TABLE_SETTINGS}
@@ -325,6 +330,7 @@ def _deploy(
         "stepthunk_env": "development" if development else "production",
         "stepthunk_max_output_bytes": limits.per_output,
         "stepthunk_max_execution_bytes": limits.per_execution,
+        "stepthunk_allow_networks": ",".join(allow_networks),
     }
     if email_sender is not None:
         settings["email_sender"] = email_sender

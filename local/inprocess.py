@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lambdas.nodes import default_registry
@@ -12,6 +12,7 @@ from lambdas.runtime.blobs import Blob, BlobStore
 from lambdas.runtime.credits import INSUFFICIENT_CREDITS, estimate_usage, fits_credits
 from lambdas.runtime.executor import PreparedWorkflow, run_unit
 from lambdas.runtime.mail import NO_MAIL
+from lambdas.runtime.network import NetworkPolicy
 from lambdas.runtime.node_type import ExecutionEnvironment
 from lambdas.runtime.output_limits import OutputBudget, OutputLimits
 from lambdas.runtime.record import (
@@ -45,6 +46,8 @@ class InProcessEngine:
     `limits` caps the data of node outputs, per output and per execution (default: the
     deployment defaults of lambdas.runtime.output_limits). Nodes send e-mail from
     `email_sender` (None: they cannot); the engine keeps what they send (`sent_emails`).
+    Nodes' requests reach public addresses and what `allow_networks` names
+    (lambdas.runtime.network; `*`: everywhere, as `stepthunk run` allows).
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class InProcessEngine:
         max_group_size: int = DEFAULT_MAX_GROUP_SIZE,
         limits: OutputLimits | None = None,
         email_sender: str | None = LOCAL_SENDER,
+        allow_networks: Sequence[str] = (),
     ) -> None:
         self.registry = registry or default_registry()
         self.mailer = None if email_sender is None else RecordingMailer(email_sender)
@@ -69,6 +73,7 @@ class InProcessEngine:
         self.blobs = blobs or MemoryBlobStore()
         self.max_group_size = max_group_size
         self.limits = limits or OutputLimits()
+        self.network = NetworkPolicy.allowing(allow_networks)
 
     def put_blob(self, blob: Blob) -> dict[str, Any]:
         """Store a file for a run's blob input; its reference."""
@@ -158,6 +163,7 @@ class InProcessEngine:
             ends_by=time.time() + EXPRESS_MAX_SECONDS if workflow.short_lived else None,
             budget=OutputBudget(self.limits),
             mail=self.mailer or NO_MAIL,
+            network=self.network,
         )
         results: dict[str, NodeExecution] = {}
         for unit in plan.units:

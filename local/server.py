@@ -436,17 +436,27 @@ def serve(
     out: Console,
     limits: OutputLimits | None = None,
     cors_origins: Sequence[str] = (),
+    allow_networks: Sequence[str] = (),
 ) -> None:
     """Run the server until interrupted, printing a banner with what a client needs.
 
     With `state_dir`, the engine's data is restored from it on start and saved to it every
     few seconds and on shutdown. `limits` caps the data of node outputs; pages of
-    `cors_origins` may call the APIs from a browser.
+    `cors_origins` may call the APIs from a browser; workflows' requests reach public
+    addresses and `allow_networks` only.
     """
     listening = listen(host, port)  # before anything is printed: a taken port is a usage error
     try:
-        state = None if state_dir is None else StateDir(state_dir, limits=limits)
-        engine = EmbeddedEngine(limits=limits) if state is None else state.open_engine()
+        state = (
+            None
+            if state_dir is None
+            else StateDir(state_dir, limits=limits, allow_networks=allow_networks)
+        )
+        engine = (
+            EmbeddedEngine(limits=limits, allow_networks=allow_networks)
+            if state is None
+            else state.open_engine()
+        )
         gateway = Gateway(engine)
         keys = gateway.http_deps.api_keys
         for key, organization in api_keys:

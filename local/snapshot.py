@@ -17,7 +17,7 @@ import base64
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,9 +72,11 @@ class StateDir:
         cloud: LocalCloud | None = None,
         prefix: str = PREFIX,
         limits: OutputLimits | None = None,
+        allow_networks: Sequence[str] = (),
     ) -> None:
         self.path = path
         self.limits = limits
+        self.allow_networks = allow_networks
         self.interval = interval
         self.cloud = cloud or LocalCloud.shared()
         self.prefix = prefix
@@ -97,7 +99,11 @@ class StateDir:
         saved = self._files.load()
         key_id = None if saved is None else _restore_key(self.cloud, saved.kms, self.prefix)
         engine = EmbeddedEngine(
-            cloud=self.cloud, prefix=self.prefix, kms_key_id=key_id, limits=self.limits
+            cloud=self.cloud,
+            prefix=self.prefix,
+            kms_key_id=key_id,
+            limits=self.limits,
+            allow_networks=self.allow_networks,
         )
         self.cloud.changes.watch(self._saved_names(engine))
         if saved is not None:

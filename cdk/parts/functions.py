@@ -19,7 +19,7 @@ from cdk.parts.storage import Storage
 from cdk.parts.websocket import WebSocket
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.observability import SERVICE, metrics
-from lambdas.handlers.settings import EMAIL_SETTING
+from lambdas.handlers.settings import EMAIL_SETTING, NETWORK_SETTING
 from lambdas.handlers.tasks import TASKS
 from lambdas.runtime.output_limits import EXECUTION_SETTING, OUTPUT_SETTING
 from statemachine.compiler import INDIVIDUAL_TIMEOUT_SECONDS, MAX_TASK_TIMEOUT_SECONDS
@@ -195,6 +195,8 @@ class Functions(Construct):
                 function.add_environment(EXECUTION_SETTING, str(config.max_execution_bytes))
                 if config.email_sender is not None:
                     _allow_email(function, config)
+                if config.allow_networks:
+                    function.add_environment(NETWORK_SETTING, ",".join(config.allow_networks))
         self.all = MappingProxyType(functions)
         self.tasks = MappingProxyType({name: functions[name] for name in TASKS})
         self.http_api = functions["http_api"]

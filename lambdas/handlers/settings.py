@@ -10,8 +10,9 @@ import json
 import os
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lambdas.runtime.network import NetworkPolicy
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES, OutputLimits
 from statemachine.task_functions import TaskFunctions
 
@@ -73,6 +74,27 @@ class OutputLimitSettings(HandlerSettings):
     @property
     def output_limits(self) -> OutputLimits:
         return OutputLimits(self.stepthunk_max_output_bytes, self.stepthunk_max_execution_bytes)
+
+
+# The variable NetworkAccess reads.
+NETWORK_SETTING = "STEPTHUNK_ALLOW_NETWORKS"
+
+
+class NetworkAccess(HandlerSettings):
+    """Where nodes' requests may go besides public addresses: networks (CIDR), addresses and
+    host names, comma-separated, or `*` for everywhere (lambdas.runtime.network)."""
+
+    stepthunk_allow_networks: str = ""
+
+    @field_validator("stepthunk_allow_networks")
+    @classmethod
+    def _allowlist(cls, value: str) -> str:
+        NetworkPolicy.allowing(value.split(","))  # raises ValueError naming a bad entry
+        return value
+
+    @property
+    def network_policy(self) -> NetworkPolicy:
+        return NetworkPolicy.allowing(self.stepthunk_allow_networks.split(","))
 
 
 class ExecutionsTable(HandlerSettings):

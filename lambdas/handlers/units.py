@@ -27,6 +27,7 @@ from lambdas.handlers.settings import (
     EmailSender,
     ExecutionsTable,
     IntegrationsTable,
+    NetworkAccess,
     OutputLimitSettings,
     SecretsTable,
 )
@@ -44,6 +45,7 @@ from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.executor import PreparedWorkflow, run_node, run_unit
 from lambdas.runtime.mail import NO_MAIL, Mailer
+from lambdas.runtime.network import PUBLIC_ONLY, NetworkPolicy
 from lambdas.runtime.node_type import ExecutionEnvironment
 from lambdas.runtime.outcome import end_wait
 from lambdas.runtime.output_limits import OutputBudget, OutputLimits
@@ -76,6 +78,7 @@ class Settings(
     Connections,
     ExecutionsTable,
     OutputLimitSettings,
+    NetworkAccess,
 ):
     pass
 
@@ -92,6 +95,7 @@ class Deps:
     stored: StoredWorkflows
     limits: OutputLimits
     mail: Mailer = NO_MAIL
+    network: NetworkPolicy = PUBLIC_ONLY
 
 
 def deps_from(
@@ -115,6 +119,7 @@ def deps_from(
         stored=stored or StoredWorkflows(value_store),
         limits=settings.output_limits,
         mail=mailer(settings, clients),
+        network=settings.network_policy,
     )
 
 
@@ -318,6 +323,7 @@ class UnitRunner:
             defer_waits=True,
             budget=OutputBudget(deps.limits, self.known_bytes),
             mail=deps.mail,
+            network=deps.network,
         )
 
     def run(self, nodes: list[Node], edges: list[Edge]) -> list[NodeExecution]:

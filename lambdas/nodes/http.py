@@ -15,6 +15,9 @@ Decisions where SPEC is silent:
 - Body: non-string JSON values are sent as JSON (`application/json`), strings as UTF-8 text
   (`text/plain; charset=utf-8`), a blob reference as the blob's bytes with its MIME type;
   a Content-Type the user set always wins. GET and HEAD never send a body.
+- Destinations: where the deployment allows (lambdas.runtime.network), checked on the address
+  each connection opens to, redirects included; a refused one is a node error naming the
+  address and the rule, and nothing is sent there.
 - `timeout` bounds each wait (connect, send, first byte) and the whole download, and may be
   at most MAX_TIMEOUT_MS: the node's task stops after INDIVIDUAL_TIMEOUT_SECONDS (a literal
   above is refused by validation, a value from an edge fails the node). An empty response
@@ -35,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from lambdas.nodes.math import number
 from lambdas.runtime.blobs import Blob
 from lambdas.runtime.errors import NodeError
+from lambdas.runtime.network import EVERYWHERE_ALLOWED, NetworkPolicy
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 
 if TYPE_CHECKING:
@@ -143,7 +147,7 @@ class Received:
 )
 def fetch(ctx: NodeContext) -> Mapping[str, Any]:
     request = build_request(ctx)
-    received = send(request, _timeout_seconds(ctx))
+    received = send(request, _timeout_seconds(ctx), ctx.environment.network)
     # Bytes first, so that a secret echoed in a binary body never reaches the blob store.
     received = dataclasses.replace(received, data=mask_bytes(received.data, request.secrets))
     return {
@@ -307,9 +311,14 @@ def _timeout_seconds(ctx: NodeContext) -> float:
 # Sending
 
 
-def send(request: Outgoing, seconds: float) -> Received:
-    """Send `request`; network failures and timeouts become node errors naming the URL."""
+def send(
+    request: Outgoing, seconds: float, network: NetworkPolicy = EVERYWHERE_ALLOWED
+) -> Received:
+    """Send `request` where `network` allows (lambdas.runtime.network); network failures,
+    refused destinations and timeouts become node errors naming the URL."""
     import httpx
+
+    from lambdas.nodes.guard import GuardedBackend, GuardedTransport, refusal_of
 
     where = mask(request.where, request.secrets)  # a secret may be part of the path
     timed_out = f"Request to {where} timed out after {round(seconds * 1000)} ms"
@@ -320,6 +329,7 @@ def send(request: Outgoing, seconds: float) -> Received:
         with (
             httpx.Client(
                 trust_env=False,
+                transport=None if network.everywhere else GuardedTransport(GuardedBackend(network)),
                 follow_redirects=True,
                 max_redirects=MAX_REDIRECTS,
                 timeout=seconds,
@@ -347,7 +357,11 @@ def send(request: Outgoing, seconds: float) -> Received:
     except httpx.TimeoutException:
         raise NodeError(timed_out) from None
     except httpx.HTTPError as error:
-        failed = f"Request to {where} failed: {_reason(error)}"
+        refused = refusal_of(error)
+        if refused is not None:  # nothing was sent: the connection was never opened
+            failed = f"Request to {where} refused: {refused.reason}"
+        else:
+            failed = f"Request to {where} failed: {_reason(error)}"
         raise NodeError(mask(failed, request.secrets)) from None
 
 

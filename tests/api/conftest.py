@@ -26,7 +26,7 @@ from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.server import Gateway, create_app
 from local.server import server as local_server
-from tests.conformance.http_server import LocalServer, unused_port
+from tests.conformance.http_server import LOCAL_FAKES, LocalServer, unused_port
 from tests.workflows import edge, node, workflow
 
 CREDITS = 1_000_000
@@ -174,7 +174,8 @@ def running(runner: uvicorn.Server, **run: Any) -> Iterator[uvicorn.Server]:
 @pytest.fixture(scope="module")
 def server(request: pytest.FixtureRequest, cloud: LocalCloud) -> Iterator[Server]:
     check_credits = getattr(request.module, "CHECK_CREDITS", True)
-    engine = EmbeddedEngine(cloud=cloud, credits=CREDITS if check_credits else None)
+    credits = CREDITS if check_credits else None
+    engine = EmbeddedEngine(cloud=cloud, credits=credits, allow_networks=LOCAL_FAKES)
     gateway = Gateway(engine)
     port = unused_port()
     with running(local_server(create_app(gateway), host="127.0.0.1", port=port)):

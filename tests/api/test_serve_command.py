@@ -29,7 +29,7 @@ from local.cloud import LocalCloud
 from local.snapshot import INTERRUPTED
 from local.state_files import SNAPSHOT, read_saved
 from tests.api.test_retry import Counting, serve_on, servers
-from tests.conformance.http_server import LocalServer, http_server_fixture, unused_port
+from tests.conformance.http_server import LOCAL_FAKES, LocalServer, http_server_fixture, unused_port
 from tests.workflows import doubling, edge, node, workflow
 
 __all__ = ["http_server_fixture", "servers"]  # fixtures
@@ -85,6 +85,10 @@ class Serve:
         self.process.send_signal(signal.SIGINT)
         assert self.process.wait(timeout=20) == 0
         self.read_until("Stopped.")
+
+
+# What a serve whose workflows call the local fake servers allows.
+fakes = [option for address in LOCAL_FAKES for option in ("--allow-network", address)]
 
 
 @contextmanager
@@ -195,7 +199,7 @@ def test_the_state_dir_keeps_workflows_executions_secrets_and_keys_across_a_rest
         edges=[edge("first.value", "pause.value")],
         workflow_id="waiter",
     )
-    with serve("--state-dir", str(state), until="API key for organization 'dev'") as first:
+    with serve(*fakes, "--state-dir", str(state), until="API key for organization 'dev'") as first:
         match = KEY.search(first.banner[-1])
         assert match is not None
         key = match.group(1)
@@ -220,7 +224,7 @@ def test_the_state_dir_keeps_workflows_executions_secrets_and_keys_across_a_rest
     assert http_server.last.headers["x-token"] == "kept-secret"
     assert {stat.S_IMODE(saved.stat().st_mode) for saved in state.iterdir()} == {0o600}
 
-    with serve("--state-dir", str(state), "--api-key", "seeded-key:org-seeded") as second:
+    with serve(*fakes, "--state-dir", str(state), "--api-key", "seeded-key:org-seeded") as second:
         second.read_until("Restored 2 workflows and 2 executions (1 interrupted")
         assert not any("API key for organization" in line for line in second.banner)
         with second.http(key) as http:
@@ -268,7 +272,7 @@ def test_a_retry_after_a_hard_stop_runs_with_the_inputs_its_execution_started_wi
         edges=[edge("call.status", "total.a")],
         workflow_id="caller",
     )
-    with serve("--state-dir", str(state), until="API key for organization 'dev'") as first:
+    with serve(*fakes, "--state-dir", str(state), until="API key for organization 'dev'") as first:
         match = KEY.search(first.banner[-1])
         assert match is not None
         key = match.group(1)
@@ -285,7 +289,7 @@ def test_a_retry_after_a_hard_stop_runs_with_the_inputs_its_execution_started_wi
         first.process.kill()  # kill -9: Step Functions' history of the execution is gone
         first.process.wait()
 
-    with serve("--state-dir", str(state)) as second:
+    with serve(*fakes, "--state-dir", str(state)) as second:
         second.read_until("Restored 1 workflows and 1 executions")
         serve_on(port, servers)
         with second.http(key) as http:

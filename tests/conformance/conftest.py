@@ -20,6 +20,7 @@ from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from local.mail import SentEmail
+from tests.conformance.http_server import LOCAL_FAKES
 from tests.timing import TEST_TIME_SCALE
 
 
@@ -86,7 +87,9 @@ class InProcess:
         limits: OutputLimits | None = None,
         files: Mapping[str, Blob] | None = None,
     ) -> Result:
-        engine = InProcessEngine(secrets=secrets, credits=credits, limits=limits)
+        engine = InProcessEngine(
+            secrets=secrets, credits=credits, limits=limits, allow_networks=LOCAL_FAKES
+        )
         inputs = uploaded(inputs, files, engine.put_blob)
         record = engine.run(workflow, inputs=inputs)
         return Result(record.to_json(), sent_by(record.id, engine.sent_emails()))
@@ -135,6 +138,7 @@ class StepFunctions:
                 cloud=cloud,
                 parallel=cls.parallel,
                 limits=limits,
+                allow_networks=LOCAL_FAKES,
             )
         return cls._engines[key]
 

@@ -47,6 +47,11 @@ class RecordedRequest:
         return json.loads(self.body)
 
 
+# Where the local fake servers listen: a test that sends a workflow's requests to them allows
+# it explicitly, as an engine allows no address of this machine by default.
+LOCAL_FAKES = ("127.0.0.1",)
+
+
 @dataclass
 class LocalServer:
     """The running server as tests see it: its base URL and what it received."""

@@ -20,6 +20,7 @@ from local.cloud import LambdaCall, LocalCloud
 from local.embedded import EmbeddedEngine, UpdateListener
 from statemachine.planner import plan_workflow
 from statemachine.validation import validate_workflow
+from tests.conformance.http_server import LOCAL_FAKES
 
 
 def new_organization() -> str:
@@ -170,13 +171,13 @@ def faults() -> Iterator[Faults]:
 @pytest.fixture(scope="module")
 def engine(cloud: LocalCloud) -> EmbeddedEngine:
     """A deployment in development mode, with the default group size."""
-    return EmbeddedEngine(cloud=cloud)
+    return EmbeddedEngine(cloud=cloud, allow_networks=LOCAL_FAKES)
 
 
 @pytest.fixture(scope="module")
 def unit_per_node(cloud: LocalCloud) -> EmbeddedEngine:
     """A deployment in development mode where every node is a unit of its own."""
-    return EmbeddedEngine(cloud=cloud, max_group_size=1)
+    return EmbeddedEngine(cloud=cloud, max_group_size=1, allow_networks=LOCAL_FAKES)
 
 
 def compact_size(value: Any) -> int:

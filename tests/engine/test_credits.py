@@ -12,6 +12,7 @@ from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+    LOCAL_FAKES,
     LocalServer,
     http_server_fixture,
 )
@@ -22,7 +23,7 @@ from tests.workflows import edge, node, workflow
 @pytest.fixture(scope="module")
 def paying(cloud: LocalCloud) -> EmbeddedEngine:
     """A deployment that checks and charges credits."""
-    return EmbeddedEngine(cloud=cloud, credits=0)
+    return EmbeddedEngine(cloud=cloud, credits=0, allow_networks=LOCAL_FAKES)
 
 
 def mixed() -> dict[str, Any]:

@@ -21,6 +21,7 @@ import pytest
 from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
+from tests.conformance.http_server import LOCAL_FAKES
 from tests.engine.conftest import Fault, Faults, Run, run
 from tests.workflows import edge, node, workflow
 
@@ -88,7 +89,7 @@ def meeting() -> Iterator[Meeting]:
 def engine(cloud: LocalCloud, request: pytest.FixtureRequest) -> EmbeddedEngine:
     """The compiler's choice (independent requests share a task that runs them side by
     side), or every wave of independent units in a Parallel state."""
-    return EmbeddedEngine(cloud=cloud, parallel=request.param)
+    return EmbeddedEngine(cloud=cloud, parallel=request.param, allow_networks=LOCAL_FAKES)
 
 
 def mode(engine: EmbeddedEngine) -> str:
@@ -194,7 +195,9 @@ def test_consecutive_parallel_states_keep_every_result(
     assert finished.record.node("total").outputs == {"result": 800}
     assert finished.record.node("body").outputs == {"displayValue": "x" * BIG}
     assert statuses(finished.record)["b1"] == statuses(finished.record)["b2"] == 200
-    sequential = run(EmbeddedEngine(cloud=engine.cloud, parallel=False), raw)
+    sequential = run(
+        EmbeddedEngine(cloud=engine.cloud, parallel=False, allow_networks=LOCAL_FAKES), raw
+    )
     assert statuses(sequential.record)["b1"] == 504  # alone at the meeting
     assert [e.node_id for e in finished.record.node_executions] == [
         e.node_id for e in sequential.record.node_executions
@@ -204,7 +207,7 @@ def test_consecutive_parallel_states_keep_every_result(
 def test_a_retried_shared_task_sends_no_request_that_completed_again(
     cloud: LocalCloud, meeting: Meeting, faults: Faults
 ) -> None:
-    engine = EmbeddedEngine(cloud=cloud)
+    engine = EmbeddedEngine(cloud=cloud, allow_networks=LOCAL_FAKES)
     paths = [f"/once/{uuid.uuid4().hex}/{i}" for i in range(2)]
     raw = workflow(
         *(node(f"f{i}", "fetch", url=f"{meeting.url}{path}") for i, path in enumerate(paths)),
@@ -229,7 +232,7 @@ def test_a_shared_task_reads_its_units_from_a_workflow_stored_by_hash(
     cloud: LocalCloud, meeting: Meeting
 ) -> None:
     """Over the limit with its nodes in the definition, under it with their ids alone."""
-    engine = EmbeddedEngine(cloud=cloud, max_definition_bytes=6_000)
+    engine = EmbeddedEngine(cloud=cloud, max_definition_bytes=6_000, allow_networks=LOCAL_FAKES)
     count = 3
     raw = workflow(
         *(node(f"f{i}", "fetch", url=f"{meeting.url}/meet/by-hash/{count}") for i in range(count)),

@@ -23,6 +23,7 @@ def test_context_values_replace_the_defaults():
             "machineLogExecutionData": "true",
             "alarmEmail": "ops@example.com",
             "corsOrigins": "https://editor.example.com, http://localhost:5173",
+            "allowNetworks": "10.0.0.0/8,wiki.corp.example",
         }
     )
 
@@ -39,6 +40,7 @@ def test_context_values_replace_the_defaults():
         machine_log_execution_data=True,
         alarm_email="ops@example.com",
         cors_origins=("https://editor.example.com", "http://localhost:5173"),
+        allow_networks=("10.0.0.0/8", "wiki.corp.example"),
     )
     assert config.removal == RemovalPolicy.DESTROY
 
@@ -52,6 +54,7 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
     assert (config.machine_log_level, config.machine_log_execution_data) == ("ERROR", False)
     assert config.alarm_email is None
     assert config.cors_origins == ()  # no browser page may call the API
+    assert config.allow_networks == ()  # workflows reach public addresses only
 
 
 @pytest.mark.parametrize(
@@ -69,6 +72,7 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
         ("machineLogExecutionData", "yes", "true or false"),
         ("alarmEmail", "ops", "an e-mail address"),
         ("corsOrigins", "https://a.example.com/path", "origins like https://editor.example.com"),
+        ("allowNetworks", "10.0.0.0/33", "networks (CIDR), addresses or host names"),
     ],
 )
 def test_an_unusable_context_value_is_refused_saying_what_is_expected(

@@ -14,7 +14,7 @@ from cdk.config import Config
 from cdk.parts.deployment import MACHINE_NAME_PREFIX
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.api.workflows import state_machine_name
-from lambdas.handlers.settings import EMAIL_SETTING
+from lambdas.handlers.settings import EMAIL_SETTING, NETWORK_SETTING
 from lambdas.handlers.tasks import TASKS, runs_nodes
 from lambdas.nodes import default_registry
 from statemachine.compiler import TaskFunctions, compile_workflow
@@ -30,7 +30,7 @@ HANDLERS: list[ModuleType] = [*TASKS.values(), http_api, websocket]
 POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
 
 # Settings a function gets only when the stack config names them (the e-mail sender).
-CONFIGURED_ONLY = frozenset({EMAIL_SETTING})
+CONFIGURED_ONLY = frozenset({EMAIL_SETTING, NETWORK_SETTING})
 
 
 def functions_by_handler(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
@@ -66,7 +66,8 @@ def test_the_environment_of_each_function_satisfies_its_handler_settings_exactly
     settings()  # raises ValidationError naming whatever is missing or malformed
 
     assert set(environment) - POWERTOOLS <= settings_fields(settings)
-    # only what the stack config may leave out may be missing (test_email.py sets it)
+    # only what the stack config may leave out may be missing (test_optional_settings.py
+    # sets it)
     assert settings_fields(settings) - set(environment) <= CONFIGURED_ONLY
     assert set(environment) >= POWERTOOLS
 

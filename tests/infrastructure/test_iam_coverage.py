@@ -33,6 +33,7 @@ from lambdas.adapters.api_keys import DynamoApiKeyStore
 from lambdas.adapters.integrations import KmsIntegrationVault
 from lambdas.adapters.organizations import DynamoOrganizationStore
 from lambdas.handlers.api.workflows import state_machine_name
+from lambdas.handlers.settings import NETWORK_SETTING
 from lambdas.handlers.wiring import Clients
 from lambdas.nodes import default_registry
 from lambdas.runtime.ports import Organization
@@ -103,7 +104,9 @@ def coverage(synthesized: Synthesized) -> Coverage:
 
         return Clients(factory=make)
 
-    served = serve_functions(deployed, clients_for, {"WEBSOCKET_ENDPOINT": WEBSOCKET_ENDPOINT})
+    # the scenario's fetch goes to a local fake server, which a deployment allows explicitly
+    environment = {"WEBSOCKET_ENDPOINT": WEBSOCKET_ENDPOINT, NETWORK_SETTING: "127.0.0.1"}
+    served = serve_functions(deployed, clients_for, environment)
     template = synthesized.template()
     names = deployed.names()
     websocket_api = next(

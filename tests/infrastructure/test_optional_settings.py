@@ -10,17 +10,23 @@ from typing import Any
 import pytest
 
 from cdk.parts.functions import ACCESS
-from lambdas.handlers.settings import EMAIL_SETTING
+from lambdas.handlers.settings import EMAIL_SETTING, NETWORK_SETTING
 from tests.infrastructure.conftest import Synthesized, synthesize
 
 SENDER = "workflows@mail.example.com"
 ALARMS_TO = "ops@example.com"
 ORIGINS = ("https://editor.example.com", "http://localhost:5173")
+NETWORKS = ("10.0.0.0/8", "wiki.corp.example")
 
 
 @pytest.fixture(scope="module")
 def with_sender(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    context = {"emailSender": SENDER, "alarmEmail": ALARMS_TO, "corsOrigins": ",".join(ORIGINS)}
+    context = {
+        "emailSender": SENDER,
+        "alarmEmail": ALARMS_TO,
+        "corsOrigins": ",".join(ORIGINS),
+        "allowNetworks": ",".join(NETWORKS),
+    }
     return synthesize(tmp_path_factory.mktemp("cdk.out"), context)
 
 
@@ -109,3 +115,23 @@ def test_pages_of_the_configured_origins_may_call_the_http_api_and_of_none_by_de
         "AllowHeaders": ["Authorization", "Content-Type", "Idempotency-Key"],
         "MaxAge": 600,
     }
+
+
+def test_the_functions_that_run_nodes_reach_the_configured_networks_and_by_default_none(
+    with_sender: Synthesized, synthesized: Synthesized
+):
+    def allowed(stack: Synthesized) -> dict[str, str | None]:
+        return {
+            r["Properties"]["Handler"]: r["Properties"]["Environment"]["Variables"].get(
+                NETWORK_SETTING
+            )
+            for r in stack.resources("AWS::Lambda::Function").values()
+        }
+
+    assert set(allowed(synthesized).values()) == {None}  # public addresses only
+    configured = allowed(with_sender)
+    running = {
+        f"lambdas.handlers.{name}.handler" for name, access in ACCESS.items() if access.runs_nodes
+    }
+    assert {h for h, value in configured.items() if value == ",".join(NETWORKS)} == running
+    assert {h for h, value in configured.items() if value is None} == set(configured) - running

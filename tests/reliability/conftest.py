@@ -24,6 +24,7 @@ from lambdas.runtime.record import ExecutionRecord
 from lambdas.runtime.registry import Registry
 from local.cloud import REGION, LocalCloud
 from local.embedded import EmbeddedEngine
+from tests.conformance.http_server import LOCAL_FAKES
 from tests.engine.conftest import (  # noqa: F401 - `faults` registers the fixture
     Run,
     faults,
@@ -66,7 +67,7 @@ def paying(cloud: LocalCloud, tripwire: Tripwire) -> EmbeddedEngine:
     registry = Registry(
         NodeType(spec=t.spec, run=tripwire.wrap(t.run)) for t in default_registry().values()
     )
-    return EmbeddedEngine(cloud=cloud, credits=0, registry=registry)
+    return EmbeddedEngine(cloud=cloud, credits=0, registry=registry, allow_networks=LOCAL_FAKES)
 
 
 def funded(engine: EmbeddedEngine, secrets: dict[str, str] | None = None) -> str:

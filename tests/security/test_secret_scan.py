@@ -15,6 +15,7 @@ import pytest
 
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
+from tests.conformance.http_server import LOCAL_FAKES
 from tests.security.conftest import (
     LOG_PROBE,
     Reply,
@@ -34,7 +35,7 @@ BEARER = "Bearer {{secrets.API_TOKEN}}"
 
 @pytest.fixture(scope="module")
 def engine(cloud: LocalCloud) -> EmbeddedEngine:
-    return EmbeddedEngine(cloud=cloud)
+    return EmbeddedEngine(cloud=cloud, allow_networks=LOCAL_FAKES)
 
 
 def fetch_workflow(url: str) -> dict[str, Any]:

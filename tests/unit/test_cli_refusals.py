@@ -207,3 +207,14 @@ def test_serve_refuses_a_cors_origin_that_is_not_one_saying_why(
     captured = capsys.readouterr()
     assert (exited.value.code, captured.out) == (2, "")
     assert captured.err.splitlines()[-1].endswith(f"argument --cors-origin: '{origin}' {says}")
+
+
+def test_serve_refuses_an_allowed_network_that_is_not_one(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "1", "--allow-network", "10.0.0.0/33"])
+
+    captured = capsys.readouterr()
+    assert (exited.value.code, captured.out) == (2, "")
+    assert captured.err.splitlines()[-1].endswith(
+        "argument --allow-network: '10.0.0.0/33' is not a network (CIDR), an address or a host name"
+    )
