@@ -11,6 +11,10 @@ workflow meets, it is patched here (moto is pinned exactly for that):
 - a task input or result over 256 KiB fails its state with `States.DataLimitExceeded`, which
   no Catch of `States.ALL` catches (moto checks no size; local.cloud measures the Lambda
   payloads and reports the failure with `data_limit_exceeded`);
+- an execution whose history reaches 25,000 events fails with `States.Runtime`, naming the
+  limit (moto records any number);
+- a definition with a state name over 80 characters is refused (InvalidDefinition), as AWS
+  refuses it (moto takes any);
 - a task's timeout is what its definition says even when the execution is stopped while the
   task is being scheduled (moto then skips evaluating it and records whatever else is on its
   stack, the task's input, as the scheduled event's `timeoutInSeconds`, which breaks every
@@ -20,14 +24,20 @@ workflow meets, it is patched here (moto is pinned exactly for that):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from statemachine.limits import HISTORY_EVENT_LIMIT
+from statemachine.state_names import MAX_STATE_NAME_LENGTH
+
 # What a task's input or result may take, in bytes of JSON (Step Functions' payload quota).
 STATE_DATA_LIMIT = 256 * 1024
 DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
+RUNTIME_ERROR = "States.Runtime"
+# Errors States.ALL does not match: a Retry or Catch names them or they end the execution.
+TERMINAL_ERRORS = frozenset({DATA_LIMIT_EXCEEDED, RUNTIME_ERROR})
 
 
 def behave_as_on_aws() -> None:
@@ -37,6 +47,8 @@ def behave_as_on_aws() -> None:
     _keep_number_literals_exact()
     _leave_data_limit_uncaught()
     _evaluate_timeouts_of_stopped_executions()
+    _refuse_long_state_names()
+    _fail_executions_at_the_history_limit()
 
 
 def data_size(payload: str) -> int:
@@ -195,8 +207,9 @@ def _keep_number_literals_exact() -> None:
 
 
 def _leave_data_limit_uncaught() -> None:
-    """`States.ALL` in a Retry or Catch matches every error but `States.DataLimitExceeded`,
-    a terminal error on AWS: the execution fails without reaching its `Catch`."""
+    """`States.ALL` in a Retry or Catch matches every error but the terminal ones,
+    `States.DataLimitExceeded` and `States.Runtime` (the history limit's): the execution fails
+    without reaching its `Catch`, as on AWS."""
     from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import (
         ErrorEqualsDecl,
     )
@@ -205,7 +218,7 @@ def _leave_data_limit_uncaught() -> None:
 
     def eval_body(decl: ErrorEqualsDecl, env: Any) -> None:
         error_name = env.stack[-1]
-        if getattr(error_name, "error_name", None) == DATA_LIMIT_EXCEEDED:
+        if getattr(error_name, "error_name", None) in TERMINAL_ERRORS:
             env.stack.pop()
             env.stack.append(error_name in decl.error_names)
             return
@@ -228,3 +241,88 @@ def _evaluate_timeouts_of_stopped_executions() -> None:
         timeout._eval_body(env)
 
     Timeout.eval = evaluate  # type: ignore[method-assign,assignment]
+
+
+def _refuse_long_state_names() -> None:
+    """CreateStateMachine and UpdateStateMachine refuse a state name over 80 characters, in
+    any branch or Map of the definition, as AWS does."""
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    class InvalidDefinition(AWSError):  # moto's own answers with no error code
+        TYPE = "InvalidDefinition"
+        STATUS = 400
+
+    validate: Callable[[str], None] = StepFunctionsParserBackend._validate_definition
+
+    def validated(definition: str) -> None:
+        try:
+            document = json.loads(definition)
+        except ValueError:
+            document = None  # moto's parser names what is wrong
+        for path, name in _state_names(document):
+            if len(name) > MAX_STATE_NAME_LENGTH:
+                raise InvalidDefinition(
+                    "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: State name "
+                    f"'{name}' is longer than {MAX_STATE_NAME_LENGTH} characters at {path}'"
+                )
+        validate(definition)
+
+    StepFunctionsParserBackend._validate_definition = staticmethod(validated)  # type: ignore[method-assign]
+
+
+def _state_names(document: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(where, name) of every state of a definition, branches and Map processors included."""
+    if not isinstance(document, dict) or not isinstance(document.get("States"), dict):
+        return
+    for name, state in document["States"].items():
+        here = f"{path}/States/{name}"
+        yield here, name
+        if not isinstance(state, dict):
+            continue
+        for index, branch in enumerate(state.get("Branches") or []):
+            yield from _state_names(branch, f"{here}/Branches[{index}]")
+        for key in ("ItemProcessor", "Iterator"):
+            yield from _state_names(state.get(key), f"{here}/{key}")
+
+
+def _fail_executions_at_the_history_limit() -> None:
+    """A state entered once the execution's history holds HISTORY_EVENT_LIMIT events fails
+    the execution with `States.Runtime` (AWS fails an execution at the limit; moto keeps
+    recording)."""
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    original = CommonStateField._eval_body
+
+    def eval_body(state: CommonStateField, env: Any) -> None:
+        recorded = getattr(env.event_manager, "_history_event_list", ())
+        if len(recorded) >= HISTORY_EVENT_LIMIT:
+            cause = (
+                f"The execution's history reached {len(recorded):,} events: Step Functions "
+                f"ends an execution at {HISTORY_EVENT_LIMIT:,} (its history event quota)"
+            )
+            details = ExecutionFailedEventDetails(error=RUNTIME_ERROR, cause=cause)
+            failed: EventDetails = {"executionFailedEventDetails": details}  # type: ignore[typeddict-item]
+            raise FailureEventException(
+                FailureEvent(
+                    env,
+                    StatesErrorName(typ=StatesErrorNameType.StatesRuntime),
+                    HistoryEventType.ExecutionFailed,
+                    failed,
+                )
+            )
+        original(state, env)
+
+    CommonStateField._eval_body = eval_body  # type: ignore[method-assign,assignment]
