@@ -1,7 +1,10 @@
-"""The `stepthunk` command line: validate, plan, list node types, run workflows.
+"""The `stepthunk` command line: validate, plan, list node types, run workflows, serve the
+APIs locally, and use a deployed stack's (deploy, start, execution).
 
-Exit codes of `run` (SPEC §9): 0 completed, 1 error, 2 invalid workflow or usage, 3 exhausted;
-any command stopped by Ctrl+C exits 130 (128 + SIGINT, as shells report it).
+Exit codes of `run` and `start` (SPEC §9): 0 completed, 1 error, 2 invalid workflow or usage
+(a request the API refused as the caller's: 4xx), 3 exhausted; a command against an API that
+cannot be reached or fails (5xx) exits 1; any command stopped by Ctrl+C exits 130 (128 +
+SIGINT, as shells report it).
 Errors are printed as readable messages; a traceback is shown only with STEPTHUNK_DEBUG=1.
 """
 
@@ -29,7 +32,7 @@ from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob
 from lambdas.runtime.network import EVERYWHERE
 from lambdas.runtime.output_limits import OutputLimits
-from lambdas.runtime.record import ExecutionStatus
+from lambdas.runtime.record import ExecutionRecord, ExecutionStatus
 from lambdas.runtime.secrets import too_short
 from local.display import (
     print_json,
@@ -43,6 +46,7 @@ from local.display import (
 )
 from local.inprocess import InProcessEngine
 from local.progress import LiveProgress
+from local.remote import RemoteApi, RemoteError
 from statemachine.compiler import Compiled, TaskFunctions, compile_machines
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.identifiers import organization_id_fault
@@ -87,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CompileError as error:  # valid, but too large for one state machine
         _complain(err, str(error))
         return EXIT_INVALID
+    except RemoteError as error:  # the deployed API refused or could not be reached
+        _complain(err, str(error))
+        return EXIT_INVALID if 400 <= error.status < 500 else EXIT_ERROR
     except KeyboardInterrupt:  # Ctrl+C: a running execution is abandoned with the process
         _complain(err, "interrupted")
         return EXIT_INTERRUPTED
@@ -221,6 +228,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(command=_serve)
 
+    deploy = commands.add_parser(
+        "deploy", help="deploy a workflow through a deployed stack's API (or serve's)"
+    )
+    deploy.add_argument("workflow", help=WORKFLOW_HELP)
+    _api_options(deploy)
+    deploy.add_argument("--json", action="store_true", help="print the deployed workflow as JSON")
+    deploy.set_defaults(command=_deploy)
+
+    start = commands.add_parser(
+        "start",
+        help="start an execution of a deployed workflow, follow it and show its record",
+    )
+    start.add_argument("workflow_id", metavar="WORKFLOW_ID", help="the deployed workflow's id")
+    start.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NODE.INPUT=VALUE",
+        help="override an input (VALUE is JSON when it parses, else text; @FILE for a file)",
+    )
+    _api_options(start)
+    start.add_argument(
+        "--no-wait", action="store_true", help="print the execution id once started, and exit"
+    )
+    start.add_argument("--json", action="store_true", help="print only the final record as JSON")
+    start.set_defaults(command=_start)
+
+    execution = commands.add_parser("execution", help="show an execution's record")
+    execution.add_argument("execution_id", metavar="EXECUTION_ID")
+    _api_options(execution)
+    execution.add_argument("--json", action="store_true", help="print the record as JSON")
+    execution.set_defaults(command=_execution)
+
     keys = commands.add_parser("keys", help="manage the API keys of a deployed stack")
     key_commands = keys.add_subparsers(required=True, metavar="ACTION")
     create = key_commands.add_parser(
@@ -242,6 +282,28 @@ def _parser() -> argparse.ArgumentParser:
     _deployed_table(give, "the organizations table", "OrganizationsTableName")
     give.set_defaults(command=_set_credits)
     return parser
+
+
+def _api_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--api",
+        metavar="URL",
+        help="the HTTP API: a stack's HttpApiUrl output, or serve's address "
+        "(default: STEPTHUNK_API)",
+    )
+    command.add_argument(
+        "--key",
+        metavar="KEY",
+        help="the organization's API key (default: STEPTHUNK_API_KEY, which keeps it out of "
+        "the shell's history)",
+    )
+    command.add_argument(
+        "--ws",
+        metavar="URL",
+        help="the WebSocket API for live updates: a stack's WebSocketUrl output (default: "
+        "STEPTHUNK_WS, else serve's, on the API's host; without one the record is read "
+        "until final)",
+    )
 
 
 def _port(text: str) -> int:
@@ -505,6 +567,68 @@ def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     except ApiKeyConflict:
         raise UsageError("An --api-key is registered to another organization") from None
     return EXIT_OK
+
+
+def _remote(args: argparse.Namespace) -> RemoteApi:
+    url = args.api or os.environ.get("STEPTHUNK_API")
+    key = args.key or os.environ.get("STEPTHUNK_API_KEY")
+    if not url:
+        raise UsageError(
+            "Give the API's URL with --api or STEPTHUNK_API (the stack's HttpApiUrl output, "
+            "or serve's address)"
+        )
+    if not key:
+        raise UsageError("Give the organization's API key with --key or STEPTHUNK_API_KEY")
+    return RemoteApi(url, key, args.ws or os.environ.get("STEPTHUNK_WS"))
+
+
+def _deploy(args: argparse.Namespace, out: Console, err: Console) -> int:
+    document = parse_workflow_json(_read(args.workflow))
+    with _remote(args) as api:
+        deployed = api.deploy(document)
+    if args.json:
+        _print_json(deployed)
+    else:
+        out.print(
+            shown(
+                f"Deployed workflow '{deployed.get('id')}' (version {deployed.get('version')}): "
+                f"state machine {deployed.get('stateMachineArn')}"
+            )
+        )
+    return EXIT_OK
+
+
+def _start(args: argparse.Namespace, out: Console, err: Console) -> int:
+    with _remote(args) as api:
+        workflow = api.workflow(args.workflow_id)
+        overrides = _overrides(workflow, args.input, api.put_blob)
+        if args.no_wait:
+            print(api.start(workflow.id, overrides))
+            return EXIT_OK
+        if args.json or not out.is_terminal:
+            record = api.run(workflow.id, overrides)
+        else:
+            with LiveProgress(out, workflow) as progress:
+                record = api.run(workflow.id, overrides, on_update=progress.update)
+    _show_record(out, record, workflow, args.json)
+    return RUN_EXIT_CODES.get(ExecutionStatus(record["status"]), EXIT_ERROR)
+
+
+def _execution(args: argparse.Namespace, out: Console, err: Console) -> int:
+    with _remote(args) as api:
+        record = api.record(args.execution_id)
+        workflow = None if args.json else api.workflow(str(record["workflowId"]))
+    _show_record(out, record, workflow, args.json)
+    return EXIT_OK
+
+
+def _show_record(
+    out: Console, record: dict[str, Any], workflow: Workflow | None, as_json: bool
+) -> None:
+    if as_json or workflow is None:
+        _print_json(record)
+    else:
+        print_record(out, ExecutionRecord.model_validate(record), workflow)
 
 
 def _create_key(args: argparse.Namespace, out: Console, err: Console) -> int:
