@@ -31,13 +31,14 @@ class StepthunkStack(Stack):
             self, "Functions", config=config, storage=storage, live_updates=websocket
         )
         workflows = WorkflowStateMachines(self, "Workflows", config=config, tasks=functions.tasks)
-        RuntimeDeployment(
+        runtime = RuntimeDeployment(
             self,
             "RuntimeDeployment",
             config=config,
             tasks=functions.tasks,
             log_group=workflows.log_group,
-        ).allow(functions.http_api)
+        )
+        runtime.allow(functions.http_api)
         websocket.route_to(functions.websocket)
         http = HttpApi(self, "HttpApi", config=config, handler=functions.http_api)
         monitoring = Monitoring(
@@ -58,6 +59,13 @@ class StepthunkStack(Stack):
             "AlarmTopicArn",
             value=monitoring.topic.topic_arn,
             description="SNS topic every alarm notifies: subscribe to it to be told",
+        )
+        CfnOutput(
+            self,
+            "RuntimeStateMachineRoleArn",  # `stepthunk machines delete --stack` reads it
+            value=runtime.role.role_arn,
+            description="Role of the state machines the API deploys: `stepthunk machines "
+            "delete` removes them before `cdk destroy`",
         )
         for name, table in storage.tables.items():
             # `stepthunk keys create --stack` reads ApiKeysTableName.

@@ -281,6 +281,28 @@ def _parser() -> argparse.ArgumentParser:
     give.add_argument("--credits", type=int, required=True, help="its compute credits")
     _deployed_table(give, "the organizations table", "OrganizationsTableName")
     give.set_defaults(command=_set_credits)
+
+    machines = commands.add_parser(
+        "machines", help="manage the state machines a deployed stack's API created"
+    )
+    machine_commands = machines.add_subparsers(required=True, metavar="ACTION")
+    delete = machine_commands.add_parser(
+        "delete",
+        help="delete every state machine the API deployed, before `cdk destroy` (with your "
+        "AWS credentials)",
+    )
+    where = delete.add_mutually_exclusive_group()
+    where.add_argument(
+        "--role", help="the role they run as (the RuntimeStateMachineRoleArn output)"
+    )
+    where.add_argument(
+        "--stack",
+        default=DEFAULT_STACK,
+        help=f"the stack whose RuntimeStateMachineRoleArn output names it "
+        f"(default: {DEFAULT_STACK})",
+    )
+    delete.add_argument("--region", help="AWS region (default: your AWS configuration's)")
+    delete.set_defaults(command=_delete_machines)
     return parser
 
 
@@ -658,6 +680,18 @@ def _set_credits(args: argparse.Namespace, out: Console, err: Console) -> int:
             f"': {account.compute_credits} compute credits, {account.usage} used",
         )
     )
+    return EXIT_OK
+
+
+def _delete_machines(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from local.keys import delete_machines
+
+    deleted = _administer(
+        lambda: delete_machines(role=args.role, stack=args.stack, region=args.region)
+    )
+    for name in deleted:
+        out.print(shown(f"Deleted {name}"))
+    out.print(f"{len(deleted)} state machines the API deployed were deleted")
     return EXIT_OK
 
 

@@ -1,4 +1,5 @@
-"""Administering a deployed stack with your AWS credentials: API keys and credits."""
+"""Administering a deployed stack with your AWS credentials: API keys, credits, and the state
+machines its API deployed (which `cdk destroy` does not know of)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from lambdas.runtime.ports import Organization
 
 API_KEYS_OUTPUT = "ApiKeysTableName"
 ORGANIZATIONS_OUTPUT = "OrganizationsTableName"
+RUNTIME_ROLE_OUTPUT = "RuntimeStateMachineRoleArn"
+# The names of the state machines the API deploys start so (lambdas.handlers.api.workflows).
+API_MACHINE_PREFIX = "stepthunk-"
 
 
 class StackOutputMissing(LookupError):
@@ -39,6 +43,25 @@ def set_credits(
     return DynamoOrganizationStore(session.client("dynamodb"), table).set_credits(
         organization_id, credits
     )
+
+
+def delete_machines(*, role: str | None, stack: str | None, region: str | None) -> list[str]:
+    """Delete every state machine the stack's API deployed (named stepthunk-..., running as
+    the stack's runtime role; their running executions stop); the names deleted."""
+    session = boto3.session.Session(region_name=region)
+    role = role or _stack_output(session, str(stack), RUNTIME_ROLE_OUTPUT)
+    machines = session.client("stepfunctions")
+    deleted = []
+    for page in machines.get_paginator("list_state_machines").paginate():
+        for machine in page["stateMachines"]:
+            if not machine["name"].startswith(API_MACHINE_PREFIX):
+                continue
+            arn = machine["stateMachineArn"]
+            if machines.describe_state_machine(stateMachineArn=arn)["roleArn"] != role:
+                continue  # another stack's, or not stepthunk's at all
+            machines.delete_state_machine(stateMachineArn=arn)
+            deleted.append(str(machine["name"]))
+    return deleted
 
 
 def _stack_output(session: boto3.session.Session, stack: str, output: str) -> str:

@@ -58,6 +58,9 @@ class Storage(Construct):
                 s3.LifecycleRule(noncurrent_version_expiration=RECOVERY_WINDOW),
             ],
             removal_policy=config.removal,
+            # A throwaway stage's bucket empties itself (every version) when the stack goes:
+            # CloudFormation deletes no bucket that holds objects.
+            auto_delete_objects=config.removal_policy == "destroy",
         )
         nag.acknowledge(
             self.bucket,

@@ -1,7 +1,9 @@
-"""`stepthunk serve` and `stepthunk keys create` as commands: banner, keys, and the state dir."""
+"""`stepthunk serve`, `keys create`, `credits set` and `machines delete` as commands: banner, keys,
+the state dir, a deployed stack's administration."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -388,3 +390,34 @@ def test_serve_holds_node_outputs_to_the_limits_its_environment_sets() -> None:
         "(STEPTHUNK_MAX_OUTPUT_BYTES)"
     )
     assert {nodes[f"d{n}"]["status"] for n in range(11, 31)} == {"skipped"}
+
+
+def test_machines_delete_removes_only_the_machines_the_stacks_api_deployed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cloud = LocalCloud.shared()
+    machines = cloud.client("stepfunctions")
+    iam = cloud.client("iam")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+    suffix = unused_port()
+    runtime, other = (
+        iam.create_role(RoleName=f"{name}-{suffix}", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        for name in ("runtime", "other")
+    )
+    passing = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+
+    def create(name: str, role: str) -> str:
+        created = machines.create_state_machine(name=name, definition=passing, roleArn=role)
+        return str(created["stateMachineArn"])
+
+    ours = [create(f"stepthunk-{suffix}-{n}", runtime) for n in ("a", "a-part-1")]
+    theirs = [create(f"stepthunk-{suffix}-b", other), create(f"mine-{suffix}", runtime)]
+
+    assert main(["machines", "delete", "--role", runtime, "--region", "us-east-1"]) == 0
+
+    printed = capsys.readouterr().out
+    assert f"Deleted stepthunk-{suffix}-a\n" in printed
+    assert "2 state machines the API deployed were deleted" in printed
+    left = {m["stateMachineArn"] for m in machines.list_state_machines()["stateMachines"]}
+    assert not set(ours) & left
+    assert set(theirs) <= left

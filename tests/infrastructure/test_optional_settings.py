@@ -1,6 +1,7 @@
 """A stack with the optional settings: nodes send e-mail only with a configured sender, only
 by the functions that run nodes, only from that sender; alarms reach the address the config
-names; browser pages of the configured origins may call the HTTP API."""
+names; browser pages of the configured origins may call the HTTP API; a throwaway stage
+(removalPolicy destroy) leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def with_sender(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "alarmEmail": ALARMS_TO,
         "corsOrigins": ",".join(ORIGINS),
         "allowNetworks": ",".join(NETWORKS),
+        "removalPolicy": "destroy",
     }
     return synthesize(tmp_path_factory.mktemp("cdk.out"), context)
 
@@ -126,6 +128,7 @@ def test_the_functions_that_run_nodes_reach_the_configured_networks_and_by_defau
                 NETWORK_SETTING
             )
             for r in stack.resources("AWS::Lambda::Function").values()
+            if r["Properties"].get("Handler", "").startswith("lambdas.handlers.")
         }
 
     assert set(allowed(synthesized).values()) == {None}  # public addresses only
@@ -135,3 +138,23 @@ def test_the_functions_that_run_nodes_reach_the_configured_networks_and_by_defau
     }
     assert {h for h, value in configured.items() if value == ",".join(NETWORKS)} == running
     assert {h for h, value in configured.items() if value is None} == set(configured) - running
+
+
+def test_a_throwaway_stage_empties_its_bucket_when_destroyed_and_a_kept_one_keeps_it(
+    with_sender: Synthesized, synthesized: Synthesized
+):
+    def emptied(stack: Synthesized) -> set[str]:
+        (bucket,) = stack.resources("AWS::S3::Bucket")
+        return {
+            name
+            for name, resource in stack.template()["Resources"].items()
+            if resource["Type"] == "Custom::S3AutoDeleteObjects"
+            and resource["Properties"]["BucketName"] == {"Ref": bucket}
+        }
+
+    assert len(emptied(with_sender)) == 1
+    assert emptied(synthesized) == set()
+    for stack, policy in ((with_sender, "Delete"), (synthesized, "Retain")):
+        for kind in ("AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::KMS::Key"):
+            for resource in stack.resources(kind).values():
+                assert resource["DeletionPolicy"] == policy, kind

@@ -9,7 +9,7 @@ from aws_cdk.assertions import Match, Template
 from cdk.config import Config
 from cdk.names import pascal
 from lambdas.adapters.schema import TABLES
-from local.keys import API_KEYS_OUTPUT, ORGANIZATIONS_OUTPUT
+from local.keys import API_KEYS_OUTPUT, ORGANIZATIONS_OUTPUT, RUNTIME_ROLE_OUTPUT
 from tests.infrastructure.conftest import ROOT, Synthesized
 
 WORKFLOW_FILES = sorted((ROOT / "workflows").glob("*.json"))
@@ -150,6 +150,9 @@ def test_outputs_give_both_urls_and_every_table_name_including_the_api_keys_tabl
     # what `stepthunk keys create --stack` and `stepthunk credits set --stack` read
     for output in (API_KEYS_OUTPUT, ORGANIZATIONS_OUTPUT):
         assert outputs[output]["Value"]["Ref"] in tables
+    # what `stepthunk machines delete --stack` reads: the role API-deployed machines run as
+    (role,) = [r for r in synthesized.resources("AWS::IAM::Role") if r.startswith("Runtime")]
+    assert outputs[RUNTIME_ROLE_OUTPUT]["Value"] == {"Fn::GetAtt": [role, "Arn"]}
 
 
 def test_the_http_api_sends_everything_to_its_function_through_a_throttled_logged_stage(
