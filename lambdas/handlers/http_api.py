@@ -24,7 +24,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.adapters.errors import ExecutionNameTaken, InvalidPageToken, StoreError, ValueTooLarge
 from lambdas.handlers import wiring
 from lambdas.handlers.api import blobs, catalog, executions, retries, secrets, workflows
-from lambdas.handlers.api.common import ApiDeps, ApiError, deps_of, error_response
+from lambdas.handlers.api.common import (
+    ERROR_SCHEMA,
+    ERROR_SCHEMA_NAME,
+    ApiDeps,
+    ApiError,
+    deps_of,
+    error_response,
+)
 from lambdas.handlers.entry import Invocation, lambda_handler
 from lambdas.handlers.observability import logger
 from lambdas.handlers.settings import (
@@ -143,8 +150,23 @@ def openapi() -> Response[str]:
         security_schemes={"apiKey": HTTPBearer(description="An API key: Bearer <key>")},
         security=[{"apiKey": []}],
     )
-    document = with_node_types(json.loads(schema), deps_of(app).registry)
+    document = as_answered(with_node_types(json.loads(schema), deps_of(app).registry))
     return Response(HTTPStatus.OK, content_types.APPLICATION_JSON, json.dumps(document))
+
+
+def as_answered(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with the responses the routes give: their error envelope, and without the
+    422 Powertools lists on every route (this API answers a malformed request 400)."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            responses.pop("422", None)
+            responses.get("204", {}).pop("content", None)  # no body: none described
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    schemas[ERROR_SCHEMA_NAME] = ERROR_SCHEMA
+    return document
 
 
 def with_node_types(document: dict[str, Any], registry: Registry) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from http import HTTPStatus
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from lambdas.handlers.api.common import ApiError, deps_of, json_response, organization_of
+from lambdas.handlers.api.common import ApiError, answers, deps_of, json_response, organization_of
 from lambdas.runtime.blobs import Blob
 
 router = Router()  # type: ignore[no-untyped-call]
@@ -27,7 +27,15 @@ DEFAULT_MIME_TYPE = "application/octet-stream"
 MAX_FILENAME_LENGTH = 255
 
 
-@router.post("/blobs", summary="Upload a file as a blob for a run's blob inputs")
+@router.post(
+    "/blobs",
+    summary="Upload a file as a blob for a run's blob inputs",
+    responses=answers(
+        {201: "Stored: its blob reference"},
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
+)
 def upload_blob() -> Response[str]:
     event = router.current_event
     body = event.body or ""

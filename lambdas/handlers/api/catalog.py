@@ -7,12 +7,16 @@ from http import HTTPStatus
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from lambdas.handlers.api.common import deps_of, json_response
+from lambdas.handlers.api.common import answers, deps_of, json_response
 
 router = Router()  # type: ignore[no-untyped-call]
 
 
-@router.get("/node-types", summary="Every node type, with its ports")
+@router.get(
+    "/node-types",
+    summary="Every node type, with its ports",
+    responses=answers({200: "The catalog"}),
+)
 def list_node_types() -> Response[str]:
     catalog = deps_of(router).registry.catalog
     return json_response(

@@ -80,6 +80,43 @@ def deployed(deps: ApiDeps, organization_id: str, workflow_id: str) -> StoredWor
     return stored
 
 
+# The body of every answer over 399: `{"error": {"code", "message", "details"?}}`.
+ERROR_SCHEMA_NAME = "Error"
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "What went wrong, for programs"},
+                "message": {"type": "string", "description": "What went wrong, for people"},
+                "details": {"description": "Each problem, where there are several"},
+            },
+        }
+    },
+}
+
+
+def answers(success: dict[int, str], *errors: HTTPStatus) -> dict[int, Any]:
+    """A route's OpenAPI responses: its `success` statuses (with what each means; 204 has no
+    body) and the errors it may answer besides 400 and 401, each in the error envelope."""
+    responses: dict[int, Any] = {}
+    for status, meaning in success.items():
+        responses[status] = {"description": meaning}
+        if status != HTTPStatus.NO_CONTENT:
+            json_body = {"schema": {"type": "object"}}
+            responses[status]["content"] = {content_types.APPLICATION_JSON: json_body}
+    for error in sorted({HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, *errors}):
+        envelope = {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}}
+        responses[int(error)] = {
+            "description": error.phrase,
+            "content": {content_types.APPLICATION_JSON: envelope},
+        }
+    return responses
+
+
 def error_response(
     status: HTTPStatus,
     code: str,

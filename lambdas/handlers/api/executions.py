@@ -20,6 +20,7 @@ from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
     WorkflowId,
+    answers,
     deployed,
     deps_of,
     json_response,
@@ -72,7 +73,13 @@ class StartRequest(BaseModel):
 @router.post(
     "/workflows/<workflow_id>/executions",
     summary="Start an execution",
-    responses={202: {"description": "Started; read it at /executions/{executionId}"}},
+    responses=answers(
+        {202: "Started; read it at /executions/{executionId}"},
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
 )
 def start_execution(
     workflow_id: WorkflowId,
@@ -234,6 +241,7 @@ def _key_reused() -> ApiError:
     summary="Read an execution's record",
     description="A record too large for one response holds its leading node executions and "
     "`nodeExecutionsNextToken`, to read the rest from /executions/{executionId}/nodes.",
+    responses=answers({200: "The execution's record"}, HTTPStatus.NOT_FOUND),
 )
 def get_execution(execution_id: ExecutionId) -> Response[str]:
     deps = deps_of(router)
@@ -247,6 +255,7 @@ def get_execution(execution_id: ExecutionId) -> Response[str]:
     summary="Read an execution's node executions, a page at a time, in the record's order",
     description="A page holds up to `limit` nodes, fewer when their values would make the "
     "response too large.",
+    responses=answers({200: "A page of node executions"}, HTTPStatus.NOT_FOUND),
 )
 def get_node_executions(
     execution_id: ExecutionId,
@@ -260,7 +269,9 @@ def get_node_executions(
 
 
 @router.get(
-    "/workflows/<workflow_id>/executions", summary="List a workflow's executions, newest first"
+    "/workflows/<workflow_id>/executions",
+    summary="List a workflow's executions, newest first",
+    responses=answers({200: "A page of executions"}, HTTPStatus.NOT_FOUND),
 )
 def list_executions(
     workflow_id: WorkflowId,
@@ -276,7 +287,13 @@ def list_executions(
     return json_response(HTTPStatus.OK, page.to_json())
 
 
-@router.post("/executions/<execution_id>/cancel", summary="Cancel a running execution")
+@router.post(
+    "/executions/<execution_id>/cancel",
+    summary="Cancel a running execution",
+    responses=answers(
+        {200: "Cancelled: the execution's record"}, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT
+    ),
+)
 def cancel_execution(execution_id: ExecutionId) -> Response[str]:
     deps, organization = deps_of(router), organization_of(router)
     handle = deps.executions.handle(execution_id)

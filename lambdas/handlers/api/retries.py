@@ -12,7 +12,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.adapters.errors import MachineMissing, ObjectMissing
-from lambdas.handlers.api.common import ApiDeps, ApiError, deployed, deps_of, organization_of
+from lambdas.handlers.api.common import (
+    ApiDeps,
+    ApiError,
+    answers,
+    deployed,
+    deps_of,
+    organization_of,
+)
 from lambdas.handlers.api.executions import (
     ExecutionId,
     IdempotencyKey,
@@ -54,7 +61,13 @@ class RetryRequest(BaseModel):
 @router.post(
     "/executions/<execution_id>/retry",
     summary="Retry a failed or cancelled execution: completed nodes are reused, the rest runs",
-    responses={202: {"description": "Started; read it at /executions/{executionId}"}},
+    responses=answers(
+        {202: "Started; read it at /executions/{executionId}"},
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
 )
 def retry_execution(
     execution_id: ExecutionId,

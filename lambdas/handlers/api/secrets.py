@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lambdas.adapters.secrets import KMS_PLAINTEXT_LIMIT
 from lambdas.handlers.api.common import (
     ApiError,
+    answers,
     deps_of,
     json_response,
     not_found,
@@ -34,7 +35,15 @@ class SecretValue(BaseModel):
     )
 
 
-@router.put("/secrets/<name>", summary="Create or replace a secret")
+@router.put(
+    "/secrets/<name>",
+    summary="Create or replace a secret",
+    responses=answers(
+        {200: "Stored (its name)"},
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
+)
 def put_secret(name: SecretName, secret: Annotated[SecretValue, Body()]) -> Response[str]:
     problem = too_short(name, secret.value)
     if problem is not None:
@@ -52,14 +61,22 @@ def put_secret(name: SecretName, secret: Annotated[SecretValue, Body()]) -> Resp
     return json_response(HTTPStatus.OK, {"name": name})
 
 
-@router.delete("/secrets/<name>", summary="Delete a secret")
+@router.delete(
+    "/secrets/<name>",
+    summary="Delete a secret",
+    responses=answers({204: "Deleted"}, HTTPStatus.NOT_FOUND),
+)
 def delete_secret(name: SecretName) -> Response[None]:
     if not deps_of(router).secrets.delete(organization_of(router), name):
         raise not_found("Secret", name)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
-@router.get("/secrets", summary="The names of the organization's secrets (never their values)")
+@router.get(
+    "/secrets",
+    summary="The names of the organization's secrets (never their values)",
+    responses=answers({200: "Their names"}),
+)
 def list_secrets() -> Response[str]:
     names = deps_of(router).secrets.names(organization_of(router))
     return json_response(HTTPStatus.OK, {"secrets": sorted(names)})

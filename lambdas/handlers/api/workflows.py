@@ -15,6 +15,7 @@ from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
     WorkflowId,
+    answers,
     deployed,
     deps_of,
     json_response,
@@ -56,7 +57,15 @@ def summary(workflow: StoredWorkflow) -> dict[str, Any]:
     return workflow.model_dump(mode="json", exclude=hidden, exclude_none=True)
 
 
-@router.put("/workflows/<workflow_id>", summary="Deploy a workflow (create or update)")
+@router.put(
+    "/workflows/<workflow_id>",
+    summary="Deploy a workflow (create or update)",
+    responses=answers(
+        {201: "Deployed", 200: "Deployed again (updated)"},
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
+)
 def put_workflow(
     workflow_id: WorkflowId,
     workflow: Annotated[dict[str, Any], Body(description="The workflow, Dafthunk format")],
@@ -153,13 +162,21 @@ def deploy_machines(
     return machine, [part.state_machine_arn for part in parts]
 
 
-@router.get("/workflows/<workflow_id>", summary="Read a deployed workflow")
+@router.get(
+    "/workflows/<workflow_id>",
+    summary="Read a deployed workflow",
+    responses=answers({200: "The workflow"}, HTTPStatus.NOT_FOUND),
+)
 def get_workflow(workflow_id: WorkflowId) -> Response[str]:
     stored = deployed(deps_of(router), organization_of(router), workflow_id)
     return json_response(HTTPStatus.OK, summary(stored))
 
 
-@router.get("/workflows", summary="List the organization's workflows")
+@router.get(
+    "/workflows",
+    summary="List the organization's workflows",
+    responses=answers({200: "A page of workflows"}),
+)
 def list_workflows(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(alias="nextToken")] = None,
@@ -172,6 +189,7 @@ def list_workflows(
 @router.delete(
     "/workflows/<workflow_id>",
     summary="Delete a workflow and its state machine, cancelling its running executions",
+    responses=answers({204: "Deleted"}, HTTPStatus.NOT_FOUND),
 )
 def delete_workflow(workflow_id: WorkflowId) -> Response[None]:
     deps, organization = deps_of(router), organization_of(router)
