@@ -171,18 +171,24 @@ def running(runner: uvicorn.Server, **run: Any) -> Iterator[uvicorn.Server]:
         thread.join(PATIENCE)
 
 
-@pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, cloud: LocalCloud) -> Iterator[Server]:
-    check_credits = getattr(request.module, "CHECK_CREDITS", True)
-    credits = CREDITS if check_credits else None
-    engine = EmbeddedEngine(cloud=cloud, credits=credits, allow_networks=LOCAL_FAKES)
+@contextmanager
+def serving(engine: EmbeddedEngine, **app: Any) -> Iterator[Server]:
+    """serve's application over `engine` (`app`: create_app's options), on a free port."""
     gateway = Gateway(engine)
     port = unused_port()
-    with running(local_server(create_app(gateway), host="127.0.0.1", port=port)):
+    with running(local_server(create_app(gateway, **app), host="127.0.0.1", port=port)):
         served = Server(engine, gateway, port)
         yield served
         for client in served.clients:
             client.close()
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, cloud: LocalCloud) -> Iterator[Server]:
+    check_credits = getattr(request.module, "CHECK_CREDITS", True)
+    credits = CREDITS if check_credits else None
+    with serving(EmbeddedEngine(cloud=cloud, credits=credits, allow_networks=LOCAL_FAKES)) as up:
+        yield up
 
 
 @pytest.fixture

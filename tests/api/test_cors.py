@@ -9,10 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from local.server import Gateway, create_app
-from local.server import server as local_server
-from tests.api.conftest import PATIENCE, Server, running
-from tests.conformance.http_server import unused_port
+from tests.api.conftest import Server, serving
 
 EDITOR = "https://editor.example.com"
 
@@ -20,13 +17,8 @@ EDITOR = "https://editor.example.com"
 @pytest.fixture(scope="module")
 def with_cors(server: Server) -> Iterator[httpx.Client]:
     """A second server over the same engine, letting pages of EDITOR call it."""
-    port = unused_port()
-    app = create_app(Gateway(server.engine), cors_origins=[EDITOR])
-    with (
-        running(local_server(app, host="127.0.0.1", port=port)),
-        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=PATIENCE) as client,
-    ):
-        yield client
+    with serving(server.engine, cors_origins=[EDITOR]) as second:
+        yield second.http()
 
 
 def preflight(client: httpx.Client, origin: str) -> httpx.Response:

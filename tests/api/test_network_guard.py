@@ -17,10 +17,9 @@ import pytest
 
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from local.server import Gateway, create_app
-from local.server import server as local_server
-from tests.api.conftest import CREDITS, Organization, Server, running
-from tests.conformance.http_server import LocalServer, serving, unused_port
+from tests.api.conftest import CREDITS, Organization, Server, serving
+from tests.conformance.http_server import LocalServer
+from tests.conformance.http_server import serving as fake_serving
 from tests.workflows import node, workflow
 
 PUBLIC = "93.184.216.34"
@@ -29,19 +28,13 @@ PUBLIC = "93.184.216.34"
 @pytest.fixture(scope="module")
 def default_serve(cloud: LocalCloud) -> Iterator[Server]:
     """serve as `stepthunk serve` starts it: no --allow-network."""
-    engine = EmbeddedEngine(cloud=cloud, credits=CREDITS)
-    gateway = Gateway(engine)
-    port = unused_port()
-    with running(local_server(create_app(gateway), host="127.0.0.1", port=port)):
-        served = Server(engine, gateway, port)
-        yield served
-        for client in served.clients:
-            client.close()
+    with serving(EmbeddedEngine(cloud=cloud, credits=CREDITS)) as up:
+        yield up
 
 
 @pytest.fixture
 def fake() -> Iterator[LocalServer]:
-    with serving() as running_server:
+    with fake_serving() as running_server:
         yield running_server
 
 
@@ -92,12 +85,7 @@ def test_a_redirect_to_this_machine_is_not_followed(
 
 def test_an_allowed_network_is_reached(cloud: LocalCloud, fake: LocalServer):
     engine = EmbeddedEngine(cloud=cloud, credits=CREDITS, allow_networks=["127.0.0.0/8"])
-    gateway = Gateway(engine)
-    port = unused_port()
-    with running(local_server(create_app(gateway), host="127.0.0.1", port=port)):
-        served = Server(engine, gateway, port)
+    with serving(engine) as served:
         call = fetched(served.organization(), fake.url("/json"))
-        for client in served.clients:
-            client.close()
     assert call["status"] == "completed"
     assert [r.path for r in fake.requests] == ["/json"]

@@ -7,26 +7,11 @@ import re
 from typing import Any
 
 from tests.infrastructure.conftest import Synthesized
+from tests.infrastructure.iam import LOG_DELIVERY_ACTIONS, TRACE_ACTIONS
 from tests.infrastructure.placeholders import references, resolve
 
 # Actions for which AWS defines no resource type: "*" is the only resource they accept.
-UNSCOPABLE_ACTIONS = frozenset(
-    {
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
-        "states:ListStateMachines",
-    }
-)
+UNSCOPABLE_ACTIONS = frozenset({*TRACE_ACTIONS, *LOG_DELIVERY_ACTIONS, "states:ListStateMachines"})
 # What the API may manage: state machines it deploys at run time, named stepthunk-...; and
 # the rule Step Functions manages to follow the parts a large workflow starts (.sync).
 RUNTIME_MACHINES = re.compile(

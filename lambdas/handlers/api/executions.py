@@ -70,16 +70,20 @@ class StartRequest(BaseModel):
     session_id: str | None = Field(default=None, alias="sessionId", min_length=1, max_length=128)
 
 
+# What a start answers, and a retry (which starts an execution too).
+STARTED = answers(
+    {202: "Started; read it at /executions/{executionId}"},
+    HTTPStatus.NOT_FOUND,
+    HTTPStatus.CONFLICT,
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+)
+
+
 @router.post(
     "/workflows/<workflow_id>/executions",
     summary="Start an execution",
-    responses=answers(
-        {202: "Started; read it at /executions/{executionId}"},
-        HTTPStatus.NOT_FOUND,
-        HTTPStatus.CONFLICT,
-        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-    ),
+    responses=STARTED,
 )
 def start_execution(
     workflow_id: WorkflowId,

@@ -15,12 +15,12 @@ from lambdas.adapters.errors import MachineMissing, ObjectMissing
 from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
-    answers,
     deployed,
     deps_of,
     organization_of,
 )
 from lambdas.handlers.api.executions import (
+    STARTED,
     ExecutionId,
     IdempotencyKey,
     Request,
@@ -61,13 +61,7 @@ class RetryRequest(BaseModel):
 @router.post(
     "/executions/<execution_id>/retry",
     summary="Retry a failed or cancelled execution: completed nodes are reused, the rest runs",
-    responses=answers(
-        {202: "Started; read it at /executions/{executionId}"},
-        HTTPStatus.NOT_FOUND,
-        HTTPStatus.CONFLICT,
-        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-    ),
+    responses=STARTED,
 )
 def retry_execution(
     execution_id: ExecutionId,
