@@ -156,6 +156,24 @@ def test_deleting_a_workflow_cancels_its_running_executions(
     assert retry.status_code == 404  # its workflow is gone
 
 
+def test_a_short_lived_workflow_is_not_deleted_while_its_executions_run(
+    org_a: Organization,
+) -> None:
+    # An Express machine cannot stop its executions, and deleting it would end them at their
+    # next state without a final record: the delete waits for them instead.
+    brief = waiter("brief") | {"shortLived": True}
+    brief["nodes"][1]["inputs"] = [{"name": "seconds", "value": 200}]  # 2 s here
+    org_a.deploy(brief)
+    running = org_a.start("brief")
+    org_a.wait_for(running, frozenset({"executing"}))
+    refused = org_a.http.delete("/workflows/brief")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "EXECUTIONS_RUNNING"
+    assert "1 execution(s) of this short-lived workflow are running" in refused.text
+    assert org_a.wait_for(running)["status"] == "completed"
+    assert org_a.http.delete("/workflows/brief").status_code == 204
+
+
 def test_a_deleted_workflow_can_be_deployed_again_and_runs(org_a: Organization) -> None:
     org_a.deploy(adder("phoenix"))
     org_a.http.delete("/workflows/phoenix")

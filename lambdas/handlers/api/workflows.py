@@ -189,15 +189,28 @@ def list_workflows(
 @router.delete(
     "/workflows/<workflow_id>",
     summary="Delete a workflow and its state machine, cancelling its running executions",
-    responses=answers({204: "Deleted"}, HTTPStatus.NOT_FOUND),
+    description="A short-lived workflow (an Express state machine, which cannot stop its "
+    "executions) is deleted only once none of its executions runs: 409 until then.",
+    responses=answers({204: "Deleted"}, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
 )
 def delete_workflow(workflow_id: WorkflowId) -> Response[None]:
     deps, organization = deps_of(router), organization_of(router)
     stored = deployed(deps, organization, workflow_id)
+    running = running_executions(deps, organization, workflow_id)
+    if running and stored.definition.get("shortLived"):
+        # Step Functions cannot stop an Express execution, and deleting its machine ends it
+        # at its next state with no Finalize: its record would say `executing` for ever.
+        raise ApiError(
+            HTTPStatus.CONFLICT,
+            "EXECUTIONS_RUNNING",
+            f"{len(running)} execution(s) of this short-lived workflow are running and "
+            "cannot be stopped (an Express state machine); delete it once they end, "
+            "within 5 minutes",
+        )
     # Gone first, so that no new start finds it; then what runs is cancelled while its
     # state machine can still stop it and tell what it did.
     deps.workflows.delete(organization, workflow_id)
-    for execution_id in running_executions(deps, organization, workflow_id):
+    for execution_id in running:
         handle = deps.executions.handle(execution_id)
         if handle is not None:
             cancel(deps, handle, "Its workflow was deleted through the API")
