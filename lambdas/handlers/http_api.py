@@ -163,26 +163,26 @@ def as_answered(document: dict[str, Any]) -> dict[str, Any]:
             responses.pop("422", None)
             responses.get("204", {}).pop("content", None)  # no body: none described
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    for unused in ("HTTPValidationError", "ValidationError"):
+    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(unused, None)
     schemas[ERROR_SCHEMA_NAME] = ERROR_SCHEMA
     return document
 
 
 def with_node_types(document: dict[str, Any], registry: Registry) -> dict[str, Any]:
-    """`document` with the catalog's node types: a `NodeTypeId` schema (each id with its name,
-    description and usage) that a workflow's nodes' `type` refers to."""
+    """`document` with the catalog's node types: a `NodeTypeId` schema (the ids, each with its
+    name, description and usage in `x-enumDescriptions`, which documentation tools show) that
+    a workflow's nodes' `type` refers to. An enum, not a oneOf of constants: clients generated
+    from the document parse a oneOf by its first constant alone."""
+    specs = [node_type.spec for node_type in registry.values()]
     document.setdefault("components", {}).setdefault("schemas", {})["NodeTypeId"] = {
         "type": "string",
         "description": "A node type of the catalog (GET /node-types lists their ports)",
-        "oneOf": [
-            {
-                "const": spec.id,
-                "title": spec.name,
-                "description": f"{spec.description} Usage: {spec.usage} per run.",
-            }
-            for spec in (node_type.spec for node_type in registry.values())
-        ],
+        "enum": [spec.id for spec in specs],
+        "x-enumDescriptions": {
+            spec.id: f"{spec.name}: {spec.description} Usage: {spec.usage} per run."
+            for spec in specs
+        },
     }
     put = document["paths"]["/workflows/{workflow_id}"]["put"]
     body = put["requestBody"]["content"]["application/json"]["schema"]

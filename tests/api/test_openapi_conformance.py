@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+import jsonschema
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +20,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.conftest import ROUTES, Organization, Server
+from tests.api.test_executions_api import waiter
+from tests.workflows import edge, node, workflow
 
 CHECKS = [
     not_a_server_error,
@@ -72,3 +76,62 @@ def test_no_route_lists_a_status_it_never_sends_and_errors_use_the_envelope(serv
                     schema_ref = response["content"]["application/json"]["schema"]["$ref"]
                     assert schema_ref == "#/components/schemas/Error", (method, path, status)
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_every_success_body_matches_its_documented_model(
+    server: Server, conformance_org: Organization
+) -> None:
+    """Each route's success answer, produced for real, validated against the schema the
+    document gives that route and status."""
+    document = server.http().get("/openapi.json").json()
+    http = conformance_org.http
+    answers: list[tuple[str, str, httpx.Response]] = []
+
+    def call(method: str, route: str, path: str, **request: Any) -> httpx.Response:
+        answer = http.request(method, path, **request)
+        answers.append((method, route, answer))
+        return answer
+
+    flow = workflow(
+        node("a", "number-input", value=2),
+        node("b", "addition", b=3),
+        edges=[edge("a.value", "b.a")],
+        workflow_id="documented",
+    )
+    call("PUT", "/workflows/{workflow_id}", "/workflows/documented", json=flow)
+    call("PUT", "/workflows/{workflow_id}", "/workflows/documented", json=flow)
+    call("GET", "/workflows/{workflow_id}", "/workflows/documented")
+    call("GET", "/workflows", "/workflows")
+    started = call(
+        "POST", "/workflows/{workflow_id}/executions", "/workflows/documented/executions", json={}
+    ).json()
+    execution = conformance_org.wait_for(started["executionId"])
+    call("GET", "/executions/{execution_id}", f"/executions/{execution['id']}")
+    call("GET", "/executions/{execution_id}/nodes", f"/executions/{execution['id']}/nodes")
+    call("GET", "/workflows/{workflow_id}/executions", "/workflows/documented/executions")
+    conformance_org.deploy(waiter("documented-wait"))
+    waiting = conformance_org.start("documented-wait")
+    conformance_org.wait_for(waiting, frozenset({"executing"}))
+    call("POST", "/executions/{execution_id}/cancel", f"/executions/{waiting}/cancel")
+    call("POST", "/executions/{execution_id}/retry", f"/executions/{waiting}/retry", json={})
+    call("PUT", "/secrets/{name}", "/secrets/documented", json={"value": "s3cr3t-value"})
+    call("GET", "/secrets", "/secrets")
+    call("DELETE", "/secrets/{name}", "/secrets/documented")
+    call("GET", "/node-types", "/node-types")
+    call("POST", "/blobs", "/blobs", content=b"\x89PNG", headers={"Content-Type": "image/png"})
+    call("DELETE", "/workflows/{workflow_id}", "/workflows/documented")
+
+    checked = set()
+    for method, route, answer in answers:
+        assert answer.status_code < 300, (method, route, answer.text)
+        documented = document["paths"][route][method.lower()]["responses"]
+        response = documented[str(answer.status_code)]
+        if answer.status_code == 204:
+            assert "content" not in response
+            assert answer.content == b""
+        else:
+            schema = response["content"]["application/json"]["schema"]
+            root = {**schema, "components": document["components"]}
+            jsonschema.Draft202012Validator(root).validate(answer.json())
+        checked.add((method, route))
+    assert checked == {(m, r) for m, r in ROUTES}

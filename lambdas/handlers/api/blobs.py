@@ -15,6 +15,7 @@ from http import HTTPStatus
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from lambdas.handlers.api.bodies import BlobReference
 from lambdas.handlers.api.common import ApiError, answers, deps_of, json_response, organization_of
 from lambdas.runtime.blobs import Blob
 
@@ -31,10 +32,11 @@ MAX_FILENAME_LENGTH = 255
     "/blobs",
     summary="Upload a file as a blob for a run's blob inputs",
     responses=answers(
-        {201: "Stored: its blob reference"},
+        {201: ("Stored: its blob reference", BlobReference)},
         HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ),
+    operation_id="uploadBlob",
 )
 def upload_blob() -> Response[str]:
     event = router.current_event

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel
 
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
 from lambdas.runtime.blobs import BlobStore
@@ -99,15 +100,18 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
-def answers(success: dict[int, str], *errors: HTTPStatus) -> dict[int, Any]:
-    """A route's OpenAPI responses: its `success` statuses (with what each means; 204 has no
-    body) and the errors it may answer besides 400 and 401, each in the error envelope."""
+def answers(
+    success: dict[int, tuple[str, type[BaseModel]] | str], *errors: HTTPStatus
+) -> dict[int, Any]:
+    """A route's OpenAPI responses: its `success` statuses, each with what it means and the
+    model of its body (lambdas.handlers.api.bodies; a 204 has none), and the errors it may
+    answer besides 400 and 401, each in the error envelope."""
     responses: dict[int, Any] = {}
-    for status, meaning in success.items():
+    for status, answer in success.items():
+        meaning, model = answer if isinstance(answer, tuple) else (answer, None)
         responses[status] = {"description": meaning}
-        if status != HTTPStatus.NO_CONTENT:
-            json_body = {"schema": {"type": "object"}}
-            responses[status]["content"] = {content_types.APPLICATION_JSON: json_body}
+        if model is not None:
+            responses[status]["content"] = {content_types.APPLICATION_JSON: {"model": model}}
     for error in sorted({HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, *errors}):
         envelope = {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}}
         responses[int(error)] = {

@@ -16,6 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.adapters.errors import MachineMissing
 from lambdas.adapters.state_machines import execution_arn
+from lambdas.handlers.api.bodies import (
+    ExecutionPage,
+    NodeExecutionPage,
+    RecordBody,
+    Started,
+)
 from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
@@ -72,7 +78,7 @@ class StartRequest(BaseModel):
 
 # What a start answers, and a retry (which starts an execution too).
 STARTED = answers(
-    {202: "Started; read it at /executions/{executionId}"},
+    {202: ("Started; read it at /executions/{executionId}", Started)},
     HTTPStatus.NOT_FOUND,
     HTTPStatus.CONFLICT,
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -84,6 +90,7 @@ STARTED = answers(
     "/workflows/<workflow_id>/executions",
     summary="Start an execution",
     responses=STARTED,
+    operation_id="startExecution",
 )
 def start_execution(
     workflow_id: WorkflowId,
@@ -245,7 +252,8 @@ def _key_reused() -> ApiError:
     summary="Read an execution's record",
     description="A record too large for one response holds its leading node executions and "
     "`nodeExecutionsNextToken`, to read the rest from /executions/{executionId}/nodes.",
-    responses=answers({200: "The execution's record"}, HTTPStatus.NOT_FOUND),
+    responses=answers({200: ("The execution's record", RecordBody)}, HTTPStatus.NOT_FOUND),
+    operation_id="getExecution",
 )
 def get_execution(execution_id: ExecutionId) -> Response[str]:
     deps = deps_of(router)
@@ -259,7 +267,10 @@ def get_execution(execution_id: ExecutionId) -> Response[str]:
     summary="Read an execution's node executions, a page at a time, in the record's order",
     description="A page holds up to `limit` nodes, fewer when their values would make the "
     "response too large.",
-    responses=answers({200: "A page of node executions"}, HTTPStatus.NOT_FOUND),
+    responses=answers(
+        {200: ("A page of node executions", NodeExecutionPage)}, HTTPStatus.NOT_FOUND
+    ),
+    operation_id="getNodeExecutions",
 )
 def get_node_executions(
     execution_id: ExecutionId,
@@ -275,7 +286,8 @@ def get_node_executions(
 @router.get(
     "/workflows/<workflow_id>/executions",
     summary="List a workflow's executions, newest first",
-    responses=answers({200: "A page of executions"}, HTTPStatus.NOT_FOUND),
+    responses=answers({200: ("A page of executions", ExecutionPage)}, HTTPStatus.NOT_FOUND),
+    operation_id="listExecutions",
 )
 def list_executions(
     workflow_id: WorkflowId,
@@ -295,8 +307,11 @@ def list_executions(
     "/executions/<execution_id>/cancel",
     summary="Cancel a running execution",
     responses=answers(
-        {200: "Cancelled: the execution's record"}, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT
+        {200: ("Cancelled: the execution's record", RecordBody)},
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
     ),
+    operation_id="cancelExecution",
 )
 def cancel_execution(execution_id: ExecutionId) -> Response[str]:
     deps, organization = deps_of(router), organization_of(router)

@@ -62,6 +62,7 @@ class RetryRequest(BaseModel):
     "/executions/<execution_id>/retry",
     summary="Retry a failed or cancelled execution: completed nodes are reused, the rest runs",
     responses=STARTED,
+    operation_id="retryExecution",
 )
 def retry_execution(
     execution_id: ExecutionId,

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.adapters.secrets import KMS_PLAINTEXT_LIMIT
+from lambdas.handlers.api.bodies import SecretNames, SecretStored
 from lambdas.handlers.api.common import (
     ApiError,
     answers,
@@ -39,10 +40,11 @@ class SecretValue(BaseModel):
     "/secrets/<name>",
     summary="Create or replace a secret",
     responses=answers(
-        {200: "Stored (its name)"},
+        {200: ("Stored (its name)", SecretStored)},
         HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ),
+    operation_id="putSecret",
 )
 def put_secret(name: SecretName, secret: Annotated[SecretValue, Body()]) -> Response[str]:
     problem = too_short(name, secret.value)
@@ -65,6 +67,7 @@ def put_secret(name: SecretName, secret: Annotated[SecretValue, Body()]) -> Resp
     "/secrets/<name>",
     summary="Delete a secret",
     responses=answers({204: "Deleted"}, HTTPStatus.NOT_FOUND),
+    operation_id="deleteSecret",
 )
 def delete_secret(name: SecretName) -> Response[None]:
     if not deps_of(router).secrets.delete(organization_of(router), name):
@@ -75,7 +78,8 @@ def delete_secret(name: SecretName) -> Response[None]:
 @router.get(
     "/secrets",
     summary="The names of the organization's secrets (never their values)",
-    responses=answers({200: "Their names"}),
+    responses=answers({200: ("Their names", SecretNames)}),
+    operation_id="listSecrets",
 )
 def list_secrets() -> Response[str]:
     names = deps_of(router).secrets.names(organization_of(router))

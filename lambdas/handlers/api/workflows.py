@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
+from lambdas.handlers.api.bodies import DeployedWorkflow, WorkflowPage
 from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
@@ -61,10 +62,11 @@ def summary(workflow: StoredWorkflow) -> dict[str, Any]:
     "/workflows/<workflow_id>",
     summary="Deploy a workflow (create or update)",
     responses=answers(
-        {201: "Deployed", 200: "Deployed again (updated)"},
+        {201: ("Deployed", DeployedWorkflow), 200: ("Deployed again", DeployedWorkflow)},
         HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ),
+    operation_id="deployWorkflow",
 )
 def put_workflow(
     workflow_id: WorkflowId,
@@ -165,7 +167,8 @@ def deploy_machines(
 @router.get(
     "/workflows/<workflow_id>",
     summary="Read a deployed workflow",
-    responses=answers({200: "The workflow"}, HTTPStatus.NOT_FOUND),
+    responses=answers({200: ("The workflow", DeployedWorkflow)}, HTTPStatus.NOT_FOUND),
+    operation_id="getWorkflow",
 )
 def get_workflow(workflow_id: WorkflowId) -> Response[str]:
     stored = deployed(deps_of(router), organization_of(router), workflow_id)
@@ -175,7 +178,8 @@ def get_workflow(workflow_id: WorkflowId) -> Response[str]:
 @router.get(
     "/workflows",
     summary="List the organization's workflows",
-    responses=answers({200: "A page of workflows"}),
+    responses=answers({200: ("A page of workflows", WorkflowPage)}),
+    operation_id="listWorkflows",
 )
 def list_workflows(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -192,6 +196,7 @@ def list_workflows(
     description="A short-lived workflow (an Express state machine, which cannot stop its "
     "executions) is deleted only once none of its executions runs: 409 until then.",
     responses=answers({204: "Deleted"}, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+    operation_id="deleteWorkflow",
 )
 def delete_workflow(workflow_id: WorkflowId) -> Response[None]:
     deps, organization = deps_of(router), organization_of(router)

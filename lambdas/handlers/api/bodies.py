@@ -1,0 +1,75 @@
+"""What the HTTP API's routes answer on success, as models: the OpenAPI document describes each
+body with them (tests/api/test_openapi_conformance.py checks real answers against it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from lambdas.runtime.ports import WorkflowSummary
+from lambdas.runtime.record import ExecutionRecord, ExecutionSummary, NodeExecution
+from statemachine.model import WireModel
+
+
+class DeployedWorkflow(WireModel):
+    """A deployed workflow: its definition, version and state machine (and its parts)."""
+
+    id: str
+    name: str
+    version: int
+    definition: dict[str, Any]
+    state_machine_arn: str
+    version_arn: str | None = None
+    part_arns: list[str] | None = Field(
+        default=None, description="The machines a workflow too large for one runs, in order"
+    )
+    created_at: str
+    updated_at: str
+
+
+class WorkflowPage(WireModel):
+    items: list[WorkflowSummary]
+    next_token: str | None = None
+
+
+class ExecutionPage(WireModel):
+    items: list[ExecutionSummary]
+    next_token: str | None = None
+
+
+class NodeExecutionPage(WireModel):
+    items: list[NodeExecution]
+    next_token: str | None = None
+
+
+class RecordBody(ExecutionRecord):
+    """An execution's record; one too large for a response holds its leading node executions
+    and the token to read the rest from /executions/{id}/nodes."""
+
+    node_executions_next_token: str | None = None
+
+
+class Started(WireModel):
+    execution_id: str
+    workflow_id: str
+    status: str
+    retry_of: str | None = None
+
+
+class SecretStored(WireModel):
+    name: str
+
+
+class SecretNames(WireModel):
+    secrets: list[str]
+
+
+class NodeTypes(WireModel):
+    node_types: list[dict[str, Any]] = Field(description="Each node type with its ports")
+
+
+class BlobReference(WireModel):
+    id: str
+    mime_type: str
+    filename: str | None = None
