@@ -45,6 +45,7 @@ from local.display import (
     visible,
 )
 from local.inprocess import InProcessEngine
+from local.moto_start import MotoVersionMismatch
 from local.progress import LiveProgress
 from local.remote import RemoteApi, RemoteError
 from statemachine.compiler import Compiled, TaskFunctions, compile_machines
@@ -91,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CompileError as error:  # valid, but too large for one state machine
         _complain(err, str(error))
         return EXIT_INVALID
+    except MotoVersionMismatch as error:  # the embedded engine cannot start
+        _complain(err, str(error))
+        return EXIT_ERROR
     except RemoteError as error:  # the deployed API refused or could not be reached
         _complain(err, str(error))
         return EXIT_INVALID if 400 <= error.status < 500 else EXIT_ERROR

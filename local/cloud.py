@@ -87,6 +87,7 @@ class LocalCloud:
         if LocalCloud._started:
             # moto is patched for the first cloud, and starting it again would empty its tables
             raise RuntimeError("A process has one LocalCloud: use LocalCloud.shared()")
+        moto_start.check_moto_version()
         LocalCloud._started = True
         moto_start.defer_unused_services()
         moto_start.read_models_once()

@@ -22,6 +22,46 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+# The moto this engine's patches were written against, when the project's requirements cannot
+# be read (a source tree that was never installed).
+PINNED_MOTO = "5.2.5"
+
+
+class MotoVersionMismatch(RuntimeError):
+    """The installed moto is not the one the embedded engine patches."""
+
+
+def check_moto_version(installed: str | None = None) -> None:
+    """Refuse to start on a moto other than the pinned one: the engine patches its internals
+    (classes, private methods, their signatures), which any release may change."""
+    from importlib import metadata
+
+    pinned = _pinned_moto()
+    installed = installed or metadata.version("moto")
+    if installed != pinned:
+        raise MotoVersionMismatch(
+            f"The embedded engine needs moto {pinned}, whose internals it patches; moto "
+            f"{installed} is installed. Reinstall the project's pinned dependencies "
+            f"(pip install 'moto=={pinned}', or make again)"
+        )
+
+
+def _pinned_moto() -> str:
+    """The version this project's requirements pin moto to (pyproject.toml)."""
+    import re
+    from importlib import metadata
+
+    try:
+        requirements = metadata.requires("stepthunk") or []
+    except metadata.PackageNotFoundError:
+        return PINNED_MOTO
+    for requirement in requirements:
+        found = re.fullmatch(r"moto(\[[^\]]*\])?==([^;\s]+)", requirement.split(";")[0].strip())
+        if found:
+            return found.group(2)
+    return PINNED_MOTO
+
+
 _SERVICE_TASKS = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service"
 # Interpreter modules that import moto services stepthunk does not use -> the class the
 # interpreter takes from each (it only ever instantiates it).
