@@ -174,7 +174,6 @@ class DynamoExecutionStore:
             "workflowName": record.workflow_name,
             "status": record.status.value,
             "orgWorkflow": f"{record.organization_id}#{record.workflow_id}",
-            "orgStatus": f"{record.organization_id}#{record.status.value}",
             "startedAt": record.started_at,
             "endedAt": record.ended_at,
             "error": error,

@@ -93,14 +93,13 @@ def _key_schema(partition: Key, sort: Key | None) -> list[KeySchemaElementTypeDe
 TABLES: Mapping[str, Table] = MappingProxyType(
     {
         # The record (or the S3 key of a large one) plus the attributes executions are
-        # listed by, newest first: "<org>#<workflow>" and "<org>#<status>" with createdAt.
+        # listed by, newest first: "<org>#<workflow>" with createdAt (a status filters them).
         # Only the items of running executions' units expire (lambdas.adapters.progress):
         # those of an execution stopped from outside stepthunk would otherwise stay forever.
         "executions": Table(
             partition=Key("id"),
             indexes=(
                 Index("byWorkflow", Key("orgWorkflow"), Key("createdAt")),
-                Index("byStatus", Key("orgStatus"), Key("createdAt")),
             ),
             expiry="expiresAt",
         ),

@@ -115,7 +115,6 @@ def test_records_are_listed_newest_first_by_workflow_and_by_status(
 
     assert newest_first("byWorkflow", "orgWorkflow", "org-1#wf-1")[:2] == ["new", "old"]
     assert set(newest_first("byWorkflow", "orgWorkflow", "org-1#wf-1")) == {"new", "old", "failed"}
-    assert newest_first("byStatus", "orgStatus", "org-1#error") == ["failed"]
 
 
 def test_the_creation_time_and_session_survive_later_writes(
