@@ -365,6 +365,11 @@ def _patch_moto(cloud: LocalCloud) -> None:
     starting = threading.local()  # the definition of the version this thread starts
 
     def start_execution(backend: Any, state_machine_arn: str, *args: Any, **kwargs: Any) -> Any:
+        name = kwargs.get("name", args[0] if args else None)
+        if name:
+            # AWS's name rules (at most 80 characters, no wildcards or controls), which moto
+            # checks for its other backend only
+            backend._validate_name(name)
         # moto cannot start a published version (AWS can): start its state machine (which
         # lists its executions) on the version's definition.
         machine = backend.describe_state_machine(state_machine_arn)

@@ -98,9 +98,7 @@ TABLES: Mapping[str, Table] = MappingProxyType(
         # those of an execution stopped from outside stepthunk would otherwise stay forever.
         "executions": Table(
             partition=Key("id"),
-            indexes=(
-                Index("byWorkflow", Key("orgWorkflow"), Key("createdAt")),
-            ),
+            indexes=(Index("byWorkflow", Key("orgWorkflow"), Key("createdAt")),),
             expiry="expiresAt",
         ),
         # "ORG#<id>" / "ORG" is the account; "ORG#<id>" / "CHARGE#<execution>" the ledger.

@@ -122,3 +122,14 @@ def test_a_websocket_message_over_128_kb_is_refused(engine: EmbeddedEngine):
         engine.cloud.listen("listening", None)
     assert refused.value.response["Error"]["Code"] == "PayloadTooLargeException"
     assert "exceeds the 131,072 bytes a post may take" in str(refused.value)
+
+
+def test_an_execution_name_over_80_characters_is_refused(engine: EmbeddedEngine):
+    machine = create(engine, "named", {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    machines = engine.cloud.client("stepfunctions")
+    machines.start_execution(stateMachineArn=machine, name="n" * 80, input="{}")
+    with pytest.raises(ClientError) as refused:
+        machines.start_execution(stateMachineArn=machine, name="n" * 81, input="{}")
+    # AWS's input validation: "Member must have length less than or equal to 80"
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "less than or equal to 80" in str(refused.value)
