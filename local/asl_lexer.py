@@ -22,6 +22,8 @@ from antlr4.InputStream import InputStream  # type: ignore[import-untyped]
 from antlr4.PredictionContext import PredictionContextCache  # type: ignore[import-untyped]
 from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
 
+from local.moto_patches import replace
+
 # The grammar's STRING: '"' (ESC | SAFECODEPOINT)* '"'.
 JSON_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
 # The starts and the end of a string that rules other than STRING match.
@@ -67,4 +69,4 @@ def install() -> None:
     """Make moto's ASL parser lex with QuickStringLexer."""
     from moto.stepfunctions.parser.asl.parse import asl_parser
 
-    asl_parser.ASLLexer = QuickStringLexer  # type: ignore[attr-defined]
+    replace(asl_parser, "ASLLexer", QuickStringLexer)

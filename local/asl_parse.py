@@ -76,6 +76,7 @@ from moto.stepfunctions.parser.asl.parse.asl_parser import (
 )
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
+from local.moto_patches import replace
 from statemachine.asl import definition_json
 
 Parse = Callable[[str], tuple[Any, Any]]
@@ -338,7 +339,9 @@ def install() -> None:
     def analyse(analyser: StaticAnalyser, definition: str) -> None:
         analyser.visit(whole(definition)[1])
 
-    StaticAnalyser.analyse = analyse  # type: ignore[method-assign,assignment]
-    AmazonStateLanguageParser.parse = staticmethod(  # type: ignore[method-assign]
-        functools.lru_cache(maxsize=64)(parser(whole))
+    replace(StaticAnalyser, "analyse", analyse)
+    replace(
+        AmazonStateLanguageParser,
+        "parse",
+        staticmethod(functools.lru_cache(maxsize=64)(parser(whole))),
     )

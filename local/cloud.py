@@ -54,6 +54,7 @@ from moto.core.exceptions import JsonRESTError
 from local import direct, interpreter, moto_dynamodb, moto_start, moto_stepfunctions
 from local.changes import ChangeLog
 from local.mail import SentEmail, parsed
+from local.moto_patches import replace
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -312,7 +313,7 @@ def _serve_functions_in_moto_lambda(cloud: LocalCloud) -> None:
             return payload, errored, ""
 
         invoke.serves_registered = True  # type: ignore[attr-defined]
-        LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
+        replace(LambdaFunction, "_invoke_lambda", invoke)
 
 
 def _patch_moto(cloud: LocalCloud) -> None:
@@ -448,23 +449,23 @@ def _patch_moto(cloud: LocalCloud) -> None:
 
     interpreter.behave_as_on_aws()
     moto_stepfunctions.speed_up()
-    kms_models.generate_private_key = private_key  # type: ignore[attr-defined]
+    replace(kms_models, "generate_private_key", private_key)
     # A task waiting for a part's execution polls it every 50 ms, not every 0.5 s.
     callback_module = importlib.import_module(
         "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
         "state_task_service_callback"
     )
-    callback_module._DELAY_SECONDS_SYNC_CONDITION_CHECK = 0.05  # type: ignore[attr-defined]
+    replace(callback_module, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", 0.05)
     original_client_for = boto_client.boto_client_for
-    DynamoHandler.call_action = dynamodb_call  # type: ignore[method-assign]
-    S3Response.bucket_response = counted(S3Response.bucket_response, keyed=False)  # type: ignore[method-assign]
-    S3Response.key_response = counted(S3Response.key_response, keyed=True)  # type: ignore[method-assign]
-    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign,assignment]
-    Execution.start = start_execution_worker  # type: ignore[method-assign,assignment]
-    ApiGatewayManagementApiBackend.post_to_connection = post  # type: ignore[method-assign,assignment]
+    replace(DynamoHandler, "call_action", dynamodb_call)
+    replace(S3Response, "bucket_response", counted(S3Response.bucket_response, keyed=False))
+    replace(S3Response, "key_response", counted(S3Response.key_response, keyed=True))
+    replace(StepFunctionsParserBackend, "start_execution", start_execution)
+    replace(Execution, "start", start_execution_worker)
+    replace(ApiGatewayManagementApiBackend, "post_to_connection", post)
     for name in _CLIENT_USERS:
         module = importlib.import_module(name)
-        module.boto_client_for = client_for  # type: ignore[attr-defined]
+        replace(module, "boto_client_for", client_for)
     # A state machine's definition is parsed into evaluation components once, not at every
     # start: the components keep execution state in the environment they are given, so one
     # parsed program serves concurrent executions (parsing took most of a start's time), and
@@ -475,18 +476,24 @@ def _patch_moto(cloud: LocalCloud) -> None:
     asl_parse.install()
     # An UpdateItem's expression is parsed twice per request, and its validation works on a
     # copy of the parsed tree: the few expressions the stores write are parsed once each.
-    UpdateExpressionParser.make = functools.lru_cache(maxsize=256)(UpdateExpressionParser.make)
+    replace(
+        UpdateExpressionParser,
+        "make",
+        functools.lru_cache(maxsize=256)(UpdateExpressionParser.make),
+    )
     # moto lists a response class's methods (inspect.getmembers) at every request to find
     # the one the action names: a class's methods are listed once.
     from moto.core import responses as core_responses
 
-    core_responses.method_names_from_class = functools.cache(  # type: ignore[attr-defined]
-        core_responses.method_names_from_class  # type: ignore[attr-defined]
+    replace(
+        core_responses,
+        "method_names_from_class",
+        functools.cache(core_responses.method_names_from_class),  # type: ignore[attr-defined]
     )
-    json_path.parse = functools.lru_cache(maxsize=4096)(json_path.parse)  # type: ignore[attr-defined]
-    result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)  # type: ignore[attr-defined]
-    retrier_decl.time = ScaledTime()  # type: ignore[attr-defined,assignment]
-    wait_function.WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
+    replace(json_path, "parse", functools.lru_cache(maxsize=4096)(json_path.parse))  # type: ignore[attr-defined]
+    replace(result_path, "parse", functools.lru_cache(maxsize=4096)(result_path.parse))  # type: ignore[attr-defined]
+    replace(retrier_decl, "time", ScaledTime())
+    replace(wait_function.WaitFunction, "_wait_interval", wait_interval)
 
 
 def _key_names(table: str) -> tuple[str, ...] | None:

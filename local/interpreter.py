@@ -29,6 +29,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from local.moto_patches import replace
 from statemachine.limits import HISTORY_EVENT_LIMIT
 from statemachine.state_names import MAX_STATE_NAME_LENGTH
 
@@ -123,7 +124,7 @@ def _name_lambda_service_errors() -> None:
             event_details=EventDetails(lambdaFunctionFailedEventDetails=details),  # type: ignore[typeddict-item]
         )
 
-    StateTaskLambda._from_error = from_error  # type: ignore[method-assign,assignment]
+    replace(StateTaskLambda, "_from_error", from_error)
 
 
 def _name_step_functions_fields() -> None:
@@ -161,9 +162,9 @@ def _name_step_functions_fields() -> None:
         if env.stack and isinstance(env.stack[-1], dict):
             renamed(env.stack[-1], str.upper)
 
-    StateTaskServiceSfn._normalise_parameters = normalise_parameters  # type: ignore[method-assign,assignment]
-    StateTaskServiceSfn._normalise_response = normalise_response  # type: ignore[method-assign,assignment]
-    StateTaskServiceSfn._eval_service_task = eval_service_task  # type: ignore[method-assign,assignment]
+    replace(StateTaskServiceSfn, "_normalise_parameters", normalise_parameters)
+    replace(StateTaskServiceSfn, "_normalise_response", normalise_response)
+    replace(StateTaskServiceSfn, "_eval_service_task", eval_service_task)
 
 
 def _keep_number_literals_exact() -> None:
@@ -201,9 +202,9 @@ def _keep_number_literals_exact() -> None:
     def jsonata_number(self: Preprocessor, context: Any) -> JSONataTemplateValueTerminalLit:
         return JSONataTemplateValueTerminalLit(value=number(context))
 
-    Preprocessor.visitPayload_value_float = payload_number  # type: ignore[method-assign,assignment]
-    Preprocessor.visitAssign_template_value_terminal_float = assign_number  # type: ignore[method-assign,assignment]
-    Preprocessor.visitJsonata_template_value_terminal_float = jsonata_number  # type: ignore[method-assign,assignment]
+    replace(Preprocessor, "visitPayload_value_float", payload_number)
+    replace(Preprocessor, "visitAssign_template_value_terminal_float", assign_number)
+    replace(Preprocessor, "visitJsonata_template_value_terminal_float", jsonata_number)
 
 
 def _leave_data_limit_uncaught() -> None:
@@ -224,7 +225,7 @@ def _leave_data_limit_uncaught() -> None:
             return
         original(decl, env)
 
-    ErrorEqualsDecl._eval_body = eval_body  # type: ignore[method-assign,assignment]
+    replace(ErrorEqualsDecl, "_eval_body", eval_body)
 
 
 def _evaluate_timeouts_of_stopped_executions() -> None:
@@ -240,7 +241,7 @@ def _evaluate_timeouts_of_stopped_executions() -> None:
     def evaluate(timeout: Timeout, env: Any) -> None:
         timeout._eval_body(env)
 
-    Timeout.eval = evaluate  # type: ignore[method-assign,assignment]
+    replace(Timeout, "eval", evaluate)
 
 
 def _refuse_long_state_names() -> None:
@@ -268,7 +269,7 @@ def _refuse_long_state_names() -> None:
                 )
         validate(definition)
 
-    StepFunctionsParserBackend._validate_definition = staticmethod(validated)  # type: ignore[method-assign]
+    replace(StepFunctionsParserBackend, "_validate_definition", staticmethod(validated))
 
 
 def _state_names(document: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -325,4 +326,4 @@ def _fail_executions_at_the_history_limit() -> None:
             )
         original(state, env)
 
-    CommonStateField._eval_body = eval_body  # type: ignore[method-assign,assignment]
+    replace(CommonStateField, "_eval_body", eval_body)

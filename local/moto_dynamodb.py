@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from local.changes import ChangeLog, KeyNames, record_dynamodb
+from local.moto_patches import replace
 
 # DynamoDB operations that change nothing; any other may write.
 READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
@@ -89,8 +90,8 @@ def query_within_partitions() -> None:
             return []
         return list(stored.values()) if table.range_key_attr else [stored]
 
-    Table.query = query  # type: ignore[method-assign,assignment]
-    Table.all_items = all_items  # type: ignore[method-assign,assignment]
+    replace(Table, "query", query)
+    replace(Table, "all_items", all_items)
 
 
 def check_update_expressions_once() -> None:
@@ -158,9 +159,9 @@ def check_update_expressions_once() -> None:
             passed.add(checks)
         return node
 
-    validators.deepcopy = copied  # type: ignore[attr-defined,assignment]
-    validators.UpdateExpressionValidator.__init__ = init  # type: ignore[method-assign,assignment]
-    validators.UpdateExpressionValidator.validate = validate  # type: ignore[method-assign,assignment]
+    replace(validators, "deepcopy", copied)
+    replace(validators.UpdateExpressionValidator, "__init__", init)
+    replace(validators.UpdateExpressionValidator, "validate", validate)
 
 
 def walk_expression_trees_directly() -> None:
@@ -215,4 +216,4 @@ def walk_expression_trees_directly() -> None:
 
         return walk(root, -1)
 
-    DepthFirstTraverser.traverse = traverse
+    replace(DepthFirstTraverser, "traverse", traverse)

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from local.moto_patches import replace
+
 # The moto this engine's patches were written against, when the project's requirements cannot
 # be read (a source tree that was never installed).
 PINNED_MOTO = "5.2.5"
@@ -82,16 +84,18 @@ def read_models_once() -> None:
     from moto.core import utils
     from moto.core.base_backend import AccountSpecificBackend
 
-    utils.create_loader = functools.cache(utils.create_loader)  # type: ignore[attr-defined]
-    AccountSpecificBackend.get_session = classmethod(  # type: ignore[method-assign,assignment]
-        lambda cls: boto3._get_default_session()
+    replace(utils, "create_loader", functools.cache(utils.create_loader))  # type: ignore[attr-defined]
+    replace(
+        AccountSpecificBackend,
+        "get_session",
+        classmethod(lambda cls: boto3._get_default_session()),
     )
     listed = Loader.list_available_services
 
     def known_services(loader: Loader, type_name: str) -> Any:
         return KnownServices(loader, type_name, listed)
 
-    Loader.list_available_services = known_services  # type: ignore[method-assign,assignment]
+    replace(Loader, "list_available_services", known_services)
 
 
 class KnownServices(Sequence[str]):

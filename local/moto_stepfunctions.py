@@ -31,6 +31,8 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+from local.moto_patches import replace
+
 # moto's interpreter modules that copy states' data with `copy.deepcopy`
 COPYING_MODULES = (
     "moto.stepfunctions.parser.asl.eval.states",
@@ -78,7 +80,7 @@ def speed_up() -> None:
 def _copy_json_as_json() -> None:
     copier = types.SimpleNamespace(deepcopy=json_copy, copy=copy.copy)
     for name in COPYING_MODULES:
-        importlib.import_module(name).copy = copier  # type: ignore[attr-defined]
+        replace(importlib.import_module(name), "copy", copier)
 
 
 # A component's folded value: (the value) or None when it is not made of literals alone.
@@ -137,8 +139,8 @@ def _evaluate_literals_once() -> None:
 
         return eval_body
 
-    PayloadTmpl._eval_body = evaluating(PayloadTmpl._eval_body)  # type: ignore[method-assign]
-    PayloadArr._eval_body = evaluating(PayloadArr._eval_body)  # type: ignore[method-assign]
+    replace(PayloadTmpl, "_eval_body", evaluating(PayloadTmpl._eval_body))
+    replace(PayloadArr, "_eval_body", evaluating(PayloadArr._eval_body))
 
 
 class _Unkept(list):  # type: ignore[type-arg]
@@ -189,7 +191,7 @@ def _keep_what_an_ended_execution_needs() -> None:
     from moto.stepfunctions.parser.backend import execution
 
     for name in THREAD_KEEPING_MODULES:
-        importlib.import_module(name).TMP_THREADS = _Unkept()  # type: ignore[attr-defined]
+        replace(importlib.import_module(name), "TMP_THREADS", _Unkept())
 
     communication = execution.BaseExecutionWorkerCommunication
     reflect: Callable[[Any], None] = communication._reflect_execution_status
@@ -199,7 +201,7 @@ def _keep_what_an_ended_execution_needs() -> None:
         worker = self.execution.exec_worker
         worker.env = EndedEnvironment(worker.env)
 
-    communication._reflect_execution_status = ended  # type: ignore[method-assign]
+    replace(communication, "_reflect_execution_status", ended)
 
 
 class ExecutionList(list):  # type: ignore[type-arg]
@@ -236,5 +238,5 @@ def _index_executions_by_name() -> None:
         only = types.SimpleNamespace(executions=[] if found is None else [found])
         return same_name(only, name, execution_input)
 
-    models.StateMachineInstance.__init__ = init  # type: ignore[method-assign,assignment]
-    models.StateMachine._handle_name_input_idempotency = with_same_name  # type: ignore[method-assign,assignment]
+    replace(models.StateMachineInstance, "__init__", init)
+    replace(models.StateMachine, "_handle_name_input_idempotency", with_same_name)

@@ -2,7 +2,8 @@
 before: update expressions walked directly give moto's own items and errors, a state's
 literals evaluated once still reach every run exactly as written, whatever an earlier run
 did with them, and an ended execution, keeping only what it needs, answers its history and
-a stop as before."""
+a stop as before. And what the engine replaces in moto is exactly local.moto_patches' table,
+each target with the signature it has in the pinned moto."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import copy
 import decimal
 import gc
 import importlib
+import inspect
 import json
 import time
 import types
@@ -25,7 +27,7 @@ from moto.stepfunctions.parser import utils as moto_utils
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from bench.foundation import chain
-from local import moto_stepfunctions
+from local import moto_patches, moto_stepfunctions
 from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import EmbeddedEngine
 from local.moto_stepfunctions import json_copy
@@ -335,3 +337,38 @@ def test_a_start_looks_its_name_up_among_the_executions_as_moto_decides(
         assert source.executions.reads == 0
     finally:
         source.executions = kept
+
+
+def test_the_engine_replaces_exactly_the_listed_moto_internals_with_their_pinned_signatures(
+    cloud: LocalCloud,
+) -> None:
+    cloud.client("lambda")  # the one replacement made when a Lambda client is first made
+    assert set(moto_patches.REPLACED) == set(moto_patches.TARGETS)
+    for target, parameters in moto_patches.TARGETS.items():
+        # each target resolves in the installed packages, from its module down
+        parts = target.split(".")
+        for split in range(len(parts) - 1, 0, -1):
+            try:
+                owner: Any = importlib.import_module(".".join(parts[:split]))
+            except ImportError:
+                continue
+            for name in parts[split:-1]:
+                owner = getattr(owner, name)
+            assert hasattr(owner, parts[-1]), target
+            break
+        else:
+            raise AssertionError(f"{target} resolves to no module")
+        original = moto_patches.REPLACED[target]
+        if parameters is not None:
+            assert tuple(inspect.signature(original).parameters) == parameters, target
+
+
+def test_a_target_is_replaced_once():
+    holder = types.SimpleNamespace(__name__="holder", value=1)
+    moto_patches.replace(holder, "value", 2)
+    try:
+        with pytest.raises(RuntimeError, match=r"holder\.value is replaced twice"):
+            moto_patches.replace(holder, "value", 3)
+        assert holder.value == 2
+    finally:
+        moto_patches.REPLACED.pop("holder.value")
