@@ -233,10 +233,10 @@ class ProgressStore(Protocol):
         ...
 
 
-class StoredWorkflow(WireModel):
-    """A workflow deployed through the API: its definition and its state machine."""
+class DeployedWorkflow(WireModel):
+    """A workflow deployed through the API, as the API shows it: its definition and its state
+    machine."""
 
-    organization_id: str
     id: str
     name: str
     version: int
@@ -247,6 +247,12 @@ class StoredWorkflow(WireModel):
     part_arns: list[str] = Field(default_factory=list)
     created_at: str
     updated_at: str
+
+
+class StoredWorkflow(DeployedWorkflow):
+    """A deployed workflow as stored: with the organization it belongs to."""
+
+    organization_id: str
 
 
 class WorkflowSummary(WireModel):

@@ -1,5 +1,6 @@
 """What the HTTP API's routes answer on success, as models: the OpenAPI document describes each
-body with them (tests/api/test_openapi_conformance.py checks real answers against it)."""
+body with them (tests/api/test_openapi_conformance.py checks real answers against it). A
+deployed workflow is lambdas.runtime.ports.DeployedWorkflow, what the store keeps of it."""
 
 from __future__ import annotations
 
@@ -10,22 +11,6 @@ from pydantic import Field
 from lambdas.runtime.ports import WorkflowSummary
 from lambdas.runtime.record import ExecutionRecord, ExecutionSummary, NodeExecution
 from statemachine.model import WireModel
-
-
-class DeployedWorkflow(WireModel):
-    """A deployed workflow: its definition, version and state machine (and its parts)."""
-
-    id: str
-    name: str
-    version: int
-    definition: dict[str, Any]
-    state_machine_arn: str
-    version_arn: str | None = None
-    part_arns: list[str] | None = Field(
-        default=None, description="The machines a workflow too large for one runs, in order"
-    )
-    created_at: str
-    updated_at: str
 
 
 class WorkflowPage(WireModel):

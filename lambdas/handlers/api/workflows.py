@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from lambdas.handlers.api.bodies import DeployedWorkflow, WorkflowPage
+from lambdas.handlers.api.bodies import WorkflowPage
 from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
@@ -24,7 +24,7 @@ from lambdas.handlers.api.common import (
 )
 from lambdas.handlers.api.executions import cancel
 from lambdas.handlers.api.node_pages import RESPONSE_BUDGET, size
-from lambdas.runtime.ports import DeployedMachine, StoredWorkflow
+from lambdas.runtime.ports import DeployedMachine, DeployedWorkflow, StoredWorkflow
 from lambdas.runtime.record import ExecutionStatus, utc_now
 from statemachine.asl import definition_json
 from statemachine.compiler import (
