@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from lambdas.runtime.blobs import Blob
+from lambdas.runtime.record import FINAL_STATUSES
 from statemachine.model import Workflow
 
-FINAL = frozenset({"completed", "error", "exhausted", "cancelled"})
 # How often a record is read while waiting for it to be final, in seconds.
 POLL_SECONDS = 0.5
 Update = Callable[[dict[str, Any]], None]
@@ -100,7 +100,7 @@ class RemoteApi:
             record = self.record(execution_id)
             if on_update is not None:
                 on_update(record)
-            if record.get("status") in FINAL:
+            if record.get("status") in FINAL_STATUSES:
                 return record
             time.sleep(POLL_SECONDS)
 
@@ -152,7 +152,7 @@ class RemoteApi:
 def _ends(message: dict[str, Any]) -> bool:
     """A final status on the last page of an update ends an execution's updates."""
     page = message.get("page") or {}
-    return message.get("status") in FINAL and page.get("index") == page.get("count")
+    return message.get("status") in FINAL_STATUSES and page.get("index") == page.get("count")
 
 
 def _websocket_of(url: str) -> str:

@@ -25,8 +25,6 @@ from lambdas.adapters.errors import ExecutionNameTaken, InvalidPageToken, StoreE
 from lambdas.handlers import wiring
 from lambdas.handlers.api import blobs, catalog, executions, retries, secrets, workflows
 from lambdas.handlers.api.common import (
-    ERROR_SCHEMA,
-    ERROR_SCHEMA_NAME,
     ApiDeps,
     ApiError,
     deps_of,
@@ -155,8 +153,8 @@ def openapi() -> Response[str]:
 
 
 def as_answered(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with the responses the routes give: their error envelope, and without the
-    422 Powertools lists on every route (this API answers a malformed request 400)."""
+    """`document` without the 422 Powertools lists on every route (this API answers a
+    malformed request 400), nor a body for a 204."""
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.get("responses", {})
@@ -165,7 +163,6 @@ def as_answered(document: dict[str, Any]) -> dict[str, Any]:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(unused, None)
-    schemas[ERROR_SCHEMA_NAME] = ERROR_SCHEMA
     return document
 
 

@@ -8,24 +8,25 @@ from typing import Any
 
 from pydantic import Field
 
-from lambdas.runtime.ports import WorkflowSummary
+from lambdas.runtime.ports import Page, WorkflowSummary
 from lambdas.runtime.record import ExecutionRecord, ExecutionSummary, NodeExecution
 from statemachine.model import WireModel
 
-
-class WorkflowPage(WireModel):
-    items: list[WorkflowSummary]
-    next_token: str | None = None
-
-
-class ExecutionPage(WireModel):
-    items: list[ExecutionSummary]
-    next_token: str | None = None
+WorkflowPage = Page[WorkflowSummary]
+ExecutionPage = Page[ExecutionSummary]
+NodeExecutionPage = Page[NodeExecution]
 
 
-class NodeExecutionPage(WireModel):
-    items: list[NodeExecution]
-    next_token: str | None = None
+class ErrorDetail(WireModel):
+    code: str = Field(description="What went wrong, for programs")
+    message: str = Field(description="What went wrong, for people")
+    details: Any = Field(default=None, description="Each problem, where there are several")
+
+
+class Error(WireModel):
+    """The body of every answer over 399."""
+
+    error: ErrorDetail
 
 
 class RecordBody(ExecutionRecord):

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
+from lambdas.handlers.api.bodies import Error
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.ports import (
     ApiKeyStore,
@@ -81,25 +82,6 @@ def deployed(deps: ApiDeps, organization_id: str, workflow_id: str) -> StoredWor
     return stored
 
 
-# The body of every answer over 399: `{"error": {"code", "message", "details"?}}`.
-ERROR_SCHEMA_NAME = "Error"
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string", "description": "What went wrong, for programs"},
-                "message": {"type": "string", "description": "What went wrong, for people"},
-                "details": {"description": "Each problem, where there are several"},
-            },
-        }
-    },
-}
-
-
 def answers(
     success: dict[int, tuple[str, type[BaseModel]] | str], *errors: HTTPStatus
 ) -> dict[int, Any]:
@@ -113,10 +95,9 @@ def answers(
         if model is not None:
             responses[status]["content"] = {content_types.APPLICATION_JSON: {"model": model}}
     for error in sorted({HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, *errors}):
-        envelope = {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}}
         responses[int(error)] = {
             "description": error.phrase,
-            "content": {content_types.APPLICATION_JSON: envelope},
+            "content": {content_types.APPLICATION_JSON: {"model": Error}},
         }
     return responses
 

@@ -38,7 +38,13 @@ from lambdas.handlers.notify import notify
 from lambdas.runtime.outcome import charge, final_record
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, StoredWorkflow
-from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeExecution, NodeStatus
+from lambdas.runtime.record import (
+    FINAL_STATUSES,
+    ExecutionRecord,
+    ExecutionStatus,
+    NodeExecution,
+    NodeStatus,
+)
 from lambdas.runtime.state import ExecutionContext, WorkflowState
 from statemachine.compiler import document_key, encode_document
 from statemachine.errors import WorkflowValidationError
@@ -47,14 +53,6 @@ from statemachine.validation import validate_overrides
 
 router = Router()  # type: ignore[no-untyped-call]
 
-FINAL = frozenset(
-    {
-        ExecutionStatus.COMPLETED,
-        ExecutionStatus.ERROR,
-        ExecutionStatus.EXHAUSTED,
-        ExecutionStatus.CANCELLED,
-    }
-)
 # Executions started with the same Idempotency-Key get the same id (hence the same execution).
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1c9a52-4d8e-4c55-9d1e-0f2b7c3a8e41")
 
@@ -318,7 +316,7 @@ def cancel_execution(execution_id: ExecutionId) -> Response[str]:
     handle = deps.executions.handle(execution_id)
     if handle is None or handle.organization_id != organization:
         raise not_found("Execution", execution_id)
-    if handle.status in FINAL or handle.execution_arn is None:
+    if handle.status in FINAL_STATUSES or handle.execution_arn is None:
         raise _already_finished(handle.status)
     workflow = deps.workflows.get(organization, handle.workflow_id)
     if workflow is not None and workflow.definition.get("shortLived"):
