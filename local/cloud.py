@@ -184,15 +184,34 @@ class LocalCloud:
             self.listeners[connection_id] = listener
             self.closed.discard(connection_id)
 
-    def wait_for_execution(self, execution_arn: str, timeout: float | None = None) -> str:
-        """Block until the execution stops; return its status (SUCCEEDED, FAILED, ...)."""
+    def executions(self, state_machine_name: str) -> list[Any]:
+        """moto's executions of a state machine, Standard or Express, oldest first: Step
+        Functions answers no request about an Express execution (local.interpreter), the
+        engine still follows them. Each one's `execution_arn`, `status`, `error` and `cause`
+        are DescribeExecution's."""
         from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
         backend = stepfunctions_parser_backends[ACCOUNT][REGION]
+        for machine in backend.state_machines:
+            if machine.name == state_machine_name:
+                return list(machine.executions)
+        return []
+
+    def execution(self, execution_arn: str) -> Any:
+        """moto's execution at `execution_arn` (see `executions`)."""
+        machine_name = execution_arn.split(":")[6] if execution_arn.count(":") >= 6 else ""
+        for execution in reversed(self.executions(machine_name)):
+            if execution.execution_arn == execution_arn:
+                return execution
+        raise LookupError(f"No execution {execution_arn}")
+
+    def wait_for_execution(self, execution_arn: str, timeout: float | None = None) -> str:
+        """Block until the execution stops; return its status (SUCCEEDED, FAILED, ...)."""
+        execution = self.execution(execution_arn)
         give_up = None if timeout is None else time.monotonic() + timeout
         pause = 0.001
         while True:
-            status = str(backend.describe_execution(execution_arn).status)
+            status = str(execution.status)
             if status != "RUNNING":
                 return status
             if give_up is not None and time.monotonic() > give_up:
@@ -387,6 +406,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
         definition = getattr(starting, "definition", None)
         if definition is not None:  # the execution's own copy of its state machine
             execution.state_machine.definition = definition
+        interpreter.name_as_on_aws(execution)
         original_execution_start(execution)
 
     from moto.core.models import botocore_stubber

@@ -237,12 +237,12 @@ class EmbeddedEngine:
             # Finalize never ran. A Finalize that failed past its retries leaves the record
             # unfinished on AWS too; Step Functions' own terminal errors (a state over its
             # size quota) mean the compiled machine is wrong: say so.
-            described = self.cloud.client("stepfunctions").describe_execution(executionArn=arn)
-            failure = str(described.get("error", ""))
+            execution = self.cloud.execution(arn)
+            failure = str(execution.error or "")
             if failure.startswith("States."):
                 raise EngineFailure(
                     f"The execution failed without its final record: {failure}: "
-                    f"{described.get('cause', '')}"
+                    f"{execution.cause or ''}"
                 )
         return record
 

@@ -19,11 +19,19 @@ workflow meets, it is patched here (moto is pinned exactly for that):
   task is being scheduled (moto then skips evaluating it and records whatever else is on its
   stack, the task's input, as the scheduled event's `timeoutInSeconds`, which breaks every
   later GetExecutionHistory of that execution).
+- an Express execution is one Step Functions answers nothing about: its ARN is
+  `express:<machine>:<name>:<id>` (a new one at every start: AWS does not deduplicate Express
+  names, so local.moto_stepfunctions finds no earlier execution of that name), and
+  DescribeExecution, StopExecution, GetExecutionHistory and DescribeStateMachineForExecution
+  refuse it (InvalidArn), ListExecutions refuses an Express machine
+  (StateMachineTypeNotSupported). moto treats an Express machine as a Standard one. The
+  engine itself still follows its executions (local.cloud.LocalCloud.execution).
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -50,6 +58,21 @@ def behave_as_on_aws() -> None:
     _evaluate_timeouts_of_stopped_executions()
     _refuse_long_state_names()
     _fail_executions_at_the_history_limit()
+    _refuse_requests_about_express_executions()
+
+
+def is_express(machine: Any) -> bool:
+    """Whether a moto state machine (or an execution's copy of it) is an Express one: moto
+    keeps the type a machine was created with in `type` (its `sm_type` says STANDARD)."""
+    return bool(getattr(machine, "type", None) == "EXPRESS")
+
+
+def name_as_on_aws(execution: Any) -> None:
+    """Give an Express execution, before it starts, the ARN Step Functions gives it."""
+    if is_express(execution.state_machine):
+        parts = execution.exec_arn.split(":")
+        arn = ":".join([*parts[:5], "express", parts[6], execution.name, str(uuid.uuid4())])
+        execution.exec_arn = execution.execution_arn = arn
 
 
 def data_size(payload: str) -> int:
@@ -327,3 +350,37 @@ def _fail_executions_at_the_history_limit() -> None:
         original(state, env)
 
     replace(CommonStateField, "_eval_body", eval_body)
+
+
+def _refuse_requests_about_express_executions() -> None:
+    """What Step Functions answers about an Express execution or machine: nothing."""
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.exceptions import InvalidArn
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    class StateMachineTypeNotSupported(AWSError):
+        TYPE = "StateMachineTypeNotSupported"
+        STATUS = 400
+
+    def refusing(original: Callable[..., Any]) -> Callable[..., Any]:
+        def call(backend: Any, execution_arn: str, *args: Any, **kwargs: Any) -> Any:
+            if execution_arn.split(":")[5:6] == ["express"]:
+                raise InvalidArn("Invalid Arn: 'Resource type not valid in this context: express'")
+            return original(backend, execution_arn, *args, **kwargs)
+
+        return call
+
+    backend = StepFunctionsParserBackend
+    for name in ("describe_execution", "stop_execution", "describe_state_machine_for_execution"):
+        replace(backend, name, refusing(getattr(backend, name)))
+    # moto's GetExecutionHistory describes the execution first: refused with it
+    list_executions: Callable[..., Any] = backend.list_executions
+
+    def listed(backend: Any, state_machine_arn: str, *args: Any, **kwargs: Any) -> Any:
+        if is_express(backend.describe_state_machine(state_machine_arn)):
+            raise StateMachineTypeNotSupported(
+                "This operation is not supported by this type of state machine"
+            )
+        return list_executions(backend, state_machine_arn, *args, **kwargs)
+
+    replace(backend, "list_executions", listed)

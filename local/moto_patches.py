@@ -180,12 +180,29 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
     "moto.stepfunctions.parser.models.StepFunctionsParserBackend._validate_definition": (
         "definition",
     ),
+    "moto.stepfunctions.parser.models.StepFunctionsParserBackend.describe_execution": (
+        "self",
+        "execution_arn",
+    ),
+    "moto.stepfunctions.parser.models.StepFunctionsParserBackend.describe_state_machine_for_execution": (
+        "self",
+        "execution_arn",
+    ),
+    "moto.stepfunctions.parser.models.StepFunctionsParserBackend.list_executions": (
+        "self",
+        "state_machine_arn",
+        "status_filter",
+    ),
     "moto.stepfunctions.parser.models.StepFunctionsParserBackend.start_execution": (
         "self",
         "state_machine_arn",
         "name",
         "execution_input",
         "trace_header",
+    ),
+    "moto.stepfunctions.parser.models.StepFunctionsParserBackend.stop_execution": (
+        "self",
+        "execution_arn",
     ),
 }
 # target -> what it was before the engine replaced it

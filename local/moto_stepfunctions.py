@@ -31,6 +31,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+from local.interpreter import is_express
 from local.moto_patches import replace
 
 # moto's interpreter modules that copy states' data with `copy.deepcopy`
@@ -230,6 +231,8 @@ def _index_executions_by_name() -> None:
         machine.executions = ExecutionList(machine.executions)
 
     def with_same_name(machine: Any, name: str, execution_input: str) -> Any:
+        if is_express(machine):  # AWS starts another execution (local.interpreter)
+            return None
         executions = machine.executions
         if not isinstance(executions, ExecutionList):
             return same_name(machine, name, execution_input)

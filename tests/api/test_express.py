@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
+
 from tests.api.conftest import Organization, Server, returns_held
 from tests.workflows import edge, node, workflow
 
@@ -25,12 +28,9 @@ def machine_type(server: Server, deployed: dict[str, Any]) -> str:
     return kind
 
 
-def executions_of(server: Server, deployed: dict[str, Any]) -> list[dict[str, Any]]:
-    client = server.engine.cloud.client("stepfunctions")
-    listed: list[dict[str, Any]] = client.list_executions(
-        stateMachineArn=deployed["stateMachineArn"]
-    )["executions"]
-    return listed
+def executions_of(server: Server, deployed: dict[str, Any]) -> list[Any]:
+    """The executions moto ran (Step Functions lists none of an Express machine's)."""
+    return server.engine.cloud.executions(deployed["stateMachineArn"].split(":")[6])
 
 
 def test_a_short_lived_workflow_runs_on_an_express_state_machine(
@@ -66,8 +66,8 @@ def test_a_short_lived_workflow_that_could_outlast_express_is_refused_at_deploy(
 
 
 def test_a_repeated_start_starts_one_express_execution(server: Server, org_a: Organization) -> None:
-    """Counted as StartExecution calls: moto refuses a repeated Express execution name, AWS
-    starts another execution, so only the API's own conditional write keeps this at one."""
+    """Step Functions starts another Express execution for a repeated name (the engine does
+    too): only the API's own conditional write keeps this at one."""
     deployed = org_a.deploy(short_lived("once"))
     key = {"Idempotency-Key": "order-7"}
     starts: list[str] = []
@@ -101,6 +101,40 @@ def test_turning_a_workflow_short_lived_replaces_its_standard_machine(
     assert express["version"] == 2
     assert machine_type(server, express) == "EXPRESS"
     assert org_a.wait_for(org_a.start("switch"))["status"] == "completed"
+    # a machine of its own, the old one deleted: a machine's name stays taken on AWS while
+    # it is being deleted, so the replacement could not take it at once
+    assert express["stateMachineArn"] != standard["stateMachineArn"]
+    with pytest.raises(ClientError) as gone:
+        server.engine.cloud.client("stepfunctions").describe_state_machine(
+            stateMachineArn=standard["stateMachineArn"]
+        )
+    assert gone.value.response["Error"]["Code"] == "StateMachineDoesNotExist"
+
+
+def test_the_type_of_a_workflow_with_running_executions_does_not_change(
+    server: Server, org_a: Organization
+) -> None:
+    held = workflow(node("now", "date-now"), workflow_id="turning")
+    org_a.deploy({**held, "shortLived": True})
+    with returns_held(server, "now"):
+        running = org_a.start("turning")
+        org_a.wait_for(running, frozenset({"executing"}))
+
+        turned = org_a.http.put("/workflows/turning", json={**held, "shortLived": False})
+        # the same type deploys: the running execution keeps the version it started
+        again = org_a.http.put("/workflows/turning", json={**held, "shortLived": True})
+        # nor can the execution be cancelled: decided by what it runs on, not the workflow
+        cancel = org_a.http.post(f"/executions/{running}/cancel")
+
+    assert turned.status_code == 409
+    assert turned.json()["error"]["code"] == "EXECUTIONS_RUNNING"
+    assert "change of `shortLived`" in turned.json()["error"]["message"]
+    assert again.status_code == 200
+    assert cancel.json()["error"]["code"] == "NOT_CANCELLABLE"
+    assert org_a.wait_for(running)["status"] == "completed"
+    standard = org_a.http.put("/workflows/turning", json={**held, "shortLived": False})
+    assert standard.status_code == 200
+    assert machine_type(server, standard.json()) == "STANDARD"
 
 
 def test_express_executions_cannot_be_cancelled_or_retried(

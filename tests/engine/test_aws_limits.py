@@ -10,6 +10,7 @@ own check, below, since records rely on it).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -41,12 +42,15 @@ def engine(cloud: LocalCloud) -> EmbeddedEngine:
     return EmbeddedEngine(cloud=cloud)
 
 
-def create(engine: EmbeddedEngine, name: str, definition: dict[str, Any]) -> str:
+def create(
+    engine: EmbeddedEngine, name: str, definition: dict[str, Any], kind: str = "STANDARD"
+) -> str:
     machines = engine.cloud.client("stepfunctions")
     created = machines.create_state_machine(
         name=f"{engine.deployment.prefix}-{name}"[:80],
         definition=json.dumps(definition),
         roleArn=engine.cloud.role_arn,
+        type=kind,
     )
     return str(created["stateMachineArn"])
 
@@ -133,3 +137,54 @@ def test_an_execution_name_over_80_characters_is_refused(engine: EmbeddedEngine)
     # AWS's input validation: "Member must have length less than or equal to 80"
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "less than or equal to 80" in str(refused.value)
+
+
+PASSING = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+
+
+def test_express_execution_names_are_not_deduplicated(engine: EmbeddedEngine):
+    express = create(engine, "express-twice", PASSING, kind="EXPRESS")
+    machines = engine.cloud.client("stepfunctions")
+
+    first = machines.start_execution(stateMachineArn=express, name="same", input='{"n": 1}')
+    again = machines.start_execution(stateMachineArn=express, name="same", input='{"n": 2}')
+
+    # AWS: arn:aws:states:<region>:<account>:express:<machine>:<name>:<id>, a new one each time
+    arns = [first["executionArn"], again["executionArn"]]
+    assert arns[0] != arns[1]
+    for arn in arns:
+        assert arn.split(":")[5:8] == ["express", express.split(":")[6], "same"]
+        assert engine.cloud.wait_for_execution(arn, timeout=60) == "SUCCEEDED"
+    ran = engine.cloud.executions(express.split(":")[6])
+    assert [json.loads(e.execution_input)["n"] for e in ran] == [1, 2]
+    # a Standard machine still refuses a name it has run, as AWS does
+    standard = create(engine, "standard-twice", PASSING)
+    machines.start_execution(stateMachineArn=standard, name="same", input='{"n": 1}')
+    with pytest.raises(ClientError) as refused:
+        machines.start_execution(stateMachineArn=standard, name="same", input='{"n": 2}')
+    assert refused.value.response["Error"]["Code"] == "ExecutionAlreadyExists"
+
+
+def test_nothing_is_answered_about_an_express_execution(engine: EmbeddedEngine):
+    express = create(engine, "express-asked", PASSING, kind="EXPRESS")
+    machines = engine.cloud.client("stepfunctions")
+    arn = machines.start_execution(stateMachineArn=express, name="asked", input="{}")[
+        "executionArn"
+    ]
+    engine.cloud.wait_for_execution(arn, timeout=60)
+    asks: dict[str, Callable[[], object]] = {
+        "DescribeExecution": lambda: machines.describe_execution(executionArn=arn),
+        "StopExecution": lambda: machines.stop_execution(executionArn=arn),
+        "GetExecutionHistory": lambda: machines.get_execution_history(executionArn=arn),
+        "DescribeStateMachineForExecution": lambda: machines.describe_state_machine_for_execution(
+            executionArn=arn
+        ),
+    }
+    for action, ask in asks.items():
+        with pytest.raises(ClientError) as refused:
+            ask()
+        assert refused.value.response["Error"]["Code"] == "InvalidArn", action
+        assert "Resource type not valid in this context: express" in str(refused.value)
+    with pytest.raises(ClientError) as not_listed:
+        machines.list_executions(stateMachineArn=express)
+    assert not_listed.value.response["Error"]["Code"] == "StateMachineTypeNotSupported"

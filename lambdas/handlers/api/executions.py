@@ -198,10 +198,14 @@ def launch(
     # Stored before the start, so that the execution's own writes always come after it; a
     # conditional write, so that a repeated start (same idempotency key) starts nothing,
     # also on an Express state machine, which does not refuse a repeated execution name.
+    # An Express execution's ARN holds an id Step Functions picks at the start, and nothing
+    # can be asked of it by that ARN: none is kept, and none means "cannot be stopped".
     new = deps.executions.submit(
         submitted,
         session_id=session_id,
-        execution_arn=execution_arn(stored.state_machine_arn, execution_id),
+        execution_arn=None
+        if workflow.short_lived
+        else execution_arn(stored.state_machine_arn, execution_id),
         fingerprint=request.fingerprint,
         origin=origin,
     )
@@ -316,10 +320,9 @@ def cancel_execution(execution_id: ExecutionId) -> Response[str]:
     handle = deps.executions.handle(execution_id)
     if handle is None or handle.organization_id != organization:
         raise not_found("Execution", execution_id)
-    if handle.status in FINAL_STATUSES or handle.execution_arn is None:
+    if handle.status in FINAL_STATUSES:
         raise _already_finished(handle.status)
-    workflow = deps.workflows.get(organization, handle.workflow_id)
-    if workflow is not None and workflow.definition.get("shortLived"):
+    if handle.execution_arn is None:
         raise ApiError(
             HTTPStatus.CONFLICT,
             "NOT_CANCELLABLE",

@@ -36,7 +36,7 @@ from statemachine.compiler import (
 )
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.model import Workflow
-from statemachine.parts import part_machine_name
+from statemachine.parts import MAX_MACHINE_NAME_LENGTH, part_machine_name
 from statemachine.validation import validate_workflow
 
 router = Router()  # type: ignore[no-untyped-call]
@@ -45,11 +45,17 @@ router = Router()  # type: ignore[no-untyped-call]
 MAX_WORKFLOW_BYTES = RESPONSE_BUDGET
 
 
-def state_machine_name(organization_id: str, workflow_id: str) -> str:
-    """Readable, unique per organization and workflow, within Step Functions' 80 characters."""
+def state_machine_name(organization_id: str, workflow_id: str, kind: str = "STANDARD") -> str:
+    """Readable, unique per organization, workflow and type (STANDARD or EXPRESS), within
+    Step Functions' 80 characters.
+
+    The type is in the name because a machine's type cannot change: a workflow that turns
+    short-lived (or back) gets a new machine, and the old one's name stays taken while Step
+    Functions deletes it (CreateStateMachine answers StateMachineDeleting meanwhile)."""
     digest = hashlib.sha256(f"{organization_id}/{workflow_id}".encode()).hexdigest()[:12]
-    readable = re.sub(r"[^A-Za-z0-9_-]", "-", workflow_id)[:50]
-    return f"stepthunk-{digest}-{readable}"
+    prefix = f"stepthunk-{digest}-" if kind == "STANDARD" else f"stepthunk-express-{digest}-"
+    readable = re.sub(r"[^A-Za-z0-9_-]", "-", workflow_id)[: MAX_MACHINE_NAME_LENGTH - len(prefix)]
+    return prefix + readable
 
 
 def summary(workflow: StoredWorkflow) -> dict[str, Any]:
@@ -61,8 +67,11 @@ def summary(workflow: StoredWorkflow) -> dict[str, Any]:
 @router.put(
     "/workflows/<workflow_id>",
     summary="Deploy a workflow (create or update)",
+    description="A change of `shortLived` replaces the workflow's state machine (a Standard "
+    "or an Express one): 409 EXECUTIONS_RUNNING while executions of the workflow run.",
     responses=answers(
         {201: ("Deployed", DeployedWorkflow), 200: ("Deployed again", DeployedWorkflow)},
+        HTTPStatus.CONFLICT,
         HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ),
@@ -92,6 +101,18 @@ def put_workflow(
         details = [error.problem().to_json()]
         raise ApiError(HTTPStatus.BAD_REQUEST, error.code, str(error), details) from None
     existing = deps.workflows.get(organization, workflow_id)
+    if existing is not None and bool(existing.definition.get("shortLived")) != bool(
+        valid.short_lived
+    ):
+        # its executions run on the machine a new type replaces, which Step Functions
+        # ends at their next state once it is deleted, with no Finalize to record it
+        running = running_executions(deps, organization, workflow_id)
+        if running:
+            raise _executions_running(
+                f"{len(running)} execution(s) of this workflow are running on the state "
+                "machine that a change of `shortLived` replaces; deploy it once they end "
+                "(or cancel those that can be)"
+            )
     machine, parts = deploy_machines(deps, organization, valid, compiled, existing)
     definition = valid.to_json()
     # Kept for good, for retries of this version's executions after the workflow changed.
@@ -151,6 +172,7 @@ def deploy_machines(
     """Store the workflow's documents, create or update its parts and its machine, delete
     the parts it no longer has; the machine and the ARNs of its parts."""
     name = state_machine_name(organization_id, valid.id)
+    kind = machine_type(valid)
     for key, data in compiled.documents.items():
         deps.values.put_document(key, data)
     parts = [
@@ -158,9 +180,12 @@ def deploy_machines(
         for n, part in enumerate(compiled.parts, 1)
     ]
     definition = definition_json(compiled.definition)
-    machine = deps.machines.deploy(name, definition, deps.role_arn, machine_type(valid))
+    own_name = state_machine_name(organization_id, valid.id, kind)
+    machine = deps.machines.deploy(own_name, definition, deps.role_arn, kind)
     for stale in (existing.part_arns if existing else [])[len(parts) :]:
         deps.machines.delete(stale)
+    if existing is not None and existing.state_machine_arn != machine.state_machine_arn:
+        deps.machines.delete(existing.state_machine_arn)  # of the workflow's other type
     return machine, [part.state_machine_arn for part in parts]
 
 
@@ -201,27 +226,32 @@ def list_workflows(
 def delete_workflow(workflow_id: WorkflowId) -> Response[None]:
     deps, organization = deps_of(router), organization_of(router)
     stored = deployed(deps, organization, workflow_id)
-    running = running_executions(deps, organization, workflow_id)
-    if running and stored.definition.get("shortLived"):
+    running = [
+        handle
+        for execution_id in running_executions(deps, organization, workflow_id)
+        if (handle := deps.executions.handle(execution_id)) is not None
+    ]
+    unstoppable = [handle for handle in running if handle.execution_arn is None]
+    if unstoppable:
         # Step Functions cannot stop an Express execution, and deleting its machine ends it
         # at its next state with no Finalize: its record would say `executing` for ever.
-        raise ApiError(
-            HTTPStatus.CONFLICT,
-            "EXECUTIONS_RUNNING",
-            f"{len(running)} execution(s) of this short-lived workflow are running and "
+        raise _executions_running(
+            f"{len(unstoppable)} execution(s) of this short-lived workflow are running and "
             "cannot be stopped (an Express state machine); delete it once they end, "
-            "within 5 minutes",
+            "within 5 minutes"
         )
     # Gone first, so that no new start finds it; then what runs is cancelled while its
     # state machine can still stop it and tell what it did.
     deps.workflows.delete(organization, workflow_id)
-    for execution_id in running:
-        handle = deps.executions.handle(execution_id)
-        if handle is not None:
-            cancel(deps, handle, "Its workflow was deleted through the API")
+    for handle in running:
+        cancel(deps, handle, "Its workflow was deleted through the API")
     for arn in [stored.state_machine_arn, *stored.part_arns]:
         deps.machines.delete(arn)
     return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+def _executions_running(message: str) -> ApiError:
+    return ApiError(HTTPStatus.CONFLICT, "EXECUTIONS_RUNNING", message)
 
 
 def running_executions(deps: ApiDeps, organization_id: str, workflow_id: str) -> list[str]:
