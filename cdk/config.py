@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Node
 
 from cdk.errors import InvalidConfig
+from lambdas.adapters.schema import RETIRED
 from lambdas.runtime.network import entry_fault
 from lambdas.runtime.origins import origin_fault
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES
@@ -70,6 +71,8 @@ class Config:
     Browser pages of `cors_origins` may call the HTTP API (none: only other programs).
     Workflows' requests reach public addresses and `allow_networks` (networks, addresses,
     host names) only: not the Lambda runtime, the metadata service or private networks.
+    `keep_indexes` names the retired indexes (lambdas.adapters.schema.RETIRED) a stack
+    deployed before byWorkflowSummary keeps while it upgrades, one index per deploy (README).
     """
 
     stack_name: str = "Stepthunk"
@@ -86,6 +89,7 @@ class Config:
     alarm_email: str | None = None
     cors_origins: tuple[str, ...] = ()
     allow_networks: tuple[str, ...] = ()
+    keep_indexes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -123,6 +127,10 @@ class Config:
                     origin,
                     "origins like https://editor.example.com, comma-separated",
                 )
+        for index in self.keep_indexes:
+            if index not in RETIRED:
+                expected = f"retired executions indexes: {', '.join(RETIRED)}, comma-separated"
+                raise InvalidConfig("keepIndexes", index, expected)
 
     @classmethod
     def from_context(cls, node: Node) -> Config:
@@ -141,7 +149,10 @@ class Config:
                 raise InvalidConfig(key, value, "a whole number") from None
 
         def listed(key: str) -> tuple[str, ...]:
-            return tuple(item.strip() for item in text(key, "").split(",") if item.strip())
+            value = node.try_get_context(key)
+            # `-c key=a,b` gives a string, cdk.json a string or a list
+            items = value if isinstance(value, list) else text(key, "").split(",")
+            return tuple(str(item).strip() for item in items if str(item).strip())
 
         def flag(key: str, default: bool) -> bool:
             value = text(key, str(default)).lower()
@@ -169,6 +180,7 @@ class Config:
             alarm_email=node.try_get_context("alarmEmail") or None,
             cors_origins=listed("corsOrigins"),
             allow_networks=listed("allowNetworks"),
+            keep_indexes=listed("keepIndexes"),
         )
 
     @property

@@ -20,8 +20,9 @@ from constructs import Construct
 
 from cdk import nag
 from cdk.config import Config
-from lambdas.adapters.schema import TABLES, Key
+from lambdas.adapters.schema import BY_WORKFLOW_SUMMARY, TABLES, Key, listing_index, tables
 from lambdas.adapters.secrets import OWNER_CONTEXT_KEY
+from lambdas.handlers.settings import LISTING_INDEX_SETTING
 
 RECOVERY_WINDOW = Duration.days(35)
 # Tables whose values are sealed with the KMS key: their readers also need its id.
@@ -70,8 +71,8 @@ class Storage(Construct):
             "make is a subsegment of the function's X-Ray trace; server access logs would "
             "need a second bucket of their own, itself unlogged.",
         )
-        tables = {}
-        for name, spec in TABLES.items():
+        made = {}
+        for name, spec in tables(config.keep_indexes).items():
             table = dynamodb.Table(
                 self,
                 name[0].upper() + name[1:],
@@ -86,14 +87,17 @@ class Storage(Construct):
                 removal_policy=config.removal,
             )
             for index in spec.indexes:
+                projection = index.projection
                 table.add_global_secondary_index(
                     index_name=index.name,
                     partition_key=_attribute(index.partition),
                     sort_key=_attribute(index.sort) if index.sort else None,
-                    projection_type=dynamodb.ProjectionType.ALL,
+                    projection_type=dynamodb.ProjectionType(projection["ProjectionType"]),
+                    non_key_attributes=projection.get("NonKeyAttributes"),
                 )
-            tables[name] = table
-        self.tables: Mapping[str, dynamodb.Table] = MappingProxyType(tables)
+            made[name] = table
+        self.tables: Mapping[str, dynamodb.Table] = MappingProxyType(made)
+        self._listing_index = listing_index(config.keep_indexes)
 
     def use_tables(
         self, function: lambda_.Function, *, read: Iterable[str] = (), write: Iterable[str] = ()
@@ -102,6 +106,8 @@ class Storage(Construct):
         for name, writes in [*((name, False) for name in read), *((name, True) for name in write)]:
             table = self.tables[name]
             function.add_environment(table_variable(name), table.table_name)
+            if name == "executions" and self._listing_index != BY_WORKFLOW_SUMMARY:
+                function.add_environment(LISTING_INDEX_SETTING, self._listing_index)
             if writes:
                 table.grant_read_write_data(function)
             else:

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code, translated
 from lambdas.adapters.pages import check_limit, decode_token, encode_token
+from lambdas.adapters.schema import BY_WORKFLOW_SUMMARY
 from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, Page
 from lambdas.runtime.record import (
     FINAL_STATUSES,
@@ -39,8 +40,8 @@ if TYPE_CHECKING:
 INLINE_LIMIT = 300_000
 # Listings show the error as a top-level attribute, cut to this many characters.
 ERROR_LIMIT = 1000
-BY_WORKFLOW = "byWorkflow"
-# The attributes of a start key of the byWorkflow index (its keys plus the table's).
+# The attributes of a start key of the listing's index (its keys plus the table's): the same
+# for byWorkflowSummary and the byWorkflow it replaces, so a token of one pages the other.
 BY_WORKFLOW_KEY = ("orgWorkflow", "createdAt", "id")
 # A listing filtered by status reads at most this many batches before returning a short page.
 FILTERED_QUERIES = 5
@@ -57,7 +58,8 @@ class DynamoExecutionStore:
 
     `createdAt` is set by the first write (the record's startedAt, else now) and never
     changes; a put without `session_id` or `execution_arn` keeps the one an earlier put
-    stored. Listings read only top-level attributes, never the record.
+    stored. Listings query the index `listing_index` and read only the attributes
+    schema.EXECUTION_SUMMARY names (and `id`), which is all that index projects.
     """
 
     def __init__(
@@ -68,12 +70,14 @@ class DynamoExecutionStore:
         bucket: str,
         *,
         clock: Callable[[], str] = utc_now,
+        listing_index: str = BY_WORKFLOW_SUMMARY,
     ) -> None:
         self._dynamodb = dynamodb
         self._table = table
         self._s3 = s3
         self._bucket = bucket
         self._clock = clock
+        self._listing_index = listing_index
 
     def put(
         self,
@@ -307,7 +311,7 @@ class DynamoExecutionStore:
         values: dict[str, AttributeValueTypeDef] = {":orgWorkflow": {"S": partition[1]}}
         request: QueryInputTypeDef = {
             "TableName": self._table,
-            "IndexName": BY_WORKFLOW,
+            "IndexName": self._listing_index,
             "KeyConditionExpression": "#orgWorkflow = :orgWorkflow",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
@@ -343,7 +347,8 @@ def _text(item: Mapping[str, AttributeValueTypeDef], name: str) -> str | None:
 
 
 def _summary(item: Mapping[str, AttributeValueTypeDef]) -> ExecutionSummary:
-    """An execution as listed, from the item's top-level attributes."""
+    """An execution as listed, from `id` and the item's schema.EXECUTION_SUMMARY attributes
+    (the listing's index projects no other)."""
     usage = item.get("usage", {}).get("N")
     return ExecutionSummary(
         id=_text(item, "id") or "",

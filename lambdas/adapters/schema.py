@@ -1,13 +1,14 @@
 """The DynamoDB tables as data (keys, indexes, billing), and creating them.
 
 The embedded engine and the component tests create tables from TABLES; the CDK stack
-mirrors the same data, so the three cannot drift apart silently.
+mirrors the same data (with the RETIRED indexes a stack that upgrades keeps), so the three
+cannot drift apart silently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
         CreateTableInputTypeDef,
         GlobalSecondaryIndexTypeDef,
         KeySchemaElementTypeDef,
+        ProjectionTypeDef,
     )
 
 
@@ -35,11 +37,26 @@ class Key:
 
 @dataclass(frozen=True, slots=True)
 class Index:
-    """A global secondary index projecting every attribute."""
+    """A global secondary index and what it projects besides its keys and the table's: the
+    `projected` attributes (none: KEYS_ONLY), or every attribute (None: ALL).
+
+    Each write of an item the index holds is written to it again, billed by its projected
+    size: a unit per started KB.
+    """
 
     name: str
     partition: Key
     sort: Key | None = None
+    projected: tuple[str, ...] | None = None
+
+    @property
+    def projection(self) -> ProjectionTypeDef:
+        """The index's Projection, as CreateTable and CloudFormation take it."""
+        if self.projected is None:
+            return {"ProjectionType": "ALL"}
+        if not self.projected:
+            return {"ProjectionType": "KEYS_ONLY"}
+        return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(self.projected)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +82,7 @@ class Table:
             {
                 "IndexName": index.name,
                 "KeySchema": _key_schema(index.partition, index.sort),
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": index.projection,
             }
             for index in self.indexes
         ]
@@ -90,6 +107,24 @@ def _key_schema(partition: Key, sort: Key | None) -> list[KeySchemaElementTypeDe
     return schema
 
 
+# What a listing shows of an execution besides its `id` (the table's key): the attributes
+# lambdas.adapters.executions writes for it and reads back from the index listings query,
+# which projects these and nothing else of an item (not the record, up to 400 KB).
+EXECUTION_SUMMARY = (
+    "organizationId",
+    "workflowId",
+    "workflowName",
+    "status",
+    "error",
+    "startedAt",
+    "endedAt",
+    "usage",
+)
+# The executions index listings query: "<org>#<workflow>" with createdAt, newest first.
+BY_WORKFLOW_SUMMARY = "byWorkflowSummary"
+# Its predecessor, with the same keys, projecting whole records (RETIRED).
+BY_WORKFLOW = "byWorkflow"
+
 TABLES: Mapping[str, Table] = MappingProxyType(
     {
         # The record (or the S3 key of a large one) plus the attributes executions are
@@ -98,14 +133,23 @@ TABLES: Mapping[str, Table] = MappingProxyType(
         # those of an execution stopped from outside stepthunk would otherwise stay forever.
         "executions": Table(
             partition=Key("id"),
-            indexes=(Index("byWorkflow", Key("orgWorkflow"), Key("createdAt")),),
+            indexes=(
+                Index(
+                    BY_WORKFLOW_SUMMARY,
+                    Key("orgWorkflow"),
+                    Key("createdAt"),
+                    projected=EXECUTION_SUMMARY,
+                ),
+            ),
             expiry="expiresAt",
         ),
         # "ORG#<id>" / "ORG" is the account; "ORG#<id>" / "CHARGE#<execution>" the ledger.
         "organizations": Table(partition=Key("pk"), sort=Key("sk")),
         "secrets": Table(partition=Key("organizationId"), sort=Key("name")),
         "integrations": Table(partition=Key("organizationId"), sort=Key("id")),
-        # $disconnect knows only the connection id, hence the index.
+        # $disconnect knows only the connection id, hence the index. It projects every
+        # attribute: an item is a few hundred bytes, one write unit in the index whatever it
+        # projects.
         "connections": Table(
             partition=Key("sessionId"),
             sort=Key("connectionId"),
@@ -118,6 +162,38 @@ TABLES: Mapping[str, Table] = MappingProxyType(
         "apiKeys": Table(partition=Key("keyHash")),
     }
 )
+
+# The executions table's former indexes, both projecting whole records. A stack deployed with
+# them keeps them while it upgrades (its `keepIndexes`; README, "Upgrading a stack deployed
+# before byWorkflowSummary"), since CloudFormation creates or deletes one index of a table per
+# update, and a new index answers no query until DynamoDB has filled it.
+RETIRED: Mapping[str, Index] = MappingProxyType(
+    {
+        # What listings read until byWorkflowSummary, with the same keys.
+        BY_WORKFLOW: Index(BY_WORKFLOW, Key("orgWorkflow"), Key("createdAt")),
+        # "<org>#<status>", read by no query; removed in 3e0c16e.
+        "byStatus": Index("byStatus", Key("orgStatus"), Key("createdAt")),
+    }
+)
+
+
+def tables(keep: Collection[str] = ()) -> Mapping[str, Table]:
+    """TABLES, the executions table also with the RETIRED indexes named in `keep`."""
+    unknown = sorted(set(keep) - set(RETIRED))
+    if unknown:
+        raise ValueError(f"Unknown retired indexes {unknown}; known: {sorted(RETIRED)}")
+    kept = tuple(index for name, index in RETIRED.items() if name in keep)
+    executions = TABLES["executions"]
+    return MappingProxyType(
+        {**TABLES, "executions": replace(executions, indexes=(*executions.indexes, *kept))}
+    )
+
+
+def listing_index(keep: Collection[str] = ()) -> str:
+    """The executions index listings query on a stack that keeps the RETIRED indexes in
+    `keep`: byWorkflow while it is kept (byWorkflowSummary, created next to it, answers no
+    query until DynamoDB has filled it), else byWorkflowSummary."""
+    return BY_WORKFLOW if BY_WORKFLOW in keep else BY_WORKFLOW_SUMMARY
 
 
 def create_tables(client: DynamoDBClient, names: Mapping[str, str]) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lambdas.adapters.schema import BY_WORKFLOW, BY_WORKFLOW_SUMMARY
 from lambdas.runtime.network import NetworkPolicy
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES, OutputLimits
 from statemachine.task_functions import TaskFunctions
@@ -97,8 +98,24 @@ class NetworkAccess(HandlerSettings):
         return NetworkPolicy.allowing(self.stepthunk_allow_networks.split(","))
 
 
+# The variable naming the executions index listings query (ExecutionsTable).
+LISTING_INDEX_SETTING = "EXECUTIONS_LISTING_INDEX"
+
+
 class ExecutionsTable(HandlerSettings):
+    """The executions table, and the index listings query: byWorkflowSummary unless a stack
+    that upgrades still keeps the byWorkflow it replaces (lambdas.adapters.schema.RETIRED)."""
+
     executions_table: str = Field(min_length=1)
+    executions_listing_index: str = BY_WORKFLOW_SUMMARY
+
+    @field_validator("executions_listing_index")
+    @classmethod
+    def _listing(cls, value: str) -> str:
+        if value not in (BY_WORKFLOW_SUMMARY, BY_WORKFLOW):
+            expected = f"{BY_WORKFLOW_SUMMARY} or {BY_WORKFLOW}"
+            raise ValueError(f"not an index listings can query ({expected})")
+        return value
 
 
 class OrganizationsTable(HandlerSettings):

@@ -120,7 +120,11 @@ def executions(
     settings: ExecutionsTable, blobs: BlobBucket, clients: Clients
 ) -> DynamoExecutionStore:
     return DynamoExecutionStore(
-        clients.dynamodb, settings.executions_table, clients.s3, blobs.blob_bucket
+        clients.dynamodb,
+        settings.executions_table,
+        clients.s3,
+        blobs.blob_bucket,
+        listing_index=settings.executions_listing_index,
     )
 
 

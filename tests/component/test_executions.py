@@ -8,9 +8,16 @@ import pytest
 
 from lambdas.adapters.errors import InvalidPageToken, StoreMissing
 from lambdas.adapters.executions import DynamoExecutionStore
+from lambdas.adapters.schema import BY_WORKFLOW, BY_WORKFLOW_SUMMARY, tables
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.ports import ExecutionOrigin
-from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeExecution, NodeStatus
+from lambdas.runtime.record import (
+    ExecutionRecord,
+    ExecutionStatus,
+    ExecutionSummary,
+    NodeExecution,
+    NodeStatus,
+)
 from tests.component.conftest import Aws, failing
 
 STARTED = "2026-01-02T03:04:05.000Z"
@@ -113,8 +120,9 @@ def test_records_are_listed_newest_first_by_workflow_and_by_status(
         )["Items"]
         return [item["id"]["S"] for item in items]
 
-    assert newest_first("byWorkflow", "orgWorkflow", "org-1#wf-1")[:2] == ["new", "old"]
-    assert set(newest_first("byWorkflow", "orgWorkflow", "org-1#wf-1")) == {"new", "old", "failed"}
+    by_workflow = newest_first(BY_WORKFLOW_SUMMARY, "orgWorkflow", "org-1#wf-1")
+    assert by_workflow[:2] == ["new", "old"]
+    assert set(by_workflow) == {"new", "old", "failed"}
 
 
 def test_the_creation_time_and_session_survive_later_writes(
@@ -285,6 +293,23 @@ def test_a_summary_carries_the_name_error_and_usage_without_the_nodes(
     assert summary.error is not None
     assert len(summary.error) == 1000
     assert summary.error.startswith("boom boom")
+
+
+@pytest.mark.parametrize("index", [BY_WORKFLOW_SUMMARY, BY_WORKFLOW])
+def test_a_listing_shows_every_field_of_the_summary_as_the_record_has_it(
+    aws: Aws, index: str
+) -> None:
+    # The listing's index projects only schema.EXECUTION_SUMMARY: a field the listing read
+    # that it does not project would be missing here. byWorkflow: a stack that keeps it while
+    # it upgrades lists through it.
+    table = f"{aws.tables['executions']}-{index}"
+    aws.dynamodb.create_table(**tables([BY_WORKFLOW])["executions"].create_request(table))
+    store = DynamoExecutionStore(aws.dynamodb, table, aws.s3, aws.bucket, listing_index=index)
+    failed = record(ExecutionStatus.ERROR).model_copy(update={"error": "boom", "usage": 7})
+    store.put(failed)
+    summary = failed.model_dump(exclude={"node_executions"})
+    assert all(value not in (None, 0) for value in summary.values())  # every field shows
+    assert store.list("org-1", "wf-1").items == [ExecutionSummary.model_validate(summary)]
 
 
 def test_another_organizations_executions_are_not_listed(store: DynamoExecutionStore) -> None:

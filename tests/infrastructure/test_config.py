@@ -24,6 +24,7 @@ def test_context_values_replace_the_defaults():
             "alarmEmail": "ops@example.com",
             "corsOrigins": "https://editor.example.com, http://localhost:5173",
             "allowNetworks": "10.0.0.0/8,wiki.corp.example",
+            "keepIndexes": "byWorkflow, byStatus",
         }
     )
 
@@ -41,6 +42,7 @@ def test_context_values_replace_the_defaults():
         alarm_email="ops@example.com",
         cors_origins=("https://editor.example.com", "http://localhost:5173"),
         allow_networks=("10.0.0.0/8", "wiki.corp.example"),
+        keep_indexes=("byWorkflow", "byStatus"),
     )
     assert config.removal == RemovalPolicy.DESTROY
 
@@ -55,6 +57,7 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
     assert config.alarm_email is None
     assert config.cors_origins == ()  # no browser page may call the API
     assert config.allow_networks == ()  # workflows reach public addresses only
+    assert config.keep_indexes == ()  # the executions table has only its current index
 
 
 @pytest.mark.parametrize(
@@ -73,6 +76,7 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
         ("alarmEmail", "ops", "an e-mail address"),
         ("corsOrigins", "https://a.example.com/path", "origins like https://editor.example.com"),
         ("allowNetworks", "10.0.0.0/33", "networks (CIDR), addresses or host names"),
+        ("keepIndexes", "byOrganization", "retired executions indexes: byWorkflow, byStatus"),
     ],
 )
 def test_an_unusable_context_value_is_refused_saying_what_is_expected(
@@ -101,3 +105,11 @@ def test_without_context_node_outputs_are_held_to_64_mib_each_and_1_gib_an_execu
     config = Config.from_context(App().node)
 
     assert (config.max_output_bytes, config.max_execution_bytes) == (64 * 2**20, 2**30)
+
+
+def test_a_list_in_cdk_json_is_read_like_a_comma_separated_value():
+    app = App(context={"keepIndexes": ["byWorkflow", " byStatus "], "corsOrigins": []})
+
+    config = Config.from_context(app.node)
+
+    assert (config.keep_indexes, config.cors_origins) == (("byWorkflow", "byStatus"), ())

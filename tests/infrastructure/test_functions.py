@@ -14,7 +14,7 @@ from cdk.config import Config
 from cdk.parts.deployment import MACHINE_NAME_PREFIX
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.api.workflows import state_machine_name
-from lambdas.handlers.settings import EMAIL_SETTING, NETWORK_SETTING
+from lambdas.handlers.settings import EMAIL_SETTING, LISTING_INDEX_SETTING, NETWORK_SETTING
 from lambdas.handlers.tasks import TASKS, runs_nodes
 from lambdas.nodes import default_registry
 from statemachine.compiler import TaskFunctions, compile_workflow
@@ -30,7 +30,7 @@ HANDLERS: list[ModuleType] = [*TASKS.values(), http_api, websocket]
 POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
 
 # Settings a function gets only when the stack config names them (the e-mail sender).
-CONFIGURED_ONLY = frozenset({EMAIL_SETTING, NETWORK_SETTING})
+CONFIGURED_ONLY = frozenset({EMAIL_SETTING, NETWORK_SETTING, LISTING_INDEX_SETTING})
 
 
 def functions_by_handler(synthesized: Synthesized) -> dict[str, dict[str, Any]]:

@@ -1,7 +1,8 @@
 """A stack with the optional settings: nodes send e-mail only with a configured sender, only
 by the functions that run nodes, only from that sender; alarms reach the address the config
 names; browser pages of the configured origins may call the HTTP API; a throwaway stage
-(removalPolicy destroy) leaves nothing behind."""
+(removalPolicy destroy) leaves nothing behind; a stack that upgrades keeps the retired indexes
+it names, and lists executions through byWorkflow while it keeps it."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from typing import Any
 import pytest
 
 from cdk.parts.functions import ACCESS
-from lambdas.handlers.settings import EMAIL_SETTING, NETWORK_SETTING
+from lambdas.adapters.schema import BY_WORKFLOW, EXECUTION_SUMMARY, RETIRED
+from lambdas.handlers.settings import EMAIL_SETTING, LISTING_INDEX_SETTING, NETWORK_SETTING
 from tests.infrastructure.conftest import Synthesized, synthesize
 
 SENDER = "workflows@mail.example.com"
 ALARMS_TO = "ops@example.com"
 ORIGINS = ("https://editor.example.com", "http://localhost:5173")
 NETWORKS = ("10.0.0.0/8", "wiki.corp.example")
+KEPT = ("byWorkflow", "byStatus")
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +31,7 @@ def with_sender(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "corsOrigins": ",".join(ORIGINS),
         "allowNetworks": ",".join(NETWORKS),
         "removalPolicy": "destroy",
+        "keepIndexes": ",".join(KEPT),
     }
     return synthesize(tmp_path_factory.mktemp("cdk.out"), context)
 
@@ -158,3 +162,71 @@ def test_a_throwaway_stage_empties_its_bucket_when_destroyed_and_a_kept_one_keep
         for kind in ("AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::KMS::Key"):
             for resource in stack.resources(kind).values():
                 assert resource["DeletionPolicy"] == policy, kind
+
+
+def executions_indexes(stack: Synthesized) -> dict[str, dict[str, Any]]:
+    """The executions table's indexes: name -> (keys, projection)."""
+    (table,) = [
+        resource["Properties"]
+        for name, resource in stack.resources("AWS::DynamoDB::Table").items()
+        if name.startswith("StorageExecutions")
+    ]
+    return {
+        index["IndexName"]: {
+            "keys": [key["AttributeName"] for key in index["KeySchema"]],
+            "projection": index["Projection"],
+        }
+        for index in table["GlobalSecondaryIndexes"]
+    }
+
+
+def listing_indexes(stack: Synthesized) -> dict[str, str | None]:
+    """Each function that reads the executions table -> the listing index its environment
+    names (None: the default)."""
+    return {
+        resource["Properties"]["Handler"]: variables.get(LISTING_INDEX_SETTING)
+        for resource in stack.resources("AWS::Lambda::Function").values()
+        if "EXECUTIONS_TABLE"
+        in (variables := resource["Properties"].get("Environment", {}).get("Variables", {}))
+    }
+
+
+def test_the_executions_table_has_one_index_projecting_the_summary_by_default(
+    synthesized: Synthesized,
+):
+    assert executions_indexes(synthesized) == {
+        "byWorkflowSummary": {
+            "keys": ["orgWorkflow", "createdAt"],
+            "projection": {
+                "ProjectionType": "INCLUDE",
+                "NonKeyAttributes": list(EXECUTION_SUMMARY),
+            },
+        }
+    }
+    assert "lambdas.handlers.http_api.handler" in listing_indexes(synthesized)
+    assert set(listing_indexes(synthesized).values()) == {None}
+
+
+def test_an_upgrading_stack_keeps_the_retired_indexes_and_lists_through_byworkflow(
+    with_sender: Synthesized,
+):
+    indexes = executions_indexes(with_sender)
+    assert set(indexes) == {"byWorkflowSummary", *KEPT}
+    for name in KEPT:
+        index = RETIRED[name]
+        assert indexes[name] == {
+            "keys": [index.partition.name, index.sort.name if index.sort else None],
+            "projection": {"ProjectionType": "ALL"},
+        }
+    listing = listing_indexes(with_sender)
+    assert listing["lambdas.handlers.http_api.handler"] == BY_WORKFLOW
+    assert set(listing.values()) == {BY_WORKFLOW}
+
+
+def test_an_index_that_was_never_retired_is_not_kept(tmp_path: Path):
+    from cdk.errors import InvalidConfig
+
+    with pytest.raises(InvalidConfig, match="byOrganization") as refused:
+        synthesize(tmp_path, {"keepIndexes": "byWorkflow,byOrganization"})
+    assert refused.value.key == "keepIndexes"
+    assert "byWorkflow, byStatus" in str(refused.value)
