@@ -19,6 +19,7 @@ import base64
 import contextlib
 import errno
 import json
+import logging
 import socket
 import threading
 import time
@@ -58,6 +59,10 @@ if TYPE_CHECKING:
 
 # A Lambda accepts at most 6 MB of request; API Gateway would refuse more before it.
 MAX_BODY_BYTES = 6 * 1024 * 1024
+# ...and answers at most 6 MB: a larger response fails the invocation, and API Gateway
+# answers 500 for it.
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+LOGGER = logging.getLogger("stepthunk.serve")
 STAGE = "$default"
 KEEP_ALIVE_SECONDS = 60
 HTTP_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -153,6 +158,15 @@ def create_app(
                 413, "PAYLOAD_TOO_LARGE", f"Bodies are limited to {MAX_BODY_BYTES} bytes"
             )
         result = await run_in_threadpool(gateway.http, http_event(request, body))
+        size = _response_size(result)
+        if size > MAX_RESPONSE_BYTES:
+            message = (
+                f"The HTTP API function answered {size:,} bytes: a Lambda response takes at "
+                f"most {MAX_RESPONSE_BYTES:,} (its invocation payload quota), so API Gateway "
+                "would answer 500"
+            )
+            LOGGER.error(message)
+            return _json_error(500, "RESPONSE_TOO_LARGE", message)
         return _response(result)
 
     async def emails_endpoint(request: Request) -> Response:
@@ -250,6 +264,15 @@ def http_event(request: Request, body: bytes) -> dict[str, Any]:
         "body": text if body else None,
         "isBase64Encoded": encoded,
     }
+
+
+def _response_size(result: dict[str, Any]) -> int:
+    """Bytes of a handler's result as its Lambda returns it (JSON): measured only when its
+    body could come near the quota (escaping can make a character six bytes)."""
+    body = result.get("body") or ""
+    if len(body) * 6 < MAX_RESPONSE_BYTES // 2:
+        return len(body)
+    return len(json.dumps(result).encode("utf-8", "surrogatepass"))
 
 
 def _response(result: dict[str, Any]) -> Response:

@@ -282,3 +282,22 @@ def test_fuzzed_requests_never_get_a_5xx(server: Server, org_a: Organization) ->
         f"statuses {statuses}"
     )
     assert len(tried) >= FUZZ_EXAMPLES
+
+
+def test_a_handler_answer_over_the_lambda_response_quota_is_a_500_naming_it(
+    server: Server, org_a: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No route answers more than 6 MB (records and node types are paged under it); were one
+    to, its Lambda would fail on AWS and API Gateway answer 500: serve does the same."""
+    answered = server.gateway.http
+
+    def oversized(event: dict[str, Any]) -> dict[str, Any]:
+        result = answered(event)
+        return {**result, "body": json.dumps({"data": "\n" * (3 * 1024 * 1024)})}
+
+    monkeypatch.setattr(server.gateway, "http", oversized)
+    response = org_a.http.get("/workflows")
+
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "RESPONSE_TOO_LARGE"
+    assert "at most 6,291,456 (its invocation payload quota)" in response.json()["error"]["message"]

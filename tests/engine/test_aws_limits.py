@@ -3,7 +3,8 @@ breach is refused: each test plants one.
 
 Also enforced, and tested where the behaviour they bound is: a task's input or result over
 256 KiB (`States.DataLimitExceeded`, tests/engine/test_payload_limits.py), a request body over
-the 6 MB a Lambda payload takes (413 on serve, tests/api), a DynamoDB item over 400 KB (moto's
+the 6 MB a Lambda payload takes (413 on serve) and an answer over the 6 MB it returns (500 on
+serve, both in tests/api/test_bad_requests.py), a DynamoDB item over 400 KB (moto's
 own check, below, since records rely on it).
 """
 
