@@ -63,7 +63,7 @@ MUTANTS ?= 'lambdas.runtime.secrets.*' '*SealedSecrets*' \
 	'lambdas.handlers.api.executions.x_cancel__*' \
 	'lambdas.handlers.api.executions.x__cancelled_record*' \
 	'lambdas.handlers.api.executions.x__already_finished*' \
-	'lambdas.runtime.outcome.x_final_record*' 'lambdas.runtime.outcome.x__ended*' \
+	'lambdas.lifecycle.records.x_final*' 'lambdas.lifecycle.records.x__ended*' \
 	'local.cli.x__pairs*' 'local.cli.x__overrides*' 'local.cli.x__json_or_text*' \
 	'local.cli.x__port*' 'local.cli.x__organization*' 'local.cli.x__engine*'
 # A mutant that loops forever while growing a list (masking's occurrence search) would eat the

@@ -29,12 +29,14 @@ from lambdas.handlers.settings import (
 )
 from lambdas.handlers.tasks import TASKS, reads_stored, runs_nodes
 from lambdas.handlers.wiring import Clients
+from lambdas.lifecycle import records
+from lambdas.lifecycle.start import context_of, start_state
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import Organization
-from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, refused_record
+from lambdas.runtime.record import ExecutionRecord, ExecutionStatus
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.stored import StoredWorkflows
 from local.cloud import ACCOUNT, REGION, WEBSOCKET_ENDPOINT, LocalCloud
@@ -217,7 +219,7 @@ class EmbeddedEngine:
                 else validate_workflow(workflow, self.registry.catalog)
             )
         except WorkflowValidationError as error:
-            record = refused_record(workflow, execution_id, organization, str(error))
+            record = records.refused(workflow, execution_id, organization, str(error))
             self.executions.put(record)
             return record
         session_id = None
@@ -260,16 +262,8 @@ class EmbeddedEngine:
         """
         payloads = Payloads(self.values, organization_id)
         packed = payloads.pack_inputs(inputs) if isinstance(inputs, dict) else (inputs or {})
-        state = {
-            "execution": {
-                "id": execution_id,
-                "workflowId": workflow.id,
-                "workflowName": workflow.name,
-                "organizationId": organization_id,
-                "sessionId": session_id,
-            },
-            "inputs": packed,
-        }
+        execution = context_of(execution_id, workflow, organization_id, session_id)
+        state = start_state(execution, packed).to_json()
         started = self.cloud.client("stepfunctions").start_execution(
             stateMachineArn=self.deploy(workflow), name=execution_id, input=json.dumps(state)
         )

@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from lambdas.lifecycle import records
+from lambdas.lifecycle.start import context_of
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob, BlobStore
-from lambdas.runtime.credits import INSUFFICIENT_CREDITS, estimate_usage, fits_credits
+from lambdas.runtime.credits import estimate_usage, fits_credits
 from lambdas.runtime.executor import PreparedWorkflow, run_unit
 from lambdas.runtime.mail import NO_MAIL
 from lambdas.runtime.network import NetworkPolicy
@@ -21,7 +23,6 @@ from lambdas.runtime.record import (
     NodeExecution,
     derive_status,
     in_declaration_order,
-    refused_record,
     total_usage,
     utc_now,
 )
@@ -102,28 +103,15 @@ class InProcessEngine:
             )
             overrides = validate_overrides(valid, inputs, self.registry.catalog)
         except WorkflowValidationError as error:
-            return refused_record(workflow, execution_id, self.organization_id, str(error))
-        record = ExecutionRecord(
-            id=execution_id,
-            workflow_id=valid.id,
-            workflow_name=valid.name,
-            organization_id=self.organization_id,
-            status=ExecutionStatus.SUBMITTED,
-            node_executions=in_declaration_order(valid, {}),
-        )
+            return records.refused(workflow, execution_id, self.organization_id, str(error))
+        execution = context_of(execution_id, valid, self.organization_id)
+        node_ids = [node.id for node in valid.nodes]
         if self.credits is not None:
             estimate = estimate_usage(valid, self.registry.catalog)
             if not fits_credits(estimate, 0, self.credits):
-                return record.model_copy(
-                    update={
-                        "status": ExecutionStatus.EXHAUSTED,
-                        "error": INSUFFICIENT_CREDITS,
-                        "ended_at": utc_now(),
-                    }
-                )
-        started = record.model_copy(
-            update={"status": ExecutionStatus.EXECUTING, "started_at": utc_now()}
-        )
+                exhausted = ExecutionStatus.EXHAUSTED
+                return records.unstarted(execution, exhausted, node_ids, {}, utc_now())
+        started = records.unstarted(execution, ExecutionStatus.EXECUTING, node_ids, {}, utc_now())
         if on_update is not None:
             _announce(started, on_update)
         results = self._execute(valid, overrides, execution_id, started, on_update)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from statemachine.identifiers import MAX_PORT_NAME_LENGTH
-from statemachine.model import Node, ParameterType, WireModel
+from statemachine.model import Node, ParameterType, WireModel, Workflow
 
 # A reference to a secret in a text input, replaced by the secret when the node runs.
 SECRET_REFERENCE = re.compile(r"\{\{\s*secrets\.([^\s{}]+)\s*\}\}")
@@ -239,3 +239,9 @@ def _lookup(
 
 # What validation, planning and compilation need of the catalog: type id -> declaration.
 Catalog = Mapping[str, NodeTypeSpec]
+
+
+def estimate_usage(workflow: Workflow, catalog: Catalog) -> int:
+    """A workflow's credit estimate (SPEC §6): the catalog usage of every node, summed; what
+    an execution must fit before any node runs (lambdas.runtime.credits checks it)."""
+    return sum(catalog[node.type].usage for node in workflow.nodes)

@@ -26,7 +26,7 @@ from statemachine.asl import (
     task,
     unique,
 )
-from statemachine.catalog import Catalog
+from statemachine.catalog import Catalog, estimate_usage
 from statemachine.error_names import (
     ALL_ERRORS,
     CREDITS_EXHAUSTED,
@@ -230,7 +230,7 @@ def _machine(
     counts = path_counts(run)
     # The longest path adds Check credits, the Outcome Choice and one end state to the run.
     limits.check_history(units, tasks=1 + counts["tasks"], other_states=2 + counts["other_states"])
-    estimate = sum(catalog[node.type].usage for node in workflow.nodes)
+    estimate = estimate_usage(workflow, catalog)
     exhausted = {"status": "exhausted", **finalize}
     check = task(functions.check_credits, {"estimate": estimate})
     check["Next"] = run[0][0]

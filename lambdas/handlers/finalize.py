@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.handlers.entry import Invocation, lambda_handler
-from lambdas.handlers.notify import notify
+from lambdas.handlers.notify import announce
 from lambdas.handlers.observability import logger, metrics
 from lambdas.handlers.settings import (
     BlobBucket,
@@ -29,7 +29,8 @@ from lambdas.handlers.wiring import (
     progress,
     values,
 )
-from lambdas.runtime.outcome import charge, final_record
+from lambdas.lifecycle import records
+from lambdas.runtime.credits import charge
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import (
     ExecutionStore,
@@ -94,7 +95,7 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
         key = request.workflow_key or state.workflow_key
         kept = deps.progress.get(execution.id, units)
         node_ids = node_ids_of(request.node_ids, key, deps.stored)
-        record = final_record(state, node_ids, payloads, (kept[u] for u in units if u in kept))
+        record = records.final(state, node_ids, payloads, (kept[u] for u in units if u in kept))
     else:
         record = written
     if not deps.development and not charge(deps.organizations, record):
@@ -104,8 +105,7 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
         deps.progress.delete(execution.id, kept)  # the record holds them now
     else:
         deps.progress.delete(execution.id, units)  # what the first attempt may have left
-    nodes = [e.to_json() for e in record.node_executions]
-    notify(deps.updates, execution, record.status, nodes, record.error)
+    announce(deps.updates, execution, record)
     return _outcome(record)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from lambdas.handlers.observability import logger
 from lambdas.runtime.ports import LiveUpdates
+from lambdas.runtime.record import ExecutionRecord
 from lambdas.runtime.state import ExecutionContext
 from lambdas.runtime.updates import execution_updates, subscribers
 
@@ -56,3 +57,11 @@ def notify(
             logger.warning(
                 "Live update not sent", extra={"executionId": execution.id}, exc_info=True
             )
+
+
+def announce(
+    updates: LiveUpdates | None, execution: ExecutionContext, record: ExecutionRecord
+) -> None:
+    """Send the update of a record just stored: its status, its error and every node."""
+    nodes = (e.to_json() for e in record.node_executions)  # built only if someone listens
+    notify(updates, execution, record.status, nodes, record.error)

@@ -7,17 +7,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lambdas.handlers.entry import Invocation, lambda_handler
-from lambdas.handlers.notify import notify
+from lambdas.handlers.notify import announce
 from lambdas.handlers.settings import BlobBucket, Connections, ExecutionsTable
 from lambdas.handlers.wiring import Clients, executions, live_updates, values
-from lambdas.runtime.credits import INSUFFICIENT_CREDITS
+from lambdas.lifecycle import records
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ExecutionStore, LiveUpdates, ValueStore
 from lambdas.runtime.record import (
-    ExecutionRecord,
     ExecutionStatus,
-    NodeExecution,
-    NodeStatus,
     utc_now,
 )
 from lambdas.runtime.state import WorkflowState
@@ -74,24 +71,9 @@ def persist_unstarted(
     now = utc_now()
     payloads = Payloads(deps.values, execution.organization_id)
     reused = payloads.unpack_results(state.reused) if state.reused else {}
-    exhausted = status == ExecutionStatus.EXHAUSTED
-    record = ExecutionRecord(
-        id=execution.id,
-        workflow_id=execution.workflow_id,
-        workflow_name=execution.workflow_name,
-        organization_id=execution.organization_id,
-        status=status,
-        error=INSUFFICIENT_CREDITS if exhausted else None,
-        started_at=None if exhausted else now,
-        ended_at=now if exhausted else None,
-        node_executions=[
-            reused.get(node_id) or NodeExecution(node_id=node_id, status=NodeStatus.IDLE)
-            for node_id in node_ids
-        ],
-    )
+    record = records.unstarted(execution, status, node_ids, reused, now)
     deps.executions.put(record, session_id=execution.session_id)
-    nodes = [e.to_json() for e in record.node_executions]
-    notify(deps.updates, execution, record.status, nodes, record.error)
+    announce(deps.updates, execution, record)
     return now
 
 

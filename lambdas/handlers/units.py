@@ -41,13 +41,13 @@ from lambdas.handlers.wiring import (
     secrets,
     values,
 )
+from lambdas.lifecycle.records import end_wait
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.executor import PreparedWorkflow, run_node, run_unit
 from lambdas.runtime.mail import NO_MAIL, Mailer
 from lambdas.runtime.network import PUBLIC_ONLY, NetworkPolicy
 from lambdas.runtime.node_type import ExecutionEnvironment
-from lambdas.runtime.outcome import end_wait
 from lambdas.runtime.output_limits import OutputBudget, OutputLimits
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import (

@@ -1,19 +1,27 @@
-"""Compute credits: the upfront estimate a workflow must fit before any node runs (SPEC §6)."""
+"""Compute credits (SPEC §6), in one place: the upfront estimate a workflow must fit before any
+node runs (statemachine.catalog's, which the compiler also writes into Check credits), the
+check, and the one charge of what an execution used."""
 
 from __future__ import annotations
 
-from statemachine.catalog import Catalog
+from lambdas.runtime.ports import OrganizationStore
+from lambdas.runtime.record import ExecutionRecord
+from statemachine.catalog import estimate_usage
 from statemachine.error_names import INSUFFICIENT_CREDITS
-from statemachine.model import Workflow
 
-__all__ = ["INSUFFICIENT_CREDITS", "estimate_usage", "fits_credits"]
-
-
-def estimate_usage(workflow: Workflow, catalog: Catalog) -> int:
-    """The sum of the catalog usage of every node in the workflow."""
-    return sum(catalog[node.type].usage for node in workflow.nodes)
+__all__ = ["INSUFFICIENT_CREDITS", "charge", "estimate_usage", "fits_credits"]
 
 
 def fits_credits(estimate: int, usage: int, compute_credits: int) -> bool:
     """Whether an execution estimated at `estimate` may start."""
     return usage + estimate <= compute_credits
+
+
+def charge(organizations: OrganizationStore, record: ExecutionRecord) -> bool:
+    """Charge the usage of the record's completed nodes, once per execution.
+
+    False when there was nothing to charge or the execution was charged before.
+    """
+    if record.usage <= 0:
+        return False
+    return organizations.charge(record.organization_id, record.id, record.usage)

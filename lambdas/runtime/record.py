@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from statemachine.identifiers import MAX_ID_LENGTH, MAX_NAME_LENGTH
 from statemachine.model import WireModel, Workflow
 
 
@@ -127,31 +126,3 @@ def derive_status(executions: Iterable[NodeExecution]) -> tuple[ExecutionStatus,
 def total_usage(executions: Iterable[NodeExecution]) -> int:
     """What an execution is charged: the usage of the nodes that completed."""
     return sum(e.usage for e in executions if e.status == NodeStatus.COMPLETED)
-
-
-def refused_record(
-    workflow: Any, execution_id: str, organization_id: str, message: str
-) -> ExecutionRecord:
-    """The record of an execution that validation refused: status error, every problem in
-    `message`, each node it could identify idle, and no start time. Ids and the name are cut
-    to their lengths (a refused one may be any length: the record must fit its store)."""
-    header = workflow if isinstance(workflow, dict) else {}
-    workflow_id, name, nodes = header.get("id"), header.get("name"), header.get("nodes")
-    node_ids = [
-        node["id"][:MAX_ID_LENGTH]
-        for node in (nodes if isinstance(nodes, list) else [])
-        if isinstance(node, dict) and isinstance(node.get("id"), str)
-    ]
-    return ExecutionRecord(
-        id=execution_id,
-        workflow_id=workflow_id[:MAX_ID_LENGTH] if isinstance(workflow_id, str) else "",
-        workflow_name=name[:MAX_NAME_LENGTH] if isinstance(name, str) else "",
-        organization_id=organization_id,
-        status=ExecutionStatus.ERROR,
-        error=message,
-        ended_at=utc_now(),  # never started: no startedAt, as on Step Functions
-        node_executions=[
-            NodeExecution(node_id=node_id, status=NodeStatus.IDLE)
-            for node_id in dict.fromkeys(node_ids)
-        ],
-    )

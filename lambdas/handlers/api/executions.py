@@ -34,8 +34,10 @@ from lambdas.handlers.api.common import (
     organization_of,
 )
 from lambdas.handlers.api.node_pages import MAX_NODE_PAGE, nodes_body, record_body
-from lambdas.handlers.notify import notify
-from lambdas.runtime.outcome import charge, final_record
+from lambdas.handlers.notify import announce
+from lambdas.lifecycle import records
+from lambdas.lifecycle.start import context_of, start_state
+from lambdas.runtime.credits import charge
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, StoredWorkflow
 from lambdas.runtime.record import (
@@ -43,9 +45,8 @@ from lambdas.runtime.record import (
     ExecutionRecord,
     ExecutionStatus,
     NodeExecution,
-    NodeStatus,
 )
-from lambdas.runtime.state import ExecutionContext, WorkflowState
+from lambdas.runtime.state import WorkflowState
 from statemachine.compiler import document_key, encode_document
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Workflow
@@ -173,27 +174,13 @@ def launch(
     if retry_of is not None:
         started["retryOf"] = retry_of
     location = {"Location": f"/executions/{execution_id}"}
-    context = ExecutionContext(
-        id=execution_id,
-        workflow_id=workflow.id,
-        workflow_name=workflow.name,
-        organization_id=stored.organization_id,
-        session_id=session_id,
-    )
+    context = context_of(execution_id, workflow, stored.organization_id, session_id)
     payloads = Payloads(deps.values, stored.organization_id)
-    state = WorkflowState(execution=context, inputs=inputs, reused=payloads.pack_map(reused))
-    submitted = ExecutionRecord(
-        id=execution_id,
-        workflow_id=workflow.id,
-        workflow_name=workflow.name,
-        organization_id=stored.organization_id,
-        status=ExecutionStatus.SUBMITTED,
-        node_executions=[
-            NodeExecution.model_validate(reused[node.id])
-            if node.id in reused
-            else NodeExecution(node_id=node.id, status=NodeStatus.IDLE)
-            for node in workflow.nodes
-        ],
+    state = start_state(context, inputs, payloads.pack_map(reused))
+    submitted = records.submitted(
+        context,
+        (node.id for node in workflow.nodes),
+        {node_id: NodeExecution.model_validate(node) for node_id, node in reused.items()},
     )
     # Stored before the start, so that the execution's own writes always come after it; a
     # conditional write, so that a repeated start (same idempotency key) starts nothing,
@@ -348,15 +335,7 @@ def cancel(deps: ApiDeps, handle: ExecutionHandle, cause: str) -> ExecutionRecor
         charge(deps.organizations, record)
     deps.executions.put(record)
     deps.progress.delete(handle.id, kept)  # the record holds them now
-    nodes = [e.to_json() for e in record.node_executions]
-    execution = ExecutionContext(
-        id=record.id,
-        workflow_id=record.workflow_id,
-        workflow_name=record.workflow_name,
-        organization_id=record.organization_id,
-        session_id=handle.session_id,
-    )
-    notify(deps.updates, execution, record.status, nodes, record.error)
+    announce(deps.updates, records.execution_of(record, handle.session_id), record)
     return record
 
 
@@ -370,19 +349,12 @@ def _cancelled_record(deps: ApiDeps, handle: ExecutionHandle) -> tuple[Execution
     state = WorkflowState.model_validate(last) if last else None
     if state is None:
         assert stored is not None
-        state = WorkflowState(
-            execution=ExecutionContext(
-                id=handle.id,
-                workflow_id=handle.workflow_id,
-                workflow_name=stored.workflow_name,
-                organization_id=handle.organization_id,
-            )
-        )
+        state = WorkflowState(execution=records.execution_of(stored))
     # Before Initialize returns, the state names no units, but the waits it resolved may be
     # kept already: a workflow has no more units than nodes.
     units = range(state.units or len(node_ids))
     kept = deps.progress.get(handle.id, units)
-    record = final_record(
+    record = records.final(
         state,
         node_ids,
         Payloads(deps.values, handle.organization_id),

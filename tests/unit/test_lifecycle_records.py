@@ -1,11 +1,14 @@
-"""final_record, the record an execution ends with (at Finalize and at a cancel): what its units
-kept, what a retried execution reused, unreached nodes idle, and wait nodes still waiting."""
+"""What an execution's record says at each point (lambdas.lifecycle.records): submitted with what
+a retry reuses, started or exhausted before any node ran, and as it ended (at Finalize and at a
+cancel): what its units kept, what a retried execution reused, unreached nodes idle, and wait
+nodes still waiting."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from lambdas.runtime.outcome import final_record
+from lambdas.lifecycle import records
+from lambdas.lifecycle.records import final as final_record
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus
 from lambdas.runtime.state import ExecutionContext, WorkflowState
@@ -78,3 +81,34 @@ def test_a_wait_node_still_waiting_has_waited_at_the_end_unless_the_execution_wa
     assert ended.node_executions[0].status == NodeStatus.COMPLETED
     assert ended.node_executions[0].outputs == {"value": 4}
     assert cancelled.node_executions == [NodeExecution(node_id="pause", status=NodeStatus.IDLE)]
+
+
+def test_a_submitted_record_shows_every_node_idle_but_those_a_retry_reuses() -> None:
+    reused = {"b": NodeExecution.model_validate(completed("b", 2))}
+
+    record = records.submitted(CONTEXT, ["a", "b", "c"], reused)
+
+    assert record.status == ExecutionStatus.SUBMITTED
+    assert (record.id, record.workflow_id, record.workflow_name) == ("exec-1", "wf-1", "Flow")
+    assert statuses(record.node_executions) == {"a": "idle", "b": "completed", "c": "idle"}
+    assert (record.started_at, record.ended_at, record.error) == (None, None, None)
+
+
+def test_an_unstarted_record_is_started_or_exhausted_at_the_time_given() -> None:
+    now = "2026-12-07T00:00:00.000Z"
+
+    started = records.unstarted(CONTEXT, ExecutionStatus.EXECUTING, ["a"], {}, now)
+    exhausted = records.unstarted(CONTEXT, ExecutionStatus.EXHAUSTED, ["a"], {}, now)
+
+    assert (started.started_at, started.ended_at, started.error) == (now, None, None)
+    assert (exhausted.started_at, exhausted.ended_at) == (None, now)
+    assert exhausted.error == "Insufficient compute credits"
+    assert statuses(exhausted.node_executions) == {"a": "idle"}
+
+
+def test_the_context_of_a_record_is_the_execution_it_is_of() -> None:
+    record = records.submitted(CONTEXT, ["a"])
+
+    assert records.execution_of(record, "session-1") == CONTEXT.model_copy(
+        update={"session_id": "session-1"}
+    )
