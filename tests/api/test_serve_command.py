@@ -418,6 +418,7 @@ def test_machines_delete_removes_only_the_machines_the_stacks_api_deployed(
     printed = capsys.readouterr().out
     assert f"Deleted stepthunk-{suffix}-a\n" in printed
     assert "2 state machines the API deployed were deleted" in printed
-    left = {m["stateMachineArn"] for m in machines.list_state_machines()["stateMachines"]}
+    pages = machines.get_paginator("list_state_machines").paginate()  # the shared cloud has many
+    left = {m["stateMachineArn"] for page in pages for m in page["stateMachines"]}
     assert not set(ours) & left
     assert set(theirs) <= left
