@@ -562,7 +562,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
 def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     # The server's dependencies load only for this command.
     from lambdas.adapters.api_keys import key_problem
-    from lambdas.adapters.errors import ApiKeyConflict
+    from lambdas.runtime.store_errors import ApiKeyConflict
     from local.server import ListenError, serve
     from local.snapshot import StateDirError
 
@@ -706,7 +706,7 @@ def _administer(action: Callable[[], T]) -> T:
     """Run an action on a deployed stack, turning AWS setup problems into usage errors."""
     from botocore.exceptions import NoCredentialsError, NoRegionError
 
-    from lambdas.adapters.errors import StoreAccessDenied, StoreMissing
+    from lambdas.runtime.store_errors import StoreAccessDenied, StoreMissing
     from local.keys import StackOutputMissing
 
     try:

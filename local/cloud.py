@@ -55,6 +55,7 @@ from local import direct, interpreter, moto_dynamodb, moto_start, moto_stepfunct
 from local.changes import ChangeLog
 from local.mail import SentEmail, parsed
 from local.moto_patches import replace
+from statemachine import quotas
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -62,7 +63,7 @@ ACCOUNT = "123456789012"
 WEBSOCKET_ENDPOINT = f"https://local.execute-api.{REGION}.amazonaws.com/embedded"
 
 # What API Gateway's PostToConnection takes, in bytes (a WebSocket API's message quota).
-MESSAGE_LIMIT = 128 * 1024
+MESSAGE_LIMIT = quotas.WEBSOCKET_MESSAGE_BYTES
 
 _LAMBDA_PATCH = threading.Lock()
 

@@ -38,11 +38,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from local.moto_patches import replace
+from statemachine import quotas
 from statemachine.limits import HISTORY_EVENT_LIMIT
 from statemachine.state_names import MAX_STATE_NAME_LENGTH
 
 # What a task's input or result may take, in bytes of JSON (Step Functions' payload quota).
-STATE_DATA_LIMIT = 256 * 1024
+STATE_DATA_LIMIT = quotas.STATE_PAYLOAD_BYTES
 DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
 RUNTIME_ERROR = "States.Runtime"
 # Errors States.ALL does not match: a Retry or Catch names them or they end the execution.

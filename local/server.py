@@ -53,15 +53,16 @@ from lambdas.runtime.output_limits import OutputLimits
 from local.display import shown
 from local.embedded import EmbeddedEngine
 from local.snapshot import StateDir
+from statemachine import quotas
 
 if TYPE_CHECKING:
     import uvicorn
 
 # A Lambda accepts at most 6 MB of request; API Gateway would refuse more before it.
-MAX_BODY_BYTES = 6 * 1024 * 1024
+MAX_BODY_BYTES = quotas.LAMBDA_PAYLOAD_BYTES
 # ...and answers at most 6 MB: a larger response fails the invocation, and API Gateway
 # answers 500 for it.
-MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+MAX_RESPONSE_BYTES = quotas.LAMBDA_PAYLOAD_BYTES
 LOGGER = logging.getLogger("stepthunk.serve")
 STAGE = "$default"
 KEEP_ALIVE_SECONDS = 60

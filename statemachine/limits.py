@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from statemachine import quotas
 from statemachine.errors import CompileError
 from statemachine.problems import ProblemCode
 
-MAX_DEFINITION_BYTES = 1_048_576
-HISTORY_EVENT_LIMIT = 25_000
+MAX_DEFINITION_BYTES = quotas.DEFINITION_BYTES
+HISTORY_EVENT_LIMIT = quotas.HISTORY_EVENTS
 # Retries add events the estimate does not count: refuse well before the hard limit.
 HISTORY_EVENT_BUDGET = 20_000
 EVENTS_PER_TASK = 5
 EVENTS_PER_OTHER_STATE = 2
 EVENTS_PER_EXECUTION = 2
 # An Express state machine stops an execution after 5 minutes.
-EXPRESS_MAX_SECONDS = 300
+EXPRESS_MAX_SECONDS = quotas.EXPRESS_SECONDS
 # The timeout of a task running one node (Standard workflows).
 INDIVIDUAL_TIMEOUT_SECONDS = 300
 # The most a node may wait (fetch's timeout, a script's): its task stops after
@@ -28,7 +29,7 @@ MAX_NODE_WAIT_MS = (INDIVIDUAL_TIMEOUT_SECONDS - 10) * 1000
 # of States.ALL catches). A task's input is its Parameters with the state in them; the state
 # carries packed values (lambdas.runtime.payload: results up to 96 KiB, inputs up to 32 KiB,
 # Parallel branches up to 50 KiB), so what the definition adds to it must stay small.
-TASK_INPUT_LIMIT = 256 * 1024
+TASK_INPUT_LIMIT = quotas.STATE_PAYLOAD_BYTES
 TASK_PARAMETERS_BUDGET = 64 * 1024
 
 

@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from statemachine import limits
+from statemachine import limits, quotas
 from statemachine import state_names as names
 from statemachine.asl import State, path_counts, state_size, unique
 from statemachine.error_names import ALL_ERRORS
@@ -26,7 +26,7 @@ PART_SHARE = 0.85
 
 # Where a part's state machine is: its ARN from its number (1, 2, ...).
 PartArn = Callable[[int], str]
-MAX_MACHINE_NAME_LENGTH = 80
+MAX_MACHINE_NAME_LENGTH = quotas.NAME_CHARACTERS
 
 
 def part_machine_name(name: str, number: int) -> str:

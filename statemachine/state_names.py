@@ -13,7 +13,9 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-MAX_STATE_NAME_LENGTH = 80
+from statemachine import quotas
+
+MAX_STATE_NAME_LENGTH = quotas.NAME_CHARACTERS
 # "… " and 6 hex digits of the full name's sha256 replace the end of a name that is too long.
 _SUFFIX_LENGTH = 8
 _DIGEST_LENGTH = 6

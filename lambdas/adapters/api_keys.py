@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from lambdas.adapters.errors import ApiKeyConflict, error_code, translated
+from lambdas.adapters.errors import error_code, translated
 from lambdas.runtime.record import utc_now
+from lambdas.runtime.store_errors import ApiKeyConflict
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

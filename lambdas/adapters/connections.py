@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.adapters.errors import StoreError, error_code, translated
+from lambdas.adapters.errors import error_code, translated
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.record import utc_now
+from lambdas.runtime.store_errors import StoreError
 
 if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code, translated
-from lambdas.adapters.pages import check_limit, decode_token, encode_token
 from lambdas.adapters.schema import BY_WORKFLOW_SUMMARY
+from lambdas.runtime.pages import check_limit, decode_token, encode_token
 from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, Page
 from lambdas.runtime.record import (
     FINAL_STATUSES,
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     )
     from mypy_boto3_s3 import S3Client
 
-# DynamoDB items are capped at 400 KB; the record JSON leaves room for the other attributes.
+# Below DynamoDB's item quota (statemachine.quotas.ITEM_BYTES): the record JSON leaves room for
+# the other attributes.
 INLINE_LIMIT = 300_000
 # Listings show the error as a top-level attribute, cut to this many characters.
 ERROR_LIMIT = 1000

@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.adapters.errors import (
+from lambdas.adapters.errors import error_code, translated
+from lambdas.adapters.secrets import OWNER_CONTEXT_KEY
+from lambdas.runtime.record import iso_utc
+from lambdas.runtime.store_errors import (
     IntegrationMissing,
     IntegrationRefreshFailed,
     SealedValueRefused,
     ValueTooLarge,
-    error_code,
-    translated,
 )
-from lambdas.adapters.secrets import OWNER_CONTEXT_KEY
-from lambdas.runtime.record import iso_utc
+from statemachine import quotas
 
 if TYPE_CHECKING:
     import httpx
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 REFRESH_MARGIN = timedelta(seconds=60)
 # OAuth 2.0 makes expires_in optional; without it a token is assumed to last an hour.
 DEFAULT_LIFETIME_SECONDS = 3600
-KMS_PLAINTEXT_LIMIT = 4096
 SECRET_FIELDS = ("accessToken", "refreshToken", "clientSecret")
 DESCRIPTIVE_FIELDS = ("provider", "tokenEndpoint", "clientId", "expiresAt")
 
@@ -189,10 +188,10 @@ class KmsIntegrationVault:
     ) -> bytes:
         data = json.dumps(tokens, separators=(",", ":")).encode("utf-8")
         action = f"Encrypt integration '{integration_id}'"
-        if len(data) > KMS_PLAINTEXT_LIMIT:
+        if len(data) > quotas.KMS_PLAINTEXT_BYTES:
             raise ValueTooLarge(
                 f"Tokens of integration '{integration_id}' are {len(data)} bytes; "
-                f"at most {KMS_PLAINTEXT_LIMIT} are allowed",
+                f"at most {quotas.KMS_PLAINTEXT_BYTES} are allowed",
                 action=action,
             )
         with translated(action):

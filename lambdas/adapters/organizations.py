@@ -13,16 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.adapters.errors import (
-    TRANSIENT_CODES,
-    OrganizationMissing,
-    error_code,
-    translate,
-    translated,
-)
+from lambdas.adapters.errors import TRANSIENT_CODES, error_code, translate, translated
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.ports import Organization
 from lambdas.runtime.record import utc_now
+from lambdas.runtime.store_errors import OrganizationMissing
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -12,16 +12,16 @@ import binascii
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from lambdas.adapters.errors import SealedValueRefused, ValueTooLarge, translated
+from lambdas.adapters.errors import translated
 from lambdas.runtime.record import utc_now
+from lambdas.runtime.store_errors import SealedValueRefused, ValueTooLarge
+from statemachine import quotas
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
     from mypy_boto3_kms import KMSClient
 
-# KMS Encrypt takes at most this many bytes of plaintext.
-KMS_PLAINTEXT_LIMIT = 4096
 # The key of the encryption context every sealed value carries: its organization's id. The
 # stack lets its functions use the key only with it (cdk/parts/storage.py).
 OWNER_CONTEXT_KEY = "organizationId"
@@ -51,9 +51,10 @@ class KmsSecretVault:
 
     def put(self, organization_id: str, name: str, plaintext: str) -> None:
         data = plaintext.encode("utf-8")
-        if len(data) > KMS_PLAINTEXT_LIMIT:
+        if len(data) > quotas.KMS_PLAINTEXT_BYTES:
             raise ValueTooLarge(
-                f"Secret '{name}' is {len(data)} bytes; at most {KMS_PLAINTEXT_LIMIT} are allowed",
+                f"Secret '{name}' is {len(data)} bytes; "
+                f"at most {quotas.KMS_PLAINTEXT_BYTES} are allowed",
                 action="Encrypt secret",
             )
         with translated("Encrypt secret"):

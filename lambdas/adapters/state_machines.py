@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from lambdas.adapters.errors import ExecutionNameTaken, MachineMissing, error_code, translated
-from lambdas.runtime.ports import DeployedMachine
+from lambdas.adapters.errors import error_code, translated
+from lambdas.runtime.ports import DeployedMachine, execution_arn
+from lambdas.runtime.store_errors import ExecutionNameTaken, MachineMissing
+from statemachine import quotas
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -19,15 +21,9 @@ if TYPE_CHECKING:
 
 RUNNING = "RUNNING"
 # What StopExecution accepts as a cause.
-CAUSE_LIMIT = 32_768
+CAUSE_LIMIT = quotas.CAUSE_CHARACTERS
 # Codes of an update aimed at a state machine that is not there (or not under that ARN).
 _NOT_THERE = frozenset({"StateMachineDoesNotExist", "InvalidArn"})
-
-
-def execution_arn(state_machine_arn: str, name: str) -> str:
-    """The ARN of execution `name` of a state machine (or of one of its versions)."""
-    parts = state_machine_arn.split(":")
-    return ":".join([*parts[:5], "execution", parts[6], name])
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from lambdas.adapters.errors import translated
-from lambdas.adapters.pages import check_limit, decode_token, encode_token
+from lambdas.runtime.pages import check_limit, decode_token, encode_token
 from lambdas.runtime.ports import Page, StoredWorkflow, WorkflowSummary
 
 if TYPE_CHECKING:
@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
     from mypy_boto3_s3 import S3Client
 
-# DynamoDB items are capped at 400 KB; the definition leaves room for the other attributes.
+# Below DynamoDB's item quota (statemachine.quotas.ITEM_BYTES): the definition leaves room for
+# the other attributes.
 INLINE_LIMIT = 300_000
 TABLE_KEY = ("organizationId", "id")
 

@@ -21,7 +21,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.adapters.errors import ExecutionNameTaken, InvalidPageToken, StoreError, ValueTooLarge
 from lambdas.handlers import wiring
 from lambdas.handlers.api import blobs, catalog, executions, retries, secrets, workflows
 from lambdas.handlers.api.common import (
@@ -47,6 +46,12 @@ from lambdas.handlers.wiring import Clients
 from lambdas.nodes import default_registry
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.registry import Registry
+from lambdas.runtime.store_errors import (
+    ExecutionNameTaken,
+    InvalidPageToken,
+    StoreError,
+    ValueTooLarge,
+)
 from statemachine.values import DuplicateKeyError, loads_strict
 
 API_TITLE = "stepthunk API"

@@ -20,14 +20,19 @@ from aws_lambda_powertools.utilities.parser.models import (
 )
 from pydantic import BaseModel, Field, ValidationError
 
-from lambdas.adapters.connections import ApiGatewayLiveUpdates
 from lambdas.handlers import wiring
 from lambdas.handlers.entry import Invocation, lambda_handler
 from lambdas.handlers.observability import logger
 from lambdas.handlers.settings import ApiKeysTable, BlobBucket, Connections, ExecutionsTable
 from lambdas.handlers.wiring import Clients
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import ApiKeyStore, ExecutionStore, ProgressStore, ValueStore
+from lambdas.runtime.ports import (
+    ApiKeyStore,
+    ConnectionRegistry,
+    ExecutionStore,
+    ProgressStore,
+    ValueStore,
+)
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus
 from lambdas.runtime.updates import execution_updates, subscribers
 
@@ -44,7 +49,7 @@ class Deps:
     executions: ExecutionStore
     progress: ProgressStore
     values: ValueStore
-    connections: ApiGatewayLiveUpdates
+    connections: ConnectionRegistry
 
 
 def deps_from(settings: Settings, clients: Clients) -> Deps:

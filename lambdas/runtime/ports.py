@@ -201,6 +201,27 @@ class LiveUpdates(Protocol):
         ...
 
 
+class ConnectionRegistry(LiveUpdates, Protocol):
+    """The WebSocket connections themselves, as the WebSocket API keeps them."""
+
+    def add(self, session_id: str, connection_id: str, organization_id: str) -> None:
+        """Register a connection of `organization_id` to the session's updates."""
+        ...
+
+    def remove(self, connection_id: str) -> bool:
+        """Forget a connection (every session it had); False when it was unknown."""
+        ...
+
+    def post(self, connection_id: str, message: Mapping[str, Any]) -> bool:
+        """Post `message` to one connection; False (and the connection forgotten) when its
+        client is gone."""
+        ...
+
+    def organization_of(self, connection_id: str) -> tuple[str, str] | None:
+        """The (session id, organization id) a connection was added with; None when unknown."""
+        ...
+
+
 class ProgressStore(Protocol):
     """The results of an execution's units while it runs, one entry per plan unit (by its
     index): a unit writes its own and reads those of the units it depends on, so that what
@@ -297,6 +318,13 @@ class ApiKeyStore(Protocol):
 class DeployedMachine(WireModel):
     state_machine_arn: str
     version_arn: str
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """The ARN execution `name` of a Standard state machine (or of one of its versions) has:
+    known before it starts (an Express execution's is not: Step Functions adds an id)."""
+    parts = state_machine_arn.split(":")
+    return ":".join([*parts[:5], "execution", parts[6], name])
 
 
 class StateMachines(Protocol):

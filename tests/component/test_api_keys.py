@@ -7,8 +7,8 @@ import hashlib
 import pytest
 
 from lambdas.adapters.api_keys import DynamoApiKeyStore
-from lambdas.adapters.errors import ApiKeyConflict
 from lambdas.runtime.errors import TransientError
+from lambdas.runtime.store_errors import ApiKeyConflict
 from tests.component.conftest import Aws, failing
 
 

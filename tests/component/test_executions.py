@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from lambdas.adapters.errors import InvalidPageToken, StoreMissing
 from lambdas.adapters.executions import DynamoExecutionStore
 from lambdas.adapters.schema import BY_WORKFLOW, BY_WORKFLOW_SUMMARY, tables
 from lambdas.runtime.errors import TransientError
@@ -18,6 +17,7 @@ from lambdas.runtime.record import (
     NodeExecution,
     NodeStatus,
 )
+from lambdas.runtime.store_errors import InvalidPageToken, StoreMissing
 from tests.component.conftest import Aws, failing
 
 STARTED = "2026-01-02T03:04:05.000Z"

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from lambdas.adapters.errors import IntegrationRefreshFailed, SealedValueRefused
 from lambdas.adapters.integrations import KmsIntegrationVault
+from lambdas.runtime.store_errors import IntegrationRefreshFailed, SealedValueRefused
 from tests.component.conftest import Aws
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

@@ -7,12 +7,12 @@ import uuid
 import boto3
 import pytest
 
-from lambdas.adapters.errors import StoreError
 from lambdas.adapters.mail import SesMailer
 from lambdas.handlers.settings import EMAIL_SETTING, EmailSender
 from lambdas.handlers.wiring import Clients, mailer
 from lambdas.runtime.errors import NodeError, TransientError
 from lambdas.runtime.mail import NO_MAIL, NOT_CONFIGURED, OutgoingEmail
+from lambdas.runtime.store_errors import StoreError
 from local.mail import parsed
 from tests.component.conftest import CLIENT_CONFIG, Aws, failing
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from lambdas.adapters.errors import ObjectMissing
 from lambdas.adapters.objects import S3BlobStore, S3ValueStore
 from lambdas.runtime.blobs import Blob
 from lambdas.runtime.errors import NodeError, TransientError
+from lambdas.runtime.store_errors import ObjectMissing
 from tests.component.conftest import Aws, failing
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from botocore.stub import Stubber
 
-from lambdas.adapters.errors import OrganizationMissing
 from lambdas.adapters.organizations import DynamoOrganizationStore
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.ports import Organization
+from lambdas.runtime.store_errors import OrganizationMissing
 from tests.component.conftest import Aws, failing
 
 

@@ -7,9 +7,9 @@ import base64
 import pytest
 from botocore.stub import Stubber
 
-from lambdas.adapters.errors import SealedValueRefused, StoreError, ValueTooLarge
 from lambdas.adapters.secrets import KmsSecretVault
 from lambdas.runtime.errors import TransientError
+from lambdas.runtime.store_errors import SealedValueRefused, StoreError, ValueTooLarge
 from tests.component.conftest import Aws, failing
 
 PLAINTEXT = "sk-live-correct-horse-battery-staple"

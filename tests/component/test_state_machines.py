@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from moto.core.config import DefaultConfig
 
-from lambdas.adapters.errors import ExecutionNameTaken, MachineMissing
 from lambdas.adapters.state_machines import Observability, StepFunctionsMachines
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.ports import DeployedMachine
+from lambdas.runtime.store_errors import ExecutionNameTaken, MachineMissing
 from tests.component.conftest import Aws, failing
 
 STATE = {"execution": {"id": "exec-1"}, "inputs": {"a": {"b": 1}}}

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from lambdas.adapters.errors import InvalidPageToken
 from lambdas.adapters.workflows import DynamoWorkflowStore
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.ports import StoredWorkflow
+from lambdas.runtime.store_errors import InvalidPageToken
 from tests.component.conftest import Aws, failing
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:wf"

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
+from statemachine import quotas
 from statemachine.limits import HISTORY_EVENT_LIMIT
 
 # A loop of Pass and Choice states: four events a turn, and turns enough to pass the limit.
@@ -107,7 +108,7 @@ def test_a_state_name_over_80_characters_is_refused_wherever_it_is(engine: Embed
 def test_a_dynamodb_item_over_400_kb_is_refused(engine: EmbeddedEngine):
     # AWS's 400 KB is 409,600 bytes of names and values; moto refuses past 405,000 (stricter)
     table = engine.deployment.settings["executions_table"]
-    item = {"id": {"S": "big"}, "data": {"S": "x" * 409_600}}
+    item = {"id": {"S": "big"}, "data": {"S": "x" * quotas.ITEM_BYTES}}
     with pytest.raises(ClientError) as refused:
         engine.cloud.client("dynamodb").put_item(TableName=table, Item=item)
     assert refused.value.response["Error"]["Code"] == "ValidationException"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from moto.core.exceptions import JsonRESTError
 
-from lambdas.adapters.errors import StoreRequestRejected
 from lambdas.adapters.progress import DynamoProgressStore
 from lambdas.runtime.payload import REFERENCE
+from lambdas.runtime.store_errors import StoreRequestRejected
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from tests.engine.conftest import Run, compact_size, run

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from lambdas.adapters.errors import SealedValueRefused
 from lambdas.handlers.observability import logger
+from lambdas.runtime.store_errors import SealedValueRefused
 from statemachine.state_names import INITIALIZE
 from tests.api import conftest as api
 from tests.api.conftest import FINAL, PATIENCE, Organization, Server

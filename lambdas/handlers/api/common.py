@@ -13,12 +13,12 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
-from lambdas.adapters.connections import ApiGatewayLiveUpdates
 from lambdas.handlers.api.bodies import Error
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.ports import (
     ApiKeyStore,
     ExecutionStore,
+    LiveUpdates,
     OrganizationStore,
     ProgressStore,
     SecretVault,
@@ -50,7 +50,7 @@ class ApiDeps:
     machines: StateMachines
     values: ValueStore
     blobs: Callable[[str], BlobStore]
-    updates: ApiGatewayLiveUpdates | None
+    updates: LiveUpdates | None
     functions: TaskFunctions
     role_arn: str
     development: bool

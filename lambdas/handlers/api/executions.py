@@ -14,8 +14,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from lambdas.adapters.errors import MachineMissing
-from lambdas.adapters.state_machines import execution_arn
 from lambdas.handlers.api.bodies import (
     ExecutionPage,
     NodeExecutionPage,
@@ -39,7 +37,7 @@ from lambdas.lifecycle import records
 from lambdas.lifecycle.start import context_of, start_state
 from lambdas.runtime.credits import charge
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, StoredWorkflow
+from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, StoredWorkflow, execution_arn
 from lambdas.runtime.record import (
     FINAL_STATUSES,
     ExecutionRecord,
@@ -47,6 +45,7 @@ from lambdas.runtime.record import (
     NodeExecution,
 )
 from lambdas.runtime.state import WorkflowState
+from lambdas.runtime.store_errors import MachineMissing
 from statemachine.compiler import document_key, encode_document
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Workflow

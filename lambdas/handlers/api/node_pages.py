@@ -4,7 +4,7 @@ A Lambda's response, hence an HTTP API's, is capped at 6 MB, and the record of a
 thousands of nodes, its values loaded, can be larger. A page holds the nodes that fit in
 RESPONSE_BUDGET (always at least one, so that paging moves on), in the record's order. Its
 token is the next node's position in the record, encoded and checked as the listings' page
-tokens are (lambdas.adapters.pages), bound to the execution it was issued for.
+tokens are (lambdas.runtime.pages), bound to the execution it was issued for.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lambdas.adapters.errors import InvalidPageToken
-from lambdas.adapters.pages import decode_token, encode_token
+from lambdas.runtime.pages import decode_token, encode_token
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.record import ExecutionRecord
+from lambdas.runtime.store_errors import InvalidPageToken
 
 # What a response body may take, which leaves room under the 6 MB cap for the rest of the
 # Lambda response and for the page token.

@@ -11,7 +11,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from lambdas.adapters.errors import MachineMissing, ObjectMissing
 from lambdas.handlers.api.common import (
     ApiDeps,
     ApiError,
@@ -34,6 +33,7 @@ from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, StoredWorkflow
 from lambdas.runtime.record import ExecutionStatus
 from lambdas.runtime.retry import reusable
+from lambdas.runtime.store_errors import MachineMissing, ObjectMissing
 from statemachine.asl import definition_json
 from statemachine.compiler import document_key, encode_document, machine_type
 from statemachine.errors import CompileError, WorkflowValidationError

@@ -10,7 +10,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from lambdas.adapters.secrets import KMS_PLAINTEXT_LIMIT
 from lambdas.handlers.api.bodies import SecretNames, SecretStored
 from lambdas.handlers.api.common import (
     ApiError,
@@ -21,6 +20,7 @@ from lambdas.handlers.api.common import (
     organization_of,
 )
 from lambdas.runtime.secrets import MIN_SECRET_LENGTH, too_short
+from statemachine import quotas
 
 router = Router()  # type: ignore[no-untyped-call]
 
@@ -31,8 +31,8 @@ class SecretValue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     value: str = Field(
-        description=f"At least {MIN_SECRET_LENGTH} characters, at most {KMS_PLAINTEXT_LIMIT:,} "
-        "bytes in UTF-8 (what KMS encrypts)",
+        description=f"At least {MIN_SECRET_LENGTH} characters, at most "
+        f"{quotas.KMS_PLAINTEXT_BYTES:,} bytes in UTF-8 (what KMS encrypts)",
     )
 
 
@@ -52,12 +52,12 @@ def put_secret(name: SecretName, secret: Annotated[SecretValue, Body()]) -> Resp
         raise ApiError(HTTPStatus.BAD_REQUEST, "SECRET_TOO_SHORT", problem)
     # KMS counts bytes, not characters: 3,000 "é" are 6,000 bytes.
     taken = len(secret.value.encode("utf-8"))
-    if taken > KMS_PLAINTEXT_LIMIT:
+    if taken > quotas.KMS_PLAINTEXT_BYTES:
         raise ApiError(
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
             f"The value of secret '{name}' is {taken:,} bytes in UTF-8; a secret holds at "
-            f"most {KMS_PLAINTEXT_LIMIT:,} bytes",
+            f"most {quotas.KMS_PLAINTEXT_BYTES:,} bytes",
         )
     deps_of(router).secrets.put(organization_of(router), name, secret.value)
     return json_response(HTTPStatus.OK, {"name": name})
