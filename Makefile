@@ -58,7 +58,7 @@ bench-peer: $(VENV)/.dev-installed
 # Mutation testing of the secrets, credits, cancel and CLI-option code ([tool.mutmut] in
 # pyproject.toml), on one worker: each mutant runs only the tests that reached the function it
 # changes. `make mutation MUTANTS=` mutates every function of the configured files.
-MUTANTS ?= 'lambdas.runtime.secrets.*' '*SealedSecrets*' \
+MUTANTS ?= 'lambdas.runtime.secret_references.*' '*SealedSecrets*' \
 	'lambdas.runtime.credits.*' 'lambdas.handlers.check_credits.*' \
 	'lambdas.handlers.api.executions.x_cancel__*' \
 	'lambdas.handlers.api.executions.x__cancelled_record*' \

@@ -5,15 +5,15 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from cdk.components.deployment import RuntimeDeployment
+from cdk.components.functions import Functions
+from cdk.components.http_api import HttpApi
+from cdk.components.monitoring import Monitoring
+from cdk.components.state_machines import WorkflowStateMachines
+from cdk.components.storage import Storage
+from cdk.components.websocket import WebSocket
 from cdk.config import Config
 from cdk.names import pascal
-from cdk.parts.deployment import RuntimeDeployment
-from cdk.parts.functions import Functions
-from cdk.parts.http_api import HttpApi
-from cdk.parts.monitoring import Monitoring
-from cdk.parts.state_machines import WorkflowStateMachines
-from cdk.parts.storage import Storage
-from cdk.parts.websocket import WebSocket
 
 
 class StepthunkStack(Stack):

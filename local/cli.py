@@ -33,7 +33,7 @@ from lambdas.runtime.blobs import Blob
 from lambdas.runtime.network import EVERYWHERE
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus
-from lambdas.runtime.secrets import too_short
+from lambdas.runtime.secret_references import too_short
 from local.display import (
     print_json,
     print_node_type,
@@ -54,8 +54,8 @@ from statemachine.identifiers import organization_id_fault
 from statemachine.model import InputOverrides, ParameterType, Workflow
 from statemachine.parts import part_machine_name
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, PlanError, plan_workflow
+from statemachine.port_types import BLOB_TYPES, DuplicateKeyError, loads_strict
 from statemachine.validation import parse_workflow_json, validate_overrides, validate_workflow
-from statemachine.values import BLOB_TYPES, DuplicateKeyError, loads_strict
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_EXHAUSTED = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130

@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code
 from lambdas.handlers import http_api
-from lambdas.handlers.api.common import ApiDeps
+from lambdas.handlers.api.routing import ApiDeps
 from lambdas.handlers.api.workflows import compile_for, deploy_machines
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import Payloads

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from statemachine.catalog import Catalog, Duration
 from statemachine.limits import EXPRESS_MAX_SECONDS
 from statemachine.model import Edge, InputOverrides, Node, ParameterType
+from statemachine.port_types import fits
 from statemachine.problems import ProblemCode, ValidationProblem
-from statemachine.values import fits
 
 
 def duration_problems(

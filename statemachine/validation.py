@@ -15,9 +15,8 @@ from statemachine.errors import WorkflowValidationError
 from statemachine.graph import find_cycles
 from statemachine.identifiers import workflow_id_fault
 from statemachine.model import Edge, InputOverrides, Node, Workflow
-from statemachine.ports import complete_node, duplicate_ports
-from statemachine.problems import ProblemCode, ValidationProblem
-from statemachine.values import (
+from statemachine.port_lists import complete_node, duplicate_ports
+from statemachine.port_types import (
     MAX_DEPTH,
     DuplicateKeyError,
     ValueTypeError,
@@ -26,6 +25,7 @@ from statemachine.values import (
     types_compatible,
     within_depth,
 )
+from statemachine.problems import ProblemCode, ValidationProblem
 
 M = TypeVar("M", bound=BaseModel)
 

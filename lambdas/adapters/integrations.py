@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code, translated
-from lambdas.adapters.secrets import OWNER_CONTEXT_KEY
+from lambdas.adapters.kms_secrets import OWNER_CONTEXT_KEY
 from lambdas.runtime.record import iso_utc
 from lambdas.runtime.store_errors import (
     IntegrationMissing,

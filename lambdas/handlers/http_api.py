@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.handlers import wiring
 from lambdas.handlers.api import blobs, catalog, executions, retries, secrets, workflows
-from lambdas.handlers.api.common import (
+from lambdas.handlers.api.routing import (
     ApiDeps,
     ApiError,
     deps_of,
@@ -52,7 +52,7 @@ from lambdas.runtime.store_errors import (
     StoreError,
     ValueTooLarge,
 )
-from statemachine.values import DuplicateKeyError, loads_strict
+from statemachine.port_types import DuplicateKeyError, loads_strict
 
 API_TITLE = "stepthunk API"
 API_VERSION = "1"

@@ -16,11 +16,11 @@ from lambdas.adapters.api_keys import DynamoApiKeyStore
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
 from lambdas.adapters.executions import DynamoExecutionStore
 from lambdas.adapters.integrations import KmsIntegrationVault
+from lambdas.adapters.kms_secrets import KmsSecretVault
 from lambdas.adapters.mail import SesMailer
 from lambdas.adapters.objects import S3BlobStore, S3ValueStore
 from lambdas.adapters.organizations import DynamoOrganizationStore
 from lambdas.adapters.progress import DynamoProgressStore
-from lambdas.adapters.secrets import KmsSecretVault
 from lambdas.adapters.state_machines import Observability, StepFunctionsMachines
 from lambdas.adapters.workflows import DynamoWorkflowStore
 from lambdas.handlers.settings import (

@@ -43,11 +43,11 @@ from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 
 if TYPE_CHECKING:
     import httpx  # imported by the functions that send (0.16 s): a catalog loads without it
-from lambdas.runtime.secrets import mask, mask_bytes, substitute_secrets
+from lambdas.runtime.secret_references import mask, mask_bytes, substitute_secrets
 from statemachine.catalog import Duration
 from statemachine.limits import INDIVIDUAL_TIMEOUT_SECONDS, MAX_NODE_WAIT_MS
 from statemachine.model import ParameterType
-from statemachine.values import is_blob_reference, loads_strict
+from statemachine.port_types import is_blob_reference, loads_strict
 
 family = NodeFamily("HTTP")
 

@@ -19,7 +19,7 @@ from lambdas.nodes.math import number, to_number
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from statemachine.model import ParameterType
-from statemachine.values import fits
+from statemachine.port_types import fits
 
 family = NodeFamily("Inputs and outputs")
 

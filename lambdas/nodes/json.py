@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from statemachine.model import ParameterType
-from statemachine.values import describe
+from statemachine.port_types import describe
 
 if TYPE_CHECKING:
     import jsonpath

@@ -15,7 +15,7 @@ from lambdas.nodes.jsvalues import js_string
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from statemachine.model import ParameterType
-from statemachine.values import describe
+from statemachine.port_types import describe
 
 family = NodeFamily("JSON")
 

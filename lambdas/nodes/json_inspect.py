@@ -12,7 +12,7 @@ from typing import Any
 from lambdas.nodes import json_paths as paths
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from statemachine.model import ParameterType
-from statemachine.values import describe, loads_strict
+from statemachine.port_types import describe, loads_strict
 
 family = NodeFamily("JSON")
 

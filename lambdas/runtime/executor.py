@@ -15,7 +15,7 @@ from lambdas.runtime.registry import Registry
 from statemachine.catalog import NodeTypeSpec
 from statemachine.graph import inbound_edges
 from statemachine.model import Edge, InputOverrides, Node, ParameterType, Workflow
-from statemachine.values import BLOB_TYPES, ValueTypeError, coerce, describe, fits
+from statemachine.port_types import BLOB_TYPES, ValueTypeError, coerce, describe, fits
 
 
 @dataclass(frozen=True, slots=True)

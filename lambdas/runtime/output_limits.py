@@ -16,7 +16,7 @@ from typing import Any
 
 from lambdas.runtime.blobs import Blob, BlobStore
 from lambdas.runtime.errors import NodeError
-from statemachine.values import is_blob_reference
+from statemachine.port_types import is_blob_reference
 
 # A value far above the 10 MB a user may expect to move, and above the largest response a
 # `fetch` downloads (50 MiB); a task holding one in a 1,024 MB Lambda (bytes, parsed value,

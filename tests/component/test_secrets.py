@@ -7,7 +7,7 @@ import base64
 import pytest
 from botocore.stub import Stubber
 
-from lambdas.adapters.secrets import KmsSecretVault
+from lambdas.adapters.kms_secrets import KmsSecretVault
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.store_errors import SealedValueRefused, StoreError, ValueTooLarge
 from tests.component.conftest import Aws, failing

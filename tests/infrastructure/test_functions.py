@@ -10,8 +10,8 @@ import pytest
 from aws_cdk.assertions import Match, Template
 from pydantic import BaseModel
 
+from cdk.components.deployment import MACHINE_NAME_PREFIX
 from cdk.config import Config
-from cdk.parts.deployment import MACHINE_NAME_PREFIX
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.api.workflows import state_machine_name
 from lambdas.handlers.settings import EMAIL_SETTING, LISTING_INDEX_SETTING, NETWORK_SETTING

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cdk.parts.functions import ACCESS
+from cdk.components.functions import ACCESS
 from lambdas.adapters.schema import BY_WORKFLOW, EXECUTION_SUMMARY, RETIRED
 from lambdas.handlers.settings import EMAIL_SETTING, LISTING_INDEX_SETTING, NETWORK_SETTING
 from tests.infrastructure.conftest import Synthesized, synthesize

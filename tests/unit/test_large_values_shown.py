@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from local.display import ONE_LINE_ITEMS, terminal_json
-from statemachine.values import MAX_DEPTH, within_depth
+from statemachine.port_types import MAX_DEPTH, within_depth
 
 
 def nested(levels: int, leaf: Any = 1) -> Any:

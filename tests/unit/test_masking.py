@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lambdas.runtime.secrets import MASK, mask, mask_bytes
+from lambdas.runtime.secret_references import MASK, mask, mask_bytes
 
 SHORT, LONG = "VALUE99", "PRIVATEPREFIX-VALUE99"
 

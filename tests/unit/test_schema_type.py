@@ -7,8 +7,8 @@ import pytest
 from statemachine.catalog import NodeTypeSpec, PortSpec, schema_fields
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Node, Parameter, ParameterType
+from statemachine.port_types import ValueTypeError, coerce, fits, types_compatible
 from statemachine.validation import validate_workflow
-from statemachine.values import ValueTypeError, coerce, fits, types_compatible
 from tests.workflows import node, workflow
 
 SCHEMA = ParameterType.SCHEMA

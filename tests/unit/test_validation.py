@@ -10,9 +10,9 @@ from lambdas.nodes import default_registry
 from statemachine.catalog import NodeTypeSpec, PortSpec
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import ParameterType, Workflow
+from statemachine.port_types import types_compatible
 from statemachine.problems import ProblemCode, ValidationProblem
 from statemachine.validation import parse_workflow_json, validate_overrides, validate_workflow
-from statemachine.values import types_compatible
 from tests.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog

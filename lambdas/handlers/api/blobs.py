@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from lambdas.handlers.api.bodies import BlobReference
-from lambdas.handlers.api.common import ApiError, answers, deps_of, json_response, organization_of
+from lambdas.handlers.api.routing import ApiError, answers, deps_of, json_response, organization_of
 from lambdas.runtime.blobs import Blob
 
 router = Router()  # type: ignore[no-untyped-call]

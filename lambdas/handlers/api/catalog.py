@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from lambdas.handlers.api.bodies import NodeTypes
-from lambdas.handlers.api.common import answers, deps_of, json_response
+from lambdas.handlers.api.routing import answers, deps_of, json_response
 
 router = Router()  # type: ignore[no-untyped-call]
 

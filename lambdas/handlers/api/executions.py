@@ -20,7 +20,8 @@ from lambdas.handlers.api.bodies import (
     RecordBody,
     Started,
 )
-from lambdas.handlers.api.common import (
+from lambdas.handlers.api.node_pages import MAX_NODE_PAGE, nodes_body, record_body
+from lambdas.handlers.api.routing import (
     ApiDeps,
     ApiError,
     WorkflowId,
@@ -31,7 +32,6 @@ from lambdas.handlers.api.common import (
     not_found,
     organization_of,
 )
-from lambdas.handlers.api.node_pages import MAX_NODE_PAGE, nodes_body, record_body
 from lambdas.handlers.notify import announce
 from lambdas.lifecycle import records
 from lambdas.lifecycle.start import context_of, start_state

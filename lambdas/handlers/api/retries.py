@@ -11,13 +11,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from lambdas.handlers.api.common import (
-    ApiDeps,
-    ApiError,
-    deployed,
-    deps_of,
-    organization_of,
-)
 from lambdas.handlers.api.executions import (
     STARTED,
     ExecutionId,
@@ -27,6 +20,13 @@ from lambdas.handlers.api.executions import (
     fingerprint,
     launch,
     stored_record,
+)
+from lambdas.handlers.api.routing import (
+    ApiDeps,
+    ApiError,
+    deployed,
+    deps_of,
+    organization_of,
 )
 from lambdas.handlers.api.workflows import compile_for
 from lambdas.runtime.payload import Payloads

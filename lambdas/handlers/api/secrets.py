@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.handlers.api.bodies import SecretNames, SecretStored
-from lambdas.handlers.api.common import (
+from lambdas.handlers.api.routing import (
     ApiError,
     answers,
     deps_of,
@@ -19,7 +19,7 @@ from lambdas.handlers.api.common import (
     not_found,
     organization_of,
 )
-from lambdas.runtime.secrets import MIN_SECRET_LENGTH, too_short
+from lambdas.runtime.secret_references import MIN_SECRET_LENGTH, too_short
 from statemachine import quotas
 
 router = Router()  # type: ignore[no-untyped-call]

@@ -12,7 +12,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from lambdas.handlers.api.bodies import WorkflowPage
-from lambdas.handlers.api.common import (
+from lambdas.handlers.api.executions import cancel
+from lambdas.handlers.api.node_pages import RESPONSE_BUDGET, size
+from lambdas.handlers.api.routing import (
     ApiDeps,
     ApiError,
     WorkflowId,
@@ -22,8 +24,6 @@ from lambdas.handlers.api.common import (
     json_response,
     organization_of,
 )
-from lambdas.handlers.api.executions import cancel
-from lambdas.handlers.api.node_pages import RESPONSE_BUDGET, size
 from lambdas.runtime.ports import DeployedMachine, DeployedWorkflow, StoredWorkflow
 from lambdas.runtime.record import ExecutionStatus, utc_now
 from statemachine.asl import definition_json

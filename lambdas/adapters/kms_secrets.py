@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
 
 # The key of the encryption context every sealed value carries: its organization's id. The
-# stack lets its functions use the key only with it (cdk/parts/storage.py).
+# stack lets its functions use the key only with it (cdk/components/storage.py).
 OWNER_CONTEXT_KEY = "organizationId"
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from statemachine.catalog import DynamicPorts, NodeTypeSpec, PortSpec
 from statemachine.model import Node, Parameter
+from statemachine.port_types import MAX_DEPTH, fits, within_depth
 from statemachine.problems import ProblemCode, ValidationProblem
-from statemachine.values import MAX_DEPTH, fits, within_depth
 
 
 def complete_node(node: Node, spec: NodeTypeSpec) -> tuple[Node, list[ValidationProblem]]:

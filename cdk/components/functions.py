@@ -13,10 +13,10 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk import bundling, nag
+from cdk.components.storage import Storage
+from cdk.components.websocket import WebSocket
 from cdk.config import Config
 from cdk.names import pascal
-from cdk.parts.storage import Storage
-from cdk.parts.websocket import WebSocket
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.observability import SERVICE, metrics
 from lambdas.handlers.settings import EMAIL_SETTING, NETWORK_SETTING

@@ -20,8 +20,8 @@ from constructs import Construct
 
 from cdk import nag
 from cdk.config import Config
+from lambdas.adapters.kms_secrets import OWNER_CONTEXT_KEY
 from lambdas.adapters.schema import BY_WORKFLOW_SUMMARY, TABLES, Key, listing_index, tables
-from lambdas.adapters.secrets import OWNER_CONTEXT_KEY
 from lambdas.handlers.settings import LISTING_INDEX_SETTING
 
 RECOVERY_WINDOW = Duration.days(35)

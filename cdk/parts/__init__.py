@@ -1,1 +1,0 @@
-"""The stack's constructs, one per concern (named `parts` so as not to shadow `constructs`)."""
