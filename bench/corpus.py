@@ -14,7 +14,7 @@ from typing import Any
 from bench.foundation import chain
 from bench.stepfunctions import mixed_twenty
 from lambdas.runtime.record import ExecutionRecord
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 SECRET_NAME = "TOKEN"
 SECRET_VALUE = "bench-token-5f1c"

@@ -45,7 +45,7 @@ import httpx
 from bench import peer_n8n
 from bench.document import PEER_HEADING, with_section
 from bench.serve_load import Load, run_load, running_serve
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (1, 100, 1_000)

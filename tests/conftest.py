@@ -10,7 +10,7 @@ import pytest
 
 from lambdas.handlers.observability import logger
 from local.cloud import LocalCloud
-from tests.timing import TEST_TIME_SCALE
+from tests.support.timing import TEST_TIME_SCALE
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,8 @@ from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.server import Gateway, create_app
 from local.server import server as local_server
-from tests.conformance.http_server import LOCAL_FAKES, LocalServer, unused_port
-from tests.workflows import edge, node, workflow
+from tests.support.http_server import LOCAL_FAKES, LocalServer, unused_port
+from tests.support.workflows import edge, node, workflow
 
 CREDITS = 1_000_000
 FINAL = frozenset({"completed", "error", "exhausted", "cancelled"})

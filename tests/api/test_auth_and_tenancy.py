@@ -18,7 +18,7 @@ from tests.api.conftest import (
     receive,
     updates_until_final,
 )
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 
 def pausing(workflow_id: str, seconds: int) -> dict[str, Any]:

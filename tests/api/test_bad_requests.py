@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.api.conftest import ROUTES, Organization, Server
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 TOO_LARGE = 6 * 1024 * 1024 + 1
 FUZZ_EXAMPLES = 300

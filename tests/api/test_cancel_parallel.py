@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.api.conftest import Organization, Server, quick_and_slow, receive, returns_held, statuses
-from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+from tests.support.http_server import (  # noqa: F401 - registers the fixture
     LocalServer,
     http_server_fixture,
 )

@@ -12,8 +12,8 @@ import pytest
 from local.cli import main
 from local.remote import RemoteApi
 from tests.api.conftest import Organization, Server
-from tests.conformance.http_server import unused_port
-from tests.workflows import chain, edge, node, workflow
+from tests.support.http_server import unused_port
+from tests.support.workflows import chain, edge, node, workflow
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from websockets.asyncio.client import connect
 
 from tests.api.conftest import Organization, Server
 from tests.api.sessions import after_the_end, follow
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 EXECUTIONS = 50
 # A guard against a hang, not a speed target (bench/ measures speed): serve answers one HTTP

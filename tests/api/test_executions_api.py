@@ -13,7 +13,7 @@ from tests.api.conftest import (
     returns_held,
     updates_until_final,
 )
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 
 def divider(workflow_id: str = "divider") -> dict[str, Any]:

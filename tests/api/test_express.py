@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.api.conftest import Organization, Server, returns_held
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 
 def short_lived(workflow_id: str = "quick", **extra: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.api.conftest import FINAL, PATIENCE, Organization, Server
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 PACKAGE = "stepthunk_api_client"  # openapi-python-client names it after the document's title
 

@@ -15,11 +15,11 @@ from tests.api.conftest import (
     statuses,
     updates_until_final,
 )
-from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+from tests.support.http_server import (  # noqa: F401 - registers the fixture
     LocalServer,
     http_server_fixture,
 )
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 ENVELOPE = {"type", "executionId", "workflowId", "status", "nodeExecutions", "page"}
 

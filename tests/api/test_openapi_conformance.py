@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.conftest import ROUTES, Organization, Server
 from tests.api.test_executions_api import waiter
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 CHECKS = [
     not_a_server_error,

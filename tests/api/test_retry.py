@@ -14,8 +14,8 @@ import pytest
 
 from tests.api.conftest import PATIENCE, Organization, Server
 from tests.api.test_executions_api import divider
-from tests.conformance.http_server import unused_port
-from tests.workflows import edge, node, workflow
+from tests.support.http_server import unused_port
+from tests.support.workflows import edge, node, workflow
 
 
 class Counting(ThreadingHTTPServer):

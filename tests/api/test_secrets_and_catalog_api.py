@@ -6,8 +6,8 @@ import httpx
 
 from lambdas.nodes import default_registry
 from tests.api.conftest import ROUTES, Organization, Server, updates_until_final
-from tests.conformance.http_server import LocalServer, http_server_fixture
-from tests.workflows import node, workflow
+from tests.support.http_server import LocalServer, http_server_fixture
+from tests.support.workflows import node, workflow
 
 __all__ = ["http_server_fixture"]  # the `http_server` fixture
 

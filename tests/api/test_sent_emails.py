@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.conftest import Organization, Server
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 
 def mailing(workflow_id: str, to: str) -> dict[str, Any]:

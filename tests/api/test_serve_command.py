@@ -31,8 +31,8 @@ from local.cloud import LocalCloud
 from local.snapshot import INTERRUPTED
 from local.state_files import SNAPSHOT, read_saved
 from tests.api.test_retry import Counting, serve_on, servers
-from tests.conformance.http_server import LOCAL_FAKES, LocalServer, http_server_fixture, unused_port
-from tests.workflows import doubling, edge, node, workflow
+from tests.support.http_server import LOCAL_FAKES, LocalServer, http_server_fixture, unused_port
+from tests.support.workflows import doubling, edge, node, workflow
 
 __all__ = ["http_server_fixture", "servers"]  # fixtures
 

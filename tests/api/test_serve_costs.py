@@ -16,7 +16,7 @@ import pytest
 
 from local.cloud import REGION
 from tests.api.conftest import Organization, Server
-from tests.workflows import chain
+from tests.support.workflows import chain
 
 CHECK_CREDITS = False  # as `stepthunk serve` runs
 DYNAMODB_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan"})

@@ -25,7 +25,7 @@ from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import TABLE_SETTINGS, EmbeddedEngine
 from local.snapshot import StateDir
 from local.state_files import SNAPSHOT, StateDirError, read_saved
-from tests.conformance.http_server import unused_port
+from tests.support.http_server import unused_port
 
 
 @pytest.fixture

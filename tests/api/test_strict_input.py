@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import Organization, Server
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 JSON = {"Content-Type": "application/json"}
 LISTED = 100  # problems an error lists, as the README says

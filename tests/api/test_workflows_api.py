@@ -12,7 +12,7 @@ from statemachine.errors import WorkflowValidationError
 from statemachine.validation import validate_workflow
 from tests.api.conftest import Organization, Server, updates_until_final
 from tests.api.test_executions_api import waiter
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
 

@@ -17,7 +17,7 @@ import pytest
 
 from lambdas.nodes.guard import DestinationRefused, GuardedBackend, GuardedTransport, refusal_of
 from lambdas.runtime.network import PUBLIC_ONLY, NetworkPolicy
-from tests.conformance.http_server import LocalServer, serving
+from tests.support.http_server import LocalServer, serving
 
 PUBLIC = "93.184.216.34"
 

@@ -20,8 +20,8 @@ from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from local.mail import SentEmail
-from tests.conformance.http_server import LOCAL_FAKES
-from tests.timing import TEST_TIME_SCALE
+from tests.support.http_server import LOCAL_FAKES
+from tests.support.timing import TEST_TIME_SCALE
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 ABSENT = object()  # an output the node must not produce
 ERROR = object()  # in a table row: the node must fail

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lambdas.runtime.blobs import Blob
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 PNG = Blob(data=b"\x89PNG\r\n\x1a\n" + bytes(range(256)), mime_type="image/png", filename="a.png")
 WAV = Blob(data=b"RIFF\x00\x00\x00\x00WAVE", mime_type="audio/wav", filename="a.wav")

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from tests.conformance.ported import Case, check, completes, fails
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 INVALID_NUMBER = "Expression evaluation resulted in an invalid number (NaN or Infinity)."
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 
 def run_one(engine, node_type: str, **literals: Any):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conformance.conftest import Engine, Result
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 BASE = "2023-12-25T10:30:00.000Z"
 

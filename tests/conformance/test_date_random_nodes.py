@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.conformance.conftest import Engine
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 
 def test_date_now_is_the_current_utc_time(engine: Engine) -> None:

@@ -12,7 +12,7 @@ from lambdas.runtime.mail import NOT_CONFIGURED
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from local.mail import LOCAL_SENDER
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 
 def send(engine, **literals: Any):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 
 def chain(*node_ids: str) -> list[dict[str, str]]:

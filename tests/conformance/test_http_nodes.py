@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from tests.conformance.conftest import Engine, Result
-from tests.conformance.http_server import (  # noqa: F401 - registers the fixtures
+from tests.support.http_server import (  # noqa: F401 - registers the fixtures
     BINARY,
     LocalServer,
     http_server_fixture,
     other_server_fixture,
     unused_port,
 )
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 TOKEN = "tok-7f3a9c-plaintext"
 

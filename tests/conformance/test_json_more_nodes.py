@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conformance.ported import ABSENT, cases, check
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 OWN_CASES = [
     ("json-extract-all", "recursive descent", {"json": {"a": {"b": 1}, "c": {"b": 2}},

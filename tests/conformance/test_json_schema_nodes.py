@@ -9,7 +9,7 @@ from lambdas.nodes import default_registry
 from statemachine.errors import WorkflowValidationError
 from statemachine.validation import validate_workflow
 from tests.conformance.ported import ABSENT, ERROR, cases, check
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 PERSON = {
     "name": "person",

@@ -10,11 +10,11 @@ import json
 from typing import Any
 
 from tests.conformance.conftest import Engine
-from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+from tests.support.http_server import (  # noqa: F401 - registers the fixture
     LocalServer,
     http_server_fixture,
 )
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 DOCUMENT = {
     "negative": -3,

@@ -11,11 +11,11 @@ from typing import Any
 
 from lambdas.runtime.output_limits import OutputLimits
 from tests.conformance.conftest import Engine, Result
-from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+from tests.support.http_server import (  # noqa: F401 - registers the fixture
     LocalServer,
     http_server_fixture,
 )
-from tests.workflows import doubling, edge, node, workflow
+from tests.support.workflows import doubling, edge, node, workflow
 
 LIMITS = OutputLimits(per_output=1_000_000, per_execution=2_000_000)
 

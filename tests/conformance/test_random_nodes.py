@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conformance.conftest import Engine, Result
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 
 def run_node(engine: Engine, node_type: str, /, **literals: Any) -> Result:

@@ -4,11 +4,11 @@ edge): a short-lived workflow's waits, and a fetch's timeout."""
 from __future__ import annotations
 
 from tests.conformance.conftest import Engine
-from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+from tests.support.http_server import (  # noqa: F401 - registers the fixture
     LocalServer,
     http_server_fixture,
 )
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 
 def test_a_wait_fed_past_the_express_limit_fails_in_a_short_lived_workflow(engine: Engine) -> None:

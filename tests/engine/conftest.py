@@ -20,7 +20,7 @@ from local.cloud import LambdaCall, LocalCloud
 from local.embedded import EmbeddedEngine, UpdateListener
 from statemachine.planner import plan_workflow
 from statemachine.validation import validate_workflow
-from tests.conformance.http_server import LOCAL_FAKES
+from tests.support.http_server import LOCAL_FAKES
 
 
 def new_organization() -> str:

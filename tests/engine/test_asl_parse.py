@@ -19,7 +19,7 @@ from statemachine.asl import definition_json
 from statemachine.compiler import compile_machines
 from statemachine.validation import validate_workflow
 from tests.engine.conftest import run
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 GOLDEN = sorted(Path(__file__).parents[1].joinpath("golden").glob("*.asl.json"))
 

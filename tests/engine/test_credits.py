@@ -11,13 +11,13 @@ import pytest
 from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+from tests.engine.conftest import Fault, Faults, ledger, new_organization, run
+from tests.support.http_server import (  # noqa: F401 - registers the fixture
     LOCAL_FAKES,
     LocalServer,
     http_server_fixture,
 )
-from tests.engine.conftest import Fault, Faults, ledger, new_organization, run
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from statemachine.graph import dependencies
 from statemachine.planner import plan_workflow
 from statemachine.validation import validate_workflow
 from tests.engine.conftest import Run, compact_size, new_organization, run
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 # States that are not units: their inputs and outputs are not a unit's to bound.
 NOT_UNITS = {names.CHECK_CREDITS, names.INITIALIZE, names.FINALIZE, names.PERSIST_EXHAUSTED}

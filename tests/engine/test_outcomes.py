@@ -10,12 +10,12 @@ import pytest
 
 from lambdas.runtime.errors import TransientError
 from local.embedded import EmbeddedEngine
-from tests.conformance.http_server import (  # noqa: F401 - registers the fixture
+from tests.engine.conftest import Fault, Faults, new_organization, run
+from tests.support.http_server import (  # noqa: F401 - registers the fixture
     LocalServer,
     http_server_fixture,
 )
-from tests.engine.conftest import Fault, Faults, new_organization, run
-from tests.workflows import chain, edge, node, workflow
+from tests.support.workflows import chain, edge, node, workflow
 
 ARITHMETIC = Path(__file__).parents[2] / "workflows" / "arithmetic.json"
 # Around the units: Check credits, Initialize workflow (which persists the start record),

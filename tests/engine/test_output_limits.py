@@ -11,7 +11,7 @@ from lambdas.runtime.payload import value_prefix
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from tests.engine.conftest import Fault, Faults, new_organization, run
-from tests.workflows import doubling, edge, node, workflow
+from tests.support.workflows import doubling, edge, node, workflow
 
 # Three 600,002-byte outputs fit; a fourth, or one of them counted twice, would not.
 LIMITS = OutputLimits(per_output=1_000_000, per_execution=2_000_000)

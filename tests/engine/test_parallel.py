@@ -21,9 +21,9 @@ import pytest
 from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.conformance.http_server import LOCAL_FAKES
 from tests.engine.conftest import Fault, Faults, Run, run
-from tests.workflows import edge, node, workflow
+from tests.support.http_server import LOCAL_FAKES
+from tests.support.workflows import edge, node, workflow
 
 PATIENCE = 2.0  # seconds a request at /meet waits for its company
 BIG = 5000  # bytes of a body: over what a branch carries inline, so it goes by reference

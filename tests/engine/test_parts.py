@@ -15,7 +15,7 @@ from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from tests.engine.conftest import Fault, Faults, run
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 LENGTH = 60
 SMALL = 12_000

@@ -23,7 +23,7 @@ from statemachine.validation import validate_workflow
 from tests.golden import FUNCTIONS
 from tests.infrastructure.conftest import Synthesized
 from tests.infrastructure.placeholders import resolve
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 HANDLERS: list[ModuleType] = [*TASKS.values(), http_api, websocket]
 # Read by Powertools itself, not by our settings models.

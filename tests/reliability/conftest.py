@@ -24,7 +24,6 @@ from lambdas.runtime.record import ExecutionRecord
 from lambdas.runtime.registry import Registry
 from local.cloud import REGION, LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.conformance.http_server import LOCAL_FAKES
 from tests.engine.conftest import (  # noqa: F401 - `faults` registers the fixture
     Run,
     faults,
@@ -32,7 +31,8 @@ from tests.engine.conftest import (  # noqa: F401 - `faults` registers the fixtu
     new_organization,
     run,
 )
-from tests.workflows import edge, node, workflow
+from tests.support.http_server import LOCAL_FAKES
+from tests.support.workflows import edge, node, workflow
 
 FINAL = frozenset({"completed", "error", "exhausted", "cancelled"})
 CREDITS = 1_000_000

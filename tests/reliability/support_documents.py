@@ -17,8 +17,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.support.workflows import edge, node, workflow
 from tests.unit.test_properties import BASE, JSON, mutated_workflows
-from tests.workflows import edge, node, workflow
 
 KINDS = (
     "mutation",

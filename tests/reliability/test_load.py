@@ -22,7 +22,7 @@ from tests.api import conftest as api
 from tests.api.conftest import FINAL, Organization, Server
 from tests.api.sessions import after_the_end, follow
 from tests.conftest import Figure
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 T = TypeVar("T")
 EXECUTIONS = int(os.environ.get("STEPTHUNK_LOAD_EXECUTIONS", "200"))

@@ -42,7 +42,7 @@ from tests.security.conftest import (
     scan_deployment,
 )
 from tests.security.conftest import Server as Echo
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 SESSION = "vault"
 BEARER = {"Authorization": "Bearer {{secrets.TOKEN}}"}

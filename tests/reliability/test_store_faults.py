@@ -40,7 +40,7 @@ from tests.reliability.conftest import (
     usage,
     whole_record,
 )
-from tests.workflows import chain, edge, node, workflow
+from tests.support.workflows import chain, edge, node, workflow
 
 BIG = "stepthunk " * 1000  # 10 KB: stored in S3 by reference (values over 8 KiB are)
 Selector = Callable[[dict[str, Any]], bool]

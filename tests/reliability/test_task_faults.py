@@ -62,7 +62,7 @@ from tests.reliability.conftest import (
     usage,
     whole_record,
 )
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 FULL = os.environ.get("STEPTHUNK_FULL_FAULTS") == "1"
 EXAMPLES = Path(__file__).parents[2] / "workflows"

@@ -23,7 +23,7 @@ from tests.api import conftest as api
 from tests.api.conftest import Organization, Server, receive, updates_until_final
 from tests.api.test_auth_and_tenancy import pausing
 from tests.conftest import Figure
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 SESSION = "dashboard"  # the session A follows its executions with, and B tries to join

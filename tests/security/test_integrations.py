@@ -34,7 +34,7 @@ from tests.security.conftest import (
     plaintext,
     scan_deployment,
 )
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 family = NodeFamily("Test")
 

@@ -15,7 +15,6 @@ import pytest
 
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.conformance.http_server import LOCAL_FAKES
 from tests.security.conftest import (
     LOG_PROBE,
     Reply,
@@ -28,7 +27,8 @@ from tests.security.conftest import (
     plaintext,
     scan_deployment,
 )
-from tests.workflows import edge, node, workflow
+from tests.support.http_server import LOCAL_FAKES
+from tests.support.workflows import edge, node, workflow
 
 BEARER = "Bearer {{secrets.API_TOKEN}}"
 

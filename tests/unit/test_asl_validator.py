@@ -18,7 +18,7 @@ from statemachine.asl import definition_json
 from statemachine.compiler import compile_workflow
 from statemachine.validation import validate_workflow
 from tests.golden import EXAMPLES, FUNCTIONS, ROOT, golden_path
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 CATALOG = default_registry().catalog

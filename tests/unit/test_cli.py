@@ -14,7 +14,7 @@ from lambdas.nodes import default_registry
 from local.cli import main
 from statemachine.compiler import TaskFunctions, compile_workflow
 from statemachine.validation import validate_workflow
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "workflows").glob("*.json"))

@@ -13,7 +13,7 @@ import pytest
 from lambdas.nodes import default_registry
 from local.cli import main
 from statemachine.catalog import NodeTypeSpec
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
 WIDTH = 80

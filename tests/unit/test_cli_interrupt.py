@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conformance.http_server import LocalServer, http_server_fixture
-from tests.workflows import edge, node, workflow
+from tests.support.http_server import LocalServer, http_server_fixture
+from tests.support.workflows import edge, node, workflow
 
 __all__ = ["http_server_fixture"]  # the `http_server` fixture
 

@@ -10,8 +10,8 @@ import pytest
 
 from local.cli import main
 from local.cloud import LocalCloud
-from tests.timing import TEST_TIME_SCALE
-from tests.workflows import edge, node, workflow
+from tests.support.timing import TEST_TIME_SCALE
+from tests.support.workflows import edge, node, workflow
 
 FLOW = workflow(
     node("t", "text-input", value="a" * 2000),

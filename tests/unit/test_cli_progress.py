@@ -15,8 +15,8 @@ from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from local.progress import LiveProgress
 from statemachine.validation import validate_workflow
-from tests.timing import TEST_TIME_SCALE
-from tests.workflows import BULKY_TEXTS, bulky, bulky_texts, edge, node, workflow
+from tests.support.timing import TEST_TIME_SCALE
+from tests.support.workflows import BULKY_TEXTS, bulky, bulky_texts, edge, node, workflow
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from local.cli import main
-from tests.conformance.http_server import unused_port
-from tests.workflows import edge, node, workflow
+from tests.support.http_server import unused_port
+from tests.support.workflows import edge, node, workflow
 
 TWICE = (
     '{"id": "w", "name": "n", "nodes": [{"id": "a", "type": "number-input"}], '

@@ -12,7 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 # The services the embedded engine calls (its functions are served without moto's Lambda).
 USED_SERVICES = {

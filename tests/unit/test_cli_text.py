@@ -18,7 +18,7 @@ from local.cli import main
 from local.inprocess import InProcessEngine
 from local.progress import LiveProgress
 from statemachine.validation import validate_workflow
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 MARKUP = "[/] [link=https://e.test]a[/link] [bold red]b[/]"
 # ANSI colour and window title, carriage return, line break, C1 CSI, right-to-left override:

@@ -21,7 +21,7 @@ from statemachine.planner import plan_workflow
 from statemachine.state_names import state_name
 from statemachine.validation import validate_workflow
 from tests.golden import FUNCTIONS
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
 SIGNED = {"Authorization": "Bearer {{secrets.TOKEN}}"}

@@ -13,7 +13,7 @@ from statemachine.limits import TASK_PARAMETERS_BUDGET, TooLarge
 from statemachine.model import Workflow
 from statemachine.validation import validate_workflow
 from tests.golden import FUNCTIONS
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 CATALOG = default_registry().catalog
 

@@ -11,7 +11,7 @@ from statemachine.state_names import MAX_STATE_NAME_LENGTH
 from statemachine.validation import validate_workflow
 from statemachine.waves import MAX_BRANCHES, MAX_TOGETHER
 from tests.golden import FUNCTIONS
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
 

@@ -17,7 +17,7 @@ from statemachine.model import Workflow
 from statemachine.parts import START_PART_RESOURCE, part_machine_name
 from statemachine.validation import validate_workflow
 from tests.golden import FUNCTIONS
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
 SMALL = 12_000  # bytes a machine may take in these tests: a score of units each

@@ -18,8 +18,8 @@ from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from statemachine.validation import validate_workflow
-from tests.timing import TEST_TIME_SCALE
-from tests.workflows import edge, node, workflow
+from tests.support.timing import TEST_TIME_SCALE
+from tests.support.workflows import edge, node, workflow
 
 # What each engine is free to choose on its own.
 UNCOMPARED = ("id", "organizationId", "startedAt", "endedAt")

@@ -16,7 +16,7 @@ from statemachine.errors import WorkflowValidationError
 from statemachine.identifiers import URL_RESERVED, is_workflow_id
 from statemachine.problems import ProblemCode, ValidationProblem
 from statemachine.validation import validate_workflow
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
 

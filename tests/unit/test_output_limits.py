@@ -22,7 +22,7 @@ from lambdas.runtime.registry import Registry
 from local.inprocess import InProcessEngine
 from local.memory import MemoryBlobStore
 from statemachine.model import ParameterType
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 family = NodeFamily("Test")
 

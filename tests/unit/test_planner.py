@@ -14,7 +14,7 @@ from statemachine.catalog import Catalog
 from statemachine.model import Workflow
 from statemachine.planner import IndividualUnit, InlineUnit, Plan, PlanError, plan_workflow
 from statemachine.validation import validate_workflow
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
 # Which output a node of each type offers downstream, and which input takes an upstream value.

@@ -15,8 +15,8 @@ from statemachine.errors import WorkflowValidationError
 from statemachine.model import Workflow
 from statemachine.planner import plan_workflow
 from statemachine.validation import parse_workflow_json, validate_workflow
+from tests.support.workflows import edge, node, workflow
 from tests.unit.test_planner import assert_valid_plan, graph
-from tests.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
 NODE_TYPES = ["addition", "sum", "random-number", "fetch"]

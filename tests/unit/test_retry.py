@@ -6,7 +6,7 @@ from lambdas.nodes import default_registry
 from lambdas.runtime.record import NodeExecution, NodeStatus
 from lambdas.runtime.retry import reusable
 from statemachine.validation import validate_workflow
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 DIAMOND = validate_workflow(
     workflow(

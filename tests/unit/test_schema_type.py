@@ -9,7 +9,7 @@ from statemachine.errors import WorkflowValidationError
 from statemachine.model import Node, Parameter, ParameterType
 from statemachine.port_types import ValueTypeError, coerce, fits, types_compatible
 from statemachine.validation import validate_workflow
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 SCHEMA = ParameterType.SCHEMA
 PERSON = {

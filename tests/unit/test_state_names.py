@@ -16,7 +16,7 @@ from statemachine.state_names import (
 )
 from statemachine.validation import validate_workflow
 from tests.golden import FUNCTIONS
-from tests.workflows import node, workflow
+from tests.support.workflows import node, workflow
 
 CATALOG = default_registry().catalog
 # Ids made of what a list of ids is written with: commas, spaces, quotes, brackets.

@@ -6,7 +6,7 @@ import json
 
 from lambdas.runtime.stored import StoredWorkflows, WorkflowIndex
 from statemachine.model import Workflow
-from tests.workflows import chain
+from tests.support.workflows import chain
 
 
 class Values:

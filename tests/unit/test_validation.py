@@ -13,7 +13,7 @@ from statemachine.model import ParameterType, Workflow
 from statemachine.port_types import types_compatible
 from statemachine.problems import ProblemCode, ValidationProblem
 from statemachine.validation import parse_workflow_json, validate_overrides, validate_workflow
-from tests.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog
 T = ParameterType
