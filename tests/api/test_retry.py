@@ -2,59 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-import pytest
 
 from tests.api.conftest import PATIENCE, Organization, Server
 from tests.api.test_executions_api import divider
-from tests.support.http_server import unused_port
+from tests.support.http_server import serve_on, servers_fixture, unused_port
+
+__all__ = ["servers_fixture"]  # fixtures
 from tests.support.workflows import edge, node, workflow
-
-
-class Counting(ThreadingHTTPServer):
-    """A 127.0.0.1 server answering 200 to every GET and counting them."""
-
-    daemon_threads = True
-
-    def __init__(self, port: int) -> None:
-        self.hits = 0
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(handler) -> None:
-                self.hits += 1
-                handler.send_response(200)
-                handler.send_header("Content-Type", "text/plain")
-                handler.send_header("Content-Length", "2")
-                handler.end_headers()
-                handler.wfile.write(b"ok")
-
-            def log_message(handler, format: str, *args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", port), Handler)
-
-
-@pytest.fixture
-def servers() -> Iterator[list[Counting]]:
-    started: list[Counting] = []
-    yield started
-    for server in started:
-        server.shutdown()
-        server.server_close()
-
-
-def serve_on(port: int, servers: list[Counting]) -> Counting:
-    server = Counting(port)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    servers.append(server)
-    return server
 
 
 def two_calls(steady: int, flaky: int) -> dict[str, Any]:
@@ -75,11 +35,11 @@ def two_calls(steady: int, flaky: int) -> dict[str, Any]:
 
 
 def test_a_retry_reuses_what_completed_and_runs_what_failed_and_what_depends_on_it(
-    server: Server, org_a: Organization, servers: list[Counting]
+    server: Server, org_a: Organization, servers: contextlib.ExitStack
 ) -> None:
     steady = serve_on(unused_port(), servers)
     flaky_port = unused_port()  # nothing listens there yet: the first run's call fails
-    org_a.deploy(two_calls(steady.server_address[1], flaky_port))
+    org_a.deploy(two_calls(steady.port, flaky_port))
     first = org_a.wait_for(org_a.start("two-calls"))
     assert first["status"] == "error"
     statuses = {e["nodeId"]: e["status"] for e in first["nodeExecutions"]}
@@ -99,7 +59,9 @@ def test_a_retry_reuses_what_completed_and_runs_what_failed_and_what_depends_on_
     retried = org_a.wait_for(response.json()["executionId"])
 
     assert retried["status"] == "completed", json.dumps(retried)[:3000]
-    assert (steady.hits, flaky.hits) == (1, 1), "steady ran again, or flaky did not run"
+    assert (len(steady.requests), len(flaky.requests)) == (1, 1), (
+        "steady ran again, or flaky did not run"
+    )
     nodes = {e["nodeId"]: e for e in retried["nodeExecutions"]}
     assert nodes["total"]["outputs"] == {"result": 400}
     assert (

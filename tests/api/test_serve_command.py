@@ -3,6 +3,7 @@ the state dir, a deployed stack's administration."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -30,11 +31,17 @@ from local.cli import main
 from local.cloud import LocalCloud
 from local.snapshot import INTERRUPTED
 from local.state_files import SNAPSHOT, read_saved
-from tests.api.test_retry import Counting, serve_on, servers
-from tests.support.http_server import LOCAL_FAKES, LocalServer, http_server_fixture, unused_port
+from tests.support.http_server import (
+    LOCAL_FAKES,
+    LocalServer,
+    http_server_fixture,
+    serve_on,
+    servers_fixture,
+    unused_port,
+)
 from tests.support.workflows import doubling, edge, node, workflow
 
-__all__ = ["http_server_fixture", "servers"]  # fixtures
+__all__ = ["http_server_fixture", "servers_fixture"]  # fixtures
 
 # A hang guard, not a speed check (bench/ measures start-up): a start takes seconds, but on a
 # 2-core machine shared with other test processes it has taken over 30.
@@ -264,7 +271,7 @@ def saved_status(state: Path, execution_id: str) -> str | None:
 
 
 def test_a_retry_after_a_hard_stop_runs_with_the_inputs_its_execution_started_with(
-    tmp_path: Path, servers: list[Counting]
+    tmp_path: Path, servers: contextlib.ExitStack
 ) -> None:
     state = tmp_path / "state"
     port = unused_port()  # nothing listens there before the restart: the call fails

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -18,6 +16,7 @@ import pytest
 from lambdas.adapters.integrations import KmsIntegrationVault
 from lambdas.runtime.store_errors import IntegrationRefreshFailed, SealedValueRefused
 from tests.component.conftest import Aws
+from tests.support.http_server import RecordedRequest, Reply, serving
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 ACCESS, REFRESH, CLIENT_SECRET = "old-access-token", "old-refresh-token", "client-secret-xyz"
@@ -39,30 +38,16 @@ class TokenEndpoint:
 def endpoint() -> Iterator[TokenEndpoint]:
     state = TokenEndpoint(url="")
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-            form = dict(urllib.parse.parse_qsl(body))
-            state.forms.append(form)
-            # A failing provider may echo what it was sent: the vault must not repeat it.
-            answer = state.answer if state.status == 200 else {"error": "invalid_grant", **form}
-            data = json.dumps(answer).encode()
-            self.send_response(state.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def token(request: RecordedRequest) -> Reply:
+        form = dict(urllib.parse.parse_qsl(request.body.decode()))
+        state.forms.append(form)
+        # A failing provider may echo what it was sent: the vault must not repeat it.
+        answer = state.answer if state.status == 200 else {"error": "invalid_grant", **form}
+        return Reply(state.status, json.dumps(answer).encode(), "application/json")
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/token"
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(token) as server:
+        state.url = server.url("/token")
+        yield state
 
 
 class Clock:

@@ -13,7 +13,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from tests.engine.conftest import Fault, Faults, Run, run
-from tests.support.http_server import LOCAL_FAKES
+from tests.support.http_server import LOCAL_FAKES, RecordedRequest, Reply, serving
 from tests.support.workflows import edge, node, workflow
 
 PATIENCE = 2.0  # seconds a request at /meet waits for its company
@@ -36,53 +35,26 @@ class Meeting:
     hits: Counter[str] = field(default_factory=Counter)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+@pytest.fixture(scope="module")
+def meeting() -> Iterator[Meeting]:
+    state = Meeting()
 
-    def do_GET(self) -> None:
-        path = self.path.partition("?")[0]
-        self.server.state.hits[path] += 1
-        status, body = 200, b"met"
-        if path.startswith("/meet/"):  # /meet/<group>/<parties>
-            _, _, group, parties = path.split("/")
-            barrier = self.server.state.barriers.setdefault(
+    def meet(request: RecordedRequest) -> Reply:
+        state.hits[request.path] += 1
+        if request.path.startswith("/meet/"):  # /meet/<group>/<parties>
+            _, _, group, parties = request.path.split("/")
+            barrier = state.barriers.setdefault(
                 group, threading.Barrier(int(parties), timeout=PATIENCE)
             )
             try:
                 barrier.wait()
             except threading.BrokenBarrierError:
-                status, body = 504, b"alone"
-        elif path == "/big":
-            body = b"x" * BIG
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+                return Reply(504, b"alone")
+        return Reply(200, b"x" * BIG if request.path == "/big" else b"met")
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: Meeting) -> None:
-        self.state = state
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-@pytest.fixture(scope="module")
-def meeting() -> Iterator[Meeting]:
-    state = Meeting()
-    server = _Server(state)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(meet) as server:
+        state.url = server.url("")
+        yield state
 
 
 @pytest.fixture(scope="module", params=[None, True], ids=["shared task", "parallel states"])

@@ -9,10 +9,8 @@ the chosen code, every other call reaches moto. Nothing of ours is patched.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -31,7 +29,7 @@ from tests.engine.conftest import (  # noqa: F401 - `faults` registers the fixtu
     new_organization,
     run,
 )
-from tests.support.http_server import LOCAL_FAKES
+from tests.support.http_server import LOCAL_FAKES, RecordedRequest, Reply, serving
 from tests.support.workflows import edge, node, workflow
 
 FINAL = frozenset({"completed", "error", "exhausted", "cancelled"})
@@ -296,39 +294,15 @@ class PongServer:
     requests: list[dict[str, str]] = field(default_factory=list)
 
 
-class _Pong(BaseHTTPRequestHandler):
-    server: _PongHttp
-
-    def do_GET(self) -> None:
-        self.server.state.requests.append({k.lower(): v for k, v in self.headers.items()})
-        self.send_response_only(200)  # without Date and Server: identical responses
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", "4")
-        self.end_headers()
-        self.wfile.write(b"pong")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _PongHttp(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: PongServer) -> None:
-        self.state = state
-        super().__init__(("127.0.0.1", 0), _Pong)
-
-
 @pytest.fixture(scope="module")
 def pong() -> Iterator[PongServer]:
     state = PongServer(url="")
-    server = _PongHttp(state)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/ping"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.start()
-    try:
+
+    def answer(request: RecordedRequest) -> Reply:
+        state.requests.append(request.headers)
+        # without Date and Server: identical responses
+        return Reply(200, b"pong", "text/plain; charset=utf-8", bare=True)
+
+    with serving(answer) as server:
+        state.url = server.url("/ping")
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

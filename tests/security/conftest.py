@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import re
@@ -16,12 +17,10 @@ import secrets
 import socket
 import string
 import sys
-import threading
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -30,6 +29,8 @@ from lambdas.handlers.observability import logger
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from statemachine.validation import validate_workflow
+from tests.support import http_server as local
+from tests.support.http_server import RecordedRequest
 
 LOG_PROBE = "security tests: log capture probe"
 BASE64_RUN = re.compile(rb"[A-Za-z0-9+/_-]{16,}={0,2}")
@@ -236,65 +237,31 @@ class Server:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        request = Request(
-            method=self.command,
-            path=urllib.parse.urlsplit(self.path).path,
-            headers={name.lower(): value for name, value in self.headers.items()},
-            body=self.rfile.read(length) if length else b"",
-        )
-        self.server.state.requests.append(request)
-        reply = self.server.route(request)
-        binary = isinstance(reply.body, bytes)
-        body = reply.body if binary else json.dumps(reply.body).encode("utf-8")
-        self.send_response(reply.status, reply.reason)
-        self.send_header(
-            "Content-Type", "application/octet-stream" if binary else "application/json"
-        )
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _handle
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: Server, route: Route) -> None:
-        self.state = state
-        self.route = route
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
 @pytest.fixture
 def serve() -> Iterator[Callable[[Route], Server]]:
     """Start local servers on 127.0.0.1 answering by a route function; stopped after the test."""
-    running: list[tuple[_Server, threading.Thread]] = []
+    with contextlib.ExitStack() as running:
 
-    def start(route: Route) -> Server:
-        state = Server(port=0)
-        server = _Server(state, route)
-        state.port = server.server_address[1]
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-        thread.start()
-        running.append((server, thread))
-        return state
+        def start(route: Route) -> Server:
+            state = Server(port=0)
 
-    yield start
-    for server, thread in running:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+            def answer(received: RecordedRequest) -> local.Reply:
+                request = Request(received.method, received.path, received.headers, received.body)
+                state.requests.append(request)
+                reply = route(request)
+                binary = isinstance(reply.body, bytes)
+                return local.Reply(
+                    reply.status,
+                    reply.body if binary else json.dumps(reply.body).encode("utf-8"),
+                    "application/octet-stream" if binary else "application/json",
+                    reply.headers,
+                    reply.reason,
+                )
+
+            state.port = running.enter_context(local.serving(answer)).port
+            return state
+
+        yield start
 
 
 def closed_port() -> int:

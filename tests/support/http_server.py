@@ -13,8 +13,11 @@ Routes (any method):
   cookie `echo` to the request's `X-Echo` header when it has one.
 - `/slow`: answers only when the test ends (or after 5 s), so that clients time out.
 
-Test modules register the `http_server` fixture by importing `http_server_fixture`, and
-`other_server` (a second server: another origin) by importing `other_server_fixture`.
+A test may give the server answers of its own (`LocalServer.answers`, asked first, in order:
+a token endpoint, a counter, a meeting point), so that every test that needs a server on this
+machine uses this one. Test modules register the `http_server` fixture by importing
+`http_server_fixture`, and `other_server` (a second server: another origin) by importing
+`other_server_fixture`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import json
 import socket
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -47,6 +50,22 @@ class RecordedRequest:
         return json.loads(self.body)
 
 
+@dataclass(frozen=True)
+class Reply:
+    """An answer: `reason` replaces the status's phrase; `bare` leaves out the Date and Server
+    headers (identical answers)."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain"
+    headers: tuple[tuple[str, str], ...] = ()
+    reason: str | None = None
+    bare: bool = False
+
+
+# An answer of a test's own: a Reply, or None to leave the request to the next answer.
+Answer = Callable[[RecordedRequest], Reply | None]
+
 # Where the local fake servers listen: a test that sends a workflow's requests to them allows
 # it explicitly, as an engine allows no address of this machine by default.
 LOCAL_FAKES = ("127.0.0.1",)
@@ -59,6 +78,7 @@ class LocalServer:
     port: int
     requests: list[RecordedRequest] = field(default_factory=list)
     released: threading.Event = field(default_factory=threading.Event)
+    answers: list[Answer] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -95,6 +115,18 @@ class _Handler(BaseHTTPRequestHandler):
             body=self.rfile.read(length) if length else b"",
         )
         self.server.state.requests.append(recorded)
+        for answer in self.server.state.answers:
+            reply = answer(recorded)
+            if reply is not None:
+                self._reply(
+                    reply.status,
+                    reply.body,
+                    reply.content_type,
+                    reply.headers,
+                    reply.bare,
+                    reply.reason,
+                )
+                return
         self._route(recorded)
 
     def _route(self, request: RecordedRequest) -> None:
@@ -141,10 +173,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404, b"no such route", "text/plain")
 
     def _reply(
-        self, status: int, body: bytes, content_type: str, extra: tuple[tuple[str, str], ...] = ()
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        extra: tuple[tuple[str, str], ...] = (),
+        bare: bool = False,
+        reason: str | None = None,
     ) -> None:
         try:
-            self.send_response(status)
+            if bare:
+                self.send_response_only(status, reason)
+            else:
+                self.send_response(status, reason)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             for name, value in extra:
@@ -163,13 +204,14 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, state: LocalServer) -> None:
         self.state = state
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", state.port), _Handler)
 
 
 @contextlib.contextmanager
-def serving() -> Iterator[LocalServer]:
-    """A fresh server on 127.0.0.1 (free port) with an empty request log, until the block ends."""
-    state = LocalServer(port=0)
+def serving(*answers: Answer, port: int = 0) -> Iterator[LocalServer]:
+    """A fresh server on 127.0.0.1 (on `port`, else a free one) with an empty request log and
+    the test's own `answers`, until the block ends."""
+    state = LocalServer(port=port, answers=list(answers))
     server = _Server(state)
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
@@ -195,3 +237,21 @@ def other_server_fixture() -> Iterator[LocalServer]:
     """A second server for one test: another port, so another origin."""
     with serving() as state:
         yield state
+
+
+def ok(request: RecordedRequest) -> Reply:
+    """200 `ok`, whatever was asked."""
+    return Reply(200, b"ok")
+
+
+@pytest.fixture(name="servers")
+def servers_fixture() -> Iterator[contextlib.ExitStack]:
+    """Where a test starts servers as it goes (`serve_on`): stopped when it ends."""
+    with contextlib.ExitStack() as started:
+        yield started
+
+
+def serve_on(port: int, servers: contextlib.ExitStack) -> LocalServer:
+    """A server on `port` (one a test chose) answering 200 `ok` to everything, until the test
+    ends."""
+    return servers.enter_context(serving(ok, port=port))

@@ -7,9 +7,7 @@ state machine of the deployment holds an execution named by the record's id.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import pytest
 
 from local.cli import main
 from local.cloud import LocalCloud
+from tests.support.http_server import RecordedRequest, Reply, serving
 from tests.support.timing import TEST_TIME_SCALE
 from tests.support.workflows import edge, node, workflow
 
@@ -123,35 +122,19 @@ def test_a_failed_node_exits_1_on_both_engines_with_the_same_record(
     assert "Division by zero" in record["error"]
 
 
-class _BearerOnly(BaseHTTPRequestHandler):
-    """200 for `Authorization: Bearer cli-secret-value`, 401 otherwise."""
-
-    received: list[str]
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        authorization = self.headers.get("Authorization", "")
-        self.received.append(authorization)
-        status = 200 if authorization == "Bearer cli-secret-value" else 401
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-
 @pytest.fixture
 def api() -> Iterator[tuple[str, list[str]]]:
-    """A local API on 127.0.0.1: its URL and the Authorization headers it received."""
+    """A local API on 127.0.0.1 answering 200 for `Authorization: Bearer cli-secret-value`, 401
+    otherwise: its URL and the Authorization headers it received."""
     received: list[str] = []
-    handler = type("Handler", (_BearerOnly,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/me", received
-    server.shutdown()
-    server.server_close()
-    thread.join()
+
+    def bearer_only(request: RecordedRequest) -> Reply:
+        authorization = request.headers.get("authorization", "")
+        received.append(authorization)
+        return Reply(200 if authorization == "Bearer cli-secret-value" else 401)
+
+    with serving(bearer_only) as server:
+        yield server.url("/me"), received
 
 
 @pytest.mark.parametrize("engine", [(), INPROCESS], ids=["stepfunctions", "inprocess"])
