@@ -8,7 +8,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 
-from tests.api.conftest import PATIENCE, ends
+from tests.support.serving import PATIENCE, ends
 
 
 async def follow(

@@ -11,7 +11,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.api.conftest import (
+from tests.support.serving import (
     ROUTES,
     Organization,
     Server,

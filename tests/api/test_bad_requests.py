@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.conftest import ROUTES, Organization, Server
+from tests.support.serving import ROUTES, Organization, Server
 from tests.support.workflows import node, workflow
 
 TOO_LARGE = 6 * 1024 * 1024 + 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import Organization, Server
+from tests.support.serving import Organization, Server
 from tests.support.workflows import edge, node, workflow
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

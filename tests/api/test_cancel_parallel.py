@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import Organization, Server, quick_and_slow, receive, returns_held, statuses
 from tests.support.http_server import (  # noqa: F401 - registers the fixture
     LocalServer,
     http_server_fixture,
+)
+from tests.support.serving import (
+    Organization,
+    Server,
+    quick_and_slow,
+    receive,
+    returns_held,
+    statuses,
 )
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from websockets.sync.client import ClientConnection
 
-from tests.api.conftest import Organization, Server, receive
 from tests.api.test_executions_api import node_of, waiter
+from tests.support.serving import Organization, Server, receive
 
 
 def until_announced(socket: ClientConnection, node_id: str) -> dict[str, Any]:

@@ -11,8 +11,8 @@ import pytest
 
 from local.cli import main
 from local.remote import RemoteApi
-from tests.api.conftest import Organization, Server
 from tests.support.http_server import unused_port
+from tests.support.serving import Organization, Server
 from tests.support.workflows import chain, edge, node, workflow
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.api.conftest import Server, serving
+from tests.support.serving import Server, serving
 
 EDITOR = "https://editor.example.com"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.api.conftest import (
+from tests.support.serving import (
     PATIENCE,
     Organization,
     Server,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.conftest import Organization, Server, returns_held
+from tests.support.serving import Organization, Server, returns_held
 from tests.support.workflows import edge, node, workflow
 
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.api.conftest import FINAL, PATIENCE, Organization, Server
+from tests.support.serving import FINAL, PATIENCE, Organization, Server
 from tests.support.workflows import edge, node, workflow
 
 PACKAGE = "stepthunk_api_client"  # openapi-python-client names it after the document's title

@@ -11,7 +11,7 @@ import pytest
 
 from lambdas.handlers.api.workflows import MAX_WORKFLOW_BYTES
 from local.server import MAX_BODY_BYTES
-from tests.api.conftest import Organization
+from tests.support.serving import Organization
 from tests.support.workflows import node, workflow
 
 CHECK_CREDITS = False  # read by the server fixture: development mode, as `stepthunk serve` runs

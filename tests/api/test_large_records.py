@@ -19,8 +19,8 @@ import pytest
 from lambdas.handlers.api.node_pages import RESPONSE_BUDGET
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeExecution, NodeStatus
-from tests.api.conftest import Organization, Server
 from tests.api.test_executions_api import divider
+from tests.support.serving import Organization, Server
 
 NODES = 10_000
 

@@ -15,8 +15,8 @@ import pytest
 from websockets.sync.client import ClientConnection
 
 from lambdas.runtime.payload import REFERENCE
-from tests.api.conftest import PATIENCE, Organization, Server, ends
 from tests.api.test_large_records import completed, store
+from tests.support.serving import PATIENCE, Organization, Server, ends
 from tests.support.workflows import bulky, bulky_texts
 
 MESSAGE_LIMIT = 128 * 1000  # API Gateway WebSocket message, bytes

@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.api.conftest import (
+from tests.support.http_server import (  # noqa: F401 - registers the fixture
+    LocalServer,
+    http_server_fixture,
+)
+from tests.support.serving import (
     Organization,
     Server,
     quick_and_slow,
@@ -14,10 +18,6 @@ from tests.api.conftest import (
     returns_held,
     statuses,
     updates_until_final,
-)
-from tests.support.http_server import (  # noqa: F401 - registers the fixture
-    LocalServer,
-    http_server_fixture,
 )
 from tests.support.workflows import edge, node, workflow
 

@@ -17,9 +17,9 @@ import pytest
 
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.api.conftest import CREDITS, Organization, Server, serving
 from tests.support.http_server import LocalServer
 from tests.support.http_server import serving as fake_serving
+from tests.support.serving import CREDITS, Organization, Server, serving
 from tests.support.workflows import node, workflow
 
 PUBLIC = "93.184.216.34"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.api.conftest import Organization, Server, updates_until_final
+from tests.support.serving import Organization, Server, updates_until_final
 from tests.support.workflows import edge, node, workflow
 
 DOCUMENT = {"negative": -3, "below": -9007199254740993, "nested": [{"fraction": -0.5}]}

@@ -19,8 +19,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.conftest import ROUTES, Organization, Server
 from tests.api.test_executions_api import waiter
+from tests.support.serving import ROUTES, Organization, Server
 from tests.support.workflows import edge, node, workflow
 
 CHECKS = [

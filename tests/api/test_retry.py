@@ -9,9 +9,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from tests.api.conftest import PATIENCE, Organization, Server
 from tests.api.test_executions_api import divider
 from tests.support.http_server import serve_on, servers_fixture, unused_port
+from tests.support.serving import PATIENCE, Organization, Server
 
 __all__ = ["servers_fixture"]  # fixtures
 from tests.support.workflows import edge, node, workflow

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from lambdas.nodes import default_registry
-from tests.api.conftest import ROUTES, Organization, Server, updates_until_final
 from tests.support.http_server import LocalServer, http_server_fixture
+from tests.support.serving import ROUTES, Organization, Server, updates_until_final
 from tests.support.workflows import node, workflow
 
 __all__ = ["http_server_fixture"]  # the `http_server` fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import Organization, Server
+from tests.support.serving import Organization, Server
 from tests.support.workflows import node, workflow
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from local.cloud import REGION
-from tests.api.conftest import Organization, Server
+from tests.support.serving import Organization, Server
 from tests.support.workflows import chain
 
 CHECK_CREDITS = False  # as `stepthunk serve` runs

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from local.server import listen, server
-from tests.api.conftest import running
+from tests.support.serving import running
 
 
 async def hello(request: Request) -> JSONResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Organization, Server
+from tests.support.serving import Organization, Server
 from tests.support.workflows import edge, node, workflow
 
 JSON = {"Content-Type": "application/json"}

@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.api.conftest import PATIENCE, Organization, Server, receive
+from tests.support.serving import PATIENCE, Organization, Server, receive
 
 
 def access_lines(logs: io.StringIO) -> list[dict[str, object]]:

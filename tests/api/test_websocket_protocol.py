@@ -15,7 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from tests.api.conftest import PATIENCE, Organization, Server, receive
+from tests.support.serving import PATIENCE, Organization, Server, receive
 
 # How long a refused upgrade may take to be answered (a dropped one never is).
 ANSWER = 10.0

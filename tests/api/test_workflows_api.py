@@ -10,8 +10,8 @@ import pytest
 from lambdas.nodes import default_registry
 from statemachine.errors import WorkflowValidationError
 from statemachine.validation import validate_workflow
-from tests.api.conftest import Organization, Server, updates_until_final
 from tests.api.test_executions_api import waiter
+from tests.support.serving import Organization, Server, updates_until_final
 from tests.support.workflows import edge, node, workflow
 
 CATALOG = default_registry().catalog

@@ -44,12 +44,12 @@ from statemachine.compiler import compile_machines
 from statemachine.model import Workflow
 from statemachine.parts import part_machine_name
 from statemachine.task_functions import TaskFunctions
-from tests.api.conftest import running
 from tests.infrastructure.conftest import Synthesized
 from tests.infrastructure.deployed import Deployed, deploy, serve_functions
 from tests.infrastructure.iam import Call, Need, Recorder, allows, machine_needs, needs
 from tests.infrastructure.placeholders import resolve
 from tests.support.http_server import LocalServer, serving, unused_port
+from tests.support.serving import running
 from tests.support.workflows import bulky, bulky_texts, chain, edge, node, workflow
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")

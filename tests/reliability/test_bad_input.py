@@ -31,8 +31,6 @@ from local.server import MAX_BODY_BYTES
 from statemachine.compiler import TaskFunctions, compile_workflow
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.validation import parse_workflow_json, validate_workflow
-from tests.api import conftest as api
-from tests.api.conftest import Organization, Server
 from tests.conftest import Figure
 from tests.reliability.support_documents import (
     TEN_MEGABYTE_KINDS,
@@ -41,6 +39,7 @@ from tests.reliability.support_documents import (
     encode,
     ten_megabyte_cases,
 )
+from tests.support.serving import Organization, Server, server_fixture
 
 CATALOG = default_registry().catalog
 FUNCTIONS = TaskFunctions(
@@ -60,7 +59,7 @@ PLAIN_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 CRASH_SIGNS = ("Traceback", 'File "', "internal error", "Internal error")
 CHECK_CREDITS = False  # read by the server fixture: development mode, as `stepthunk serve` runs
 
-server = api.server  # the API tests' serve fixture, per module
+server = server_fixture  # serve's application per module (tests.support.serving)
 TRIED: dict[str, Counter[str]] = {path: Counter() for path in EXAMPLES}  # by kind of damage
 
 

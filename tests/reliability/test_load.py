@@ -18,10 +18,9 @@ from typing import Any, TypeVar
 import httpx
 from websockets.asyncio.client import connect
 
-from tests.api import conftest as api
-from tests.api.conftest import FINAL, Organization, Server
 from tests.api.sessions import after_the_end, follow
 from tests.conftest import Figure
+from tests.support.serving import FINAL, Organization, Server, server_fixture
 from tests.support.workflows import edge, node, workflow
 
 T = TypeVar("T")
@@ -31,7 +30,7 @@ PATIENCE = 120.0  # for one execution's final update, with all the others runnin
 CHECK_CREDITS = True  # read by the server fixture: the engine checks and charges credits
 NODES = 10
 
-server = api.server  # the API tests' serve fixture, per module
+server = server_fixture  # serve's application per module (tests.support.serving)
 
 
 def load_workflow() -> dict[str, Any]:

@@ -27,8 +27,6 @@ import pytest
 from lambdas.handlers.observability import logger
 from lambdas.runtime.store_errors import SealedValueRefused
 from statemachine.state_names import INITIALIZE
-from tests.api import conftest as api
-from tests.api.conftest import FINAL, PATIENCE, Organization, Server
 from tests.conftest import Figure
 from tests.reliability.support_scan import KindScan, Recorder, drain, scan_machines
 from tests.security import conftest as security
@@ -42,6 +40,7 @@ from tests.security.conftest import (
     scan_deployment,
 )
 from tests.security.conftest import Server as Echo
+from tests.support.serving import FINAL, PATIENCE, Organization, Server, server_fixture
 from tests.support.workflows import edge, node, workflow
 
 SESSION = "vault"
@@ -51,7 +50,7 @@ SECRET_HEADERS = {"X-Tail": "{{secrets.TAIL}}", **BEARER, "X-Token": "{{secrets.
 HEAD = 12  # TAIL is TOKEN without its first HEAD characters
 KINDS = ("responses", "messages", "executions", "events", "items", "objects", "log lines")
 
-server = api.server  # the API tests' serve fixture, per module
+server = server_fixture  # serve's application per module (tests.support.serving)
 serve = security.serve  # local HTTP servers answering by a route function
 handler_logs = security.handler_logs  # the handlers' log lines, at DEBUG
 

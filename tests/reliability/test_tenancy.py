@@ -19,17 +19,16 @@ from typing import Any
 
 import httpx
 
-from tests.api import conftest as api
-from tests.api.conftest import Organization, Server, receive, updates_until_final
 from tests.api.test_auth_and_tenancy import pausing
 from tests.conftest import Figure
+from tests.support.serving import Organization, Server, receive, server_fixture, updates_until_final
 from tests.support.workflows import edge, node, workflow
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 SESSION = "dashboard"  # the session A follows its executions with, and B tries to join
 IDEMPOTENCY_KEY = "nightly-run"
 
-server = api.server  # the API tests' serve fixture (credits checked), per module
+server = server_fixture  # serve's application per module (tests.support.serving)
 
 
 def divide(workflow_id: str) -> dict[str, Any]:
