@@ -18,7 +18,7 @@ from local.embedded import EmbeddedEngine
 from statemachine.asl import definition_json
 from statemachine.compiler import compile_machines
 from statemachine.validation import validate_workflow
-from tests.engine.conftest import run
+from tests.support.runs import run
 from tests.support.workflows import edge, node, workflow
 
 GOLDEN = sorted(Path(__file__).parents[1].joinpath("golden").glob("*.asl.json"))

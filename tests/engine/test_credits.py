@@ -11,12 +11,12 @@ import pytest
 from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.engine.conftest import Fault, Faults, ledger, new_organization, run
 from tests.support.http_server import (  # noqa: F401 - registers the fixture
     LOCAL_FAKES,
     LocalServer,
     http_server_fixture,
 )
+from tests.support.runs import Fault, Faults, ledger, new_organization, run
 from tests.support.workflows import edge, node, workflow
 
 

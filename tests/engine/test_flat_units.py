@@ -25,7 +25,7 @@ from statemachine import state_names as names
 from statemachine.graph import dependencies
 from statemachine.planner import plan_workflow
 from statemachine.validation import validate_workflow
-from tests.engine.conftest import Run, compact_size, new_organization, run
+from tests.support.runs import Run, compact_size, new_organization, run
 from tests.support.workflows import edge, node, workflow
 
 # States that are not units: their inputs and outputs are not a unit's to bound.

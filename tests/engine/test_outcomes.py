@@ -10,11 +10,11 @@ import pytest
 
 from lambdas.runtime.errors import TransientError
 from local.embedded import EmbeddedEngine
-from tests.engine.conftest import Fault, Faults, new_organization, run
 from tests.support.http_server import (  # noqa: F401 - registers the fixture
     LocalServer,
     http_server_fixture,
 )
+from tests.support.runs import Fault, Faults, new_organization, run
 from tests.support.workflows import chain, edge, node, workflow
 
 ARITHMETIC = Path(__file__).parents[2] / "workflows" / "arithmetic.json"

@@ -10,7 +10,7 @@ from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import value_prefix
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.engine.conftest import Fault, Faults, new_organization, run
+from tests.support.runs import Fault, Faults, new_organization, run
 from tests.support.workflows import doubling, edge, node, workflow
 
 # Three 600,002-byte outputs fit; a fourth, or one of them counted twice, would not.

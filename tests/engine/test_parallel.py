@@ -20,8 +20,8 @@ import pytest
 from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.engine.conftest import Fault, Faults, Run, run
 from tests.support.http_server import LOCAL_FAKES, RecordedRequest, Reply, serving
+from tests.support.runs import Fault, Faults, Run, run
 from tests.support.workflows import edge, node, workflow
 
 PATIENCE = 2.0  # seconds a request at /meet waits for its company

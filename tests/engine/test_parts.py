@@ -14,7 +14,7 @@ import pytest
 from lambdas.runtime.errors import TransientError
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.engine.conftest import Fault, Faults, run
+from tests.support.runs import Fault, Faults, run
 from tests.support.workflows import edge, node, workflow
 
 LENGTH = 60

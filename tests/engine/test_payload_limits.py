@@ -10,7 +10,7 @@ import pytest
 
 from lambdas.runtime.payload import encode
 from local.embedded import EmbeddedEngine, EngineFailure
-from tests.engine.conftest import Faults, Run, compact_size, run
+from tests.support.runs import Faults, Run, compact_size, run
 from tests.support.workflows import edge, node, workflow
 
 STATE_LIMIT = 256 * 1024  # Step Functions state input/output, bytes

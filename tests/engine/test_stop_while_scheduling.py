@@ -14,7 +14,7 @@ import pytest
 from lambdas.adapters.state_machines import StepFunctionsMachines
 from local.embedded import EmbeddedEngine
 from statemachine.validation import validate_workflow
-from tests.engine.conftest import new_organization
+from tests.support.runs import new_organization
 from tests.support.workflows import edge, node, workflow
 
 PATIENCE = 60.0

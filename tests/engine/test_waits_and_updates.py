@@ -13,7 +13,7 @@ from lambdas.runtime.payload import REFERENCE
 from lambdas.runtime.store_errors import StoreRequestRejected
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
-from tests.engine.conftest import Run, compact_size, run
+from tests.support.runs import Run, compact_size, run
 from tests.support.workflows import bulky, bulky_texts, edge, node, workflow
 
 MESSAGE_LIMIT = 128 * 1000  # API Gateway WebSocket frame, bytes

@@ -22,14 +22,14 @@ from lambdas.runtime.record import ExecutionRecord
 from lambdas.runtime.registry import Registry
 from local.cloud import REGION, LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.engine.conftest import (  # noqa: F401 - `faults` registers the fixture
+from tests.support.http_server import LOCAL_FAKES, RecordedRequest, Reply, serving
+from tests.support.runs import (  # noqa: F401 - `faults_fixture` registers the fixture
     Run,
-    faults,
+    faults_fixture,
     ledger,
     new_organization,
     run,
 )
-from tests.support.http_server import LOCAL_FAKES, RecordedRequest, Reply, serving
 from tests.support.workflows import edge, node, workflow
 
 FINAL = frozenset({"completed", "error", "exhausted", "cancelled"})
@@ -210,7 +210,7 @@ def launch(
     execution_id: str | None = None,
     on_update: Callable[[dict[str, Any]], None] | None = None,
 ) -> Run:
-    """Run `workflow` to its end in the organization (tests.engine.conftest.run)."""
+    """Run `workflow` to its end in the organization (tests.support.runs.run)."""
     return run(
         engine,
         workflow,

@@ -24,7 +24,6 @@ from lambdas.runtime.state import WorkflowState
 from local.embedded import EmbeddedEngine
 from statemachine.state_names import INITIALIZE
 from tests.conftest import Figure
-from tests.engine.conftest import Run
 from tests.reliability.conftest import (
     SECRET,
     ClientFault,
@@ -40,6 +39,7 @@ from tests.reliability.conftest import (
     usage,
     whole_record,
 )
+from tests.support.runs import Run
 from tests.support.workflows import chain, edge, node, workflow
 
 BIG = "stepthunk " * 1000  # 10 KB: stored in S3 by reference (values over 8 KiB are)

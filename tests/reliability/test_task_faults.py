@@ -42,7 +42,6 @@ from statemachine import state_names
 from statemachine.compiler import compile_workflow
 from statemachine.validation import validate_workflow
 from tests.conftest import Figure
-from tests.engine.conftest import Fault, Faults, Run
 from tests.reliability.conftest import (
     SECRET,
     ClientFault,
@@ -62,6 +61,7 @@ from tests.reliability.conftest import (
     usage,
     whole_record,
 )
+from tests.support.runs import Fault, Faults, Run
 from tests.support.workflows import edge, node, workflow
 
 FULL = os.environ.get("STEPTHUNK_FULL_FAULTS") == "1"
