@@ -42,6 +42,10 @@ def nodes_as_known(
     ]
 
 
+# What a record says of the execution it is of, as its context says it.
+SHARED_WITH_CONTEXT = frozenset({"id", "workflow_id", "workflow_name", "organization_id"})
+
+
 def record_of(
     execution: ExecutionContext,
     status: ExecutionStatus,
@@ -49,26 +53,14 @@ def record_of(
     **fields: Any,
 ) -> ExecutionRecord:
     """The record of `execution` with `status`, its nodes and the other `fields` given."""
-    return ExecutionRecord(
-        id=execution.id,
-        workflow_id=execution.workflow_id,
-        workflow_name=execution.workflow_name,
-        organization_id=execution.organization_id,
-        status=status,
-        node_executions=node_executions,
-        **fields,
-    )
+    shared = execution.model_dump(include=set(SHARED_WITH_CONTEXT))
+    return ExecutionRecord(status=status, node_executions=node_executions, **shared, **fields)
 
 
 def execution_of(record: ExecutionSummary, session_id: str | None = None) -> ExecutionContext:
     """The execution a record is of (its live updates go to `session_id`, if any)."""
-    return ExecutionContext(
-        id=record.id,
-        workflow_id=record.workflow_id,
-        workflow_name=record.workflow_name,
-        organization_id=record.organization_id,
-        session_id=session_id,
-    )
+    shared = record.model_dump(include=set(SHARED_WITH_CONTEXT))
+    return ExecutionContext(session_id=session_id, **shared)
 
 
 def submitted(
