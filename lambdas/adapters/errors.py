@@ -23,6 +23,7 @@ from botocore.exceptions import (
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.store_errors import (
     ExecutionNameTaken,
+    MachineDeleting,
     MachineMissing,
     ObjectMissing,
     SealedValueRefused,
@@ -83,6 +84,7 @@ _BY_CODE: dict[str, type[StoreError]] = {
     "StateMachineDoesNotExist": MachineMissing,
     "ExecutionDoesNotExist": MachineMissing,
     "ExecutionAlreadyExists": ExecutionNameTaken,
+    "StateMachineDeleting": MachineDeleting,
 }
 
 

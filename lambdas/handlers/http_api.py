@@ -49,6 +49,7 @@ from lambdas.runtime.registry import Registry
 from lambdas.runtime.store_errors import (
     ExecutionNameTaken,
     InvalidPageToken,
+    MachineDeleting,
     StoreError,
     ValueTooLarge,
 )
@@ -275,6 +276,16 @@ def unavailable(error: TransientError) -> Response[str]:
     logger.warning("Transient failure", exc_info=True)
     return error_response(
         HTTPStatus.SERVICE_UNAVAILABLE, "UNAVAILABLE", "A service is busy; try again"
+    )
+
+
+@app.exception_handler(MachineDeleting)  # type: ignore[untyped-decorator]
+def machine_deleting(error: MachineDeleting) -> Response[str]:
+    return error_response(
+        HTTPStatus.CONFLICT,
+        "STATE_MACHINE_DELETING",
+        "Step Functions is still deleting this workflow's earlier state machine (a change of "
+        "`shortLived` replaces it): try again in a minute",
     )
 
 

@@ -65,6 +65,11 @@ class MachineMissing(StoreError):
     """A state machine or execution that should exist in Step Functions does not."""
 
 
+class MachineDeleting(StoreError):
+    """Step Functions is still deleting a state machine of that name (it takes a while, and
+    longer while executions of it run): it cannot be created or updated meanwhile."""
+
+
 class ExecutionNameTaken(StoreError):
     """An execution of that name already exists with a different input."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -158,3 +159,28 @@ def test_express_executions_cannot_be_cancelled_or_retried(
     assert retry.json()["error"]["code"] == "NOT_RETRYABLE"
     assert "Express" in retry.json()["error"]["message"]
     assert org_a.wait_for(running)["status"] == "completed"
+
+
+def test_a_deploy_while_step_functions_still_deletes_a_machine_of_its_name_is_a_409(
+    server: Server, org_a: Organization
+) -> None:
+    """Step Functions deletes a machine in the background, and refuses its name meanwhile
+    (StateMachineDeleting): turning a workflow back within that time is refused, not a 500,
+    and the workflow stays as it was."""
+    org_a.deploy({**short_lived("flip"), "shortLived": False})
+
+    def deleting(**_: Any) -> Any:  # (response, parsed): the call answered without AWS
+        refusal = {"Code": "StateMachineDeleting", "Message": "State machine is being deleted"}
+        return SimpleNamespace(status_code=400, headers={}), {"Error": refusal}
+
+    events = server.engine.clients.stepfunctions.meta.events
+    events.register("before-call.states.CreateStateMachine", deleting)
+    try:
+        response = org_a.http.put("/workflows/flip", json=short_lived("flip"))
+    finally:
+        events.unregister("before-call.states.CreateStateMachine", deleting)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "STATE_MACHINE_DELETING"
+    kept = org_a.http.get("/workflows/flip").json()
+    assert (kept["version"], kept["definition"].get("shortLived")) == (1, False)
