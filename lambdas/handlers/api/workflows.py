@@ -101,11 +101,11 @@ def put_workflow(
         details = [error.problem().to_json()]
         raise ApiError(HTTPStatus.BAD_REQUEST, error.code, str(error), details) from None
     existing = deps.workflows.get(organization, workflow_id)
-    if existing is not None and bool(existing.definition.get("shortLived")) != bool(
-        valid.short_lived
-    ):
-        # its executions run on the machine a new type replaces, which Step Functions
-        # ends at their next state once it is deleted, with no Finalize to record it
+    own_name = state_machine_name(organization, workflow_id, machine_type(valid))
+    if existing is not None and existing.state_machine_arn.rsplit(":", 1)[-1] != own_name:
+        # A new type (or a machine deployed before each type had its name) is a new machine:
+        # the old one goes, and Step Functions ends its running executions at their next
+        # state once it is deleted, with no Finalize to record it.
         running = running_executions(deps, organization, workflow_id)
         if running:
             raise _executions_running(
