@@ -18,18 +18,7 @@ from tests.support.serving import (
     receive,
     updates_until_final,
 )
-from tests.support.workflows import edge, node, workflow
-
-
-def pausing(workflow_id: str, seconds: int) -> dict[str, Any]:
-    """first -> wait `seconds` (a hundredth of that at the tests' time scale) -> after."""
-    return workflow(
-        node("first", "number-input", value=1),
-        node("pause", "wait", seconds=seconds),
-        node("after", "addition", b=1),
-        edges=[edge("first.value", "pause.value"), edge("pause.value", "after.a")],
-        workflow_id=workflow_id,
-    )
+from tests.support.workflows import pausing
 
 
 def concrete(path: str, workflow_id: str = "w", execution_id: str = "e", name: str = "S") -> str:

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
-from tests.api.sessions import after_the_end, follow
 from tests.support.serving import Organization, Server
+from tests.support.sessions import after_the_end, follow
 from tests.support.workflows import edge, node, workflow
 
 EXECUTIONS = 50

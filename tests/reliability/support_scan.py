@@ -11,7 +11,7 @@ import httpx
 from websockets.sync.client import ClientConnection
 
 from local.embedded import EmbeddedEngine
-from tests.security.conftest import Scan, history
+from tests.support.secret_scan import Scan, history
 
 
 @dataclass

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 import httpx
 from websockets.asyncio.client import connect
 
-from tests.api.sessions import after_the_end, follow
 from tests.conftest import Figure
 from tests.support.serving import FINAL, Organization, Server, server_fixture
+from tests.support.sessions import after_the_end, follow
 from tests.support.workflows import edge, node, workflow
 
 T = TypeVar("T")

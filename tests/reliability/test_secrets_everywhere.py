@@ -29,17 +29,18 @@ from lambdas.runtime.store_errors import SealedValueRefused
 from statemachine.state_names import INITIALIZE
 from tests.conftest import Figure
 from tests.reliability.support_scan import KindScan, Recorder, drain, scan_machines
-from tests.security import conftest as security
-from tests.security.conftest import (
+from tests.support.secret_scan import (
     Reply,
     Request,
     Route,
     closed_port,
+    handler_logs_fixture,
     history,
     plaintext,
     scan_deployment,
+    serve_fixture,
 )
-from tests.security.conftest import Server as Echo
+from tests.support.secret_scan import Server as Echo
 from tests.support.serving import FINAL, PATIENCE, Organization, Server, server_fixture
 from tests.support.workflows import edge, node, workflow
 
@@ -51,8 +52,8 @@ HEAD = 12  # TAIL is TOKEN without its first HEAD characters
 KINDS = ("responses", "messages", "executions", "events", "items", "objects", "log lines")
 
 server = server_fixture  # serve's application per module (tests.support.serving)
-serve = security.serve  # local HTTP servers answering by a route function
-handler_logs = security.handler_logs  # the handlers' log lines, at DEBUG
+serve = serve_fixture  # local HTTP servers answering by a route function
+handler_logs = handler_logs_fixture  # the handlers' log lines, at DEBUG
 
 
 def echoing(request: Request) -> Reply:

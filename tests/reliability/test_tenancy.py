@@ -19,10 +19,9 @@ from typing import Any
 
 import httpx
 
-from tests.api.test_auth_and_tenancy import pausing
 from tests.conftest import Figure
 from tests.support.serving import Organization, Server, receive, server_fixture, updates_until_final
-from tests.support.workflows import edge, node, workflow
+from tests.support.workflows import edge, node, pausing, workflow
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 SESSION = "dashboard"  # the session A follows its executions with, and B tries to join

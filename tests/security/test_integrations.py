@@ -22,7 +22,7 @@ from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from statemachine.model import ParameterType
 from statemachine.validation import validate_workflow
-from tests.security.conftest import (
+from tests.support.secret_scan import (
     Reply,
     Request,
     Route,

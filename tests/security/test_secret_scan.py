@@ -15,7 +15,8 @@ import pytest
 
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from tests.security.conftest import (
+from tests.support.http_server import LOCAL_FAKES
+from tests.support.secret_scan import (
     LOG_PROBE,
     Reply,
     Request,
@@ -27,7 +28,6 @@ from tests.security.conftest import (
     plaintext,
     scan_deployment,
 )
-from tests.support.http_server import LOCAL_FAKES
 from tests.support.workflows import edge, node, workflow
 
 BEARER = "Bearer {{secrets.API_TOKEN}}"

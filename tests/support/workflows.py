@@ -80,3 +80,14 @@ def doubling(steps: int, workflow_id: str = "test-workflow") -> dict[str, Any]:
         source = "d0.value" if step == 1 else f"d{step - 1}.result"
         edges += [edge(source, f"d{step}.input_1"), edge(source, f"d{step}.input_2")]
     return workflow(*nodes, edges=edges, workflow_id=workflow_id)
+
+
+def pausing(workflow_id: str, seconds: int) -> dict[str, Any]:
+    """first -> wait `seconds` (a hundredth of that at the tests' time scale) -> after."""
+    return workflow(
+        node("first", "number-input", value=1),
+        node("pause", "wait", seconds=seconds),
+        node("after", "addition", b=1),
+        edges=[edge("first.value", "pause.value"), edge("pause.value", "after.a")],
+        workflow_id=workflow_id,
+    )
