@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from lambdas.handlers.observability import logger
+from lambdas.runtime import ports
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from statemachine.validation import validate_workflow
@@ -139,7 +140,7 @@ def executions_of(engine: EmbeddedEngine) -> list[str]:
 def execution_arn(engine: EmbeddedEngine, workflow: Any, execution_id: str) -> str:
     """The ARN of the engine's execution `execution_id` of `workflow` (machines are cached)."""
     machine = engine.deploy(validate_workflow(workflow, engine.registry.catalog))
-    return f"{machine.replace(':stateMachine:', ':execution:')}:{execution_id}"
+    return ports.execution_arn(machine, execution_id)
 
 
 def history(engine: EmbeddedEngine, arn: str) -> list[dict[str, Any]]:

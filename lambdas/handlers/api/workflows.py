@@ -58,6 +58,11 @@ def state_machine_name(organization_id: str, workflow_id: str, kind: str = "STAN
     return prefix + readable
 
 
+def machine_name_of(organization_id: str, workflow: Workflow) -> str:
+    """The name of the workflow's own state machine, of its type."""
+    return state_machine_name(organization_id, workflow.id, machine_type(workflow))
+
+
 def summary(workflow: StoredWorkflow) -> dict[str, Any]:
     """A deployed workflow as the API shows it."""
     hidden = {"organization_id"} | (set() if workflow.part_arns else {"part_arns"})
@@ -101,8 +106,10 @@ def put_workflow(
         details = [error.problem().to_json()]
         raise ApiError(HTTPStatus.BAD_REQUEST, error.code, str(error), details) from None
     existing = deps.workflows.get(organization, workflow_id)
-    own_name = state_machine_name(organization, workflow_id, machine_type(valid))
-    if existing is not None and existing.state_machine_arn.rsplit(":", 1)[-1] != own_name:
+    replaced = existing is not None and not existing.state_machine_arn.endswith(
+        f":{machine_name_of(organization, valid)}"
+    )
+    if replaced:
         # A new type (or a machine deployed before each type had its name) is a new machine:
         # the old one goes, and Step Functions ends its running executions at their next
         # state once it is deleted, with no Finalize to record it.
@@ -180,7 +187,7 @@ def deploy_machines(
         for n, part in enumerate(compiled.parts, 1)
     ]
     definition = definition_json(compiled.definition)
-    own_name = state_machine_name(organization_id, valid.id, kind)
+    own_name = machine_name_of(organization_id, valid)
     machine = deps.machines.deploy(own_name, definition, deps.role_arn, kind)
     for stale in (existing.part_arns if existing else [])[len(parts) :]:
         deps.machines.delete(stale)
