@@ -14,7 +14,7 @@ from cdk import bundling
 from cdk.errors import InvalidWorkflowFile
 from tests.infrastructure.conftest import ROOT, STACK, Synthesized, synthesize
 from tests.infrastructure.placeholders import resolve
-from tests.unit.test_asl_validator import validate
+from tests.infrastructure.test_asl_validator import validate
 
 ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
 CFN_LINT = str(ROOT / ".venv" / "bin" / "cfn-lint")

@@ -1,12 +1,11 @@
-"""The `stepthunk` CLI as a user drives it: exit codes, JSON records, readable errors."""
+"""The `stepthunk` CLI as a user drives it, where nothing runs on the embedded engine: the
+examples on the in-process engine, validate, plan, compile and node-types (tests/cli/test_cli.py
+runs on the default engine)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,6 +13,7 @@ from lambdas.nodes import default_registry
 from local.cli import main
 from statemachine.compiler import TaskFunctions, compile_workflow
 from statemachine.validation import validate_workflow
+from tests.support.cli import DIVIDE, run_json, write
 from tests.support.workflows import edge, node, workflow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,27 +30,6 @@ SPEC_CATALOG = {
 }  # fmt: skip
 
 
-def write(tmp_path: Path, data: Any, name: str = "workflow.json") -> str:
-    path = tmp_path / name
-    path.write_text(json.dumps(data))
-    return str(path)
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:
-    code = main(["run", *args, "--json"])
-    captured = capsys.readouterr()
-    return code, json.loads(captured.out), captured.err
-
-
-DIVIDE = workflow(
-    node("a", "number-input", value=6),
-    node("b", "number-input", value=3),
-    node("q", "division"),
-    node("shown", "output-text", value="unused"),
-    edges=[edge("a.value", "q.a"), edge("b.value", "q.b")],
-)
-
-
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_runs_to_completed_with_a_spec_shaped_record(
     example: Path, capsys: pytest.CaptureFixture[str]
@@ -63,121 +42,6 @@ def test_every_example_runs_to_completed_with_a_spec_shaped_record(
     declared = [n["id"] for n in json.loads(example.read_text())["nodes"]]
     assert [e["nodeId"] for e in record["nodeExecutions"]] == declared
     assert all(e["status"] in {"completed", "skipped"} for e in record["nodeExecutions"])
-
-
-def test_the_human_output_shows_each_node_and_the_outcome(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    assert main(["run", write(tmp_path, DIVIDE)]) == 0
-    out = capsys.readouterr().out
-    assert "result=2" in out
-    assert "completed" in out
-
-
-def test_a_failed_node_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, record, _ = run_json(capsys, write(tmp_path, DIVIDE), "--input", "b.value=0")
-    assert code == 1
-    assert record["status"] == "error"
-    assert "Division by zero" in record["error"]
-
-
-def test_too_few_credits_exits_3_with_the_exhausted_record(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    code, record, _ = run_json(capsys, write(tmp_path, DIVIDE), "--credits", "3")
-    assert code == 3
-    assert record["status"] == "exhausted"
-    assert record["error"] == "Insufficient compute credits"
-    assert {e["status"] for e in record["nodeExecutions"]} == {"idle"}
-
-
-def test_an_invalid_workflow_exits_2_and_lists_every_problem(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    broken = workflow(
-        node("a", "number-input", min="six"),
-        node("a", "addition"),
-        node("x", "no-such-type"),
-        node("t", "text-input"),
-        node("n", "addition"),
-        edges=[edge("t.value", "n.a"), edge("ghost.value", "n.b")],
-    )
-    assert main(["run", write(tmp_path, broken)]) == 2
-    err = capsys.readouterr().err
-    for code in (
-        "INVALID_VALUE",
-        "DUPLICATE_NODE_ID",
-        "UNKNOWN_NODE_TYPE",
-        "TYPE_MISMATCH",
-        "INVALID_CONNECTION",
-    ):
-        assert code in err
-    assert "Traceback" not in err
-
-
-def test_an_invalid_workflow_with_json_prints_the_refused_record(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    code, record, err = run_json(capsys, write(tmp_path, workflow(node("x", "nope"))))
-    assert code == 2
-    assert record["status"] == "error"
-    assert "UNKNOWN_NODE_TYPE" in record["error"]
-    assert "UNKNOWN_NODE_TYPE" in err
-
-
-def test_input_overrides_parse_json_and_keep_text_for_text_ports(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    flow = workflow(
-        node("n", "number-input", value=1),
-        node("t", "text-input", value="x"),
-        node("j", "json-input"),
-        node("shown", "output-number"),
-        edges=[edge("n.value", "shown.value")],
-    )
-    path = write(tmp_path, flow)
-    args = ["--input", "n.value=41.5", "--input", "t.value=123", "--input", 'j.json={"k": [1]}']
-    code, record, _ = run_json(capsys, path, *args)
-    assert code == 0
-    outputs = {e["nodeId"]: e.get("outputs") for e in record["nodeExecutions"]}
-    assert outputs["n"] == {"value": 41.5}
-    assert outputs["t"] == {"value": "123"}
-    assert outputs["j"] == {"json": {"k": [1]}}
-
-
-@pytest.mark.parametrize(
-    ("option", "message"),
-    [
-        ("novalue", "NODE.INPUT=VALUE"),
-        ("ghost.value=1", "unknown node 'ghost'"),
-        ("n.nope=1", "has no input 'nope'"),
-        ("c.a=abc", "expected a number"),
-    ],
-)
-def test_bad_input_overrides_exit_2_naming_the_problem(
-    option: str, message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    path = write(
-        tmp_path,
-        workflow(node("n", "number-input", value=1), node("c", "number-compare", a=1, b=2)),
-    )
-    assert main(["run", path, "--input", option]) == 2
-    err = capsys.readouterr().err
-    assert message in err
-    assert "Traceback" not in err
-
-
-def test_a_missing_file_or_malformed_json_exits_2_without_traceback(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    assert main(["run", str(tmp_path / "absent.json")]) == 2
-    assert "cannot read workflow file" in capsys.readouterr().err
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
-    assert main(["validate", str(bad)]) == 2
-    err = capsys.readouterr().err
-    assert "INVALID_WORKFLOW" in err
-    assert "Traceback" not in err
 
 
 def test_validate_reports_valid_and_invalid_workflows(
@@ -284,17 +148,6 @@ def test_node_types_lists_the_whole_starter_catalog(capsys: pytest.CaptureFixtur
     assert listed >= SPEC_CATALOG
     assert main(["node-types"]) == 0
     assert "conditional-fork" in capsys.readouterr().out
-
-
-def test_the_installed_script_runs_an_example() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "local", "run", str(ROOT / "workflows/arithmetic.json"), "--json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout)["status"] == "completed"
 
 
 def test_compile_prints_the_definition_the_compiler_makes(

@@ -1,5 +1,6 @@
-"""What the CLI refuses before anything runs: JSON that names a key twice, API keys no HTTP
-request could carry, and how it lists a workflow's problems when there are very many."""
+"""What the CLI refuses before anything runs: JSON that names a key twice, options that are no
+NAME=VALUE, port, origin or network, and how it lists a workflow's problems when there are very
+many (API keys no HTTP request could carry: tests/cli/test_cli_refusals.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from typing import Any
 import pytest
 
 from local.cli import main
-from tests.support.http_server import unused_port
 from tests.support.workflows import edge, node, workflow
 
 TWICE = (
@@ -79,33 +79,6 @@ def test_an_input_value_naming_a_key_twice_is_a_usage_error_unless_its_port_take
     record = json.loads(capsys.readouterr().out)
     assert code == 0
     assert record["nodeExecutions"][3]["outputs"] == {"displayValue": twice}
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        " padded",
-        "padded ",
-        "\tpadded",
-        "clé-secrète",
-        "key\u00a0nbsp",
-        "tab\tinside",
-        "line\nbreak",
-    ],
-)
-def test_serve_refuses_an_api_key_no_http_request_could_carry(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, key: str
-) -> None:
-    not_a_dir = tmp_path / "file"
-    not_a_dir.write_text("")
-    args = ["--port", str(unused_port()), "--state-dir", str(not_a_dir)]
-
-    assert main(["serve", *args, "--api-key", f"{key}:acme"]) == 2
-
-    captured = capsys.readouterr()
-    assert captured.out == ""  # no banner: nothing started
-    assert "--api-key for organization 'acme': An API key " in captured.err
-    assert key.strip() not in captured.err  # a credential is not repeated
 
 
 def duplicate_edges(count: int) -> dict[str, Any]:
