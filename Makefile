@@ -60,9 +60,9 @@ bench-peer: $(VENV)/.dev-installed
 # changes. `make mutation MUTANTS=` mutates every function of the configured files.
 MUTANTS ?= 'lambdas.runtime.secret_references.*' '*SealedSecrets*' \
 	'lambdas.runtime.credits.*' 'lambdas.handlers.check_credits.*' \
-	'lambdas.handlers.api.executions.x_cancel__*' \
-	'lambdas.handlers.api.executions.x__cancelled_record*' \
-	'lambdas.handlers.api.executions.x__already_finished*' \
+	'lambdas.lifecycle.cancel.x_cancel__*' 'lambdas.lifecycle.cancel.x_cancel_execution__*' \
+	'lambdas.lifecycle.cancel.x__cancelled_record*' \
+	'lambdas.lifecycle.cancel.x__already_finished*' \
 	'lambdas.lifecycle.records.x_final*' 'lambdas.lifecycle.records.x__ended*' \
 	'local.cli.x__pairs*' 'local.cli.x__overrides*' 'local.cli.x__json_or_text*' \
 	'local.cli.x__port*' 'local.cli.x__organization*' 'local.cli.x__engine*'

@@ -178,7 +178,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=["stepfunctions", "inprocess"],
         default="stepfunctions",
         help="stepfunctions: the compiled state machine on the embedded engine (default); "
-        "inprocess: the reference engine",
+        "inprocess: the same lifecycle in this process, no AWS machinery",
     )
     run.add_argument(
         "--input",

@@ -7,46 +7,37 @@ functions), so engines with different settings (development mode or credit check
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lambdas.adapters.schema import create_tables
-from lambdas.handlers import wiring
+from lambdas.handlers import http_api, wiring
 from lambdas.handlers.entry import Invocation
 from lambdas.handlers.observability import logger
-from lambdas.handlers.settings import (
-    BlobBucket,
-    Connections,
-    ExecutionsTable,
-    IntegrationsTable,
-    Mode,
-    OrganizationsTable,
-    SecretsTable,
-)
+from lambdas.handlers.settings import BlobBucket, IntegrationsTable
 from lambdas.handlers.tasks import TASKS, reads_stored, runs_nodes
 from lambdas.handlers.wiring import Clients
 from lambdas.lifecycle import records
-from lambdas.lifecycle.start import context_of, start_state
+from lambdas.lifecycle.deploy import compile_for, deploy_compiled
+from lambdas.lifecycle.ports import CompileOptions
+from lambdas.lifecycle.start import Request, start
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import Organization
+from lambdas.runtime.ports import Organization, StoredWorkflow
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.stored import StoredWorkflows
-from local.cloud import ACCOUNT, REGION, WEBSOCKET_ENDPOINT, LocalCloud
+from local.cloud import WEBSOCKET_ENDPOINT, LocalCloud
 from local.mail import LOCAL_SENDER, SentEmail
-from statemachine.asl import definition_json
-from statemachine.compiler import TaskFunctions, compile_machines, machine_type
+from statemachine.compiler import TaskFunctions
 from statemachine.errors import WorkflowValidationError
 from statemachine.limits import MAX_DEFINITION_BYTES
 from statemachine.model import Workflow
-from statemachine.parts import MAX_MACHINE_NAME_LENGTH, part_machine_name
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE
 from statemachine.validation import validate_workflow
 
@@ -123,19 +114,24 @@ class EmbeddedEngine:
             email_sender,
             allow_networks,
         )
-        self._state_machines: dict[str, str] = {}
-        # the workflow deployed last and its machine: its run deploys that very (immutable)
-        # object again, found without dumping it
-        self._last_deployed: tuple[Workflow, str] | None = None
-        settings = _AllSettings.model_validate(self.deployment.settings)
-        self.executions = wiring.executions(settings, settings, self.clients)
-        self.organizations = wiring.organizations(settings, self.clients)
-        self.secrets = wiring.secrets(settings, self.clients)
-        self.integrations = wiring.integrations(settings, self.clients)
-        self.values = wiring.values(settings, self.clients)
-        self.blobs = wiring.blobs(settings, self.clients)
+        # what this engine last deployed of each (organization, workflow id): its content and
+        # the workflow as stored; a run of the same content starts it again without a deploy
+        self._deployed: dict[tuple[str, str], tuple[str, StoredWorkflow]] = {}
+        settings = http_api.Settings.model_validate(self.deployment.settings)
+        options = CompileOptions(max_group_size, parallel, max_definition_bytes)
+        self.ports = replace(
+            http_api.deps_from(settings, self.clients, self.registry), compile_options=options
+        )
+        self.executions = self.ports.executions
+        self.organizations = self.ports.organizations
+        self.secrets = self.ports.secrets
+        self.integrations = wiring.integrations(
+            IntegrationsTable.model_validate(self.deployment.settings), self.clients
+        )
+        self.values = self.ports.values
+        self.blobs = self.ports.blobs
         self.live_updates = wiring.live_updates(settings, self.clients)
-        self.progress = wiring.progress(settings, self.clients)
+        self.progress = self.ports.progress
         if credits is not None:
             self.set_credits(organization_id, credits)
         for name, plaintext in (secrets or {}).items():
@@ -156,48 +152,23 @@ class EmbeddedEngine:
             Organization(id=organization_id, compute_credits=credits, usage=usage)
         )
 
-    def deploy(self, workflow: Workflow) -> str:
-        """The ARN of the workflow's state machine, created (with its parts, when it needs
-        more than one machine) the first time the workflow is deployed with these options."""
-        if self._last_deployed is not None and self._last_deployed[0] is workflow:
-            return self._last_deployed[1]
-        key = json.dumps(workflow.to_json())  # a validated workflow's keys come in one order
-        if key not in self._state_machines:
-            name = f"{self.deployment.prefix}-{_safe(workflow.id)}-{len(self._state_machines)}"
-            name = name[:MAX_MACHINE_NAME_LENGTH]
-            compiled = compile_machines(
-                workflow,
-                self.registry.catalog,
-                self.deployment.functions,
-                part_arn=lambda number: self._arn(part_machine_name(name, number)),
-                max_group_size=self.max_group_size,
-                parallel=self.parallel,
-                max_definition_bytes=self.max_definition_bytes,
-            )
-            for document, data in compiled.documents.items():
-                self.values.put_document(document, data)
-                # the one document a compile stores is the workflow itself
-                self.deployment.stored.keep(document, workflow, self.registry.catalog)
-            for number, part in enumerate(compiled.parts, 1):
-                self._create(part_machine_name(name, number), part)
-            kind = machine_type(workflow)
-            self._state_machines[key] = self._create(name, compiled.definition, kind)
-        self._last_deployed = (workflow, self._state_machines[key])
-        return self._state_machines[key]
+    def deploy(self, workflow: Workflow, organization_id: str | None = None) -> str:
+        """Deploy a validated workflow for the organization (default: the engine's), as the
+        HTTP API deploys one (lambdas.lifecycle.deploy), unless this very content is what it
+        deployed last; the ARN of the state machine version that runs it."""
+        return self._stored(workflow, organization_id or self.organization_id).version_arn or ""
 
-    def _create(self, name: str, definition: dict[str, Any], kind: str = "STANDARD") -> str:
-        created = self.cloud.client("stepfunctions").create_state_machine(
-            name=name,
-            definition=definition_json(definition),
-            roleArn=self.cloud.role_arn,
-            type=kind,
-        )
-        arn: str = created["stateMachineArn"]
-        return arn
-
-    @staticmethod
-    def _arn(name: str) -> str:
-        return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
+    def _stored(self, workflow: Workflow, organization_id: str) -> StoredWorkflow:
+        content = json.dumps(workflow.to_json())  # a validated workflow's keys come in one order
+        known = self._deployed.get((organization_id, workflow.id))
+        if known is not None and known[0] == content:
+            return known[1]
+        compiled = compile_for(self.ports, organization_id, workflow)
+        for key in compiled.documents:  # the one document a compile stores is the workflow
+            self.deployment.stored.keep(key, workflow, self.registry.catalog)
+        stored = deploy_compiled(self.ports, organization_id, workflow, compiled).workflow
+        self._deployed[(organization_id, workflow.id)] = (content, stored)
+        return stored
 
     def run(
         self,
@@ -256,18 +227,18 @@ class EmbeddedEngine:
         execution_id: str,
         session_id: str | None = None,
     ) -> str:
-        """Start an execution of a validated workflow; return the execution's ARN.
+        """Start an execution of a validated workflow, as the HTTP API starts one (its
+        submitted record first: lambdas.lifecycle.start); return the execution's ARN. The
+        inputs are validated by Initialize, as on a machine started by hand.
 
         Live updates go to the WebSocket connections of `session_id`, if given.
         """
         payloads = Payloads(self.values, organization_id)
         packed = payloads.pack_inputs(inputs) if isinstance(inputs, dict) else (inputs or {})
-        execution = context_of(execution_id, workflow, organization_id, session_id)
-        state = start_state(execution, packed).to_json()
-        started = self.cloud.client("stepfunctions").start_execution(
-            stateMachineArn=self.deploy(workflow), name=execution_id, input=json.dumps(state)
-        )
-        return str(started["executionArn"])
+        stored = self._stored(workflow, organization_id)
+        request = Request(session_id=session_id, execution_id=execution_id)
+        started = start(self.ports, stored, request, packed)
+        return started.execution_arn or ""
 
     def record(self, execution_id: str) -> ExecutionRecord:
         """The persisted record of an execution, every value in place."""
@@ -282,18 +253,6 @@ UNFINISHED = (ExecutionStatus.SUBMITTED, ExecutionStatus.EXECUTING)
 
 class EngineFailure(RuntimeError):
     """An execution ended in a way stepthunk's state machine never should (a defect)."""
-
-
-class _AllSettings(
-    ExecutionsTable,
-    OrganizationsTable,
-    SecretsTable,
-    IntegrationsTable,
-    BlobBucket,
-    Connections,
-    Mode,
-):
-    """Every setting a handler reads, to build the engine's own adapters."""
 
 
 def _deploy(
@@ -345,7 +304,11 @@ def _deploy(
         arns[task] = cloud.add_function(name, _caller(task, module.process, deps))
     functions = TaskFunctions(**arns)
     # What the HTTP API needs to deploy workflows at run time, as CDK would give it.
-    settings |= {"state_machine_role_arn": cloud.role_arn, "task_functions": functions.to_json()}
+    settings |= {
+        "state_machine_role_arn": cloud.role_arn,
+        "task_functions": functions.to_json(),
+        "state_machine_prefix": prefix,
+    }
     return Deployment(prefix=prefix, settings=settings, functions=functions, stored=stored)
 
 
@@ -371,7 +334,3 @@ def _caller(
         return result
 
     return call
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "-", text)[:40]

@@ -1,46 +1,51 @@
-"""The in-process engine: runs a workflow's plan directly; the reference for other engines."""
+"""The in-process engine: the lifecycle (lambdas.lifecycle) on in-memory ports, its plan's
+units run one after another in this process, with no state machine around them."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lambdas.lifecycle import records
-from lambdas.lifecycle.start import context_of
+from lambdas.lifecycle.begin import begin, preloaded, run_state
+from lambdas.lifecycle.finish import finish
+from lambdas.lifecycle.ports import ExecutionPorts, UnitPorts
+from lambdas.lifecycle.start import context_of, start_state
+from lambdas.lifecycle.unit import UnitRunner
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob, BlobStore
-from lambdas.runtime.credits import estimate_usage, fits_credits
-from lambdas.runtime.executor import PreparedWorkflow, run_unit
+from lambdas.runtime.credits import estimate_usage, may_start
 from lambdas.runtime.mail import NO_MAIL
 from lambdas.runtime.network import NetworkPolicy
-from lambdas.runtime.node_type import ExecutionEnvironment
-from lambdas.runtime.output_limits import OutputBudget, OutputLimits
-from lambdas.runtime.record import (
-    ExecutionRecord,
-    ExecutionStatus,
-    NodeExecution,
-    derive_status,
-    in_declaration_order,
-    total_usage,
-    utc_now,
-)
+from lambdas.runtime.output_limits import OutputLimits
+from lambdas.runtime.payload import Payloads
+from lambdas.runtime.ports import Organization
+from lambdas.runtime.record import ExecutionRecord, ExecutionStatus
 from lambdas.runtime.registry import Registry
-from lambdas.runtime.updates import execution_updates
+from lambdas.runtime.state import WorkflowState
 from local.mail import LOCAL_SENDER, RecordingMailer, SentEmail
-from local.memory import MappingSource, MemoryBlobStore
+from local.memory import (
+    ListenerUpdates,
+    MemoryBlobStore,
+    MemoryExecutionStore,
+    MemoryIntegrations,
+    MemoryOrganizations,
+    MemoryProgressStore,
+    MemoryValueStore,
+    MemoryVault,
+)
 from statemachine.errors import WorkflowValidationError
-from statemachine.limits import EXPRESS_MAX_SECONDS
 from statemachine.model import Workflow
-from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, IndividualUnit, plan_workflow
+from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
 
 UpdateListener = Callable[[dict[str, Any]], None]
 
 
 class InProcessEngine:
-    """Validates, plans and runs workflows in this process, unit after unit.
+    """Validates, plans and runs workflows in this process, unit after unit, through the
+    same lifecycle as the Lambda functions (start, begin, units, finish), on in-memory ports.
 
     `credits` turns the credit check on: an execution whose estimate exceeds it ends
     `exhausted` before any node runs. Without it (development mode) nothing is checked.
@@ -68,13 +73,34 @@ class InProcessEngine:
         self.registry = registry or default_registry()
         self.mailer = None if email_sender is None else RecordingMailer(email_sender)
         self.organization_id = organization_id
-        self.secrets = MappingSource(secrets)
-        self.integrations = MappingSource(integrations)
         self.credits = credits
         self.blobs = blobs or MemoryBlobStore()
         self.max_group_size = max_group_size
-        self.limits = limits or OutputLimits()
-        self.network = NetworkPolicy.allowing(allow_networks)
+        self.updates = ListenerUpdates()
+        organizations = MemoryOrganizations()
+        if credits is not None:
+            organizations.put(Organization(id=organization_id, compute_credits=credits))
+        self.ports = ExecutionPorts(
+            executions=MemoryExecutionStore(),
+            progress=MemoryProgressStore(),
+            organizations=organizations,
+            values=MemoryValueStore(),
+            updates=self.updates,
+            development=credits is None,
+        )
+        self.units = UnitPorts(
+            registry=self.registry,
+            values=self.ports.values,
+            progress=self.ports.progress,
+            blobs=lambda _organization: self.blobs,
+            secrets=MemoryVault(organization_id, secrets),
+            integrations=MemoryIntegrations(organization_id, integrations),
+            updates=self.updates,
+            limits=limits or OutputLimits(),
+            mail=self.mailer or NO_MAIL,
+            network=NetworkPolicy.allowing(allow_networks),
+            defer_waits=False,  # no Wait state: a wait node waits itself
+        )
 
     def put_blob(self, blob: Blob) -> dict[str, Any]:
         """Store a file for a run's blob input; its reference."""
@@ -104,74 +130,75 @@ class InProcessEngine:
             overrides = validate_overrides(valid, inputs, self.registry.catalog)
         except WorkflowValidationError as error:
             return records.refused(workflow, execution_id, self.organization_id, str(error))
-        execution = context_of(execution_id, valid, self.organization_id)
-        node_ids = [node.id for node in valid.nodes]
-        if self.credits is not None:
-            estimate = estimate_usage(valid, self.registry.catalog)
-            if not fits_credits(estimate, 0, self.credits):
-                exhausted = ExecutionStatus.EXHAUSTED
-                return records.unstarted(execution, exhausted, node_ids, {}, utc_now())
-        started = records.unstarted(execution, ExecutionStatus.EXECUTING, node_ids, {}, utc_now())
-        if on_update is not None:
-            _announce(started, on_update)
-        results = self._execute(valid, overrides, execution_id, started, on_update)
-        executions = in_declaration_order(valid, results)
-        status, failure = derive_status(executions)
-        final = started.model_copy(
-            update={
-                "status": status,
-                "error": failure,
-                "ended_at": utc_now(),
-                "usage": total_usage(executions),
-                "node_executions": executions,
-            }
-        )
-        if on_update is not None:
-            _announce(final, on_update)
-        return final
+        session_id = f"session-{execution_id}" if on_update is not None else None
+        self.updates.listen(session_id or "", on_update)
+        try:
+            record = self._execute(valid, overrides, execution_id, session_id)
+        finally:
+            self.updates.listen(session_id or "", None)
+        return Payloads(self.ports.values, record.organization_id).loaded_record(record)
 
     def _execute(
         self,
         workflow: Workflow,
         overrides: dict[str, dict[str, Any]],
         execution_id: str,
-        record: ExecutionRecord,
-        on_update: UpdateListener | None,
-    ) -> dict[str, NodeExecution]:
-        plan = plan_workflow(workflow, self.registry.catalog, max_group_size=self.max_group_size)
-        prepared = PreparedWorkflow(workflow, self.registry)
-        environment = ExecutionEnvironment(
-            workflow_id=workflow.id,
-            execution_id=execution_id,
-            organization_id=self.organization_id,
-            secrets=self.secrets,
-            integrations=self.integrations,
-            blobs=self.blobs,
-            # a short-lived workflow is held to the Express limit it has on Step Functions
-            ends_by=time.time() + EXPRESS_MAX_SECONDS if workflow.short_lived else None,
-            budget=OutputBudget(self.limits),
-            mail=self.mailer or NO_MAIL,
-            network=self.network,
+        session_id: str | None,
+    ) -> ExecutionRecord:
+        """Start, begin, run each unit, finish: what the state machine's tasks do."""
+        ports, organization = self.ports, self.organization_id
+        execution = context_of(execution_id, workflow, organization, session_id)
+        inputs = Payloads(ports.values, organization).pack_inputs(overrides)
+        node_ids = [node.id for node in workflow.nodes]
+        ports.executions.submit(
+            records.submitted(execution, node_ids), session_id=session_id, execution_arn=None
         )
-        results: dict[str, NodeExecution] = {}
-        for unit in plan.units:
-            node_ids = [unit.node_id] if isinstance(unit, IndividualUnit) else unit.node_ids
-            changed = run_unit(prepared, node_ids, results, overrides, environment)
-            if on_update is not None:  # the nodes the unit changed, as SPEC §8 says
-                _announce(record.model_copy(update={"node_executions": changed}), on_update)
-        return results
+        state = start_state(execution, inputs)
+        if not ports.development:
+            estimate = estimate_usage(workflow, self.registry.catalog)
+            if not may_start(ports.organizations, organization, estimate):
+                begin(ports, state, ExecutionStatus.EXHAUSTED, node_ids)
+                stored = ports.executions.get(execution_id)
+                assert stored is not None
+                return stored
+        plan = plan_workflow(workflow, self.registry.catalog, max_group_size=self.max_group_size)
+        vaults = (self.units.secrets, self.units.integrations)
+        sealed = preloaded(state, ("secrets", "integrations"), *vaults)
+        state = run_state(ports, state, workflow, node_ids, sealed, len(plan.units))
+        for index, (members, reads) in enumerate(_units_and_reads(workflow, plan)):
+            produced = self._run_unit(state, workflow, index, members, reads)
+            state = state.model_copy(update={"output_bytes": produced})
+        return finish(ports, state, node_ids)
+
+    def _run_unit(
+        self,
+        state: WorkflowState,
+        workflow: Workflow,
+        index: int,
+        members: list[str],
+        reads: dict[str, int],
+    ) -> int:
+        """Run one unit as its task would; what the outputs of every node so far hold."""
+        by_id = {node.id: node for node in workflow.nodes}
+        nodes = [by_id[node_id] for node_id in members]  # in the plan's order
+        edges = [edge for edge in workflow.edges if edge.target in by_id and edge.target in members]
+        runner = UnitRunner(state, self.units, None, reads)
+        runner.run(nodes, edges)
+        runner.keep(index, members, [], [])
+        runner.announce(self.units)
+        return runner.output_bytes
 
 
-def _announce(record: ExecutionRecord, on_update: UpdateListener) -> None:
-    """Give `on_update` the messages a Step Functions execution would send at this point:
-    `record` holds the nodes the update announces (a unit's, or every node at the start and
-    the end)."""
-    messages = execution_updates(
-        execution_id=record.id,
-        workflow_id=record.workflow_id,
-        status=record.status,
-        node_executions=[e.to_json() for e in record.node_executions],
-        error=record.error,
-    )
-    for message in messages:
-        on_update(message)
+def _units_and_reads(workflow: Workflow, plan: Plan) -> list[tuple[list[str], dict[str, int]]]:
+    """Each unit's nodes, and the unit of each node of another unit that it reads."""
+    unit_of = {node_id: index for index, unit in enumerate(plan.units) for node_id in unit.members}
+    found = []
+    for unit in plan.units:
+        members = set(unit.members)
+        reads = {
+            edge.source: unit_of[edge.source]
+            for edge in workflow.edges
+            if edge.target in members and edge.source not in members
+        }
+        found.append((list(unit.members), reads))
+    return found

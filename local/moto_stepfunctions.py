@@ -85,7 +85,7 @@ def _copy_json_as_json() -> None:
 
 
 # A component's folded value: (the value) or None when it is not made of literals alone.
-_FOLDED = "_stepthunk_literal"
+FOLDED = "_stepthunk_literal"
 
 
 def _evaluate_literals_once() -> None:
@@ -106,7 +106,7 @@ def _evaluate_literals_once() -> None:
         """(its value) when `component` is made of literals alone, else None; worked out
         once per component (the parsed definition is kept with its state machine)."""
         try:
-            return getattr(component, _FOLDED)  # type: ignore[no-any-return]
+            return getattr(component, FOLDED)  # type: ignore[no-any-return]
         except AttributeError:
             pass
         folded: tuple[Any] | None = None
@@ -127,7 +127,7 @@ def _evaluate_literals_once() -> None:
                 fields[binding.field] = value[0]
             else:
                 folded = (fields,)
-        setattr(component, _FOLDED, folded)
+        setattr(component, FOLDED, folded)
         return folded
 
     def evaluating(original: Any) -> Any:

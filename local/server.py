@@ -101,9 +101,7 @@ class Gateway:
         self.engine = engine
         self.cloud = engine.cloud  # where posts to the WebSocket connections are delivered
         settings = engine.deployment.settings
-        self.http_deps = http_api.deps_from(
-            http_api.Settings.model_validate(settings), engine.clients, engine.registry
-        )
+        self.http_deps = engine.ports  # deploys and starts as `stepthunk run` does
         self.websocket_deps = websocket.deps_from(
             websocket.Settings.model_validate(settings), engine.clients
         )

@@ -25,9 +25,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code
-from lambdas.handlers import http_api
 from lambdas.handlers.api.routing import ApiDeps
-from lambdas.handlers.api.workflows import compile_for, deploy_machines
+from lambdas.lifecycle.deploy import compile_for, deploy_machines
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus, utc_now
@@ -108,11 +107,7 @@ class StateDir:
         self.cloud.changes.watch(self._saved_names(engine))
         if saved is not None:
             _restore_data(engine, saved)
-            api = http_api.deps_from(
-                http_api.Settings.model_validate(engine.deployment.settings),
-                engine.clients,
-                engine.registry,
-            )
+            api = engine.ports
             # the executions table also keeps running executions' unit results
             executions = [e for e in saved.tables.get("executions", []) if "organizationId" in e]
             self.restored = Restored(executions=len(executions))

@@ -145,6 +145,7 @@ class RuntimeDeployment(Construct):
     def allow(self, api: lambda_.Function) -> None:
         """Let the API function deploy, start, stop and delete such state machines."""
         api.add_environment("STATE_MACHINE_ROLE_ARN", self.role.role_arn)
+        api.add_environment("STATE_MACHINE_PREFIX", MACHINE_NAME_PREFIX.rstrip("-"))
         api.add_environment("TASK_FUNCTIONS", self.task_functions.model_dump_json())
         api.add_environment("STATE_MACHINE_LOG_GROUP_ARN", self.log_group.log_group_arn)
         api.add_environment("STATE_MACHINE_LOG_LEVEL", self.config.machine_log_level)

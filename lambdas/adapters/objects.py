@@ -26,6 +26,9 @@ class S3ValueStore:
     def __init__(self, s3: S3Client, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
+        # documents known to be stored (a key names its content, and none is ever deleted):
+        # a warm function deploying or reading the same workflow again asks S3 nothing
+        self._documents: set[str] = set()
 
     def put_value(self, organization_id: str, data: bytes) -> str:
         key = value_key(organization_id, hashlib.sha256(data).hexdigest())
@@ -37,9 +40,12 @@ class S3ValueStore:
     def put_document(self, key: str, data: bytes) -> None:
         """Store `data` at `key`, a content-addressed name the compiler chose (a workflow
         too large to carry in its state machine)."""
+        if key in self._documents:
+            return
         if not self._exists(key):
             with translated(f"PutObject {key}"):
                 self._s3.put_object(Bucket=self._bucket, Key=key, Body=data)
+        self._documents.add(key)
 
     def get_value(self, key: str) -> bytes:
         with translated(f"GetObject {key}"):

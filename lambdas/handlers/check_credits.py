@@ -11,7 +11,7 @@ from lambdas.handlers.entry import Invocation, lambda_handler
 from lambdas.handlers.observability import logger
 from lambdas.handlers.settings import Mode, OrganizationsTable
 from lambdas.handlers.wiring import Clients, organizations
-from lambdas.runtime.credits import INSUFFICIENT_CREDITS, fits_credits
+from lambdas.runtime.credits import INSUFFICIENT_CREDITS, may_start
 from lambdas.runtime.errors import CreditsExhausted
 from lambdas.runtime.ports import OrganizationStore
 from lambdas.runtime.state import Credits, WorkflowState
@@ -49,11 +49,7 @@ def check_credits(state: WorkflowState, estimate: int, deps: Deps) -> Credits:
     or CreditsExhausted."""
     if deps.development:
         return Credits(estimate=estimate)
-    organization = deps.organizations.get(state.execution.organization_id)
-    allowed = organization is not None and fits_credits(
-        estimate, organization.usage, organization.compute_credits
-    )
-    if not allowed:
+    if not may_start(deps.organizations, state.execution.organization_id, estimate):
         logger.info(
             INSUFFICIENT_CREDITS,
             extra={"organization": state.execution.organization_id, "estimate": estimate},

@@ -12,8 +12,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.handlers.entry import Invocation, lambda_handler
-from lambdas.handlers.notify import announce
-from lambdas.handlers.observability import logger, metrics
+from lambdas.handlers.observability import metrics
 from lambdas.handlers.settings import (
     BlobBucket,
     Connections,
@@ -29,17 +28,8 @@ from lambdas.handlers.wiring import (
     progress,
     values,
 )
-from lambdas.lifecycle import records
-from lambdas.runtime.credits import charge
-from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import (
-    ExecutionStore,
-    LiveUpdates,
-    OrganizationStore,
-    ProgressStore,
-    ValueStore,
-)
-from lambdas.runtime.record import FINAL_STATUSES, ExecutionRecord
+from lambdas.lifecycle.finish import finish
+from lambdas.lifecycle.ports import ExecutionPorts
 from lambdas.runtime.state import WorkflowState
 from lambdas.runtime.stored import StoredWorkflows, node_ids_of
 from statemachine.model import WireModel
@@ -54,28 +44,23 @@ class Settings(ExecutionsTable, OrganizationsTable, BlobBucket, Connections, Mod
 
 @dataclass(frozen=True)
 class Deps:
-    executions: ExecutionStore
-    organizations: OrganizationStore
-    values: ValueStore
-    updates: LiveUpdates | None
-    development: bool
+    ports: ExecutionPorts
     stored: StoredWorkflows
-    progress: ProgressStore
 
 
 def deps_from(
     settings: Settings, clients: Clients, *, stored: StoredWorkflows | None = None
 ) -> Deps:
     value_store = values(settings, clients)
-    return Deps(
+    ports = ExecutionPorts(
         executions=executions(settings, settings, clients),
+        progress=progress(settings, clients),
         organizations=organizations(settings, clients),
         values=value_store,
         updates=live_updates(settings, clients),
         development=settings.development,
-        stored=stored or StoredWorkflows(value_store),
-        progress=progress(settings, clients),
     )
+    return Deps(ports=ports, stored=stored or StoredWorkflows(value_store))
 
 
 class Event(WireModel):
@@ -87,38 +72,8 @@ class Event(WireModel):
 def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[str, Any]:
     request = Event.model_validate(event)
     state = request.state
-    execution = state.execution
-    units = range(state.units)
-    written = _written(deps, execution.id)
-    if written is None:
-        payloads = Payloads(deps.values, execution.organization_id)
-        key = request.workflow_key or state.workflow_key
-        kept = deps.progress.get(execution.id, units)
-        node_ids = node_ids_of(request.node_ids, key, deps.stored)
-        record = records.final(state, node_ids, payloads, (kept[u] for u in units if u in kept))
-    else:
-        record = written
-    if not deps.development and not charge(deps.organizations, record):
-        logger.info("Nothing charged", extra={"executionId": execution.id})
-    if written is None:
-        deps.executions.put(record, session_id=execution.session_id)
-        deps.progress.delete(execution.id, kept)  # the record holds them now
-    else:
-        deps.progress.delete(execution.id, units)  # what the first attempt may have left
-    announce(deps.updates, execution, record)
-    return _outcome(record)
-
-
-def _written(deps: Deps, execution_id: str) -> ExecutionRecord | None:
-    """The final record a Finalize wrote before, when this one is its retry (the units'
-    results may be gone then: the record is all that holds them)."""
-    handle = deps.executions.handle(execution_id)
-    if handle is None or handle.status not in FINAL_STATUSES:
-        return None
-    return deps.executions.get(execution_id)
-
-
-def _outcome(record: ExecutionRecord) -> dict[str, Any]:
+    key = request.workflow_key or state.workflow_key
+    record = finish(deps.ports, state, node_ids_of(request.node_ids, key, deps.stored))
     return {
         "executionId": record.id,
         "status": record.status,

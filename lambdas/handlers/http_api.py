@@ -43,6 +43,7 @@ from lambdas.handlers.settings import (
     WorkflowsTable,
 )
 from lambdas.handlers.wiring import Clients
+from lambdas.lifecycle.errors import Conflict, Invalid, LifecycleError, NotFound
 from lambdas.nodes import default_registry
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.registry import Registry
@@ -91,6 +92,7 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
         functions=settings.task_functions,
         role_arn=settings.state_machine_role_arn,
         development=settings.development,
+        machine_prefix=settings.state_machine_prefix,
     )
 
 
@@ -203,6 +205,20 @@ def with_node_types(document: dict[str, Any], registry: Registry) -> dict[str, A
 @app.exception_handler(ApiError)  # type: ignore[untyped-decorator]
 def api_error(error: ApiError) -> Response[str]:
     return error_response(error.status, error.code, error.message, error.details)
+
+
+# What the lifecycle refuses, as the API answers it.
+REFUSALS = {
+    NotFound: HTTPStatus.NOT_FOUND,
+    Conflict: HTTPStatus.CONFLICT,
+    Invalid: HTTPStatus.BAD_REQUEST,
+}
+
+
+@app.exception_handler(LifecycleError)  # type: ignore[untyped-decorator]
+def refused(error: LifecycleError) -> Response[str]:
+    status = next(status for kind, status in REFUSALS.items() if isinstance(error, kind))
+    return error_response(status, error.code, error.message, error.details)
 
 
 @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]

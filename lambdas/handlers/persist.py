@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lambdas.handlers.entry import Invocation, lambda_handler
-from lambdas.handlers.notify import announce
 from lambdas.handlers.settings import BlobBucket, Connections, ExecutionsTable
 from lambdas.handlers.wiring import Clients, executions, live_updates, values
-from lambdas.lifecycle import records
-from lambdas.runtime.payload import Payloads
+from lambdas.lifecycle.begin import begin
+from lambdas.lifecycle.ports import Clock
 from lambdas.runtime.ports import ExecutionStore, LiveUpdates, ValueStore
 from lambdas.runtime.record import (
     ExecutionStatus,
@@ -32,6 +31,7 @@ class Deps:
     updates: LiveUpdates | None
     stored: StoredWorkflows
     values: ValueStore
+    clock: Clock = utc_now
 
 
 def deps_from(
@@ -57,24 +57,8 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     """Persist exhausted: the record of an execution its credits did not cover."""
     request = Event.model_validate(event)
     node_ids = node_ids_of(request.node_ids, request.workflow_key, deps.stored)
-    persist_unstarted(request.state, request.status, node_ids, deps)
+    begin(deps, request.state, request.status, node_ids)
     return request.state.to_json()
-
-
-def persist_unstarted(
-    state: WorkflowState, status: ExecutionStatus, node_ids: list[str], deps: Deps
-) -> str:
-    """Write and announce the record (`executing` or `exhausted`) of an execution no node has
-    run in; return the time it gives. Its nodes are idle, but for those whose results a
-    retried execution reuses: they stay as its submitted record showed them."""
-    execution = state.execution
-    now = utc_now()
-    payloads = Payloads(deps.values, execution.organization_id)
-    reused = payloads.unpack_results(state.reused) if state.reused else {}
-    record = records.unstarted(execution, status, node_ids, reused, now)
-    deps.executions.put(record, session_id=execution.session_id)
-    announce(deps.updates, execution, record)
-    return now
 
 
 handler = lambda_handler(lambda: deps_from(Settings.from_environment(), Clients()), process)

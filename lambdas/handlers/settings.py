@@ -169,6 +169,10 @@ class RuntimeDeployment(HandlerSettings):
 
     state_machine_role_arn: str = Field(min_length=1)
     task_functions: TaskFunctions
+    # What starts the names of the state machines it deploys (IAM grants them by it).
+    state_machine_prefix: str = Field(
+        default="stepthunk", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$"
+    )
     # Where their logs go (none: no logs), at what level, with execution data or not, and
     # whether they are traced: what the stack gives its own machines.
     state_machine_log_group_arn: str | None = Field(default=None, min_length=1)

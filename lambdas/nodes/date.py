@@ -18,6 +18,7 @@ from lambdas.nodes.jsvalues import js_string, js_to_number, js_trim, js_truthy
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from lambdas.runtime.record import utc_now
+from lambdas.runtime.waits import MAX_WAIT_SECONDS, wait_seconds
 from statemachine.catalog import Duration
 from statemachine.limits import EXPRESS_MAX_SECONDS
 from statemachine.model import ParameterType
@@ -29,8 +30,6 @@ STRING = ParameterType.STRING
 UNITS = ("milliseconds", "seconds", "minutes", "hours", "days", "weeks", "months", "years")
 UNIT_DESCRIPTION = "milliseconds, seconds, minutes, hours, days, weeks, months or years"
 
-# Step Functions' Wait state waits at most a year.
-MAX_WAIT_SECONDS = 365 * 24 * 3600
 SECONDS = Duration(
     input="seconds",
     maximum=MAX_WAIT_SECONDS,
@@ -287,12 +286,3 @@ def wait(ctx: NodeContext) -> Mapping[str, Any]:
     if not ctx.environment.defer_waits:
         time.sleep(seconds)
     return {"value": ctx.inputs.get("value")}
-
-
-def wait_seconds(inputs: Mapping[str, Any]) -> int:
-    """The whole seconds a wait node waits: Step Functions' Wait state takes only integers,
-    so a fraction is rounded up (on every engine, so that they agree)."""
-    seconds: float = inputs["seconds"]
-    if not 0 <= seconds <= MAX_WAIT_SECONDS:
-        raise NodeError(f"Input 'seconds' must be between 0 and {MAX_WAIT_SECONDS}, got {seconds}")
-    return math.ceil(seconds)

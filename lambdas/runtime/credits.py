@@ -9,12 +9,21 @@ from lambdas.runtime.record import ExecutionRecord
 from statemachine.catalog import estimate_usage
 from statemachine.error_names import INSUFFICIENT_CREDITS
 
-__all__ = ["INSUFFICIENT_CREDITS", "charge", "estimate_usage", "fits_credits"]
+__all__ = ["INSUFFICIENT_CREDITS", "charge", "estimate_usage", "fits_credits", "may_start"]
 
 
 def fits_credits(estimate: int, usage: int, compute_credits: int) -> bool:
     """Whether an execution estimated at `estimate` may start."""
     return usage + estimate <= compute_credits
+
+
+def may_start(organizations: OrganizationStore, organization_id: str, estimate: int) -> bool:
+    """The check: whether the organization's credits cover an execution estimated at
+    `estimate` on top of what it used (an unknown organization has none)."""
+    organization = organizations.get(organization_id)
+    return organization is not None and fits_credits(
+        estimate, organization.usage, organization.compute_credits
+    )
 
 
 def charge(organizations: OrganizationStore, record: ExecutionRecord) -> bool:

@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from cdk.components.deployment import MACHINE_NAME_PREFIX
 from cdk.config import Config
 from lambdas.handlers import http_api, websocket
-from lambdas.handlers.api.workflows import state_machine_name
 from lambdas.handlers.settings import EMAIL_SETTING, LISTING_INDEX_SETTING, NETWORK_SETTING
 from lambdas.handlers.tasks import TASKS, runs_nodes
+from lambdas.lifecycle.deploy import state_machine_name
 from lambdas.nodes import default_registry
 from statemachine.compiler import TaskFunctions, compile_workflow
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE

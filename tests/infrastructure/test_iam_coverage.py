@@ -32,9 +32,9 @@ from websockets.sync.client import connect
 from lambdas.adapters.api_keys import DynamoApiKeyStore
 from lambdas.adapters.integrations import KmsIntegrationVault
 from lambdas.adapters.organizations import DynamoOrganizationStore
-from lambdas.handlers.api.workflows import state_machine_name
 from lambdas.handlers.settings import NETWORK_SETTING
 from lambdas.handlers.wiring import Clients
+from lambdas.lifecycle.deploy import state_machine_name
 from lambdas.nodes import default_registry
 from lambdas.runtime.ports import Organization
 from local.cloud import ACCOUNT, REGION

@@ -19,6 +19,7 @@ import pytest
 
 from lambdas.handlers import finalize, persist
 from lambdas.handlers.entry import Invocation
+from lambdas.lifecycle.begin import begin
 from lambdas.runtime.record import ExecutionStatus
 from lambdas.runtime.state import WorkflowState
 from local.embedded import EmbeddedEngine
@@ -177,8 +178,9 @@ def test_a_throttled_record_write_is_retried_to_one_whole_final_record_and_one_c
 
     record = finished.record
     assert finished.invocations("finalize" if write == "completed" else "initialize") == 2
-    # the item held nothing yet (before the start record) or the whole start record
-    assert attempt.seen == [None if write == "executing" else "executing"]
+    # the item held the submitted record (written before the start, on every engine) or the
+    # whole start record
+    assert attempt.seen == ["submitted" if write == "executing" else "executing"]
     assert [error for _, error in throttle.calls] == [code, None]
     assert comparable(record) == comparable(references["chain"].record)
     stored = whole_record(paying, attempt.execution_id)
@@ -268,7 +270,7 @@ def test_a_late_start_record_after_the_final_one_is_dropped_silently(
     [state] = finished.entered_inputs(INITIALIZE)
     started = WorkflowState.model_validate(state)
 
-    persist.persist_unstarted(started, ExecutionStatus.EXECUTING, ["a", "b", "c"], deps)
+    begin(deps, started, ExecutionStatus.EXECUTING, ["a", "b", "c"])
 
     assert [error for _, error in late.calls] == ["ConditionalCheckFailedException"]
     assert whole_record(paying, execution_id) == finished.record  # endedAt and all

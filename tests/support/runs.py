@@ -103,8 +103,8 @@ def run(
         on_update=on_update,
     )
     valid = validate_workflow(workflow, engine.registry.catalog)
-    machine = engine.deploy(valid)
-    arn = f"{machine.replace(':stateMachine:', ':execution:')}:{execution_id}"
+    handle = engine.executions.handle(execution_id)
+    arn = (handle.execution_arn if handle else None) or ""  # none kept of an Express one
     plan = plan_workflow(valid, engine.registry.catalog, max_group_size=engine.max_group_size)
     return Run(engine=engine, record=record, arn=arn, units=len(plan.units))
 

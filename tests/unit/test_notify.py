@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from lambdas.handlers.notify import notify
+from lambdas.lifecycle.announce import notify
 from lambdas.runtime.state import ExecutionContext
 
 EXECUTION = ExecutionContext(

@@ -14,46 +14,23 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
 from lambdas.handlers.api.bodies import Error
+from lambdas.lifecycle.ports import Ports
 from lambdas.runtime.blobs import BlobStore
-from lambdas.runtime.ports import (
-    ApiKeyStore,
-    ExecutionStore,
-    LiveUpdates,
-    OrganizationStore,
-    ProgressStore,
-    SecretVault,
-    StateMachines,
-    StoredWorkflow,
-    ValueStore,
-    WorkflowStore,
-)
-from lambdas.runtime.registry import Registry
-from statemachine.identifiers import is_workflow_id
-from statemachine.task_functions import TaskFunctions
+from lambdas.runtime.ports import ApiKeyStore, SecretVault
 
 # Any text: a deploy judges its id as validation judges one in a file
 # (statemachine.identifiers), and other routes answer 404 for an id no workflow can have.
 WorkflowId = Annotated[str, Path(min_length=1)]
 
 
-@dataclass(frozen=True)
-class ApiDeps:
-    """Everything the HTTP API reads and writes."""
+@dataclass(frozen=True, kw_only=True)
+class ApiDeps(Ports):
+    """Everything the HTTP API reads and writes: the lifecycle's ports, and the secrets, API
+    keys and blobs its routes keep."""
 
-    registry: Registry
-    workflows: WorkflowStore
-    executions: ExecutionStore
-    progress: ProgressStore
-    organizations: OrganizationStore
     secrets: SecretVault
     api_keys: ApiKeyStore
-    machines: StateMachines
-    values: ValueStore
     blobs: Callable[[str], BlobStore]
-    updates: LiveUpdates | None
-    functions: TaskFunctions
-    role_arn: str
-    development: bool
 
 
 class ApiError(Exception):
@@ -65,21 +42,6 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.details = details
-
-
-def not_found(kind: str, name: str) -> ApiError:
-    """Missing, or another organization's: the two look the same from outside."""
-    return ApiError(HTTPStatus.NOT_FOUND, "NOT_FOUND", f"{kind} '{name}' not found")
-
-
-def deployed(deps: ApiDeps, organization_id: str, workflow_id: str) -> StoredWorkflow:
-    """The organization's workflow of that id, or 404 (also, without asking the store, for
-    an id no workflow can have)."""
-    known = is_workflow_id(workflow_id)
-    stored = deps.workflows.get(organization_id, workflow_id) if known else None
-    if stored is None:
-        raise not_found("Workflow", workflow_id)
-    return stored
 
 
 def answers(

@@ -16,9 +16,9 @@ from lambdas.handlers.api.routing import (
     answers,
     deps_of,
     json_response,
-    not_found,
     organization_of,
 )
+from lambdas.lifecycle.errors import NotFound
 from lambdas.runtime.secret_references import MIN_SECRET_LENGTH, too_short
 from statemachine import quotas
 
@@ -71,7 +71,7 @@ def put_secret(name: SecretName, secret: Annotated[SecretValue, Body()]) -> Resp
 )
 def delete_secret(name: SecretName) -> Response[None]:
     if not deps_of(router).secrets.delete(organization_of(router), name):
-        raise not_found("Secret", name)
+        raise NotFound("Secret", name)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 

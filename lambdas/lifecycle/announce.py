@@ -1,15 +1,19 @@
-"""Sending live updates, best effort: a failed send is logged and never fails an execution."""
+"""Live updates, once a record or a unit's results are stored: best effort, a failed send is
+logged and never fails an execution."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from lambdas.handlers.observability import logger
 from lambdas.runtime.ports import LiveUpdates
 from lambdas.runtime.record import ExecutionRecord
 from lambdas.runtime.state import ExecutionContext
 from lambdas.runtime.updates import execution_updates, subscribers
+
+# The service's logger: on Lambda, Powertools formats what it logs as JSON.
+logger = logging.getLogger("stepthunk")
 
 
 def notify(
@@ -40,7 +44,7 @@ def notify(
         }
         if not listening or (keep is not None and not keep()):
             return
-    except Exception:  # noqa: BLE001 - a live update is a courtesy: the execution goes on
+    except Exception:
         logger.warning("Live update not sent", extra={"executionId": execution.id}, exc_info=True)
         return
     messages = execution_updates(
@@ -53,7 +57,7 @@ def notify(
     for session_id, connections in listening.items():
         try:
             updates.deliver(session_id, connections, messages)
-        except Exception:  # noqa: BLE001 - a live update is a courtesy: the execution goes on
+        except Exception:
             logger.warning(
                 "Live update not sent", extra={"executionId": execution.id}, exc_info=True
             )

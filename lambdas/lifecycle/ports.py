@@ -1,0 +1,108 @@
+"""The one bundle of ports an execution's life runs on, whatever hosts it (a Lambda, the HTTP
+API, `stepthunk run`, the in-process engine): stores, machines, live updates, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from lambdas.runtime.blobs import BlobStore
+from lambdas.runtime.mail import NO_MAIL, Mailer
+from lambdas.runtime.network import PUBLIC_ONLY, NetworkPolicy
+from lambdas.runtime.output_limits import OutputLimits
+from lambdas.runtime.ports import (
+    ExecutionStore,
+    IntegrationVault,
+    LiveUpdates,
+    OrganizationStore,
+    ProgressStore,
+    SecretVault,
+    StateMachines,
+    ValueStore,
+    WorkflowStore,
+)
+from lambdas.runtime.record import utc_now
+from lambdas.runtime.registry import Registry
+from statemachine.limits import MAX_DEFINITION_BYTES
+from statemachine.planner import DEFAULT_MAX_GROUP_SIZE
+from statemachine.task_functions import TaskFunctions
+
+Clock = Callable[[], str]  # the time now, as records write it (ISO 8601, UTC)
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """How a deployment compiles workflows: AWS's defaults, which the embedded engine's
+    options change to try a plan or a split on a small workflow."""
+
+    max_group_size: int = DEFAULT_MAX_GROUP_SIZE
+    parallel: bool | None = None
+    max_definition_bytes: int = MAX_DEFINITION_BYTES
+
+
+class RecordPorts(Protocol):
+    """What writes and announces an execution's record: the least a task that records needs
+    (every bundle below has it)."""
+
+    @property
+    def executions(self) -> ExecutionStore: ...
+
+    @property
+    def values(self) -> ValueStore: ...
+
+    @property
+    def updates(self) -> LiveUpdates | None: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExecutionPorts:
+    """What a running execution reads and writes: its record, its units' results, the
+    organization's credits, large values and live updates. `development`: no credit is
+    checked or charged (SPEC §6)."""
+
+    executions: ExecutionStore
+    progress: ProgressStore
+    organizations: OrganizationStore
+    values: ValueStore
+    updates: LiveUpdates | None
+    development: bool = False
+    clock: Clock = field(default=utc_now)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ports(ExecutionPorts):
+    """And what deploys workflows and starts, stops and retries their executions: the
+    deployed workflows, Step Functions, the functions a machine's tasks call and the role it
+    runs as. `machine_prefix` starts the names of the deployment's state machines."""
+
+    registry: Registry
+    workflows: WorkflowStore
+    machines: StateMachines
+    functions: TaskFunctions
+    role_arn: str
+    compile_options: CompileOptions = field(default_factory=CompileOptions)
+    machine_prefix: str = "stepthunk"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitPorts:
+    """What running a unit's nodes needs: the node catalog, the units' results, large values
+    and blobs, the organization's sealed secrets and integrations to open, live updates,
+    e-mail, the networks nodes may reach and the limits on what their outputs hold.
+    `defer_waits`: a wait node's Wait state waits (on Step Functions), not the node itself."""
+
+    registry: Registry
+    values: ValueStore
+    progress: ProgressStore
+    blobs: Callable[[str], BlobStore]
+    secrets: SecretVault
+    integrations: IntegrationVault
+    updates: LiveUpdates | None
+    limits: OutputLimits
+    mail: Mailer = NO_MAIL
+    network: NetworkPolicy = PUBLIC_ONLY
+    defer_waits: bool = True
