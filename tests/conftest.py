@@ -5,17 +5,23 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from lambdas.handlers.observability import logger
-from local.cloud import LocalCloud
 from tests.support.timing import TEST_TIME_SCALE
+
+if TYPE_CHECKING:
+    from local.cloud import LocalCloud
 
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
-    """The process's local cloud, its retries and Wait states fast for this module's tests."""
+    """The process's local cloud, its retries and Wait states fast for this module's tests
+    (imported here: a suite that never asks for it never loads moto)."""
+    from local.cloud import LocalCloud
+
     shared = LocalCloud.shared()
     previous = shared.time_scale
     shared.time_scale = TEST_TIME_SCALE

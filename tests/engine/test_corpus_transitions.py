@@ -9,7 +9,7 @@ from bench.corpus import FETCH_DELAY_S, SECRET_NAME, SECRET_VALUE, corpus
 from bench.slow_server import slow_server
 from local.embedded import EmbeddedEngine
 from tests.support.runs import new_organization, run
-from tests.unit.test_corpus_transitions import TRANSITIONS
+from tests.support.transitions import TRANSITIONS
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Malformed workflow files for the bad-input tests: Hypothesis strategies of document bytes.
 
 Each case is the bytes of a workflow file and the kind of damage it carries. Besides the
-mutations and random JSON of tests/unit/test_properties, there are cycles, huge ids, unicode
+mutations and random JSON of tests/support/bad_workflows, there are cycles, huge ids, unicode
 (emoji, right-to-left marks, NUL, lone surrogates), deep nesting, duplicate keys, non-object
 roots, edges to nowhere and wrong types. Only fast, local node types appear (no fetch, no
 wait), so that a case that happens to be valid runs at once and never leaves the machine.
@@ -17,8 +17,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.support.bad_workflows import BASE, JSON, mutated_workflows
 from tests.support.workflows import edge, node, workflow
-from tests.unit.test_properties import BASE, JSON, mutated_workflows
 
 KINDS = (
     "mutation",

@@ -14,26 +14,13 @@ from statemachine.compiler import compile_machines
 from statemachine.planner import plan_workflow
 from statemachine.validation import validate_workflow
 from tests.golden import FUNCTIONS
+from tests.support.transitions import TRANSITIONS
 
 CATALOG = default_registry().catalog
 RATIO_NODES = 20
 # Check credits, Initialize workflow, Finalize, Outcome, Succeeded: the states an execution
 # enters besides its units; one task per node adds one task per node to them.
 FIXED_STATES = 5
-# workflow -> transitions of an execution that completes
-TRANSITIONS = {
-    "tiny": 6,
-    "20-node mixed": 8,
-    "100-way fan-out": 8,
-    "200-deep chain": 9,
-    "conditional-heavy": 6,
-    "fetch-heavy": 7,
-    "1,000 nodes": 34,
-    "10,000 nodes": 286,
-    "10 MiB payload": 6,
-    "secrets-using": 7,
-    "secret waves": 9,
-}
 CASES = {case.name: case for case in corpus("http://127.0.0.1:9")}
 
 
