@@ -7,6 +7,7 @@ functions), so engines with different settings (development mode or credit check
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -114,9 +115,11 @@ class EmbeddedEngine:
             email_sender,
             allow_networks,
         )
-        # what this engine last deployed of each (organization, workflow id): its content and
-        # the workflow as stored; a run of the same content starts it again without a deploy
-        self._deployed: dict[tuple[str, str], tuple[str, StoredWorkflow]] = {}
+        # what this engine last deployed of each (organization, workflow id): the workflow, its
+        # content and the workflow as stored; a run of the same workflow (the very object, or
+        # the same content) starts it again without a deploy. One deploy at a time.
+        self._deployed: dict[tuple[str, str], tuple[Workflow, str, StoredWorkflow]] = {}
+        self._deploying = threading.Lock()
         settings = http_api.Settings.model_validate(self.deployment.settings)
         options = CompileOptions(max_group_size, parallel, max_definition_bytes)
         self.ports = replace(
@@ -159,16 +162,20 @@ class EmbeddedEngine:
         return self._stored(workflow, organization_id or self.organization_id).version_arn or ""
 
     def _stored(self, workflow: Workflow, organization_id: str) -> StoredWorkflow:
-        content = json.dumps(workflow.to_json())  # a validated workflow's keys come in one order
         known = self._deployed.get((organization_id, workflow.id))
-        if known is not None and known[0] == content:
-            return known[1]
-        compiled = compile_for(self.ports, organization_id, workflow)
-        for key in compiled.documents:  # the one document a compile stores is the workflow
-            self.deployment.stored.keep(key, workflow, self.registry.catalog)
-        stored = deploy_compiled(self.ports, organization_id, workflow, compiled).workflow
-        self._deployed[(organization_id, workflow.id)] = (content, stored)
-        return stored
+        if known is not None and known[0] is workflow:
+            return known[2]
+        content = json.dumps(workflow.to_json())  # a validated workflow's keys come in one order
+        with self._deploying:
+            known = self._deployed.get((organization_id, workflow.id))
+            if known is not None and known[1] == content:
+                return known[2]
+            compiled = compile_for(self.ports, organization_id, workflow)
+            for key in compiled.documents:  # the one document a compile stores is the workflow
+                self.deployment.stored.keep(key, workflow, self.registry.catalog)
+            stored = deploy_compiled(self.ports, organization_id, workflow, compiled).workflow
+            self._deployed[(organization_id, workflow.id)] = (workflow, content, stored)
+            return stored
 
     def run(
         self,
