@@ -68,11 +68,16 @@ def validate_workflow(raw: Any, catalog: Catalog) -> Workflow:
 
 
 def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> InputOverrides:
-    """Check a run's input overrides against a validated workflow; returns them coerced.
+    """Check a run's input overrides against a validated workflow; returns them as given.
 
     Each override must name a node of the workflow and one of its inputs, and fit that
     input's type and, for a duration, its range and a short-lived workflow's time limit (so
     a bad override stops the run before it starts).
+
+    An override replaces a literal and is read as that literal would be (SPEC §4.2-4.3): the
+    executor converts it when the node runs, so a json port's JSON text is parsed once, there.
+    Returned converted, it would be parsed again (the text '"1"' reaching the node as 1), and
+    once more each time a run's overrides are checked again (the API, then Initialize).
     """
     if overrides is None:
         return {}
@@ -97,15 +102,16 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
                 continue
             try:
                 if port.repeated and isinstance(value, list):
-                    coerced: Any = [coerce(item, port.type) for item in value]
+                    for item in value:
+                        coerce(item, port.type)
                 else:
-                    coerced = coerce(value, port.type)
+                    coerce(value, port.type)
             except ValueTypeError as error:
+                # a lenient port's node type says what a value of another type means
                 if not port.lenient or not within_depth(value):
                     problems.append(_invalid(f"Input override {node_id}.{name}: {error}", node_id))
                     continue
-                coerced = value  # the node type says what a value of another type means
-            result.setdefault(node_id, {})[name] = coerced
+            result.setdefault(node_id, {})[name] = value
     if not problems:
         problems = duration_problems(
             workflow.nodes,

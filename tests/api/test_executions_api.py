@@ -158,6 +158,15 @@ def test_input_overrides_replace_literals(org_a: Organization) -> None:
     assert node_of(record, "quotient")["outputs"] == {"result": 3}
 
 
+def test_an_override_of_a_json_input_is_parsed_once(org_a: Organization) -> None:
+    # The API checks the overrides, Initialize checks them again, the node's task reads them:
+    # the JSON text '"1"' reaches the node as the string 1, as the same literal would.
+    org_a.deploy(workflow(node("j", "json-input", json=0), workflow_id="json-in"))
+    execution_id = org_a.start("json-in", inputs={"j": {"json": '"1"'}})
+    record = org_a.wait_for(execution_id)
+    assert node_of(record, "j")["outputs"] == {"json": "1"}
+
+
 def test_invalid_overrides_are_refused_before_anything_runs(org_a: Organization) -> None:
     org_a.deploy(divider())
     # a number input reads the text "6" itself, as Dafthunk's does: its bounds are typed

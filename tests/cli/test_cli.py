@@ -97,6 +97,19 @@ def test_input_overrides_parse_json_and_keep_text_for_text_ports(
     assert outputs["j"] == {"json": {"k": [1]}}
 
 
+def test_an_input_override_of_a_json_port_is_read_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # VALUE is JSON: '"[1]"' is the text [1], which the json port parses, as it would the
+    # literal "[1]"; '"\\"1\\""' is the text "1", which it parses to the string 1, no further
+    flow = workflow(node("a", "json-input"), node("b", "json-input"), node("c", "json-input"))
+    args = ["--input", 'a.json="[1]"', "--input", 'b.json="\\"1\\""', "--input", "c.json=no json"]
+    code, record, _ = run_json(capsys, write(tmp_path, flow), *args)
+    assert code == 0
+    outputs = {e["nodeId"]: e.get("outputs") for e in record["nodeExecutions"]}
+    assert outputs == {"a": {"json": [1]}, "b": {"json": "1"}, "c": {"json": "no json"}}
+
+
 @pytest.mark.parametrize(
     ("option", "message"),
     [

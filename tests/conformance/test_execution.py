@@ -294,6 +294,38 @@ def test_an_override_of_a_json_input_with_a_list_of_texts_keeps_the_texts(engine
     assert result.output("shown", "displayValue") == ["1", "2"]
 
 
+@pytest.mark.parametrize(
+    ("given", "received"),
+    [
+        ('"1"', "1"),  # a JSON text of a string: the string, not what it says in turn
+        ('"\\"1\\""', '"1"'),
+        ("1", 1),
+        ('{"k": "[2]"}', {"k": "[2]"}),
+        ("not json", "not json"),  # a text that is no JSON text stays that text
+        ("null", "null"),
+    ],
+)
+def test_an_override_of_a_json_input_is_read_once_as_the_literal_it_replaces(
+    engine, given, received
+):
+    # SPEC §4.2-4.3: an override replaces the literal, and a json port parses a JSON text once
+    literal = engine.run(workflow(node("j", "json-input", json=given)))
+    overridden = engine.run(
+        workflow(node("j", "json-input", json=0)), inputs={"j": {"json": given}}
+    )
+    assert literal.output("j", "json") == received
+    assert overridden.output("j", "json") == received
+
+
+def test_an_override_of_a_repeated_any_input_parses_each_text_once(engine):
+    given = ['"1"', "[2]", "text"]
+    literal = engine.run(workflow(node("agg", "json-agg", values=given)))
+    overridden = engine.run(
+        workflow(node("agg", "json-agg", values=[0])), inputs={"agg": {"values": given}}
+    )
+    assert literal.output("agg") == overridden.output("agg") == ["1", [2], "text"]
+
+
 @pytest.mark.parametrize("listed", [[6, 12], []])
 def test_an_override_of_a_number_input_with_a_list_is_refused_before_the_run(engine, listed):
     flow = workflow(node("n", "number-input", value=1), node("cmp", "number-compare", b=1))

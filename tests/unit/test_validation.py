@@ -326,13 +326,23 @@ VALID = validate_workflow(
 )
 
 
-def test_valid_overrides_are_returned_typed():
-    overrides = {"add": {"a": 1, "b": 2.5}, "j": {"json": '{"k": 1}'}, "s": {"value": True}}
-    assert validate_overrides(VALID, overrides, CATALOG) == {
+def test_valid_overrides_are_returned_as_given_like_the_literals_they_replace():
+    # A json port's JSON text stays text: the executor parses it once, as it does a literal's
+    # (returned parsed, it would be parsed again, and '"1"' would reach the node as 1).
+    overrides = {
         "add": {"a": 1, "b": 2.5},
-        "j": {"json": {"k": 1}},
+        "j": {"json": '{"k": "[1]"}'},
         "s": {"value": True},
+        "sum": {"numbers": [1, 2]},
     }
+    assert validate_overrides(VALID, overrides, CATALOG) == overrides
+
+
+def test_validating_overrides_again_changes_nothing():
+    # The API validates a run's overrides, then Initialize does again: no step may read them anew
+    overrides = {"j": {"json": '"\\"1\\""'}}
+    once = validate_overrides(VALID, overrides, CATALOG)
+    assert validate_overrides(VALID, once, CATALOG) == once == overrides
 
 
 def test_an_override_of_another_type_is_kept_as_given_where_the_node_reads_it_itself():
