@@ -24,7 +24,7 @@ STRING = ParameterType.STRING
 JSON = ParameterType.JSON
 NUMBER = ParameterType.NUMBER
 _LINE_BREAK = re.compile(r"\r?\n")
-_DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _delimiter(ctx: NodeContext) -> str:

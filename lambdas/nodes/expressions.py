@@ -164,8 +164,8 @@ CONSTANTS = {"PI": math.pi, "E": math.e, "True": True, "False": False}
 _NAMES = re.compile(r"\b(" + "|".join([*FUNCTIONS, "PI", "E", "true", "false"]) + r")\b")
 _ALLOWED = re.compile(r"[0-9+\-*/()., \t\n\r\s^%&|<>~=!]*")
 _TOKEN = re.compile(
-    r"\s*(\d+\.?\d*|\.\d+|[A-Za-z_][A-Za-z0-9_]*|===|!==|==|!=|<=|>=|<<|>>>|>>|&&|\|\||\*\*"
-    r"|[-+*/%^&|~!<>(),])"
+    r"\s*([0-9]+\.?[0-9]*|\.[0-9]+|[A-Za-z_][A-Za-z0-9_]*"
+    r"|===|!==|==|!=|<=|>=|<<|>>>|>>|&&|\|\||\*\*|[-+*/%^&|~!<>(),])"
 )
 _SPELLED = {
     "^": "**",

@@ -17,10 +17,12 @@ from lambdas.runtime.errors import NodeError
 INVALID_TIME = "Invalid time value"
 MILLISECOND = timedelta(milliseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Digits are ASCII ([0-9], not \d, which takes other scripts' too): as JavaScript's Date reads.
 _ISO = re.compile(
-    r"(?P<year>[+-]\d{6}|\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?"
-    r"(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?)?"
-    r"\s*(?P<zone>Z|[+-]\d{2}:?\d{2})?",
+    r"(?P<year>[+-][0-9]{6}|[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?"
+    r"(?:[T ](?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})"
+    r"(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]+))?)?)?"
+    r"\s*(?P<zone>Z|[+-][0-9]{2}:?[0-9]{2})?",
     re.IGNORECASE,
 )
 _MONTHS = {
@@ -47,10 +49,10 @@ _MONTHS = {
 _WEEKDAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 _WEEKDAY_NAMES = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _TOKEN = re.compile(
-    r"(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
-    r"|(?P<zone>[+-]\d{2}:?\d{2})"
-    r"|(?P<slashed>\d{1,4}/\d{1,2}/\d{1,4})"
-    r"|(?P<number>\d+)"
+    r"(?P<time>[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)"
+    r"|(?P<zone>[+-][0-9]{2}:?[0-9]{2})"
+    r"|(?P<slashed>[0-9]{1,4}/[0-9]{1,2}/[0-9]{1,4})"
+    r"|(?P<number>[0-9]+)"
     r"|(?P<word>[A-Za-z]+)"
     r"|(?P<skip>[\s,.()-]+)"
 )

@@ -21,7 +21,7 @@ Segment = str | int
 # of the backslash only.
 _SEGMENT = re.compile(
     r"""\.(?P<name>[^.\[\]\s'"]+)
-      | \[\s*(?P<index>-?\d+)\s*\]
+      | \[\s*(?P<index>-?[0-9]+)\s*\]
       | \[\s*'(?P<single>(?:[^'\\]|\\.)*)'\s*\]
       | \[\s*"(?P<double>(?:[^"\\]|\\.)*)"\s*\]""",
     re.VERBOSE,
@@ -73,7 +73,7 @@ def parse(path: str) -> list[Segment]:
 def _index(container: list[Any], key: Segment) -> int | None:
     """The position `key` names in `container` (negative counts from the end), or None."""
     if isinstance(key, str):
-        if not key.isdigit():
+        if not (key.isascii() and key.isdigit()):  # other scripts' digits make a key
             return None
         key = int(key)
     return key + len(container) if key < 0 else key

@@ -10,7 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 # What Number("...") reads after trimming whitespace (besides hex, octal, binary, Infinity).
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# Its digits are ASCII: Number("\u0661") is NaN. Python's `\d`, int() and float() take other
+# scripts' digits too, so the patterns say [0-9] and int() and float() see only what they match.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 _PREFIXED = re.compile(r"0([xXoObB])([0-9a-fA-F]+)")
 _BASES = {"x": 16, "o": 8, "b": 2}
 # What JavaScript's trim() removes: its white space (Unicode's Zs, tab, vertical tab, form
@@ -96,7 +99,7 @@ def _string_to_number(text: str) -> float:
     if text == "":
         return 0
     if _DECIMAL.fullmatch(text):
-        if re.fullmatch(r"[+-]?\d+", text):
+        if _INTEGER.fullmatch(text):
             return int(text)
         number = float(text)
         return int(number) if number.is_integer() and abs(number) < 2**53 else number

@@ -168,8 +168,9 @@ def _time_limit() -> Iterator[None]:
 # Parts of a replacement: literal text, a group number, or the text before/after the match.
 _BEFORE, _AFTER = -1, -2
 _SPECIAL: dict[str, str | int] = {"$": "$", "&": 0, "`": _BEFORE, "'": _AFTER}
-_TOKEN = regex.compile(r"\$([$&`']|\d\d?)")
-_TOKEN_NAMED = regex.compile(r"\$([$&`']|\d\d?|<[^>]*>)")
+# A group's number is ASCII digits, as in JavaScript (`$` and another script's digit is text).
+_TOKEN = regex.compile(r"\$([$&`']|[0-9][0-9]?)")
+_TOKEN_NAMED = regex.compile(r"\$([$&`']|[0-9][0-9]?|<[^>]*>)")
 
 
 def _template(replacement: str, compiled: Any) -> list[str | int]:

@@ -68,6 +68,20 @@ def test_a_number_input_reads_a_per_run_text_as_a_number_within_its_bounds(engin
     )
 
 
+# Number() reads ASCII digits only: digits of other scripts are NaN in JavaScript
+OTHER_SCRIPTS_DIGITS = [
+    "\u0661",  # ARABIC-INDIC DIGIT ONE
+    "\uff17",  # FULLWIDTH DIGIT SEVEN
+    "1\u0966",  # 1 and DEVANAGARI DIGIT ZERO
+    "1e\u0662",
+]
+
+
+@pytest.mark.parametrize("text", OTHER_SCRIPTS_DIGITS)
+def test_a_number_input_refuses_digits_of_other_scripts_as_javascripts_number_does(engine, text):
+    assert run_one(engine, "number-input", value=text).error("it") == "Value must be a number"
+
+
 def test_a_secret_input_passes_on_the_name_never_the_secret(engine):
     result = engine.run(
         workflow(
@@ -445,6 +459,8 @@ def test_arithmetic_reads_text_and_booleans_as_javascripts_number_does(engine, a
         ("0x", "Both inputs must be numbers"),
         ("12px", "Both inputs must be numbers"),
         ({"n": 1}, "Both inputs must be numbers"),
+        ("\u0661", "Both inputs must be numbers"),  # ARABIC-INDIC DIGIT ONE: NaN
+        ("\uff11.5", "Both inputs must be numbers"),  # FULLWIDTH DIGIT ONE
         ("Infinity", "The result is not a finite number"),
     ],
 )

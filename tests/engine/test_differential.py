@@ -351,6 +351,9 @@ FIXED = {
     # SPEC §4.2/4.3: an override replaces the literal, and a json port parses a JSON text once;
     # the engines parsed an override twice, so '"1"' arrived as 1 (as a literal it is "1")
     "override parsed twice": (workflow(node("j", "json-input", json=0)), {"j": {"json": '"1"'}}),
+    # README: number nodes read text as JavaScript's Number(), which gives NaN for digits of
+    # other scripts (Arabic-Indic one here): the engines read it as 1
+    "other scripts' digits": (workflow(node("n", "number-input", value="\u0661")), None),
 }
 
 
@@ -363,9 +366,6 @@ def test_disagreements_found_before_stay_fixed(embedded: EmbeddedEngine, name: s
 
 # Where the engines disagree with the reference, and SPEC or the README says they are wrong.
 DISAGREEMENTS = {
-    # README: number nodes read text as JavaScript's Number(), which gives NaN for digits of
-    # other scripts (Arabic-Indic one here): the engines read it as 1
-    "other scripts' digits": (workflow(node("n", "number-input", value="\u0661")), None),
     # README: where JavaScript gives NaN or Infinity the node fails with "The result is not a
     # finite number"; the engines fail with "ValueError: -inf + inf in fsum"
     "infinities summed": (workflow(node("s", "sum", numbers=["Infinity", "-Infinity"])), None),
