@@ -258,7 +258,20 @@ def _sum(numbers: list[float]) -> float:
     """Exact for integers of any size; correctly rounded (fsum) once a fraction is among them."""
     if all(isinstance(n, int) for n in numbers):
         return sum(numbers)
-    return math.fsum(numbers)
+    return math.fsum(_finite_terms(numbers))
+
+
+def _mean(numbers: list[float]) -> float:
+    return statistics.fmean(_finite_terms(numbers))
+
+
+def _finite_terms(numbers: list[float]) -> list[float]:
+    """The terms of a sum (fsum, fmean), which must be finite: with an Infinity among them
+    (text such as "1e400" or "-Infinity") JavaScript's sum is Infinity or NaN, which JSON
+    cannot hold (and fsum raises "-inf + inf in fsum" when both signs are there)."""
+    if not all(math.isfinite(n) for n in numbers if isinstance(n, float)):
+        raise NodeError("The result is not a finite number")
+    return numbers
 
 
 _aggregate("sum", "Sum", "Sum of the numbers (0 for an empty list)", _sum, "")
@@ -266,7 +279,7 @@ _aggregate(
     "avg",
     "Average",
     "Arithmetic mean of the numbers",
-    statistics.fmean,
+    _mean,
     "Cannot calculate average of empty array",
 )
 _aggregate("max", "Maximum", "Largest number", max, "Cannot find maximum of empty array")

@@ -516,6 +516,23 @@ def test_an_operand_read_from_text_as_infinity_gives_a_result_or_says_it_is_not_
 
 
 @pytest.mark.parametrize(
+    ("node_type", "numbers"),
+    [
+        ("sum", ["Infinity", "-Infinity"]),  # NaN in JavaScript
+        ("sum", ["-1e400", 1.5]),  # -Infinity
+        ("avg", ["Infinity", "-Infinity"]),
+        ("avg", ["1e400", 2]),
+        ("median", ["Infinity", "-Infinity"]),
+    ],
+)
+def test_an_aggregate_of_infinities_read_from_text_says_it_is_not_finite(
+    engine, node_type, numbers
+):
+    result = run_one(engine, node_type, numbers=numbers)
+    assert result.error("it") == "The result is not a finite number"
+
+
+@pytest.mark.parametrize(
     ("literals", "expected"),
     [
         ({"value": "1e400"}, 100),  # Infinity, held to max as Dafthunk's slider holds it

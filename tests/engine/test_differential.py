@@ -4,7 +4,7 @@ with the engines' executor (ids and timestamps aside). Records are compared as J
 for number: -3 and -3.0, or two integers past 2^53 that a float would merge, differ.
 
 The examples below pin the reference itself, and the disagreements found so far, where SPEC and
-the README say the engines are wrong (xfail: a fixed engine turns them into failures to remove).
+the README said the engines were wrong, each a check since the engines were fixed.
 """
 
 from __future__ import annotations
@@ -346,7 +346,7 @@ def test_both_engines_give_the_record_written_out(embedded: EmbeddedEngine, name
 
 
 # Disagreements found with the reference where SPEC or the README said the engines were wrong,
-# fixed since: each stays a check.
+# fixed since: each stays a check. (One found and not fixed yet would be a strict xfail here.)
 FIXED = {
     # SPEC §4.2/4.3: an override replaces the literal, and a json port parses a JSON text once;
     # the engines parsed an override twice, so '"1"' arrived as 1 (as a literal it is "1")
@@ -354,29 +354,14 @@ FIXED = {
     # README: number nodes read text as JavaScript's Number(), which gives NaN for digits of
     # other scripts (Arabic-Indic one here): the engines read it as 1
     "other scripts' digits": (workflow(node("n", "number-input", value="\u0661")), None),
+    # README: where JavaScript gives NaN or Infinity the node fails with "The result is not a
+    # finite number"; the engines failed with "ValueError: -inf + inf in fsum"
+    "infinities summed": (workflow(node("s", "sum", numbers=["Infinity", "-Infinity"])), None),
 }
 
 
 @pytest.mark.parametrize("name", sorted(FIXED))
 def test_disagreements_found_before_stay_fixed(embedded: EmbeddedEngine, name: str) -> None:
     flow, overrides = FIXED[name]
-    found = disagreements(embedded, flow, overrides)
-    assert not found, found
-
-
-# Where the engines disagree with the reference, and SPEC or the README says they are wrong.
-DISAGREEMENTS = {
-    # README: where JavaScript gives NaN or Infinity the node fails with "The result is not a
-    # finite number"; the engines fail with "ValueError: -inf + inf in fsum"
-    "infinities summed": (workflow(node("s", "sum", numbers=["Infinity", "-Infinity"])), None),
-}
-
-
-@pytest.mark.xfail(
-    raises=AssertionError, reason="the engines are wrong here; see DISAGREEMENTS", strict=True
-)
-@pytest.mark.parametrize("name", sorted(DISAGREEMENTS))
-def test_known_disagreements(embedded: EmbeddedEngine, name: str) -> None:
-    flow, overrides = DISAGREEMENTS[name]
     found = disagreements(embedded, flow, overrides)
     assert not found, found
