@@ -17,6 +17,7 @@ from lambdas.nodes.jsvalues import js_string, js_stringify, js_to_number, js_tri
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from statemachine.model import ParameterType
+from statemachine.port_types import fits
 
 family = NodeFamily("CSV")
 
@@ -113,7 +114,9 @@ def _infer(text: str) -> Any:
     if trimmed.lower() in ("true", "false"):
         return trimmed.lower() == "true"
     number = js_to_number(trimmed)
-    return number if math.isfinite(number) else trimmed
+    # fits: finite, an integer within a double's range too (JavaScript reads one beyond it as
+    # Infinity; math.isfinite() would raise OverflowError)
+    return number if fits(number, NUMBER) else trimmed
 
 
 def _field_type(sample: Any) -> str:

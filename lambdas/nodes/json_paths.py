@@ -63,7 +63,7 @@ def parse(path: str) -> list[Segment]:
         if found["name"] is not None:
             segments.append(found["name"])
         elif found["index"] is not None:
-            segments.append(int(found["index"]))
+            segments.append(_position(found["index"]))
         else:
             segments.append(_ESCAPE.sub(r"\1", found["single"] or found["double"] or ""))
         position = found.end()
@@ -75,8 +75,21 @@ def _index(container: list[Any], key: Segment) -> int | None:
     if isinstance(key, str):
         if not (key.isascii() and key.isdigit()):  # other scripts' digits make a key
             return None
-        key = int(key)
+        key = _position(key)
     return key + len(container) if key < 0 else key
+
+
+# Beyond any array a node could build (its outputs are limited far below).
+_FAR = 10**20
+
+
+def _position(text: str) -> int:
+    """An index's ASCII digits (a leading minus allowed) as a number: one with more digits
+    than int() reads (4300) is as far beyond any array as _FAR."""
+    negative = text.startswith("-")
+    digits = text.lstrip("-").lstrip("0") or "0"
+    position = _FAR if len(digits) > len(str(_FAR)) else int(digits)
+    return -position if negative else position
 
 
 def read(document: Any, segments: list[Segment]) -> Any:

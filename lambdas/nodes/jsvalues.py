@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -100,7 +101,7 @@ def _string_to_number(text: str) -> float:
         return 0
     if _DECIMAL.fullmatch(text):
         if _INTEGER.fullmatch(text):
-            return int(text)
+            return _integer(text)
         number = float(text)
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     prefixed = _PREFIXED.fullmatch(text)
@@ -114,6 +115,17 @@ def _string_to_number(text: str) -> float:
     if text == "-Infinity":
         return -math.inf
     return math.nan
+
+
+def _integer(text: str) -> float:
+    """An integer's text, exactly; past the digits int() reads (4300, leading zeros aside) a
+    number far beyond a double, Infinity, as JavaScript reads it."""
+    negative = text.startswith("-")
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    limit = sys.get_int_max_str_digits()
+    if limit and len(digits) > limit:
+        return -math.inf if negative else math.inf
+    return -int(digits) if negative else int(digits)
 
 
 def js_truthy(value: Any) -> bool:

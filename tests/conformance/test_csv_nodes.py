@@ -115,6 +115,12 @@ def test_parse_without_a_header_names_columns_by_position(engine):
             [{"n": 1000}, {"n": -2.5}, {"n": "Infinity"}, {"n": "12abc"}],
         ),
         ({"csv": "a\tb\n1\t2", "delimiter": "\t"}, [{"a": 1, "b": 2}]),
+        # integers beyond a double, which JavaScript's Number() reads as Infinity: text, as
+        # "Infinity" is (the second has more digits than Python's int() reads)
+        (
+            {"csv": "n\n" + "1" * 400 + "\n" + "2" * 5000},
+            [{"n": "1" * 400}, {"n": "2" * 5000}],
+        ),
     ],
 )
 def test_parse_reads_fields_as_dafthunk_does(engine, literals, data):

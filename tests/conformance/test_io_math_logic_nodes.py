@@ -77,6 +77,19 @@ OTHER_SCRIPTS_DIGITS = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1e400", "The result is not a finite number"),  # Infinity, as JavaScript reads it
+        ("1" + "0" * 400, "The result is too large"),  # an exact integer beyond a double
+        ("1" + "0" * 5000, "The result is not a finite number"),  # past what int() reads
+        ("-" + "9" * 5000, "The result is not a finite number"),
+    ],
+)
+def test_a_number_input_refuses_text_beyond_a_double(engine, text, message):
+    assert run_one(engine, "number-input", value=text).error("it") == message
+
+
 @pytest.mark.parametrize("text", OTHER_SCRIPTS_DIGITS)
 def test_a_number_input_refuses_digits_of_other_scripts_as_javascripts_number_does(engine, text):
     assert run_one(engine, "number-input", value=text).error("it") == "Value must be a number"
@@ -503,6 +516,9 @@ def test_a_null_literal_is_no_value_where_the_node_type_does_not_take_null(engin
         ("modulo", "-1e400", 3, None),
         ("modulo", 3, "1e400", 3),  # 3 % Infinity is 3
         ("addition", "1e400", 1, None),
+        # more digits than Python's int() reads (4300): Infinity too
+        ("addition", "1" + "0" * 5000, 1, None),
+        ("addition", "0" * 5000 + "9007199254740993", 1, 9007199254740994),  # exact still
     ],
 )
 def test_an_operand_read_from_text_as_infinity_gives_a_result_or_says_it_is_not_finite(
