@@ -26,18 +26,18 @@ from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code
 from lambdas.handlers.api.routing import ApiDeps
-from lambdas.lifecycle.deploy import compile_for, deploy_machines
+from lambdas.lifecycle import records
+from lambdas.lifecycle.deploy import redeploy
+from lambdas.lifecycle.errors import Invalid
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus, utc_now
+from lambdas.runtime.record import ExecutionStatus, NodeExecution, utc_now
 from local.changes import Changes
 from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import TABLE_SETTINGS, EmbeddedEngine
 from local.state_files import SNAPSHOT as SNAPSHOT
 from local.state_files import Base, Saved, StateFiles, Stored, item_line, object_line
 from local.state_files import StateDirError as StateDirError
-from statemachine.errors import CompileError, WorkflowValidationError
-from statemachine.validation import validate_workflow
 
 # The deployment's resources keep their names from one start to the next (one per process).
 PREFIX = "stepthunk-local"
@@ -288,28 +288,16 @@ def _restore_data(engine: EmbeddedEngine, saved: Saved) -> None:
 
 def _redeploy(api: ApiDeps, items: list[Item], restored: Restored) -> None:
     """Give every stored workflow a state machine again, from its stored definition."""
-    catalog = api.registry.catalog
     for item in items:
         organization, workflow_id = item["organizationId"]["S"], item["id"]["S"]
         stored = api.workflows.get(organization, workflow_id)
         if stored is None:
             continue
         try:
-            valid = validate_workflow(stored.definition, catalog)
-            compiled = compile_for(api, organization, valid)
-        except (WorkflowValidationError, CompileError) as error:
+            redeploy(api, stored)
+        except Invalid as error:
             restored.problems.append(f"Workflow '{workflow_id}' ({organization}): {error}")
             continue
-        machine, parts = deploy_machines(api, organization, valid, compiled, stored)
-        api.workflows.put(
-            stored.model_copy(
-                update={
-                    "state_machine_arn": machine.state_machine_arn,
-                    "version_arn": machine.version_arn,
-                    "part_arns": parts,
-                }
-            )
-        )
         restored.workflows += 1
 
 
@@ -328,19 +316,7 @@ def _interrupt(engine: EmbeddedEngine, items: list[Item], restored: Restored) ->
         ran: dict[str, NodeExecution] = {}
         for results in kept.values():
             ran.update(payloads.unpack_results(results))
-        nodes = [
-            node.model_copy(update={"status": NodeStatus.ERROR, "error": INTERRUPTED})
-            if node.status == NodeStatus.EXECUTING
-            else node
-            for node in (ran.get(n.node_id, n) for n in record.node_executions)
-        ]
-        update = {
-            "status": ExecutionStatus.ERROR,
-            "error": INTERRUPTED,
-            "ended_at": utc_now(),
-            "node_executions": nodes,
-        }
-        engine.executions.put(record.model_copy(update=update))
+        engine.executions.put(records.interrupted(record, ran, INTERRUPTED, utc_now()))
         engine.progress.delete(record.id, kept)
         restored.interrupted += 1
 

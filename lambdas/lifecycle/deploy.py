@@ -117,6 +117,27 @@ def deploy_compiled(
     return Deployed(stored, created=existing is None)
 
 
+def redeploy(ports: Ports, stored: StoredWorkflow) -> StoredWorkflow:
+    """Give a stored workflow its state machines again, keeping its version (a local server
+    restored from its saved data); Invalid when it no longer validates or compiles."""
+    try:
+        valid = validate_workflow(stored.definition, ports.registry.catalog)
+        compiled = compile_for(ports, stored.organization_id, valid)
+    except WorkflowValidationError as error:
+        raise Invalid("INVALID_WORKFLOW", str(error)) from None
+    except CompileError as error:
+        raise Invalid(error.code, str(error)) from None
+    machine, parts = deploy_machines(ports, stored.organization_id, valid, compiled, stored)
+    update = {
+        "state_machine_arn": machine.state_machine_arn,
+        "version_arn": machine.version_arn,
+        "part_arns": parts,
+    }
+    redeployed = stored.model_copy(update=update)
+    ports.workflows.put(redeployed)
+    return redeployed
+
+
 def compile_for(ports: Ports, organization_id: str, valid: Workflow) -> Compiled:
     """The state machines of a validated workflow, as the organization deploys them (or
     CompileError)."""

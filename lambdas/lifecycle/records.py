@@ -4,7 +4,8 @@
 - `refused`: a workflow validation refused, never started;
 - `unstarted`: started, before any node ran (`executing`), or refused for want of credits
   (`exhausted`);
-- `final`: how it ended, from its last state and what its units kept (Finalize, a cancel).
+- `final`: how it ended, from its last state and what its units kept (Finalize, a cancel);
+- `interrupted`: ended by its host's stop (a local server), as its units left it.
 """
 
 from __future__ import annotations
@@ -154,6 +155,26 @@ def final(
         ended_at=utc_now(),
         usage=total_usage(node_executions),
     )
+
+
+def interrupted(
+    record: ExecutionRecord, ran: Mapping[str, NodeExecution], message: str, now: str
+) -> ExecutionRecord:
+    """An execution nothing runs any more (its host stopped): `error` with `message`, its nodes
+    as its units kept them (`ran`), a node still executing failed with the same message."""
+    nodes = [
+        node.model_copy(update={"status": NodeStatus.ERROR, "error": message})
+        if node.status == NodeStatus.EXECUTING
+        else node
+        for node in (ran.get(n.node_id, n) for n in record.node_executions)
+    ]
+    update = {
+        "status": ExecutionStatus.ERROR,
+        "error": message,
+        "ended_at": now,
+        "node_executions": nodes,
+    }
+    return record.model_copy(update=update)
 
 
 def end_wait(execution: NodeExecution) -> NodeExecution:

@@ -112,3 +112,20 @@ def test_the_context_of_a_record_is_the_execution_it_is_of() -> None:
     assert records.execution_of(record, "session-1") == CONTEXT.model_copy(
         update={"session_id": "session-1"}
     )
+
+
+def test_an_interrupted_execution_keeps_what_its_units_completed_and_fails_what_was_running():
+    submitted = records.submitted(CONTEXT, ["a", "b", "c"])
+    running = NodeExecution(node_id="b", status=NodeStatus.EXECUTING)
+    ran = {"a": NodeExecution.model_validate(completed("a", 1)), "b": running}
+
+    record = records.interrupted(submitted, ran, "Interrupted: stopped", "2026-12-07T00:00:00Z")
+
+    assert record.status == ExecutionStatus.ERROR
+    assert record.error == "Interrupted: stopped"
+    assert record.ended_at == "2026-12-07T00:00:00Z"
+    assert [(e.node_id, e.status, e.error) for e in record.node_executions] == [
+        ("a", NodeStatus.COMPLETED, None),
+        ("b", NodeStatus.ERROR, "Interrupted: stopped"),
+        ("c", NodeStatus.IDLE, None),
+    ]
