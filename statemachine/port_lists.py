@@ -6,7 +6,7 @@ from typing import Any
 
 from statemachine.catalog import DynamicPorts, NodeTypeSpec, PortSpec
 from statemachine.model import Node, Parameter
-from statemachine.port_types import MAX_DEPTH, fits, within_depth
+from statemachine.port_types import MAX_DEPTH, fits, unheld_number, unheld_text, within_depth
 from statemachine.problems import ProblemCode, ValidationProblem
 
 
@@ -110,7 +110,9 @@ def _ports(
 
 def _literal_fits(value: Any, port: PortSpec) -> bool:
     if port.lenient:  # the node type says what a value of another type means
-        return within_depth(value)
+        return within_depth(value) and unheld_number(value) is None
+    if unheld_number(value) is not None:  # on a json port too, which takes any value
+        return False
     if port.repeated and isinstance(value, list):
         return all(fits(item, port.type) for item in value)
     return fits(value, port.type)
@@ -123,6 +125,8 @@ def _invalid_value(node: Node, port: PortSpec, value: Any) -> ValidationProblem:
             f"{where} has a value nested deeper than {MAX_DEPTH} levels "
             f"(JSON values nest at most {MAX_DEPTH})"
         )
+    elif (unheld := unheld_number(value)) is not None:
+        message = f"{where} holds {unheld_text(unheld)}"
     else:
         shown = repr(value)
         if len(shown) > 60:

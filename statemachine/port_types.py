@@ -174,16 +174,59 @@ def within_depth(value: Any, limit: int = MAX_DEPTH) -> bool:
     return True
 
 
+def unheld_number(value: Any) -> float | None:
+    """The first number in `value` that JSON text cannot give, or None: an integer beyond a
+    double's range, Infinity or NaN. Data made in Python (a workflow given to an engine as
+    data, not text) can hold them; loads_strict refuses them in text. Level by level, as
+    within_depth walks, each level's numbers picked out only where it has some."""
+    level = [value]
+    while level:
+        kinds = set(map(type, level))
+        if int in kinds:  # bool is not int here: type(True) is bool
+            integers = [item for item in level if type(item) is int]
+            for extreme in (max(integers), min(integers)):
+                if abs(extreme) > LARGEST_INTEGER:
+                    return extreme
+        if float in kinds:
+            doubles = [item for item in level if type(item) is float]
+            if not all(map(math.isfinite, doubles)):
+                return next(item for item in doubles if not math.isfinite(item))
+        if not any(issubclass(kind, list | dict) for kind in kinds):
+            return None
+        containers = [item for item in level if isinstance(item, list | dict)]
+        level = list(
+            chain.from_iterable(
+                item.values() if isinstance(item, dict) else item for item in containers
+            )
+        )
+    return None
+
+
+def unheld_text(number: float) -> str:
+    """What unheld_number's `number` is, for a message: `holds {unheld_text(number)}`."""
+    if isinstance(number, float) and math.isnan(number):
+        return "NaN, which is not valid JSON"
+    return f"a number {_BEYOND_DOUBLE}"
+
+
 def loads_strict(text: str | bytes, *, unique_keys: bool = False) -> Any:
     """json.loads refusing what JSON allows but no store can hold: NaN, Infinity, numbers
-    beyond a double's range and unpaired UTF-16 surrogates (`"\\ud800"`, which no UTF-8
-    encoder accepts). With `unique_keys`, an object naming a key twice raises
-    DuplicateKeyError instead of keeping the last."""
+    beyond a double's range (`1e400` and integers of as many digits) and unpaired UTF-16
+    surrogates (`"\\ud800"`, which no UTF-8 encoder accepts). With `unique_keys`, an object
+    naming a key twice raises DuplicateKeyError instead of keeping the last."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     hook = _unique_keys if unique_keys else None
+    # Integers are checked only in a text with a run of digits as long as the largest
+    # double's (a C-speed scan): a hook on every integer would slow reading number-heavy JSON
+    # by half, and a shorter integer is within a double's range
+    integer = _integer_within_double if _long_digit_run(text) else None
     value = json.loads(
-        text, parse_constant=_reject_constant, parse_float=_within_double, object_pairs_hook=hook
+        text,
+        parse_constant=_reject_constant,
+        parse_float=_within_double,
+        parse_int=integer,
+        object_pairs_hook=hook,
     )
     if _SURROGATE_ESCAPE.search(text):
         try:
@@ -203,10 +246,40 @@ def _within_double(text: str) -> float:
     exactly (SPEC §1)."""
     number = float(text)
     if math.isinf(number):
-        raise ValueError(
-            f"the number {text[:40]} is beyond the range of a number (at most about 1.8e308)"
-        )
+        raise _beyond_double(text[:40])
     return number
+
+
+def _integer_within_double(text: str) -> int:
+    """A JSON integer, exactly; one beyond a double's range is refused as `1e400` is: JavaScript
+    and other JSON readers hold it as Infinity or not at all, and a Python int that large
+    raises OverflowError wherever it meets a float. Its digits are not all read (int() takes
+    at most 4,300)."""
+    digits = len(text.lstrip("-"))
+    if digits <= DOUBLE_DIGITS:
+        number = int(text)
+        if abs(number) <= LARGEST_INTEGER:
+            return number
+    shown = text if len(text) <= 40 else f"{text[:30]}\u2026 ({digits} digits)"
+    raise _beyond_double(shown)
+
+
+def _beyond_double(shown: str) -> ValueError:
+    return ValueError(f"the number {shown} is {_BEYOND_DOUBLE}")
+
+
+LARGEST_INTEGER = int(sys.float_info.max)
+DOUBLE_DIGITS = len(str(LARGEST_INTEGER))  # 309: an integer of more digits is beyond a double
+_BEYOND_DOUBLE = "beyond the range of a number (at most about 1.8e308)"
+_DIGITS_AS_ZEROS = bytes(0 if byte in b"0123456789" else 1 for byte in range(256))
+_ZEROS = bytes(DOUBLE_DIGITS)
+
+
+def _long_digit_run(text: str) -> bool:
+    """Whether `text` has DOUBLE_DIGITS ASCII digits in a row (anywhere: in a string too)."""
+    if len(text) < DOUBLE_DIGITS:
+        return False
+    return _ZEROS in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZEROS)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

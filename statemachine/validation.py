@@ -23,6 +23,8 @@ from statemachine.port_types import (
     coerce,
     loads_strict,
     types_compatible,
+    unheld_number,
+    unheld_text,
     within_depth,
 )
 from statemachine.problems import ProblemCode, ValidationProblem
@@ -99,6 +101,11 @@ def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> 
             port = catalog[node.type].for_node(node).input(name)
             if port is None:
                 problems.append(_invalid(f"Node '{node_id}' has no input '{name}'", node_id))
+                continue
+            unheld = unheld_number(value)
+            if unheld is not None:  # an override given as data, not JSON text
+                where = f"Input override {node_id}.{name}"
+                problems.append(_invalid(f"{where} holds {unheld_text(unheld)}", node_id))
                 continue
             try:
                 if port.repeated and isinstance(value, list):

@@ -35,6 +35,14 @@ def assert_clean_refusal(response: httpx.Response) -> None:
 BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("PUT", "/workflows/x", {"content": b"{bad"}, 400, "MALFORMED_JSON"),
     ("PUT", "/workflows/x", {"content": b'{"id": "x", "name": 1e400}'}, 400, "MALFORMED_JSON"),
+    # an integer beyond a double's range, refused as 1e400 is
+    (
+        "PUT",
+        "/workflows/x",
+        {"content": b'{"id": "x", "n": 1%s}' % (b"0" * 400)},
+        400,
+        "MALFORMED_JSON",
+    ),
     ("PUT", "/workflows/x", {"content": b"\xff\xfe\x00garbage"}, 400, "MALFORMED_JSON"),
     ("PUT", "/workflows/x", {"json": [1, 2]}, 400, "INVALID_REQUEST"),
     ("PUT", "/workflows/x", {"json": "a workflow"}, 400, "INVALID_REQUEST"),
@@ -62,6 +70,13 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, str]] = [
         "UNSUPPORTED_MEDIA_TYPE",
     ),
     ("POST", "/workflows/x/executions", {"content": b"{"}, 400, "MALFORMED_JSON"),
+    (  # an override beyond a double's range
+        "POST",
+        "/workflows/x/executions",
+        {"content": b'{"inputs": {"n": {"value": -%s}}}' % (b"9" * 400)},
+        400,
+        "MALFORMED_JSON",
+    ),
     ("POST", "/workflows/x/executions", {"json": {"inputs": []}}, 400, "INVALID_REQUEST"),
     ("POST", "/workflows/x/executions", {"json": {"sessionId": 5}}, 400, "INVALID_REQUEST"),
     ("POST", "/workflows/x/executions", {"json": {"other": 1}}, 400, "INVALID_REQUEST"),

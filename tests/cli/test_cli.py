@@ -117,6 +117,9 @@ def test_an_input_override_of_a_json_port_is_read_once(
         ("ghost.value=1", "unknown node 'ghost'"),
         ("n.nope=1", "has no input 'nope'"),
         ("c.a=abc", "expected a number"),
+        # beyond a double's range, as JSON: not a number, so text, which a number port refuses
+        ("c.a=1e400", "expected a number, got string"),
+        ("c.a=1" + "0" * 400, "expected a number, got string"),
     ],
 )
 def test_bad_input_overrides_exit_2_naming_the_problem(
@@ -142,6 +145,22 @@ def test_a_missing_file_or_malformed_json_exits_2_without_traceback(
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "INVALID_WORKFLOW" in err
+    assert "Traceback" not in err
+
+
+def test_a_workflow_file_with_an_integer_beyond_a_double_is_malformed_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "huge.json"
+    text = json.dumps(workflow(node("j", "json-input", json=[0]))).replace("[0]", f"[{2**1100}]")
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "INVALID_WORKFLOW" in err
+    assert (
+        "Not valid JSON: the number 135829852904938584927735142835\u2026 (332 digits) is beyond "
+        "the range of a number (at most about 1.8e308)"
+    ) in err
     assert "Traceback" not in err
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from tests.conformance.ported import ABSENT, cases, check
 from tests.support.workflows import edge, node, workflow
+
+LARGEST = int(sys.float_info.max)  # the largest integer a double holds
 
 OWN_CASES = [
     ("json-extract-all", "recursive descent", {"json": {"a": {"b": 1}, "c": {"b": 2}},
@@ -64,6 +68,23 @@ OWN_CASES = [
     ("json-valid", "a number beyond a double", {"value": "[1e400]"},
      {"isValid": False,
       "error": "the number 1e400 is beyond the range of a number (at most about 1.8e308)"}),
+    ("json-valid", "an integer beyond a double", {"value": "[1" + "0" * 400 + "]"},
+     {"isValid": False,
+      "error": "the number 1" + "0" * 29 + "\u2026 (401 digits) is beyond the range of a number "
+               "(at most about 1.8e308)"}),
+    ("json-valid", "an integer past what int() reads", {"value": "-" + "9" * 5000},
+     {"isValid": False,
+      "error": "the number -" + "9" * 29 + "\u2026 (5000 digits) is beyond the range of a "
+               "number (at most about 1.8e308)"}),
+    ("json-valid", "the largest integer a double holds", {"value": f"[{LARGEST}]"},
+     {"isValid": True, "parsed": [LARGEST]}),
+    # a json port reads JSON text; text that is not JSON, such as a number beyond a double,
+    # stays text
+    ("json-input", "text holding 1e400 stays text", {"json": "[1e400]"}, {"json": "[1e400]"}),
+    ("json-input", "text holding an integer beyond a double stays text",
+     {"json": "[1" + "0" * 400 + "]"}, {"json": "[1" + "0" * 400 + "]"}),
+    ("json-typeof", "an integer beyond a double in text is text", {"value": "-" + "1" * 400},
+     {"type": "string"}),
     ("json-flatten", "top-level array with arrays", {"value": [{"a": 1}, [2, 3]],
                                                      "includeArrays": True},
      {"result": {"[0].a": 1, "[1][0]": 2, "[1][1]": 3}, "keyCount": 3}),

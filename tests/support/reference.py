@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Callable
 from decimal import Decimal
 from graphlib import TopologicalSorter
@@ -99,6 +100,12 @@ def to_number(value: Any) -> int | float | None:
     if text == "" or not DECIMAL.fullmatch(text):
         return 0 if text == "" else None
     return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else whole(float(text))
+
+
+def within_double(digits: str) -> bool:
+    """Whether an integer's text is within a double's range (float() reads any number of
+    digits, int() at most 4,300)."""
+    return math.isfinite(float(digits)) and abs(int(digits)) <= sys.float_info.max
 
 
 def number_text(x: float) -> str:
@@ -273,7 +280,8 @@ NODES: dict[str, Callable[[Values], Values]] = {
 
 def parsed(value: Any) -> Any:
     """SPEC §4.3: a `json`/`any` port given a string that is JSON receives the parsed value;
-    JSON null, NaN and numbers beyond a double are no values, so such a string stays one."""
+    JSON null, NaN and numbers beyond a double (integers too) are no values, so such a
+    string stays one."""
 
     def refuse(text: str) -> Any:
         raise ValueError(text)
@@ -281,8 +289,11 @@ def parsed(value: Any) -> Any:
     def double(text: str) -> float:
         return float(text) if math.isfinite(float(text)) else refuse(text)
 
+    def integer(text: str) -> int:
+        return int(text) if within_double(text) else refuse(text)
+
     try:
-        result = json.loads(value, parse_constant=refuse, parse_float=double)
+        result = json.loads(value, parse_constant=refuse, parse_float=double, parse_int=integer)
     except (TypeError, ValueError):  # not text, or not JSON
         return value
     return value if result is None else result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from typing import Any
 
 import pytest
@@ -387,11 +389,22 @@ def test_a_dynamic_port_with_an_absurd_number_is_not_a_port(digits):
         b"{not json",
         b'{"id": "w", "name": NaN}',
         b'{"id": "w", "value": 1e400}',
+        b'{"id": "w", "value": 1%s}' % (b"0" * 400),
+        b'{"id": "w", "value": [-%s]}' % (b"9" * 5000),
         b'{"id": "w", "name": "\\ud800"}',
         b"\xff\xfe",
         b"[" * 100_000,
     ],
-    ids=["malformed", "nan", "beyond-a-double", "lone-surrogate", "not-utf8", "deeply-nested"],
+    ids=[
+        "malformed",
+        "nan",
+        "beyond-a-double",
+        "integer-beyond-a-double",
+        "integer-past-what-int-reads",
+        "lone-surrogate",
+        "not-utf8",
+        "deeply-nested",
+    ],
 )
 def test_workflow_text_that_no_store_could_hold_is_invalid_json(text):
     with pytest.raises(WorkflowValidationError) as raised:
@@ -407,9 +420,42 @@ def test_a_number_beyond_a_double_is_named_and_the_largest_ones_are_kept():
         "1.8e308)"
     )
     kept = parse_workflow_json(
-        b'{"value": [1e308, -1.7976931348623157e308, 1e-400, 1%s]}' % (b"0" * 400)
+        b'{"value": [1e308, -1.7976931348623157e308, 1e-400, %d, %d, %d]}'
+        % (LARGEST_INTEGER, -LARGEST_INTEGER, 2**53 + 1)
     )
-    assert kept == {"value": [1e308, -1.7976931348623157e308, 0.0, 10**400]}
+    assert kept == {
+        "value": [1e308, -1.7976931348623157e308, 0.0, LARGEST_INTEGER, -LARGEST_INTEGER, 2**53 + 1]
+    }
+    assert type(kept["value"][3]) is int  # every digit kept
+
+
+LARGEST_INTEGER = int(sys.float_info.max)  # 309 digits
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (b"%d" % (LARGEST_INTEGER + 1), str(LARGEST_INTEGER + 1)[:30] + "\u2026 (309 digits)"),
+        (b"[1, -%d]" % 2**1100, "-" + str(2**1100)[:29] + "\u2026 (332 digits)"),
+        (b"1%s" % (b"0" * 5000), "1" + "0" * 29 + "\u2026 (5001 digits)"),
+    ],
+    ids=["just-past-the-largest", "negative", "past-what-int-reads"],
+)
+def test_an_integer_beyond_a_double_is_named_as_a_decimal_beyond_one_is(text, named):
+    # JSON gives no integer that JavaScript, DynamoDB or any other reader could hold beyond a
+    # double's range: refused as 1e400 is, not a Python int that fails later where it meets
+    # a float (OverflowError) or int()'s limit of 4,300 digits
+    with pytest.raises(WorkflowValidationError) as raised:
+        parse_workflow_json(b'{"value": %s}' % text)
+    assert raised.value.problems[0].message == (
+        f"Not valid JSON: the number {named} is beyond the range of a number (at most about "
+        "1.8e308)"
+    )
+
+
+def test_digits_in_a_string_are_text_however_many():
+    digits = "9" * 5000
+    assert parse_workflow_json(b'{"name": "%s"}' % digits.encode()) == {"name": digits}
 
 
 def test_a_surrogate_pair_escape_is_ordinary_text():
@@ -537,6 +583,57 @@ def test_a_lenient_input_still_refuses_a_value_nested_too_deep():
     problem = only_problem(workflow(node("x", "extract-item", values=[1], index=deep)))
     assert problem.code == ProblemCode.INVALID_VALUE
     assert "nested deeper than 64 levels" in problem.message
+
+
+BEYOND = "a number beyond the range of a number (at most about 1.8e308)"
+
+
+@pytest.mark.parametrize(
+    ("node_type", "literals", "port", "holds"),
+    [
+        ("json-input", {"json": {"a": [1, 2**1100]}}, "json", BEYOND),
+        ("addition", {"a": -(2**1100), "b": 1.5}, "a", BEYOND),  # lenient: read by the node
+        ("sum", {"numbers": [1, 2**1100]}, "numbers", BEYOND),  # repeated
+        ("number-compare", {"a": 10**400}, "a", BEYOND),  # strict
+        ("json-input", {"json": [math.inf]}, "json", BEYOND),
+        ("number-input", {"value": -math.inf}, "value", BEYOND),
+        ("json-input", {"json": {"a": math.nan}}, "json", "NaN, which is not valid JSON"),
+    ],
+)
+def test_a_literal_holding_a_number_json_cannot_is_invalid_on_any_port(
+    node_type, literals, port, holds
+):
+    # A workflow given as data rather than text (the engines' run(), a test) is refused where
+    # its text would be: not run with an int that fails in a node with OverflowError, nor
+    # with Infinity or NaN recorded as null
+    problem = only_problem(workflow(node("n", node_type, **literals)))
+    assert problem.code == ProblemCode.INVALID_VALUE
+    assert problem.node_id == "n"
+    assert problem.message == f"Node 'n' input '{port}' holds {holds}"
+
+
+def test_the_largest_integers_a_double_holds_are_valid_literals():
+    largest = int(sys.float_info.max)
+    valid = validate_workflow(
+        workflow(node("n", "json-input", json=[largest, -largest, 2**53 + 1])), CATALOG
+    )
+    assert valid.nodes[0].inputs[0].value == [largest, -largest, 2**53 + 1]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"j": {"json": [2**1100]}}, "j.json"),
+        ({"add": {"a": -(2**1100)}}, "add.a"),
+        ({"sum": {"numbers": [1, math.inf]}}, "sum.numbers"),
+    ],
+)
+def test_an_override_holding_a_number_json_cannot_is_invalid(overrides, named):
+    with pytest.raises(WorkflowValidationError) as raised:
+        validate_overrides(VALID, overrides, CATALOG)
+    (problem,) = raised.value.problems
+    assert problem.code == ProblemCode.INVALID_VALUE
+    assert problem.message == f"Input override {named} holds {BEYOND}"
 
 
 def test_a_lenient_override_is_passed_as_given():
