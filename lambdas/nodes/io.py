@@ -145,8 +145,15 @@ def slider_input(ctx: NodeContext) -> Mapping[str, Any]:
     value = to_number(ctx.inputs["value"])
     if value is None:
         raise NodeError("Value must be a number")
-    steps = _round_half_up((value - low) / step)
-    return {"value": number(min(max(low + steps * step, low), high))}
+    try:
+        held = _on_a_step(value, low, step)
+    except OverflowError:  # value - min of exact integers beyond a double: in doubles, as
+        held = _on_a_step(float(value), float(low), float(step))  # JavaScript has Infinity
+    return {"value": number(min(max(held, low), high))}
+
+
+def _on_a_step(value: float, low: float, step: float) -> float:
+    return low + _round_half_up((value - low) / step) * step
 
 
 SLIDER_DEFAULTS = (("min", 0), ("max", 100), ("step", 1))

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from decimal import Decimal
 from typing import Any
+
+from statemachine.port_types import DOUBLE_DIGITS, LARGEST_INTEGER
 
 # What Number("...") reads after trimming whitespace (besides hex, octal, binary, Infinity).
 # Its digits are ASCII: Number("\u0661") is NaN. Python's `\d`, int() and float() take other
@@ -34,6 +35,7 @@ def js_number(value: float) -> str:
     """`value` as JavaScript's Number.prototype.toString prints it (1 not 1.0, 1e+21, 1e-7)."""
     if isinstance(value, int) and abs(value) < 10**21:
         return str(value)
+    value = js_held(value)
     if value == 0:
         return "0"
     if not math.isfinite(value):  # a number read from text ("1e400" is Infinity)
@@ -87,7 +89,7 @@ def js_to_number(value: Any) -> float:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int | float):
-        return value
+        return js_held(value)
     if isinstance(value, list):
         return js_to_number(js_string(value)) if len(value) <= 1 else math.nan
     if isinstance(value, dict):
@@ -107,7 +109,7 @@ def _string_to_number(text: str) -> float:
     prefixed = _PREFIXED.fullmatch(text)
     if prefixed:
         try:
-            return int(prefixed.group(2), _BASES[prefixed.group(1).lower()])
+            return js_held(int(prefixed.group(2), _BASES[prefixed.group(1).lower()]))
         except ValueError:
             return math.nan
     if text in ("Infinity", "+Infinity"):
@@ -118,14 +120,23 @@ def _string_to_number(text: str) -> float:
 
 
 def _integer(text: str) -> float:
-    """An integer's text, exactly; past the digits int() reads (4300, leading zeros aside) a
-    number far beyond a double, Infinity, as JavaScript reads it."""
+    """An integer's text, exactly within a double's range (every digit past 2^53 kept); beyond
+    it Infinity, as JavaScript reads it. More digits than the largest double's are not read at
+    all (int() would refuse more than 4,300 of them)."""
     negative = text.startswith("-")
     digits = text.lstrip("+-").lstrip("0") or "0"
-    limit = sys.get_int_max_str_digits()
-    if limit and len(digits) > limit:
+    if len(digits) > DOUBLE_DIGITS:
         return -math.inf if negative else math.inf
-    return -int(digits) if negative else int(digits)
+    return js_held(-int(digits) if negative else int(digits))
+
+
+def js_held(number: float) -> float:
+    """`number` as JavaScript holds it: an integer beyond a double's range is Infinity (or
+    -Infinity), which Python's float() would refuse with OverflowError; any other number as it
+    is, an integer exactly."""
+    if isinstance(number, int) and abs(number) > LARGEST_INTEGER:
+        return math.inf if number > 0 else -math.inf
+    return number
 
 
 def js_truthy(value: Any) -> bool:
@@ -157,7 +168,8 @@ def _stringify(value: Any, indent: int | None, margin: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return js_number(value) if math.isfinite(value) else "null"
+        number = js_held(value)
+        return js_number(number) if math.isfinite(number) else "null"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):

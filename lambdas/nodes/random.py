@@ -68,7 +68,12 @@ def random_number(ctx: NodeContext) -> Mapping[str, Any]:
         if first > last:
             raise NodeError(f"There is no integer in [{js_number(low)}, {js_number(high)})")
         return {"value": random.randint(first, last)}
-    return {"value": low + random.random() * (high - low)}
+    # in doubles, as JavaScript draws it: max - min of exact integers may be beyond a double's
+    # range (Infinity there), which Python's int-to-float conversion refuses (OverflowError)
+    drawn = float(low) + random.random() * (float(high) - float(low))
+    if not math.isfinite(drawn):
+        raise NodeError("The result is not a finite number")
+    return {"value": drawn}
 
 
 @family.node(

@@ -72,7 +72,7 @@ def test_date_add_of_an_unreadable_date_or_unit_completes_without_a_date(engine,
     assert completes_without(result, "date")
 
 
-@pytest.mark.parametrize("amount", ["five", None])
+@pytest.mark.parametrize("amount", ["five", None, "1e400", "1" + "0" * 400])
 def test_date_add_of_an_amount_that_is_not_a_number_fails(engine, amount):
     result = run_node(engine, "date-add", date=BASE, amount=amount, unit="days")
     assert result.error("n") == "Invalid time value"

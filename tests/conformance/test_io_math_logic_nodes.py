@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import pytest
 
 from tests.support.workflows import edge, node, workflow
+
+LARGEST = int(sys.float_info.max)  # the largest integer a double holds (309 digits)
+BIG = "1" + "0" * 400  # an integer's text beyond a double: Infinity to JavaScript's Number()
 
 
 def run_one(engine, node_type: str, **literals: Any):
@@ -81,13 +85,18 @@ OTHER_SCRIPTS_DIGITS = [
     ("text", "message"),
     [
         ("1e400", "The result is not a finite number"),  # Infinity, as JavaScript reads it
-        ("1" + "0" * 400, "The result is too large"),  # an exact integer beyond a double
+        ("1" + "0" * 400, "The result is not a finite number"),  # so is this integer
+        (str(LARGEST + 1), "The result is not a finite number"),
         ("1" + "0" * 5000, "The result is not a finite number"),  # past what int() reads
         ("-" + "9" * 5000, "The result is not a finite number"),
     ],
 )
 def test_a_number_input_refuses_text_beyond_a_double(engine, text, message):
     assert run_one(engine, "number-input", value=text).error("it") == message
+
+
+def test_a_number_input_reads_the_largest_integer_a_double_holds_exactly(engine):
+    assert run_one(engine, "number-input", value=f" {LARGEST} ").output("it", "value") == LARGEST
 
 
 @pytest.mark.parametrize("text", OTHER_SCRIPTS_DIGITS)
@@ -519,6 +528,19 @@ def test_a_null_literal_is_no_value_where_the_node_type_does_not_take_null(engin
         # more digits than Python's int() reads (4300): Infinity too
         ("addition", "1" + "0" * 5000, 1, None),
         ("addition", "0" * 5000 + "9007199254740993", 1, 9007199254740994),  # exact still
+        # an integer's text beyond a double is Infinity too, not an int meeting a float in
+        # Python (OverflowError: int too large to convert to float)
+        ("addition", BIG, 1.5, None),
+        ("addition", BIG, 1, None),
+        ("subtraction", BIG, BIG, None),  # Infinity - Infinity is NaN
+        ("multiplication", BIG, 0.5, None),
+        ("multiplication", "-" + BIG, 0, None),  # -Infinity * 0 is NaN
+        ("division", BIG, 3, None),
+        ("division", 1.5, BIG, 0),
+        ("division", 1, "-" + BIG, 0),
+        ("modulo", BIG, 3, None),  # Infinity % 3 is NaN
+        ("modulo", 3, BIG, 3),
+        ("addition", str(LARGEST), str(-LARGEST), 0),  # the largest integers stay exact
     ],
 )
 def test_an_operand_read_from_text_as_infinity_gives_a_result_or_says_it_is_not_finite(
@@ -554,6 +576,8 @@ def test_an_aggregate_of_infinities_read_from_text_says_it_is_not_finite(
         ({"value": "1e400"}, 100),  # Infinity, held to max as Dafthunk's slider holds it
         ({"value": "-1e400"}, 0),
         ({"value": "1e400", "max": "1e400"}, None),
+        ({"value": BIG}, 100),
+        ({"value": "-" + BIG}, 0),
     ],
 )
 def test_a_slider_value_read_from_text_as_infinity_is_held_to_its_range(engine, literals, expected):
@@ -562,3 +586,20 @@ def test_a_slider_value_read_from_text_as_infinity_is_held_to_its_range(engine, 
         assert result.error("it") == "The result is not a finite number"
     else:
         assert result.output("it", "value") == expected
+
+
+@pytest.mark.parametrize(
+    ("literals", "expected"),
+    [
+        ({"min": -LARGEST, "max": LARGEST, "value": LARGEST}, LARGEST),
+        ({"min": -LARGEST, "max": LARGEST, "value": LARGEST - 1, "step": 0.5}, LARGEST),
+        ({"min": -LARGEST, "max": LARGEST, "value": 0}, 0),  # (0 - min) / 1 is max
+    ],
+    ids=["at-max", "by-half-steps", "zero"],
+)
+def test_a_slider_over_a_range_wider_than_a_double_holds_its_value_as_javascript_does(
+    engine, literals, expected
+):
+    # value - min is Infinity in JavaScript (held to max); with exact integers Python raised
+    # OverflowError
+    assert run_one(engine, "slider-input", **literals).output("it", "value") == expected

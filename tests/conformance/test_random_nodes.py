@@ -4,6 +4,7 @@ errors) and ours, on both engines."""
 from __future__ import annotations
 
 import re
+import sys
 import uuid
 from typing import Any
 
@@ -58,10 +59,35 @@ def test_random_number_draws_differ(engine):
         ({"min": "invalid", "max": 10}, "Invalid min value: expected number, got string"),
         ({"min": 0, "max": "invalid"}, "Invalid max value: expected number, got string"),
         ({"min": 0.2, "max": 0.8, "integer": True}, "There is no integer in [0.2, 0.8)"),
+        # an integer's text beyond a double is Infinity, as "1e400" is
+        ({"min": 0, "max": "1" + "0" * 400}, "Invalid max value: expected number, got string"),
+        ({"min": "-1e400", "max": 1}, "Invalid min value: expected number, got string"),
     ],
 )
 def test_random_number_refuses_a_bad_range(engine, literals, message):
     assert run_node(engine, "random-number", **literals).error("n") == message
+
+
+LARGEST = int(sys.float_info.max)  # the largest integer a double holds
+
+
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [(-LARGEST, LARGEST), (-sys.float_info.max, sys.float_info.max)],
+    ids=["integers", "doubles"],
+)
+def test_random_number_over_a_range_wider_than_a_double_says_it_is_not_finite(engine, low, high):
+    # max - min is Infinity in JavaScript; with exact integers Python raised OverflowError
+    result = run_node(engine, "random-number", min=low, max=high)
+    assert result.error("n") == "The result is not a finite number"
+
+
+def test_random_number_draws_an_integer_over_the_widest_range(engine):
+    value = run_node(engine, "random-number", min=-LARGEST, max=LARGEST, integer=True).output(
+        "n", "value"
+    )
+    assert isinstance(value, int)
+    assert -LARGEST <= value < LARGEST
 
 
 # random-choice

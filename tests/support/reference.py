@@ -84,7 +84,8 @@ def finite(x: float) -> int | float:
 
 
 def to_number(value: Any) -> int | float | None:
-    """Number(value), None for NaN; text of digits alone is an exact integer."""
+    """Number(value), None for NaN; text of digits alone is an exact integer within a double's
+    range, Infinity beyond it."""
     if value is None or isinstance(value, bool):
         return int(bool(value))
     if isinstance(value, int | float):
@@ -99,7 +100,11 @@ def to_number(value: Any) -> int | float | None:
             return None
     if text == "" or not DECIMAL.fullmatch(text):
         return 0 if text == "" else None
-    return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else whole(float(text))
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        return whole(float(text))
+    if within_double(text):
+        return int(text)  # exact
+    return math.copysign(math.inf, float(text))  # as Number() reads it
 
 
 def within_double(digits: str) -> bool:

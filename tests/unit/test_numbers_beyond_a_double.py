@@ -2,16 +2,19 @@
 JSON readers refuse them, and no Python int that large may meet a float in a node (OverflowError:
 'int too large to convert to float').
 
-JSON text refuses them wherever it is read (loads_strict), whether written as digits or with an
-exponent.
+JSON text refuses them wherever it is read (loads_strict); a node reading a number from text
+reads it as JavaScript's Number() does: exactly within a double's range (every digit past 2^53
+kept), Infinity beyond it, whether written as digits or with an exponent.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 
 import pytest
 
+from lambdas.nodes.jsvalues import js_number, js_stringify, js_to_number
 from statemachine.port_types import loads_strict
 
 LARGEST = int(sys.float_info.max)  # the largest integer a double holds, 309 digits
@@ -33,3 +36,37 @@ def test_json_keeps_every_digit_of_an_integer_a_double_holds() -> None:
 
 def test_json_of_long_digit_strings_is_text() -> None:
     assert loads_strict(f'{{"{"1" * 400}": "{"2" * 5000}"}}') == {"1" * 400: "2" * 5000}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (str(LARGEST), LARGEST),
+        (f"-{LARGEST}", -LARGEST),
+        (f"000{LARGEST}", LARGEST),
+        ("9007199254740993", 9007199254740993),
+        (str(LARGEST + 1), math.inf),
+        ("1" + "0" * 400, math.inf),
+        ("-" + "1" * 400, -math.inf),
+        ("0x" + "f" * 300, math.inf),
+    ],
+)
+def test_number_reads_an_integer_exactly_within_a_double_and_as_infinity_beyond(
+    text: str, expected: float
+) -> None:
+    read = js_to_number(text)
+    assert read == expected
+    assert type(read) is type(expected)
+
+
+def test_number_of_an_int_beyond_a_double_is_infinity() -> None:
+    assert js_to_number(2**1100) == math.inf
+    assert js_to_number(-(2**1100)) == -math.inf
+    assert js_to_number(LARGEST) == LARGEST
+
+
+def test_an_int_beyond_a_double_prints_as_javascript_prints_infinity() -> None:
+    assert js_number(2**1100) == "Infinity"
+    assert js_number(-(2**1100)) == "-Infinity"
+    assert js_number(LARGEST) == "1.7976931348623157e+308"
+    assert js_stringify([2**1100, LARGEST]) == "[null,1.7976931348623157e+308]"
