@@ -135,8 +135,11 @@ def exponentiation(ctx: NodeContext) -> Mapping[str, Any]:
 
 
 def power(base: Any, exponent: Any) -> Any:
-    """base ** exponent, refusing (OverflowError) an exact integer power beyond a double:
+    """base ** exponent, as JavaScript's Math.pow: NaN for 1 or -1 to an infinite power
+    (Python's ** gives 1); refusing (OverflowError) an exact integer power beyond a double:
     those take minutes for exponents like 10**8."""
+    if abs(base) == 1 and isinstance(exponent, float) and math.isinf(exponent):
+        return math.nan
     exact = isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1
     if exact and exponent * math.log2(abs(base)) > 1025:
         raise OverflowError

@@ -241,6 +241,25 @@ def test_exponentiation_without_a_real_finite_result_fails(engine, base, exponen
     assert run_one(engine, "exponentiation", base=base, exponent=exponent).error("it") == message
 
 
+@pytest.mark.parametrize(
+    ("base", "exponent"),
+    [(1, "Infinity"), (1, "-Infinity"), (-1, "Infinity"), (1, "1e400"), (1, BIG), (2, BIG)],
+)
+def test_exponentiation_to_an_infinite_power_fails_where_javascript_gives_nan_or_infinity(
+    engine, base, exponent
+):
+    # Math.pow(1, Infinity) and Math.pow(-1, Infinity) are NaN (Python's ** gives 1)
+    result = run_one(engine, "exponentiation", base=base, exponent=exponent)
+    assert result.error("it") == "The result is not a finite number"
+
+
+@pytest.mark.parametrize(
+    ("base", "exponent"), [(0.5, "Infinity"), (2, "-Infinity"), (3, "-" + BIG)]
+)
+def test_exponentiation_to_an_infinite_power_that_tends_to_zero_is_zero(engine, base, exponent):
+    assert run_one(engine, "exponentiation", base=base, exponent=exponent).output("it") == 0
+
+
 def test_arithmetic_overflow_fails_the_node(engine):
     assert "too large" in run_one(engine, "multiplication", a=10**200, b=10**200).error("it")
     assert run_one(engine, "multiplication", a=1e200, b=1e200).status == "error"

@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from lambdas.nodes.jsvalues import js_number, js_stringify, js_to_number
+from lambdas.nodes.math import power
 from statemachine.port_types import loads_strict
 
 LARGEST = int(sys.float_info.max)  # the largest integer a double holds, 309 digits
@@ -70,3 +71,22 @@ def test_an_int_beyond_a_double_prints_as_javascript_prints_infinity() -> None:
     assert js_number(-(2**1100)) == "-Infinity"
     assert js_number(LARGEST) == "1.7976931348623157e+308"
     assert js_stringify([2**1100, LARGEST]) == "[null,1.7976931348623157e+308]"
+
+
+@pytest.mark.parametrize(
+    ("base", "exponent"),
+    [(1, math.inf), (1, -math.inf), (-1, math.inf), (-1, -math.inf), (1.0, math.inf)],
+)
+def test_one_to_an_infinite_power_is_nan_as_in_javascript(base: float, exponent: float) -> None:
+    # Math.pow(1, Infinity) is NaN; Python's 1 ** inf is 1
+    assert math.isnan(power(base, exponent))
+
+
+@pytest.mark.parametrize(
+    ("base", "exponent", "expected"),
+    [(0.5, math.inf, 0.0), (2, -math.inf, 0.0), (2, math.inf, math.inf), (1, 10**6, 1)],
+)
+def test_other_powers_of_infinities_and_ones_are_pythons(
+    base: float, exponent: float, expected: float
+) -> None:
+    assert power(base, exponent) == expected
