@@ -165,13 +165,18 @@ def within_depth(value: Any, limit: int = MAX_DEPTH) -> bool:
             return True
         if depth == limit:
             return False
-        containers = [item for item in level if isinstance(item, list | dict)]
-        level = list(
-            chain.from_iterable(
-                item.values() if isinstance(item, dict) else item for item in containers
-            )
-        )
+        level = _next_level(level)
     return True
+
+
+def _next_level(level: list[Any]) -> list[Any]:
+    """The items of a level's lists and the values of its dicts: the level below."""
+    containers = [item for item in level if isinstance(item, list | dict)]
+    return list(
+        chain.from_iterable(
+            item.values() if isinstance(item, dict) else item for item in containers
+        )
+    )
 
 
 def unheld_number(value: Any) -> float | None:
@@ -193,12 +198,7 @@ def unheld_number(value: Any) -> float | None:
                 return next(item for item in doubles if not math.isfinite(item))
         if not any(issubclass(kind, list | dict) for kind in kinds):
             return None
-        containers = [item for item in level if isinstance(item, list | dict)]
-        level = list(
-            chain.from_iterable(
-                item.values() if isinstance(item, dict) else item for item in containers
-            )
-        )
+        level = _next_level(level)
     return None
 
 
