@@ -80,8 +80,9 @@ class InProcessEngine:
         organizations = MemoryOrganizations()
         if credits is not None:
             organizations.put(Organization(id=organization_id, compute_credits=credits))
+        self._executions = MemoryExecutionStore()
         self.ports = ExecutionPorts(
-            executions=MemoryExecutionStore(),
+            executions=self._executions,
             progress=MemoryProgressStore(),
             organizations=organizations,
             values=MemoryValueStore(),
@@ -136,6 +137,7 @@ class InProcessEngine:
             record = self._execute(valid, overrides, execution_id, session_id)
         finally:
             self.updates.listen(session_id or "", None)
+            self._executions.forget(execution_id)  # the caller gets the record: kept no more
         return Payloads(self.ports.values, record.organization_id).loaded_record(record)
 
     def _execute(

@@ -157,6 +157,12 @@ class MemoryExecutionStore:
     def get(self, execution_id: str) -> ExecutionRecord | None:
         return self._records.get(execution_id)
 
+    def forget(self, execution_id: str) -> None:
+        """Drop an execution its host has no more use for (its record was handed over)."""
+        with self._lock:
+            self._records.pop(execution_id, None)
+            self._handles.pop(execution_id, None)
+
     def handle(self, execution_id: str) -> ExecutionHandle | None:
         return self._handles.get(execution_id)
 
