@@ -68,9 +68,14 @@ class StepFunctionsMachines:
         self, name: str, definition: str, role_arn: str, kind: str = "STANDARD"
     ) -> DeployedMachine:
         arn = self.arn_of(name, role_arn)
-        if arn is not None and self._type_of(arn) not in (None, kind):
+        present = None if arn is None else self._type_of(arn)
+        if arn is not None and present not in (None, kind):
             self.delete(arn)  # a machine's type cannot change: replace it
-        deployed = None if arn is None else self._update(arn, definition, role_arn)
+            present = None
+        # a machine known to be missing is created at once (no update to fail first)
+        deployed = (
+            None if arn is None or present is None else self._update(arn, definition, role_arn)
+        )
         if deployed is not None:
             return deployed
         with translated(f"CreateStateMachine {name}"):
