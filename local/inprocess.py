@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lambdas.lifecycle import records
@@ -36,7 +37,7 @@ from local.memory import (
     MemoryVault,
 )
 from statemachine.errors import WorkflowValidationError
-from statemachine.model import Workflow
+from statemachine.model import Edge, Node, Workflow
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
 
@@ -167,40 +168,41 @@ class InProcessEngine:
         vaults = (self.units.secrets, self.units.integrations)
         sealed = preloaded(state, ("secrets", "integrations"), *vaults)
         state = run_state(ports, state, workflow, node_ids, sealed, len(plan.units))
-        for index, (members, reads) in enumerate(_units_and_reads(workflow, plan)):
-            produced = self._run_unit(state, workflow, index, members, reads)
+        for index, unit in enumerate(_units(workflow, plan)):
+            produced = self._run_unit(state, index, unit)
             state = state.model_copy(update={"output_bytes": produced})
         return finish(ports, state, node_ids)
 
-    def _run_unit(
-        self,
-        state: WorkflowState,
-        workflow: Workflow,
-        index: int,
-        members: list[str],
-        reads: dict[str, int],
-    ) -> int:
+    def _run_unit(self, state: WorkflowState, index: int, unit: _Unit) -> int:
         """Run one unit as its task would; what the outputs of every node so far hold."""
-        by_id = {node.id: node for node in workflow.nodes}
-        nodes = [by_id[node_id] for node_id in members]  # in the plan's order
-        edges = [edge for edge in workflow.edges if edge.target in by_id and edge.target in members]
-        runner = UnitRunner(state, self.units, None, reads)
-        runner.run(nodes, edges)
-        runner.keep(index, members, [], [])
+        runner = UnitRunner(state, self.units, None, unit.reads)
+        runner.run(unit.nodes, unit.edges)
+        runner.keep(index, [node.id for node in unit.nodes], [], [])
         runner.announce(self.units)
         return runner.output_bytes
 
 
-def _units_and_reads(workflow: Workflow, plan: Plan) -> list[tuple[list[str], dict[str, int]]]:
-    """Each unit's nodes, and the unit of each node of another unit that it reads."""
+@dataclass(frozen=True)
+class _Unit:
+    """What a unit's task is given: its nodes in the plan's order, the edges into them in the
+    workflow's order, and the unit of each node of another unit that it reads."""
+
+    nodes: list[Node]
+    edges: list[Edge]
+    reads: dict[str, int]
+
+
+def _units(workflow: Workflow, plan: Plan) -> list[_Unit]:
+    """Each unit of the plan as its task gets it; in time linear in the workflow's size."""
+    by_id = {node.id: node for node in workflow.nodes}
+    inbound: dict[str, list[Edge]] = {node.id: [] for node in workflow.nodes}
+    for edge in workflow.edges:
+        inbound[edge.target].append(edge)
+    position = {id(edge): i for i, edge in enumerate(workflow.edges)}
     unit_of = {node_id: index for index, unit in enumerate(plan.units) for node_id in unit.members}
     found = []
-    for unit in plan.units:
-        members = set(unit.members)
-        reads = {
-            edge.source: unit_of[edge.source]
-            for edge in workflow.edges
-            if edge.target in members and edge.source not in members
-        }
-        found.append((list(unit.members), reads))
+    for index, unit in enumerate(plan.units):
+        into = sorted((e for m in unit.members for e in inbound[m]), key=lambda e: position[id(e)])
+        reads = {e.source: unit_of[e.source] for e in into if unit_of[e.source] != index}
+        found.append(_Unit([by_id[m] for m in unit.members], into, reads))
     return found
