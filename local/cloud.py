@@ -209,16 +209,11 @@ class LocalCloud:
     def wait_for_execution(self, execution_arn: str, timeout: float | None = None) -> str:
         """Block until the execution stops; return its status (SUCCEEDED, FAILED, ...)."""
         execution = self.execution(execution_arn)
-        give_up = None if timeout is None else time.monotonic() + timeout
-        pause = 0.001
-        while True:
-            status = str(execution.status)
-            if status != "RUNNING":
-                return status
-            if give_up is not None and time.monotonic() > give_up:
-                raise TimeoutError(f"Execution {execution_arn} still running after {timeout} s")
-            time.sleep(pause)
-            pause = min(pause * 2, 0.02)
+        until = None if timeout is None else time.monotonic() + timeout
+        status = moto_stepfunctions.wait_until_ended(execution, until)
+        if status == "RUNNING":
+            raise TimeoutError(f"Execution {execution_arn} still running after {timeout} s")
+        return status
 
 
 class _PayloadTooLarge(JsonRESTError):

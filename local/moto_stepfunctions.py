@@ -26,6 +26,8 @@ from __future__ import annotations
 import copy
 import importlib
 import pickle
+import threading
+import time
 import types
 import zlib
 from collections.abc import Callable
@@ -56,6 +58,24 @@ def json_copy(value: Any, memo: Any = None) -> Any:
     if kind in _SCALARS:
         return value
     return copy.deepcopy(value, memo)
+
+
+# Notified each time an execution ends (see `wait_until_ended`).
+_ENDED = threading.Condition()
+
+
+def wait_until_ended(execution: Any, until: float | None = None) -> str:
+    """Block until moto's `execution` stops (or the monotonic clock passes `until`); its
+    status. An execution that ends wakes its waiters at once, once what it no longer needs
+    is let go of; a waiter also looks every 20 ms (an execution ended by a path that does
+    not announce it)."""
+    with _ENDED:
+        while (status := str(execution.status)) == "RUNNING":
+            left = 0.02 if until is None else min(0.02, until - time.monotonic())
+            if left <= 0:
+                break
+            _ENDED.wait(left)
+    return status
 
 
 # moto's interpreter modules that keep each thread they start in `TMP_THREADS`
@@ -198,9 +218,11 @@ def _keep_what_an_ended_execution_needs() -> None:
     reflect: Callable[[Any], None] = communication._reflect_execution_status
 
     def ended(self: Any) -> None:
-        reflect(self)  # status, output, error and cause, read from the environment
-        worker = self.execution.exec_worker
-        worker.env = EndedEnvironment(worker.env)
+        with _ENDED:  # a waiter sees the status once the environment is let go of
+            reflect(self)  # status, output, error and cause, read from the environment
+            worker = self.execution.exec_worker
+            worker.env = EndedEnvironment(worker.env)
+            _ENDED.notify_all()
 
     replace(communication, "_reflect_execution_status", ended)
 
