@@ -38,7 +38,7 @@ from local.memory import (
 )
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Edge, Node, Workflow
-from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, plan_workflow
+from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, Wiring, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
 
 UpdateListener = Callable[[dict[str, Any]], None]
@@ -195,14 +195,12 @@ class _Unit:
 def _units(workflow: Workflow, plan: Plan) -> list[_Unit]:
     """Each unit of the plan as its task gets it; in time linear in the workflow's size."""
     by_id = {node.id: node for node in workflow.nodes}
-    inbound: dict[str, list[Edge]] = {node.id: [] for node in workflow.nodes}
-    for edge in workflow.edges:
-        inbound[edge.target].append(edge)
-    position = {id(edge): i for i, edge in enumerate(workflow.edges)}
-    unit_of = {node_id: index for index, unit in enumerate(plan.units) for node_id in unit.members}
-    found = []
-    for index, unit in enumerate(plan.units):
-        into = sorted((e for m in unit.members for e in inbound[m]), key=lambda e: position[id(e)])
-        reads = {e.source: unit_of[e.source] for e in into if unit_of[e.source] != index}
-        found.append(_Unit([by_id[m] for m in unit.members], into, reads))
-    return found
+    wiring = Wiring(workflow, plan)
+    return [
+        _Unit(
+            [by_id[m] for m in unit.members],
+            wiring.edges_into(unit.members),
+            wiring.reads(unit.members, index),
+        )
+        for index, unit in enumerate(plan.units)
+    ]

@@ -46,6 +46,7 @@ from statemachine.planner import (
     IndividualUnit,
     InlineUnit,
     Plan,
+    Wiring,
     plan_workflow,
 )
 from statemachine.task_functions import TaskFunctions as TaskFunctions  # what it compiles for
@@ -303,19 +304,10 @@ def _units(
     the units of the waits it resolves ("waitUnits"): each unit keeps its results apart
     (lambdas.runtime.ports.ProgressStore) and reads only those."""
     nodes = {node.id: node for node in workflow.nodes}
-    edges = [edge.to_json() for edge in workflow.edges]
-    inbound: dict[str, list[int]] = {node.id: [] for node in workflow.nodes}
-    for i, edge in enumerate(workflow.edges):
-        inbound[edge.target].append(i)
-    unit_of = {node_id: i for i, unit in enumerate(plan.units) for node_id in unit.members}
+    wiring = Wiring(workflow, plan)
 
     def edges_into(members: list[Node]) -> list[dict[str, Any]]:
-        return [edges[i] for i in sorted(i for node in members for i in inbound[node.id])]
-
-    def reads(members: list[Node], own: int | None) -> dict[str, int]:
-        """The unit of each node that feeds `members` from another unit than `own`."""
-        sources = (workflow.edges[i].source for node in members for i in inbound[node.id])
-        return {source: unit_of[source] for source in sources if unit_of[source] != own}
+        return [edge.to_json() for edge in wiring.edges_into(node.id for node in members)]
 
     named = names.StateNames()
     steps = [_step(unit, nodes, named) for unit in plan.units]
@@ -335,7 +327,7 @@ def _units(
         """`parameters` with what the task reads and the waits it resolves, those of the
         run of Wait states from `start` on."""
         following = waits_from(start)
-        fed = reads([*members, *following], own)
+        fed = wiring.reads((node.id for node in [*members, *following]), own)
         if fed:
             parameters["reads"] = dict(sorted(fed.items(), key=lambda item: item[1]))
         if not following:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -11,7 +12,7 @@ from pydantic import Field
 from statemachine.catalog import Catalog
 from statemachine.errors import StateMachineError
 from statemachine.graph import dependencies, topological_order
-from statemachine.model import WireModel, Workflow
+from statemachine.model import Edge, WireModel, Workflow
 
 DEFAULT_MAX_GROUP_SIZE = 50
 
@@ -53,6 +54,29 @@ class Plan(WireModel):
     def digest(self) -> str:
         """sha256 of the plan's JSON: compiled into a state machine, checked when it runs."""
         return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
+
+
+class Wiring:
+    """Where the inputs of a plan's units come from: the edges into each node and the unit
+    of each node. Both engines give a unit's task the edges into its nodes and the unit of
+    each node of another unit it reads (a unit reads only the results of those units)."""
+
+    def __init__(self, workflow: Workflow, plan: Plan) -> None:
+        self._edges = workflow.edges
+        self._inbound: dict[str, list[int]] = {node.id: [] for node in workflow.nodes}
+        for i, edge in enumerate(workflow.edges):
+            self._inbound[edge.target].append(i)
+        self._unit_of = {node: i for i, unit in enumerate(plan.units) for node in unit.members}
+
+    def edges_into(self, members: Iterable[str]) -> list[Edge]:
+        """The edges into the nodes `members`, in the workflow's order."""
+        return [self._edges[i] for i in sorted(i for m in members for i in self._inbound[m])]
+
+    def reads(self, members: Iterable[str], own: int | None) -> dict[str, int]:
+        """The unit of each node that feeds `members` from another unit than `own`, in the
+        order of `members` and of the edges into each."""
+        sources = (self._edges[i].source for m in members for i in self._inbound[m])
+        return {source: self._unit_of[source] for source in sources if self._unit_of[source] != own}
 
 
 class PlanError(StateMachineError):
