@@ -1,4 +1,4 @@
-"""moto's Step Functions interpreter as the embedded engine runs it: four of its costs cut,
+"""moto's Step Functions interpreter as the embedded engine runs it: five of its costs cut,
 with what each state computes unchanged (local.interpreter holds what is changed to behave
 as AWS does).
 
@@ -19,6 +19,8 @@ as AWS does).
 - Each start looked for its execution name among every execution its state machine ever
   ran (5 ms a start once `serve` has run 100,000): a state machine's executions are indexed
   by name as they start.
+- A caller waiting for an execution's end polled its status with pauses up to 20 ms, most of
+  a small run's wait spent after it ended: an execution that ends wakes its waiters.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ THREAD_KEEPING_MODULES = (
 
 
 def speed_up() -> None:
-    """Apply the four changes (once per process, with moto's other patches)."""
+    """Apply the changes (once per process, with moto's other patches)."""
     _copy_json_as_json()
     _evaluate_literals_once()
     _keep_what_an_ended_execution_needs()
