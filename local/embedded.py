@@ -40,7 +40,7 @@ from statemachine.errors import WorkflowValidationError
 from statemachine.limits import MAX_DEFINITION_BYTES
 from statemachine.model import Workflow
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE
-from statemachine.validation import validate_workflow
+from statemachine.validation import validated
 
 UpdateListener = Callable[[dict[str, Any]], None]
 
@@ -191,11 +191,7 @@ class EmbeddedEngine:
         organization = organization_id or self.organization_id
         execution_id = execution_id or str(uuid.uuid4())
         try:
-            valid = (
-                workflow
-                if isinstance(workflow, Workflow)
-                else validate_workflow(workflow, self.registry.catalog)
-            )
+            valid = validated(workflow, self.registry.catalog)
         except WorkflowValidationError as error:
             record = records.refused(workflow, execution_id, organization, str(error))
             self.executions.put(record)

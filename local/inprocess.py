@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from lambdas.lifecycle import records
@@ -13,7 +12,7 @@ from lambdas.lifecycle.begin import begin, preloaded, run_state
 from lambdas.lifecycle.finish import finish
 from lambdas.lifecycle.ports import ExecutionPorts, UnitPorts
 from lambdas.lifecycle.start import context_of, start_state
-from lambdas.lifecycle.unit import UnitRunner
+from lambdas.lifecycle.unit_task import UnitWork, run_unit
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob, BlobStore
 from lambdas.runtime.credits import estimate_usage, may_start
@@ -24,7 +23,6 @@ from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import Organization
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus
 from lambdas.runtime.registry import Registry
-from lambdas.runtime.state import WorkflowState
 from local.mail import LOCAL_SENDER, RecordingMailer, SentEmail
 from local.memory import (
     ListenerUpdates,
@@ -37,9 +35,9 @@ from local.memory import (
     MemoryVault,
 )
 from statemachine.errors import WorkflowValidationError
-from statemachine.model import Edge, Node, Workflow
+from statemachine.model import Workflow
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, Wiring, plan_workflow
-from statemachine.validation import validate_overrides, validate_workflow
+from statemachine.validation import validate_overrides, validated
 
 UpdateListener = Callable[[dict[str, Any]], None]
 
@@ -124,11 +122,7 @@ class InProcessEngine:
         JSON data, or a Workflow already validated against this engine's catalog."""
         execution_id = execution_id or str(uuid.uuid4())
         try:
-            valid = (
-                workflow
-                if isinstance(workflow, Workflow)
-                else validate_workflow(workflow, self.registry.catalog)
-            )
+            valid = validated(workflow, self.registry.catalog)
             overrides = validate_overrides(valid, inputs, self.registry.catalog)
         except WorkflowValidationError as error:
             return records.refused(workflow, execution_id, self.organization_id, str(error))
@@ -168,36 +162,18 @@ class InProcessEngine:
         vaults = (self.units.secrets, self.units.integrations)
         sealed = preloaded(state, ("secrets", "integrations"), *vaults)
         state = run_state(ports, state, workflow, node_ids, sealed, len(plan.units))
-        for index, unit in enumerate(_units(workflow, plan)):
-            produced = self._run_unit(state, index, unit)
-            state = state.model_copy(update={"output_bytes": produced})
+        for work in _units(workflow, plan):
+            state = run_unit(self.units, state, work, None)
         return finish(ports, state, node_ids)
 
-    def _run_unit(self, state: WorkflowState, index: int, unit: _Unit) -> int:
-        """Run one unit as its task would; what the outputs of every node so far hold."""
-        runner = UnitRunner(state, self.units, None, unit.reads)
-        runner.run(unit.nodes, unit.edges)
-        runner.keep(index, [node.id for node in unit.nodes], [], [])
-        runner.announce(self.units)
-        return runner.output_bytes
 
-
-@dataclass(frozen=True)
-class _Unit:
-    """What a unit's task is given: its nodes in the plan's order, the edges into them in the
-    workflow's order, and the unit of each node of another unit that it reads."""
-
-    nodes: list[Node]
-    edges: list[Edge]
-    reads: dict[str, int]
-
-
-def _units(workflow: Workflow, plan: Plan) -> list[_Unit]:
+def _units(workflow: Workflow, plan: Plan) -> list[UnitWork]:
     """Each unit of the plan as its task gets it; in time linear in the workflow's size."""
     by_id = {node.id: node for node in workflow.nodes}
     wiring = Wiring(workflow, plan)
     return [
-        _Unit(
+        UnitWork(
+            index,
             [by_id[m] for m in unit.members],
             wiring.edges_into(unit.members),
             wiring.reads(unit.members, index),

@@ -69,6 +69,12 @@ def validate_workflow(raw: Any, catalog: Catalog) -> Workflow:
         raise WorkflowValidationError([problem]) from None
 
 
+def validated(workflow: Any, catalog: Catalog) -> Workflow:
+    """A Workflow as given (an engine's caller validated it against `catalog`), or JSON data
+    validated (WorkflowValidationError)."""
+    return workflow if isinstance(workflow, Workflow) else validate_workflow(workflow, catalog)
+
+
 def validate_overrides(workflow: Workflow, overrides: Any, catalog: Catalog) -> InputOverrides:
     """Check a run's input overrides against a validated workflow; returns them as given.
 

@@ -1,14 +1,12 @@
 """The tasks that run plan units: the shared body of `run_node` and `run_inline_group`.
 
-Each runs a unit as lambdas.lifecycle.unit says. The state it returns carries no results,
-only the bytes their outputs hold (held to the deployment's limits on node outputs): what a
-unit moves never grows with the workflow. A task may run several independent units side by
-side (`together`), each as it would run alone.
+Each reads what its event names (the nodes, or their ids in the stored workflow) and runs
+it as lambdas.lifecycle.unit_task says: one unit, a branch of a Parallel state, or several
+independent units side by side (`together`).
 """
 
 from __future__ import annotations
 
-from concurrent import futures
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,10 +34,11 @@ from lambdas.handlers.wiring import (
     values,
 )
 from lambdas.lifecycle.ports import UnitPorts
-from lambdas.lifecycle.unit import UnitRunner, WaitNode, wait_nodes
+from lambdas.lifecycle.unit import WaitNode, wait_nodes
+from lambdas.lifecycle.unit_task import UnitWork, run_branch, run_side_by_side, run_unit
 from lambdas.nodes import default_registry
 from lambdas.runtime.registry import Registry
-from lambdas.runtime.state import Branch, WorkflowState
+from lambdas.runtime.state import WorkflowState
 from lambdas.runtime.stored import StoredWorkflows
 from statemachine.model import Edge, Node
 from statemachine.path_keys import unescape_keys
@@ -142,73 +141,30 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     if "together" in event:
         return run_together(Together.model_validate(event), deps, invocation)
     request = referenced(Event.model_validate(event), deps.stored)
-    state = request.state
-    if request.branch == "own":  # the first branch completes the waits that passed
-        state = state.model_copy(update={"waiting": []})
-    # a retried execution's units read the results they start with: their own, their waits'
-    own = [request.unit, *request.wait_units] if state.resumed else []
-    runner = UnitRunner(state, deps, invocation.deadline, request.reads, own)
-    runner.end_waits()
-    runner.run(request.nodes, request.edges)
-    waits = runner.resolve_waits(request.waits)
-    runner.keep(
-        request.unit, [node.id for node in request.nodes], request.wait_units, request.waits
+    work = UnitWork(
+        request.unit, request.nodes, request.edges, request.reads, request.waits, request.wait_units
     )
     if request.branch is not None:
-        carried = state.branches if request.branch == "carry" else []
-        own_bytes = runner.output_bytes - runner.known_bytes
-        returned = Branch(output_bytes=sum(b.output_bytes for b in carried) + own_bytes).to_json()
-    else:
-        update = {
-            "output_bytes": runner.output_bytes,
-            "waits": waits,
-            "waiting": runner.waiting,
-            "branches": [],
-        }
-        returned = state.model_copy(update=update).to_json()
-    runner.announce(deps)
-    return returned
+        carry = request.branch == "carry"
+        return run_branch(deps, request.state, work, invocation.deadline, carry).to_json()
+    return run_unit(deps, request.state, work, invocation.deadline).to_json()
 
 
 def run_together(request: Together, deps: Deps, invocation: Invocation) -> dict[str, Any]:
-    """Run each unit on a thread of its own, as a task of its own would, then return the
-    state with the bytes all their outputs hold.
-
-    Each unit keeps its results and announces them as soon as it is done. A unit's failure
-    (not a node error, which is data) is raised once every unit has ended; a retried
-    attempt reuses what each unit completed before, so a request that completed is not
-    sent again.
-    """
+    """Run the units side by side (each with the nodes and edges its ids name in the stored
+    workflow, when the state has one)."""
     state = request.state
+    members = request.together
     if state.workflow_key is not None:
         index = deps.stored.index(state.workflow_key)
-        picked = [index.members(member.node_ids) for member in request.together]
-        request = request.model_copy(
-            update={
-                "together": [
-                    member.model_copy(update={"nodes": nodes, "edges": edges})
-                    for member, (nodes, edges) in zip(request.together, picked, strict=True)
-                ]
-            }
-        )
-
-    def run(member: Member) -> int:
-        own = [member.unit] if request.attempt or state.resumed else []
-        runner = UnitRunner(state, deps, invocation.deadline, member.reads, own)
-        runner.run(member.nodes, member.edges)
-        runner.keep(member.unit, [node.id for node in member.nodes], [], [])
-        runner.announce(deps)
-        return runner.output_bytes - runner.known_bytes
-
-    with futures.ThreadPoolExecutor(max_workers=len(request.together)) as pool:
-        running = [pool.submit(run, member) for member in request.together]
-    failed = next((error for f in running if (error := f.exception()) is not None), None)
-    if failed is not None:
-        raise failed
-    known = state.output_bytes + sum(branch.output_bytes for branch in state.branches)
-    produced = known + sum(f.result() for f in running)
-    update = {"output_bytes": produced, "waits": [], "waiting": [], "branches": []}
-    return state.model_copy(update=update).to_json()
+        picked = [index.members(member.node_ids) for member in members]
+    else:
+        picked = [(member.nodes, member.edges) for member in members]
+    units = [
+        UnitWork(member.unit, nodes, edges, member.reads)
+        for member, (nodes, edges) in zip(members, picked, strict=True)
+    ]
+    return run_side_by_side(deps, state, units, invocation.deadline, request.attempt).to_json()
 
 
 def referenced(request: Event, stored: StoredWorkflows) -> Event:
