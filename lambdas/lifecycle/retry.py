@@ -15,7 +15,7 @@ from lambdas.lifecycle.start import Request, Started, start
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ExecutionHandle, ExecutionOrigin, StoredWorkflow
 from lambdas.runtime.record import ExecutionStatus
-from lambdas.runtime.retry import reusable
+from lambdas.runtime.reuse import reusable
 from lambdas.runtime.store_errors import MachineMissing, ObjectMissing
 from statemachine.asl import definition_json
 from statemachine.compiler import document_key, encode_document, machine_type

@@ -18,7 +18,7 @@ import pytest
 from lambdas.adapters.objects import S3ValueStore
 from lambdas.adapters.progress import DynamoProgressStore
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.retry import reusable
+from lambdas.runtime.reuse import reusable
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from statemachine import state_names as names

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lambdas.nodes import default_registry
 from lambdas.runtime.record import NodeExecution, NodeStatus
-from lambdas.runtime.retry import reusable
+from lambdas.runtime.reuse import reusable
 from statemachine.validation import validate_workflow
 from tests.support.workflows import edge, node, workflow
 
