@@ -29,6 +29,9 @@ API_HANDLERS: dict[str, ModuleType] = {"http_api": http_api, "websocket": websoc
 SERVICE_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": SERVICE,
     "POWERTOOLS_METRICS_NAMESPACE": str(metrics.namespace),
+    # No pydantic plugin is used: a cold start skips reading every installed package's
+    # entry points to look for one (~10 ms of each handler's import).
+    "PYDANTIC_DISABLE_PLUGINS": "__all__",
 }
 # API Gateway gives up on an integration after 30 s.
 API_TIMEOUT = Duration.seconds(29)

@@ -11,6 +11,7 @@ from aws_cdk.assertions import Match, Template
 from pydantic import BaseModel
 
 from cdk.components.deployment import MACHINE_NAME_PREFIX
+from cdk.components.functions import SERVICE_ENVIRONMENT
 from cdk.config import Config
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.settings import EMAIL_SETTING, LISTING_INDEX_SETTING, NETWORK_SETTING
@@ -26,8 +27,9 @@ from tests.infrastructure.placeholders import resolve
 from tests.support.workflows import node, workflow
 
 HANDLERS: list[ModuleType] = [*TASKS.values(), http_api, websocket]
-# Read by Powertools itself, not by our settings models.
-POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+# Read by Powertools and pydantic, not by our settings models: what every function gets
+# besides its settings (Powertools' names, pydantic without plugins).
+SERVICE = frozenset(SERVICE_ENVIRONMENT)
 
 # Settings a function gets only when the stack config names them (the e-mail sender).
 CONFIGURED_ONLY = frozenset({EMAIL_SETTING, NETWORK_SETTING, LISTING_INDEX_SETTING})
@@ -65,11 +67,13 @@ def test_the_environment_of_each_function_satisfies_its_handler_settings_exactly
 
     settings()  # raises ValidationError naming whatever is missing or malformed
 
-    assert set(environment) - POWERTOOLS <= settings_fields(settings)
+    assert set(environment) - SERVICE <= settings_fields(settings)
     # only what the stack config may leave out may be missing (test_optional_settings.py
     # sets it)
     assert settings_fields(settings) - set(environment) <= CONFIGURED_ONLY
-    assert set(environment) >= POWERTOOLS
+    assert (
+        set(environment) >= SERVICE >= {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+    )
 
 
 def test_the_functions_that_run_nodes_hold_their_outputs_to_the_configured_limits(
