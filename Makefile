@@ -66,8 +66,9 @@ MUTANTS ?= 'lambdas.runtime.secret_references.*' '*SealedSecrets*' \
 	'lambdas.lifecycle.cancel.x__cancelled_record*' \
 	'lambdas.lifecycle.cancel.x__already_finished*' \
 	'lambdas.lifecycle.records.x_final*' 'lambdas.lifecycle.records.x__ended*' \
-	'local.cli.x__pairs*' 'local.cli.x__overrides*' 'local.cli.x__json_or_text*' \
-	'local.cli.x__port*' 'local.cli.x__organization*' 'local.cli.x__engine*'
+	'local.cli_inputs.x_pairs*' 'local.cli_inputs.x_input_overrides*' \
+	'local.cli_inputs.x__json_or_text*' 'local.cli_parser.x__port*' \
+	'local.cli_parser.x__organization*' 'local.cli_local.x__engine*'
 # A mutant that loops forever while growing a list (masking's occurrence search) would eat the
 # machine's memory long before its CPU limit: capped (ulimit -v), it ends in a MemoryError.
 mutation: $(VENV)/.dev-installed

@@ -111,6 +111,12 @@ def print_json(console: Console, data: Any) -> None:
     console.print(JSONHighlighter()(terminal_json(data)), soft_wrap=True)
 
 
+def print_plain_json(data: Any) -> None:
+    """`data` as JSON on standard output, for scripts to parse."""
+    # Plain print: rich would re-wrap and colour what scripts parse.
+    print(terminal_json(data))
+
+
 def compact(value: Any, width: int = 60) -> str:
     """A value as one line of JSON, shortened to `width` characters."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
