@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from lambdas.handlers.api.workflows import MAX_WORKFLOW_BYTES
-from local.server import MAX_BODY_BYTES
+from local.server_app import MAX_BODY_BYTES
 from tests.support.serving import Organization
 from tests.support.workflows import node, workflow
 

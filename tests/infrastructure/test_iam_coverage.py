@@ -38,8 +38,9 @@ from lambdas.lifecycle.deploy import state_machine_name
 from lambdas.nodes import default_registry
 from lambdas.runtime.ports import Organization
 from local.cloud import ACCOUNT, REGION
-from local.server import Gateway, create_app
 from local.server import server as local_server
+from local.server_app import create_app
+from local.server_gateway import Gateway
 from statemachine.compiler import compile_machines
 from statemachine.model import Workflow
 from statemachine.parts import part_machine_name

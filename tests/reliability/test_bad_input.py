@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 
 from lambdas.nodes import default_registry
 from local.cli import main
-from local.server import MAX_BODY_BYTES
+from local.server_app import MAX_BODY_BYTES
 from statemachine.compiler import TaskFunctions, compile_workflow
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.validation import parse_workflow_json, validate_workflow

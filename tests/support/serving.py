@@ -26,8 +26,9 @@ from websockets.sync.client import ClientConnection, connect
 
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
-from local.server import Gateway, create_app
 from local.server import server as local_server
+from local.server_app import create_app
+from local.server_gateway import Gateway
 from tests.support.http_server import LOCAL_FAKES, LocalServer, unused_port
 from tests.support.workflows import edge, node, workflow
 

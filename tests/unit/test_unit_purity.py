@@ -28,9 +28,9 @@ FORBIDDEN = (
     "uvicorn",
     "local.embedded",
     "local.cloud",
-    "local.server",
 )
-FORBIDDEN_PREFIXES = ("local.moto_",)  # moto_start, moto_patches, moto_dynamodb, ...
+# moto_start, moto_patches, moto_dynamodb, ...; server, server_app, server_gateway
+FORBIDDEN_PREFIXES = ("local.moto_", "local.server")
 
 
 def forbidden(module: str) -> bool:
