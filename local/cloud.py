@@ -435,6 +435,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
     moto_dynamodb.query_within_partitions()
     moto_dynamodb.check_update_expressions_once()
     moto_dynamodb.walk_expression_trees_directly()
+    moto_dynamodb.parse_conditions_once()
 
     from moto.s3.responses import S3Response
 

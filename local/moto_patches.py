@@ -27,6 +27,7 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
     "moto.core.base_backend.AccountSpecificBackend.get_session": None,
     "moto.core.responses.method_names_from_class": ("clazz",),
     "moto.core.utils.create_loader": (),
+    "moto.dynamodb.comparisons.ConditionExpressionParser.parse": ("self",),
     "moto.dynamodb.models.table.Table.all_items": ("self",),
     "moto.dynamodb.models.table.Table.query": (
         "self",

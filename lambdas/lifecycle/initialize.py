@@ -9,6 +9,9 @@ never retries it and its Catch takes the execution to Finalize, which records ev
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -20,14 +23,50 @@ from lambdas.runtime.errors import ExecutionError
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.state import WorkflowState
 from lambdas.runtime.stored import StoredWorkflows
+from statemachine.catalog import Catalog
 from statemachine.model import WireModel, Workflow
 from statemachine.path_keys import unescape_keys
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, plan_workflow
 from statemachine.validation import validate_overrides, validate_workflow
 
+# How many workflows carried in definitions a process keeps validated.
+CARRIED_KEPT = 16
+
 
 class PlanMismatchError(ExecutionError):
     """The deployed node catalog plans this workflow differently from the compiled machine."""
+
+
+class CarriedWorkflows:
+    """The workflows carried in their state machines' definitions (Initialize's `workflow`),
+    validated: the last `kept` kept by their JSON. A Lambda instance runs the same few
+    workflows again and again, and validation (ports completed, types checked) is a function
+    of the workflow and the catalog, so each is validated once while kept."""
+
+    def __init__(self, kept: int = CARRIED_KEPT) -> None:
+        self._kept_count = kept
+        self._kept: OrderedDict[tuple[str, int], tuple[Catalog, Workflow]] = OrderedDict()
+        self._lock = threading.Lock()  # the embedded engine's tasks share it across threads
+
+    def validated(self, carried: dict[str, Any] | None, catalog: Catalog) -> Workflow:
+        """The workflow as carried (keys escaped, statemachine.path_keys) validated against
+        `catalog`, or WorkflowValidationError."""
+        key = (json.dumps(carried, ensure_ascii=False, separators=(",", ":")), id(catalog))
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None and found[0] is catalog:
+                self._kept.move_to_end(key)
+                return found[1]
+        valid = validate_workflow(unescape_keys(carried), catalog)
+        with self._lock:
+            self._kept[key] = (catalog, valid)
+            while len(self._kept) > self._kept_count:
+                self._kept.popitem(last=False)
+        return valid
+
+
+# The workflows this process's Initialize tasks were given in their definitions, validated.
+CARRIED = CarriedWorkflows()
 
 
 class Initialize(WireModel):
@@ -48,11 +87,11 @@ class Initialize(WireModel):
     # what the nodes may open, loaded once per execution in sealed form (SPEC §7)
     preload: list[Preload] = Field(default_factory=list)
 
-    @field_validator("workflow", "waits", mode="before")
+    @field_validator("waits", mode="before")
     @classmethod
     def _restored(cls, value: Any) -> Any:
-        """The workflow as written: the compiler escaped keys Step Functions would read as
-        paths (statemachine.path_keys)."""
+        """The wait nodes as written: the compiler escaped keys Step Functions would read as
+        paths (statemachine.path_keys); the workflow is restored as it is validated."""
         return unescape_keys(value)
 
 
@@ -97,7 +136,7 @@ def initialize(
 def _workflow_of(request: Initialize, units: UnitPorts, stored: StoredWorkflows) -> Workflow:
     catalog = units.registry.catalog
     if request.workflow_key is None:
-        return validate_workflow(request.workflow, catalog)
+        return CARRIED.validated(request.workflow, catalog)
     return stored.validated(request.workflow_key, catalog)
 
 

@@ -1,5 +1,6 @@
 """moto, made cheaper where the embedded engine spends its time, answers what it answered
-before: update expressions walked directly give moto's own items and errors, a state's
+before: update expressions walked directly give moto's own items and errors, a condition
+parsed once decides each later write as a parse of its own would, a state's
 literals evaluated once still reach every run exactly as written, whatever an earlier run
 did with them, and an ended execution, keeping only what it needs, answers its history and
 a stop as before. And what the engine replaces in moto is exactly local.moto_patches' table,
@@ -122,6 +123,66 @@ def test_an_update_walked_directly_answers_as_moto_walks_it(
     assert _answers(client) == walked
     errors = [what for what, answer in walked if "Code" in answer]
     assert errors == [update[0] for update in UPDATES[REFUSED_FROM:]]  # as DynamoDB refuses them
+
+
+# (its condition, values, names): the same expression again with other values and names, and
+# one that does not parse
+CONDITIONS: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+    ("#n = :v", {":v": {"N": "5"}}, {"#n": "n"}),
+    ("#n = :v", {":v": {"N": "6"}}, {"#n": "n"}),
+    ("#n = :v", {":v": {"N": "5"}}, {"#n": "text"}),
+    ("#n = :v", {":v": {"S": "hello"}}, {"#n": "text"}),
+    (
+        "attribute_not_exists(#k) OR NOT (#t IN (:a, :b))",
+        {":a": {"S": "x"}, ":b": {"S": "hello"}},
+        {"#k": "pk", "#t": "text"},
+    ),
+    (
+        "attribute_not_exists(#k) OR NOT (#t IN (:a, :b))",
+        {":a": {"S": "x"}, ":b": {"S": "y"}},
+        {"#k": "pk", "#t": "text"},
+    ),
+    ("#n = = :v", {":v": {"N": "5"}}, {"#n": "n"}),
+]
+
+
+def _decided(client: Any) -> list[Any]:
+    """What each conditional update answers on a fresh item: the item it leaves, or its error."""
+    table = _table(client)
+    answers: list[Any] = []
+    for condition, values, names in CONDITIONS * 2:  # each expression seen before, the 2nd time
+        client.put_item(TableName=table, Item=START)
+        try:
+            client.update_item(
+                TableName=table,
+                Key={"pk": {"S": "a"}},
+                UpdateExpression="SET #fresh = :fresh",
+                ConditionExpression=condition,
+                ExpressionAttributeValues={**values, ":fresh": {"S": "written"}},
+                ExpressionAttributeNames={**names, "#fresh": "fresh"},
+            )
+        except ClientError as error:
+            answers.append(error.response["Error"])
+        except ValueError as error:  # moto raises what does not parse as it is
+            answers.append(str(error))
+        else:
+            answers.append(client.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"])
+    return answers
+
+
+def test_a_condition_parsed_once_decides_each_write_as_its_own_parse_would(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    client = boto3.client("dynamodb", region_name=REGION)
+    kept = _decided(client)
+    target = "moto.dynamodb.comparisons.ConditionExpressionParser.parse"
+    monkeypatch.setattr(ConditionExpressionParser, "parse", moto_patches.REPLACED[target])
+    assert _decided(client) == kept
+    written = ["fresh" in answer for answer in kept[: len(CONDITIONS)]]
+    assert written == [True, False, False, True, False, True, False]
+    assert kept[: len(CONDITIONS)] == kept[len(CONDITIONS) :]
 
 
 LITERALS = {

@@ -68,3 +68,38 @@ def test_members_of_a_stored_workflow_are_read_from_its_index() -> None:
     nodes, edges = index.members(["c", "b", "c"])
     assert [node.id for node in nodes] == ["c", "b", "c"]
     assert [(edge.source, edge.target) for edge in edges] == [("a", "b"), ("b", "c")]
+
+
+def test_a_carried_workflow_is_validated_once_per_catalog_while_kept() -> None:
+    """Initialize's workflow, carried in the definition (keys escaped), as a Lambda instance
+    keeps it: the same JSON validated once per catalog, the least recently used let go, and
+    a workflow that does not validate refused every time."""
+    import pytest
+
+    from lambdas.lifecycle.initialize import CarriedWorkflows
+    from lambdas.nodes import default_registry
+    from statemachine.errors import WorkflowValidationError
+    from statemachine.path_keys import escape_keys
+
+    carried = CarriedWorkflows(kept=1)
+    catalog = default_registry().catalog
+    other = dict(catalog)
+    workflow = {
+        "id": "carried",
+        "name": "carried",
+        "nodes": [
+            {"id": "j", "type": "json-input", "inputs": [{"name": "json", "value": {"a.$": 1}}]}
+        ],
+        "edges": [],
+    }
+    escaped = escape_keys(workflow)
+
+    first = carried.validated(escaped, catalog)
+    assert carried.validated(json.loads(json.dumps(escaped)), catalog) is first
+    assert first.nodes[0].inputs[0].value == {"a.$": 1}  # as written, not as escaped
+    assert carried.validated(escaped, other) is not first  # another catalog validates again
+    assert carried.validated(escaped, catalog) is not first  # let go: one kept
+    broken = {**escaped, "edges": [{"source": "nowhere", "target": "j"}]}
+    for _ in range(2):
+        with pytest.raises(WorkflowValidationError):
+            carried.validated(broken, catalog)
