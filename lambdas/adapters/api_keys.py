@@ -1,7 +1,9 @@
 """API keys in DynamoDB, stored only as their SHA-256, each mapped to its organization.
 
 A key is looked up by its hash, so the plaintext is never stored, compared, logged or put
-in an exception message; it exists only in the caller's hands.
+in an exception message; it exists only in the caller's hands. A process remembers the
+organization of a key it found for a minute (`RememberedApiKeys`), as API Gateway's
+authorizers cache theirs: each request of a client reads no item.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code, translated
+from lambdas.runtime.ports import ApiKeyStore
 from lambdas.runtime.record import utc_now
 from lambdas.runtime.store_errors import ApiKeyConflict
 
@@ -22,6 +28,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 KEY_PREFIX = "stk_"
+# How long a process trusts an organization it found for a key: a key taken out of the table
+# stops working within this time. An unknown key is looked up at every request, so a key
+# added works at once.
+KEY_MEMORY_SECONDS = 60.0
+# How many keys a process remembers at most (the least recently found let go first).
+KEYS_REMEMBERED = 1024
 # What an `Authorization` header carries as it was given: printable ASCII (HTTP reads other
 # bytes as Latin-1, so a UTF-8 key would arrive changed) with no space at either end (HTTP
 # drops those). A key outside this could never authenticate over HTTP.
@@ -104,3 +116,44 @@ class DynamoApiKeyStore:
                 ConsistentRead=True,
             ).get("Item")
         return None if item is None else item["organizationId"]["S"]
+
+
+class RememberedApiKeys:
+    """An ApiKeyStore that remembers, for `seconds`, the organization of each key it found
+    (by the key's hash: no plaintext is kept)."""
+
+    def __init__(
+        self,
+        store: ApiKeyStore,
+        *,
+        seconds: float = KEY_MEMORY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._seconds = seconds
+        self._clock = clock
+        self._found: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def create(self, organization_id: str) -> str:
+        return self._store.create(organization_id)
+
+    def add(self, key: str, organization_id: str) -> None:
+        self._store.add(key, organization_id)
+
+    def organization_of(self, key: str) -> str | None:
+        hashed, now = key_hash(key), self._clock()
+        with self._lock:
+            found = self._found.get(hashed)
+        if found is not None and now < found[1]:
+            return found[0]
+        organization = self._store.organization_of(key)
+        with self._lock:
+            if organization is None:
+                self._found.pop(hashed, None)
+            else:
+                self._found[hashed] = (organization, now + self._seconds)
+                self._found.move_to_end(hashed)
+                while len(self._found) > KEYS_REMEMBERED:
+                    self._found.popitem(last=False)
+        return organization

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
-from lambdas.adapters.api_keys import DynamoApiKeyStore
+from lambdas.adapters.api_keys import DynamoApiKeyStore, RememberedApiKeys
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
 from lambdas.adapters.executions import DynamoExecutionStore
 from lambdas.adapters.integrations import KmsIntegrationVault
@@ -187,8 +187,8 @@ def workflows(settings: WorkflowsTable, blobs: BlobBucket, clients: Clients) -> 
     )
 
 
-def api_keys(settings: ApiKeysTable, clients: Clients) -> DynamoApiKeyStore:
-    return DynamoApiKeyStore(clients.dynamodb, settings.api_keys_table)
+def api_keys(settings: ApiKeysTable, clients: Clients) -> RememberedApiKeys:
+    return RememberedApiKeys(DynamoApiKeyStore(clients.dynamodb, settings.api_keys_table))
 
 
 def machines(settings: RuntimeDeployment, clients: Clients) -> StepFunctionsMachines:

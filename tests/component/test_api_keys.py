@@ -74,3 +74,38 @@ def test_a_throttled_lookup_is_transient_and_does_not_show_the_key(
     ):
         keys.organization_of("stk_secret-value")
     assert "secret-value" not in str(raised.value)
+
+
+def test_a_found_key_is_remembered_for_a_minute_and_an_unknown_one_never(
+    keys: DynamoApiKeyStore, aws: Aws
+) -> None:
+    """The HTTP API's keys: a client's requests read the table once a minute, a key removed
+    from it stops working within that minute, and a key added works at once."""
+    from lambdas.adapters.api_keys import KEY_MEMORY_SECONDS, RememberedApiKeys
+
+    now = [1000.0]
+    remembered = RememberedApiKeys(keys, clock=lambda: now[0])
+    reads: list[str] = []
+
+    def reading(params: dict[str, object], **_: object) -> None:
+        reads.append(str(params["TableName"]))
+
+    aws.dynamodb.meta.events.register("before-parameter-build.dynamodb.GetItem", reading)
+    try:
+        key = remembered.create("org-1")
+        assert [remembered.organization_of(key) for _ in range(3)] == ["org-1"] * 3
+        assert len(reads) == 1
+        assert remembered.organization_of("stk_later") is None
+        remembered.add("stk_later", "org-2")  # registered after a miss: works at once
+        assert remembered.organization_of("stk_later") == "org-2"
+        assert len(reads) == 3
+
+        [item] = [i for i in aws.scan("apiKeys") if i["organizationId"] == {"S": "org-1"}]
+        aws.dynamodb.delete_item(TableName=aws.tables["apiKeys"], Key={"keyHash": item["keyHash"]})
+        assert remembered.organization_of(key) == "org-1"  # within the minute
+        now[0] += KEY_MEMORY_SECONDS
+        assert remembered.organization_of(key) is None
+        assert remembered.organization_of(key) is None
+        assert len(reads) == 5
+    finally:
+        aws.dynamodb.meta.events.unregister("before-parameter-build.dynamodb.GetItem", reading)
