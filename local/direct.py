@@ -22,7 +22,7 @@ same codes and fields) is unchanged; only the transport is skipped.
 
 from __future__ import annotations
 
-import copy
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +33,8 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.core.utils import camelcase_to_underscores
 from werkzeug.exceptions import HTTPException
+
+from local.moto_stepfunctions import json_copy
 
 _PARAMS = "stepthunk.direct.params"
 # Runs a request: (action, its parameters once run, the call) -> moto's result.
@@ -145,9 +147,9 @@ class DirectClients:
         service = self._services[model.service_model.service_id.hyphenize()]
         action = model.name
         # moto may keep parts of the request (in items, executions): not the caller's own.
-        requested = copy.deepcopy(requested)
+        requested = json_copy(requested)
         handler = _handler(service, self._account, context["client_region"], action, requested)
-        method = getattr(handler, camelcase_to_underscores(action))
+        method = getattr(handler, _method_name(action))
         try:
             result = service.run(action, lambda: handler.params, method)
         except (ServiceException, HTTPException) as error:
@@ -158,6 +160,11 @@ class DirectClients:
             return AWSResponse(params["url"], 200, HTTPHeaders(), None), answer
         status, headers, body = handler.serialized(result)
         return _parsed(model, status, headers, body)
+
+
+@functools.cache
+def _method_name(action: str) -> str:
+    return camelcase_to_underscores(action)
 
 
 def _handler(
