@@ -136,6 +136,10 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
         "service",
         "state_credentials",
     ),
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda.StateTaskLambda._eval_parameters": (
+        "self",
+        "env",
+    ),
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda.StateTaskLambda._from_error": (
         "self",
         "env",

@@ -9,7 +9,9 @@ as AWS does).
   anything else still goes through `copy.deepcopy`.
 - A task's `Parameters` hold the unit's nodes and edges as literals, which the interpreter
   evaluated value by value at every run of the task, as it evaluates a path. A template or
-  array that holds literals alone is evaluated once; each run gets a copy of its value.
+  array that holds literals alone is evaluated once; each run gets a copy of its value, but
+  a Lambda task's own parameters, which are only read (serialized as the function's payload
+  and its history event), share it.
 - An execution kept everything it was evaluated with after it ended (its states' data,
   stacks, frames), and every thread the interpreter started stayed in a list that nothing
   reads: about 100 KB a 20-node execution, for as long as `serve` runs, all of it walked by
@@ -123,6 +125,9 @@ def _evaluate_literals_once() -> None:
     from moto.stepfunctions.parser.asl.component.common.payload.payloadvalue.payloadvaluelit.payload_value_lit import (  # noqa: E501
         PayloadValueLit,
     )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (
+        StateTaskLambda,
+    )
 
     def literal(component: Any) -> tuple[Any] | None:
         """(its value) when `component` is made of literals alone, else None; worked out
@@ -152,18 +157,36 @@ def _evaluate_literals_once() -> None:
         setattr(component, FOLDED, folded)
         return folded
 
+    # Set while this thread evaluates a Lambda task's parameters: values only read.
+    reading = threading.local()
+
     def evaluating(original: Any) -> Any:
         def eval_body(component: Any, env: Any) -> None:
             folded = literal(component)
             if folded is None:
                 original(component, env)
+            elif getattr(reading, "only", False):
+                env.stack.append(folded[0])
             else:
                 env.stack.append(json_copy(folded[0]))
 
         return eval_body
 
+    def parameters_read_only(original: Any) -> Any:
+        def eval_parameters(task: Any, env: Any) -> Any:
+            reading.only = True
+            try:
+                return original(task, env)
+            finally:
+                reading.only = False
+
+        return eval_parameters
+
     replace(PayloadTmpl, "_eval_body", evaluating(PayloadTmpl._eval_body))
     replace(PayloadArr, "_eval_body", evaluating(PayloadArr._eval_body))
+    replace(
+        StateTaskLambda, "_eval_parameters", parameters_read_only(StateTaskLambda._eval_parameters)
+    )
 
 
 class _Unkept(list):  # type: ignore[type-arg]

@@ -254,6 +254,46 @@ def test_literals_reach_every_run_as_written(cloud: LocalCloud) -> None:
         assert made["nested"]["a"][0]["grown"] == {"e": 1}
 
 
+def test_a_lambda_task_reads_its_literals_uncopied(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Lambda task's parameters are only serialized (its payload, its history): their
+    literals reach every run as written without a copy (a Pass state's, which enter the
+    state, are copied: test_literals_reach_every_run_as_written)."""
+    received: list[Any] = []
+
+    def receive(event: Any, deadline: float) -> dict[str, int]:
+        received.append(event)
+        return {"seen": len(received)}
+
+    function = cloud.add_function(f"literals-{uuid.uuid4().hex[:8]}", receive)
+    task = {"literals": LITERALS, "given.$": "$.given"}
+    definition = {
+        "StartAt": "Task",
+        "States": {"Task": {"Type": "Task", "Resource": function, "Parameters": task, "End": True}},
+    }
+    copies: list[Any] = []
+    copy_json = moto_stepfunctions.json_copy
+
+    def counted(value: Any, memo: Any = None) -> Any:
+        if value == LITERALS:
+            copies.append(value)
+        return copy_json(value, memo)
+
+    monkeypatch.setattr(moto_stepfunctions, "json_copy", counted)
+    client = cloud.client("stepfunctions")
+    machine = client.create_state_machine(
+        name=f"task-literals-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(definition),
+        roleArn=cloud.role_arn,
+    )["stateMachineArn"]
+    for given in (1, 2):
+        assert _run(client, machine, given) == {"seen": given}
+    assert [event["literals"] for event in received] == [LITERALS, LITERALS]
+    assert [event["given"] for event in received] == [1, 2]
+    assert copies == []
+
+
 def test_a_json_copy_shares_nothing_with_its_original() -> None:
     original = {"a": [{"b": [1, 2.5, "x", None, True]}], "c": {}}
     copied = json_copy(original)
