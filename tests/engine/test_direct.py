@@ -258,6 +258,34 @@ def test_a_client_sees_the_same_answers_and_errors_without_the_round_trip(
     assert direct.get_item(TableName=ours, Key=_item("a", "1"))["Item"]["blob"] == {"B": BLOB}
 
 
+def test_a_request_answered_here_is_not_made_for_the_wire_but_still_validated(
+    cloud: LocalCloud,
+) -> None:
+    """No endpoint resolved, no body serialized for a request answered directly (a client
+    sent the whole way serializes its own); its parameters are validated all the same, and
+    the events a test or the IAM record listens to are emitted."""
+    direct, whole = _client(cloud, direct=True), _client(cloud, direct=False)
+    bodies: dict[str, list[bytes]] = {"direct": [], "whole": []}
+    called: list[str] = []
+    for name, client in (("direct", direct), ("whole", whole)):
+        client.meta.events.register(
+            "before-call.dynamodb",
+            lambda params, name=name, **_: bodies[name].append(params["body"]),
+        )
+    direct.meta.events.register(
+        "after-call.dynamodb", lambda event_name, **_: called.append(event_name)
+    )
+    ours, theirs = _table(direct), _table(whole)
+    for client, table in ((direct, ours), (whole, theirs)):
+        client.put_item(TableName=table, Item=_item("a", "1", blob={"B": BLOB}))
+        assert client.get_item(TableName=table, Key=_item("a", "1"))["Item"]["blob"] == {"B": BLOB}
+    assert bodies["direct"][-2:] == [b"", b""]
+    assert all(b'"TableName"' in body for body in bodies["whole"][-2:])
+    assert called[-2:] == ["after-call.dynamodb.PutItem", "after-call.dynamodb.GetItem"]
+    with pytest.raises(ParamValidationError, match=r"Unknown parameter in Key\.pk"):
+        direct.get_item(TableName=ours, Key={"pk": {"Q": "a"}})
+
+
 def test_an_error_is_raised_as_the_class_the_client_names(cloud: LocalCloud) -> None:
     direct = _client(cloud, direct=True)
     table = _table(direct)
