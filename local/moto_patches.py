@@ -96,6 +96,7 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
     "moto.stepfunctions.parser.asl.component.common.timeouts.timeout.Timeout.eval": ("self", "env"),
     "moto.stepfunctions.parser.asl.component.program.program.TMP_THREADS": None,
     "moto.stepfunctions.parser.asl.component.state.exec.execute_state.TMP_THREADS": None,
+    "moto.stepfunctions.parser.asl.component.state.exec.execute_state.Thread": None,
     "moto.stepfunctions.parser.asl.component.state.exec.execute_state.copy": None,
     "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.inline_iteration_component.TMP_THREADS": None,
     "moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker.TMP_THREADS": None,

@@ -473,3 +473,56 @@ def test_a_target_is_replaced_once():
         assert holder.value == 2
     finally:
         moto_patches.REPLACED.pop("holder.value")
+
+
+def _until(condition: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + 10
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def test_tasks_run_on_kept_threads_and_a_busy_one_holds_none_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One after another, tasks run on the same kept thread; a task still running (past its
+    timeout, say) makes the next start a thread of its own; idle threads end."""
+    import threading
+
+    monkeypatch.setattr(moto_stepfunctions, "TASK_THREAD_IDLE_S", 0.2)
+    threads = moto_stepfunctions.TaskThreads()
+    ran: list[int] = []
+    done = threading.Event()
+
+    def task() -> None:
+        ran.append(threading.get_ident())
+        done.set()
+
+    for _ in range(5):
+        done.clear()
+        threads.run(task)
+        assert done.wait(10)
+        assert _until(lambda: threads.idle() == 1)  # back among the idle
+    assert len(set(ran)) == 1
+
+    release, started = threading.Event(), threading.Event()
+
+    def busy() -> None:
+        started.set()
+        release.wait(10)
+
+    threads.run(busy)
+    assert started.wait(10)
+    done.clear()
+    threads.run(task)
+    assert done.wait(10)  # not held back by the busy one
+    release.set()
+    assert len(set(ran)) == 2
+
+    def ended() -> bool:
+        return not {thread.ident for thread in threading.enumerate()} & set(ran)
+
+    assert _until(ended)  # both ended once idle
+    assert threads.idle() == 0
