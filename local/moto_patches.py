@@ -95,6 +95,7 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
     "moto.stepfunctions.parser.asl.component.common.string.string_expression.copy": None,
     "moto.stepfunctions.parser.asl.component.common.timeouts.timeout.Timeout.eval": ("self", "env"),
     "moto.stepfunctions.parser.asl.component.program.program.TMP_THREADS": None,
+    "moto.stepfunctions.parser.asl.component.program.program.threading": None,
     "moto.stepfunctions.parser.asl.component.state.exec.execute_state.TMP_THREADS": None,
     "moto.stepfunctions.parser.asl.component.state.exec.execute_state.Thread": None,
     "moto.stepfunctions.parser.asl.component.state.exec.execute_state.copy": None,
@@ -183,6 +184,7 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
     ),
     "moto.stepfunctions.parser.backend.execution.Execution.start": ("self",),
     "moto.stepfunctions.parser.backend.execution_worker.TMP_THREADS": None,
+    "moto.stepfunctions.parser.backend.execution_worker.Thread": None,
     "moto.stepfunctions.parser.models.StepFunctionsParserBackend._validate_definition": (
         "definition",
     ),

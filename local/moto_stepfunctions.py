@@ -18,10 +18,10 @@ as AWS does).
   each full garbage collection. An ended execution keeps its history (GetExecutionHistory,
   which a retry reads), compressed, and how it ended (37 KB with its record); threads are not
   kept once started.
-- Each task state ran in a thread started for it (so that its timeout can end the wait for
-  it): 100 us of a thread's start and end, six times a 20-node execution. Tasks run on threads
-  kept for them, each taking the next task once done (one more is started when all are busy,
-  so a task that outlives its timeout holds none that others wait for).
+- Each execution, its program and each of its task states ran in a thread started for it (so
+  that a timeout can end the wait for it): 100 us of a thread's start and end, eight times a
+  20-node execution. They run on threads kept for them, each taking the next once done (one
+  more is started when all are busy, so one that outlives its timeout holds none back).
 - Each start looked for its execution name among every execution its state machine ever
   ran (5 ms a start once `serve` has run 100,000): a state machine's executions are indexed
   by name as they start.
@@ -35,6 +35,7 @@ import copy
 import importlib
 import pickle
 import queue
+import sys
 import threading
 import time
 import types
@@ -334,7 +335,10 @@ class TaskThreads:
                         self._idle.remove(inbox)
                         return
                 continue
-            task()  # moto's task catches what the state raises, and notifies its waiter
+            try:
+                task()
+            except BaseException:  # noqa: BLE001 - as a thread's would: printed, the thread kept
+                threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), None)))
             with self._lock:
                 self._idle.append(inbox)
 
@@ -342,17 +346,38 @@ class TaskThreads:
 _TASK_THREADS = TaskThreads()
 
 
-class _KeptThread:
-    """What moto's task state starts as a thread: its task, run on a kept thread."""
+class KeptThread:
+    """What moto's interpreter starts as a thread (an execution, its program, a task state):
+    its target, run on a kept thread, and joined as a thread is."""
 
-    def __init__(self, target: Callable[[], None], daemon: bool = True) -> None:
+    def __init__(
+        self, target: Callable[..., None], args: tuple[Any, ...] = (), daemon: bool = True
+    ) -> None:
         self._target = target
+        self._args = args
+        self._ended = threading.Event()
 
     def start(self) -> None:
-        _TASK_THREADS.run(self._target)
+        _TASK_THREADS.run(self._run)
+
+    def join(self, timeout: float | None = None) -> None:
+        self._ended.wait(timeout)
+
+    def is_alive(self) -> bool:
+        return not self._ended.is_set()
+
+    def _run(self) -> None:
+        try:
+            self._target(*self._args)
+        finally:
+            self._ended.set()
 
 
 def _run_tasks_on_kept_threads() -> None:
+    from moto.stepfunctions.parser.asl.component.program import program
     from moto.stepfunctions.parser.asl.component.state.exec import execute_state
+    from moto.stepfunctions.parser.backend import execution_worker
 
-    replace(execute_state, "Thread", _KeptThread)
+    replace(execute_state, "Thread", KeptThread)
+    replace(execution_worker, "Thread", KeptThread)
+    replace(program, "threading", types.SimpleNamespace(Thread=KeptThread))

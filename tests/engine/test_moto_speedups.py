@@ -526,3 +526,27 @@ def test_tasks_run_on_kept_threads_and_a_busy_one_holds_none_back(
 
     assert _until(ended)  # both ended once idle
     assert threads.idle() == 0
+
+
+def test_an_execution_runs_on_kept_threads(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An execution, its program and its tasks start no thread of their own once threads are
+    kept: a run of a chain after a first one starts none."""
+    import threading
+
+    engine = EmbeddedEngine(cloud=cloud)
+    workflow = chain("addition", 3, b=1)
+    engine.run(workflow)  # threads kept by now
+    started: list[threading.Thread] = []
+    original_start = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        started.append(thread)
+        original_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    record = engine.run(workflow)
+    monkeypatch.undo()
+    assert record.status == "completed"
+    assert started == []
