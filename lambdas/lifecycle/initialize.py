@@ -41,12 +41,35 @@ class CarriedWorkflows:
     """The workflows carried in their state machines' definitions (Initialize's `workflow`),
     validated: the last `kept` kept by their JSON. A Lambda instance runs the same few
     workflows again and again, and validation (ports completed, types checked) is a function
-    of the workflow and the catalog, so each is validated once while kept."""
+    of the workflow and the catalog, so each is validated once while kept; so is planning,
+    a function of the workflow, the catalog and the group size."""
 
     def __init__(self, kept: int = CARRIED_KEPT) -> None:
         self._kept_count = kept
         self._kept: OrderedDict[tuple[str, int], tuple[Catalog, Workflow]] = OrderedDict()
+        # (the workflow's id(), the catalog's, the group size) -> those, with the plan's digest
+        self._plans: OrderedDict[tuple[int, int, int], tuple[Workflow, Catalog, Plan, str]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()  # the embedded engine's tasks share it across threads
+
+    def planned(
+        self, workflow: Workflow, catalog: Catalog, max_group_size: int
+    ) -> tuple[Plan, str]:
+        """The plan of a validated workflow, and its digest."""
+        key = (id(workflow), id(catalog), max_group_size)
+        with self._lock:
+            found = self._plans.get(key)
+            if found is not None and found[0] is workflow and found[1] is catalog:
+                self._plans.move_to_end(key)
+                return found[2], found[3]
+        plan = plan_workflow(workflow, catalog, max_group_size=max_group_size)
+        digest = plan.digest()
+        with self._lock:
+            self._plans[key] = (workflow, catalog, plan, digest)
+            while len(self._plans) > self._kept_count:
+                self._plans.popitem(last=False)
+        return plan, digest
 
     def validated(self, carried: dict[str, Any] | None, catalog: Catalog) -> Workflow:
         """The workflow as carried (keys escaped, statemachine.path_keys) validated against
@@ -141,7 +164,7 @@ def _workflow_of(request: Initialize, units: UnitPorts, stored: StoredWorkflows)
 
 
 def _plan(request: Initialize, workflow: Workflow, units: UnitPorts) -> Plan:
-    return plan_workflow(workflow, units.registry.catalog, max_group_size=request.max_group_size)
+    return CARRIED.planned(workflow, units.registry.catalog, request.max_group_size)[0]
 
 
 def _checked_plan(request: Initialize, workflow: Workflow, units: UnitPorts) -> Plan | None:
@@ -149,8 +172,8 @@ def _checked_plan(request: Initialize, workflow: Workflow, units: UnitPorts) -> 
     catalog deployed now plans the workflow otherwise)."""
     if request.plan_digest is None:
         return None
-    plan = _plan(request, workflow, units)
-    if plan.digest() != request.plan_digest:
+    plan, digest = CARRIED.planned(workflow, units.registry.catalog, request.max_group_size)
+    if digest != request.plan_digest:
         raise PlanMismatchError(
             "The node catalog deployed now plans this workflow differently from the "
             "state machine it was compiled into; deploy the workflow again"

@@ -103,3 +103,19 @@ def test_a_carried_workflow_is_validated_once_per_catalog_while_kept() -> None:
     for _ in range(2):
         with pytest.raises(WorkflowValidationError):
             carried.validated(broken, catalog)
+
+
+def test_a_carried_workflow_is_planned_once_per_catalog_and_group_size() -> None:
+    from lambdas.lifecycle.initialize import CarriedWorkflows
+    from lambdas.nodes import default_registry
+    from statemachine.planner import plan_workflow
+
+    carried = CarriedWorkflows()
+    catalog = default_registry().catalog
+    workflow = carried.validated(chain(), catalog)
+
+    plan, digest = carried.planned(workflow, catalog, 50)
+    assert carried.planned(workflow, catalog, 50)[0] is plan
+    assert digest == plan_workflow(workflow, catalog, max_group_size=50).digest()
+    one_each, _ = carried.planned(workflow, catalog, 1)
+    assert len(one_each.units) == len(workflow.nodes) != len(plan.units)
