@@ -81,7 +81,7 @@ def start_workflow(
         problems = [p.to_json() for p in error.problems]
         raise Invalid("INVALID_INPUTS", str(error), problems) from None
     inputs = Payloads(ports.values, stored.organization_id).pack_inputs(overrides)
-    return start(ports, stored, request, inputs)
+    return start(ports, stored, request, inputs, workflow=workflow)
 
 
 def start(
@@ -90,15 +90,18 @@ def start(
     request: Request,
     inputs: dict[str, Any],
     reused: dict[str, Any] | None = None,
+    *,
+    workflow: Workflow | None = None,
 ) -> Started:
     """Record the execution as submitted, with what it starts from (`inputs`, packed, and
     the version of the workflow: `stored`, started on `stored.version_arn`), then start it.
-    `reused`: the node executions (JSON) a retry starts with.
+    `reused`: the node executions (JSON) a retry starts with; `workflow`: the stored
+    definition, when the caller has parsed it already.
 
     A start repeated with the same key starts nothing: it answers the execution the key
     started (its status as it is now) when the request is the same, and Conflict
     IDEMPOTENCY_KEY_REUSED when it differs."""
-    workflow = Workflow.model_validate(stored.definition)
+    workflow = workflow or Workflow.model_validate(stored.definition)
     execution_id = (
         execution_id_for(request.key)
         if request.key is not None or request.execution_id is None
@@ -106,7 +109,7 @@ def start(
     )
     context = context_of(execution_id, workflow, stored.organization_id, request.session_id)
     reused = reused or {}
-    submitted = _submit(ports, stored, context, request, inputs, reused)
+    submitted = _submit(ports, stored, workflow, context, request, inputs, reused)
     if submitted is None:
         return _replayed(ports, execution_id, workflow.id, request)
     payloads = Payloads(ports.values, stored.organization_id)
@@ -130,6 +133,7 @@ def machine_of(stored: StoredWorkflow) -> str:
 def _submit(
     ports: Ports,
     stored: StoredWorkflow,
+    workflow: Workflow,
     context: ExecutionContext,
     request: Request,
     inputs: dict[str, Any],
@@ -143,7 +147,6 @@ def _submit(
     state machine, which does not refuse a repeated execution name. An Express execution's
     ARN holds an id Step Functions picks at the start, and nothing can be asked of it by
     that ARN: none is kept, and none means "cannot be stopped"."""
-    workflow = Workflow.model_validate(stored.definition)
     submitted = records.submitted(
         context,
         (node.id for node in workflow.nodes),
