@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code, translated
-from lambdas.runtime.ports import ApiKeyStore
 from lambdas.runtime.record import utc_now
 from lambdas.runtime.store_errors import ApiKeyConflict
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from lambdas.runtime.ports import ApiKeyStore
 
 KEY_PREFIX = "stk_"
 # How long a process trusts an organization it found for a key: a key taken out of the table
