@@ -55,6 +55,7 @@ from local import direct, interpreter, moto_dynamodb, moto_start, moto_stepfunct
 from local.changes import ChangeLog
 from local.mail import SentEmail, parsed
 from local.moto_patches import replace
+from local.requests_first import RequestsFirst
 from statemachine import quotas
 
 REGION = "us-east-1"
@@ -107,6 +108,7 @@ class LocalCloud:
         self.direct: direct.DirectClients | None = None
         # the addresses engines send e-mail from, verified in moto's SES with its first client
         self.email_senders: set[str] = set()
+        self.requests = RequestsFirst()  # serve's API requests, answered before tasks run
         _patch_moto(self)
         # The role state machines run as: moto checks its form only (it evaluates no policy,
         # and no function of the engine is created in moto's Lambda, which needs a real one).
@@ -288,6 +290,7 @@ class _DirectLambda:
                 f"The embedded engine invokes {name} with a payload alone, not {sorted(extra)}"
             )
         raw = parameters.get("Payload") or b"{}"
+        self._cloud.requests.yield_to_requests()
         payload, errored = _answer(registered, json.loads(raw) if raw else {})
         response: dict[str, Any] = {"StatusCode": 200, "Payload": io.BytesIO(payload.encode())}
         if errored:

@@ -40,11 +40,11 @@ class Gateway:
         self._websocket_lock = threading.Lock()
 
     def http(self, event: dict[str, Any]) -> dict[str, Any]:
-        with self._http_lock:
+        with self.cloud.requests.answering(), self._http_lock:
             return http_api.process(event, self.http_deps, Invocation())
 
     def websocket(self, event: dict[str, Any]) -> dict[str, Any]:
-        with self._websocket_lock:
+        with self.cloud.requests.answering(), self._websocket_lock:
             return websocket.process(event, self.websocket_deps, Invocation())
 
     def emails(self, authorization: str) -> tuple[int, dict[str, Any]]:

@@ -1,0 +1,52 @@
+"""API requests before execution steps: how `serve` shares one interpreter lock between the
+requests it answers and the executions it runs.
+
+`serve` runs every execution's tasks in threads of its own process, and Python runs one thread
+at a time: with fifty executions in flight, a request waited its turn behind every running
+task. Here a task about to run waits (at most `MAX_WAIT_S`, so that no execution stalls)
+while any API request is being answered, as on AWS no request waits for a workflow's steps
+(API Gateway and its function do not share a processor with them). Outside `serve` no
+request is ever pending and the wait costs one check.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# The longest a task waits for the API to be idle before it runs anyway.
+MAX_WAIT_S = 0.05
+
+
+class RequestsFirst:
+    """The API requests being answered, and the wait of the tasks that yield to them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._idle = threading.Event()
+        self._idle.set()
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """While inside, a request is being answered: tasks wait."""
+        with self._lock:
+            self._pending += 1
+            self._idle.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._pending -= 1
+                if self._pending == 0:
+                    self._idle.set()
+
+    def idle(self) -> bool:
+        """Whether no request is being answered."""
+        return self._idle.is_set()
+
+    def yield_to_requests(self) -> None:
+        """Wait until no request is being answered, or MAX_WAIT_S."""
+        if not self._idle.is_set():
+            self._idle.wait(MAX_WAIT_S)
