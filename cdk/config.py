@@ -13,6 +13,7 @@ from constructs import Node
 
 from cdk.errors import InvalidConfig
 from lambdas.adapters.schema import RETIRED
+from lambdas.runtime.model_apis import ANTHROPIC_API, OPENAI_API, base_url_fault
 from lambdas.runtime.network import entry_fault
 from lambdas.runtime.origins import origin_fault
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES
@@ -71,6 +72,8 @@ class Config:
     Browser pages of `cors_origins` may call the HTTP API (none: only other programs).
     Workflows' requests reach public addresses and `allow_networks` (networks, addresses,
     host names) only: not the Lambda runtime, the metadata service or private networks.
+    LLM nodes call the providers' APIs at `anthropic_url` and `openai_url` (default: their
+    public APIs; a gateway of the deployment's own, for one).
     `keep_indexes` names the retired indexes (lambdas.adapters.schema.RETIRED) a stack
     deployed before byWorkflowSummary keeps while it upgrades, one index per deploy (README).
     """
@@ -89,6 +92,8 @@ class Config:
     alarm_email: str | None = None
     cors_origins: tuple[str, ...] = ()
     allow_networks: tuple[str, ...] = ()
+    anthropic_url: str = ANTHROPIC_API
+    openai_url: str = OPENAI_API
     keep_indexes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -120,6 +125,9 @@ class Config:
             if entry_fault(entry) is not None:
                 expected = "networks (CIDR), addresses or host names, comma-separated"
                 raise InvalidConfig("allowNetworks", entry, expected)
+        for key, url in (("anthropicUrl", self.anthropic_url), ("openaiUrl", self.openai_url)):
+            if base_url_fault(url) is not None:
+                raise InvalidConfig(key, url, "an http or https base URL, without a query")
         for origin in self.cors_origins:
             if origin_fault(origin) is not None:
                 raise InvalidConfig(
@@ -180,6 +188,8 @@ class Config:
             alarm_email=node.try_get_context("alarmEmail") or None,
             cors_origins=listed("corsOrigins"),
             allow_networks=listed("allowNetworks"),
+            anthropic_url=text("anthropicUrl", defaults.anthropic_url),
+            openai_url=text("openaiUrl", defaults.openai_url),
             keep_indexes=listed("keepIndexes"),
         )
 

@@ -27,6 +27,7 @@ from lambdas.lifecycle.ports import CompileOptions
 from lambdas.lifecycle.start import Request, start
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob
+from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import Organization, StoredWorkflow
@@ -76,7 +77,8 @@ class EmbeddedEngine:
     can be created again under the same names (local/snapshot.py). `limits` caps the data of
     node outputs, per output and per execution, as a deployment's settings do. Nodes' requests
     reach public addresses and what `allow_networks` names (lambdas.runtime.network; `*`:
-    everywhere, as `stepthunk run` allows).
+    everywhere, as `stepthunk run` allows). LLM nodes call the APIs `model_apis` names
+    (default: the providers' public APIs).
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class EmbeddedEngine:
         limits: OutputLimits | None = None,
         email_sender: str | None = LOCAL_SENDER,
         allow_networks: Sequence[str] = (),
+        model_apis: ModelApis = PUBLIC_MODEL_APIS,
     ) -> None:
         self.cloud = cloud or LocalCloud.shared()
         self.registry = registry or default_registry()
@@ -114,6 +117,7 @@ class EmbeddedEngine:
             limits or OutputLimits(),
             email_sender,
             allow_networks,
+            model_apis,
         )
         # what this engine last deployed of each (organization, workflow id): the workflow, its
         # content and the workflow as stored; a run of the same workflow (the very object, or
@@ -268,6 +272,7 @@ def _deploy(
     limits: OutputLimits,
     email_sender: str | None,
     allow_networks: Sequence[str],
+    model_apis: ModelApis,
 ) -> Deployment:
     prefix = prefix or f"stepthunk-{uuid.uuid4().hex[:8]}"
     tables = {name: f"{prefix}-{name}" for name in TABLE_SETTINGS}
@@ -287,6 +292,8 @@ def _deploy(
         "stepthunk_max_output_bytes": limits.per_output,
         "stepthunk_max_execution_bytes": limits.per_execution,
         "stepthunk_allow_networks": ",".join(allow_networks),
+        "stepthunk_anthropic_url": model_apis.anthropic,
+        "stepthunk_openai_url": model_apis.openai,
     }
     if email_sender is not None:
         settings["email_sender"] = email_sender

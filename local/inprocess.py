@@ -17,6 +17,7 @@ from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob, BlobStore
 from lambdas.runtime.credits import estimate_usage, may_start
 from lambdas.runtime.mail import NO_MAIL
+from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import NetworkPolicy
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import Payloads
@@ -52,7 +53,8 @@ class InProcessEngine:
     deployment defaults of lambdas.runtime.output_limits). Nodes send e-mail from
     `email_sender` (None: they cannot); the engine keeps what they send (`sent_emails`).
     Nodes' requests reach public addresses and what `allow_networks` names
-    (lambdas.runtime.network; `*`: everywhere, as `stepthunk run` allows).
+    (lambdas.runtime.network; `*`: everywhere, as `stepthunk run` allows). LLM nodes call
+    the APIs `model_apis` names (default: the providers' public APIs).
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class InProcessEngine:
         limits: OutputLimits | None = None,
         email_sender: str | None = LOCAL_SENDER,
         allow_networks: Sequence[str] = (),
+        model_apis: ModelApis = PUBLIC_MODEL_APIS,
     ) -> None:
         self.registry = registry or default_registry()
         self.mailer = None if email_sender is None else RecordingMailer(email_sender)
@@ -99,6 +102,7 @@ class InProcessEngine:
             limits=limits or OutputLimits(),
             mail=self.mailer or NO_MAIL,
             network=NetworkPolicy.allowing(allow_networks),
+            model_apis=model_apis,
             defer_waits=False,  # no Wait state: a wait node waits itself
         )
 

@@ -36,6 +36,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 
+from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.output_limits import OutputLimits
 from local.display import shown
 from local.embedded import EmbeddedEngine
@@ -130,23 +131,26 @@ def serve(
     limits: OutputLimits | None = None,
     cors_origins: Sequence[str] = (),
     allow_networks: Sequence[str] = (),
+    model_apis: ModelApis = PUBLIC_MODEL_APIS,
 ) -> None:
     """Run the server until interrupted, printing a banner with what a client needs.
 
     With `state_dir`, the engine's data is restored from it on start and saved to it every
     few seconds and on shutdown. `limits` caps the data of node outputs; pages of
     `cors_origins` may call the APIs from a browser; workflows' requests reach public
-    addresses and `allow_networks` only.
+    addresses and `allow_networks` only; LLM nodes call the APIs `model_apis` names.
     """
     listening = listen(host, port)  # before anything is printed: a taken port is a usage error
     try:
         state = (
             None
             if state_dir is None
-            else StateDir(state_dir, limits=limits, allow_networks=allow_networks)
+            else StateDir(
+                state_dir, limits=limits, allow_networks=allow_networks, model_apis=model_apis
+            )
         )
         engine = (
-            EmbeddedEngine(limits=limits, allow_networks=allow_networks)
+            EmbeddedEngine(limits=limits, allow_networks=allow_networks, model_apis=model_apis)
             if state is None
             else state.open_engine()
         )

@@ -29,6 +29,7 @@ from lambdas.handlers.api.routing import ApiDeps
 from lambdas.lifecycle import records
 from lambdas.lifecycle.deploy import redeploy
 from lambdas.lifecycle.errors import Invalid
+from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.record import ExecutionStatus, NodeExecution, utc_now
@@ -72,10 +73,12 @@ class StateDir:
         prefix: str = PREFIX,
         limits: OutputLimits | None = None,
         allow_networks: Sequence[str] = (),
+        model_apis: ModelApis = PUBLIC_MODEL_APIS,
     ) -> None:
         self.path = path
         self.limits = limits
         self.allow_networks = allow_networks
+        self.model_apis = model_apis
         self.interval = interval
         self.cloud = cloud or LocalCloud.shared()
         self.prefix = prefix
@@ -103,6 +106,7 @@ class StateDir:
             kms_key_id=key_id,
             limits=self.limits,
             allow_networks=self.allow_networks,
+            model_apis=self.model_apis,
         )
         self.cloud.changes.watch(self._saved_names(engine))
         if saved is not None:

@@ -19,7 +19,12 @@ from cdk.config import Config
 from cdk.names import pascal
 from lambdas.handlers import http_api, websocket
 from lambdas.handlers.observability import SERVICE, metrics
-from lambdas.handlers.settings import EMAIL_SETTING, NETWORK_SETTING
+from lambdas.handlers.settings import (
+    ANTHROPIC_URL_SETTING,
+    EMAIL_SETTING,
+    NETWORK_SETTING,
+    OPENAI_URL_SETTING,
+)
 from lambdas.handlers.tasks import TASKS
 from lambdas.runtime.output_limits import EXECUTION_SETTING, OUTPUT_SETTING
 from statemachine.compiler import INDIVIDUAL_TIMEOUT_SECONDS, MAX_TASK_TIMEOUT_SECONDS
@@ -200,10 +205,23 @@ class Functions(Construct):
                     _allow_email(function, config)
                 if config.allow_networks:
                     function.add_environment(NETWORK_SETTING, ",".join(config.allow_networks))
+                _use_model_apis(function, config)
         self.all = MappingProxyType(functions)
         self.tasks = MappingProxyType({name: functions[name] for name in TASKS})
         self.http_api = functions["http_api"]
         self.websocket = functions["websocket"]
+
+
+def _use_model_apis(function: lambda_.Function, config: Config) -> None:
+    """Point a function that runs nodes at the model APIs the config names, when they are not
+    the providers' public APIs (the settings' defaults)."""
+    defaults = Config()
+    for setting, url, default in (
+        (ANTHROPIC_URL_SETTING, config.anthropic_url, defaults.anthropic_url),
+        (OPENAI_URL_SETTING, config.openai_url, defaults.openai_url),
+    ):
+        if url != default:
+            function.add_environment(setting, url)
 
 
 def _allow_email(function: lambda_.Function, config: Config) -> None:

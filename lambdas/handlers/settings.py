@@ -13,6 +13,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lambdas.adapters.schema import BY_WORKFLOW, BY_WORKFLOW_SUMMARY
+from lambdas.runtime.model_apis import ANTHROPIC_API, OPENAI_API, ModelApis, base_url_fault
 from lambdas.runtime.network import NetworkPolicy
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES, OutputLimits
 from statemachine.task_functions import TaskFunctions
@@ -96,6 +97,31 @@ class NetworkAccess(HandlerSettings):
     @property
     def network_policy(self) -> NetworkPolicy:
         return NetworkPolicy.allowing(self.stepthunk_allow_networks.split(","))
+
+
+# The variables ModelApiSettings reads.
+ANTHROPIC_URL_SETTING = "STEPTHUNK_ANTHROPIC_URL"
+OPENAI_URL_SETTING = "STEPTHUNK_OPENAI_URL"
+
+
+class ModelApiSettings(HandlerSettings):
+    """Where the LLM nodes send their requests: each provider's base URL (default: its
+    public API)."""
+
+    stepthunk_anthropic_url: str = ANTHROPIC_API
+    stepthunk_openai_url: str = OPENAI_API
+
+    @field_validator("stepthunk_anthropic_url", "stepthunk_openai_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        fault = base_url_fault(value)
+        if fault is not None:
+            raise ValueError(fault)
+        return value
+
+    @property
+    def model_apis(self) -> ModelApis:
+        return ModelApis(anthropic=self.stepthunk_anthropic_url, openai=self.stepthunk_openai_url)
 
 
 # The variable naming the executions index listings query (ExecutionsTable).

@@ -19,6 +19,7 @@ from lambdas.handlers.settings import (
     EmailSender,
     ExecutionsTable,
     IntegrationsTable,
+    ModelApiSettings,
     NetworkAccess,
     OutputLimitSettings,
     SecretsTable,
@@ -53,6 +54,7 @@ class Settings(
     ExecutionsTable,
     OutputLimitSettings,
     NetworkAccess,
+    ModelApiSettings,
 ):
     pass
 
@@ -84,6 +86,7 @@ def deps_from(
         limits=settings.output_limits,
         mail=mailer(settings, clients),
         network=settings.network_policy,
+        model_apis=settings.model_apis,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.mail import NO_MAIL, Mailer
+from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import PUBLIC_ONLY, NetworkPolicy
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.ports import (
@@ -92,7 +93,8 @@ class Ports(ExecutionPorts):
 class UnitPorts:
     """What running a unit's nodes needs: the node catalog, the units' results, large values
     and blobs, the organization's sealed secrets and integrations to open, live updates,
-    e-mail, the networks nodes may reach and the limits on what their outputs hold.
+    e-mail, the networks nodes may reach, the model providers' APIs LLM nodes call and the
+    limits on what their outputs hold.
     `defer_waits`: a wait node's Wait state waits (on Step Functions), not the node itself."""
 
     registry: Registry
@@ -105,4 +107,5 @@ class UnitPorts:
     limits: OutputLimits
     mail: Mailer = NO_MAIL
     network: NetworkPolicy = PUBLIC_ONLY
+    model_apis: ModelApis = PUBLIC_MODEL_APIS
     defer_waits: bool = True

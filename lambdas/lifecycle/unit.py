@@ -95,6 +95,7 @@ class UnitRunner:
             budget=OutputBudget(deps.limits, self.known_bytes),
             mail=deps.mail,
             network=deps.network,
+            model_apis=deps.model_apis,
         )
 
     def run(self, nodes: list[Node], edges: list[Edge]) -> list[NodeExecution]:

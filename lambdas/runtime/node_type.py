@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.mail import NO_MAIL, Mailer, OutgoingEmail
+from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import PUBLIC_ONLY, NetworkPolicy
 from lambdas.runtime.output_limits import OutputBudget, RecordingBlobs
 from statemachine.catalog import Duration, DynamicPorts, NodeTypeSpec, PortSpec
@@ -39,7 +40,8 @@ class ExecutionEnvironment:
     `defer_waits` is set where waiting is the engine's job (a Step Functions Wait state):
     `wait` nodes then return at once. `budget` counts the bytes of the outputs produced so
     far against the execution's limits: one per execution (or per task, from the state).
-    `network` says where requests may go besides public addresses (none by default).
+    `network` says where requests may go besides public addresses (none by default);
+    `model_apis` where the LLM nodes send their requests (the providers' public APIs by default).
     """
 
     workflow_id: str
@@ -54,6 +56,7 @@ class ExecutionEnvironment:
     budget: OutputBudget = field(default_factory=OutputBudget)
     mail: Mailer = NO_MAIL
     network: NetworkPolicy = PUBLIC_ONLY
+    model_apis: ModelApis = PUBLIC_MODEL_APIS
 
 
 @dataclass(slots=True)

@@ -2,7 +2,8 @@
 
 A test asks for the `engine` fixture, runs a workflow (JSON data) and inspects the record as
 a user would see it (JSON). New engines join by adding a parameter here, not by editing tests.
-A run may set the limits on node outputs that a deployment would (default: the defaults).
+A run may set the limits on node outputs that a deployment would (default: the defaults), and
+where LLM nodes send their requests (`model_apis`: the local fakes of the providers' APIs).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 import pytest
 
 from lambdas.runtime.blobs import Blob
+from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.output_limits import OutputLimits
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
@@ -71,6 +73,7 @@ class Engine(Protocol):
         credits: int | None = None,
         limits: OutputLimits | None = None,
         files: Mapping[str, Blob] | None = None,
+        model_apis: ModelApis = PUBLIC_MODEL_APIS,
     ) -> Result: ...
 
 
@@ -86,9 +89,14 @@ class InProcess:
         credits: int | None = None,
         limits: OutputLimits | None = None,
         files: Mapping[str, Blob] | None = None,
+        model_apis: ModelApis = PUBLIC_MODEL_APIS,
     ) -> Result:
         engine = InProcessEngine(
-            secrets=secrets, credits=credits, limits=limits, allow_networks=LOCAL_FAKES
+            secrets=secrets,
+            credits=credits,
+            limits=limits,
+            allow_networks=LOCAL_FAKES,
+            model_apis=model_apis,
         )
         inputs = uploaded(inputs, files, engine.put_blob)
         record = engine.run(workflow, inputs=inputs)
@@ -99,13 +107,13 @@ class StepFunctions:
     """The compiled state machine on the embedded engine (moto), our handlers as its tasks.
 
     Two deployments serve most tests (development mode, and credit checks on), one more each
-    set of limits a test asks for; each run gets an organization of its own, carrying the
-    run's secrets and credits.
+    set of limits or model APIs a test asks for; each run gets an organization of its own,
+    carrying the run's secrets and credits.
     """
 
     name = "stepfunctions"
     parallel: bool | None = None  # the compiler's choice
-    _engines: ClassVar[dict[tuple[bool, OutputLimits], EmbeddedEngine]] = {}
+    _engines: ClassVar[dict[tuple[bool, OutputLimits, ModelApis], EmbeddedEngine]] = {}
 
     def run(
         self,
@@ -116,8 +124,13 @@ class StepFunctions:
         credits: int | None = None,
         limits: OutputLimits | None = None,
         files: Mapping[str, Blob] | None = None,
+        model_apis: ModelApis = PUBLIC_MODEL_APIS,
     ) -> Result:
-        engine = self._engine(checks_credits=credits is not None, limits=limits or OutputLimits())
+        engine = self._engine(
+            checks_credits=credits is not None,
+            limits=limits or OutputLimits(),
+            model_apis=model_apis,
+        )
         organization = f"org-{uuid.uuid4().hex[:12]}"
         inputs = uploaded(inputs, files, lambda blob: engine.put_blob(blob, organization))
         if credits is not None:
@@ -128,8 +141,10 @@ class StepFunctions:
         return Result(record.to_json(), sent_by(record.id, engine.sent_emails()))
 
     @classmethod
-    def _engine(cls, *, checks_credits: bool, limits: OutputLimits) -> EmbeddedEngine:
-        key = (checks_credits, limits)
+    def _engine(
+        cls, *, checks_credits: bool, limits: OutputLimits, model_apis: ModelApis
+    ) -> EmbeddedEngine:
+        key = (checks_credits, limits, model_apis)
         if key not in cls._engines:
             cloud = LocalCloud.shared()
             cloud.time_scale = TEST_TIME_SCALE
@@ -139,6 +154,7 @@ class StepFunctions:
                 parallel=cls.parallel,
                 limits=limits,
                 allow_networks=LOCAL_FAKES,
+                model_apis=model_apis,
             )
         return cls._engines[key]
 
@@ -166,7 +182,7 @@ class StepFunctionsParallel(StepFunctions):
 
     name = "stepfunctions-parallel"
     parallel = True
-    _engines: ClassVar[dict[tuple[bool, OutputLimits], EmbeddedEngine]] = {}
+    _engines: ClassVar[dict[tuple[bool, OutputLimits, ModelApis], EmbeddedEngine]] = {}
 
 
 ENGINES: dict[str, Callable[[], Engine]] = {

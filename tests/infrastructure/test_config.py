@@ -24,6 +24,8 @@ def test_context_values_replace_the_defaults():
             "alarmEmail": "ops@example.com",
             "corsOrigins": "https://editor.example.com, http://localhost:5173",
             "allowNetworks": "10.0.0.0/8,wiki.corp.example",
+            "anthropicUrl": "https://llm-gateway.corp.example/anthropic",
+            "openaiUrl": "https://llm-gateway.corp.example/openai/v1",
             "keepIndexes": "byWorkflow, byStatus",
         }
     )
@@ -42,6 +44,8 @@ def test_context_values_replace_the_defaults():
         alarm_email="ops@example.com",
         cors_origins=("https://editor.example.com", "http://localhost:5173"),
         allow_networks=("10.0.0.0/8", "wiki.corp.example"),
+        anthropic_url="https://llm-gateway.corp.example/anthropic",
+        openai_url="https://llm-gateway.corp.example/openai/v1",
         keep_indexes=("byWorkflow", "byStatus"),
     )
     assert config.removal == RemovalPolicy.DESTROY
@@ -58,6 +62,11 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
     assert config.cors_origins == ()  # no browser page may call the API
     assert config.allow_networks == ()  # workflows reach public addresses only
     assert config.keep_indexes == ()  # the executions table has only its current index
+    # LLM nodes call the providers' public APIs
+    assert (config.anthropic_url, config.openai_url) == (
+        "https://api.anthropic.com",
+        "https://api.openai.com/v1",
+    )
 
 
 @pytest.mark.parametrize(
@@ -76,6 +85,8 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
         ("alarmEmail", "ops", "an e-mail address"),
         ("corsOrigins", "https://a.example.com/path", "origins like https://editor.example.com"),
         ("allowNetworks", "10.0.0.0/33", "networks (CIDR), addresses or host names"),
+        ("anthropicUrl", "api.anthropic.com", "an http or https base URL"),
+        ("openaiUrl", "https://api.openai.com/v1?key=1", "an http or https base URL"),
         ("keepIndexes", "byOrganization", "retired executions indexes: byWorkflow, byStatus"),
     ],
 )

@@ -14,7 +14,13 @@ from cdk.components.deployment import MACHINE_NAME_PREFIX
 from cdk.components.functions import SERVICE_ENVIRONMENT
 from cdk.config import Config
 from lambdas.handlers import http_api, websocket
-from lambdas.handlers.settings import EMAIL_SETTING, LISTING_INDEX_SETTING, NETWORK_SETTING
+from lambdas.handlers.settings import (
+    ANTHROPIC_URL_SETTING,
+    EMAIL_SETTING,
+    LISTING_INDEX_SETTING,
+    NETWORK_SETTING,
+    OPENAI_URL_SETTING,
+)
 from lambdas.handlers.tasks import TASKS, runs_nodes
 from lambdas.lifecycle.deploy import state_machine_name
 from lambdas.nodes import default_registry
@@ -31,8 +37,17 @@ HANDLERS: list[ModuleType] = [*TASKS.values(), http_api, websocket]
 # besides its settings (Powertools' names, pydantic without plugins).
 SERVICE = frozenset(SERVICE_ENVIRONMENT)
 
-# Settings a function gets only when the stack config names them (the e-mail sender).
-CONFIGURED_ONLY = frozenset({EMAIL_SETTING, NETWORK_SETTING, LISTING_INDEX_SETTING})
+# Settings a function gets only when the stack config names them (the e-mail sender, model
+# APIs other than the providers' public ones).
+CONFIGURED_ONLY = frozenset(
+    {
+        EMAIL_SETTING,
+        NETWORK_SETTING,
+        LISTING_INDEX_SETTING,
+        ANTHROPIC_URL_SETTING,
+        OPENAI_URL_SETTING,
+    }
+)
 
 
 def functions_by_handler(synthesized: Synthesized) -> dict[str, dict[str, Any]]:

@@ -13,7 +13,13 @@ import pytest
 
 from cdk.components.functions import ACCESS
 from lambdas.adapters.schema import BY_WORKFLOW, EXECUTION_SUMMARY, RETIRED
-from lambdas.handlers.settings import EMAIL_SETTING, LISTING_INDEX_SETTING, NETWORK_SETTING
+from lambdas.handlers.settings import (
+    ANTHROPIC_URL_SETTING,
+    EMAIL_SETTING,
+    LISTING_INDEX_SETTING,
+    NETWORK_SETTING,
+    OPENAI_URL_SETTING,
+)
 from tests.infrastructure.conftest import Synthesized, synthesize
 
 SENDER = "workflows@mail.example.com"
@@ -21,6 +27,7 @@ ALARMS_TO = "ops@example.com"
 ORIGINS = ("https://editor.example.com", "http://localhost:5173")
 NETWORKS = ("10.0.0.0/8", "wiki.corp.example")
 KEPT = ("byWorkflow", "byStatus")
+GATEWAY = "https://llm-gateway.corp.example"  # the deployment's own gateway to the providers
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +37,8 @@ def with_sender(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "alarmEmail": ALARMS_TO,
         "corsOrigins": ",".join(ORIGINS),
         "allowNetworks": ",".join(NETWORKS),
+        "anthropicUrl": f"{GATEWAY}/anthropic",
+        "openaiUrl": f"{GATEWAY}/openai/v1",
         "removalPolicy": "destroy",
         "keepIndexes": ",".join(KEPT),
     }
@@ -142,6 +151,31 @@ def test_the_functions_that_run_nodes_reach_the_configured_networks_and_by_defau
     }
     assert {h for h, value in configured.items() if value == ",".join(NETWORKS)} == running
     assert {h for h, value in configured.items() if value is None} == set(configured) - running
+
+
+def test_the_functions_that_run_nodes_call_the_configured_model_apis(
+    with_sender: Synthesized, synthesized: Synthesized
+):
+    def urls(stack: Synthesized) -> dict[str, tuple[str | None, str | None]]:
+        return {
+            r["Properties"]["Handler"]: (
+                r["Properties"]["Environment"]["Variables"].get(ANTHROPIC_URL_SETTING),
+                r["Properties"]["Environment"]["Variables"].get(OPENAI_URL_SETTING),
+            )
+            for r in stack.resources("AWS::Lambda::Function").values()
+            if r["Properties"].get("Handler", "").startswith("lambdas.handlers.")
+        }
+
+    assert set(urls(synthesized).values()) == {(None, None)}  # the providers' public APIs
+    configured = urls(with_sender)
+    running = {
+        f"lambdas.handlers.{name}.handler" for name, access in ACCESS.items() if access.runs_nodes
+    }
+    gateway = (f"{GATEWAY}/anthropic", f"{GATEWAY}/openai/v1")
+    assert {h for h, value in configured.items() if value == gateway} == running
+    assert {h for h, value in configured.items() if value == (None, None)} == (
+        set(configured) - running
+    )
 
 
 def test_a_throwaway_stage_empties_its_bucket_when_destroyed_and_a_kept_one_keeps_it(

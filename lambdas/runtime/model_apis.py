@@ -1,0 +1,42 @@
+"""Where the model providers' HTTP APIs are: their public addresses, or what a deployment sets.
+
+A deployment may send the LLM nodes' requests elsewhere (a gateway of its own, a regional
+endpoint, or a fake on this machine in tests); the node still sends each provider's own
+request to it, with the organization's key for that provider.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass
+
+# The providers' public APIs, as their own clients name them: Anthropic's paths start with
+# `/v1/` below its base URL, OpenAI's base URL holds the `/v1`.
+ANTHROPIC_API = "https://api.anthropic.com"
+OPENAI_API = "https://api.openai.com/v1"
+
+
+@dataclass(frozen=True)
+class ModelApis:
+    """The base URL of each provider's API the LLM nodes call."""
+
+    anthropic: str = ANTHROPIC_API
+    openai: str = OPENAI_API
+
+
+# What a deployment that sets nothing uses.
+PUBLIC_MODEL_APIS = ModelApis()
+
+
+def base_url_fault(url: str) -> str | None:
+    """What is wrong with `url` as a provider's base URL (http or https, a host, no query or
+    fragment), or None."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return f"'{url}' is not a URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"'{url}' is not an http or https URL with a host"
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return f"'{url}' has a query, a fragment or credentials: give the base URL alone"
+    return None
