@@ -20,8 +20,9 @@ from rich.text import Text
 if TYPE_CHECKING:
     from local.embedded import EmbeddedEngine
 
-from lambdas.handlers.settings import OutputLimitSettings
+from lambdas.handlers.settings import ModelApiSettings, OutputLimitSettings
 from lambdas.nodes import default_registry
+from lambdas.runtime.model_apis import ModelApis
 from lambdas.runtime.network import EVERYWHERE
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.secret_references import too_short
@@ -187,7 +188,12 @@ def _engine(args: argparse.Namespace) -> InProcessEngine | EmbeddedEngine:
     limits = _output_limits()
     # On the user's own machine, for the user alone: a workflow may reach that machine and
     # its networks (serve, for several organizations, allows public addresses only).
-    options = {"secrets": secrets, "credits": args.credits, "limits": limits}
+    options = {
+        "secrets": secrets,
+        "credits": args.credits,
+        "limits": limits,
+        "model_apis": _model_apis(),
+    }
     if args.engine == "inprocess":
         return InProcessEngine(organization_id=args.org, allow_networks=[EVERYWHERE], **options)
     from local.embedded import EmbeddedEngine  # moto starts only when this engine is used
@@ -206,6 +212,17 @@ def _output_limits() -> OutputLimits:
         raise UsageError(
             f"{name} must be a whole number of bytes above 0, got '{problem['input']}'"
         ) from None
+
+
+def _model_apis() -> ModelApis:
+    """Where LLM nodes send their requests, from the environment as a deployment's functions
+    read it (STEPTHUNK_ANTHROPIC_URL, STEPTHUNK_OPENAI_URL; default: the public APIs)."""
+    try:
+        return ModelApiSettings().model_apis
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = str(problem["loc"][0]).upper()
+        raise UsageError(f"{name}: {problem['msg'].removeprefix('Value error, ')}") from None
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -262,6 +279,7 @@ def serve(args: argparse.Namespace, out: Console, err: Console) -> int:
             limits=_output_limits(),
             cors_origins=args.cors_origin,
             allow_networks=args.allow_network,
+            model_apis=_model_apis(),
         )
     except (StateDirError, server.ListenError) as error:
         raise UsageError(str(error)) from None

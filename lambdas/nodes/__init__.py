@@ -15,6 +15,7 @@ from lambdas.runtime.registry import Registry
 def default_registry() -> Registry:
     """Every node type of the catalog."""
     from lambdas.nodes import (
+        anthropic,
         array,
         blobs,
         code,
@@ -30,6 +31,7 @@ def default_registry() -> Registry:
         json_schema,
         logic,
         math,
+        openai,
         patterns,
         random,
         templates,
@@ -56,5 +58,7 @@ def default_registry() -> Registry:
         http,
         email,
         code,
+        anthropic,
+        openai,
     )
     return Registry(node_type for family in families for node_type in family.family.node_types)

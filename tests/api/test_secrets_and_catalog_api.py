@@ -83,6 +83,10 @@ def test_node_types_lists_the_catalog(org_a: Organization) -> None:
     assert set(types) == set(default_registry().catalog)
     assert [port["name"] for port in types["addition"]["inputs"]] == ["a", "b"]
     assert types["fetch"]["inlinable"] is False
+    llm = [port["name"] for port in types["gpt-41"]["inputs"]]
+    assert llm == ["instructions", "input", "max_tokens", "schema"]
+    assert types["claude-sonnet-4"]["inlinable"] is False
+    assert "ANTHROPIC_API_KEY" in types["claude-sonnet-4"]["description"]
 
 
 def test_the_openapi_document_is_public_and_lists_every_route(server: Server) -> None:
