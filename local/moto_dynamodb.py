@@ -26,8 +26,9 @@ READ_PREFIXES = ("Describe", "List")
 CHECKED_EXPRESSIONS = 512
 # How many parsed condition expressions are kept.
 PARSED_CONDITIONS = 512
-# An expression attribute name or value placeholder, as DynamoDB reads one.
-_PLACEHOLDER = re.compile(r"[#:][A-Za-z0-9_]+")
+# A placeholder of an expression attribute name or value, as moto's condition parser reads one
+# (its lexeme for an operand, `[A-z]` included): the key of a parse holds each in whole.
+_PLACEHOLDER = re.compile(r"[#:][A-z0-9\-_]+")
 # Where moto's Table.query takes `index_name` among the arguments after the partition key.
 INDEX_NAME_AT = 6
 

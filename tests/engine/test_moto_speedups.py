@@ -142,6 +142,8 @@ CONDITIONS: list[tuple[str, dict[str, Any], dict[str, str]]] = [
         {":a": {"S": "x"}, ":b": {"S": "y"}},
         {"#k": "pk", "#t": "text"},
     ),
+    ("#n = :v-1", {":v-1": {"N": "5"}}, {"#n": "n"}),
+    ("#n = :v-1", {":v-1": {"N": "6"}}, {"#n": "n"}),
     ("#n = = :v", {":v": {"N": "5"}}, {"#n": "n"}),
 ]
 
@@ -181,7 +183,7 @@ def test_a_condition_parsed_once_decides_each_write_as_its_own_parse_would(
     monkeypatch.setattr(ConditionExpressionParser, "parse", moto_patches.REPLACED[target])
     assert _decided(client) == kept
     written = ["fresh" in answer for answer in kept[: len(CONDITIONS)]]
-    assert written == [True, False, False, True, False, True, False]
+    assert written == [True, False, False, True, False, True, True, False, False]
     assert kept[: len(CONDITIONS)] == kept[len(CONDITIONS) :]
 
 
