@@ -22,6 +22,10 @@ Decisions where SPEC is silent:
   at most MAX_TIMEOUT_MS: the node's task stops after INDIVIDUAL_TIMEOUT_SECONDS (a literal
   above is refused by validation, a value from an edge fails the node). An empty response
   body is `""`; bodies above MAX_RESPONSE_BYTES fail the node.
+- A 4xx or 5xx response completes with its status (SPEC §10), unless the hidden boolean
+  input `failOnHttpError` (ours: Dafthunk's fetch has no such port) is true: the node then
+  fails with `Request to URL answered 503 Service Unavailable`, so that a retry policy on
+  the node can ride out a temporary error.
 """
 
 from __future__ import annotations
@@ -87,6 +91,10 @@ class Outgoing:
         return str(self.url.copy_with(userinfo=b"", query=None, fragment=None))
 
 
+# The first status `failOnHttpError` fails the node on: 4xx and 5xx.
+HTTP_ERROR_STATUS = 400
+
+
 @dataclass(frozen=True, slots=True)
 class Received:
     status: int
@@ -125,6 +133,13 @@ class Received:
             f"Milliseconds, at most {MAX_TIMEOUT_MS}",
             default=DEFAULT_TIMEOUT_MS,
         ),
+        port(
+            "failOnHttpError",
+            ParameterType.BOOLEAN,
+            "true: a 4xx or 5xx response fails the node (so that a retry policy can ride it "
+            "out); false when not given",
+            hidden=True,
+        ),
     ),
     outputs=(
         port("status", ParameterType.NUMBER, "The response's HTTP status"),
@@ -150,6 +165,10 @@ def fetch(ctx: NodeContext) -> Mapping[str, Any]:
     received = send(request, _timeout_seconds(ctx), ctx.environment.network)
     # Bytes first, so that a secret echoed in a binary body never reaches the blob store.
     received = dataclasses.replace(received, data=mask_bytes(received.data, request.secrets))
+    if received.status >= HTTP_ERROR_STATUS and ctx.inputs.get("failOnHttpError") is True:
+        where = mask(request.where, request.secrets)
+        reason = mask(received.reason, request.secrets)
+        raise NodeError(f"Request to {where} answered {received.status} {reason}".rstrip())
     return {
         "status": received.status,
         "statusText": mask(received.reason, request.secrets),

@@ -219,6 +219,25 @@ def test_not_found_completes_with_status_404(engine: Engine, http_server: LocalS
     assert result.output("f", "body") == "status 404"
 
 
+def test_with_fail_on_http_error_an_error_status_fails_the_node_naming_the_url(
+    engine: Engine, http_server: LocalServer
+) -> None:
+    client_error = run_fetch(
+        engine, url=http_server.url("/status/404?key=hidden"), failOnHttpError=True
+    )
+    server_error = run_fetch(engine, url=http_server.url("/status/503"), failOnHttpError=True)
+    fine = run_fetch(engine, url=http_server.url("/status/204"), failOnHttpError=True)
+
+    assert client_error.status == "error"
+    assert (
+        client_error.error("f")
+        == f"Request to {http_server.url('/status/404')} answered 404 Not Found"
+    )
+    assert "outputs" not in client_error.node("f")
+    assert server_error.error("f").endswith("answered 503 Service Unavailable")
+    assert fine.output("f", "status") == 204
+
+
 def test_timeout_fails_the_node_naming_the_url_without_query(
     engine: Engine, http_server: LocalServer
 ) -> None:
