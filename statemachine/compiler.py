@@ -31,6 +31,7 @@ from statemachine.error_names import (
     ALL_ERRORS,
     CREDITS_EXHAUSTED,
     INSUFFICIENT_CREDITS,
+    NODE_ATTEMPT_FAILED,
     WORKFLOW_EXECUTION_ERROR,
 )
 from statemachine.model import Node, Workflow
@@ -355,7 +356,10 @@ def _units(
         start = len(steps) if "branch" in more else index + 1
         resolving(parameters, step.nodes, start, index)
         resource = functions.run_inline_group if step.inline else functions.run_node
-        return task(resource, parameters, _timeout(step))
+        state = task(resource, parameters, _timeout(step))
+        if not step.inline and step.nodes[0].has_policy:
+            _apply_policy(state, step.nodes[0])
+        return state
 
     def together_task(wave: list[int]) -> tuple[str, State]:
         """One task running the units of `wave` side by side, each as `unit_task` would."""
@@ -427,6 +431,29 @@ def _step(
     if node.type == WAIT_NODE_TYPE:
         return _Step(named.claim(names.wait(node.id)), [node], wait=True)
     return _Step(named.claim(names.run_node(node.id)), [node])
+
+
+def _apply_policy(state: State, node: Node) -> None:
+    """Make the task of `node` retry the node's failed attempts as its policy says, each a
+    retry in the execution's history, and stop a task that outlives the node's timeout (the
+    task stops the node itself first: REPORT_SECONDS later, the task is a fault)."""
+    # The task tells the node's attempt by Step Functions' retry count, from 0.
+    state["Parameters"]["attempt.$"] = "$$.State.RetryCount"
+    if node.timeout_seconds is not None:
+        state["TimeoutSeconds"] = node.timeout_seconds + limits.REPORT_SECONDS
+    retry = node.retry
+    if retry is None or retry.max_attempts < 2:
+        return
+    rule: dict[str, Any] = {
+        "ErrorEquals": [NODE_ATTEMPT_FAILED],
+        "IntervalSeconds": retry.interval_seconds,
+        "MaxAttempts": retry.max_attempts - 1,
+        "BackoffRate": retry.backoff_rate,
+    }
+    if retry.max_delay_seconds is not None:
+        rule["MaxDelaySeconds"] = retry.max_delay_seconds
+    rule["JitterStrategy"] = "FULL"
+    state["Retry"].insert(0, rule)
 
 
 def _timeout(step: _Step) -> int:

@@ -10,6 +10,9 @@ from __future__ import annotations
 # statemachine.errors.WorkflowValidationError).
 TRANSIENT_ERROR = "TransientError"
 WORKFLOW_VALIDATION_ERROR = "WorkflowValidationError"
+# Raised by the task of a node with a retry policy when an attempt failed and attempts remain
+# (lambdas.runtime.errors.NodeAttemptFailed): its task's Retry rule retries it.
+NODE_ATTEMPT_FAILED = "NodeAttemptFailed"
 
 # Raised by the Lambda service itself: throttling and service faults, always worth a retry.
 LAMBDA_SERVICE_ERRORS = (

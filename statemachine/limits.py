@@ -20,9 +20,11 @@ EVENTS_PER_EXECUTION = 2
 EXPRESS_MAX_SECONDS = quotas.EXPRESS_SECONDS
 # The timeout of a task running one node (Standard workflows).
 INDIVIDUAL_TIMEOUT_SECONDS = 300
+# What a task keeps of its time to report a node's result once the node is done or stopped.
+REPORT_SECONDS = 10
 # The most a node may wait (fetch's timeout, a script's): its task stops after
-# INDIVIDUAL_TIMEOUT_SECONDS, and 10 s are left to report the result.
-MAX_NODE_WAIT_MS = (INDIVIDUAL_TIMEOUT_SECONDS - 10) * 1000
+# INDIVIDUAL_TIMEOUT_SECONDS, and REPORT_SECONDS are left to report the result.
+MAX_NODE_WAIT_MS = (INDIVIDUAL_TIMEOUT_SECONDS - REPORT_SECONDS) * 1000
 
 
 # Step Functions refuses a task input over 256 KiB (States.DataLimitExceeded, which no Catch

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic.alias_generators import to_camel
 
 from statemachine.identifiers import (
@@ -79,14 +79,41 @@ class Parameter(WireModel):
     null: bool | None = None
 
 
+class RetryPolicy(WireModel):
+    """How often a node is tried before its error stands (stepthunk's extension of the
+    format): Step Functions' Retry fields, the delay before retry n (from 1) being
+    `intervalSeconds * backoffRate ** (n - 1)`, at most `maxDelaySeconds`, with full jitter.
+    Bounds are checked by validation (statemachine.node_policies)."""
+
+    max_attempts: StrictInt = 3
+    interval_seconds: StrictInt = 1
+    backoff_rate: float = Field(default=2.0, allow_inf_nan=False)
+    max_delay_seconds: StrictInt | None = None
+
+
 class Node(WireModel):
-    """A node of the graph; its port lists may be partial until completed from the catalog."""
+    """A node of the graph; its port lists may be partial until completed from the catalog.
+
+    `retry` and `timeout_seconds` (stepthunk's extension of the format) make it run as a
+    unit of its own, each attempt a retry of its task (statemachine.node_policies)."""
 
     id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     name: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
     type: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     inputs: list[Parameter] = Field(default_factory=list)
     outputs: list[Parameter] = Field(default_factory=list)
+    retry: RetryPolicy | None = None
+    timeout_seconds: StrictInt | None = None
+
+    @property
+    def has_policy(self) -> bool:
+        """Whether the node carries a retry policy or a timeout: it then runs alone."""
+        return self.retry is not None or self.timeout_seconds is not None
+
+    @property
+    def max_attempts(self) -> int:
+        """How many times the node is tried at most (1 without a retry policy)."""
+        return 1 if self.retry is None else self.retry.max_attempts
 
     def input(self, name: str) -> Parameter | None:
         """The input port called `name`, if the node has one."""

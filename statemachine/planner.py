@@ -88,7 +88,8 @@ def plan_workflow(
 ) -> Plan:
     """Plan a validated workflow.
 
-    Units are formed greedily: while inlinable nodes are ready (every upstream node already in
+    Units are formed greedily: while inlinable nodes (not those with a retry policy or a
+    timeout, which run alone) are ready (every upstream node already in
     an emitted unit or in the group being formed), they join one group, up to
     `max_group_size`; then each ready non-inlinable node becomes an individual unit. Ties are
     broken by declaration order, so the plan is a pure function of the workflow.
@@ -98,7 +99,10 @@ def plan_workflow(
     node_ids = [node.id for node in workflow.nodes]
     upstream = dependencies(workflow)
     order = topological_order(node_ids, ((s, t) for t, ss in upstream.items() for s in ss))
-    inlinable = {node.id: catalog[node.type].inlinable for node in workflow.nodes}
+    # A node with a retry policy or a timeout runs alone: its task retries and times it.
+    inlinable = {
+        node.id: catalog[node.type].inlinable and not node.has_policy for node in workflow.nodes
+    }
     return Plan(
         workflow_id=workflow.id,
         order=order,

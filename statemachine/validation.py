@@ -15,6 +15,7 @@ from statemachine.errors import WorkflowValidationError
 from statemachine.graph import find_cycles
 from statemachine.identifiers import workflow_id_fault
 from statemachine.model import Edge, InputOverrides, Node, Workflow
+from statemachine.node_policies import policy_problems
 from statemachine.port_lists import complete_node, duplicate_ports
 from statemachine.port_types import (
     MAX_DEPTH,
@@ -195,6 +196,7 @@ class _Validator:
                 )
                 continue
             self.problems += duplicate_ports(node, i)
+            self.problems += policy_problems(node, i)
             spec = self.catalog.get(node.type)
             if spec is None:
                 self.problems.append(

@@ -67,10 +67,13 @@ def _levels(workflow: Workflow, plan: Plan) -> list[list[int]]:
 
 def _alone_units(catalog: Catalog, workflow: Workflow, plan: Plan) -> list[bool]:
     """Whether each unit runs one node that is not inlinable (a task of its own but for
-    the units it may share one with)."""
-    types = {node.id: node.type for node in workflow.nodes}
+    the units it may share one with); a node with a retry policy or a timeout has a task of
+    its own, whose Retry and TimeoutSeconds are the node's."""
+    nodes = {node.id: node for node in workflow.nodes}
     return [
-        isinstance(unit, IndividualUnit) and not catalog[types[unit.node_id]].inlinable
+        isinstance(unit, IndividualUnit)
+        and not catalog[nodes[unit.node_id].type].inlinable
+        and not nodes[unit.node_id].has_policy
         for unit in plan.units
     ]
 

@@ -16,6 +16,18 @@ class TransientError(ExecutionError):
     node error. Step Functions matches this class name in its Retry rules."""
 
 
+class NodeAttemptFailed(ExecutionError):
+    """An attempt of a node with a retry policy failed and attempts remain: its task fails
+    with this class name, which the task's Retry rule retries (each attempt a retry in the
+    execution's history). The last attempt's error is the node's, as data."""
+
+    def __init__(self, node_id: str, attempt: int, attempts: int, error: str) -> None:
+        self.node_id = node_id
+        self.attempt = attempt
+        self.attempts = attempts
+        super().__init__(f"Node '{node_id}' failed attempt {attempt} of {attempts}: {error}")
+
+
 class PlanViolationError(ExecutionError):
     """A node was run before one of its upstream nodes: a planner or engine bug, never user data."""
 
