@@ -311,7 +311,7 @@ def _deploy(
             else module.deps_from(handler_settings, clients, **extras)
         )
         name = f"{prefix}-{task.replace('_', '-')}"
-        arns[task] = cloud.add_function(name, _caller(task, module.process, deps))
+        arns[task] = cloud.add_function(name, _caller(task, module.process, deps, cloud))
     functions = TaskFunctions(**arns)
     # What the HTTP API needs to deploy workflows at run time, as CDK would give it.
     settings |= {
@@ -323,10 +323,11 @@ def _deploy(
 
 
 def _caller(
-    task: str, process: Callable[..., dict[str, Any]], deps: Any
+    task: str, process: Callable[..., dict[str, Any]], deps: Any, cloud: LocalCloud
 ) -> Callable[[dict[str, Any], float], dict[str, Any]]:
     """The function standing in for a task's Lambda; at DEBUG it logs each invocation, as
-    Lambda's START and END lines show them in CloudWatch."""
+    Lambda's START and END lines show them in CloudWatch. Nodes' timeouts run out at the
+    cloud's time scale, as its Wait states and retry delays do."""
 
     def call(event: dict[str, Any], deadline: float) -> dict[str, Any]:
         state = event.get("state")
@@ -335,7 +336,8 @@ def _caller(
         logger.debug("Task invoked", extra=context)
         started = time.monotonic()
         try:
-            result = process(event, deps, Invocation(deadline=deadline))
+            invocation = Invocation(deadline=deadline, time_scale=cloud.time_scale)
+            result = process(event, deps, invocation)
         except Exception as error:
             logger.debug("Task failed", extra={**context, "error": type(error).__name__})
             raise

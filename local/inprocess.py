@@ -3,6 +3,8 @@ units run one after another in this process, with no state machine around them."
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -12,10 +14,11 @@ from lambdas.lifecycle.begin import begin, preloaded, run_state
 from lambdas.lifecycle.finish import finish
 from lambdas.lifecycle.ports import ExecutionPorts, UnitPorts
 from lambdas.lifecycle.start import context_of, start_state
-from lambdas.lifecycle.unit_task import UnitWork, run_unit
+from lambdas.lifecycle.unit_task import Attempt, UnitWork, run_unit
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob, BlobStore
 from lambdas.runtime.credits import estimate_usage, may_start
+from lambdas.runtime.errors import NodeAttemptFailed
 from lambdas.runtime.mail import NO_MAIL
 from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import NetworkPolicy
@@ -24,6 +27,7 @@ from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import Organization
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus
 from lambdas.runtime.registry import Registry
+from lambdas.runtime.state import WorkflowState
 from local.mail import LOCAL_SENDER, RecordingMailer, SentEmail
 from local.memory import (
     ListenerUpdates,
@@ -37,6 +41,7 @@ from local.memory import (
 )
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Workflow
+from statemachine.node_policies import retry_delay
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, Wiring, plan_workflow
 from statemachine.validation import validate_overrides, validated
 
@@ -54,7 +59,9 @@ class InProcessEngine:
     `email_sender` (None: they cannot); the engine keeps what they send (`sent_emails`).
     Nodes' requests reach public addresses and what `allow_networks` names
     (lambdas.runtime.network; `*`: everywhere, as `stepthunk run` allows). LLM nodes call
-    the APIs `model_apis` names (default: the providers' public APIs).
+    the APIs `model_apis` names (default: the providers' public APIs). A node with a
+    retry policy is retried as its task's Retry rule would be on Step Functions, the delays
+    (and nodes' timeouts) running `time_scale` times real time.
     """
 
     def __init__(
@@ -71,8 +78,10 @@ class InProcessEngine:
         email_sender: str | None = LOCAL_SENDER,
         allow_networks: Sequence[str] = (),
         model_apis: ModelApis = PUBLIC_MODEL_APIS,
+        time_scale: float = 1.0,
     ) -> None:
         self.registry = registry or default_registry()
+        self.time_scale = time_scale
         self.mailer = None if email_sender is None else RecordingMailer(email_sender)
         self.organization_id = organization_id
         self.credits = credits
@@ -167,8 +176,24 @@ class InProcessEngine:
         sealed = preloaded(state, ("secrets", "integrations"), *vaults)
         state = run_state(ports, state, workflow, node_ids, sealed, len(plan.units))
         for work in _units(workflow, plan):
-            state = run_unit(self.units, state, work, None)
+            state = self._run_unit(state, work)
         return finish(ports, state, node_ids)
+
+    def _run_unit(self, state: WorkflowState, work: UnitWork) -> WorkflowState:
+        """Run a unit's task until it is done: a node with a retry policy is tried again
+        after each failed attempt that leaves more, as its task's Retry rule says."""
+        number = 0
+        while True:
+            attempt = Attempt(number, self.time_scale)
+            try:
+                return run_unit(self.units, state, work, None, attempt)
+            except NodeAttemptFailed:
+                [node] = work.nodes  # a node with a retry policy is alone in its unit
+                assert node.retry is not None
+                number += 1
+                # Step Functions' FULL jitter: a random part of the delay
+                delay = random.uniform(0, retry_delay(node.retry, number))
+                time.sleep(delay * self.time_scale)
 
 
 def _units(workflow: Workflow, plan: Plan) -> list[UnitWork]:

@@ -19,9 +19,11 @@ SAFETY_MARGIN_SECONDS = 2.0
 
 @dataclass(frozen=True, slots=True)
 class Invocation:
-    """What a handler knows of its invocation: the `time.monotonic()` instant to finish by."""
+    """What a handler knows of its invocation: the `time.monotonic()` instant to finish by,
+    and how fast nodes' timeouts run out (1 on AWS; an engine under test runs them faster)."""
 
     deadline: float | None = None
+    time_scale: float = 1.0
 
     @classmethod
     def within(cls, seconds: float) -> Invocation:

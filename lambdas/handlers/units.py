@@ -36,7 +36,13 @@ from lambdas.handlers.wiring import (
 )
 from lambdas.lifecycle.ports import UnitPorts
 from lambdas.lifecycle.unit import WaitNode, wait_nodes
-from lambdas.lifecycle.unit_task import UnitWork, run_branch, run_side_by_side, run_unit
+from lambdas.lifecycle.unit_task import (
+    Attempt,
+    UnitWork,
+    run_branch,
+    run_side_by_side,
+    run_unit,
+)
 from lambdas.nodes import default_registry
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.state import WorkflowState
@@ -131,6 +137,9 @@ class Event(BaseModel):
     # In a branch of a Parallel state: return the bytes of the unit's outputs alone
     # ("own"), or also those of the branches of an earlier Parallel state ("carry").
     branch: Literal["own", "carry"] | None = None
+    # Step Functions' retry count (from 0), given to the task of a node with a retry policy
+    # or a timeout: which attempt of the node this is.
+    attempt: int = 0
 
     @field_validator("nodes", "waits", mode="before")
     @classmethod
@@ -147,10 +156,12 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     work = UnitWork(
         request.unit, request.nodes, request.edges, request.reads, request.waits, request.wait_units
     )
+    attempt = Attempt(request.attempt, invocation.time_scale)
     if request.branch is not None:
         carry = request.branch == "carry"
-        return run_branch(deps, request.state, work, invocation.deadline, carry).to_json()
-    return run_unit(deps, request.state, work, invocation.deadline).to_json()
+        branch = run_branch(deps, request.state, work, invocation.deadline, carry, attempt)
+        return branch.to_json()
+    return run_unit(deps, request.state, work, invocation.deadline, attempt).to_json()
 
 
 def run_together(request: Together, deps: Deps, invocation: Invocation) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from lambdas.lifecycle.announce import notify
 from lambdas.lifecycle.ports import UnitPorts
 from lambdas.lifecycle.records import end_wait
+from lambdas.runtime.errors import NodeAttemptFailed
 from lambdas.runtime.executor import PreparedWorkflow, run_node, run_unit
 from lambdas.runtime.node_type import ExecutionEnvironment
 from lambdas.runtime.output_limits import OutputBudget
@@ -58,9 +59,11 @@ class UnitRunner:
         deadline: float | None,
         reads: dict[str, int] | None = None,
         units: list[int] | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         """`reads` gives the unit of each upstream node the unit reads; `units` more units
-        whose results it starts with (its own and its waits', on a retried execution)."""
+        whose results it starts with (its own and its waits', on a retried execution);
+        `time_scale` how fast the nodes' timeouts run out (ExecutionEnvironment)."""
         execution = state.execution
         self.state = state
         self.registry = deps.registry
@@ -96,9 +99,15 @@ class UnitRunner:
             mail=deps.mail,
             network=deps.network,
             model_apis=deps.model_apis,
+            time_scale=time_scale,
         )
 
-    def run(self, nodes: list[Node], edges: list[Edge]) -> list[NodeExecution]:
+    def run(self, nodes: list[Node], edges: list[Edge], attempt: int = 0) -> list[NodeExecution]:
+        """Run the nodes not yet completed; `attempt` (from 0) is the task's retry count.
+
+        A node with a retry policy or a timeout (alone in its unit) records its `attempts`;
+        one that failed with attempts left raises NodeAttemptFailed, keeping nothing, so
+        that its task is retried (Step Functions' Retry, or the in-process engine's)."""
         # A retried execution starts with the results its predecessor completed: reused.
         pending = [node.id for node in nodes if not self._reused(node.id)]
         if not pending:
@@ -106,8 +115,24 @@ class UnitRunner:
         prepared = self._prepare(nodes, edges)
         overrides = self.payloads.unpack_inputs(self.state.inputs, pending)
         executions = run_unit(prepared, pending, self.results, overrides, self.environment)
+        for node in nodes:
+            if node.has_policy and node.id in pending:
+                executions[pending.index(node.id)] = self._attempted(node, attempt)
         self.fresh += pending
         return executions
+
+    def _attempted(self, node: Node, attempt: int) -> NodeExecution:
+        """The result of attempt `attempt` (from 0) of `node`, with its count of attempts, or
+        NodeAttemptFailed when it failed and attempts remain."""
+        execution = self.results[node.id]
+        if execution.status == NodeStatus.SKIPPED:  # never tried
+            return execution
+        tried = attempt + 1
+        if execution.status == NodeStatus.ERROR and tried < node.max_attempts:
+            raise NodeAttemptFailed(node.id, tried, node.max_attempts, execution.error or "")
+        execution = execution.model_copy(update={"attempts": tried})
+        self.results[node.id] = execution
+        return execution
 
     def end_waits(self) -> None:
         """Complete the wait nodes whose Wait state has passed: the task before it left them

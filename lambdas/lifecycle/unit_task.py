@@ -30,12 +30,31 @@ class UnitWork:
     wait_units: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """Which attempt of a unit's task this is (`number`, Step Functions' retry count, from
+    0), and how fast its nodes' timeouts run out (`time_scale`, 1 for real time)."""
+
+    number: int = 0
+    time_scale: float = 1.0
+
+
+FIRST = Attempt()
+
+
 def run_unit(
-    ports: UnitPorts, state: WorkflowState, work: UnitWork, deadline: float | None
+    ports: UnitPorts,
+    state: WorkflowState,
+    work: UnitWork,
+    deadline: float | None,
+    attempt: Attempt = FIRST,
 ) -> WorkflowState:
     """Run the unit; the state for the next one: the bytes all outputs hold so far, the
-    seconds of the waits that follow and the wait nodes now waiting."""
-    runner, waits = _ran(ports, state, work, deadline)
+    seconds of the waits that follow and the wait nodes now waiting.
+
+    A node with a retry policy that failed with attempts left raises NodeAttemptFailed
+    (lambdas.lifecycle.unit), for the task to be retried."""
+    runner, waits = _ran(ports, state, work, deadline, attempt=attempt)
     update = {
         "output_bytes": runner.output_bytes,
         "waits": waits,
@@ -46,14 +65,19 @@ def run_unit(
 
 
 def run_branch(
-    ports: UnitPorts, state: WorkflowState, work: UnitWork, deadline: float | None, carry: bool
+    ports: UnitPorts,
+    state: WorkflowState,
+    work: UnitWork,
+    deadline: float | None,
+    carry: bool,
+    attempt: Attempt = FIRST,
 ) -> Branch:
     """Run the unit as a branch of a Parallel state: the bytes its outputs hold, and with
     `carry` (the first branch) also those of an earlier Parallel state's branches. The
     first branch completes the waits that passed before it."""
     if not carry:
         state = state.model_copy(update={"waiting": []})
-    runner, _ = _ran(ports, state, work, deadline)
+    runner, _ = _ran(ports, state, work, deadline, attempt=attempt)
     carried = sum(branch.output_bytes for branch in state.branches) if carry else 0
     return Branch(output_bytes=carried + runner.output_bytes - runner.known_bytes)
 
@@ -95,13 +119,14 @@ def _ran(
     work: UnitWork,
     deadline: float | None,
     reuse: bool = False,
+    attempt: Attempt = FIRST,
 ) -> tuple[UnitRunner, list[int]]:
     """Run `work` (a retried execution's unit, or a retried attempt's with `reuse`, reads
     the results it starts with: its own, its waits'); the runner and the waits' seconds."""
     own = [work.unit, *work.wait_units] if reuse or state.resumed else []
-    runner = UnitRunner(state, ports, deadline, work.reads, own)
+    runner = UnitRunner(state, ports, deadline, work.reads, own, attempt.time_scale)
     runner.end_waits()
-    runner.run(work.nodes, work.edges)
+    runner.run(work.nodes, work.edges, attempt.number)
     waits = runner.resolve_waits(work.waits)
     runner.keep(work.unit, [node.id for node in work.nodes], work.wait_units, work.waits)
     runner.announce(ports)

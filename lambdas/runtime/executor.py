@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -139,7 +140,7 @@ def run_node(
             _resolve_blobs(prepared, inputs, environment, given),
             environment,
         )
-        produced = prepared.node_type.run(context)
+        produced = _run_code(prepared, context)
         outputs = _typed_outputs(prepared.spec, produced, environment, context.stored_blobs, given)
     except TransientError:
         raise
@@ -151,6 +152,34 @@ def run_node(
     return NodeExecution(
         node_id=node_id, status=NodeStatus.COMPLETED, inputs=inputs, outputs=outputs, usage=usage
     )
+
+
+def _run_code(prepared: PreparedNode, context: NodeContext) -> Mapping[str, Any]:
+    """What the node's code produces; a node with a timeout fails once it is over.
+
+    Python cannot stop a thread: the code of a node past its timeout runs on, unseen, while
+    the node fails and the execution goes on (its requests end by their own timeouts)."""
+    seconds = prepared.node.timeout_seconds
+    if seconds is None:
+        return prepared.node_type.run(context)
+    outcome: list[tuple[Mapping[str, Any] | None, BaseException | None]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((prepared.node_type.run(context), None))
+        except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+            outcome.append((None, error))
+
+    worker = threading.Thread(target=run, name=f"node {prepared.node.id}", daemon=True)
+    worker.start()
+    worker.join(seconds * context.environment.time_scale)
+    if not outcome:
+        raise NodeError(f"Timed out after {seconds} s (the node's timeoutSeconds)")
+    produced, error = outcome[0]
+    if error is not None:
+        raise error
+    assert produced is not None
+    return produced
 
 
 def _failed(node_id: str, inputs: dict[str, Any], message: str) -> NodeExecution:

@@ -42,6 +42,8 @@ class ExecutionEnvironment:
     far against the execution's limits: one per execution (or per task, from the state).
     `network` says where requests may go besides public addresses (none by default);
     `model_apis` where the LLM nodes send their requests (the providers' public APIs by default).
+    `time_scale` is how fast a node's timeout runs out (1: real time; an engine under test
+    runs it faster, as it runs its Wait states and retry delays).
     """
 
     workflow_id: str
@@ -57,6 +59,7 @@ class ExecutionEnvironment:
     mail: Mailer = NO_MAIL
     network: NetworkPolicy = PUBLIC_ONLY
     model_apis: ModelApis = PUBLIC_MODEL_APIS
+    time_scale: float = 1.0
 
 
 @dataclass(slots=True)

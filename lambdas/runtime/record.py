@@ -70,6 +70,8 @@ class NodeExecution(WireModel):
     usage: int = 0
     skip_reason: SkipReason | None = None
     blocked_by: list[str] | None = None
+    # How many times a node with a retry policy or a timeout was tried; absent otherwise.
+    attempts: int | None = None
 
 
 class ExecutionSummary(WireModel):

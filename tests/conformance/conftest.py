@@ -97,6 +97,7 @@ class InProcess:
             limits=limits,
             allow_networks=LOCAL_FAKES,
             model_apis=model_apis,
+            time_scale=TEST_TIME_SCALE,
         )
         inputs = uploaded(inputs, files, engine.put_blob)
         record = engine.run(workflow, inputs=inputs)
