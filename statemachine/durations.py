@@ -1,5 +1,6 @@
 """Checking how long nodes may take before a run: each duration input within its node type's
-maximum, and a short-lived workflow's waits and timeouts within Express's 5 minutes.
+maximum, and a short-lived workflow's waits and timeouts (a node with a retry policy: every
+attempt and the delays between them) within Express's 5 minutes.
 
 Only what is known before the run counts: a literal, or a run's input override. An input
 fed by an edge is checked by the node when it runs (see the README).
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from statemachine.catalog import Catalog, Duration
 from statemachine.limits import EXPRESS_MAX_SECONDS
 from statemachine.model import Edge, InputOverrides, Node, ParameterType
+from statemachine.node_policies import most_seconds
 from statemachine.port_types import fits
 from statemachine.problems import ProblemCode, ValidationProblem
 
@@ -31,17 +33,20 @@ def duration_problems(
     taken: list[tuple[Node, float]] = []  # seconds each node may take, when known
     for node in nodes:
         spec = catalog.get(node.type)
-        if spec is None or spec.duration is None:
-            continue
-        value = _known(node, spec.duration, connected, overrides or {})
-        if value is None:
-            continue
-        problem = _out_of_range(node, spec.duration, value)
-        if problem is not None:
-            problems.append(problem)
-            continue
-        seconds = value * spec.duration.seconds_per_unit
-        taken.append((node, math.ceil(seconds) if spec.duration.whole_seconds else seconds))
+        seconds: float | None = None
+        if spec is not None and spec.duration is not None:
+            value = _known(node, spec.duration, connected, overrides or {})
+            if value is not None:
+                problem = _out_of_range(node, spec.duration, value)
+                if problem is not None:
+                    problems.append(problem)
+                    continue
+                seconds = value * spec.duration.seconds_per_unit
+                seconds = math.ceil(seconds) if spec.duration.whole_seconds else seconds
+        if node.has_policy:  # every attempt, and the delays between them
+            seconds = most_seconds(node, seconds)
+        if seconds is not None:
+            taken.append((node, seconds))
     if short_lived and not problems:
         problems += _express_problems(taken)
     return problems

@@ -10,6 +10,7 @@ from __future__ import annotations
 from statemachine.limits import INDIVIDUAL_TIMEOUT_SECONDS, REPORT_SECONDS
 from statemachine.model import Node, RetryPolicy
 from statemachine.problems import ProblemCode, ValidationProblem
+from statemachine.waves import WAIT_NODE_TYPE
 
 # Attempts of one node at most: each is a task invocation and a few history events.
 MAX_ATTEMPTS = 10
@@ -26,9 +27,17 @@ MAX_TIMEOUT_SECONDS = INDIVIDUAL_TIMEOUT_SECONDS - REPORT_SECONDS
 
 def policy_problems(node: Node, index: int) -> list[ValidationProblem]:
     """The problems of the retry policy and timeout of `node`, the `index`-th of the workflow:
-    INVALID_RETRY_POLICY and INVALID_TIMEOUT, each naming the field and its bounds."""
+    INVALID_RETRY_POLICY and INVALID_TIMEOUT, each naming the field and its bounds (or that a
+    `wait` node, a Wait state rather than a task, takes neither)."""
     problems = []
     where = f"nodes[{index}]"
+    if node.type == WAIT_NODE_TYPE and node.has_policy:
+        field = "retry" if node.retry is not None else "timeoutSeconds"
+        code = ProblemCode.INVALID_RETRY_POLICY if field == "retry" else ProblemCode.INVALID_TIMEOUT
+        message = f"Node '{node.id}': a wait node is a Wait state, not a task; it takes no {field}"
+        return [
+            ValidationProblem(code=code, message=message, node_id=node.id, path=f"{where}.{field}")
+        ]
     if node.retry is not None:
         for field, value, least, most in _retry_bounds(node.retry):
             if value is not None and not least <= value <= most:
@@ -72,3 +81,17 @@ def retry_delay(retry: RetryPolicy, retried: int) -> float:
     delay = retry.interval_seconds * retry.backoff_rate ** (retried - 1)
     most = MAX_DELAY_SECONDS if retry.max_delay_seconds is None else retry.max_delay_seconds
     return float(min(delay, most))
+
+
+def most_seconds(node: Node, attempt_seconds: float | None) -> float:
+    """The most a node with a policy may take, for a short-lived workflow's time limit: each
+    attempt up to its timeout or what the node may take (`attempt_seconds`, when known), and
+    the delays between attempts before jitter."""
+    each = attempt_seconds
+    if node.timeout_seconds is not None:
+        each = node.timeout_seconds if each is None else min(each, node.timeout_seconds)
+    retry = node.retry
+    delays = (
+        0.0 if retry is None else sum(retry_delay(retry, n) for n in range(1, node.max_attempts))
+    )
+    return (each or 0) * node.max_attempts + delays

@@ -184,3 +184,31 @@ def test_retry_delays_grow_by_the_backoff_rate_up_to_the_maximum_delay() -> None
     policy = RetryPolicy(max_attempts=5, interval_seconds=2, backoff_rate=3.0, max_delay_seconds=20)
 
     assert [retry_delay(policy, n) for n in (1, 2, 3, 4)] == [2.0, 6.0, 18.0, 20.0]
+
+
+def test_a_wait_node_takes_no_retry_policy_nor_timeout() -> None:
+    retried = node("w", "wait", seconds=1)
+    retried["retry"] = {"maxAttempts": 2}
+    timed = node("v", "wait", seconds=1)
+    timed["timeoutSeconds"] = 5
+
+    problems = problems_of(workflow(retried, timed))
+
+    assert [(p.code, p.path) for p in problems] == [
+        (ProblemCode.INVALID_RETRY_POLICY, "nodes[0].retry"),
+        (ProblemCode.INVALID_TIMEOUT, "nodes[1].timeoutSeconds"),
+    ]
+    assert "a wait node is a Wait state" in problems[0].message
+
+
+def test_a_short_lived_workflow_counts_every_attempt_and_the_delays_between_them() -> None:
+    def short_lived(timeout: int) -> dict[str, Any]:
+        fetch = node("n", "fetch", url="https://example.test", timeout=290_000)
+        fetch.update(retry={"maxAttempts": 3}, timeoutSeconds=timeout)
+        return {**workflow(fetch), "shortLived": True}
+
+    validate_workflow(short_lived(99), CATALOG)  # 3 attempts of 99 s, 1 + 2 s between: 300 s
+    [problem] = problems_of(short_lived(100))
+
+    assert problem.code == ProblemCode.EXPRESS_DURATION_EXCEEDED
+    assert problem.message.startswith("Node 'n' may take 303 s, more than the 300 s")
