@@ -7,13 +7,16 @@ import itertools
 from typing import Any
 
 from local.embedded import EmbeddedEngine
+from local.inprocess import InProcessEngine
 from tests.support.http_server import (  # noqa: F401 - registers the fixture
+    LOCAL_FAKES,
     LocalServer,
     RecordedRequest,
     Reply,
     http_server_fixture,
 )
 from tests.support.runs import Run, run
+from tests.support.timing import TEST_TIME_SCALE
 from tests.support.workflows import node, workflow
 
 
@@ -21,8 +24,10 @@ def flaky_fetch(server: LocalServer, max_attempts: int) -> dict[str, Any]:
     """A fetch of an endpoint that answers 503 twice, then 200."""
     counter = itertools.count(1)
 
-    def answer(request: RecordedRequest) -> Reply:
-        return Reply(503, b"busy") if next(counter) <= 2 else Reply(200, b"ok")
+    def answer(request: RecordedRequest) -> Reply:  # bare: the same answer every time
+        return (
+            Reply(503, b"busy", bare=True) if next(counter) <= 2 else Reply(200, b"ok", bare=True)
+        )
 
     server.answers.append(answer)
     fetch = node("f", "fetch", url=server.url("/flaky"), failOnHttpError=True)
@@ -68,3 +73,20 @@ def test_the_last_attempt_s_error_is_the_node_s_and_the_execution_fails_as_for_a
     assert finished.invocations("run_node") == 2
     assert [error for error, _ in failed_attempts(finished)] == ["NodeAttemptFailed"]
     assert finished.entered()[-1] == "Failed"
+
+
+def test_both_engines_give_the_same_record_of_a_node_retried_until_it_completes(
+    engine: EmbeddedEngine, http_server: LocalServer
+) -> None:
+    on_step_functions = run(engine, flaky_fetch(http_server, 3)).record
+    http_server.answers.clear()
+    in_process = InProcessEngine(allow_networks=LOCAL_FAKES, time_scale=TEST_TIME_SCALE)
+    in_this_process = in_process.run(flaky_fetch(http_server, 3))
+
+    def shown(record: Any) -> dict[str, Any]:
+        kept = ("status", "error", "usage", "nodeExecutions")
+        return {k: v for k, v in record.to_json().items() if k in kept}
+
+    assert shown(on_step_functions) == shown(in_this_process)
+    assert shown(in_this_process)["nodeExecutions"][0]["attempts"] == 3
+    assert len(http_server.requests) == 6
