@@ -183,8 +183,8 @@ class InProcessEngine:
         """Run a unit's task until it is done: a node with a retry policy is tried again
         after each failed attempt that leaves more, as its task's Retry rule says."""
         number = 0
+        attempt = Attempt(self.time_scale)
         while True:
-            attempt = Attempt(number, self.time_scale)
             try:
                 return run_unit(self.units, state, work, None, attempt)
             except NodeAttemptFailed:

@@ -192,6 +192,7 @@ class MemoryProgressStore:
     def __init__(self) -> None:
         self._kept: dict[str, dict[int, dict[str, Any]]] = {}
         self._sealed: set[str] = set()
+        self._failed: dict[tuple[str, str], int] = {}
 
     def put(self, execution_id: str, units: Mapping[int, Mapping[str, Any]]) -> None:
         kept = self._kept.setdefault(execution_id, {})
@@ -214,6 +215,13 @@ class MemoryProgressStore:
 
     def sealed(self, execution_id: str) -> bool:
         return execution_id in self._sealed
+
+    def failed_attempts(self, execution_id: str, node_id: str) -> int:
+        return self._failed.get((execution_id, node_id), 0)
+
+    def fail_attempt(self, execution_id: str, node_id: str) -> None:
+        key = (execution_id, node_id)
+        self._failed[key] = self._failed.get(key, 0) + 1
 
 
 class MemoryOrganizations:

@@ -437,8 +437,6 @@ def _apply_policy(state: State, node: Node) -> None:
     """Make the task of `node` retry the node's failed attempts as its policy says, each a
     retry in the execution's history, and stop a task that outlives the node's timeout (the
     task stops the node itself first: REPORT_SECONDS later, the task is a fault)."""
-    # The task tells the node's attempt by Step Functions' retry count, from 0.
-    state["Parameters"]["attempt.$"] = "$$.State.RetryCount"
     if node.timeout_seconds is not None:
         state["TimeoutSeconds"] = node.timeout_seconds + limits.REPORT_SECONDS
     retry = node.retry

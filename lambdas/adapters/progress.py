@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     )
 
 SEALED = "sealed"
+FAILED = "failedAttempts"
 # BatchGetItem reads at most 100 keys a call, BatchWriteItem writes at most 25 items.
 READ_BATCH = 100
 WRITE_BATCH = 25
@@ -37,6 +38,12 @@ LIFETIME_SECONDS = 366 * 24 * 3600
 def unit_item_id(execution_id: str, unit: int) -> str:
     """The id of the item that keeps one unit's results."""
     return f"{execution_id}/unit/{unit}"
+
+
+def attempts_item_id(execution_id: str, node_id: str) -> str:
+    """The id of the item that counts a node's failed attempts (it expires, as a unit's left
+    behind does: LIFETIME_SECONDS)."""
+    return f"{execution_id}/attempts/{node_id}"
 
 
 class DynamoProgressStore:
@@ -108,6 +115,30 @@ class DynamoProgressStore:
             return True
         status = item.get("status", {}).get("S")
         return SEALED in item or status in {s.value for s in FINAL_STATUSES}
+
+    def failed_attempts(self, execution_id: str, node_id: str) -> int:
+        with translated(f"GetItem {self._table}"):
+            item = self._dynamodb.get_item(
+                TableName=self._table,
+                Key={"id": {"S": attempts_item_id(execution_id, node_id)}},
+                ProjectionExpression="#failed",
+                ExpressionAttributeNames={"#failed": FAILED},
+                ConsistentRead=True,
+            ).get("Item")
+        return 0 if item is None else int(item[FAILED]["N"])
+
+    def fail_attempt(self, execution_id: str, node_id: str) -> None:
+        with translated(f"UpdateItem {self._table}"):
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"id": {"S": attempts_item_id(execution_id, node_id)}},
+                UpdateExpression="ADD #failed :one SET #expires = :expires",
+                ExpressionAttributeNames={"#failed": FAILED, "#expires": "expiresAt"},
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":expires": {"N": str(int(time.time()) + LIFETIME_SECONDS)},
+                },
+            )
 
     def _write(self, requests: list[WriteRequestTypeDef]) -> None:
         while requests:

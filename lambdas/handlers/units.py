@@ -137,9 +137,6 @@ class Event(BaseModel):
     # In a branch of a Parallel state: return the bytes of the unit's outputs alone
     # ("own"), or also those of the branches of an earlier Parallel state ("carry").
     branch: Literal["own", "carry"] | None = None
-    # Step Functions' retry count (from 0), given to the task of a node with a retry policy
-    # or a timeout: which attempt of the node this is.
-    attempt: int = 0
 
     @field_validator("nodes", "waits", mode="before")
     @classmethod
@@ -156,7 +153,7 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     work = UnitWork(
         request.unit, request.nodes, request.edges, request.reads, request.waits, request.wait_units
     )
-    attempt = Attempt(request.attempt, invocation.time_scale)
+    attempt = Attempt(invocation.time_scale)
     if request.branch is not None:
         carry = request.branch == "carry"
         branch = run_branch(deps, request.state, work, invocation.deadline, carry, attempt)

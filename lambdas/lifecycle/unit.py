@@ -102,12 +102,14 @@ class UnitRunner:
             time_scale=time_scale,
         )
 
-    def run(self, nodes: list[Node], edges: list[Edge], attempt: int = 0) -> list[NodeExecution]:
-        """Run the nodes not yet completed; `attempt` (from 0) is the task's retry count.
+    def run(self, nodes: list[Node], edges: list[Edge]) -> list[NodeExecution]:
+        """Run the nodes not yet completed.
 
-        A node with a retry policy or a timeout (alone in its unit) records its `attempts`;
-        one that failed with attempts left raises NodeAttemptFailed, keeping nothing, so
-        that its task is retried (Step Functions' Retry, or the in-process engine's)."""
+        A node with a retry policy or a timeout (alone in its unit) records its `attempts`,
+        counted in the progress store (a task retried for another reason, a throttled
+        invocation, tries the node no more times); one that failed with attempts left
+        raises NodeAttemptFailed, keeping nothing but the count, so that its task is
+        retried (Step Functions' Retry, or the in-process engine's)."""
         # A retried execution starts with the results its predecessor completed: reused.
         pending = [node.id for node in nodes if not self._reused(node.id)]
         if not pending:
@@ -117,18 +119,20 @@ class UnitRunner:
         executions = run_unit(prepared, pending, self.results, overrides, self.environment)
         for node in nodes:
             if node.has_policy and node.id in pending:
-                executions[pending.index(node.id)] = self._attempted(node, attempt)
+                executions[pending.index(node.id)] = self._attempted(node)
         self.fresh += pending
         return executions
 
-    def _attempted(self, node: Node, attempt: int) -> NodeExecution:
-        """The result of attempt `attempt` (from 0) of `node`, with its count of attempts, or
-        NodeAttemptFailed when it failed and attempts remain."""
+    def _attempted(self, node: Node) -> NodeExecution:
+        """The result of this attempt of `node`, with its count of attempts, or
+        NodeAttemptFailed (the failure counted) when it failed and attempts remain."""
         execution = self.results[node.id]
         if execution.status == NodeStatus.SKIPPED:  # never tried
             return execution
-        tried = attempt + 1
+        execution_id = self.state.execution.id
+        tried = self.progress.failed_attempts(execution_id, node.id) + 1
         if execution.status == NodeStatus.ERROR and tried < node.max_attempts:
+            self.progress.fail_attempt(execution_id, node.id)
             raise NodeAttemptFailed(node.id, tried, node.max_attempts, execution.error or "")
         execution = execution.model_copy(update={"attempts": tried})
         self.results[node.id] = execution

@@ -32,10 +32,10 @@ class UnitWork:
 
 @dataclass(frozen=True)
 class Attempt:
-    """Which attempt of a unit's task this is (`number`, Step Functions' retry count, from
-    0), and how fast its nodes' timeouts run out (`time_scale`, 1 for real time)."""
+    """How an attempt of a unit's task runs: how fast its nodes' timeouts run out
+    (`time_scale`, 1 for real time). Which attempt of a node it is, the progress store
+    counts (lambdas.lifecycle.unit)."""
 
-    number: int = 0
     time_scale: float = 1.0
 
 
@@ -126,7 +126,7 @@ def _ran(
     own = [work.unit, *work.wait_units] if reuse or state.resumed else []
     runner = UnitRunner(state, ports, deadline, work.reads, own, attempt.time_scale)
     runner.end_waits()
-    runner.run(work.nodes, work.edges, attempt.number)
+    runner.run(work.nodes, work.edges)
     waits = runner.resolve_waits(work.waits)
     runner.keep(work.unit, [node.id for node in work.nodes], work.wait_units, work.waits)
     runner.announce(ports)

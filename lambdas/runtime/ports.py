@@ -253,6 +253,14 @@ class ProgressStore(Protocol):
         """Whether the execution is sealed or has ended: a unit then announces nothing."""
         ...
 
+    def failed_attempts(self, execution_id: str, node_id: str) -> int:
+        """How many attempts of a node with a retry policy failed before this one."""
+        ...
+
+    def fail_attempt(self, execution_id: str, node_id: str) -> None:
+        """Count one more failed attempt of the node (its task is then retried)."""
+        ...
+
 
 class DeployedWorkflow(WireModel):
     """A workflow deployed through the API, as the API shows it: its definition and its state

@@ -105,3 +105,25 @@ def test_kept_results_expire_once_no_execution_could_need_them_and_records_never
         "TimeToLiveStatus": "ENABLED",
         "AttributeName": "expiresAt",
     }
+
+
+@pytest.mark.parametrize("store", ["dynamodb", "memory"])
+def test_a_nodes_failed_attempts_are_counted_apart_from_every_other(
+    progress: DynamoProgressStore, store: str
+) -> None:
+    """What tells a node's task which attempt it runs (lambdas.lifecycle.unit): the failures
+    counted for that node of that execution, whatever else retried its task."""
+    from local.memory import MemoryProgressStore
+
+    counted: DynamoProgressStore | MemoryProgressStore = (
+        progress if store == "dynamodb" else MemoryProgressStore()
+    )
+    assert counted.failed_attempts("e1", "fetch") == 0
+    counted.fail_attempt("e1", "fetch")
+    counted.fail_attempt("e1", "fetch")
+    counted.fail_attempt("e1", "other")
+    counted.fail_attempt("e2", "fetch")
+    assert counted.failed_attempts("e1", "fetch") == 2
+    assert counted.failed_attempts("e1", "other") == 1
+    assert counted.failed_attempts("e2", "fetch") == 1
+    assert counted.failed_attempts("e2", "other") == 0
