@@ -18,7 +18,7 @@ from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from tests.support.http_server import LOCAL_FAKES, Reply
 from tests.support.model_apis import ModelApiFakes, model_api_fakes
-from tests.support.secret_scan import Scan, organization, plaintext, scan_deployment
+from tests.support.secret_scan import organization, plaintext, scan_everything
 from tests.support.workflows import edge, node, workflow
 
 SECRETS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
@@ -64,15 +64,7 @@ def assert_nowhere(
     messages: list[dict[str, Any]],
     logs: list[str],
 ) -> None:
-    scan = Scan((key,))
-    scan_deployment(engine, scan)
-    for line in logs:
-        scan.look("log lines", "handler logs", line)
-    for index, message in enumerate(messages):
-        scan.look("messages", f"live update {index}", message)
-    scan.look("records", "final record", record)
-    scan.look("records", "persisted record", engine.record(record["id"]).to_json())
-    print(scan.summary())
+    scan = scan_everything(engine, key, record, messages, logs)
     assert scan.counts["events"] > 0
     assert scan.counts["items"] > 0
     assert scan.counts["messages"] > 0

@@ -26,7 +26,7 @@ from tests.support.secret_scan import (
     closed_port,
     organization,
     plaintext,
-    scan_deployment,
+    scan_everything,
 )
 from tests.support.workflows import edge, node, workflow
 
@@ -65,25 +65,6 @@ def run_with_secret(
 
     record = engine.run(flow, organization_id=owner, on_update=receive)
     return record.to_json(), messages
-
-
-def scan_everything(
-    engine: EmbeddedEngine,
-    secret: str,
-    record: dict[str, Any],
-    messages: list[dict[str, Any]],
-    logs: list[str],
-) -> Scan:
-    scan = Scan((secret,))
-    scan_deployment(engine, scan)
-    for line in logs:
-        scan.look("log lines", "handler logs", line)
-    for index, message in enumerate(messages):
-        scan.look("messages", f"live update {index}", message)
-    scan.look("records", "final record", record)
-    scan.look("records", "persisted record", engine.record(record["id"]).to_json())
-    print(scan.summary())
-    return scan
 
 
 def assert_nowhere(scan: Scan) -> None:

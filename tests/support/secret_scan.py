@@ -267,6 +267,27 @@ def serve_fixture() -> Iterator[Callable[[Route], Server]]:
         yield start
 
 
+def scan_everything(
+    engine: EmbeddedEngine,
+    secret: str,
+    record: dict[str, Any],
+    messages: list[dict[str, Any]],
+    logs: list[str],
+) -> Scan:
+    """Search the whole deployment, the handlers' log lines, the live updates and the
+    execution's record (as returned and as persisted) for `secret`."""
+    scan = Scan((secret,))
+    scan_deployment(engine, scan)
+    for line in logs:
+        scan.look("log lines", "handler logs", line)
+    for index, message in enumerate(messages):
+        scan.look("messages", f"live update {index}", message)
+    scan.look("records", "final record", record)
+    scan.look("records", "persisted record", engine.record(record["id"]).to_json())
+    print(scan.summary())
+    return scan
+
+
 def closed_port() -> int:
     """A port nothing listens on (bound once by the OS, then released)."""
     with socket.socket() as probe:
