@@ -184,7 +184,6 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
     ),
     "moto.stepfunctions.parser.backend.execution.Execution.start": ("self",),
     "moto.stepfunctions.parser.backend.execution_worker.TMP_THREADS": None,
-    "moto.stepfunctions.parser.backend.execution_worker.Thread": None,
     "moto.stepfunctions.parser.models.StepFunctionsParserBackend._validate_definition": (
         "definition",
     ),

@@ -20,8 +20,10 @@ as AWS does).
   kept once started.
 - Each execution, its program and each of its task states ran in a thread started for it (so
   that a timeout can end the wait for it): 100 us of a thread's start and end, eight times a
-  20-node execution. They run on threads kept for them, each taking the next once done (one
-  more is started when all are busy, so one that outlives its timeout holds none back).
+  20-node execution. The program and the tasks run on threads kept for them, each taking the
+  next once done (one more is started when all are busy, so one that outlives its timeout
+  holds none back). An execution still starts its own thread: moto makes its environment on
+  that thread, and a stop that comes right after the start needs it made.
 - Each start looked for its execution name among every execution its state machine ever
   ran (5 ms a start once `serve` has run 100,000): a state machine's executions are indexed
   by name as they start.
@@ -347,8 +349,8 @@ _TASK_THREADS = TaskThreads()
 
 
 class KeptThread:
-    """What moto's interpreter starts as a thread (an execution, its program, a task state):
-    its target, run on a kept thread, and joined as a thread is."""
+    """What moto's interpreter starts as a thread (a program, a task state): its target,
+    run on a kept thread, and joined as a thread is."""
 
     def __init__(
         self, target: Callable[..., None], args: tuple[Any, ...] = (), daemon: bool = True
@@ -376,8 +378,6 @@ class KeptThread:
 def _run_tasks_on_kept_threads() -> None:
     from moto.stepfunctions.parser.asl.component.program import program
     from moto.stepfunctions.parser.asl.component.state.exec import execute_state
-    from moto.stepfunctions.parser.backend import execution_worker
 
     replace(execute_state, "Thread", KeptThread)
-    replace(execution_worker, "Thread", KeptThread)
     replace(program, "threading", types.SimpleNamespace(Thread=KeptThread))

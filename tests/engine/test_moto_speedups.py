@@ -533,8 +533,9 @@ def test_tasks_run_on_kept_threads_and_a_busy_one_holds_none_back(
 def test_an_execution_runs_on_kept_threads(
     cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An execution, its program and its tasks start no thread of their own once threads are
-    kept: a run of a chain after a first one starts none."""
+    """An execution's program and its tasks start no thread of their own once threads are
+    kept: a run of a chain after a first one starts one, the execution's own (moto makes
+    its environment there, which a stop right after the start needs)."""
     import threading
 
     engine = EmbeddedEngine(cloud=cloud)
@@ -551,4 +552,4 @@ def test_an_execution_runs_on_kept_threads(
     record = engine.run(workflow)
     monkeypatch.undo()
     assert record.status == "completed"
-    assert started == []
+    assert len(started) == 1
