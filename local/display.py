@@ -137,7 +137,8 @@ def print_problems(
 
 
 def print_record(console: Console, record: ExecutionRecord, workflow: Workflow) -> None:
-    """Each node's status with its outputs or error, then the workflow's outcome."""
+    """Each node's status with its outputs or error (and how often it was tried, when a
+    retry policy tried it more than once), then the workflow's outcome."""
     types = {node.id: node.type for node in workflow.nodes}
     title = shown(f"{record.workflow_name} ({record.workflow_id})")
     table = Table(title=title, title_justify="left")
@@ -150,6 +151,8 @@ def print_record(console: Console, record: ExecutionRecord, workflow: Workflow) 
             detail = f"{execution.skip_reason} (blocked by {', '.join(execution.blocked_by or [])})"
         else:
             detail = execution.error or ""
+        if execution.attempts is not None and execution.attempts > 1:  # a retry policy's
+            detail = f"{detail} · {execution.attempts} attempts"
         style = STATUS_STYLES.get(execution.status, "")
         table.add_row(
             shown(execution.node_id),
