@@ -14,7 +14,7 @@ from lambdas.lifecycle.begin import begin, preloaded, run_state
 from lambdas.lifecycle.finish import finish
 from lambdas.lifecycle.ports import ExecutionPorts, UnitPorts
 from lambdas.lifecycle.start import context_of, start_state
-from lambdas.lifecycle.unit_task import Attempt, UnitWork, run_unit
+from lambdas.lifecycle.unit_task import UnitWork, run_unit
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob, BlobStore
 from lambdas.runtime.credits import estimate_usage, may_start
@@ -183,10 +183,9 @@ class InProcessEngine:
         """Run a unit's task until it is done: a node with a retry policy is tried again
         after each failed attempt that leaves more, as its task's Retry rule says."""
         number = 0
-        attempt = Attempt(self.time_scale)
         while True:
             try:
-                return run_unit(self.units, state, work, None, attempt)
+                return run_unit(self.units, state, work, None, self.time_scale)
             except NodeAttemptFailed:
                 [node] = work.nodes  # a node with a retry policy is alone in its unit
                 assert node.retry is not None

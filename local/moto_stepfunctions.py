@@ -302,12 +302,12 @@ def _index_executions_by_name() -> None:
 
 
 # How long a kept thread waits for another task before it ends.
-TASK_THREAD_IDLE_S = 30.0
+KEPT_THREAD_IDLE_S = 30.0
 
 
-class TaskThreads:
-    """Threads kept to run tasks: a task goes to an idle one, or to a new one when none is
-    idle; a thread with nothing to do for TASK_THREAD_IDLE_S ends."""
+class KeptThreads:
+    """Threads kept to run task states and programs: each goes to an idle one, or to a new
+    one when none is idle; a thread with nothing to do for KEPT_THREAD_IDLE_S ends."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -330,7 +330,7 @@ class TaskThreads:
     def _work(self, inbox: queue.SimpleQueue[Callable[[], None]]) -> None:
         while True:
             try:
-                task = inbox.get(timeout=TASK_THREAD_IDLE_S)
+                task = inbox.get(timeout=KEPT_THREAD_IDLE_S)
             except queue.Empty:
                 with self._lock:
                     if inbox in self._idle:  # else a task was just handed to it: take it
@@ -345,7 +345,7 @@ class TaskThreads:
                 self._idle.append(inbox)
 
 
-_TASK_THREADS = TaskThreads()
+_KEPT_THREADS = KeptThreads()
 
 
 class KeptThread:
@@ -360,7 +360,7 @@ class KeptThread:
         self._ended = threading.Event()
 
     def start(self) -> None:
-        _TASK_THREADS.run(self._run)
+        _KEPT_THREADS.run(self._run)
 
     def join(self, timeout: float | None = None) -> None:
         self._ended.wait(timeout)

@@ -37,7 +37,6 @@ from lambdas.handlers.wiring import (
 from lambdas.lifecycle.ports import UnitPorts
 from lambdas.lifecycle.unit import WaitNode, wait_nodes
 from lambdas.lifecycle.unit_task import (
-    Attempt,
     UnitWork,
     run_branch,
     run_side_by_side,
@@ -153,12 +152,12 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
     work = UnitWork(
         request.unit, request.nodes, request.edges, request.reads, request.waits, request.wait_units
     )
-    attempt = Attempt(invocation.time_scale)
+    time_scale = invocation.time_scale
     if request.branch is not None:
         carry = request.branch == "carry"
-        branch = run_branch(deps, request.state, work, invocation.deadline, carry, attempt)
+        branch = run_branch(deps, request.state, work, invocation.deadline, carry, time_scale)
         return branch.to_json()
-    return run_unit(deps, request.state, work, invocation.deadline, attempt).to_json()
+    return run_unit(deps, request.state, work, invocation.deadline, time_scale).to_json()
 
 
 def run_together(request: Together, deps: Deps, invocation: Invocation) -> dict[str, Any]:

@@ -30,31 +30,20 @@ class UnitWork:
     wait_units: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """How an attempt of a unit's task runs: how fast its nodes' timeouts run out
-    (`time_scale`, 1 for real time). Which attempt of a node it is, the progress store
-    counts (lambdas.lifecycle.unit)."""
-
-    time_scale: float = 1.0
-
-
-FIRST = Attempt()
-
-
 def run_unit(
     ports: UnitPorts,
     state: WorkflowState,
     work: UnitWork,
     deadline: float | None,
-    attempt: Attempt = FIRST,
+    time_scale: float = 1.0,
 ) -> WorkflowState:
     """Run the unit; the state for the next one: the bytes all outputs hold so far, the
     seconds of the waits that follow and the wait nodes now waiting.
 
     A node with a retry policy that failed with attempts left raises NodeAttemptFailed
-    (lambdas.lifecycle.unit), for the task to be retried."""
-    runner, waits = _ran(ports, state, work, deadline, attempt=attempt)
+    (lambdas.lifecycle.unit), for the task to be retried; nodes' timeouts run out
+    `time_scale` times real time (an engine under test runs them faster)."""
+    runner, waits = _ran(ports, state, work, deadline, time_scale=time_scale)
     update = {
         "output_bytes": runner.output_bytes,
         "waits": waits,
@@ -70,14 +59,14 @@ def run_branch(
     work: UnitWork,
     deadline: float | None,
     carry: bool,
-    attempt: Attempt = FIRST,
+    time_scale: float = 1.0,
 ) -> Branch:
     """Run the unit as a branch of a Parallel state: the bytes its outputs hold, and with
     `carry` (the first branch) also those of an earlier Parallel state's branches. The
     first branch completes the waits that passed before it."""
     if not carry:
         state = state.model_copy(update={"waiting": []})
-    runner, _ = _ran(ports, state, work, deadline, attempt=attempt)
+    runner, _ = _ran(ports, state, work, deadline, time_scale=time_scale)
     carried = sum(branch.output_bytes for branch in state.branches) if carry else 0
     return Branch(output_bytes=carried + runner.output_bytes - runner.known_bytes)
 
@@ -119,12 +108,12 @@ def _ran(
     work: UnitWork,
     deadline: float | None,
     reuse: bool = False,
-    attempt: Attempt = FIRST,
+    time_scale: float = 1.0,
 ) -> tuple[UnitRunner, list[int]]:
     """Run `work` (a retried execution's unit, or a retried attempt's with `reuse`, reads
     the results it starts with: its own, its waits'); the runner and the waits' seconds."""
     own = [work.unit, *work.wait_units] if reuse or state.resumed else []
-    runner = UnitRunner(state, ports, deadline, work.reads, own, attempt.time_scale)
+    runner = UnitRunner(state, ports, deadline, work.reads, own, time_scale)
     runner.end_waits()
     runner.run(work.nodes, work.edges)
     waits = runner.resolve_waits(work.waits)

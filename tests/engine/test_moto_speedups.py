@@ -493,8 +493,8 @@ def test_tasks_run_on_kept_threads_and_a_busy_one_holds_none_back(
     timeout, say) makes the next start a thread of its own; idle threads end."""
     import threading
 
-    monkeypatch.setattr(moto_stepfunctions, "TASK_THREAD_IDLE_S", 0.2)
-    threads = moto_stepfunctions.TaskThreads()
+    monkeypatch.setattr(moto_stepfunctions, "KEPT_THREAD_IDLE_S", 0.2)
+    threads = moto_stepfunctions.KeptThreads()
     ran: list[int] = []
     done = threading.Event()
 
