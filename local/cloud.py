@@ -439,6 +439,7 @@ def _patch_moto(cloud: LocalCloud) -> None:
     moto_dynamodb.check_update_expressions_once()
     moto_dynamodb.walk_expression_trees_directly()
     moto_dynamodb.parse_conditions_once()
+    moto_dynamodb.update_simple_items_directly()
 
     from moto.s3.responses import S3Response
 

@@ -1,8 +1,9 @@
 """moto's DynamoDB as the embedded engine serves it: one request at a time, each recording what
-it changed, and five of moto's costs that grew with the data or the expression cut down
+it changed, and six of moto's costs that grew with the data or the expression cut down
 (queries within a partition, update expressions checked once, their trees copied from a
 pickle and walked without asking each node's processors anew, condition expressions parsed
-once). The requests themselves reach it without HTTP (`local.direct`).
+once, simple updates applied directly). The requests themselves reach it without HTTP
+(`local.direct`).
 """
 
 from __future__ import annotations
@@ -274,3 +275,165 @@ def parse_conditions_once() -> None:
         return tree
 
     replace(ConditionExpressionParser, "parse", parse)
+
+
+# A simple update: `SET #a = :a, #b = if_not_exists(#b, :b), ...` and an optional
+# `REMOVE #c, ...`, each action on a whole top-level attribute named by a placeholder.
+_NAME, _VALUE = r"#[A-Za-z0-9_]+", r":[A-Za-z0-9_]+"
+_SET_ACTION = re.compile(rf"({_NAME}) = (?:({_VALUE})|if_not_exists\(\1, ({_VALUE})\))")
+_ANY_SET = rf"{_NAME} = (?:{_VALUE}|if_not_exists\({_NAME}, {_VALUE}\))"
+_SIMPLE_UPDATE = re.compile(
+    rf"SET (?P<set>{_ANY_SET}(?:, {_ANY_SET})*)(?: REMOVE (?P<remove>{_NAME}(?:, {_NAME})*))?"
+)
+# The values a simple update writes: strings, and numbers as DynamoDB writes them back.
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]{0,37})")
+# moto's item size limit (DynamoDB's 400 KB, as moto measures an item).
+ITEM_SIZE_LIMIT = 405000
+# (set actions: name placeholder, value placeholder, only if absent), remove placeholders
+SimpleUpdate = tuple[tuple[tuple[str, str, bool], ...], tuple[str, ...]]
+
+
+def simple_update(expression: str) -> SimpleUpdate | None:
+    """The actions of a simple update expression, in order; None for any other expression."""
+    matched = _SIMPLE_UPDATE.fullmatch(expression)
+    if matched is None:
+        return None
+    sets = []
+    for action in _SET_ACTION.finditer(matched["set"]):
+        name, value, absent_only = action[1], action[2] or action[3], action[3] is not None
+        sets.append((name, value, absent_only))
+    if len(sets) != matched["set"].count(" = "):  # an if_not_exists of another attribute
+        return None
+    removed = tuple(matched["remove"].split(", ")) if matched["remove"] else ()
+    return tuple(sets), removed
+
+
+def update_simple_items_directly() -> None:
+    """Apply a simple update expression (whole top-level attributes set, set if absent,
+    removed: what a record write is) to its item directly.
+
+    moto validates any update expression by walking its tree with seven processors, then
+    executes it by walking it again, and checks the item's size by summing every attribute
+    at each one set: 1.4 ms of each record write, two per execution. An update of this
+    simple form needs none of it: its placeholders are looked up, its values set. Whatever
+    such an update could be refused for (a placeholder not given, a key attribute, two
+    actions on one attribute, a value that is neither a string nor a plain number) goes to
+    moto's own path, which refuses it as before; so does any other expression, and any
+    request with `Expected` or `AttributeUpdates`. The condition is decided as moto decides
+    it; the item's size is checked once, as it will be after the update (DynamoDB's rule;
+    moto adds each new value to the size of the item it replaces it in), and nothing is
+    written when it is too large.
+    """
+    from moto.dynamodb.comparisons import create_condition_expression_parser
+    from moto.dynamodb.exceptions import ConditionalCheckFailed, ItemSizeToUpdateTooLarge
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.utilities import bytesize
+
+    original = DynamoDBBackend.update_item
+    parsed: dict[str, SimpleUpdate | None] = {}
+
+    def resolved(
+        table: Any, expression: str, names: dict[str, str], values: dict[str, Any]
+    ) -> tuple[list[tuple[str, Any, bool]], list[str]] | None:
+        actions = parsed.get(expression)
+        if actions is None:
+            if expression in parsed or len(parsed) >= CHECKED_EXPRESSIONS:
+                return None
+            actions = parsed[expression] = simple_update(expression)
+            if actions is None:
+                return None
+        sets, removes = actions
+        keys = {table.hash_key_attr, table.range_key_attr}
+        touched: set[str] = set()
+        writes: list[tuple[str, Any, bool]] = []
+        for name_placeholder, value_placeholder, absent_only in sets:
+            name, value = names.get(name_placeholder), values.get(value_placeholder)
+            if name is None or name in keys or name in touched or not _plain(value):
+                return None
+            touched.add(name)
+            writes.append((name, value, absent_only))
+        removed = []
+        for name_placeholder in removes:
+            name = names.get(name_placeholder)
+            if name is None or name in keys or name in touched:
+                return None
+            touched.add(name)
+            removed.append(name)
+        return writes, removed
+
+    def update_item(
+        backend: Any,
+        table_name: str,
+        key: dict[str, dict[str, Any]],
+        update_expression: str,
+        expression_attribute_names: dict[str, Any],
+        expression_attribute_values: dict[str, Any],
+        attribute_updates: dict[str, Any] | None = None,
+        expected: dict[str, Any] | None = None,
+        condition_expression: str | None = None,
+        return_values_on_condition_check_failure: str | None = None,
+    ) -> Any:
+        table = backend.get_table(table_name)
+        actions = None
+        if update_expression and not attribute_updates and not expected:
+            actions = resolved(
+                table,
+                update_expression,
+                expression_attribute_names or {},
+                expression_attribute_values or {},
+            )
+        if actions is None or table.range_key_attr is not None or table.hash_key_attr not in key:
+            return original(
+                backend,
+                table_name,
+                key,
+                update_expression,
+                expression_attribute_names,
+                expression_attribute_values,
+                attribute_updates,
+                expected,
+                condition_expression,
+                return_values_on_condition_check_failure,
+            )
+        writes, removed = actions
+        hash_value = DynamoType(key[table.hash_key_attr])
+        item = table.get_item(hash_value, None)
+        condition = create_condition_expression_parser(
+            condition_expression, expression_attribute_names, expression_attribute_values
+        ).parse()
+        if not condition.expr(item):
+            if return_values_on_condition_check_failure == "ALL_OLD" and item is not None:
+                raise ConditionalCheckFailed(item=item.to_json()["Attributes"])
+            raise ConditionalCheckFailed
+        attributes = dict(item.attrs) if item is not None else {table.hash_key_attr: hash_value}
+        for name, value, absent_only in writes:
+            if not (absent_only and name in attributes):
+                attributes[name] = DynamoType(value)
+        for name in removed:
+            attributes.pop(name, None)
+        size = sum(bytesize(name) + value.size() for name, value in attributes.items())
+        if size > ITEM_SIZE_LIMIT:
+            raise ItemSizeToUpdateTooLarge()
+        before = copy.deepcopy(item) if table.stream_shard is not None else None
+        if item is None:
+            table.put_item({table.hash_key_attr: {hash_value.type: hash_value.value}})
+            item = table.get_item(hash_value, None)
+        # written as a whole, sized above (moto's dict would sum the item at each attribute)
+        dict.clear(item.attrs)
+        dict.update(item.attrs, attributes)
+        if table.stream_shard is not None:
+            table.stream_shard.add(before, item)
+        return item
+
+    replace(DynamoDBBackend, "update_item", update_item)
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` is an attribute value a simple update writes directly."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    ((kind, content),) = value.items()
+    if kind == "S":
+        return isinstance(content, str)
+    return kind == "N" and isinstance(content, str) and _PLAIN_NUMBER.fullmatch(content) is not None

@@ -28,6 +28,18 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
     "moto.core.responses.method_names_from_class": ("clazz",),
     "moto.core.utils.create_loader": (),
     "moto.dynamodb.comparisons.ConditionExpressionParser.parse": ("self",),
+    "moto.dynamodb.models.DynamoDBBackend.update_item": (
+        "self",
+        "table_name",
+        "key",
+        "update_expression",
+        "expression_attribute_names",
+        "expression_attribute_values",
+        "attribute_updates",
+        "expected",
+        "condition_expression",
+        "return_values_on_condition_check_failure",
+    ),
     "moto.dynamodb.models.table.Table.all_items": ("self",),
     "moto.dynamodb.models.table.Table.query": (
         "self",

@@ -187,6 +187,195 @@ def test_a_condition_parsed_once_decides_each_write_as_its_own_parse_would(
     assert kept[: len(CONDITIONS)] == kept[len(CONDITIONS) :]
 
 
+BIG = "x" * 300_000
+# (what it does, its update expression, values, names, condition, whether the item exists,
+# whether moto's own path must take it): updates of the simple form a record write has, and
+# requests that look simple but moto must refuse or decide
+SIMPLE: list[tuple[str, str, dict[str, Any], dict[str, str], str | None, bool, bool]] = [
+    (
+        "SET",
+        "SET #t = :s, #n = :n",
+        NEW | {":n": {"N": "-12"}},
+        {"#t": "text", "#n": "n"},
+        None,
+        True,
+        False,
+    ),
+    ("SET a new item", "SET #t = :s", NEW, {"#t": "text"}, None, False, False),
+    (
+        "set if absent",
+        "SET #t = if_not_exists(#t, :s), #f = if_not_exists(#f, :s)",
+        NEW,
+        {"#t": "text", "#f": "fresh"},
+        None,
+        True,
+        False,
+    ),
+    (
+        "REMOVE",
+        "SET #t = :s REMOVE #n, #gone",
+        NEW,
+        {"#t": "text", "#n": "n", "#gone": "gone"},
+        None,
+        True,
+        False,
+    ),
+    (
+        "a condition met",
+        "SET #t = :s",
+        NEW | {":v": {"N": "5"}},
+        {"#t": "text", "#n": "n"},
+        "#n = :v",
+        True,
+        False,
+    ),
+    (
+        "a condition not met",
+        "SET #t = :s",
+        NEW | {":v": {"N": "6"}},
+        {"#t": "text", "#n": "n"},
+        "#n = :v",
+        True,
+        False,
+    ),
+    (
+        "a condition on no item",
+        "SET #t = :s",
+        NEW,
+        {"#t": "text", "#k": "pk"},
+        "attribute_exists(#k)",
+        False,
+        False,
+    ),
+    (
+        "too large",
+        "SET #b = :b, #c = :b",
+        {":b": {"S": BIG}},
+        {"#b": "big", "#c": "copy"},
+        None,
+        True,
+        False,
+    ),
+    ("a key attribute", "SET #k = :s", NEW, {"#k": "pk"}, None, True, True),
+    (
+        "one attribute twice",
+        "SET #a = :s REMOVE #b",
+        NEW,
+        {"#a": "text", "#b": "text"},
+        None,
+        True,
+        True,
+    ),
+    (
+        "a value not given",
+        "SET #t = :s, #u = :none",
+        NEW,
+        {"#t": "text", "#u": "u"},
+        None,
+        True,
+        True,
+    ),
+    ("a list value", "SET #t = :l", {":l": {"L": [{"S": "a"}]}}, {"#t": "text"}, None, True, True),
+    ("a number as text", "SET #n = :n", {":n": {"N": "1e3"}}, {"#n": "n"}, None, True, True),
+    (
+        "if_not_exists of another",
+        "SET #t = if_not_exists(#n, :s)",
+        NEW,
+        {"#t": "text", "#n": "n"},
+        None,
+        True,
+        True,
+    ),
+    ("a nested path", "SET #m.#i = :s", NEW, {"#m": "map", "#i": "inner"}, None, True, True),
+]
+
+
+def _updated(client: Any) -> list[Any]:
+    """What each simple update answers: its return value and the item it leaves, or its
+    error and the item as it stays."""
+    table = _table(client)
+    answers: list[Any] = []
+    for what, expression, values, names, condition, exists, _ in SIMPLE:
+        client.delete_item(TableName=table, Key={"pk": {"S": "a"}})
+        if exists:
+            client.put_item(TableName=table, Item=START)
+        parameters: dict[str, Any] = {
+            "UpdateExpression": expression,
+            "ExpressionAttributeValues": values,
+            "ExpressionAttributeNames": names,
+            "ReturnValues": "ALL_NEW",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if condition is not None:
+            parameters["ConditionExpression"] = condition
+        try:
+            answer = client.update_item(TableName=table, Key={"pk": {"S": "a"}}, **parameters)
+            answer = answer["Attributes"]
+        except ClientError as error:
+            answer = (error.response["Error"], error.response.get("Item"))
+        item = client.get_item(TableName=table, Key={"pk": {"S": "a"}}).get("Item")
+        answers.append((what, answer, item))
+    return answers
+
+
+def test_a_simple_update_applied_directly_answers_as_moto_does(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.parsing.validators import UpdateExpressionValidator
+
+    client = boto3.client("dynamodb", region_name=REGION)
+    validate = UpdateExpressionValidator.validate
+    validated: list[str] = []  # moto's own path validates the expression's tree
+
+    def counted(validator: Any) -> Any:
+        validated.append(validator.stepthunk_expression)
+        return validate(validator)
+
+    monkeypatch.setattr(UpdateExpressionValidator, "validate", counted)
+    direct = _updated(client)
+    # only what is not of the simple form, or would be refused, took moto's own path
+    assert len(validated) == len([update for update in SIMPLE if update[6]])
+    own = moto_patches.REPLACED["moto.dynamodb.models.DynamoDBBackend.update_item"]
+    monkeypatch.setattr(DynamoDBBackend, "update_item", own)
+    owns = _updated(client)
+    assert [answer for _, answer, _ in owns] == [answer for _, answer, _ in direct]
+    # the items left alike, but where moto writes half of an update too large: DynamoDB
+    # writes all of an update or nothing
+    too_large = [update[0] for update in SIMPLE].index("too large")
+    assert owns[:too_large] + owns[too_large + 1 :] == direct[:too_large] + direct[too_large + 1 :]
+    assert direct[too_large][2] == START
+    refused = [what for what, answer, _ in direct if isinstance(answer, tuple)]
+    assert refused == [
+        "a condition not met",
+        "a condition on no item",
+        "too large",
+        "a key attribute",
+        "one attribute twice",
+        "a value not given",
+    ]
+    item = dict(direct[0][2])
+    assert (item["text"], item["n"]) == ({"S": "new"}, {"N": "-12"})
+    assert direct[5][1][1] == START  # the item as it was, for ReturnValuesOnConditionCheckFailure
+
+
+def test_a_simple_update_is_sized_as_the_item_it_leaves(cloud: LocalCloud) -> None:
+    # DynamoDB limits the item an update leaves; moto adds each new value to the size of the
+    # item it replaces it in, and would refuse this one
+    client = boto3.client("dynamodb", region_name=REGION)
+    table = _table(client)
+    client.put_item(TableName=table, Item={"pk": {"S": "a"}, "big": {"S": BIG}})
+    client.update_item(
+        TableName=table,
+        Key={"pk": {"S": "a"}},
+        UpdateExpression="SET #b = :b",
+        ExpressionAttributeNames={"#b": "big"},
+        ExpressionAttributeValues={":b": {"S": BIG.upper()}},
+    )
+    item = client.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]
+    assert item["big"]["S"] == BIG.upper()
+
+
 LITERALS = {
     "numbers": [-3, -9007199254740993, 0.1, 1e300, -0.0, 12, 2.5],
     "nested": {"a": [{"b": None, "c": True, "d": False}, []], "s": "x", "empty": {}},
