@@ -51,7 +51,7 @@ import boto3
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 
-from local import direct, interpreter, moto_dynamodb, moto_start, moto_stepfunctions
+from local import direct, interpreter, moto_dynamodb, moto_start, moto_stepfunctions, requests_first
 from local.changes import ChangeLog
 from local.mail import SentEmail, parsed
 from local.moto_patches import replace
@@ -400,6 +400,8 @@ def _patch_moto(cloud: LocalCloud) -> None:
             return original_start(backend, source, *args, **kwargs)
         finally:
             starting.definition = None
+
+    requests_first.yield_between_states(cloud.requests)
 
     def start_execution_worker(execution: Any) -> None:
         definition = getattr(starting, "definition", None)

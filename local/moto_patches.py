@@ -89,6 +89,10 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
         "tracingConfiguration",
         "sm_type",
     ),
+    "moto.stepfunctions.parser.asl.component.state.state.CommonStateField._eval_state_input": (
+        "self",
+        "env",
+    ),
     "moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl.ErrorEqualsDecl._eval_body": (
         "self",
         "env",

@@ -1,12 +1,12 @@
 """API requests before execution steps: how `serve` shares one interpreter lock between the
 requests it answers and the executions it runs.
 
-`serve` runs every execution's tasks in threads of its own process, and Python runs one thread
-at a time: with fifty executions in flight, a request waited its turn behind every running
-task. Here a task about to run waits (at most `MAX_WAIT_S`, so that no execution stalls)
-while any API request is being answered, as on AWS no request waits for a workflow's steps
-(API Gateway and its function do not share a processor with them). Outside `serve` no
-request is ever pending and the wait costs one check.
+`serve` runs every execution's states and tasks in threads of its own process, and Python runs
+one thread at a time: with fifty executions in flight, a request waited its turn behind every
+running one. Here a state about to be evaluated, and a task about to run, wait (at most
+`MAX_WAIT_S`, so that no execution stalls) while any API request is being answered, as on AWS
+no request waits for a workflow's steps (API Gateway and its function do not share a processor
+with them). Outside `serve` no request is ever pending and the wait costs one check.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from local.moto_patches import replace
 
 # The longest a task waits for the API to be idle before it runs anyway: long enough for the
 # fifty starts of a burst to be answered first (bench.serve_load, mixed workflow, p95 to 202:
@@ -52,3 +55,16 @@ class RequestsFirst:
         """Wait until no request is being answered, or MAX_WAIT_S."""
         if not self._idle.is_set():
             self._idle.wait(MAX_WAIT_S)
+
+
+def yield_between_states(requests: RequestsFirst) -> None:
+    """Have each state of moto's interpreter, before it reads its input, yield to `requests`."""
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+
+    original = CommonStateField._eval_state_input
+
+    def eval_state_input(state: CommonStateField, env: Any) -> None:
+        requests.yield_to_requests()
+        original(state, env)
+
+    replace(CommonStateField, "_eval_state_input", eval_state_input)

@@ -3,7 +3,10 @@ about to run waits while a request is being answered, never longer than MAX_WAIT
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+import uuid
 from typing import Any
 
 import pytest
@@ -75,3 +78,39 @@ def test_serve_counts_its_requests_while_it_answers_them(
     assert org_a.http.get(f"/executions/{started.json()['executionId']}").status_code == 200
     assert seen == [False, False]
     assert requests.idle()
+
+
+def test_an_execution_takes_no_step_while_a_request_is_answered(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(requests_first, "MAX_WAIT_S", PATIENCE)
+    cloud = server.engine.cloud
+    client = cloud.client("stepfunctions")
+    definition = {
+        "StartAt": "First",
+        "States": {
+            "First": {"Type": "Pass", "Result": 1, "Next": "Second"},
+            "Second": {"Type": "Pass", "End": True},
+        },
+    }
+    machine = client.create_state_machine(
+        name=f"steps-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(definition),
+        roleArn=cloud.role_arn,
+    )["stateMachineArn"]
+    with cloud.requests.answering():
+        arn = client.start_execution(stateMachineArn=machine, name=uuid.uuid4().hex)["executionArn"]
+        time.sleep(0.3)
+        described = client.describe_execution(executionArn=arn)
+        steps = [
+            (event["type"], event.get("stateEnteredEventDetails", {}).get("name"))
+            for event in client.get_execution_history(executionArn=arn)["events"]
+            if event["type"].startswith("PassState")
+        ]
+        # entered, and waiting before it reads its input
+        assert (described["status"], steps) == ("RUNNING", [("PassStateEntered", "First")])
+    deadline = time.monotonic() + PATIENCE
+    while client.describe_execution(executionArn=arn)["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert client.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
