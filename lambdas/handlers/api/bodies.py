@@ -8,13 +8,29 @@ from typing import Any
 
 from pydantic import Field
 
-from lambdas.runtime.ports import Page, WorkflowSummary
+from lambdas.runtime.ports import WorkflowSummary
 from lambdas.runtime.record import ExecutionRecord, ExecutionSummary, NodeExecution
 from statemachine.model import WireModel
 
-WorkflowPage = Page[WorkflowSummary]
-ExecutionPage = Page[ExecutionSummary]
-NodeExecutionPage = Page[NodeExecution]
+# The pages a listing answers (lambdas.runtime.ports.Page of each), as classes of their own:
+# a parametrized generic model is built as it is made, on every cold start, and these are
+# only needed for the OpenAPI document.
+_NEXT = Field(default=None, description="Pass it back for the next page (none: no more)")
+
+
+class WorkflowPage(WireModel):
+    items: list[WorkflowSummary]
+    next_token: str | None = _NEXT
+
+
+class ExecutionPage(WireModel):
+    items: list[ExecutionSummary]
+    next_token: str | None = _NEXT
+
+
+class NodeExecutionPage(WireModel):
+    items: list[NodeExecution]
+    next_token: str | None = _NEXT
 
 
 class ErrorDetail(WireModel):
