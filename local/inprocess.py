@@ -11,6 +11,7 @@ from typing import Any
 
 from lambdas.lifecycle import records
 from lambdas.lifecycle.begin import begin, preloaded, run_state
+from lambdas.lifecycle.calls import CallPorts, Child, InlineCalls, called_estimate
 from lambdas.lifecycle.finish import finish
 from lambdas.lifecycle.ports import ExecutionPorts, UnitPorts
 from lambdas.lifecycle.start import context_of, start_state
@@ -24,10 +25,10 @@ from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import NetworkPolicy
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import Organization
-from lambdas.runtime.record import ExecutionRecord, ExecutionStatus
+from lambdas.runtime.ports import Organization, StoredWorkflow
+from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, utc_now
 from lambdas.runtime.registry import Registry
-from lambdas.runtime.state import WorkflowState
+from lambdas.runtime.state import ExecutionContext, WorkflowState
 from local.mail import LOCAL_SENDER, RecordingMailer, SentEmail
 from local.memory import (
     ListenerUpdates,
@@ -39,6 +40,7 @@ from local.memory import (
     MemoryValueStore,
     MemoryVault,
 )
+from statemachine.calls import called_ids
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Workflow
 from statemachine.node_policies import retry_delay
@@ -46,6 +48,8 @@ from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, Wiring, plan_work
 from statemachine.validation import validate_overrides, validated
 
 UpdateListener = Callable[[dict[str, Any]], None]
+# What a workflow given to `deploy` runs on, as its records name it (no state machine).
+IN_PROCESS_MACHINE = "arn:aws:states:local:000000000000:stateMachine:in-process"
 
 
 class InProcessEngine:
@@ -61,7 +65,9 @@ class InProcessEngine:
     (lambdas.runtime.network; `*`: everywhere, as `stepthunk run` allows). LLM nodes call
     the APIs `model_apis` names (default: the providers' public APIs). A node with a
     retry policy is retried as its task's Retry rule would be on Step Functions, the delays
-    (and nodes' timeouts) running `time_scale` times real time.
+    (and nodes' timeouts) running `time_scale` times real time. A run-workflow node runs
+    a workflow given to `deploy` as a child execution, through the same lifecycle, before
+    it returns; `record` reads the child's record.
     """
 
     def __init__(
@@ -113,7 +119,40 @@ class InProcessEngine:
             network=NetworkPolicy.allowing(allow_networks),
             model_apis=model_apis,
             defer_waits=False,  # no Wait state: a wait node waits itself
+            calls=self._calls,
         )
+        self._workflows = DeployedWorkflows()
+        self._call_ports = CallPorts(
+            workflows=self._workflows,
+            executions=self._executions,
+            values=self.ports.values,
+            catalog=self.registry.catalog,
+        )
+
+    def deploy(self, workflow: Any, organization_id: str | None = None) -> Workflow:
+        """Keep `workflow` (JSON data, or a Workflow validated against this engine's catalog)
+        as the organization's deployed workflow of its id, for run-workflow nodes to run;
+        WorkflowValidationError when it does not validate."""
+        valid = validated(workflow, self.registry.catalog)
+        self._workflows.put(valid, organization_id or self.organization_id)
+        return valid
+
+    def record(self, execution_id: str) -> ExecutionRecord:
+        """The record of a child execution a run-workflow node ran, every value in place."""
+        record = self._executions.get(execution_id)
+        if record is None:
+            raise LookupError(f"No record of execution {execution_id}")
+        return Payloads(self.ports.values, record.organization_id).loaded_record(record)
+
+    def _calls(self, parent: ExecutionContext) -> InlineCalls:
+        return InlineCalls(self._call_ports, parent, self._run_child)
+
+    def _run_child(self, child: Child) -> None:
+        """Run a child execution prepared (submitted) by a run-workflow node, to its end."""
+        state = WorkflowState.model_validate(child.state)
+        stored = self._workflows.get(state.execution.organization_id, child.workflow_id)
+        assert stored is not None  # the call found it
+        self._run_state(Workflow.model_validate(stored.definition), state)
 
     def put_blob(self, blob: Blob) -> dict[str, Any]:
         """Store a file for a run's blob input; its reference."""
@@ -163,9 +202,18 @@ class InProcessEngine:
         ports.executions.submit(
             records.submitted(execution, node_ids), session_id=session_id, execution_arn=None
         )
-        state = start_state(execution, inputs)
+        return self._run_state(workflow, start_state(execution, inputs))
+
+    def _run_state(self, workflow: Workflow, state: WorkflowState) -> ExecutionRecord:
+        """Run a submitted execution from the state it starts with to its final record."""
+        ports = self.ports
+        execution_id, organization = state.execution.id, state.execution.organization_id
+        node_ids = [node.id for node in workflow.nodes]
         if not ports.development:
-            estimate = estimate_usage(workflow, self.registry.catalog)
+            catalog = self.registry.catalog
+            estimate = estimate_usage(workflow, catalog) + called_estimate(
+                self._workflows, organization, called_ids(workflow), catalog
+            )
             if not may_start(ports.organizations, organization, estimate):
                 begin(ports, state, ExecutionStatus.EXHAUSTED, node_ids)
                 stored = ports.executions.get(execution_id)
@@ -193,6 +241,31 @@ class InProcessEngine:
                 # Step Functions' FULL jitter: a random part of the delay
                 delay = random.uniform(0, retry_delay(node.retry, number))
                 time.sleep(delay * self.time_scale)
+
+
+class DeployedWorkflows:
+    """The workflows given to an in-process engine's `deploy`, by organization and id."""
+
+    def __init__(self) -> None:
+        self._workflows: dict[tuple[str, str], StoredWorkflow] = {}
+
+    def put(self, workflow: Workflow, organization_id: str) -> None:
+        known = self._workflows.get((organization_id, workflow.id))
+        now = utc_now()
+        self._workflows[(organization_id, workflow.id)] = StoredWorkflow(
+            organization_id=organization_id,
+            id=workflow.id,
+            name=workflow.name,
+            version=known.version + 1 if known else 1,
+            definition=workflow.to_json(),
+            # none runs it (the engine does): a name in the form of one, for the records
+            state_machine_arn=IN_PROCESS_MACHINE,
+            created_at=known.created_at if known else now,
+            updated_at=now,
+        )
+
+    def get(self, organization_id: str, workflow_id: str) -> StoredWorkflow | None:
+        return self._workflows.get((organization_id, workflow_id))
 
 
 def _units(workflow: Workflow, plan: Plan) -> list[UnitWork]:

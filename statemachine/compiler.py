@@ -26,6 +26,7 @@ from statemachine.asl import (
     task,
     unique,
 )
+from statemachine.calls import FINISH_CALL, START_CHILD_RESOURCE, called_ids, is_call
 from statemachine.catalog import Catalog, estimate_usage
 from statemachine.error_names import (
     ALL_ERRORS,
@@ -37,6 +38,7 @@ from statemachine.error_names import (
 from statemachine.model import Node, Workflow
 from statemachine.parts import (
     PART_SHARE,
+    STEP_FUNCTIONS_SERVICE_ERRORS,
     PartArn,
     part_definition,
     part_tasks,
@@ -67,6 +69,7 @@ class _Step:
     nodes: list[Node]
     inline: bool = False
     wait: bool = False
+    call: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,9 +235,11 @@ def _machine(
     counts = path_counts(run)
     # The longest path adds Check credits, the Outcome Choice and one end state to the run.
     limits.check_history(units, tasks=1 + counts["tasks"], other_states=2 + counts["other_states"])
-    estimate = estimate_usage(workflow, catalog)
+    estimate: dict[str, Any] = {"estimate": estimate_usage(workflow, catalog)}
+    if calls := called_ids(workflow):  # Check credits adds one run of each, as deployed
+        estimate["calls"] = calls
     exhausted = {"status": "exhausted", **finalize}
-    check = task(functions.check_credits, {"estimate": estimate})
+    check = task(functions.check_credits, estimate)
     check["Next"] = run[0][0]
     # Too few credits is an error of Check credits, caught: no Choice on the common path.
     check["Catch"].insert(
@@ -349,11 +354,12 @@ def _units(
             return {"nodeIds": [node.id for node in step.nodes]}
         return {"nodes": [node.to_json() for node in step.nodes], "edges": edges_into(step.nodes)}
 
-    def unit_task(index: int, **more: Any) -> State:
+    def unit_task(index: int, *, waits: bool = True, **more: Any) -> State:
         step = steps[index]
         parameters: dict[str, Any] = {**carried(step), **more, "unit": index}
-        # a branch of a Parallel state resolves no waits: none follows it in its branch
-        start = len(steps) if "branch" in more else index + 1
+        # a branch of a Parallel state resolves no waits: none follows it in its branch;
+        # nor does a run-workflow node's task: the task finishing the node does
+        start = len(steps) if "branch" in more or not waits else index + 1
         resolving(parameters, step.nodes, start, index)
         resource = functions.run_inline_group if step.inline else functions.run_node
         state = task(resource, parameters, _timeout(step))
@@ -394,8 +400,44 @@ def _units(
             position += 1
             continue
         position = 0
-        states.append((step.name, unit_task(i)))
+        states.append((step.name, unit_task(i, waits=not step.call)))
+        if step.call:
+            finishing = unit_task(i, **{FINISH_CALL: True})
+            states += _call_states(step.nodes[0], finishing, named)
     return states
+
+
+def _call_states(node: Node, finishing: State, named: names.StateNames) -> list[tuple[str, State]]:
+    """After the task of run-workflow node `node` (which prepared its child, `$.call`, or
+    failed it): a Choice going past the child when there is none, the task running the
+    child to its end (StartExecution.sync:2, its failure caught into the state), and
+    `finishing`, the task completing the node from the child's record."""
+    running = named.claim(names.run_workflow(node.id))
+    finish = named.claim(names.finish_call(node.id))
+    choice = named.claim(names.if_calling(node.id))
+    none = {"Variable": "$.call", "IsPresent": False, "Next": finish}
+    child: State = {
+        "Type": "Task",
+        "Resource": START_CHILD_RESOURCE,
+        "Parameters": {
+            "StateMachineArn.$": "$.call.stateMachineArn",
+            "Input.$": "$.call.input",
+            "Name.$": "$.call.executionId",
+        },
+        # The state goes on as it was: the child's record says how it ended.
+        "ResultPath": None,
+        "Retry": [
+            {
+                "ErrorEquals": list(STEP_FUNCTIONS_SERVICE_ERRORS),
+                "IntervalSeconds": 1,
+                "MaxAttempts": 3,
+                "BackoffRate": 2.0,
+            }
+        ],
+        # A child that failed fails the node, not the execution: the next task says why.
+        "Catch": [{"ErrorEquals": [ALL_ERRORS], "ResultPath": "$.call.failure", "Next": finish}],
+    }
+    return [(choice, {"Type": "Choice", "Choices": [none]}), (running, child), (finish, finishing)]
 
 
 def _parallel(branches: list[tuple[_Step, State]], named: names.StateNames) -> tuple[str, State]:
@@ -430,7 +472,7 @@ def _step(
     node = nodes[unit.node_id]
     if node.type == WAIT_NODE_TYPE:
         return _Step(named.claim(names.wait(node.id)), [node], wait=True)
-    return _Step(named.claim(names.run_node(node.id)), [node])
+    return _Step(named.claim(names.run_node(node.id)), [node], call=is_call(node))
 
 
 def _apply_policy(state: State, node: Node) -> None:

@@ -10,11 +10,12 @@ from typing import Any
 from statemachine import limits, quotas
 from statemachine import state_names as names
 from statemachine.asl import State, path_counts, state_size, unique
+from statemachine.calls import START_CHILD_RESOURCE, continues_call
 from statemachine.error_names import ALL_ERRORS
 from statemachine.model import Workflow
 
 # A part of a workflow too large for one machine runs as its own state machine.
-START_PART_RESOURCE = "arn:aws:states:::states:startExecution.sync:2"
+START_PART_RESOURCE = START_CHILD_RESOURCE
 STEP_FUNCTIONS_SERVICE_ERRORS = (
     "StepFunctions.AWSStepFunctionsException",
     "StepFunctions.SdkClientException",
@@ -37,10 +38,11 @@ def part_machine_name(name: str, number: int) -> str:
 
 def split(states: list[tuple[str, State]], budget: int) -> list[list[tuple[str, State]]]:
     """The unit states in consecutive parts of at most `budget` bytes of definition and of
-    a history within budget; a task and the Wait states it resolves stay together."""
+    a history within budget; a task and the Wait states it resolves stay together, as do
+    a run-workflow node's task and the states that run its child."""
     segments: list[list[tuple[str, State]]] = []
     for name, state in states:
-        if state["Type"] == "Wait" and segments:
+        if (state["Type"] == "Wait" or continues_call(state)) and segments:
             segments[-1].append((name, state))
         else:
             segments.append([(name, state)])
@@ -70,12 +72,15 @@ def part_definition(
     started it goes on to Finalize."""
     chained = [(name, dict(state)) for name, state in states]
     for (_, state), (following, _) in itertools.pairwise(chained):
-        state["Next"] = following
+        state["Default" if state["Type"] == "Choice" else "Next"] = following
     chained[-1][1].pop("Next", None)
     chained[-1][1]["End"] = True
     for _, state in chained:
-        if "Catch" in state:
-            state["Catch"] = [{**catch, "Next": names.STOPPED} for catch in state["Catch"]]
+        if "Catch" in state:  # a failure caught into Finalize ends the part instead
+            state["Catch"] = [
+                {**catch, "Next": names.STOPPED} if catch["Next"] == names.FINALIZE else catch
+                for catch in state["Catch"]
+            ]
     return {
         "Comment": f"stepthunk workflow {workflow.id}: {workflow.name}, part {number} of {count}",
         "StartAt": chained[0][0],

@@ -107,6 +107,22 @@ def wait(node_id: str) -> str:
     return f"Wait {node_id}"
 
 
+def run_workflow(node_id: str) -> str:
+    """The task that runs the child execution of run-workflow node `node_id`."""
+    return f"Run workflow of {node_id}"
+
+
+def if_calling(node_id: str) -> str:
+    """The Choice skipping that task when the node started no child (it failed or was
+    skipped)."""
+    return f"Runs a workflow? {node_id}"
+
+
+def finish_call(node_id: str) -> str:
+    """The task completing run-workflow node `node_id` from its child's record."""
+    return f"Finish node {node_id}"
+
+
 def run_nodes(node_ids: Sequence[str]) -> str:
     """The Task running the units of `node_ids` (one node each, in unit order) side by side."""
     return f"Run nodes {listed(node_ids)}"

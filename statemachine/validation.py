@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from statemachine.calls import call_problems
 from statemachine.catalog import Catalog
 from statemachine.durations import duration_problems
 from statemachine.errors import WorkflowValidationError
@@ -169,6 +170,7 @@ class _Validator:
             self.problems += duration_problems(
                 nodes.values(), edges, self.catalog, short_lived=short_lived
             )
+            self.problems += call_problems(workflow.id, nodes.values(), short_lived=short_lived)
         if self.problems or workflow is None:
             raise WorkflowValidationError(self.problems)
         return workflow.model_copy(update={"nodes": list(nodes.values()), "edges": edges})

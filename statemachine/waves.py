@@ -3,6 +3,7 @@ the states that run them."""
 
 from __future__ import annotations
 
+from statemachine.calls import RUN_WORKFLOW_TYPE
 from statemachine.catalog import Catalog
 from statemachine.graph import dependencies
 from statemachine.model import Workflow
@@ -30,9 +31,11 @@ def waves(
     is not inlinable share one task, `most` (and MAX_TOGETHER) at most, which runs them
     side by side; the other units of the wave follow, one state each. True: every wave of
     two units or more runs in Parallel states, a branch per unit. False: one unit a state.
-    Workflows with Wait states run one unit a state whatever is asked.
+    Workflows with Wait states or run-workflow nodes (each a task followed by the states
+    that run its child) run one unit a state whatever is asked.
     """
-    if parallel is False or any(node.type == WAIT_NODE_TYPE for node in workflow.nodes):
+    one_by_one = (WAIT_NODE_TYPE, RUN_WORKFLOW_TYPE)
+    if parallel is False or any(node.type in one_by_one for node in workflow.nodes):
         return [[i] for i in range(len(plan.units))]
     if parallel is True:
         return [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType, ModuleType
 from typing import Literal
 
@@ -77,9 +77,14 @@ _RUNS_NODES = Access(
     live_updates=True,
     runs_nodes=True,
 )
+# Running a unit's task also runs run-workflow nodes: it finds the workflow each calls and
+# stores the child's first record (lambdas.lifecycle.calls).
+_RUNS_CALLS = replace(_RUNS_NODES, read=("secrets", "workflows"))
 ACCESS = MappingProxyType(
     {
-        "check_credits": Access(read=("organizations",), mode=True),
+        # It adds one run of each workflow a workflow calls to its estimate (a large
+        # definition is in the bucket).
+        "check_credits": Access(read=("organizations", "workflows"), blobs="read", mode=True),
         # Initialize preloads for the machines it compiles now; these two stay for the state
         # machines deployed through the API before it did, whose `Preload ...` states call them.
         "preload_secrets": Access(read=("secrets",)),
@@ -88,7 +93,7 @@ ACCESS = MappingProxyType(
         # that open the plan, which runs them.
         "initialize": _RUNS_NODES,
         "persist": Access(write=("executions",), blobs="write", live_updates=True),
-        "run_node": _RUNS_NODES,
+        "run_node": _RUNS_CALLS,
         "run_inline_group": _RUNS_NODES,
         "finalize": Access(
             write=("executions", "organizations"), blobs="write", live_updates=True, mode=True

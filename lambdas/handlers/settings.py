@@ -185,6 +185,13 @@ class WorkflowsTable(HandlerSettings):
     workflows_table: str = Field(min_length=1)
 
 
+class CallableWorkflows(HandlerSettings):
+    """The workflows table, for a function whose run-workflow nodes run the organization's
+    workflows (absent: a function that runs none, such as run-inline-group)."""
+
+    workflows_table: str | None = Field(default=None, min_length=1)
+
+
 class ApiKeysTable(HandlerSettings):
     api_keys_table: str = Field(min_length=1)
 

@@ -7,6 +7,7 @@ independent units side by side (`together`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, Field, field_validator
 from lambdas.handlers.entry import Invocation
 from lambdas.handlers.settings import (
     BlobBucket,
+    CallableWorkflows,
     Connections,
     EmailSender,
     ExecutionsTable,
@@ -23,17 +25,21 @@ from lambdas.handlers.settings import (
     NetworkAccess,
     OutputLimitSettings,
     SecretsTable,
+    WorkflowsTable,
 )
 from lambdas.handlers.wiring import (
     Clients,
     blobs,
+    executions,
     integrations,
     live_updates,
     mailer,
     progress,
     secrets,
     values,
+    workflows,
 )
+from lambdas.lifecycle.calls import CallPorts, DeferredCalls, finish_call
 from lambdas.lifecycle.ports import UnitPorts
 from lambdas.lifecycle.unit import WaitNode, wait_nodes
 from lambdas.lifecycle.unit_task import (
@@ -64,9 +70,15 @@ class Settings(
     pass
 
 
+class CallingSettings(Settings, CallableWorkflows):
+    """A function whose units may be run-workflow nodes (run-node)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Deps(UnitPorts):
     stored: StoredWorkflows
+    # what run-workflow nodes call workflows with (None: this function runs none)
+    call_ports: CallPorts | None = None
 
 
 def deps_from(
@@ -79,8 +91,18 @@ def deps_from(
     """The task's dependencies; `stored` shares the stored workflows another task of this
     process read (the embedded engine's functions share one process)."""
     value_store = values(settings, clients)
+    registry = registry or default_registry()
+    call_ports = None
+    if isinstance(settings, CallableWorkflows) and settings.workflows_table is not None:
+        table = WorkflowsTable(workflows_table=settings.workflows_table)
+        call_ports = CallPorts(
+            workflows=workflows(table, settings, clients),
+            executions=executions(settings, settings, clients),
+            values=value_store,
+            catalog=registry.catalog,
+        )
     return Deps(
-        registry=registry or default_registry(),
+        registry=registry,
         values=value_store,
         blobs=blobs(settings, clients),
         secrets=secrets(settings, clients),
@@ -92,6 +114,8 @@ def deps_from(
         mail=mailer(settings, clients),
         network=settings.network_policy,
         model_apis=settings.model_apis,
+        call_ports=call_ports,
+        calls=None if call_ports is None else functools.partial(DeferredCalls, call_ports),
     )
 
 
@@ -133,6 +157,8 @@ class Event(BaseModel):
     unit: int
     wait_units: list[int] = Field(default_factory=list, alias="waitUnits")
     reads: dict[str, int] = Field(default_factory=dict)
+    # After the child of a run-workflow node ran: complete the node from its record.
+    finish_call: bool = Field(default=False, alias="finishCall")
     # In a branch of a Parallel state: return the bytes of the unit's outputs alone
     # ("own"), or also those of the branches of an earlier Parallel state ("carry").
     branch: Literal["own", "carry"] | None = None
@@ -153,6 +179,11 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
         request.unit, request.nodes, request.edges, request.reads, request.waits, request.wait_units
     )
     time_scale = invocation.time_scale
+    if request.finish_call:
+        if deps.call_ports is None:
+            raise RuntimeError("This function runs no workflows: it has no workflows table")
+        finished = finish_call(deps, deps.call_ports.executions, request.state, work)
+        return finished.to_json()
     if request.branch is not None:
         carry = request.branch == "carry"
         branch = run_branch(deps, request.state, work, invocation.deadline, carry, time_scale)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from lambdas.runtime.blobs import BlobStore
+from lambdas.runtime.calls import WorkflowCalls
 from lambdas.runtime.mail import NO_MAIL, Mailer
 from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import PUBLIC_ONLY, NetworkPolicy
@@ -25,6 +26,7 @@ from lambdas.runtime.ports import (
 )
 from lambdas.runtime.record import utc_now
 from lambdas.runtime.registry import Registry
+from lambdas.runtime.state import ExecutionContext
 from statemachine.limits import MAX_DEFINITION_BYTES
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE
 from statemachine.task_functions import TaskFunctions
@@ -95,7 +97,9 @@ class UnitPorts:
     and blobs, the organization's sealed secrets and integrations to open, live updates,
     e-mail, the networks nodes may reach, the model providers' APIs LLM nodes call and the
     limits on what their outputs hold.
-    `defer_waits`: a wait node's Wait state waits (on Step Functions), not the node itself."""
+    `defer_waits`: a wait node's Wait state waits (on Step Functions), not the node itself.
+    `calls`: how an execution's run-workflow nodes run workflows (lambdas.lifecycle.calls;
+    None: they cannot)."""
 
     registry: Registry
     values: ValueStore
@@ -109,3 +113,4 @@ class UnitPorts:
     network: NetworkPolicy = PUBLIC_ONLY
     model_apis: ModelApis = PUBLIC_MODEL_APIS
     defer_waits: bool = True
+    calls: Callable[[ExecutionContext], WorkflowCalls] | None = None

@@ -16,6 +16,7 @@ from typing import Any
 
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.record import (
+    WAITING_FOR_WORKFLOW,
     ExecutionRecord,
     ExecutionStatus,
     ExecutionSummary,
@@ -31,6 +32,8 @@ from statemachine.identifiers import MAX_ID_LENGTH, MAX_NAME_LENGTH
 
 # The record's error of a cancelled execution.
 CANCELLED = "Cancelled"
+# A run-workflow node's error when its execution ended before its child did.
+CALL_UNFINISHED = "The execution ended before the workflow this node ran did"
 
 
 def nodes_as_known(
@@ -44,7 +47,16 @@ def nodes_as_known(
 
 
 # What a record says of the execution it is of, as its context says it.
-SHARED_WITH_CONTEXT = frozenset({"id", "workflow_id", "workflow_name", "organization_id"})
+SHARED_WITH_CONTEXT = frozenset(
+    {
+        "id",
+        "workflow_id",
+        "workflow_name",
+        "organization_id",
+        "parent_execution_id",
+        "parent_node_id",
+    }
+)
 
 
 def record_of(
@@ -189,6 +201,9 @@ def _ended(execution: NodeExecution, *, cancelled: bool) -> NodeExecution:
         return execution
     if cancelled:
         return NodeExecution(node_id=execution.node_id, status=NodeStatus.IDLE)
+    if execution.waiting_for == WAITING_FOR_WORKFLOW:  # the execution failed during the call
+        update = {"status": NodeStatus.ERROR, "waiting_for": None, "outputs": None}
+        return execution.model_copy(update={**update, "error": CALL_UNFINISHED})
     return end_wait(execution)
 
 

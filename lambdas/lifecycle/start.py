@@ -12,7 +12,7 @@ from lambdas.lifecycle.errors import Conflict, Invalid, NotFound
 from lambdas.lifecycle.idempotency import execution_id_for
 from lambdas.lifecycle.ports import Ports
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import ExecutionOrigin, StoredWorkflow, execution_arn
+from lambdas.runtime.ports import ExecutionOrigin, ExecutionStore, StoredWorkflow, execution_arn
 from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, NodeExecution
 from lambdas.runtime.state import ExecutionContext, WorkflowState
 from lambdas.runtime.store_errors import MachineMissing
@@ -139,6 +139,18 @@ def _submit(
     inputs: dict[str, Any],
     reused: dict[str, Any],
 ) -> ExecutionRecord | None:
+    return submit(ports.executions, stored, workflow, context, request, inputs, reused)
+
+
+def submit(
+    executions: ExecutionStore,
+    stored: StoredWorkflow,
+    workflow: Workflow,
+    context: ExecutionContext,
+    request: Request,
+    inputs: dict[str, Any],
+    reused: dict[str, Any],
+) -> ExecutionRecord | None:
     """Store the submitted record, with what the execution starts from; None when one with
     its id exists (its key started it before).
 
@@ -152,7 +164,7 @@ def _submit(
         (node.id for node in workflow.nodes),
         {node_id: NodeExecution.model_validate(node) for node_id, node in reused.items()},
     )
-    new = ports.executions.submit(
+    new = executions.submit(
         submitted,
         session_id=request.session_id,
         execution_arn=None

@@ -18,7 +18,13 @@ from lambdas.runtime.executor import PreparedWorkflow, run_node, run_unit
 from lambdas.runtime.node_type import ExecutionEnvironment
 from lambdas.runtime.output_limits import OutputBudget
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.record import ExecutionStatus, NodeExecution, NodeStatus, instant
+from lambdas.runtime.record import (
+    WAITING_FOR_WORKFLOW,
+    ExecutionStatus,
+    NodeExecution,
+    NodeStatus,
+    instant,
+)
 from lambdas.runtime.sealed import SealedIntegrations, SealedSecrets
 from lambdas.runtime.state import WorkflowState
 from lambdas.runtime.stored import WorkflowIndex
@@ -66,8 +72,7 @@ class UnitRunner:
         `time_scale` how fast the nodes' timeouts run out (ExecutionEnvironment)."""
         execution = state.execution
         self.state = state
-        self.registry = deps.registry
-        self.progress = deps.progress
+        self.registry, self.progress = deps.registry, deps.progress
         self.payloads = Payloads(deps.values, execution.organization_id)
         wanted = list(dict.fromkeys([*(reads or {}).values(), *(units or []), *state.waiting]))
         kept = self.progress.get(execution.id, wanted) if wanted else {}
@@ -83,6 +88,7 @@ class UnitRunner:
         self.fresh: list[str] = []
         self.waiting: list[int] = []
         self._fresh_packed: dict[str, Any] = {}
+        self.calls = None if deps.calls is None else deps.calls(execution)
         self.environment = ExecutionEnvironment(
             workflow_id=execution.workflow_id,
             execution_id=execution.id,
@@ -100,6 +106,7 @@ class UnitRunner:
             network=deps.network,
             model_apis=deps.model_apis,
             time_scale=time_scale,
+            calls=self.calls,
         )
 
     def run(self, nodes: list[Node], edges: list[Edge]) -> list[NodeExecution]:
@@ -120,8 +127,25 @@ class UnitRunner:
         for node in nodes:
             if node.has_policy and node.id in pending:
                 executions[pending.index(node.id)] = self._attempted(node)
+        for node_id in self.started:  # its child runs next, in states of its own
+            waiting = {"status": NodeStatus.EXECUTING, "waiting_for": WAITING_FOR_WORKFLOW}
+            self.results[node_id] = self.results[node_id].model_copy(update=waiting)
+            executions[pending.index(node_id)] = self.results[node_id]
         self.fresh += pending
         return executions
+
+    @property
+    def started(self) -> dict[str, dict[str, Any]]:
+        """The child executions this task's run-workflow nodes prepared, for the states after
+        the task to run (lambdas.lifecycle.calls), by node id."""
+        return {} if self.calls is None else dict(self.calls.started)
+
+    def settle(self, execution: NodeExecution) -> None:
+        """Replace what is known of a node with how it ended (a run-workflow node once its
+        child has)."""
+        self.results[execution.node_id] = execution
+        self._fresh_packed.pop(execution.node_id, None)
+        self.fresh.append(execution.node_id)
 
     def _attempted(self, node: Node) -> NodeExecution:
         """The result of this attempt of `node`, with its count of attempts, or

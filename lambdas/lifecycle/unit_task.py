@@ -44,11 +44,14 @@ def run_unit(
     (lambdas.lifecycle.unit), for the task to be retried; nodes' timeouts run out
     `time_scale` times real time (an engine under test runs them faster)."""
     runner, waits = _ran(ports, state, work, deadline, time_scale=time_scale)
+    started = list(runner.started.values())
     update = {
         "output_bytes": runner.output_bytes,
         "waits": waits,
         "waiting": runner.waiting,
         "branches": [],
+        # a run-workflow node's child, for the states after the task (it runs alone)
+        "call": started[0] if started else None,
     }
     return state.model_copy(update=update)
 

@@ -18,6 +18,7 @@ def default_registry() -> Registry:
         anthropic,
         array,
         blobs,
+        calls,
         code,
         csv,
         date,
@@ -60,5 +61,6 @@ def default_registry() -> Registry:
         code,
         anthropic,
         openai,
+        calls,
     )
     return Registry(node_type for family in families for node_type in family.family.node_types)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from lambdas.runtime.blobs import BlobStore
+from lambdas.runtime.calls import WorkflowCalls
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.mail import NO_MAIL, Mailer, OutgoingEmail
 from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
@@ -44,6 +45,8 @@ class ExecutionEnvironment:
     `model_apis` where the LLM nodes send their requests (the providers' public APIs by default).
     `time_scale` is how fast a node's timeout runs out (1: real time; an engine under test
     runs it faster, as it runs its Wait states and retry delays).
+    `calls` runs other workflows of the organization for run-workflow nodes (None: this
+    host cannot).
     """
 
     workflow_id: str
@@ -60,6 +63,7 @@ class ExecutionEnvironment:
     network: NetworkPolicy = PUBLIC_ONLY
     model_apis: ModelApis = PUBLIC_MODEL_APIS
     time_scale: float = 1.0
+    calls: WorkflowCalls | None = None
 
 
 @dataclass(slots=True)

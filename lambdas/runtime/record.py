@@ -34,6 +34,10 @@ class NodeStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+# What a run-workflow node waits for while its child execution runs (NodeExecution.waiting_for).
+WAITING_FOR_WORKFLOW = "workflow"
+
+
 class ExecutionStatus(StrEnum):
     SUBMITTED = "submitted"
     EXECUTING = "executing"
@@ -72,6 +76,9 @@ class NodeExecution(WireModel):
     blocked_by: list[str] | None = None
     # How many times a node with a retry policy or a timeout was tried; absent otherwise.
     attempts: int | None = None
+    # What an `executing` node waits for outside its task: "workflow", the execution a
+    # run-workflow node started (its id in `outputs.executionId`); absent otherwise.
+    waiting_for: str | None = None
 
 
 class ExecutionSummary(WireModel):
@@ -92,6 +99,9 @@ class ExecutionRecord(ExecutionSummary):
     """One execution: what the API returns, what is persisted, what `run --json` prints."""
 
     node_executions: list[NodeExecution]
+    # A child execution's caller: the execution and its run-workflow node (absent otherwise).
+    parent_execution_id: str | None = None
+    parent_node_id: str | None = None
 
     def node(self, node_id: str) -> NodeExecution:
         """The execution of node `node_id` (KeyError if the workflow has no such node)."""

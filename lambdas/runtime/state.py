@@ -23,6 +23,11 @@ class ExecutionContext(WireModel):
     workflow_name: str
     organization_id: str
     session_id: str | None = None
+    # A child execution, started by a run-workflow node (lambdas.lifecycle.calls): the
+    # execution and node that called it, and how deep in calls it runs (from 1).
+    parent_execution_id: str | None = None
+    parent_node_id: str | None = None
+    call_depth: int | None = None
 
 
 class Credits(WireModel):
@@ -90,3 +95,6 @@ class WorkflowState(WireModel):
     waiting: list[int] = Field(default_factory=list)
     failure: Failure | None = None
     branches: list[Branch] = Field(default_factory=list)
+    # The child execution a run-workflow node's task prepared, for the task that starts it
+    # (states:startExecution.sync:2) and the task that completes the node after it.
+    call: dict[str, Any] | None = None

@@ -9,7 +9,7 @@ where LLM nodes send their requests (`model_apis`: the local fakes of the provid
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -22,6 +22,7 @@ from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from local.mail import SentEmail
+from statemachine.validation import validated
 from tests.support.http_server import LOCAL_FAKES
 from tests.support.timing import TEST_TIME_SCALE
 
@@ -33,6 +34,13 @@ class Result:
     record: dict[str, Any]
     # the e-mail the execution's nodes sent, as `serve` shows it (GET /emails)
     emails: tuple[dict[str, Any], ...] = ()
+    # the record of another execution of the run's organization (a child), by id
+    read: Callable[[str], dict[str, Any]] | None = None
+
+    def execution(self, execution_id: str) -> Result:
+        """The record of another execution, such as the child a run-workflow node ran."""
+        assert self.read is not None
+        return Result(self.read(execution_id), read=self.read)
 
     @property
     def status(self) -> str:
@@ -74,7 +82,11 @@ class Engine(Protocol):
         limits: OutputLimits | None = None,
         files: Mapping[str, Blob] | None = None,
         model_apis: ModelApis = PUBLIC_MODEL_APIS,
-    ) -> Result: ...
+        workflows: Sequence[Any] = (),
+    ) -> Result:
+        """Run `workflow`, with `workflows` deployed first in its organization (the
+        workflows its run-workflow nodes call)."""
+        ...
 
 
 class InProcess:
@@ -90,6 +102,7 @@ class InProcess:
         limits: OutputLimits | None = None,
         files: Mapping[str, Blob] | None = None,
         model_apis: ModelApis = PUBLIC_MODEL_APIS,
+        workflows: Sequence[Any] = (),
     ) -> Result:
         engine = InProcessEngine(
             secrets=secrets,
@@ -100,8 +113,11 @@ class InProcess:
             time_scale=TEST_TIME_SCALE,
         )
         inputs = uploaded(inputs, files, engine.put_blob)
+        for called in workflows:
+            engine.deploy(called)
         record = engine.run(workflow, inputs=inputs)
-        return Result(record.to_json(), sent_by(record.id, engine.sent_emails()))
+        emails = sent_by(record.id, engine.sent_emails())
+        return Result(record.to_json(), emails, lambda e: engine.record(e).to_json())
 
 
 class StepFunctions:
@@ -126,6 +142,7 @@ class StepFunctions:
         limits: OutputLimits | None = None,
         files: Mapping[str, Blob] | None = None,
         model_apis: ModelApis = PUBLIC_MODEL_APIS,
+        workflows: Sequence[Any] = (),
     ) -> Result:
         engine = self._engine(
             checks_credits=credits is not None,
@@ -138,8 +155,12 @@ class StepFunctions:
             engine.set_credits(organization, credits)
         for name, plaintext in (secrets or {}).items():
             engine.secrets.put(organization, name, plaintext)
+        catalog = engine.registry.catalog
+        for called in workflows:
+            engine.deploy(validated(called, catalog), organization)
         record = engine.run(workflow, inputs=inputs, organization_id=organization)
-        return Result(record.to_json(), sent_by(record.id, engine.sent_emails()))
+        emails = sent_by(record.id, engine.sent_emails())
+        return Result(record.to_json(), emails, lambda e: engine.record(e).to_json())
 
     @classmethod
     def _engine(

@@ -1,0 +1,275 @@
+"""Workflows calling workflows, on every host: a run-workflow node's child execution is
+prepared here (the workflow resolved in the organization, the child's submitted record
+stored with its caller), and the child's final record becomes the node's outputs or error.
+
+On Step Functions the node's task prepares the child (`DeferredCalls`), the next states
+start it and wait for it (`states:startExecution.sync:2`), and the task after them
+completes the node (`finish_call`); the in-process engine runs the child in between itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from lambdas.lifecycle.errors import Invalid
+from lambdas.lifecycle.idempotency import execution_id_for, execution_key
+from lambdas.lifecycle.ports import UnitPorts
+from lambdas.lifecycle.records import describe_failure
+from lambdas.lifecycle.unit import UnitRunner
+from lambdas.lifecycle.unit_task import UnitWork
+from lambdas.runtime.errors import NodeError
+from lambdas.runtime.payload import Payloads
+from lambdas.runtime.ports import ExecutionStore, StoredWorkflow, ValueStore
+from lambdas.runtime.record import (
+    FINAL_STATUSES,
+    ExecutionStatus,
+    NodeExecution,
+    NodeStatus,
+)
+from lambdas.runtime.state import ExecutionContext, Failure, WorkflowState
+from statemachine.calls import MAX_CALL_DEPTH, call_cycle, called_ids, cycle_problem
+from statemachine.catalog import Catalog, estimate_usage
+from statemachine.errors import WorkflowValidationError
+from statemachine.model import Workflow
+from statemachine.validation import validate_overrides
+
+# What names a child execution: its caller's execution and node (a retried task prepares
+# the same child, whose submitted record exists already).
+CALL_SCOPE = "call"
+# The output an output node shows its value in (Dafthunk's output nodes).
+DISPLAY_OUTPUT = "displayValue"
+
+
+class WorkflowLookup(Protocol):
+    """The organization's deployed workflows, as a call finds them (a WorkflowStore)."""
+
+    def get(self, organization_id: str, workflow_id: str) -> StoredWorkflow | None: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallPorts:
+    """What calling a workflow needs: the organization's deployed workflows, the records of
+    executions, large values and the node catalog (to check the child's inputs)."""
+
+    workflows: WorkflowLookup
+    executions: ExecutionStore
+    values: ValueStore
+    catalog: Catalog
+
+
+@dataclass(frozen=True)
+class Child:
+    """A child execution prepared to run: its id, its workflow, the state machine (version)
+    that runs it and the state it starts from."""
+
+    execution_id: str
+    workflow_id: str
+    state_machine_arn: str
+    state: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """As the parent's state carries it to the task that starts it."""
+        return {
+            "executionId": self.execution_id,
+            "workflowId": self.workflow_id,
+            "stateMachineArn": self.state_machine_arn,
+            "input": self.state,
+        }
+
+
+def child_id(parent: ExecutionContext, node_id: str) -> str:
+    """The id of the execution node `node_id` of `parent` starts: always the same one."""
+    key = execution_key(CALL_SCOPE, parent.organization_id, parent.id, node_id)
+    return execution_id_for(key)
+
+
+def prepare_child(
+    ports: CallPorts,
+    parent: ExecutionContext,
+    node_id: str,
+    workflow_id: str,
+    raw_inputs: Mapping[str, Any],
+) -> Child:
+    """Resolve `workflow_id` among the organization's workflows, check the child's inputs
+    and the depth of calls, and store the child's submitted record (once: a repeated
+    preparation finds it); the child to start, or NodeError saying why it cannot run."""
+    # imported here: the start's module loads the compiler, which a task needs only now
+    from lambdas.lifecycle.start import Request, context_of, machine_of, start_state, submit
+
+    organization_id = parent.organization_id
+    depth = (parent.call_depth or 0) + 1
+    if depth > MAX_CALL_DEPTH:
+        raise NodeError(
+            f"Calling workflow '{workflow_id}' would nest calls {depth} deep, past the "
+            f"{MAX_CALL_DEPTH} allowed: do the workflows call each other in a cycle?"
+        )
+    stored = ports.workflows.get(organization_id, workflow_id)
+    if stored is None:
+        raise NodeError(f"Workflow '{workflow_id}' not found: no deployed workflow has that id")
+    workflow = Workflow.model_validate(stored.definition)
+    if workflow.short_lived:
+        raise NodeError(
+            f"Workflow '{workflow_id}' is short-lived: an Express execution cannot be run "
+            "as a child; drop its `shortLived` to call it"
+        )
+    try:
+        overrides = validate_overrides(workflow, dict(raw_inputs), ports.catalog)
+    except WorkflowValidationError as error:
+        raise NodeError(f"Inputs for workflow '{workflow_id}' do not fit it: {error}") from None
+    execution_id = child_id(parent, node_id)
+    context = context_of(execution_id, workflow, organization_id).model_copy(
+        update={
+            "parent_execution_id": parent.id,
+            "parent_node_id": node_id,
+            "call_depth": depth,
+        }
+    )
+    inputs = Payloads(ports.values, organization_id).pack_inputs(overrides)
+    request = Request(execution_id=execution_id)
+    submit(ports.executions, stored, workflow, context, request, inputs, {})
+    state = start_state(context, inputs).to_json()
+    return Child(execution_id, workflow.id, machine_of(stored), state)
+
+
+def child_outputs(
+    executions: ExecutionStore,
+    values: ValueStore,
+    child: str,
+    workflow_id: str,
+    failure: Failure | None = None,
+) -> dict[str, Any]:
+    """The outputs of the node that ran execution `child` of `workflow_id`: the value of
+    each of its output nodes by node id, and its id; NodeError with the child's error when
+    it did not complete (`failure`: what stopped waiting for it, if anything did)."""
+    record = executions.get(child)
+    if record is None or record.status not in FINAL_STATUSES:
+        why = describe_failure(failure) if failure is not None else "it has no final record"
+        raise NodeError(f"Workflow '{workflow_id}' (execution {child}) did not end: {why}")
+    if record.status != ExecutionStatus.COMPLETED:
+        raise NodeError(
+            f"Workflow '{workflow_id}' ended {record.status} (execution {child}): "
+            f"{record.error or record.status}"
+        )
+    loaded = Payloads(values, record.organization_id).loaded_record(record)
+    outputs = {
+        node.node_id: node.outputs[DISPLAY_OUTPUT]
+        for node in loaded.node_executions
+        if node.status == NodeStatus.COMPLETED and node.outputs and DISPLAY_OUTPUT in node.outputs
+    }
+    return {"outputs": outputs, "executionId": child}
+
+
+@dataclass
+class DeferredCalls:
+    """Calls made in a Step Functions task: each child is prepared and left for the
+    states that follow the task to start and wait for (`started`)."""
+
+    ports: CallPorts
+    parent: ExecutionContext
+    started: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def call(self, node_id: str, workflow_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        child = prepare_child(self.ports, self.parent, node_id, workflow_id, inputs)
+        self.started[node_id] = child.to_json()
+        return {"executionId": child.execution_id}
+
+
+@dataclass
+class InlineCalls:
+    """Calls made where nothing waits for a child but the caller (the in-process engine):
+    each child is prepared and run (`run_child`) before the node returns."""
+
+    ports: CallPorts
+    parent: ExecutionContext
+    run_child: Callable[[Child], None]
+    started: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def call(self, node_id: str, workflow_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        child = prepare_child(self.ports, self.parent, node_id, workflow_id, inputs)
+        self.run_child(child)
+        return child_outputs(
+            self.ports.executions, self.ports.values, child.execution_id, workflow_id
+        )
+
+
+def finish_call(
+    ports: UnitPorts, executions: ExecutionStore, state: WorkflowState, work: UnitWork
+) -> WorkflowState:
+    """The task after a child's execution ended: the run-workflow node (left `executing`
+    by its task) completes with the child's outputs or fails with its error; kept and
+    announced as its unit's result. Nothing to do when no child was started (the node
+    failed or was skipped before, or a retried execution reused its result)."""
+    call = state.call
+    [node] = work.nodes
+    runner = UnitRunner(state, ports, None, work.reads, [work.unit, *work.wait_units])
+    if call is None:
+        return _resolved(ports, runner, state, work)
+    waiting = runner.results.get(node.id)
+    failure = Failure.model_validate(call["failure"]) if "failure" in call else None
+    inputs = waiting.inputs if waiting is not None else None
+    try:
+        outputs = child_outputs(
+            executions, ports.values, call["executionId"], call["workflowId"], failure
+        )
+        settled = NodeExecution(
+            node_id=node.id, status=NodeStatus.COMPLETED, inputs=inputs, outputs=outputs
+        )
+    except NodeError as error:
+        settled = NodeExecution(
+            node_id=node.id, status=NodeStatus.ERROR, inputs=inputs, error=str(error)
+        )
+    runner.settle(settled)
+    return _resolved(ports, runner, state, work)
+
+
+def _resolved(
+    ports: UnitPorts, runner: UnitRunner, state: WorkflowState, work: UnitWork
+) -> WorkflowState:
+    """Resolve the waits of the Wait states that follow (their inputs may come from the
+    node), keep and announce what changed; the state for them."""
+    waits = runner.resolve_waits(work.waits)
+    runner.keep(work.unit, [node.id for node in work.nodes], work.wait_units, work.waits)
+    runner.announce(ports)
+    update = {"call": None, "waits": waits, "waiting": runner.waiting}
+    return state.model_copy(update=update)
+
+
+def called_estimate(
+    workflows: WorkflowLookup, organization_id: str, calls: Iterable[str], catalog: Catalog
+) -> int:
+    """What one run of each workflow `calls` names costs by the estimate (SPEC §6), and of
+    each workflow those call in turn, each counted once; a workflow not deployed counts 0
+    (its call fails without running anything)."""
+    total = 0
+    pending = list(calls)
+    seen: set[str] = set()
+    while pending:
+        workflow_id = pending.pop(0)
+        if workflow_id in seen:
+            continue
+        seen.add(workflow_id)
+        stored = workflows.get(organization_id, workflow_id)
+        if stored is None:
+            continue
+        workflow = Workflow.model_validate(stored.definition)
+        total += estimate_usage(workflow, catalog)
+        pending += called_ids(workflow)
+    return total
+
+
+def check_call_cycles(workflows: WorkflowLookup, organization_id: str, workflow: Workflow) -> None:
+    """Invalid CALL_CYCLE when `workflow`'s calls lead back to it through the organization's
+    deployed workflows (a cycle a deploy can see; a depth limit stops the others)."""
+
+    def calls_of(workflow_id: str) -> list[str] | None:
+        stored = workflows.get(organization_id, workflow_id)
+        if stored is None:
+            return None
+        return called_ids(Workflow.model_validate(stored.definition))
+
+    cycle = call_cycle(workflow, calls_of)
+    if cycle is not None:
+        problem = cycle_problem(cycle)
+        raise Invalid("INVALID_WORKFLOW", problem.message, [problem.to_json()])
