@@ -1,7 +1,11 @@
 """Cancelling a running execution: stop its state machine, then store its record as
-`cancelled` (its completed nodes charged, as Finalize would) and send its final update."""
+`cancelled` (its completed nodes charged, as Finalize would) and send its final update; then
+the same for the child executions its run-workflow nodes were waiting for."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from lambdas.lifecycle import records
 from lambdas.lifecycle.announce import announce
@@ -10,7 +14,7 @@ from lambdas.lifecycle.ports import Ports
 from lambdas.runtime.credits import charge
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import ExecutionHandle
-from lambdas.runtime.record import FINAL_STATUSES, ExecutionRecord
+from lambdas.runtime.record import FINAL_STATUSES, WAITING_FOR_WORKFLOW, ExecutionRecord
 from lambdas.runtime.state import WorkflowState
 
 
@@ -36,25 +40,37 @@ def cancel_execution(ports: Ports, organization_id: str, execution_id: str) -> E
     return record
 
 
-def cancel(ports: Ports, handle: ExecutionHandle, cause: str) -> ExecutionRecord | None:
+def cancel(
+    ports: Ports, handle: ExecutionHandle, cause: str, *, child: bool = False
+) -> ExecutionRecord | None:
     """Stop a running execution and store its record as `cancelled` (its completed nodes
-    charged), then send its final update; None when it was not running."""
-    if handle.execution_arn is None or not ports.machines.stop(handle.execution_arn, cause):
+    charged), then send its final update, and cancel the children it was waiting for; None
+    when it was not running. A `child` is cancelled also when its machine no longer runs
+    it (Step Functions stops a `.sync` child with its parent, or it never started)."""
+    if handle.execution_arn is None:
+        return None
+    if not ports.machines.stop(handle.execution_arn, cause) and not child:
         return None
     ports.progress.seal(handle.id)  # from here no task announces what the record misses
-    record, kept = _cancelled_record(ports, handle)
+    record, kept, children = _cancelled_record(ports, handle)
     if not ports.development:
         charge(ports.organizations, record)
     ports.executions.put(record)
     ports.progress.delete(handle.id, kept)  # the record holds them now
     announce(ports.updates, records.execution_of(record, handle.session_id), record)
+    for child_id in children:
+        found = ports.executions.handle(child_id)
+        if found is not None and found.status not in FINAL_STATUSES:
+            cancel(ports, found, "The execution that called it was cancelled", child=True)
     return record
 
 
-def _cancelled_record(ports: Ports, handle: ExecutionHandle) -> tuple[ExecutionRecord, list[int]]:
+def _cancelled_record(
+    ports: Ports, handle: ExecutionHandle
+) -> tuple[ExecutionRecord, list[int], list[str]]:
     """The record of a stopped execution, from what its units kept and the last state its
-    history holds (the number of units, the results a retry started with), and the units
-    whose results it read."""
+    history holds (the number of units, the results a retry started with), the units
+    whose results it read and the child executions its nodes were waiting for."""
     stored = ports.executions.get(handle.id)
     node_ids = [e.node_id for e in stored.node_executions] if stored else []
     last = ports.machines.last_state(handle.execution_arn or "")
@@ -66,14 +82,21 @@ def _cancelled_record(ports: Ports, handle: ExecutionHandle) -> tuple[ExecutionR
     # kept already: a workflow has no more units than nodes.
     units = range(state.units or len(node_ids))
     kept = ports.progress.get(handle.id, units)
+    payloads = Payloads(ports.values, handle.organization_id)
     record = records.final(
-        state,
-        node_ids,
-        Payloads(ports.values, handle.organization_id),
-        (kept[u] for u in units if u in kept),
-        cancelled=True,
+        state, node_ids, payloads, (kept[u] for u in units if u in kept), cancelled=True
     )
-    return record, list(kept)
+    return record, list(kept), _children(payloads, kept.values())
+
+
+def _children(payloads: Payloads, kept: Iterable[dict[str, Any]]) -> list[str]:
+    """The executions the run-workflow nodes of the units' results are waiting for."""
+    return [
+        str(execution.outputs["executionId"])
+        for packed in kept
+        for execution in payloads.unpack_results(packed).values()
+        if execution.waiting_for == WAITING_FOR_WORKFLOW and execution.outputs
+    ]
 
 
 def _already_finished(status: str) -> Conflict:

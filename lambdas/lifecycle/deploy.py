@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lambdas.lifecycle.calls import check_call_cycles
 from lambdas.lifecycle.cancel import cancel
 from lambdas.lifecycle.errors import Conflict, Invalid
 from lambdas.lifecycle.owned import deployed
@@ -64,11 +65,13 @@ def deploy(
     ports: Ports, organization_id: str, definition: dict[str, Any], admit: Admit | None = None
 ) -> Deployed:
     """Validate and deploy a workflow (Invalid INVALID_WORKFLOW, or the CompileError's code,
-    when it cannot run); `admit` checks it once its ports are completed."""
+    when it cannot run; also when its calls lead back to it through the organization's
+    workflows); `admit` checks it once its ports are completed."""
     try:
         valid = validate_workflow(definition, ports.registry.catalog)
         if admit is not None:
             admit(valid.to_json())
+        check_call_cycles(ports.workflows, organization_id, valid)
         compiled = compile_for(ports, organization_id, valid)
     except WorkflowValidationError as error:
         problems = [p.to_json() for p in error.problems]
