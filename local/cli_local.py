@@ -26,6 +26,7 @@ from lambdas.runtime.model_apis import ModelApis
 from lambdas.runtime.network import EVERYWHERE
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.secret_references import too_short
+from local.cli_calls import called_workflows
 from local.cli_exits import EXIT_ERROR, EXIT_INVALID, EXIT_OK, RUN_EXIT_CODES
 from local.cli_inputs import UsageError, input_overrides, pairs
 from local.display import (
@@ -234,6 +235,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         workflow = validate_workflow(raw, engine.registry.catalog)
         overrides = input_overrides(workflow, args.input, engine.put_blob)
         validate_overrides(workflow, overrides, engine.registry.catalog)
+        for called in called_workflows(workflow, _calls_folder(args), engine.registry.catalog):
+            engine.deploy(called)  # what it calls, as deployed workflows of its organization
     except WorkflowValidationError:
         if args.json:  # the record of a refused execution, as the API would persist it
             print_plain_json(engine.run(raw, inputs=overrides).to_json())
@@ -249,6 +252,16 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     else:
         print_record(out, record, workflow)
     return RUN_EXIT_CODES.get(record.status, EXIT_ERROR)
+
+
+def _calls_folder(args: argparse.Namespace) -> Path:
+    """Where `run` looks for the workflows a workflow calls: `--workflows`, else the folder
+    of the workflow file (the current one for standard input)."""
+    if args.workflows is not None:
+        if not args.workflows.is_dir():
+            raise UsageError(f"--workflows '{args.workflows}' is not a folder")
+        return Path(args.workflows)
+    return Path.cwd() if args.workflow == STDIN else Path(args.workflow).parent
 
 
 def serve(args: argparse.Namespace, out: Console, err: Console) -> int:

@@ -98,6 +98,13 @@ def parser() -> argparse.ArgumentParser:
         "--org", type=_organization, default="dev", help="organization id (default: dev)"
     )
     run.add_argument("--json", action="store_true", help="print only the final record as JSON")
+    run.add_argument(
+        "--workflows",
+        type=Path,
+        metavar="DIR",
+        help="where the workflows it calls are, by id among the *.json files (default: the "
+        "workflow file's folder)",
+    )
     run.set_defaults(command=cli_local.run)
 
     serve = commands.add_parser(
