@@ -20,7 +20,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -230,11 +230,17 @@ _NEEDS = {
 
 
 def machine_needs(
-    who: str, definition: Mapping[str, Any], *, logs: bool, traces: bool
+    who: str,
+    definition: Mapping[str, Any],
+    *,
+    logs: bool,
+    traces: bool,
+    children: Sequence[str] = (),
 ) -> list[Need]:
     """What a state machine's role must allow for the machine to run `definition`: each
-    function its tasks invoke, each machine its `.sync` tasks start and follow, and the
-    delivery of its logs and traces when it has them."""
+    function its tasks invoke, each machine its `.sync` tasks start and follow (`children`:
+    the machines a task that reads the machine from its state, a run-workflow node's, may
+    start), and the delivery of its logs and traces when it has them."""
     found: list[Need] = []
     for state in _states_of(definition):
         if state.get("Type") != "Task":
@@ -243,24 +249,35 @@ def machine_needs(
         if resource.startswith("arn:aws:lambda:"):
             found.append(Need(who, "lambda:InvokeFunction", resource))
         elif resource.startswith("arn:aws:states:::states:startExecution"):
-            machine = state["Parameters"]["StateMachineArn"]
-            found.append(Need(who, "states:StartExecution", machine))
-            if ".sync" in resource:
-                region, name = machine.split(":")[3], machine.split(":")[6]
-                execution = _arn("states", region, f"execution:{name}:*")
-                found += [
-                    Need(who, f"states:{a}", execution)
-                    for a in ("DescribeExecution", "StopExecution")
-                ]
-                rule = _arn("events", region, f"rule/{SYNC_RULE}")
-                found += [
-                    Need(who, f"events:{a}", rule)
-                    for a in ("PutTargets", "PutRule", "DescribeRule")
-                ]
+            parameters = state["Parameters"]
+            machines = [parameters["StateMachineArn"]] if "StateMachineArn" in parameters else []
+            if "StateMachineArn.$" in parameters:
+                assert children, f"{who}: name the machines its calls may start"
+                machines = list(children)
+            found += _starts(who, machines, ".sync" in resource)
         else:
             raise AssertionError(f"{who}: no IAM mapping for the task resource {resource}")
     found += [Need(who, action, "*") for action in LOG_DELIVERY_ACTIONS if logs]
     found += [Need(who, action, "*") for action in TRACE_ACTIONS if traces]
+    return found
+
+
+def _starts(who: str, machines: Sequence[str], sync: bool) -> list[Need]:
+    """Starting each of `machines` (a machine or a version of it) and, with `sync`,
+    following and stopping its executions through Step Functions' managed rule."""
+    found = []
+    for machine in machines:
+        found.append(Need(who, "states:StartExecution", machine))
+        if sync:
+            region, name = machine.split(":")[3], machine.split(":")[6]
+            execution = _arn("states", region, f"execution:{name}:*")
+            found += [
+                Need(who, f"states:{a}", execution) for a in ("DescribeExecution", "StopExecution")
+            ]
+            rule = _arn("events", region, f"rule/{SYNC_RULE}")
+            found += [
+                Need(who, f"events:{a}", rule) for a in ("PutTargets", "PutRule", "DescribeRule")
+            ]
     return found
 
 

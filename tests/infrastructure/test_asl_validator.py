@@ -57,6 +57,15 @@ def generated() -> dict[str, dict[str, Any]]:
             node(f"{CUT_ALIKE}5542", "random-number"),
             edges=[edge("x.value", "r.min"), edge("r.value", "x, y.a"), edge("r.value", "z.a")],
         ),
+        # a call's states (a Choice, startExecution.sync:2, the task finishing it), twice,
+        # with a wait after one: the task after the child resolves it
+        "calls": workflow(
+            node("first", "run-workflow", workflowId="child"),
+            node("pause", "wait", seconds=1),
+            node("second", "run-workflow", workflowId="other", inputs={"n": {"value": 1}}),
+            node("out", "output-json"),
+            edges=[edge("first.outputs", "pause.value"), edge("pause.value", "out.value")],
+        ),
         # more members than a group takes (50), few enough for the definitions a task may
         # carry: a number input declares Dafthunk's five ports
         "long-inline-group": workflow(

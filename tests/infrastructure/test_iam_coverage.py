@@ -200,13 +200,21 @@ def use_the_stack(deployed: Deployed, served: dict[str, Any], http_server: Local
         retried = api.expect("POST", f"/executions/{failed['id']}/retry", 202)
         assert api.wait_for(retried["executionId"])["status"] == "error"
 
+        # a workflow calling another: a child execution, started by the caller's machine
+        callee = workflow(node("one", "number-input", value=1), workflow_id="callee")
+        api.expect("PUT", "/workflows/callee", 201, json=callee)
+        calling = workflow(node("call", "run-workflow", workflowId="callee"), workflow_id="calling")
+        api.expect("PUT", "/workflows/calling", 201, json=calling)
+        called = api.wait_for(api.start("calling"))
+        assert called["status"] == "completed", called
+
         api.expect("PUT", "/workflows/fetching", 200, json=fetching)  # an update
         broke = Api(client, poor_headers)
         broke.expect("PUT", "/workflows/chain", 201, json=chain() | {"id": "chain"})
         assert broke.wait_for(broke.start("chain"))["status"] == "exhausted"
 
         preload_as_older_machines_do(deployed, served, organization)
-        for workflow_id in ("fetching", "photo", "bulky", "failing"):
+        for workflow_id in ("fetching", "photo", "bulky", "failing", "calling", "callee"):
             api.expect("DELETE", f"/workflows/{workflow_id}", 204)
         api.expect("DELETE", "/secrets/token", 204)
 
@@ -320,6 +328,13 @@ def machine_roles(coverage: Coverage) -> list[tuple[str, Need]]:
         resolve({"Fn::GetAtt": [k, "Arn"]}, resources, names): k
         for k in coverage.resources("AWS::IAM::Role")
     }
+    # what a call may start: any machine the API deployed, and its versions
+    deployed = [
+        f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{call.params['name']}"
+        for call in coverage.calls
+        if call.operation == "CreateStateMachine"
+    ]
+    children = [*deployed, *(f"{arn}:1" for arn in deployed)]
     for call in coverage.calls:
         if (
             call.operation in ("CreateStateMachine", "UpdateStateMachine")
@@ -330,7 +345,10 @@ def machine_roles(coverage: Coverage) -> list[tuple[str, Need]]:
             logs = bool(call.params.get("loggingConfiguration", {}).get("destinations"))
             traces = bool(call.params.get("tracingConfiguration", {}).get("enabled"))
             definition = json.loads(call.params["definition"])
-            found += [(role, n) for n in machine_needs(who, definition, logs=logs, traces=traces)]
+            found += [
+                (role, n)
+                for n in machine_needs(who, definition, logs=logs, traces=traces, children=children)
+            ]
     return found
 
 

@@ -198,3 +198,30 @@ def test_a_machine_needs_its_functions_and_what_a_sync_part_start_follows():
         ("xray:PutTraceSegments", "*"),
     }
     assert not any(action.startswith("logs:") for action, _ in found)
+
+
+def test_a_call_needs_to_start_and_follow_every_machine_it_may_run():
+    child = "arn:aws:states:us-east-1:123456789012:stateMachine:stepthunk-abc-halver:3"
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn.$": "$.call.stateMachineArn"},
+    }
+    definition = {"States": {"Run workflow of call": task}}
+
+    found = {
+        (n.action, n.resource)
+        for n in machine_needs("m", definition, logs=False, traces=False, children=[child])
+    }
+
+    execution = "arn:aws:states:us-east-1:123456789012:execution:stepthunk-abc-halver:*"
+    assert found == {
+        ("states:StartExecution", child),
+        ("states:DescribeExecution", execution),
+        ("states:StopExecution", execution),
+        ("events:PutTargets", f"arn:aws:events:us-east-1:123456789012:rule/{SYNC_RULE}"),
+        ("events:PutRule", f"arn:aws:events:us-east-1:123456789012:rule/{SYNC_RULE}"),
+        ("events:DescribeRule", f"arn:aws:events:us-east-1:123456789012:rule/{SYNC_RULE}"),
+    }
+    with pytest.raises(AssertionError, match="name the machines its calls may start"):
+        machine_needs("m", definition, logs=False, traces=False)
