@@ -1,0 +1,89 @@
+"""A run-workflow node on Step Functions: the child is a real execution of its own workflow's
+state machine, started and followed by the caller's `startExecution.sync:2` task, and both
+engines record the caller and the child alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambdas.runtime.record import ExecutionRecord
+from local.embedded import EmbeddedEngine
+from local.inprocess import InProcessEngine
+from statemachine.validation import validated
+from tests.support.runs import new_organization, run
+from tests.support.timing import TEST_TIME_SCALE
+from tests.support.workflows import edge, node, workflow
+
+# What differs between two runs of one workflow: ids and times.
+UNCOMPARED = ("id", "startedAt", "endedAt", "parentExecutionId")
+
+
+def doubler() -> dict[str, Any]:
+    return workflow(
+        node("n", "number-input", value=1),
+        node("twice", "multiplication", b=2),
+        node("shown", "output-number"),
+        edges=[edge("n.value", "twice.a"), edge("twice.result", "shown.value")],
+        workflow_id="doubler",
+    )
+
+
+def caller() -> dict[str, Any]:
+    """Calls the doubler with n = 21, then waits on what it gave."""
+    return workflow(
+        node("call", "run-workflow", workflowId="doubler", inputs={"n": {"value": 21}}),
+        node("pause", "wait", seconds=1),
+        node("out", "output-json"),
+        edges=[edge("call.outputs", "pause.value"), edge("pause.value", "out.value")],
+        workflow_id="caller",
+    )
+
+
+def shown(record: ExecutionRecord) -> dict[str, Any]:
+    """The record without what differs between runs; a call's child id neither."""
+    data = {k: v for k, v in record.to_json().items() if k not in UNCOMPARED}
+    for execution in data["nodeExecutions"]:
+        execution.get("outputs", {}).pop("executionId", None)
+    return data
+
+
+def test_the_child_is_an_execution_of_its_workflows_state_machine(engine: EmbeddedEngine) -> None:
+    organization = new_organization()
+    engine.deploy(validated(doubler(), engine.registry.catalog), organization)
+
+    finished = run(engine, caller(), organization_id=organization)
+
+    assert finished.record.status == "completed", finished.record
+    assert finished.record.node("out").outputs == {"displayValue": {"shown": 42}}
+    child_id = finished.record.node("call").outputs["executionId"]  # type: ignore[index]
+    handle = engine.executions.handle(child_id)
+    assert handle is not None
+    assert handle.execution_arn is not None
+    assert engine.cloud.wait_for_execution(handle.execution_arn) == "SUCCEEDED"
+    entered = [
+        event["stateEnteredEventDetails"]["name"]
+        for event in finished.history
+        if event["type"] == "TaskStateEntered"
+    ]
+    assert entered[entered.index("Run node call") :][:3] == [
+        "Run node call",
+        "Run workflow of call",
+        "Finish node call",
+    ]
+
+
+def test_both_engines_record_the_caller_and_the_child_alike(engine: EmbeddedEngine) -> None:
+    organization = new_organization()
+    engine.deploy(validated(doubler(), engine.registry.catalog), organization)
+    on_step_functions = run(engine, caller(), organization_id=organization).record
+    in_process = InProcessEngine(organization_id=organization, time_scale=TEST_TIME_SCALE)
+    in_process.deploy(doubler())
+    in_this_process = in_process.run(caller())
+
+    assert shown(on_step_functions) == shown(in_this_process)
+    children = [
+        shown(runner.record(str(record.node("call").outputs["executionId"])))  # type: ignore[index]
+        for runner, record in ((engine, on_step_functions), (in_process, in_this_process))
+    ]
+    assert children[0] == children[1]
+    assert children[0]["parentNodeId"] == "call"
