@@ -111,35 +111,11 @@ class RuntimeDeployment(Construct):
     def _allow_parts(self) -> None:
         """A workflow too large for one state machine starts its parts (also named
         `stepthunk-...`) with StartExecution.sync, which Step Functions follows through an
-        EventBridge rule it manages."""
-        stack = Stack.of(self)
-        iam.Grant.add_to_principal(
-            grantee=self.role,
-            actions=["states:StartExecution"],
-            resource_arns=[_machines(stack)],
-        )
-        iam.Grant.add_to_principal(
-            grantee=self.role,
-            actions=["states:DescribeExecution", "states:StopExecution"],
-            resource_arns=[_executions(stack)],
-        )
-        rule = stack.format_arn(service="events", resource="rule", resource_name=SYNC_RULE)
-        iam.Grant.add_to_principal(
-            grantee=self.role,
-            actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-            resource_arns=[rule],
-        )
-        pattern = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>"
-        nag.acknowledge_wildcard(
+        EventBridge rule it manages; a run-workflow node starts its child the same way."""
+        allow_starting_deployed(
             self.role,
-            f"{pattern}:stateMachine:{MACHINE_NAME_PREFIX}*",
-            "A large workflow's machine starts its parts, deployed at run time under this "
-            "prefix; their names are only known then.",
-        )
-        nag.acknowledge_wildcard(
-            self.role,
-            f"{pattern}:execution:{MACHINE_NAME_PREFIX}*:*",
-            "StartExecution.sync follows and stops the executions of those parts.",
+            "A large workflow's machine starts its parts, and a run-workflow node its child's "
+            "machine, deployed at run time under this prefix; their names are only known then.",
         )
 
     def allow(self, api: lambda_.Function) -> None:
@@ -189,6 +165,34 @@ class RuntimeDeployment(Construct):
             "Executions of the state machines the API deployed (same prefix), named by "
             "execution id at run time.",
         )
+
+
+def allow_starting_deployed(role: iam.IRole, why: str) -> None:
+    """Let `role` start the state machines deployed at run time (`why` says what starts
+    them) with StartExecution.sync, which follows and stops their executions through the
+    EventBridge rule Step Functions manages."""
+    stack = Stack.of(role)
+    iam.Grant.add_to_principal(
+        grantee=role, actions=["states:StartExecution"], resource_arns=[_machines(stack)]
+    )
+    iam.Grant.add_to_principal(
+        grantee=role,
+        actions=["states:DescribeExecution", "states:StopExecution"],
+        resource_arns=[_executions(stack)],
+    )
+    rule = stack.format_arn(service="events", resource="rule", resource_name=SYNC_RULE)
+    iam.Grant.add_to_principal(
+        grantee=role,
+        actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+        resource_arns=[rule],
+    )
+    pattern = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>"
+    nag.acknowledge_wildcard(role, f"{pattern}:stateMachine:{MACHINE_NAME_PREFIX}*", why)
+    nag.acknowledge_wildcard(
+        role,
+        f"{pattern}:execution:{MACHINE_NAME_PREFIX}*:*",
+        "StartExecution.sync follows and stops the executions of the machines it starts.",
+    )
 
 
 def _machines(stack: Stack) -> str:

@@ -18,11 +18,13 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from cdk import nag
+from cdk.components.deployment import allow_starting_deployed
 from cdk.config import Config
 from cdk.errors import InvalidWorkflowFile
 from cdk.names import pascal
 from lambdas.nodes import default_registry
 from statemachine.asl import definition_json
+from statemachine.calls import START_CHILD_RESOURCE
 from statemachine.catalog import Catalog
 from statemachine.compiler import TaskFunctions, compile_workflow, machine_type
 from statemachine.errors import CompileError, WorkflowValidationError
@@ -110,5 +112,11 @@ class WorkflowStateMachines(Construct):
                         "grant_invoke also covers the function's versions and aliases; the "
                         "definition calls the unqualified ARN of our own task function.",
                     )
+            if START_CHILD_RESOURCE in definition:  # it runs workflows deployed through the API
+                allow_starting_deployed(
+                    machine.role,
+                    "Its run-workflow nodes start the machines of the organization's workflows, "
+                    "deployed through the API under this prefix; their names are only known then.",
+                )
             machines[path.stem] = machine
         self.machines = MappingProxyType(machines)

@@ -191,3 +191,44 @@ def test_npx_cdk_synth_succeeds_offline(tmp_path: Path):
         r for r in template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"
     ]
     assert len(machines) == len(list((ROOT / "workflows").glob("*.json")))
+
+
+def test_a_workflow_file_that_calls_workflows_may_start_and_follow_theirs(tmp_path: Path):
+    from tests.infrastructure.iam import allows, machine_needs
+    from tests.infrastructure.test_iam_coverage import role_statements
+
+    workflows = tmp_path / "workflows"
+    workflows.mkdir()
+    calling = {
+        "id": "calling",
+        "name": "Calling",
+        "nodes": [
+            {"id": "call", "type": "run-workflow", "inputs": [{"name": "workflowId", "value": "x"}]}
+        ],
+    }
+    (workflows / "calling.json").write_text(json.dumps(calling), encoding="utf-8")
+    shutil.copy(ROOT / "workflows" / "arithmetic.json", workflows)
+
+    synthesized = synthesize(tmp_path / "cdk.out", {"workflowsDir": str(workflows)})
+
+    template = synthesized.template()
+    resources = template["Resources"]
+    statements = role_statements(template, {})
+    child = "arn:aws:states:us-east-1:123456789012:stateMachine:stepthunk-0123456789ab-x:2"
+    for logical, machine in synthesized.resources("AWS::StepFunctions::StateMachine").items():
+        definition = json.loads(resolve(machine["Properties"]["DefinitionString"], resources))
+        role = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+        calls = logical.startswith("WorkflowsCalling")
+        starts = [
+            need
+            for need in machine_needs(
+                logical, definition, logs=False, traces=False, children=[child]
+            )
+            if need.action != "lambda:InvokeFunction"
+        ]
+        assert bool(starts) == calls
+        assert [str(need) for need in starts if not allows(statements[role], need)] == []
+        # the machine that calls nothing may start nothing
+        assert calls or not any(
+            "states:StartExecution" in str(s.get("Action")) for s in statements[role]
+        )
