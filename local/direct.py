@@ -28,6 +28,7 @@ event a client emits (the hooks of tests, IAM's record of calls) is emitted as b
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -273,6 +274,10 @@ def _modeled(value: Any, shape: Any) -> Any:
     return value
 
 
+# The headers botocore reads a request id from (JSON and query protocols).
+REQUEST_ID_HEADERS = frozenset({"x-amzn-requestid", "x-amz-request-id"})
+
+
 def _error(
     handler: Any, model: Any, error: ServiceException | HTTPException
 ) -> tuple[AWSResponse, dict[str, Any]]:
@@ -288,7 +293,11 @@ def _error(
 def _parsed(
     model: Any, status: int, headers: dict[str, Any], body: str | bytes
 ) -> tuple[AWSResponse, dict[str, Any]]:
-    """An answer as botocore parses it off the wire (an error's modeled fields too)."""
+    """An answer as botocore parses it off the wire (an error's modeled fields too), with a
+    request id, as AWS gives every answer (moto's interpreter names it in a failed service
+    task's cause)."""
+    given = (value for name, value in headers.items() if name.lower() in REQUEST_ID_HEADERS)
+    request_id = next(given, None) or str(uuid.uuid4())
     raw = body.encode() if isinstance(body, str) else body
     response = {"status_code": status, "headers": headers, "body": raw}
     parser = parsers.create_parser(model.service_model.protocol)
@@ -297,4 +306,5 @@ def _parsed(
     shape = model.service_model.shape_for_error_code(code) if code else None
     if shape is not None:
         parsed.update(parser.parse(response, shape))
+    parsed.setdefault("ResponseMetadata", {}).setdefault("RequestId", request_id)
     return AWSResponse("", status, HTTPHeaders.from_dict(headers), None), parsed

@@ -27,6 +27,7 @@ from lambdas.runtime.record import (
     ExecutionStatus,
     NodeExecution,
     NodeStatus,
+    utc_now,
 )
 from lambdas.runtime.state import ExecutionContext, Failure, WorkflowState
 from statemachine.calls import MAX_CALL_DEPTH, call_cycle, called_ids, cycle_problem
@@ -146,7 +147,12 @@ def child_outputs(
     record = executions.get(child)
     if record is None or record.status not in FINAL_STATUSES:
         why = describe_failure(failure) if failure is not None else "it has no final record"
-        raise NodeError(f"Workflow '{workflow_id}' (execution {child}) did not end: {why}")
+        message = f"Workflow '{workflow_id}' (execution {child}) did not end: {why}"
+        if record is not None and record.status == ExecutionStatus.SUBMITTED:
+            # never started (its machine refused the start): its record ends here too
+            update = {"status": ExecutionStatus.ERROR, "error": why, "ended_at": utc_now()}
+            executions.put(record.model_copy(update=update))
+        raise NodeError(message)
     if record.status != ExecutionStatus.COMPLETED:
         raise NodeError(
             f"Workflow '{workflow_id}' ended {record.status} (execution {child}): "

@@ -87,3 +87,27 @@ def test_both_engines_record_the_caller_and_the_child_alike(engine: EmbeddedEngi
     ]
     assert children[0] == children[1]
     assert children[0]["parentNodeId"] == "call"
+
+
+def test_a_child_whose_machine_refuses_the_start_fails_the_node_and_ends(
+    engine: EmbeddedEngine,
+) -> None:
+    organization = new_organization()
+    engine.deploy(validated(doubler(), engine.registry.catalog), organization)
+    stored = engine.ports.workflows.get(organization, "doubler")
+    assert stored is not None
+    engine.cloud.client("stepfunctions").delete_state_machine(
+        stateMachineArn=stored.state_machine_arn
+    )
+
+    finished = run(engine, caller(), organization_id=organization)
+
+    call = finished.record.node("call")
+    assert call.status == "error"
+    assert call.error is not None
+    assert "did not end: " in call.error
+    child_id = call.error.split("(execution ", 1)[1].split(")", 1)[0]
+    child = engine.record(child_id)
+    assert child.status == "error"
+    assert child.ended_at is not None
+    assert finished.record.node("out").skip_reason == "upstream_failure"
