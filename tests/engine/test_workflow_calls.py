@@ -4,13 +4,15 @@ engines record the caller and the child alike."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from lambdas.runtime.errors import TransientError
 from lambdas.runtime.record import ExecutionRecord
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from statemachine.validation import validated
-from tests.support.runs import new_organization, run
+from tests.support.runs import Faults, new_organization, run
 from tests.support.timing import TEST_TIME_SCALE
 from tests.support.workflows import edge, node, workflow
 
@@ -111,3 +113,45 @@ def test_a_child_whose_machine_refuses_the_start_fails_the_node_and_ends(
     assert child.status == "error"
     assert child.ended_at is not None
     assert finished.record.node("out").skip_reason == "upstream_failure"
+
+
+class LostOnce:
+    """The run-workflow node's task and the task finishing it each do their work, then
+    lose their response once (TransientError, retried by Step Functions)."""
+
+    def __init__(self) -> None:
+        self.lost: list[str] = []
+
+    def __call__(
+        self,
+        real: Callable[[dict[str, Any], float], dict[str, Any]],
+        event: dict[str, Any],
+        deadline: float,
+    ) -> dict[str, Any]:
+        result = real(event, deadline)
+        kind = "finish" if event.get("finishCall") else "prepare"
+        if "call" in {n["id"] for n in event.get("nodes", [])} and kind not in self.lost:
+            self.lost.append(kind)
+            raise TransientError("the response was lost")
+        return result
+
+
+def test_tasks_of_a_call_that_run_again_start_one_child(
+    engine: EmbeddedEngine, faults: Faults
+) -> None:
+    organization = new_organization()
+    engine.deploy(validated(doubler(), engine.registry.catalog), organization)
+    fault_free = run(engine, caller(), organization_id=organization).record
+    lost = LostOnce()
+    faults.inject(engine, "run_node", lost)  # type: ignore[arg-type]
+
+    again = run(engine, caller(), organization_id=organization).record
+
+    assert lost.lost == ["prepare", "finish"]
+    assert shown(again) == shown(fault_free)
+    stored = engine.ports.workflows.get(organization, "doubler")
+    assert stored is not None
+    machine = stored.state_machine_arn.rsplit(":", 1)[-1]
+    started = [e.name for e in engine.cloud.executions(machine)]
+    children = [str(r.node("call").outputs["executionId"]) for r in (fault_free, again)]  # type: ignore[index]
+    assert sorted(started) == sorted(children)  # one child each, the second started once
