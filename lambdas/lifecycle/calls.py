@@ -219,6 +219,8 @@ def finish_call(
         outputs = child_outputs(
             executions, ports.values, call["executionId"], call["workflowId"], failure
         )
+        # held to the limits on node outputs as the node's code is (its task counted the id)
+        runner.environment.budget.admit({"outputs": outputs["outputs"]}, {})
         settled = NodeExecution(
             node_id=node.id, status=NodeStatus.COMPLETED, inputs=inputs, outputs=outputs
         )
@@ -238,7 +240,12 @@ def _resolved(
     waits = runner.resolve_waits(work.waits)
     runner.keep(work.unit, [node.id for node in work.nodes], work.wait_units, work.waits)
     runner.announce(ports)
-    update = {"call": None, "waits": waits, "waiting": runner.waiting}
+    update = {
+        "call": None,
+        "waits": waits,
+        "waiting": runner.waiting,
+        "output_bytes": runner.output_bytes,
+    }
     return state.model_copy(update=update)
 
 

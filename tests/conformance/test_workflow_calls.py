@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lambdas.runtime.output_limits import OutputLimits
 from statemachine.calls import MAX_CALL_DEPTH
 from tests.conformance.conftest import Engine
 from tests.support.workflows import edge, node, workflow
@@ -153,3 +154,21 @@ def test_a_child_checks_its_own_credits(engine: Engine) -> None:
 
     assert result.status == "completed"
     assert result.execution(result.output("call", "executionId")).status == "completed"
+
+
+def test_what_a_call_gives_is_held_to_the_limit_per_node_output(engine: Engine) -> None:
+    text = "x" * 990  # 992 bytes of JSON: within 1,000 in the child, not once wrapped
+    child = workflow(
+        node("t", "text-input", value=text),
+        node("shown", "output-text"),
+        edges=[edge("t.value", "shown.value")],
+        workflow_id="texter",
+    )
+    limits = OutputLimits(per_output=1000)
+
+    result = engine.run(caller("texter"), workflows=[child], limits=limits)
+
+    assert result.error("call") == (
+        "Output 'outputs' is 1,002 bytes, over the 1,000-byte limit per node output "
+        "(STEPTHUNK_MAX_OUTPUT_BYTES)"
+    )
