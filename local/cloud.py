@@ -67,6 +67,8 @@ WEBSOCKET_ENDPOINT = f"https://local.execute-api.{REGION}.amazonaws.com/embedded
 MESSAGE_LIMIT = quotas.WEBSOCKET_MESSAGE_BYTES
 
 _LAMBDA_PATCH = threading.Lock()
+# How often a task waiting for its token checks that its execution still runs.
+TOKEN_POLL_SECONDS = 0.2
 
 LambdaCall = Callable[[dict[str, Any], float], dict[str, Any]]
 Listener = Callable[[bytes], None]
@@ -517,6 +519,34 @@ def _patch_moto(cloud: LocalCloud) -> None:
     replace(result_path, "parse", functools.lru_cache(maxsize=4096)(result_path.parse))  # type: ignore[attr-defined]
     replace(retrier_decl, "time", ScaledTime())
     replace(wait_function.WaitFunction, "_wait_interval", wait_interval)
+    _scale_token_waits(cloud)
+
+
+def _scale_token_waits(cloud: LocalCloud) -> None:
+    """A task waiting for its token (`.waitForTaskToken`, a wait-for-event node's) times out
+    at the cloud's time scale, as Wait states and retries do, and stops waiting when its
+    execution is stopped (moto's waited for the whole timeout, a thread held meanwhile)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as callback_task,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeTimedOut
+
+    service = callback_task.StateTaskServiceCallback
+    original = service._eval_wait_for_task_token
+
+    def wait_for_token(
+        self: Any, env: Any, timeout_seconds: int, callback_endpoint: Any, heartbeat_endpoint: Any
+    ) -> Any:
+        if heartbeat_endpoint is not None:  # stepthunk's tasks send no heartbeats
+            return original(self, env, timeout_seconds, callback_endpoint, heartbeat_endpoint)
+        ends = time.monotonic() + timeout_seconds * cloud.time_scale
+        while env.is_running() and (left := ends - time.monotonic()) > 0:
+            outcome = callback_endpoint.wait(min(left, TOKEN_POLL_SECONDS))
+            if outcome is not None:
+                return outcome
+        return CallbackOutcomeTimedOut(callback_id=callback_endpoint.callback_id)
+
+    replace(service, "_eval_wait_for_task_token", wait_for_token)
 
 
 def _key_names(table: str) -> tuple[str, ...] | None:

@@ -35,6 +35,7 @@ from lambdas.runtime.record import ExecutionRecord, ExecutionStatus
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.stored import StoredWorkflows
 from local.cloud import WEBSOCKET_ENDPOINT, LocalCloud
+from local.event_delivery import delivering
 from local.mail import LOCAL_SENDER, SentEmail
 from statemachine.compiler import TaskFunctions
 from statemachine.errors import WorkflowValidationError
@@ -189,9 +190,12 @@ class EmbeddedEngine:
         organization_id: str | None = None,
         execution_id: str | None = None,
         on_update: UpdateListener | None = None,
+        events: Mapping[str, Any] | None = None,
     ) -> ExecutionRecord:
         """Run `workflow` to its final record, as persisted by its execution: JSON data, or a
-        Workflow already validated against this engine's catalog."""
+        Workflow already validated against this engine's catalog. `events` gives
+        wait-for-event nodes their event (node id -> JSON value, or a Rejection), delivered
+        through the lifecycle (as the API delivers one) once each waits."""
         organization = organization_id or self.organization_id
         execution_id = execution_id or str(uuid.uuid4())
         try:
@@ -205,10 +209,16 @@ class EmbeddedEngine:
             session_id = f"session-{execution_id}"
             self.live_updates.add(session_id, session_id, organization)
             self.cloud.listen(session_id, lambda data: on_update(json.loads(data)))
+        sending = None
         try:
             arn = self.start(valid, inputs, organization, execution_id, session_id)
+            if events:
+                sending = delivering(self.ports, organization, execution_id, events)
             status = self.cloud.wait_for_execution(arn)
         finally:
+            if sending is not None:
+                sending[1].set()
+                sending[0].join()
             if session_id is not None and self.live_updates is not None:
                 self.cloud.listen(session_id, None)
                 self.live_updates.remove(session_id)

@@ -7,11 +7,13 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lambdas.lifecycle import records
 from lambdas.lifecycle.begin import begin, preloaded, run_state
 from lambdas.lifecycle.calls import CallPorts, Child, InlineCalls, called_estimate
+from lambdas.lifecycle.event_wait import deliver_given, settle, start_waiting
 from lambdas.lifecycle.finish import finish
 from lambdas.lifecycle.ports import ExecutionPorts, UnitPorts
 from lambdas.lifecycle.start import context_of, start_state
@@ -19,7 +21,7 @@ from lambdas.lifecycle.unit_task import UnitWork, run_unit
 from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob, BlobStore
 from lambdas.runtime.credits import estimate_usage, may_start
-from lambdas.runtime.errors import NodeAttemptFailed
+from lambdas.runtime.errors import NodeAttemptFailed, NodeNotWaiting
 from lambdas.runtime.mail import NO_MAIL
 from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import NetworkPolicy
@@ -40,8 +42,11 @@ from local.memory import (
     MemoryValueStore,
     MemoryVault,
 )
+from local.memory_events import MemoryCallbacks, MemoryEventWaits
 from statemachine.calls import called_ids
+from statemachine.error_names import NODE_NOT_WAITING
 from statemachine.errors import WorkflowValidationError
+from statemachine.event_waits import STATES_TIMEOUT, is_event_wait
 from statemachine.model import Workflow
 from statemachine.node_policies import retry_delay
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, Wiring, plan_workflow
@@ -98,13 +103,16 @@ class InProcessEngine:
         if credits is not None:
             organizations.put(Organization(id=organization_id, compute_credits=credits))
         self._executions = MemoryExecutionStore()
-        self.ports = ExecutionPorts(
+        self.callbacks = MemoryCallbacks()
+        self.ports = DeliveringPorts(
             executions=self._executions,
             progress=MemoryProgressStore(),
             organizations=organizations,
             values=MemoryValueStore(),
             updates=self.updates,
             development=credits is None,
+            event_waits=MemoryEventWaits(),
+            callbacks=self.callbacks,
         )
         self.units = UnitPorts(
             registry=self.registry,
@@ -120,6 +128,8 @@ class InProcessEngine:
             model_apis=model_apis,
             defer_waits=False,  # no Wait state: a wait node waits itself
             calls=self._calls,
+            event_waits=self.ports.event_waits,
+            executions=self._executions,
         )
         self._workflows = DeployedWorkflows()
         self._call_ports = CallPorts(
@@ -169,9 +179,12 @@ class InProcessEngine:
         inputs: Any = None,
         execution_id: str | None = None,
         on_update: UpdateListener | None = None,
+        events: Mapping[str, Any] | None = None,
     ) -> ExecutionRecord:
         """Run `workflow` to its final record; never raises for bad user input. `workflow` is
-        JSON data, or a Workflow already validated against this engine's catalog."""
+        JSON data, or a Workflow already validated against this engine's catalog. `events`
+        gives wait-for-event nodes their event (node id -> JSON value, or a Rejection),
+        delivered once each waits."""
         execution_id = execution_id or str(uuid.uuid4())
         try:
             valid = validated(workflow, self.registry.catalog)
@@ -181,7 +194,7 @@ class InProcessEngine:
         session_id = f"session-{execution_id}" if on_update is not None else None
         self.updates.listen(session_id or "", on_update)
         try:
-            record = self._execute(valid, overrides, execution_id, session_id)
+            record = self._execute(valid, overrides, execution_id, session_id, events)
         finally:
             self.updates.listen(session_id or "", None)
             self._executions.forget(execution_id)  # the caller gets the record: kept no more
@@ -193,6 +206,7 @@ class InProcessEngine:
         overrides: dict[str, dict[str, Any]],
         execution_id: str,
         session_id: str | None,
+        events: Mapping[str, Any] | None = None,
     ) -> ExecutionRecord:
         """Start, begin, run each unit, finish: what the state machine's tasks do."""
         ports, organization = self.ports, self.organization_id
@@ -202,10 +216,16 @@ class InProcessEngine:
         ports.executions.submit(
             records.submitted(execution, node_ids), session_id=session_id, execution_arn=None
         )
-        return self._run_state(workflow, start_state(execution, inputs))
+        return self._run_state(workflow, start_state(execution, inputs), events)
 
-    def _run_state(self, workflow: Workflow, state: WorkflowState) -> ExecutionRecord:
-        """Run a submitted execution from the state it starts with to its final record."""
+    def _run_state(
+        self,
+        workflow: Workflow,
+        state: WorkflowState,
+        events: Mapping[str, Any] | None = None,
+    ) -> ExecutionRecord:
+        """Run a submitted execution from the state it starts with to its final record
+        (`events`: what its wait-for-event nodes are given, by node id)."""
         ports = self.ports
         execution_id, organization = state.execution.id, state.execution.organization_id
         node_ids = [node.id for node in workflow.nodes]
@@ -224,8 +244,35 @@ class InProcessEngine:
         sealed = preloaded(state, ("secrets", "integrations"), *vaults)
         state = run_state(ports, state, workflow, node_ids, sealed, len(plan.units))
         for work in _units(workflow, plan):
-            state = self._run_unit(state, work)
+            if any(is_event_wait(node) for node in work.nodes):
+                state = self._wait_for_event(state, work, events or {})
+            else:
+                state = self._run_unit(state, work)
         return finish(ports, state, node_ids)
+
+    def _wait_for_event(
+        self, state: WorkflowState, work: UnitWork, events: Mapping[str, Any]
+    ) -> WorkflowState:
+        """A wait-for-event node's wait, as its two tasks and the wait between them run on
+        Step Functions: the event of `events` for it is delivered once it waits (else it
+        waits until its timeout, `time_scale` times faster)."""
+        [node] = work.nodes
+        assert node.timeout_seconds is not None
+        token = self.callbacks.token()
+        try:
+            start_waiting(self.units, state, work, token, None, self.time_scale)
+        except NodeNotWaiting as refusal:  # caught into the task after the wait
+            self.callbacks.wait(token, 0)
+            ended: dict[str, Any] | None = {"Error": NODE_NOT_WAITING, "Cause": str(refusal)}
+        else:
+            if node.id in events:
+                execution = state.execution
+                given = events[node.id]
+                deliver_given(self.ports, execution.organization_id, execution.id, node.id, given)
+            ended = self.callbacks.wait(token, node.timeout_seconds * self.time_scale)
+            if ended is None:
+                ended = {"Error": STATES_TIMEOUT, "Cause": "The wait for an event timed out"}
+        return settle(self.units, state, work, ended, None, self.time_scale)
 
     def _run_unit(self, state: WorkflowState, work: UnitWork) -> WorkflowState:
         """Run a unit's task until it is done: a node with a retry policy is tried again
@@ -266,6 +313,15 @@ class DeployedWorkflows:
 
     def get(self, organization_id: str, workflow_id: str) -> StoredWorkflow | None:
         return self._workflows.get((organization_id, workflow_id))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveringPorts(ExecutionPorts):
+    """An execution's ports, with where its waiting nodes keep their tokens and what ends
+    their waits (lambdas.lifecycle.event_wait.DeliveryPorts)."""
+
+    event_waits: MemoryEventWaits
+    callbacks: MemoryCallbacks
 
 
 def _units(workflow: Workflow, plan: Plan) -> list[UnitWork]:

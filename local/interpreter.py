@@ -26,6 +26,8 @@ workflow meets, it is patched here (moto is pinned exactly for that):
   refuse it (InvalidArn), ListExecutions refuses an Express machine
   (StateMachineTypeNotSupported). moto treats an Express machine as a Standard one. The
   engine itself still follows its executions (local.cloud.LocalCloud.execution).
+- a SendTaskFailure's `cause` reaches the failed task's error output, as its `error` does
+  (moto's response handler dropped it).
 """
 
 from __future__ import annotations
@@ -60,6 +62,21 @@ def behave_as_on_aws() -> None:
     _refuse_long_state_names()
     _fail_executions_at_the_history_limit()
     _refuse_requests_about_express_executions()
+    _pass_task_failure_causes()
+
+
+def _pass_task_failure_causes() -> None:
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self: StepFunctionResponse) -> Any:
+        token, error = self._get_param("taskToken"), self._get_param("error")
+        # the backend serving executions is moto's parser backend, which takes the cause
+        backend: Any = self.stepfunction_backend
+        backend.send_task_failure(token, error, self._get_param("cause"))
+        return EmptyResult()
+
+    replace(StepFunctionResponse, "send_task_failure", send_task_failure)
 
 
 def is_express(machine: Any) -> bool:

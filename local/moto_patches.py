@@ -128,6 +128,7 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
         "service",
         "state_credentials",
     ),
+    "moto.stepfunctions.responses.StepFunctionResponse.send_task_failure": ("self",),
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback.TMP_THREADS": None,
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback._DELAY_SECONDS_SYNC_CONDITION_CHECK": None,
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn.StateTaskServiceSfn._eval_service_task": (
@@ -166,6 +167,13 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
     "moto.stepfunctions.parser.asl.component.state.state.CommonStateField._eval_body": (
         "self",
         "env",
+    ),
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback.StateTaskServiceCallback._eval_wait_for_task_token": (
+        "self",
+        "env",
+        "timeout_seconds",
+        "callback_endpoint",
+        "heartbeat_endpoint",
     ),
     "moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function.WaitFunction._wait_interval": (
         "self",

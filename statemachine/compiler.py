@@ -35,6 +35,8 @@ from statemachine.error_names import (
     NODE_ATTEMPT_FAILED,
     WORKFLOW_EXECUTION_ERROR,
 )
+from statemachine.event_wait_states import event_wait_states
+from statemachine.event_waits import is_event_wait
 from statemachine.model import Node, Workflow
 from statemachine.parts import (
     PART_SHARE,
@@ -70,6 +72,8 @@ class _Step:
     inline: bool = False
     wait: bool = False
     call: bool = False
+    # a wait-for-event node's: the name of the task that settles it (its own waits)
+    settle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -379,6 +383,17 @@ def _units(
         member_ids = [node.id for i in wave for node in steps[i].nodes]
         return named.claim(names.run_nodes(member_ids)), state
 
+    def event_task(index: int) -> list[tuple[str, State]]:
+        """A wait-for-event node's waiting task and the task that settles it, which resolves
+        the Wait states that follow (statemachine.event_waits)."""
+        step = steps[index]
+        assert step.settle is not None
+        waiting = resolving({**carried(step), "unit": index}, step.nodes, len(steps), index)
+        settling = resolving({**carried(step), "unit": index}, step.nodes, index + 1, index)
+        [node] = step.nodes
+        names_ = (step.name, step.settle)
+        return list(event_wait_states(node, functions.run_node, waiting, settling, names_))
+
     opening = resolving({**initialize, "units": len(plan.units)}, [], 0, None)
     states = [(names.INITIALIZE, task(functions.initialize, opening))]
     position = 0  # of a Wait state among those that follow the same task
@@ -400,6 +415,9 @@ def _units(
             position += 1
             continue
         position = 0
+        if step.settle is not None:
+            states += event_task(i)
+            continue
         states.append((step.name, unit_task(i, waits=not step.call)))
         if step.call:
             finishing = unit_task(i, **{FINISH_CALL: True})
@@ -472,6 +490,9 @@ def _step(
     node = nodes[unit.node_id]
     if node.type == WAIT_NODE_TYPE:
         return _Step(named.claim(names.wait(node.id)), [node], wait=True)
+    if is_event_wait(node):
+        waiting = named.claim(names.wait_for_event(node.id))
+        return _Step(waiting, [node], settle=named.claim(names.resume_after_event(node.id)))
     return _Step(named.claim(names.run_node(node.id)), [node], call=is_call(node))
 
 

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 
 from statemachine.catalog import Catalog, Duration
+from statemachine.event_waits import is_event_wait
 from statemachine.limits import EXPRESS_MAX_SECONDS
 from statemachine.model import Edge, InputOverrides, Node, ParameterType
 from statemachine.node_policies import most_seconds
@@ -43,6 +44,8 @@ def duration_problems(
                     continue
                 seconds = value * spec.duration.seconds_per_unit
                 seconds = math.ceil(seconds) if spec.duration.whole_seconds else seconds
+        if is_event_wait(node):  # refused in a short-lived workflow (statemachine.event_waits)
+            continue
         if node.has_policy:  # every attempt, and the delays between them
             seconds = most_seconds(node, seconds)
         if seconds is not None:

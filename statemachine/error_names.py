@@ -13,6 +13,12 @@ WORKFLOW_VALIDATION_ERROR = "WorkflowValidationError"
 # Raised by the task of a node with a retry policy when an attempt failed and attempts remain
 # (lambdas.runtime.errors.NodeAttemptFailed): its task's Retry rule retries it.
 NODE_ATTEMPT_FAILED = "NodeAttemptFailed"
+# Sent back by a rejection of a wait-for-event node (SendTaskFailure): its waiting task
+# catches it into the task that fails the node (statemachine.event_waits).
+EVENT_REJECTED = "EventRejected"
+# Raised by a wait-for-event node's waiting task when the node will not wait (skipped...):
+# caught like the two ends of a wait (lambdas.runtime.errors.NodeNotWaiting).
+NODE_NOT_WAITING = "NodeNotWaiting"
 
 # Raised by the Lambda service itself: throttling and service faults, always worth a retry.
 LAMBDA_SERVICE_ERRORS = (

@@ -7,6 +7,7 @@ node's failed attempts (statemachine.compiler) and stops it after `timeoutSecond
 
 from __future__ import annotations
 
+from statemachine.event_waits import event_wait_problems, is_event_wait
 from statemachine.limits import INDIVIDUAL_TIMEOUT_SECONDS, REPORT_SECONDS
 from statemachine.model import Node, RetryPolicy
 from statemachine.problems import ProblemCode, ValidationProblem
@@ -29,6 +30,8 @@ def policy_problems(node: Node, index: int) -> list[ValidationProblem]:
     """The problems of the retry policy and timeout of `node`, the `index`-th of the workflow:
     INVALID_RETRY_POLICY and INVALID_TIMEOUT, each naming the field and its bounds (or that a
     `wait` node, a Wait state rather than a task, takes neither)."""
+    if is_event_wait(node):  # its timeout is its wait's, and required
+        return event_wait_problems(node, index)
     problems = []
     where = f"nodes[{index}]"
     if node.type == WAIT_NODE_TYPE and node.has_policy:

@@ -12,6 +12,7 @@ from statemachine import state_names as names
 from statemachine.asl import State, path_counts, state_size, unique
 from statemachine.calls import START_CHILD_RESOURCE, continues_call
 from statemachine.error_names import ALL_ERRORS
+from statemachine.event_wait_states import waits_for_token
 from statemachine.model import Workflow
 
 # A part of a workflow too large for one machine runs as its own state machine.
@@ -39,10 +40,12 @@ def part_machine_name(name: str, number: int) -> str:
 def split(states: list[tuple[str, State]], budget: int) -> list[list[tuple[str, State]]]:
     """The unit states in consecutive parts of at most `budget` bytes of definition and of
     a history within budget; a task and the Wait states it resolves stay together, as do
-    a run-workflow node's task and the states that run its child."""
+    a run-workflow node's task and the states that run its child, and a wait-for-event
+    node's waiting task and the task that settles it."""
     segments: list[list[tuple[str, State]]] = []
     for name, state in states:
-        if (state["Type"] == "Wait" or continues_call(state)) and segments:
+        follows = state["Type"] == "Wait" or continues_call(state)
+        if segments and (follows or waits_for_token(segments[-1][-1][1])):
             segments[-1].append((name, state))
         else:
             segments.append([(name, state)])

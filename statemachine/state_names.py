@@ -123,6 +123,16 @@ def finish_call(node_id: str) -> str:
     return f"Finish node {node_id}"
 
 
+def wait_for_event(node_id: str) -> str:
+    """The task of wait-for-event node `node_id` that waits for its event (a task token)."""
+    return f"Wait for event {node_id}"
+
+
+def resume_after_event(node_id: str) -> str:
+    """The task after it, which settles the node from what ended the wait."""
+    return f"Resume after event {node_id}"
+
+
 def run_nodes(node_ids: Sequence[str]) -> str:
     """The Task running the units of `node_ids` (one node each, in unit order) side by side."""
     return f"Run nodes {listed(node_ids)}"

@@ -13,6 +13,7 @@ from statemachine.calls import call_problems
 from statemachine.catalog import Catalog
 from statemachine.durations import duration_problems
 from statemachine.errors import WorkflowValidationError
+from statemachine.event_waits import short_lived_problems
 from statemachine.graph import find_cycles
 from statemachine.identifiers import workflow_id_fault
 from statemachine.model import Edge, InputOverrides, Node, Workflow
@@ -171,6 +172,8 @@ class _Validator:
                 nodes.values(), edges, self.catalog, short_lived=short_lived
             )
             self.problems += call_problems(workflow.id, nodes.values(), short_lived=short_lived)
+            if short_lived:
+                self.problems += short_lived_problems(list(nodes.values()))
         if self.problems or workflow is None:
             raise WorkflowValidationError(self.problems)
         return workflow.model_copy(update={"nodes": list(nodes.values()), "edges": edges})

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from statemachine.calls import RUN_WORKFLOW_TYPE
 from statemachine.catalog import Catalog
+from statemachine.event_waits import WAIT_FOR_EVENT_TYPE
 from statemachine.graph import dependencies
 from statemachine.model import Workflow
 from statemachine.planner import IndividualUnit, InlineUnit, Plan
 
 # The node type whose units become Wait states (lambdas/nodes/date.py declares it).
 WAIT_NODE_TYPE = "wait"
+# Node types that wait between two states: a workflow with one runs one unit a state.
+WAITING_TYPES = frozenset({WAIT_NODE_TYPE, WAIT_FOR_EVENT_TYPE})
 
 # Branches of one Parallel state at most: a wider wave runs as several Parallel states, so
 # that the branches' results stay well within the 256 KiB a state may carry.
@@ -31,10 +34,10 @@ def waves(
     is not inlinable share one task, `most` (and MAX_TOGETHER) at most, which runs them
     side by side; the other units of the wave follow, one state each. True: every wave of
     two units or more runs in Parallel states, a branch per unit. False: one unit a state.
-    Workflows with Wait states or run-workflow nodes (each a task followed by the states
-    that run its child) run one unit a state whatever is asked.
+    Workflows with Wait states, run-workflow nodes (each a task followed by the states that
+    run its child) or wait-for-event nodes run one unit a state whatever is asked.
     """
-    one_by_one = (WAIT_NODE_TYPE, RUN_WORKFLOW_TYPE)
+    one_by_one = (*WAITING_TYPES, RUN_WORKFLOW_TYPE)
     if parallel is False or any(node.type in one_by_one for node in workflow.nodes):
         return [[i] for i in range(len(plan.units))]
     if parallel is True:

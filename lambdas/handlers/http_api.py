@@ -93,6 +93,8 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
         role_arn=settings.state_machine_role_arn,
         development=settings.development,
         machine_prefix=settings.state_machine_prefix,
+        event_waits=wiring.event_waits(settings, clients),
+        callbacks=wiring.callbacks(clients),
     )
 
 

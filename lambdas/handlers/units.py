@@ -30,6 +30,7 @@ from lambdas.handlers.settings import (
 from lambdas.handlers.wiring import (
     Clients,
     blobs,
+    event_waits,
     executions,
     integrations,
     live_updates,
@@ -40,6 +41,7 @@ from lambdas.handlers.wiring import (
     workflows,
 )
 from lambdas.lifecycle.calls import CallPorts, DeferredCalls, finish_call
+from lambdas.lifecycle.event_wait import settle, start_waiting
 from lambdas.lifecycle.ports import UnitPorts
 from lambdas.lifecycle.unit import WaitNode, wait_nodes
 from lambdas.lifecycle.unit_task import (
@@ -116,6 +118,8 @@ def deps_from(
         model_apis=settings.model_apis,
         call_ports=call_ports,
         calls=None if call_ports is None else functools.partial(DeferredCalls, call_ports),
+        event_waits=event_waits(settings, clients),
+        executions=executions(settings, settings, clients),
     )
 
 
@@ -162,6 +166,10 @@ class Event(BaseModel):
     # In a branch of a Parallel state: return the bytes of the unit's outputs alone
     # ("own"), or also those of the branches of an earlier Parallel state ("carry").
     branch: Literal["own", "carry"] | None = None
+    # A wait-for-event node's waiting task gives its task token (statemachine.event_waits);
+    # the task after it what ended the wait.
+    task_token: str | None = Field(default=None, alias="taskToken", repr=False)
+    ended: dict[str, Any] | None = Field(default=None, alias="event")
 
     @field_validator("nodes", "waits", mode="before")
     @classmethod
@@ -184,6 +192,13 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
             raise RuntimeError("This function runs no workflows: it has no workflows table")
         finished = finish_call(deps, deps.call_ports.executions, request.state, work)
         return finished.to_json()
+    if request.task_token is not None:
+        token, deadline = request.task_token, invocation.deadline
+        start_waiting(deps, request.state, work, token, deadline, time_scale)
+        return {}  # a waiting task's result is what ends its wait
+    if "event" in event:
+        ended = request.ended
+        return settle(deps, request.state, work, ended, invocation.deadline, time_scale).to_json()
     if request.branch is not None:
         carry = request.branch == "carry"
         branch = run_branch(deps, request.state, work, invocation.deadline, carry, time_scale)

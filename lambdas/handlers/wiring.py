@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from lambdas.adapters.api_keys import DynamoApiKeyStore, RememberedApiKeys
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
+from lambdas.adapters.event_waits import DynamoEventWaits, StepFunctionsCallbacks
 from lambdas.adapters.executions import DynamoExecutionStore
 from lambdas.adapters.integrations import KmsIntegrationVault
 from lambdas.adapters.kms_secrets import KmsSecretVault
@@ -130,6 +131,14 @@ def executions(
 
 def progress(settings: ExecutionsTable, clients: Clients) -> DynamoProgressStore:
     return DynamoProgressStore(clients.dynamodb, settings.executions_table)
+
+
+def event_waits(settings: ExecutionsTable, clients: Clients) -> DynamoEventWaits:
+    return DynamoEventWaits(clients.dynamodb, settings.executions_table)
+
+
+def callbacks(clients: Clients) -> StepFunctionsCallbacks:
+    return StepFunctionsCallbacks(clients.stepfunctions)
 
 
 def organizations(settings: OrganizationsTable, clients: Clients) -> DynamoOrganizationStore:

@@ -14,6 +14,7 @@ from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import PUBLIC_ONLY, NetworkPolicy
 from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.ports import (
+    EventWaits,
     ExecutionStore,
     IntegrationVault,
     LiveUpdates,
@@ -21,6 +22,7 @@ from lambdas.runtime.ports import (
     ProgressStore,
     SecretVault,
     StateMachines,
+    TaskCallbacks,
     ValueStore,
     WorkflowStore,
 )
@@ -89,6 +91,9 @@ class Ports(ExecutionPorts):
     role_arn: str
     compile_options: CompileOptions = field(default_factory=CompileOptions)
     machine_prefix: str = "stepthunk"
+    # where waiting wait-for-event nodes keep their task tokens, and what ends their waits
+    event_waits: EventWaits | None = None
+    callbacks: TaskCallbacks | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,3 +119,7 @@ class UnitPorts:
     model_apis: ModelApis = PUBLIC_MODEL_APIS
     defer_waits: bool = True
     calls: Callable[[ExecutionContext], WorkflowCalls] | None = None
+    # where a wait-for-event node keeps its task token while it waits, and the records it
+    # shows waiting (lambdas.lifecycle.event_wait)
+    event_waits: EventWaits | None = None
+    executions: ExecutionStore | None = None

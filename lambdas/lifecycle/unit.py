@@ -29,6 +29,7 @@ from lambdas.runtime.sealed import SealedIntegrations, SealedSecrets
 from lambdas.runtime.state import WorkflowState
 from lambdas.runtime.stored import WorkflowIndex
 from lambdas.runtime.waits import wait_seconds
+from statemachine.event_waits import is_event_wait
 from statemachine.model import Edge, Node, Workflow
 
 # What one unit keeps of its results in the ProgressStore at most (bytes of JSON), within a
@@ -125,7 +126,8 @@ class UnitRunner:
         overrides = self.payloads.unpack_inputs(self.state.inputs, pending)
         executions = run_unit(prepared, pending, self.results, overrides, self.environment)
         for node in nodes:
-            if node.has_policy and node.id in pending:
+            # a wait-for-event node's timeout is its wait's, not an attempt's
+            if node.has_policy and node.id in pending and not is_event_wait(node):
                 executions[pending.index(node.id)] = self._attempted(node)
         for node_id in self.started:  # its child runs next, in states of its own
             waiting = {"status": NodeStatus.EXECUTING, "waiting_for": WAITING_FOR_WORKFLOW}

@@ -28,6 +28,16 @@ class NodeAttemptFailed(ExecutionError):
         super().__init__(f"Node '{node_id}' failed attempt {attempt} of {attempts}: {error}")
 
 
+class NodeNotWaiting(ExecutionError):
+    """A wait-for-event node that will not wait (skipped, failed, or completed by the
+    execution a retry started from): its waiting task fails with this class name, which the
+    task catches into the task after the wait, so that it does not wait for its timeout."""
+
+    def __init__(self, node_id: str, status: str) -> None:
+        self.node_id = node_id
+        super().__init__(f"Node '{node_id}' does not wait for an event: it is {status}")
+
+
 class PlanViolationError(ExecutionError):
     """A node was run before one of its upstream nodes: a planner or engine bug, never user data."""
 

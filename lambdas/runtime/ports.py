@@ -375,3 +375,27 @@ class StateMachines(Protocol):
         """The latest state document in the execution's history (a task's output, else
         the execution's input); None when the execution does not exist."""
         ...
+
+
+class EventWaits(Protocol):
+    """The task tokens of wait-for-event nodes while they wait, by execution and node: what a
+    delivered event sends back to Step Functions. A token is taken once (a second delivery
+    finds none), never shown: no record, log or live update holds it."""
+
+    def hold(self, execution_id: str, node_id: str, token: str, seconds: int) -> None:
+        """Keep the token of the node's wait, which ends within `seconds` (then it expires)."""
+        ...
+
+    def take(self, execution_id: str, node_id: str) -> str | None:
+        """The node's token, removed; None when it has none (not waiting, or taken)."""
+        ...
+
+
+class TaskCallbacks(Protocol):
+    """Ends a task waiting for its token (Step Functions' SendTaskSuccess and
+    SendTaskFailure). Each answers False when the task no longer waits (it timed out, or its
+    execution ended)."""
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool: ...
+
+    def fail(self, token: str, error: str, cause: str) -> bool: ...

@@ -77,7 +77,8 @@ class NodeExecution(WireModel):
     # How many times a node with a retry policy or a timeout was tried; absent otherwise.
     attempts: int | None = None
     # What an `executing` node waits for outside its task: "workflow", the execution a
-    # run-workflow node started (its id in `outputs.executionId`); absent otherwise.
+    # run-workflow node started (its id in `outputs.executionId`), or "event", the event a
+    # wait-for-event node waits for; absent otherwise.
     waiting_for: str | None = None
 
 

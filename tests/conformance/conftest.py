@@ -2,8 +2,10 @@
 
 A test asks for the `engine` fixture, runs a workflow (JSON data) and inspects the record as
 a user would see it (JSON). New engines join by adding a parameter here, not by editing tests.
-A run may set the limits on node outputs that a deployment would (default: the defaults), and
-where LLM nodes send their requests (`model_apis`: the local fakes of the providers' APIs).
+A run may set the limits on node outputs that a deployment would (default: the defaults),
+where LLM nodes send their requests (`model_apis`: the local fakes of the providers' APIs), and
+the events its wait-for-event nodes get (`events`: node id -> JSON value, or a Rejection),
+each delivered through the lifecycle once its node waits.
 """
 
 from __future__ import annotations
@@ -83,9 +85,11 @@ class Engine(Protocol):
         files: Mapping[str, Blob] | None = None,
         model_apis: ModelApis = PUBLIC_MODEL_APIS,
         workflows: Sequence[Any] = (),
+        events: Mapping[str, Any] | None = None,
     ) -> Result:
         """Run `workflow`, with `workflows` deployed first in its organization (the
-        workflows its run-workflow nodes call)."""
+        workflows its run-workflow nodes call) and `events` delivered to its
+        wait-for-event nodes (by node id)."""
         ...
 
 
@@ -103,6 +107,7 @@ class InProcess:
         files: Mapping[str, Blob] | None = None,
         model_apis: ModelApis = PUBLIC_MODEL_APIS,
         workflows: Sequence[Any] = (),
+        events: Mapping[str, Any] | None = None,
     ) -> Result:
         engine = InProcessEngine(
             secrets=secrets,
@@ -115,7 +120,7 @@ class InProcess:
         inputs = uploaded(inputs, files, engine.put_blob)
         for called in workflows:
             engine.deploy(called)
-        record = engine.run(workflow, inputs=inputs)
+        record = engine.run(workflow, inputs=inputs, events=events)
         emails = sent_by(record.id, engine.sent_emails())
         return Result(record.to_json(), emails, lambda e: engine.record(e).to_json())
 
@@ -143,6 +148,7 @@ class StepFunctions:
         files: Mapping[str, Blob] | None = None,
         model_apis: ModelApis = PUBLIC_MODEL_APIS,
         workflows: Sequence[Any] = (),
+        events: Mapping[str, Any] | None = None,
     ) -> Result:
         engine = self._engine(
             checks_credits=credits is not None,
@@ -158,7 +164,7 @@ class StepFunctions:
         catalog = engine.registry.catalog
         for called in workflows:
             engine.deploy(validated(called, catalog), organization)
-        record = engine.run(workflow, inputs=inputs, organization_id=organization)
+        record = engine.run(workflow, inputs=inputs, organization_id=organization, events=events)
         emails = sent_by(record.id, engine.sent_emails())
         return Result(record.to_json(), emails, lambda e: engine.record(e).to_json())
 

@@ -248,6 +248,8 @@ def machine_needs(
         resource = state["Resource"]
         if resource.startswith("arn:aws:lambda:"):
             found.append(Need(who, "lambda:InvokeFunction", resource))
+        elif resource.startswith("arn:aws:states:::lambda:invoke"):  # .waitForTaskToken
+            found.append(Need(who, "lambda:InvokeFunction", state["Parameters"]["FunctionName"]))
         elif resource.startswith("arn:aws:states:::states:startExecution"):
             parameters = state["Parameters"]
             machines = [parameters["StateMachineArn"]] if "StateMachineArn" in parameters else []

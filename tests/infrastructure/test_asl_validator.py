@@ -41,6 +41,15 @@ def generated() -> dict[str, dict[str, Any]]:
                 edge("w2.value", "out.value"),
             ],
         ),
+        # a wait-for-event node between tasks, a Wait state after it (resolved by the task
+        # that settles it)
+        "event-waits": workflow(
+            node("r", "random-number"),
+            {**node("ev", "wait-for-event"), "timeoutSeconds": 60},
+            node("w", "wait", seconds=1),
+            node("out", "output-any"),
+            edges=[edge("r.value", "ev.value"), edge("ev.payload", "w.value")],
+        ),
         "fetch-with-secrets": workflow(
             node("f", "fetch", url="https://example.test", headers={"X-Key": "api-key"}),
             node("status", "output-number"),

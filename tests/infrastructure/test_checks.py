@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,13 +72,21 @@ def test_every_state_machine_definition_is_valid_asl_calling_our_functions(
         definition = resolve(machine["Properties"]["DefinitionString"], resources)
         tasks = [s for s in json.loads(definition)["States"].values() if s["Type"] == "Task"]
         assert tasks, name
-        assert {task["Resource"] for task in tasks} <= functions, name
+        assert {called(task) for task in tasks} <= functions, name
         paths.append(tmp_path / f"{name}.asl.json")
         paths[-1].write_text(definition, encoding="utf-8")
 
     verdicts = validate(paths)
 
     assert [Path(path).name for path, valid in verdicts.items() if not valid] == []
+
+
+def called(task: dict[str, Any]) -> str:
+    """The function a Task state calls: its Resource, or the FunctionName of a service
+    integration's invoke (a wait-for-event node's `.waitForTaskToken` task)."""
+    if task["Resource"].startswith("arn:aws:states:::lambda:invoke"):
+        return str(task["Parameters"]["FunctionName"])
+    return str(task["Resource"])
 
 
 def test_an_invalid_workflow_fails_the_synth_with_its_validation_problems(tmp_path: Path):

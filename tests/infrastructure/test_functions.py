@@ -170,10 +170,16 @@ def test_task_functions_outlast_the_timeouts_of_the_states_that_call_them(
     for machine in synthesized.resources("AWS::StepFunctions::StateMachine").values():
         definition = json.loads(resolve(machine["Properties"]["DefinitionString"], resources))
         for state in definition["States"].values():
-            if state["Type"] == "Task" and "TimeoutSeconds" in state:
+            # a task waiting for its token times out when the wait does: its function
+            # returns once the token is kept, within its own timeout
+            if state["Type"] == "Task" and "TimeoutSeconds" in state and not waits(state):
                 assert timeouts[state["Resource"]] >= state["TimeoutSeconds"]
                 checked += 1
     assert checked
+
+
+def waits(state: dict[str, Any]) -> bool:
+    return str(state["Resource"]).endswith(".waitForTaskToken")
 
 
 def task_timeouts(states: dict[str, Any]) -> list[tuple[str, int]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -91,9 +91,10 @@ def run(
     organization_id: str | None = None,
     on_update: UpdateListener | None = None,
     execution_id: str | None = None,
+    events: Mapping[str, Any] | None = None,
 ) -> Run:
     """Run `workflow` to its end on `engine` (in a fresh organization unless one is given,
-    under a new execution id unless one is given)."""
+    under a new execution id unless one is given; `events` for its wait-for-event nodes)."""
     execution_id = execution_id or str(uuid.uuid4())
     record = engine.run(
         workflow,
@@ -101,6 +102,7 @@ def run(
         organization_id=organization_id or new_organization(),
         execution_id=execution_id,
         on_update=on_update,
+        events=events,
     )
     valid = validate_workflow(workflow, engine.registry.catalog)
     handle = engine.executions.handle(execution_id)

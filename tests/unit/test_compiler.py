@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 from lambdas.nodes import default_registry
-from lambdas.runtime.errors import CreditsExhausted, NodeAttemptFailed, TransientError
+from lambdas.runtime.errors import (
+    CreditsExhausted,
+    NodeAttemptFailed,
+    NodeNotWaiting,
+    TransientError,
+)
 from statemachine import error_names, limits
 from statemachine.asl import definition_json
 from statemachine.catalog import Catalog, DynamicPorts, NodeTypeSpec, PortSpec
@@ -288,6 +293,7 @@ def test_the_error_names_match_the_exception_classes():
     assert WorkflowValidationError.__name__ == error_names.WORKFLOW_VALIDATION_ERROR
     assert CreditsExhausted.__name__ == error_names.CREDITS_EXHAUSTED
     assert NodeAttemptFailed.__name__ == error_names.NODE_ATTEMPT_FAILED
+    assert NodeNotWaiting.__name__ == error_names.NODE_NOT_WAITING
 
 
 def test_wait_nodes_become_wait_states_resolved_by_the_task_before_them():

@@ -1,0 +1,76 @@
+"""Waiting for events in memory, for the in-process engine: the tokens of waiting nodes
+(EventWaits) and the callbacks that end their waits (TaskCallbacks), as Step Functions' task
+tokens behave: a token ends its wait once; a wait ends by its callback or its timeout."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class MemoryEventWaits:
+    """EventWaits in a dict."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def hold(self, execution_id: str, node_id: str, token: str, seconds: int) -> None:
+        with self._lock:
+            self._tokens[(execution_id, node_id)] = token
+
+    def take(self, execution_id: str, node_id: str) -> str | None:
+        with self._lock:
+            return self._tokens.pop((execution_id, node_id), None)
+
+
+@dataclass
+class Waiting:
+    """One task waiting for its token: `outcome` is what the callback sent, as Step Functions
+    would put it in the task's result ({"payload"...}) or error ({"Error", "Cause"})."""
+
+    ended: threading.Event = field(default_factory=threading.Event)
+    outcome: dict[str, Any] | None = None
+    over: bool = False
+
+
+class MemoryCallbacks:
+    """TaskCallbacks for tasks the in-process engine waits on (`wait`)."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, Waiting] = {}
+        self._lock = threading.Lock()
+
+    def token(self) -> str:
+        """A new task token, its task waiting from now on."""
+        token = uuid.uuid4().hex
+        with self._lock:
+            self._waiting[token] = Waiting()
+        return token
+
+    def wait(self, token: str, seconds: float) -> dict[str, Any] | None:
+        """What ended the wait of `token`, or None when `seconds` passed first; either way
+        its callbacks answer False from now on."""
+        waiting = self._waiting[token]
+        waiting.ended.wait(seconds)
+        with self._lock:
+            waiting.over = True
+            del self._waiting[token]
+            return waiting.outcome
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool:
+        return self._end(token, output)
+
+    def fail(self, token: str, error: str, cause: str) -> bool:
+        return self._end(token, {"Error": error, "Cause": cause})
+
+    def _end(self, token: str, outcome: dict[str, Any]) -> bool:
+        with self._lock:
+            waiting = self._waiting.get(token)
+            if waiting is None or waiting.over or waiting.outcome is not None:
+                return False
+            waiting.outcome = outcome
+        waiting.ended.set()
+        return True

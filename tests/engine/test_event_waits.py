@@ -1,0 +1,75 @@
+"""A wait-for-event node on Step Functions: the history shows its task waiting for a token
+and how the wait ended, and both engines record the same execution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lambdas.lifecycle.event_wait import Rejection
+from local.embedded import EmbeddedEngine
+from local.inprocess import InProcessEngine
+from tests.support.runs import run
+from tests.support.timing import TEST_TIME_SCALE
+from tests.support.workflows import edge, node, workflow
+
+
+def approval(timeout_seconds: int = 60) -> dict[str, Any]:
+    waiting = {**node("approval", "wait-for-event"), "timeoutSeconds": timeout_seconds}
+    return workflow(
+        node("order", "json-input", json={"item": "laptop"}),
+        waiting,
+        node("answer", "output-json"),
+        node("expired", "output-boolean"),
+        edges=[
+            edge("order.json", "approval.value"),
+            edge("approval.payload", "answer.value"),
+            edge("approval.timedOut", "expired.value"),
+        ],
+    )
+
+
+def test_the_history_shows_the_task_waiting_for_its_token_then_the_event(
+    engine: EmbeddedEngine,
+) -> None:
+    finished = run(engine, approval(), events={"approval": {"approved": True}})
+
+    assert finished.record.status == "completed"
+    entered = finished.entered("Task")
+    assert entered[entered.index("Wait for event approval") + 1] == "Resume after event approval"
+    scheduled = [e for e in finished.history if e["type"] == "TaskScheduled"]
+    assert [e["taskScheduledEventDetails"]["resource"] for e in scheduled] == [
+        "invoke.waitForTaskToken"
+    ]
+    assert any(e["type"] == "TaskSucceeded" for e in finished.history)
+
+
+def test_a_wait_that_outlives_its_timeout_ends_in_states_timeout_caught(
+    engine: EmbeddedEngine,
+) -> None:
+    finished = run(engine, approval(timeout_seconds=30))  # 0.3 s at the tests' time scale
+
+    assert finished.record.node("approval").outputs == {"timedOut": True}
+    timed_out = [e for e in finished.history if e["type"] == "TaskTimedOut"]
+    assert [e["taskTimedOutEventDetails"]["error"] for e in timed_out] == ["States.Timeout"]
+    assert finished.description["status"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize(
+    "events",
+    [{"approval": {"approved": True}}, {"approval": Rejection("over budget")}, None],
+    ids=["event", "rejection", "timeout"],
+)
+def test_both_engines_give_the_same_record_of_a_wait_for_an_event(
+    engine: EmbeddedEngine, events: dict[str, Any] | None
+) -> None:
+    flow = approval(timeout_seconds=30)
+    on_step_functions = run(engine, flow, events=events).record
+    in_this_process = InProcessEngine(time_scale=TEST_TIME_SCALE).run(flow, events=events)
+
+    def shown(record: Any) -> dict[str, Any]:
+        kept = ("status", "error", "usage", "nodeExecutions")
+        return {k: v for k, v in record.to_json().items() if k in kept}
+
+    assert shown(on_step_functions) == shown(in_this_process)

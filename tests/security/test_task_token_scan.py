@@ -1,0 +1,119 @@
+"""A wait-for-event node's task token (what resumes its execution) is never shown: no record,
+live update, log, table item, stored object or execution description holds it, whether the
+wait ends by an event, a rejection or its timeout (tests.support.secret_scan).
+
+Step Functions' own execution history holds it, as it holds every task's parameters: its
+TaskScheduled event is where this test finds the token to search for. A caller names the
+execution and the node (POST /executions/{id}/nodes/{nodeId}/event), never the token.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from lambdas.lifecycle.event_wait import Rejection
+from local.cloud import LocalCloud
+from local.embedded import EmbeddedEngine
+from tests.support.secret_scan import (
+    LOG_PROBE,
+    Scan,
+    executions_of,
+    history,
+    organization,
+)
+from tests.support.workflows import edge, node, workflow
+
+
+@pytest.fixture(scope="module")
+def engine(cloud: LocalCloud) -> EmbeddedEngine:
+    return EmbeddedEngine(cloud=cloud)
+
+
+def approval() -> dict[str, Any]:
+    waiting = {**node("approval", "wait-for-event"), "timeoutSeconds": 60}
+    return workflow(
+        node("order", "json-input", json={"item": "laptop"}),
+        waiting,
+        node("answer", "output-json"),
+        edges=[edge("order.json", "approval.value"), edge("approval.payload", "answer.value")],
+    )
+
+
+def scheduled_tokens(engine: EmbeddedEngine, arn: str) -> list[str]:
+    """The task tokens the execution's waiting tasks were given, from its history."""
+    tokens = []
+    for event in history(engine, arn):
+        details = event.get("taskScheduledEventDetails")
+        if details is not None:
+            payload = json.loads(details["parameters"]).get("Payload", {})
+            tokens += [payload["taskToken"]] if "taskToken" in payload else []
+    return tokens
+
+
+def scan_all_but_history(engine: EmbeddedEngine, scan: Scan) -> None:
+    """Every execution's description, every item of every table, every object."""
+    sfn = engine.cloud.client("stepfunctions")
+    for arn in executions_of(engine):
+        scan.look("executions", arn, sfn.describe_execution(executionArn=arn))
+    dynamodb, s3 = engine.clients.dynamodb, engine.clients.s3
+    for setting, table in sorted(engine.deployment.settings.items()):
+        if setting.endswith("_table"):
+            for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+                for item in page["Items"]:
+                    scan.look("items", f"{table} item", item)
+    bucket = engine.deployment.settings["blob_bucket"]
+    for listing in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for summary in listing.get("Contents", []):
+            scan.look("objects", summary["Key"], s3.get_object(Bucket=bucket, Key=summary["Key"]))
+
+
+@pytest.mark.parametrize(
+    ("given", "status"),
+    [({"approved": True}, "completed"), (Rejection("no"), "error"), (None, "completed")],
+    ids=["event", "rejection", "timeout"],
+)
+def test_a_task_token_appears_in_no_record_live_update_log_or_stored_item(
+    engine: EmbeddedEngine,
+    handler_logs: Callable[[], list[str]],
+    given: Any,
+    status: str,
+) -> None:
+    owner = organization()
+    messages: list[dict[str, Any]] = []
+    while_waiting: list[dict[str, Any]] = []
+
+    def receive(message: dict[str, Any]) -> None:
+        messages.append(message)
+        shown = {n["nodeId"]: n for n in message["nodeExecutions"]}.get("approval", {})
+        if shown.get("waitingFor") == "event":  # the record read while the node waits
+            while_waiting.append(engine.record(message["executionId"]).to_json())
+
+    events = None if given is None else {"approval": given}
+    record = engine.run(approval(), organization_id=owner, on_update=receive, events=events)
+
+    assert record.status == status
+    assert while_waiting
+    assert while_waiting[0]["status"] == "executing"
+    [arn] = [a for a in executions_of(engine) if a.endswith(record.id)]
+    tokens = scheduled_tokens(engine, arn)
+    assert len(tokens) == 1
+    assert len(tokens[0]) >= 16
+    scan = Scan(tuple(tokens))
+    assert scan.finds({"Payload": {"taskToken": tokens[0]}})  # the scan would see it
+    scan_all_but_history(engine, scan)
+    for index, message in enumerate(messages):
+        scan.look("messages", f"live update {index}", message)
+    scan.look("records", "record while waiting", while_waiting)
+    scan.look("records", "final record", record.to_json())
+    scan.look("records", "persisted record", engine.record(record.id).to_json())
+    logs = handler_logs()
+    assert any(LOG_PROBE in line for line in logs)
+    for line in logs:
+        scan.look("log lines", "handler logs", line)
+    assert scan.counts["items"] > 0
+    assert scan.counts["messages"] > 0
+    assert scan.found == []
