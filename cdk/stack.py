@@ -39,6 +39,7 @@ class StepthunkStack(Stack):
             log_group=workflows.log_group,
         )
         runtime.allow(functions.http_api)
+        workflows.allow_ending_waits(functions.http_api)
         websocket.route_to(functions.websocket)
         http = HttpApi(self, "HttpApi", config=config, handler=functions.http_api)
         monitoring = Monitoring(

@@ -29,6 +29,8 @@ MACHINE_ACTIONS = (
     "states:StartExecution",
     # A deploy reads a machine's type; a retry reads the definition a version runs.
     "states:DescribeStateMachine",
+    # A delivered event ends a wait-for-event node's wait (statemachine.event_waits).
+    *("states:SendTaskSuccess", "states:SendTaskFailure"),
 )
 # What Step Functions needs to deliver a machine's logs and traces (as AWS documents it).
 LOG_DELIVERY_ACTIONS = (

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -28,6 +29,7 @@ from statemachine.calls import START_CHILD_RESOURCE
 from statemachine.catalog import Catalog
 from statemachine.compiler import TaskFunctions, compile_workflow, machine_type
 from statemachine.errors import CompileError, WorkflowValidationError
+from statemachine.event_waits import WAIT_FOR_TOKEN_RESOURCE
 from statemachine.limits import TooLarge
 from statemachine.validation import validate_workflow
 
@@ -72,6 +74,7 @@ class WorkflowStateMachines(Construct):
             self, "Logs", retention=config.log_retention, removal_policy=config.removal
         )
         self.log_group = log_group
+        self._waiting: list[sfn.StateMachine] = []  # machines with a wait-for-event node
         machines = {}
         for path in sorted(config.workflows_dir.glob("*.json")):
             definition, kind = compiled(path, catalog, functions)
@@ -119,4 +122,13 @@ class WorkflowStateMachines(Construct):
                     "deployed through the API under this prefix; their names are only known then.",
                 )
             machines[path.stem] = machine
+            if WAIT_FOR_TOKEN_RESOURCE in definition:
+                self._waiting.append(machine)
         self.machines = MappingProxyType(machines)
+
+    def allow_ending_waits(self, *grantees: iam.IGrantable) -> None:
+        """Let `grantees` (the API) end the waits of the machines' wait-for-event nodes:
+        IAM authorizes a task response against the machine whose task the token names."""
+        for machine in self._waiting:
+            for grantee in grantees:
+                machine.grant_task_response(grantee)

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.handlers import wiring
-from lambdas.handlers.api import blobs, catalog, executions, retries, secrets, workflows
+from lambdas.handlers.api import blobs, catalog, events, executions, retries, secrets, workflows
 from lambdas.handlers.api.routing import (
     ApiDeps,
     ApiError,
@@ -126,7 +126,7 @@ class Resolver(APIGatewayHttpResolver):
 
 
 app = Resolver(enable_validation=True, json_body_deserializer=strict_json)
-for module in (workflows, executions, retries, secrets, catalog, blobs):
+for module in (workflows, executions, retries, events, secrets, catalog, blobs):
     app.include_router(module.router)
 
 

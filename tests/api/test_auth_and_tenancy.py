@@ -21,8 +21,12 @@ from tests.support.serving import (
 from tests.support.workflows import pausing
 
 
-def concrete(path: str, workflow_id: str = "w", execution_id: str = "e", name: str = "S") -> str:
-    return path.format(workflow_id=workflow_id, execution_id=execution_id, name=name)
+def concrete(
+    path: str, workflow_id: str = "w", execution_id: str = "e", name: str = "S", node_id: str = "n"
+) -> str:
+    return path.format(
+        workflow_id=workflow_id, execution_id=execution_id, name=name, node_id=node_id
+    )
 
 
 @pytest.mark.parametrize(
@@ -121,6 +125,8 @@ def test_another_organizations_resources_answer_404_on_every_route_and_stay_unch
         ("GET", "/executions/{execution_id}/nodes"): (None, absent),
         ("POST", "/executions/{execution_id}/cancel"): (None, absent),
         ("POST", "/executions/{execution_id}/retry"): (None, absent),
+        ("POST", "/executions/{execution_id}/nodes/{node_id}/event"): ({"b": 1}, absent),
+        ("POST", "/executions/{execution_id}/nodes/{node_id}/reject"): ({}, absent),
         ("DELETE", "/secrets/{name}"): (None, absent),
         ("GET", "/secrets"): (None, empty_listing("secrets")),
         ("GET", "/node-types"): (None, same_for_everyone),

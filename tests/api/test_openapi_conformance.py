@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.api.test_event_waits import until_waiting
 from tests.api.test_executions_api import waiter
 from tests.support.serving import ROUTES, Organization, Server
 from tests.support.workflows import edge, node, workflow
@@ -114,6 +115,13 @@ def test_every_success_body_matches_its_documented_model(
     conformance_org.wait_for(waiting, frozenset({"executing"}))
     call("POST", "/executions/{execution_id}/cancel", f"/executions/{waiting}/cancel")
     call("POST", "/executions/{execution_id}/retry", f"/executions/{waiting}/retry", json={})
+    approval = {**node("approval", "wait-for-event"), "timeoutSeconds": 3000}
+    conformance_org.deploy(workflow(approval, workflow_id="documented-event"))
+    for ending, body in (("event", {"approved": True}), ("reject", {"reason": "no"})):
+        waits = conformance_org.start("documented-event")
+        until_waiting(conformance_org, waits)
+        route = f"/executions/{{execution_id}}/nodes/{{node_id}}/{ending}"
+        call("POST", route, f"/executions/{waits}/nodes/approval/{ending}", json=body)
     call("PUT", "/secrets/{name}", "/secrets/documented", json={"value": "s3cr3t-value"})
     call("GET", "/secrets", "/secrets")
     call("DELETE", "/secrets/{name}", "/secrets/documented")

@@ -241,3 +241,55 @@ def test_a_workflow_file_that_calls_workflows_may_start_and_follow_theirs(tmp_pa
         assert calls or not any(
             "states:StartExecution" in str(s.get("Action")) for s in statements[role]
         )
+
+
+def test_a_workflow_file_that_waits_for_events_lets_the_api_deliver_them(tmp_path: Path):
+    # A delivery (POST /executions/{id}/nodes/{nodeId}/event) answers SendTaskSuccess or
+    # SendTaskFailure, which IAM checks against the machine whose task the token names.
+    workflows = tmp_path / "workflows"
+    workflows.mkdir()
+    waiting = {
+        "id": "approval",
+        "name": "Approval",
+        "nodes": [{"id": "approval", "type": "wait-for-event", "timeoutSeconds": 86400}],
+        "edges": [],
+    }
+    (workflows / "approval.json").write_text(json.dumps(waiting), encoding="utf-8")
+    shutil.copy(ROOT / "workflows" / "arithmetic.json", workflows)
+
+    synthesized = synthesize(tmp_path / "cdk.out", {"workflowsDir": str(workflows)})
+
+    resources = synthesized.template()["Resources"]
+    machines = synthesized.resources("AWS::StepFunctions::StateMachine")
+    [approval] = [name for name in machines if name.startswith("WorkflowsApproval")]
+    api_role = next(
+        f["Properties"]["Role"]["Fn::GetAtt"][0]
+        for f in synthesized.resources("AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"].endswith("http_api.handler")
+    )
+    granted: dict[str, set[str]] = {}  # role -> the machines it may send task responses for
+    for policy in synthesized.resources("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else []
+            if {"states:SendTaskSuccess", "states:SendTaskFailure"} <= set(actions):
+                for role in policy["Properties"]["Roles"]:
+                    refs = {r.get("Ref") for r in _listed(statement["Resource"])}
+                    granted.setdefault(role["Ref"], set()).update(refs)
+    assert approval in granted.get(api_role, set())
+    assert [r for r, machines_granted in granted.items() if approval in machines_granted] == [
+        api_role
+    ]
+    definition = resolve(machines[approval]["Properties"]["DefinitionString"], resources)
+    tasks = [s for s in json.loads(definition)["States"].values() if s["Type"] == "Task"]
+    functions = {
+        resolve({"Fn::GetAtt": [name, "Arn"]}, resources)
+        for name in synthesized.resources("AWS::Lambda::Function")
+    }
+    assert {called(task) for task in tasks} <= functions
+    path = tmp_path / "approval.asl.json"
+    path.write_text(definition, encoding="utf-8")
+    assert list(validate([path]).values()) == [True]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

@@ -21,7 +21,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
@@ -119,7 +119,39 @@ def coverage(synthesized: Synthesized) -> Coverage:
     names[websocket_api] = WEBSOCKET_API
     with serving() as http_server:
         use_the_stack(deployed, served, http_server)
-    return Coverage(deployed, list(recorder.calls), template, names)
+    calls = with_token_machines(list(recorder.calls), deployed)
+    return Coverage(deployed, calls, template, names)
+
+
+TASK_RESPONSES = frozenset({"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"})
+
+
+def with_token_machines(calls: list[Call], deployed: Deployed) -> list[Call]:
+    """`calls`, each task response with the state machine its token belongs to, which IAM
+    authorizes it against (the call names only the token): the machine of the execution
+    whose history scheduled a task with that token."""
+    client = deployed.cloud.client("stepfunctions")
+    histories: list[tuple[str, str]] = []
+    for page in client.get_paginator("list_state_machines").paginate():
+        # the machines of the scenario's workflows that deliver events (the local cloud
+        # holds the process's other tests' machines too)
+        for machine in (m for m in page["stateMachines"] if m["name"].endswith("-approval")):
+            arn = machine["stateMachineArn"]
+            listed = client.get_paginator("list_executions").paginate(stateMachineArn=arn)
+            for execution in (e for p in listed for e in p["executions"]):
+                events = client.get_paginator("get_execution_history").paginate(
+                    executionArn=execution["executionArn"]
+                )
+                history = [event for p in events for event in p["events"]]
+                histories.append((arn, json.dumps(history, default=str)))
+    annotated = []
+    for call in calls:
+        if call.service == "stepfunctions" and call.operation in TASK_RESPONSES:
+            token = call.params["taskToken"]
+            machine = next(arn for arn, history in histories if token in history)
+            call = replace(call, params={**call.params, "stateMachineArn": machine})
+        annotated.append(call)
+    return annotated
 
 
 # --- the scenario -----------------------------------------------------------------------
@@ -208,15 +240,43 @@ def use_the_stack(deployed: Deployed, served: dict[str, Any], http_server: Local
         called = api.wait_for(api.start("calling"))
         assert called["status"] == "completed", called
 
+        wait_for_events(api)
+
         api.expect("PUT", "/workflows/fetching", 200, json=fetching)  # an update
         broke = Api(client, poor_headers)
         broke.expect("PUT", "/workflows/chain", 201, json=chain() | {"id": "chain"})
         assert broke.wait_for(broke.start("chain"))["status"] == "exhausted"
 
         preload_as_older_machines_do(deployed, served, organization)
+        # approval and gated stay: their histories name the machines of their tokens
         for workflow_id in ("fetching", "photo", "bulky", "failing", "calling", "callee"):
             api.expect("DELETE", f"/workflows/{workflow_id}", 204)
         api.expect("DELETE", "/secrets/token", 204)
+
+
+def wait_for_events(api: Api) -> None:
+    """A wait-for-event node given its event, and a second delivery refused; one rejected;
+    one cancelled while it waits; one skipped, whose task ends its own wait."""
+    approval = {**node("approval", "wait-for-event"), "timeoutSeconds": 600}
+    api.expect("PUT", "/workflows/approval", 201, json=workflow(approval, workflow_id="approval"))
+    for ending in ("event", "reject", "cancel"):
+        started = api.start("approval")
+        api.wait_until_waiting(started, "approval")
+        if ending == "cancel":
+            api.expect("POST", f"/executions/{started}/cancel", 200)
+            continue
+        path = f"/executions/{started}/nodes/approval/{ending}"
+        api.expect("POST", path, 202, json={"ok": True} if ending == "event" else {})
+        api.expect("POST", path, 409, json={})
+        assert api.wait_for(started)["status"] == ("completed" if ending == "event" else "error")
+    gated = workflow(
+        node("gate", "conditional-fork", value=1, condition=False),
+        approval,
+        edges=[edge("gate.true", "approval.value")],
+        workflow_id="gated",
+    )
+    api.expect("PUT", "/workflows/gated", 201, json=gated)
+    assert api.wait_for(api.start("gated"))["status"] == "completed"
 
 
 def preload_as_older_machines_do(
@@ -255,6 +315,17 @@ class Api:
     def start(self, workflow_id: str, **body: Any) -> str:
         started = self.expect("POST", f"/workflows/{workflow_id}/executions", 202, json=body)
         return str(started["executionId"])
+
+    def wait_until_waiting(self, execution_id: str, node_id: str) -> None:
+        """Until the node waits for an event (its record says so)."""
+        give_up = time.monotonic() + PATIENCE
+        while True:
+            record = self.expect("GET", f"/executions/{execution_id}", 200)
+            shown = {n["nodeId"]: n for n in record["nodeExecutions"]}[node_id]
+            if shown.get("waitingFor") == "event":
+                return
+            assert time.monotonic() < give_up, shown
+            time.sleep(0.02)
 
     def wait_for(self, execution_id: str, statuses: frozenset[str] = FINAL) -> dict[str, Any]:
         give_up = time.monotonic() + PATIENCE

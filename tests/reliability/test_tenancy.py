@@ -12,6 +12,7 @@ neither subscribe to A's executions nor receive their updates by choosing A's se
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from tests.support.workflows import edge, node, pausing, workflow
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 SESSION = "dashboard"  # the session A follows its executions with, and B tries to join
+WAITING = "approval"  # A's wait-for-event node
 IDEMPOTENCY_KEY = "nightly-run"
 
 server = server_fixture  # serve's application per module (tests.support.serving)
@@ -51,6 +53,8 @@ class Holdings:
 
     def targets(self, template: str) -> list[dict[str, str]]:
         """The concrete parameters of `template` naming each of A's resources in turn."""
+        if "{node_id}" in template:  # A's node waiting for an event, in each execution
+            return [{"execution_id": e, "node_id": WAITING} for e in self.executions.values()]
         if "{execution_id}" in template:
             return [{"execution_id": e} for e in self.executions.values()]
         if "{workflow_id}" in template:
@@ -66,6 +70,7 @@ def never_existed(parameters: dict[str, str]) -> dict[str, str]:
         "execution_id": str(uuid.uuid4()),
         "workflow_id": f"ghost-{uuid.uuid4().hex[:8]}",
         "name": f"GHOST_{uuid.uuid4().hex[:8]}",
+        "node_id": f"ghost-{uuid.uuid4().hex[:8]}",
     }
     return {kind: fresh[kind] for kind in parameters}
 
@@ -131,9 +136,15 @@ def a_organization_with_everything(server: Server) -> tuple[Organization, Holdin
     assert owner.wait_for(failed)["status"] == "error"
     assert owner.wait_for(completed)["status"] == "completed"
     owner.wait_for(running, frozenset({"executing"}))
+    # a node waiting for an event (for about 50 minutes at the tests' time scale)
+    awaiting = {**node(WAITING, "wait-for-event"), "timeoutSeconds": 300_000}
+    owner.deploy(workflow(awaiting, workflow_id="awaiting"))
+    waiting = owner.start("awaiting")
+    while owner.record(waiting)["nodeExecutions"][0].get("waitingFor") != "event":
+        time.sleep(0.02)
     owner.http.put("/secrets/TOKEN", json={"value": "a-secret-value"})
-    executions = {"running": running, "error": failed, "completed": completed}
-    return owner, Holdings(["private", "failing"], executions, "TOKEN")
+    executions = {"running": running, "error": failed, "completed": completed, "waiting": waiting}
+    return owner, Holdings(["private", "failing", "awaiting"], executions, "TOKEN")
 
 
 Body = Callable[[dict[str, str]], Any]
@@ -160,6 +171,14 @@ REQUESTS: dict[tuple[str, str], tuple[Body, str]] = {
     ("GET", "/executions/{execution_id}/nodes"): (nothing, "absent"),
     ("POST", "/executions/{execution_id}/cancel"): (nothing, "absent"),
     ("POST", "/executions/{execution_id}/retry"): (lambda _: {"sessionId": SESSION}, "absent"),
+    ("POST", "/executions/{execution_id}/nodes/{node_id}/event"): (
+        lambda _: {"approved": True},
+        "absent",
+    ),
+    ("POST", "/executions/{execution_id}/nodes/{node_id}/reject"): (
+        lambda _: {"reason": "no"},
+        "absent",
+    ),
     ("DELETE", "/secrets/{name}"): (nothing, "absent"),
     ("GET", "/secrets"): (nothing, "listing"),
     ("GET", "/node-types"): (nothing, "listing"),
@@ -245,6 +264,10 @@ def test_another_organization_gets_on_every_route_what_it_gets_for_nothing(
     assert mine.status_code == 202, mine.text
     assert mine.json()["executionId"] != holdings.executions["running"]
     assert owner.http.post(f"/executions/{holdings.executions['running']}/cancel").is_success
+    # A's node still waits for A's event: none of B's deliveries reached it
+    waiting = holdings.executions["waiting"]
+    delivered = owner.http.post(f"/executions/{waiting}/nodes/{WAITING}/event", json={"a": 1})
+    assert delivered.status_code == 202, delivered.text
     figure(f"{tried} requests of another organization on {len(REQUESTS)} routes")
 
 
@@ -270,7 +293,9 @@ def test_another_organization_cannot_subscribe_to_an_execution_finished_or_runni
             assert refused == json.loads(json.dumps(receive(socket)).replace(ghost, execution_id))
             assert refused["type"] == "error"
             assert refused["error"]["code"] == "NOT_FOUND"
-        assert owner.http.post(f"/executions/{holdings.executions['running']}/cancel").is_success
+        for still_running in ("running", "waiting"):
+            cancel = f"/executions/{holdings.executions[still_running]}/cancel"
+            assert owner.http.post(cancel).is_success
         assert silent(socket)
 
 

@@ -48,6 +48,8 @@ ROUTES = (
     ("GET", "/executions/{execution_id}/nodes"),
     ("POST", "/executions/{execution_id}/cancel"),
     ("POST", "/executions/{execution_id}/retry"),
+    ("POST", "/executions/{execution_id}/nodes/{node_id}/event"),
+    ("POST", "/executions/{execution_id}/nodes/{node_id}/reject"),
     ("PUT", "/secrets/{name}"),
     ("DELETE", "/secrets/{name}"),
     ("GET", "/secrets"),
