@@ -1,6 +1,7 @@
 """The parsing of option values the parser takes as plain text: the `--input NODE.INPUT=VALUE`
 overrides of `run` and `start` (VALUE as JSON when it parses, else as text; `@FILE` a file
-stored as a blob, for a blob port), `NAME=VALUE` pairs such as `--secret`, and UsageError,
+stored as a blob, for a blob port), the `--event NODE=JSON` events of `run`, `NAME=VALUE`
+pairs such as `--secret`, and UsageError,
 raised for a command line that is itself wrong, which `main` reports with exit code 2.
 """
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdas.runtime.blobs import Blob
+from statemachine.event_waits import is_event_wait
 from statemachine.model import InputOverrides, ParameterType, Workflow
 from statemachine.port_types import BLOB_TYPES, DuplicateKeyError, loads_strict
 
@@ -48,6 +50,30 @@ def input_overrides(
             value = text  # `--input name.value=123` on a text input means the text "123"
         overrides.setdefault(node_id, {})[name] = value
     return overrides
+
+
+def events_given(workflow: Workflow, specs: list[str]) -> dict[str, Any]:
+    """Parse `--event NODE=JSON` options: node id -> the event (JSON when it parses, else
+    text), each NODE a wait-for-event node of `workflow`, named once."""
+    waiting = {node.id for node in workflow.nodes if is_event_wait(node)}
+    events: dict[str, Any] = {}
+    for spec in specs:
+        node_id, equals, text = spec.partition("=")
+        if not equals or not node_id:
+            raise UsageError(f"--event expects NODE=JSON, got '{spec}'")
+        if node_id not in waiting:
+            known = ", ".join(sorted(waiting)) or "none"
+            raise UsageError(
+                f"--event {node_id}: no wait-for-event node '{node_id}' in the workflow "
+                f"(its wait-for-event nodes: {known})"
+            )
+        if node_id in events:
+            raise UsageError(f"--event {node_id}: given twice")
+        try:
+            events[node_id] = _json_or_text(text)
+        except DuplicateKeyError as error:
+            raise UsageError(f"--event {node_id}: ambiguous JSON: {error}") from None
+    return events
 
 
 def _file_blob(target: str, path: str) -> Blob:

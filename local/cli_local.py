@@ -28,7 +28,7 @@ from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.secret_references import too_short
 from local.cli_calls import called_workflows
 from local.cli_exits import EXIT_ERROR, EXIT_INVALID, EXIT_OK, RUN_EXIT_CODES
-from local.cli_inputs import UsageError, input_overrides, pairs
+from local.cli_inputs import UsageError, events_given, input_overrides, pairs
 from local.display import (
     print_json,
     print_node_type,
@@ -237,16 +237,19 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         validate_overrides(workflow, overrides, engine.registry.catalog)
         for called in called_workflows(workflow, _calls_folder(args), engine.registry.catalog):
             engine.deploy(called)  # what it calls, as deployed workflows of its organization
+        events = events_given(workflow, args.event)
     except WorkflowValidationError:
         if args.json:  # the record of a refused execution, as the API would persist it
             print_plain_json(engine.run(raw, inputs=overrides).to_json())
         raise
     # validated once: the engine takes the workflow as it is
     if args.json or not out.is_terminal:
-        record = engine.run(workflow, inputs=overrides)
+        record = engine.run(workflow, inputs=overrides, events=events)
     else:
         with LiveProgress(out, workflow) as progress:
-            record = engine.run(workflow, inputs=overrides, on_update=progress.update)
+            record = engine.run(
+                workflow, inputs=overrides, on_update=progress.update, events=events
+            )
     if args.json:
         print_plain_json(record.to_json())
     else:

@@ -91,6 +91,13 @@ def parser() -> argparse.ArgumentParser:
         help="override an input for this run (VALUE is JSON when it parses, else text)",
     )
     run.add_argument(
+        "--event",
+        action="append",
+        default=[],
+        metavar="NODE=JSON",
+        help="the event a wait-for-event node gets once it waits (JSON when it parses, else text)",
+    )
+    run.add_argument(
         "--secret", action="append", default=[], metavar="NAME=VALUE", help="a secret for this run"
     )
     run.add_argument("--credits", type=int, help="check credits: the compute credits available")

@@ -1,0 +1,72 @@
+"""`stepthunk run --event NODE=JSON`: a wait-for-event node gets its event once it waits, on
+either engine; an event for a node that does not wait for one is a usage error (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.cli import main
+from tests.support.cli import run_json, write
+from tests.support.workflows import edge, node, workflow
+
+
+def approval() -> dict[str, Any]:
+    """A day-long wait for an approval: only an event ends it within a test."""
+    waiting = {**node("approval", "wait-for-event"), "timeoutSeconds": 86_400}
+    return workflow(
+        node("order", "json-input", json={"item": "laptop"}),
+        waiting,
+        node("answer", "output-json"),
+        edges=[edge("order.json", "approval.value"), edge("approval.payload", "answer.value")],
+    )
+
+
+@pytest.mark.parametrize("engine", ["stepfunctions", "inprocess"])
+def test_an_event_given_on_the_command_line_resumes_the_waiting_node(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, engine: str
+) -> None:
+    code, record, _ = run_json(
+        capsys,
+        write(tmp_path, approval()),
+        "--engine",
+        engine,
+        "--event",
+        'approval={"approved": true}',
+    )
+
+    assert code == 0
+    shown = {n["nodeId"]: n for n in record["nodeExecutions"]}
+    assert shown["approval"]["outputs"] == {"payload": {"approved": True}}
+    assert shown["answer"]["outputs"]["displayValue"] == {"approved": True}
+
+
+def test_an_event_that_is_not_json_is_delivered_as_text(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, record, _ = run_json(capsys, write(tmp_path, approval()), "--event", "approval=yes")
+
+    assert code == 0
+    shown = {n["nodeId"]: n for n in record["nodeExecutions"]}
+    assert shown["approval"]["outputs"] == {"payload": "yes"}
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (
+            "order={}",
+            "no wait-for-event node 'order' in the workflow (its wait-for-event nodes: approval)",
+        ),
+        ("approval", "--event expects NODE=JSON, got 'approval'"),
+    ],
+)
+def test_an_event_for_a_node_that_does_not_wait_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, given: str, said: str
+) -> None:
+    code = main(["run", write(tmp_path, approval()), "--event", given])
+
+    assert code == 2
+    assert said in capsys.readouterr().err
