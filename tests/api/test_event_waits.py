@@ -173,7 +173,7 @@ def test_a_short_lived_workflow_cannot_wait_for_an_event(org_a: Organization) ->
 
     assert refused.status_code == 400, refused.text
     [problem] = refused.json()["error"]["details"]
-    assert problem["code"] == "SHORT_LIVED_UNSUPPORTED"
+    assert problem["code"] == "EXPRESS_UNSUPPORTED"
     assert problem["nodeId"] == "approval"
 
 
