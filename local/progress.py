@@ -62,6 +62,8 @@ class LiveProgress:
             detail = execution.get("error") or ", ".join(
                 f"{k}={_shown(v)}" for k, v in outputs.items()
             )
+            if execution.get("waitingFor") == "event":  # only --event or its timeout ends it
+                detail = "waiting for an event (run with --event NODE=JSON to send one)"
             table.add_row(
                 shown(node_id),
                 shown(types[node_id]),

@@ -3,13 +3,20 @@ either engine; an event for a node that does not wait for one is a usage error (
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from lambdas.nodes import default_registry
 from local.cli import main
+from local.inprocess import InProcessEngine
+from local.progress import LiveProgress
+from statemachine.validation import validate_workflow
 from tests.support.cli import run_json, write
+from tests.support.timing import TEST_TIME_SCALE
 from tests.support.workflows import edge, node, workflow
 
 
@@ -70,3 +77,20 @@ def test_an_event_for_a_node_that_does_not_wait_is_a_usage_error(
 
     assert code == 2
     assert said in capsys.readouterr().err
+
+
+def test_the_live_progress_says_a_node_waits_for_an_event_and_how_to_send_one() -> None:
+    flow = approval()
+    flow["nodes"][1]["timeoutSeconds"] = 30  # 0.3 s at the tests' time scale
+    valid = validate_workflow(flow, default_registry().catalog)
+    console = Console(file=io.StringIO(), force_terminal=True, width=160, record=True)
+
+    with LiveProgress(console, valid) as progress:
+        InProcessEngine(time_scale=TEST_TIME_SCALE).run(valid, on_update=progress.update)
+
+    drawn = console.export_text()
+    waiting = [line for line in drawn.splitlines() if "waiting for an event" in line]
+    assert waiting
+    assert "approval" in waiting[0]
+    assert "executing" in waiting[0]
+    assert "--event NODE=JSON" in waiting[0]
