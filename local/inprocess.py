@@ -12,7 +12,8 @@ from typing import Any
 
 from lambdas.lifecycle import records
 from lambdas.lifecycle.begin import begin, preloaded, run_state
-from lambdas.lifecycle.calls import CallPorts, Child, InlineCalls, called_estimate
+from lambdas.lifecycle.calls import InlineCalls, called_estimate
+from lambdas.lifecycle.children import CallPorts, Child
 from lambdas.lifecycle.event_wait import deliver_given, settle, start_waiting
 from lambdas.lifecycle.finish import finish
 from lambdas.lifecycle.ports import ExecutionPorts, UnitPorts

@@ -19,7 +19,8 @@ from lambdas.handlers.settings import (
     WorkflowsTable,
 )
 from lambdas.handlers.wiring import Clients, organizations, workflows
-from lambdas.lifecycle.calls import WorkflowLookup, called_estimate
+from lambdas.lifecycle.calls import called_estimate
+from lambdas.lifecycle.children import WorkflowLookup
 from lambdas.nodes import default_registry
 from lambdas.runtime.credits import INSUFFICIENT_CREDITS, may_start
 from lambdas.runtime.errors import CreditsExhausted

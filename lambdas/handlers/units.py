@@ -40,7 +40,8 @@ from lambdas.handlers.wiring import (
     values,
     workflows,
 )
-from lambdas.lifecycle.calls import CallPorts, DeferredCalls, finish_call
+from lambdas.lifecycle.calls import DeferredCalls, finish_call
+from lambdas.lifecycle.children import CallPorts
 from lambdas.lifecycle.event_wait import settle, start_waiting
 from lambdas.lifecycle.ports import UnitPorts
 from lambdas.lifecycle.unit import WaitNode, wait_nodes

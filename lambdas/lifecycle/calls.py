@@ -11,8 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from lambdas.lifecycle.children import (
+    CallPorts,
+    Child,
+    WorkflowLookup,
+    resolve_callee,
+    submit_child,
+)
 from lambdas.lifecycle.errors import Invalid
 from lambdas.lifecycle.idempotency import execution_id_for, execution_key
 from lambdas.lifecycle.ports import UnitPorts
@@ -21,7 +28,7 @@ from lambdas.lifecycle.unit import UnitRunner
 from lambdas.lifecycle.unit_task import UnitWork
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.payload import Payloads
-from lambdas.runtime.ports import ExecutionStore, StoredWorkflow, ValueStore
+from lambdas.runtime.ports import ExecutionStore, ValueStore
 from lambdas.runtime.record import (
     FINAL_STATUSES,
     ExecutionStatus,
@@ -30,7 +37,7 @@ from lambdas.runtime.record import (
     utc_now,
 )
 from lambdas.runtime.state import ExecutionContext, Failure, WorkflowState
-from statemachine.calls import MAX_CALL_DEPTH, call_cycle, called_ids, cycle_problem
+from statemachine.calls import call_cycle, called_ids, cycle_problem
 from statemachine.catalog import Catalog, estimate_usage
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Workflow
@@ -41,43 +48,6 @@ from statemachine.validation import validate_overrides
 CALL_SCOPE = "call"
 # The output an output node shows its value in (Dafthunk's output nodes).
 DISPLAY_OUTPUT = "displayValue"
-
-
-class WorkflowLookup(Protocol):
-    """The organization's deployed workflows, as a call finds them (a WorkflowStore)."""
-
-    def get(self, organization_id: str, workflow_id: str) -> StoredWorkflow | None: ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class CallPorts:
-    """What calling a workflow needs: the organization's deployed workflows, the records of
-    executions, large values and the node catalog (to check the child's inputs)."""
-
-    workflows: WorkflowLookup
-    executions: ExecutionStore
-    values: ValueStore
-    catalog: Catalog
-
-
-@dataclass(frozen=True)
-class Child:
-    """A child execution prepared to run: its id, its workflow, the state machine (version)
-    that runs it and the state it starts from."""
-
-    execution_id: str
-    workflow_id: str
-    state_machine_arn: str
-    state: dict[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        """As the parent's state carries it to the task that starts it."""
-        return {
-            "executionId": self.execution_id,
-            "workflowId": self.workflow_id,
-            "stateMachineArn": self.state_machine_arn,
-            "input": self.state,
-        }
 
 
 def child_id(parent: ExecutionContext, node_id: str) -> str:
@@ -96,42 +66,12 @@ def prepare_child(
     """Resolve `workflow_id` among the organization's workflows, check the child's inputs
     and the depth of calls, and store the child's submitted record (once: a repeated
     preparation finds it); the child to start, or NodeError saying why it cannot run."""
-    # imported here: the start's module loads the compiler, which a task needs only now
-    from lambdas.lifecycle.start import Request, context_of, machine_of, start_state, submit
-
-    organization_id = parent.organization_id
-    depth = (parent.call_depth or 0) + 1
-    if depth > MAX_CALL_DEPTH:
-        raise NodeError(
-            f"Calling workflow '{workflow_id}' would nest calls {depth} deep, past the "
-            f"{MAX_CALL_DEPTH} allowed: do the workflows call each other in a cycle?"
-        )
-    stored = ports.workflows.get(organization_id, workflow_id)
-    if stored is None:
-        raise NodeError(f"Workflow '{workflow_id}' not found: no deployed workflow has that id")
-    workflow = Workflow.model_validate(stored.definition)
-    if workflow.short_lived:
-        raise NodeError(
-            f"Workflow '{workflow_id}' is short-lived: an Express execution cannot be run "
-            "as a child; drop its `shortLived` to call it"
-        )
+    callee = resolve_callee(ports, parent, workflow_id)
     try:
-        overrides = validate_overrides(workflow, dict(raw_inputs), ports.catalog)
+        overrides = validate_overrides(callee.workflow, dict(raw_inputs), ports.catalog)
     except WorkflowValidationError as error:
         raise NodeError(f"Inputs for workflow '{workflow_id}' do not fit it: {error}") from None
-    execution_id = child_id(parent, node_id)
-    context = context_of(execution_id, workflow, organization_id).model_copy(
-        update={
-            "parent_execution_id": parent.id,
-            "parent_node_id": node_id,
-            "call_depth": depth,
-        }
-    )
-    inputs = Payloads(ports.values, organization_id).pack_inputs(overrides)
-    request = Request(execution_id=execution_id)
-    submit(ports.executions, stored, workflow, context, request, inputs, {})
-    state = start_state(context, inputs).to_json()
-    return Child(execution_id, workflow.id, machine_of(stored), state)
+    return submit_child(ports, parent, node_id, callee, overrides, child_id(parent, node_id))
 
 
 def child_outputs(
