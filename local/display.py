@@ -187,9 +187,11 @@ def _port_lines(ports: Iterable[PortSpec], dynamic: DynamicPorts | None) -> str:
 
 def print_node_types(console: Console, specs: Iterable[NodeTypeSpec]) -> None:
     """The catalog, one row per type, grouped by category."""
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    # Padding collapsed and a least width for the widest port name (for-each's
+    # "toleratedFailures:"): every name shows whole within 80 columns.
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     table.add_column("node type", no_wrap=True)
-    table.add_column("inputs")
+    table.add_column("inputs", min_width=18)
     table.add_column("outputs")
     table.add_column("inline", no_wrap=True)
     table.add_column("usage", no_wrap=True, justify="right")

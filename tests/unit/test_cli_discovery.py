@@ -124,9 +124,9 @@ def test_node_types_fetch_reads_like_its_declaration(capsys: pytest.CaptureFixtu
 def test_an_unknown_node_type_is_a_usage_error_with_a_suggestion(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = printed(capsys, "node-types", "fech")
+    code, out, err = printed(capsys, "node-types", "fetc")
     assert (code, out) == (2, "")
-    assert "unknown node type 'fech' (did you mean 'fetch'?)" in err
+    assert "unknown node type 'fetc' (did you mean 'fetch'?)" in err
 
 
 SMALL = workflow(
