@@ -12,10 +12,11 @@ from typing import Any
 
 from lambdas.lifecycle import records
 from lambdas.lifecycle.begin import begin, preloaded, run_state
-from lambdas.lifecycle.calls import InlineCalls, called_estimate
+from lambdas.lifecycle.calls import called_estimate
 from lambdas.lifecycle.children import CallPorts, Child
 from lambdas.lifecycle.event_wait import deliver_given, settle, start_waiting
 from lambdas.lifecycle.finish import finish
+from lambdas.lifecycle.for_each import InlineForEach
 from lambdas.lifecycle.ports import ExecutionPorts, UnitPorts
 from lambdas.lifecycle.start import context_of, start_state
 from lambdas.lifecycle.unit_task import UnitWork, run_unit
@@ -155,8 +156,8 @@ class InProcessEngine:
             raise LookupError(f"No record of execution {execution_id}")
         return Payloads(self.ports.values, record.organization_id).loaded_record(record)
 
-    def _calls(self, parent: ExecutionContext) -> InlineCalls:
-        return InlineCalls(self._call_ports, parent, self._run_child)
+    def _calls(self, parent: ExecutionContext) -> InlineForEach:
+        return InlineForEach(self._call_ports, parent, self._run_child)
 
     def _run_child(self, child: Child) -> None:
         """Run a child execution prepared (submitted) by a run-workflow node, to its end."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from statemachine import state_names as names
 from statemachine.error_names import ALL_ERRORS, LAMBDA_SERVICE_ERRORS, TRANSIENT_ERROR
+from statemachine.limits import MAX_MAP_ITERATIONS
 from statemachine.path_keys import escape_keys
 
 State = dict[str, Any]
@@ -90,9 +91,16 @@ def task_count(state: State) -> int:
 
 def path_counts(states: list[tuple[str, State]]) -> dict[str, int]:
     """The Task states and the other states a path through `states` enters; a Parallel
-    state records as many events as two other states."""
+    state records as many events as two other states; a Map state as many as its iteration
+    (every state of it, and its start and end: one more other state) run MAX_MAP_ITERATIONS
+    times."""
     tasks = sum(task_count(state) for _, state in states)
     others = sum({"Task": 0, "Parallel": 2}.get(state["Type"], 1) for _, state in states)
+    for _, state in states:
+        if state["Type"] == "Map":
+            iteration = path_counts(list(state["ItemProcessor"]["States"].items()))
+            tasks += MAX_MAP_ITERATIONS * iteration["tasks"]
+            others += MAX_MAP_ITERATIONS * (iteration["other_states"] + 1)
     return {"tasks": tasks, "other_states": others}
 
 

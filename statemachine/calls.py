@@ -16,12 +16,16 @@ from statemachine.problems import ProblemCode, ValidationProblem
 
 # The node type that calls a workflow (lambdas/nodes/calls.py declares it) and its ports.
 RUN_WORKFLOW_TYPE = "run-workflow"
+# The node type that runs a workflow once per item of a list (statemachine.for_each).
+FOR_EACH_TYPE = "for-each"
 WORKFLOW_ID_INPUT = "workflowId"
 INPUTS_INPUT = "inputs"
 # The task that starts a child and waits for its end (the one parts are run with).
 START_CHILD_RESOURCE = "arn:aws:states:::states:startExecution.sync:2"
 # The parameter that makes a unit's task complete its run-workflow node after the child.
 FINISH_CALL = "finishCall"
+# The same, for a for-each node after its items ran.
+FINISH_FOR_EACH = "finishForEach"
 # How deep calls may nest at run time: a child of a child ... of this depth fails its node
 # (what a cycle of calls no deploy could see ends in).
 MAX_CALL_DEPTH = 10
@@ -32,10 +36,16 @@ def is_call(node: Node) -> bool:
     return node.type == RUN_WORKFLOW_TYPE
 
 
+def calls_workflows(node: Node) -> bool:
+    """Whether `node` runs child executions of a workflow: a call, or a for-each (one per
+    item), which validation, cycles and the credit estimate treat alike."""
+    return node.type in (RUN_WORKFLOW_TYPE, FOR_EACH_TYPE)
+
+
 def literal_callee(node: Node) -> str | None:
     """The id of the workflow a call node names as a literal (None: an edge or a run's input
     gives it, known only when it runs)."""
-    if not is_call(node):
+    if not calls_workflows(node):
         return None
     port = node.input(WORKFLOW_ID_INPUT)
     value = None if port is None else port.value
@@ -55,7 +65,7 @@ def call_problems(
     a retry policy or a timeout on one (its task is not what runs the child)."""
     problems = []
     for index, node in enumerate(nodes):
-        if not is_call(node):
+        if not calls_workflows(node):
             continue
         where = f"nodes[{index}]"
         if short_lived:
@@ -90,8 +100,8 @@ def call_problems(
             problems.append(
                 ValidationProblem(
                     code=code,
-                    message=f"Node '{node.id}': a run-workflow node waits for an execution "
-                    f"of its own, not a task; it takes no {field}",
+                    message=f"Node '{node.id}': a {node.type} node waits for executions of "
+                    f"its own, not a task; it takes no {field}",
                     node_id=node.id,
                     path=f"{where}.{field}",
                 )
@@ -144,7 +154,9 @@ def cycle_problem(cycle: list[str]) -> ValidationProblem:
 
 def continues_call(state: dict[str, Any]) -> bool:
     """Whether `state` is one of the states after a run-workflow node's task (the Choice,
-    the task running the child, the task finishing the node): they stay with that task."""
-    if state["Type"] == "Choice" or state.get("Resource") == START_CHILD_RESOURCE:
+    the task running the child, the task finishing the node), or a for-each node's (its
+    Map state running the items): they stay with that task."""
+    if state["Type"] in ("Choice", "Map") or state.get("Resource") == START_CHILD_RESOURCE:
         return True
-    return FINISH_CALL in state.get("Parameters", {})
+    parameters = state.get("Parameters", {})
+    return FINISH_CALL in parameters or FINISH_FOR_EACH in parameters

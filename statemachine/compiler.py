@@ -26,7 +26,13 @@ from statemachine.asl import (
     task,
     unique,
 )
-from statemachine.calls import FINISH_CALL, START_CHILD_RESOURCE, called_ids, is_call
+from statemachine.calls import (
+    FINISH_CALL,
+    FINISH_FOR_EACH,
+    START_CHILD_RESOURCE,
+    called_ids,
+    is_call,
+)
 from statemachine.catalog import Catalog, estimate_usage
 from statemachine.error_names import (
     ALL_ERRORS,
@@ -37,6 +43,7 @@ from statemachine.error_names import (
 )
 from statemachine.event_wait_states import event_wait_states
 from statemachine.event_waits import is_event_wait
+from statemachine.for_each import for_each_states, is_for_each
 from statemachine.model import Node, Workflow
 from statemachine.parts import (
     PART_SHARE,
@@ -72,6 +79,7 @@ class _Step:
     inline: bool = False
     wait: bool = False
     call: bool = False
+    for_each: bool = False
     # a wait-for-event node's: the name of the task that settles it (its own waits)
     settle: str | None = None
 
@@ -418,10 +426,13 @@ def _units(
         if step.settle is not None:
             states += event_task(i)
             continue
-        states.append((step.name, unit_task(i, waits=not step.call)))
+        states.append((step.name, unit_task(i, waits=not (step.call or step.for_each))))
         if step.call:
             finishing = unit_task(i, **{FINISH_CALL: True})
             states += _call_states(step.nodes[0], finishing, named)
+        if step.for_each:
+            finishing = unit_task(i, **{FINISH_FOR_EACH: True})
+            states += for_each_states(step.nodes[0], finishing, named)
     return states
 
 
@@ -493,7 +504,8 @@ def _step(
     if is_event_wait(node):
         waiting = named.claim(names.wait_for_event(node.id))
         return _Step(waiting, [node], settle=named.claim(names.resume_after_event(node.id)))
-    return _Step(named.claim(names.run_node(node.id)), [node], call=is_call(node))
+    name = named.claim(names.run_node(node.id))
+    return _Step(name, [node], call=is_call(node), for_each=is_for_each(node))
 
 
 def _apply_policy(state: State, node: Node) -> None:

@@ -16,6 +16,10 @@ HISTORY_EVENT_BUDGET = 20_000
 EVENTS_PER_TASK = 5
 EVENTS_PER_OTHER_STATE = 2
 EVENTS_PER_EXECUTION = 2
+# The most iterations an inline Map state runs (a for-each node refuses more items): the
+# iterations are events of the execution's history, so the compiler counts a Map state as
+# this many runs of its iteration.
+MAX_MAP_ITERATIONS = 500
 # An Express state machine stops an execution after 5 minutes.
 EXPRESS_MAX_SECONDS = quotas.EXPRESS_SECONDS
 # The timeout of a task running one node (Standard workflows).

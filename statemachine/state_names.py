@@ -133,6 +133,27 @@ def resume_after_event(node_id: str) -> str:
     return f"Resume after event {node_id}"
 
 
+def run_items(node_id: str) -> str:
+    """The Map state running the items of for-each node `node_id`."""
+    return f"Run items of {node_id}"
+
+
+def run_item(node_id: str) -> str:
+    """The task in that Map state running one item's child execution."""
+    return f"Run item of {node_id}"
+
+
+def item_failed(node_id: str) -> str:
+    """The state ending an iteration of that Map state whose child failed."""
+    return f"Item failed of {node_id}"
+
+
+def if_running_items(node_id: str) -> str:
+    """The Choice skipping that Map state when the node has no items to run (it failed,
+    was skipped, or had none)."""
+    return f"Runs items? {node_id}"
+
+
 def run_nodes(node_ids: Sequence[str]) -> str:
     """The Task running the units of `node_ids` (one node each, in unit order) side by side."""
     return f"Run nodes {listed(node_ids)}"

@@ -3,7 +3,7 @@ the states that run them."""
 
 from __future__ import annotations
 
-from statemachine.calls import RUN_WORKFLOW_TYPE
+from statemachine.calls import FOR_EACH_TYPE, RUN_WORKFLOW_TYPE
 from statemachine.catalog import Catalog
 from statemachine.event_waits import WAIT_FOR_EVENT_TYPE
 from statemachine.graph import dependencies
@@ -34,10 +34,11 @@ def waves(
     is not inlinable share one task, `most` (and MAX_TOGETHER) at most, which runs them
     side by side; the other units of the wave follow, one state each. True: every wave of
     two units or more runs in Parallel states, a branch per unit. False: one unit a state.
-    Workflows with Wait states, run-workflow nodes (each a task followed by the states that
-    run its child) or wait-for-event nodes run one unit a state whatever is asked.
+    Workflows with Wait states, run-workflow or for-each nodes (each a task followed by the
+    states that run its children) or wait-for-event nodes run one unit a state whatever is
+    asked.
     """
-    one_by_one = (*WAITING_TYPES, RUN_WORKFLOW_TYPE)
+    one_by_one = (*WAITING_TYPES, RUN_WORKFLOW_TYPE, FOR_EACH_TYPE)
     if parallel is False or any(node.type in one_by_one for node in workflow.nodes):
         return [[i] for i in range(len(plan.units))]
     if parallel is True:

@@ -40,9 +40,10 @@ from lambdas.handlers.wiring import (
     values,
     workflows,
 )
-from lambdas.lifecycle.calls import DeferredCalls, finish_call
+from lambdas.lifecycle.calls import finish_call
 from lambdas.lifecycle.children import CallPorts
 from lambdas.lifecycle.event_wait import settle, start_waiting
+from lambdas.lifecycle.for_each import DeferredForEach, finish_for_each
 from lambdas.lifecycle.ports import UnitPorts
 from lambdas.lifecycle.unit import WaitNode, wait_nodes
 from lambdas.lifecycle.unit_task import (
@@ -118,7 +119,7 @@ def deps_from(
         network=settings.network_policy,
         model_apis=settings.model_apis,
         call_ports=call_ports,
-        calls=None if call_ports is None else functools.partial(DeferredCalls, call_ports),
+        calls=None if call_ports is None else functools.partial(DeferredForEach, call_ports),
         event_waits=event_waits(settings, clients),
         executions=executions(settings, settings, clients),
     )
@@ -164,6 +165,8 @@ class Event(BaseModel):
     reads: dict[str, int] = Field(default_factory=dict)
     # After the child of a run-workflow node ran: complete the node from its record.
     finish_call: bool = Field(default=False, alias="finishCall")
+    # After the Map state ran the items of a for-each node: complete it from their records.
+    finish_for_each: bool = Field(default=False, alias="finishForEach")
     # In a branch of a Parallel state: return the bytes of the unit's outputs alone
     # ("own"), or also those of the branches of an earlier Parallel state ("carry").
     branch: Literal["own", "carry"] | None = None
@@ -188,10 +191,11 @@ def process(event: dict[str, Any], deps: Deps, invocation: Invocation) -> dict[s
         request.unit, request.nodes, request.edges, request.reads, request.waits, request.wait_units
     )
     time_scale = invocation.time_scale
-    if request.finish_call:
+    if request.finish_call or request.finish_for_each:
         if deps.call_ports is None:
             raise RuntimeError("This function runs no workflows: it has no workflows table")
-        finished = finish_call(deps, deps.call_ports.executions, request.state, work)
+        finish = finish_call if request.finish_call else finish_for_each
+        finished = finish(deps, deps.call_ports.executions, request.state, work)
         return finished.to_json()
     if request.task_token is not None:
         token, deadline = request.task_token, invocation.deadline

@@ -90,13 +90,18 @@ def _cancelled_record(
 
 
 def _children(payloads: Payloads, kept: Iterable[dict[str, Any]]) -> list[str]:
-    """The executions the run-workflow nodes of the units' results are waiting for."""
-    return [
-        str(execution.outputs["executionId"])
-        for packed in kept
-        for execution in payloads.unpack_results(packed).values()
-        if execution.waiting_for == WAITING_FOR_WORKFLOW and execution.outputs
-    ]
+    """The executions the run-workflow nodes (`executionId`) and for-each nodes (one per
+    item, `executionIds`) of the units' results are waiting for."""
+    children = []
+    for packed in kept:
+        for execution in payloads.unpack_results(packed).values():
+            if execution.waiting_for != WAITING_FOR_WORKFLOW or not execution.outputs:
+                continue
+            outputs = payloads.loaded(execution).outputs or {}
+            if "executionId" in outputs:
+                children.append(str(outputs["executionId"]))
+            children += [str(child) for child in outputs.get("executionIds") or []]
+    return children
 
 
 def _already_finished(status: str) -> Conflict:

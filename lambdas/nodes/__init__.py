@@ -24,6 +24,7 @@ def default_registry() -> Registry:
         date,
         email,
         events,
+        for_each,
         http,
         io,
         json,
@@ -64,5 +65,6 @@ def default_registry() -> Registry:
         anthropic,
         openai,
         calls,
+        for_each,
     )
     return Registry(node_type for family in families for node_type in family.family.node_types)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from lambdas.runtime.for_each import ForEachRequest
+
 
 class WorkflowCalls(Protocol):
     """Runs the organization's deployed workflows as children of one execution."""
@@ -16,6 +18,14 @@ class WorkflowCalls(Protocol):
         naming what went wrong. A host whose engine waits for the child itself (a Step
         Functions task) prepares the child, answers only `executionId` and lists the child
         in `started`."""
+        ...
+
+    def for_each(self, request: ForEachRequest) -> dict[str, Any]:
+        """Run the workflow once per item (lambdas.runtime.for_each): the node's outputs
+        (`results` in item order, `errors`, `executionIds`), or NodeError when more items
+        failed than it tolerates or none can run. A host whose engine runs the children
+        itself (a Map state) prepares them, answers only `executionIds` and lists them in
+        `started`."""
         ...
 
     @property
