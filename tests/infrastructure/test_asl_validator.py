@@ -75,6 +75,20 @@ def generated() -> dict[str, dict[str, Any]]:
             node("out", "output-json"),
             edges=[edge("first.outputs", "pause.value"), edge("pause.value", "out.value")],
         ),
+        # a for-each's states (a Choice, an inline Map state of startExecution.sync:2
+        # iterations with a Pass state ending a failed one, the task finishing the node)
+        # before a call
+        "for-each": workflow(
+            node("list", "json-input", json=[1, 2]),
+            node("loop", "for-each", workflowId="child", itemInput="n.value", maxConcurrency=2),
+            node("call", "run-workflow", workflowId="other"),
+            node("out", "output-json"),
+            edges=[
+                edge("list.json", "loop.items"),
+                edge("loop.results", "call.inputs"),
+                edge("call.outputs", "out.value"),
+            ],
+        ),
         # more members than a group takes (50), few enough for the definitions a task may
         # carry: a number input declares Dafthunk's five ports
         "long-inline-group": workflow(

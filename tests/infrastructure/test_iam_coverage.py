@@ -239,6 +239,15 @@ def use_the_stack(deployed: Deployed, served: dict[str, Any], http_server: Local
         api.expect("PUT", "/workflows/calling", 201, json=calling)
         called = api.wait_for(api.start("calling"))
         assert called["status"] == "completed", called
+        # a for-each: a child execution per item, started by the Map state of the caller's
+        # machine; run-node submits and then reads every child's record
+        looping = workflow(
+            node("loop", "for-each", items=[1, 2], workflowId="callee", itemInput="one.value"),
+            workflow_id="looping",
+        )
+        api.expect("PUT", "/workflows/looping", 201, json=looping)
+        looped = api.wait_for(api.start("looping"))
+        assert looped["status"] == "completed", looped
 
         wait_for_events(api)
 
@@ -249,7 +258,15 @@ def use_the_stack(deployed: Deployed, served: dict[str, Any], http_server: Local
 
         preload_as_older_machines_do(deployed, served, organization)
         # approval and gated stay: their histories name the machines of their tokens
-        for workflow_id in ("fetching", "photo", "bulky", "failing", "calling", "callee"):
+        for workflow_id in (
+            "fetching",
+            "photo",
+            "bulky",
+            "failing",
+            "calling",
+            "looping",
+            "callee",
+        ):
             api.expect("DELETE", f"/workflows/{workflow_id}", 204)
         api.expect("DELETE", "/secrets/token", 204)
 
