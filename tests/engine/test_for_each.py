@@ -105,3 +105,32 @@ def test_both_engines_record_the_caller_and_the_children_alike(engine: EmbeddedE
     ]
     assert children[0] == children[1]
     assert [child["status"] for child in children[0]] == ["completed", "error", "completed"]
+
+
+def test_items_past_what_the_state_takes_reach_their_children_by_reference(
+    engine: EmbeddedEngine,
+) -> None:
+    # 100 items of 3 KB: 300 KB, more than a state may hold (256 KiB)
+    organization = new_organization()
+    echo = workflow(
+        node("doc", "json-input", json={}),
+        node("out", "output-json"),
+        edges=[edge("doc.json", "out.value")],
+        workflow_id="echo",
+    )
+    engine.deploy(validated(echo, engine.registry.catalog), organization)
+    items = [{"i": i, "text": "x" * 3000} for i in range(100)]
+    looped = workflow(
+        node("list", "json-input", json=items),
+        node("loop", "for-each", workflowId="echo", itemInput="doc.json", maxConcurrency=40),
+        node("out", "output-json"),
+        edges=[edge("list.json", "loop.items"), edge("loop.results", "out.value")],
+        workflow_id="looping",
+    )
+
+    finished = run(engine, looped, organization_id=organization)
+
+    assert finished.record.status == "completed", finished.record.node("loop")
+    assert finished.record.node("out").outputs == {
+        "displayValue": [{"out": item} for item in items]
+    }
