@@ -61,3 +61,29 @@ def test_a_cancel_of_the_caller_cancels_every_items_child(
         except LookupError:
             stopped.append("never started")
     assert stopped == ["ABORTED", "ABORTED", "never started"]
+
+
+def test_a_retry_reuses_a_completed_for_each_and_runs_a_failed_one_anew(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(workflow(node("one", "number-input", value=1), workflow_id="quick-item"))
+    org_a.deploy(
+        workflow(
+            node("done", "for-each", items=[1, 2], workflowId="quick-item", itemInput="one.value"),
+            node("failed", "for-each", items=["x"], workflowId="quick-item", itemInput="one.value"),
+            workflow_id="two-loops",
+        )
+    )
+    first = org_a.wait_for(org_a.start("two-loops"))
+    assert first["status"] == "error"
+    assert node_of(first, "failed")["error"].startswith("1 of 1 items failed")
+    kept = node_of(first, "done")["outputs"]["executionIds"]
+
+    retry = org_a.http.post(f"/executions/{first['id']}/retry", json={})
+    assert retry.status_code == 202, retry.text
+    retried = org_a.wait_for(retry.json()["executionId"])
+
+    assert node_of(retried, "done")["outputs"]["executionIds"] == kept
+    assert node_of(retried, "failed")["status"] == "error"  # ran again: a new child
+    listed = org_a.http.get("/workflows/quick-item/executions").json()["items"]
+    assert len(listed) == 4
