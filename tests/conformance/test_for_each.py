@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lambdas.runtime.output_limits import OutputLimits
 from statemachine.for_each import MAX_ITEMS
 from tests.conformance.conftest import Engine, Result
 from tests.support.workflows import edge, node, workflow
@@ -208,3 +209,24 @@ def test_the_estimate_counts_one_run_of_the_workflow_and_each_item_its_own(
     assert result.status == "completed", result.record
     assert [run.status for run in children(result)] == ["completed", "exhausted"]
     assert result.output("loop", "results") == [{"half": 0.5}, None]
+
+
+def test_the_results_are_held_to_the_limit_per_node_output(engine: Engine) -> None:
+    # the list and each child's output within 1,000 bytes; the results of all together not
+    child = workflow(
+        node("t", "text-input", value=""),
+        node("shown", "output-text"),
+        edges=[edge("t.value", "shown.value")],
+        workflow_id="texter",
+    )
+    limits = OutputLimits(per_output=1000)
+    texts = [f"text {i:05}" for i in range(50)]
+
+    result = engine.run(
+        looping(texts, "texter", itemInput="t.value"), workflows=[child], limits=limits
+    )
+
+    assert result.error("loop") == (
+        "Output 'results' is 1,151 bytes, over the 1,000-byte limit per node output "
+        "(STEPTHUNK_MAX_OUTPUT_BYTES)"
+    )
