@@ -17,6 +17,7 @@ from lambdas.runtime.model_apis import ANTHROPIC_API, OPENAI_API, base_url_fault
 from lambdas.runtime.network import entry_fault
 from lambdas.runtime.origins import origin_fault
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES
+from statemachine.for_each import INLINE_ITEMS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,6 +75,8 @@ class Config:
     host names) only: not the Lambda runtime, the metadata service or private networks.
     LLM nodes call the providers' APIs at `anthropic_url` and `openai_url` (default: their
     public APIs; a gateway of the deployment's own, for one).
+    A for-each runs up to `for_each_inline_items` items in an inline Map state, more in a
+    Distributed Map (statemachine.for_each).
     `keep_indexes` names the retired indexes (lambdas.adapters.schema.RETIRED) a stack
     deployed before byWorkflowSummary keeps while it upgrades, one index per deploy (README).
     """
@@ -95,6 +98,7 @@ class Config:
     anthropic_url: str = ANTHROPIC_API
     openai_url: str = OPENAI_API
     keep_indexes: tuple[str, ...] = ()
+    for_each_inline_items: int = INLINE_ITEMS
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in RETENTION_DAYS:
@@ -110,6 +114,9 @@ class Config:
         ):
             if limit < 1:
                 raise InvalidConfig(key, limit, "a number of bytes above 0")
+        if not 1 <= self.for_each_inline_items <= INLINE_ITEMS:
+            expected = f"1 to {INLINE_ITEMS} (items a for-each runs in an inline Map)"
+            raise InvalidConfig("forEachInlineItems", self.for_each_inline_items, expected)
         if not self.stage.isalnum():
             raise InvalidConfig("stage", self.stage, "letters and digits only")
         if not self.workflows_dir.is_dir():
@@ -191,6 +198,7 @@ class Config:
             anthropic_url=text("anthropicUrl", defaults.anthropic_url),
             openai_url=text("openaiUrl", defaults.openai_url),
             keep_indexes=listed("keepIndexes"),
+            for_each_inline_items=number("forEachInlineItems", defaults.for_each_inline_items),
         )
 
     @property

@@ -30,13 +30,16 @@ class StepthunkStack(Stack):
         functions = Functions(
             self, "Functions", config=config, storage=storage, live_updates=websocket
         )
-        workflows = WorkflowStateMachines(self, "Workflows", config=config, tasks=functions.tasks)
+        workflows = WorkflowStateMachines(
+            self, "Workflows", config=config, tasks=functions.tasks, bucket=storage.bucket
+        )
         runtime = RuntimeDeployment(
             self,
             "RuntimeDeployment",
             config=config,
             tasks=functions.tasks,
             log_group=workflows.log_group,
+            bucket=storage.bucket,
         )
         runtime.allow(functions.http_api)
         workflows.allow_ending_waits(functions.http_api)

@@ -45,6 +45,8 @@ from statemachine.planner import DEFAULT_MAX_GROUP_SIZE
 from statemachine.validation import validated
 
 UpdateListener = Callable[[dict[str, Any]], None]
+# The deployment setting of how many items a for-each runs in an inline Map state.
+INLINE_ITEMS_SETTING = "stepthunk_for_each_inline_items"
 
 # logical table name -> the setting that names it
 TABLE_SETTINGS = {
@@ -79,7 +81,9 @@ class EmbeddedEngine:
     node outputs, per output and per execution, as a deployment's settings do. Nodes' requests
     reach public addresses and what `allow_networks` names (lambdas.runtime.network; `*`:
     everywhere, as `stepthunk run` allows). LLM nodes call the APIs `model_apis` names
-    (default: the providers' public APIs).
+    (default: the providers' public APIs). A for-each runs more than `for_each_inline_items`
+    items (default and most: statemachine.for_each.INLINE_ITEMS) in a Distributed Map, as
+    the deployment setting STEPTHUNK_FOR_EACH_INLINE_ITEMS says.
     """
 
     def __init__(
@@ -100,6 +104,7 @@ class EmbeddedEngine:
         email_sender: str | None = LOCAL_SENDER,
         allow_networks: Sequence[str] = (),
         model_apis: ModelApis = PUBLIC_MODEL_APIS,
+        for_each_inline_items: int | None = None,
     ) -> None:
         self.cloud = cloud or LocalCloud.shared()
         self.registry = registry or default_registry()
@@ -119,6 +124,7 @@ class EmbeddedEngine:
             email_sender,
             allow_networks,
             model_apis,
+            {} if for_each_inline_items is None else {INLINE_ITEMS_SETTING: for_each_inline_items},
         )
         # what this engine last deployed of each (organization, workflow id): the workflow, its
         # content and the workflow as stored; a run of the same workflow (the very object, or
@@ -283,6 +289,7 @@ def _deploy(
     email_sender: str | None,
     allow_networks: Sequence[str],
     model_apis: ModelApis,
+    more_settings: Mapping[str, Any],
 ) -> Deployment:
     prefix = prefix or f"stepthunk-{uuid.uuid4().hex[:8]}"
     tables = {name: f"{prefix}-{name}" for name in TABLE_SETTINGS}
@@ -304,6 +311,7 @@ def _deploy(
         "stepthunk_allow_networks": ",".join(allow_networks),
         "stepthunk_anthropic_url": model_apis.anthropic,
         "stepthunk_openai_url": model_apis.openai,
+        **more_settings,
     }
     if email_sender is not None:
         settings["email_sender"] = email_sender

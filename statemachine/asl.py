@@ -91,13 +91,15 @@ def task_count(state: State) -> int:
 
 def path_counts(states: list[tuple[str, State]]) -> dict[str, int]:
     """The Task states and the other states a path through `states` enters; a Parallel
-    state records as many events as two other states; a Map state as many as its iteration
-    (every state of it, and its start and end: one more other state) run MAX_MAP_ITERATIONS
-    times."""
+    state records as many events as two other states; an inline Map state as many as its
+    iteration (every state of it, and its start and end: one more other state) run
+    MAX_MAP_ITERATIONS times."""
     tasks = sum(task_count(state) for _, state in states)
     others = sum({"Task": 0, "Parallel": 2}.get(state["Type"], 1) for _, state in states)
     for _, state in states:
-        if state["Type"] == "Map":
+        processor = state.get("ItemProcessor", {}).get("ProcessorConfig", {})
+        # a Distributed Map's iterations are executions of their own, outside this history
+        if state["Type"] == "Map" and processor.get("Mode") != "DISTRIBUTED":
             iteration = path_counts(list(state["ItemProcessor"]["States"].items()))
             tasks += MAX_MAP_ITERATIONS * iteration["tasks"]
             others += MAX_MAP_ITERATIONS * (iteration["other_states"] + 1)

@@ -43,7 +43,8 @@ from statemachine.error_names import (
 )
 from statemachine.event_wait_states import event_wait_states
 from statemachine.event_waits import is_event_wait
-from statemachine.for_each import for_each_states, is_for_each
+from statemachine.for_each import is_for_each
+from statemachine.for_each_states import for_each_states
 from statemachine.model import Node, Workflow
 from statemachine.parts import (
     PART_SHARE,
@@ -241,8 +242,8 @@ def _machine(
     for (_, state), (following, _) in itertools.pairwise(run):
         if state["Type"] == "Choice":
             state["Default"] = following
-        else:
-            state["Next"] = following
+        else:  # a state that names its next itself (a for-each's inline Map) keeps it
+            state.setdefault("Next", following)
     run[-1][1]["Next"] = names.OUTCOME
     counts = path_counts(run)
     # The longest path adds Check credits, the Outcome Choice and one end state to the run.

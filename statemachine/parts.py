@@ -75,7 +75,10 @@ def part_definition(
     started it goes on to Finalize."""
     chained = [(name, dict(state)) for name, state in states]
     for (_, state), (following, _) in itertools.pairwise(chained):
-        state["Default" if state["Type"] == "Choice" else "Next"] = following
+        if state["Type"] == "Choice":
+            state["Default"] = following
+        else:  # a state that names its next itself (a for-each's inline Map) keeps it
+            state.setdefault("Next", following)
     chained[-1][1].pop("Next", None)
     chained[-1][1]["End"] = True
     for _, state in chained:

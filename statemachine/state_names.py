@@ -148,6 +148,22 @@ def item_failed(node_id: str) -> str:
     return f"Item failed of {node_id}"
 
 
+def run_items_in_map_run(node_id: str) -> str:
+    """The Distributed Map state running the items of for-each node `node_id` (past the
+    items an inline Map runs)."""
+    return f"Run items of {node_id} in a map run"
+
+
+def map_run_item(node_id: str) -> str:
+    """The task in that Map state running one item's child execution."""
+    return f"Map run item of {node_id}"
+
+
+def map_run_item_failed(node_id: str) -> str:
+    """The state ending an iteration of that Map state whose child failed."""
+    return f"Map run item failed of {node_id}"
+
+
 def if_running_items(node_id: str) -> str:
     """The Choice skipping that Map state when the node has no items to run (it failed,
     was skipped, or had none)."""

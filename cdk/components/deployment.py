@@ -12,6 +12,7 @@ from aws_cdk import ArnFormat, Aws, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk import nag
@@ -69,6 +70,7 @@ class RuntimeDeployment(Construct):
         config: Config,
         tasks: Mapping[str, lambda_.Function],
         log_group: logs.ILogGroup,
+        bucket: s3.Bucket,
     ) -> None:
         super().__init__(scope, construct_id)
         self.config = config
@@ -96,6 +98,7 @@ class RuntimeDeployment(Construct):
         )
         self._allow_parts()
         self._allow_logs_and_traces()
+        self._allow_reading_items(bucket)
 
     def _allow_logs_and_traces(self) -> None:
         """What Step Functions needs of a machine's role to deliver its logs and traces (as
@@ -108,6 +111,19 @@ class RuntimeDeployment(Construct):
             "IAM5[Resource::*]",
             "Log delivery (logs:CreateLogDelivery and the like) and X-Ray's trace writes "
             "apply to no resource: AWS defines none for them.",
+        )
+
+    def _allow_reading_items(self, bucket: s3.Bucket) -> None:
+        """A for-each past the items an inline Map runs reads them from the bucket (its
+        Distributed Map's ItemReader, a GetObject of the value its task stored); its map
+        run's child executions are executions of the machine itself, which _allow_parts
+        lets it start, follow and stop (same prefix)."""
+        bucket.grants.actions_on_object_keys(self.role, "values/*", "s3:GetObject")
+        nag.acknowledge_wildcard(
+            self.role,
+            f"{nag.arn_of(bucket)}/values/*",
+            "The values a for-each's task stored for its Distributed Map, named by their "
+            "content at run time.",
         )
 
     def _allow_parts(self) -> None:

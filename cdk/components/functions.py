@@ -22,6 +22,7 @@ from lambdas.handlers.observability import SERVICE, metrics
 from lambdas.handlers.settings import (
     ANTHROPIC_URL_SETTING,
     EMAIL_SETTING,
+    FOR_EACH_SETTING,
     NETWORK_SETTING,
     OPENAI_URL_SETTING,
 )
@@ -210,6 +211,8 @@ class Functions(Construct):
                     _allow_email(function, config)
                 if config.allow_networks:
                     function.add_environment(NETWORK_SETTING, ",".join(config.allow_networks))
+                if "workflows" in access.read:  # its for-each nodes prepare their items
+                    function.add_environment(FOR_EACH_SETTING, str(config.for_each_inline_items))
                 _use_model_apis(function, config)
         self.all = MappingProxyType(functions)
         self.tasks = MappingProxyType({name: functions[name] for name in TASKS})

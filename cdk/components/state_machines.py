@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -30,6 +32,7 @@ from statemachine.catalog import Catalog
 from statemachine.compiler import TaskFunctions, compile_workflow, machine_type
 from statemachine.errors import CompileError, WorkflowValidationError
 from statemachine.event_waits import WAIT_FOR_TOKEN_RESOURCE
+from statemachine.for_each import ITEMS_READER, MAP_RUN_LABEL
 from statemachine.limits import TooLarge
 from statemachine.validation import validate_workflow
 
@@ -65,6 +68,7 @@ class WorkflowStateMachines(Construct):
         *,
         config: Config,
         tasks: Mapping[str, lambda_.Function],
+        bucket: s3.Bucket,
     ) -> None:
         super().__init__(scope, construct_id)
         catalog = default_registry().catalog
@@ -121,6 +125,8 @@ class WorkflowStateMachines(Construct):
                     "Its run-workflow nodes start the machines of the organization's workflows, "
                     "deployed through the API under this prefix; their names are only known then.",
                 )
+            if ITEMS_READER in definition:  # a for-each's Distributed Map
+                _allow_map_runs(machine, bucket)
             machines[path.stem] = machine
             if WAIT_FOR_TOKEN_RESOURCE in definition:
                 self._waiting.append(machine)
@@ -132,3 +138,44 @@ class WorkflowStateMachines(Construct):
         for machine in self._waiting:
             for grantee in grantees:
                 machine.grant_task_response(grantee)
+
+
+def _allow_map_runs(machine: sfn.StateMachine, bucket: s3.Bucket) -> None:
+    """A for-each past the items an inline Map runs: its Distributed Map reads them from the
+    bucket (a value its task stored) and runs each as a child workflow execution of the
+    machine itself, which Step Functions starts, follows and stops. A policy of its own:
+    in the role's default policy, the machine's own ARN would make a dependency cycle."""
+    bucket.grants.actions_on_object_keys(machine.role, "values/*", "s3:GetObject")
+    stack = Stack.of(machine)
+    runs = stack.format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{machine.state_machine_name}/{MAP_RUN_LABEL}:*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+    iam.Policy(
+        machine,
+        "MapRuns",
+        roles=[machine.role],
+        statements=[
+            iam.PolicyStatement(
+                actions=["states:StartExecution"], resources=[machine.state_machine_arn]
+            ),
+            iam.PolicyStatement(
+                actions=["states:DescribeExecution", "states:StopExecution"], resources=[runs]
+            ),
+        ],
+    )
+    nag.acknowledge_wildcard(
+        machine,
+        f"{nag.arn_of(bucket)}/values/*",
+        "The values a for-each's task stored for its Distributed Map, named by their "
+        "content at run time.",
+    )
+    name = f"{nag.ref_of(machine)[:-1]}.Name>"
+    nag.acknowledge(
+        machine,
+        "IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+        f"{name}/{MAP_RUN_LABEL}:*]",
+        "The child workflow executions of the machine's own map runs, named at run time.",
+    )

@@ -16,6 +16,7 @@ from lambdas.adapters.schema import BY_WORKFLOW, BY_WORKFLOW_SUMMARY
 from lambdas.runtime.model_apis import ANTHROPIC_API, OPENAI_API, ModelApis, base_url_fault
 from lambdas.runtime.network import NetworkPolicy
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES, OutputLimits
+from statemachine.for_each import INLINE_ITEMS
 from statemachine.task_functions import TaskFunctions
 
 
@@ -190,6 +191,17 @@ class CallableWorkflows(HandlerSettings):
     workflows (absent: a function that runs none, such as run-inline-group)."""
 
     workflows_table: str | None = Field(default=None, min_length=1)
+
+
+# The variable ForEachItems reads.
+FOR_EACH_SETTING = "STEPTHUNK_FOR_EACH_INLINE_ITEMS"
+
+
+class ForEachItems(HandlerSettings):
+    """How many items a for-each runs in an inline Map state; past it, in a Distributed Map
+    (statemachine.for_each: at most INLINE_ITEMS, its default)."""
+
+    stepthunk_for_each_inline_items: int = Field(default=INLINE_ITEMS, gt=0, le=INLINE_ITEMS)
 
 
 class ApiKeysTable(HandlerSettings):

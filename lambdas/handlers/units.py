@@ -20,6 +20,7 @@ from lambdas.handlers.settings import (
     Connections,
     EmailSender,
     ExecutionsTable,
+    ForEachItems,
     IntegrationsTable,
     ModelApiSettings,
     NetworkAccess,
@@ -56,6 +57,7 @@ from lambdas.nodes import default_registry
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.state import WorkflowState
 from lambdas.runtime.stored import StoredWorkflows
+from statemachine.for_each import INLINE_ITEMS
 from statemachine.model import Edge, Node
 from statemachine.path_keys import unescape_keys
 
@@ -74,8 +76,8 @@ class Settings(
     pass
 
 
-class CallingSettings(Settings, CallableWorkflows):
-    """A function whose units may be run-workflow nodes (run-node)."""
+class CallingSettings(Settings, CallableWorkflows, ForEachItems):
+    """A function whose units may be run-workflow or for-each nodes (run-node)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +106,12 @@ def deps_from(
             executions=executions(settings, settings, clients),
             values=value_store,
             catalog=registry.catalog,
+            items_bucket=settings.blob_bucket,
+            inline_items=(
+                settings.stepthunk_for_each_inline_items
+                if isinstance(settings, ForEachItems)
+                else INLINE_ITEMS
+            ),
         )
     return Deps(
         registry=registry,

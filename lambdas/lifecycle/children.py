@@ -14,6 +14,7 @@ from lambdas.runtime.ports import ExecutionStore, StoredWorkflow, ValueStore
 from lambdas.runtime.state import ExecutionContext
 from statemachine.calls import MAX_CALL_DEPTH
 from statemachine.catalog import Catalog
+from statemachine.for_each import INLINE_ITEMS
 from statemachine.model import Workflow
 
 
@@ -26,12 +27,16 @@ class WorkflowLookup(Protocol):
 @dataclass(frozen=True, kw_only=True)
 class CallPorts:
     """What calling a workflow needs: the organization's deployed workflows, the records of
-    executions, large values and the node catalog (to check the child's inputs)."""
+    executions, large values and the node catalog (to check the child's inputs). A for-each
+    runs more than `inline_items` items in a Distributed Map, which reads them from the
+    value store's bucket, `items_bucket` (None: the host has no Map state to run them)."""
 
     workflows: WorkflowLookup
     executions: ExecutionStore
     values: ValueStore
     catalog: Catalog
+    items_bucket: str | None = None
+    inline_items: int = INLINE_ITEMS
 
 
 @dataclass(frozen=True)

@@ -129,16 +129,39 @@ def map_input(values: ValueStore, children: list[Child], request: ForEachRequest
     }
 
 
+def map_run_input(
+    values: ValueStore, bucket: str, children: list[Child], request: ForEachRequest
+) -> dict[str, Any]:
+    """What the state carries to the Distributed Map state (`$.call`): as `map_input`, but
+    the items stored in the value store's `bucket` as one JSON array (`itemsKey`), which
+    the Map reads itself, and their count."""
+    call = map_input(values, children[:1], request)
+    items = [
+        {"execution": {"id": child.execution_id}, "inputs": child.state["inputs"]}
+        for child in children
+    ]
+    organization_id = call["shared"]["execution"]["organizationId"]
+    key = values.put_value(organization_id, encode(items))
+    del call["items"]
+    return {**call, "bucket": bucket, "itemsKey": key, "count": len(children)}
+
+
 @dataclass
 class DeferredForEach(DeferredCalls):
     """Calls and for-each nodes in a Step Functions task: the children are prepared and left
-    for the states after the task to run (`started`)."""
+    for the states after the task to run (`started`): up to `inline_items` carried in the
+    state to an inline Map state, more in S3 for a Distributed Map state."""
 
     def for_each(self, request: ForEachRequest) -> dict[str, Any]:
-        children = prepare_items(self.ports, self.parent, request)
+        ports = self.ports
+        children = prepare_items(ports, self.parent, request)
         if not children:  # nothing to run: the node completes now
-            return outcome(self.ports.executions, self.ports.values, request.workflow_id, 0, [])
-        self.started[request.node_id] = map_input(self.ports.values, children, request)
+            return outcome(ports.executions, ports.values, request.workflow_id, 0, [])
+        if len(children) > ports.inline_items and ports.items_bucket is not None:
+            call = map_run_input(ports.values, ports.items_bucket, children, request)
+        else:
+            call = map_input(ports.values, children, request)
+        self.started[request.node_id] = call
         return {"executionIds": [child.execution_id for child in children]}
 
 
@@ -174,7 +197,10 @@ def finish_for_each(
     waiting = runner.results.get(node.id)
     inputs = waiting.inputs if waiting is not None else None
     loop = call["forEach"]
-    children = [item["execution"]["id"] for item in call["items"]]
+    if "items" in call:
+        children = [item["execution"]["id"] for item in call["items"]]
+    else:  # a Distributed Map's: named as the task named them
+        children = [item_id(state.execution, node.id, i) for i in range(call["count"])]
     ended = call.get("ended") or []
     failures = {
         index: Failure(Error=end["error"])

@@ -81,8 +81,7 @@ def for_each(ctx: NodeContext) -> Mapping[str, Any]:
     if len(items) > MAX_ITEMS:
         raise NodeError(
             f"Input '{ITEMS_INPUT}' has {len(items):,} items, more than the {MAX_ITEMS:,} a "
-            "for-each runs: its items are iterations of a Map state, whose events share "
-            "the execution's history (25,000 events at most); split the list"
+            "for-each runs (each a child execution its task prepares); split the list"
         )
     target = ctx.inputs[ITEM_INPUT]
     target_node, _, target_input = str(target).rpartition(".")

@@ -146,8 +146,7 @@ def test_more_items_than_a_for_each_runs_fail_the_node_naming_the_limit(engine: 
 
     assert result.error("loop") == (
         f"Input 'items' has {MAX_ITEMS + 1:,} items, more than the {MAX_ITEMS:,} a for-each "
-        "runs: its items are iterations of a Map state, whose events share the execution's "
-        "history (25,000 events at most); split the list"
+        "runs (each a child execution its task prepares); split the list"
     )
 
 

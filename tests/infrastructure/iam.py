@@ -236,13 +236,19 @@ def machine_needs(
     logs: bool,
     traces: bool,
     children: Sequence[str] = (),
+    items: str | None = None,
+    itself: str | None = None,
 ) -> list[Need]:
     """What a state machine's role must allow for the machine to run `definition`: each
     function its tasks invoke, each machine its `.sync` tasks start and follow (`children`:
     the machines a task that reads the machine from its state, a run-workflow node's, may
-    start), and the delivery of its logs and traces when it has them."""
+    start), what a Distributed Map reads its items from (`items`: an object its ItemReader
+    reads, named in the state) and the map runs it starts (child executions of the machine
+    `itself`), and the delivery of its logs and traces when it has them."""
     found: list[Need] = []
     for state in _states_of(definition):
+        if state.get("Type") == "Map":
+            found += _map_needs(who, state, items, itself)
         if state.get("Type") != "Task":
             continue
         resource = state["Resource"]
@@ -261,6 +267,30 @@ def machine_needs(
             raise AssertionError(f"{who}: no IAM mapping for the task resource {resource}")
     found += [Need(who, action, "*") for action in LOG_DELIVERY_ACTIONS if logs]
     found += [Need(who, action, "*") for action in TRACE_ACTIONS if traces]
+    return found
+
+
+def _map_needs(
+    who: str, state: Mapping[str, Any], items: str | None, itself: str | None
+) -> list[Need]:
+    """A Map state's own needs: the S3 object its ItemReader reads, and for a Distributed
+    Map the child workflow executions of its map run, executions of the machine itself."""
+    found = []
+    reader = state.get("ItemReader")
+    if reader is not None:
+        assert reader["Resource"] == "arn:aws:states:::s3:getObject", reader
+        assert items is not None, f"{who}: name an object its ItemReader reads"
+        found.append(Need(who, "s3:GetObject", items))
+    mode = state.get("ItemProcessor", {}).get("ProcessorConfig", {}).get("Mode")
+    if mode == "DISTRIBUTED":
+        assert itself is not None, f"{who}: name the machine its map runs execute"
+        region, name = itself.split(":")[3], itself.split(":")[6]
+        label = state.get("Label", "map")
+        execution = _arn("states", region, f"execution:{name}/{label}:an-iteration")
+        found.append(Need(who, "states:StartExecution", itself))
+        found += [
+            Need(who, f"states:{a}", execution) for a in ("DescribeExecution", "StopExecution")
+        ]
     return found
 
 

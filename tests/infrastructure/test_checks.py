@@ -293,3 +293,62 @@ def test_a_workflow_file_that_waits_for_events_lets_the_api_deliver_them(tmp_pat
 
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_a_workflow_file_with_a_for_each_may_run_its_map_runs(tmp_path: Path):
+    from tests.infrastructure.iam import allows, machine_needs
+    from tests.infrastructure.test_iam_coverage import role_statements
+
+    workflows = tmp_path / "workflows"
+    workflows.mkdir()
+    looping = {
+        "id": "looping",
+        "name": "Looping",
+        "nodes": [
+            {
+                "id": "loop",
+                "type": "for-each",
+                "inputs": [
+                    {"name": "items", "value": [1, 2]},
+                    {"name": "workflowId", "value": "x"},
+                    {"name": "itemInput", "value": "n.value"},
+                ],
+            }
+        ],
+    }
+    (workflows / "looping.json").write_text(json.dumps(looping), encoding="utf-8")
+    shutil.copy(ROOT / "workflows" / "arithmetic.json", workflows)
+
+    synthesized = synthesize(tmp_path / "cdk.out", {"workflowsDir": str(workflows)})
+
+    template = synthesized.template()
+    resources = template["Resources"]
+    machines = synthesized.resources("AWS::StepFunctions::StateMachine")
+    # a machine's Ref (its ARN) and its name, as the policies resolve them
+    names = {
+        logical: f"arn:aws:states:us-east-1:123456789012:stateMachine:{logical}.Name"
+        for logical in machines
+    }
+    statements = role_statements(template, names)
+    [bucket] = synthesized.resources("AWS::S3::Bucket")
+    child = "arn:aws:states:us-east-1:123456789012:stateMachine:stepthunk-0123456789ab-x:2"
+    for logical, machine in machines.items():
+        definition = json.loads(resolve(machine["Properties"]["DefinitionString"], resources))
+        role = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+        loops = logical.startswith("WorkflowsLooping")
+        needs = [
+            need
+            for need in machine_needs(
+                logical,
+                definition,
+                logs=False,
+                traces=False,
+                children=[child],
+                items=f"arn:aws:s3:::{bucket.lower()}/values/an-organization/a-value",
+                itself=names[logical],
+            )
+            if need.action.startswith(("s3:", "states:StartExecution", "states:Describe"))
+            and "stepthunk-" not in need.resource
+        ]
+        assert bool(needs) == loops
+        assert [str(need) for need in needs if not allows(statements[role], need)] == []

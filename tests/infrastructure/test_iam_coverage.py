@@ -106,7 +106,12 @@ def coverage(synthesized: Synthesized) -> Coverage:
         return Clients(factory=make)
 
     # the scenario's fetch goes to a local fake server, which a deployment allows explicitly
-    environment = {"WEBSOCKET_ENDPOINT": WEBSOCKET_ENDPOINT, NETWORK_SETTING: "127.0.0.1"}
+    # and a for-each of more than two items runs them in a Distributed Map
+    environment = {
+        "WEBSOCKET_ENDPOINT": WEBSOCKET_ENDPOINT,
+        NETWORK_SETTING: "127.0.0.1",
+        "STEPTHUNK_FOR_EACH_INLINE_ITEMS": "2",
+    }
     served = serve_functions(deployed, clients_for, environment)
     template = synthesized.template()
     names = deployed.names()
@@ -248,6 +253,14 @@ def use_the_stack(deployed: Deployed, served: dict[str, Any], http_server: Local
         api.expect("PUT", "/workflows/looping", 201, json=looping)
         looped = api.wait_for(api.start("looping"))
         assert looped["status"] == "completed", looped
+        # past the inline items (lowered to 2 here): a Distributed Map reading them from S3
+        many = workflow(
+            node("loop", "for-each", items=[1, 2, 3], workflowId="callee", itemInput="one.value"),
+            workflow_id="many",
+        )
+        api.expect("PUT", "/workflows/many", 201, json=many)
+        mapped = api.wait_for(api.start("many"))
+        assert mapped["status"] == "completed", mapped
 
         wait_for_events(api)
 
@@ -265,6 +278,7 @@ def use_the_stack(deployed: Deployed, served: dict[str, Any], http_server: Local
             "failing",
             "calling",
             "looping",
+            "many",
             "callee",
         ):
             api.expect("DELETE", f"/workflows/{workflow_id}", 204)
@@ -423,6 +437,9 @@ def machine_roles(coverage: Coverage) -> list[tuple[str, Need]]:
         if call.operation == "CreateStateMachine"
     ]
     children = [*deployed, *(f"{arn}:1" for arn in deployed)]
+    [bucket] = [
+        resolve({"Ref": k}, resources, names) for k in coverage.resources("AWS::S3::Bucket")
+    ]
     for call in coverage.calls:
         if (
             call.operation in ("CreateStateMachine", "UpdateStateMachine")
@@ -433,10 +450,19 @@ def machine_roles(coverage: Coverage) -> list[tuple[str, Need]]:
             logs = bool(call.params.get("loggingConfiguration", {}).get("destinations"))
             traces = bool(call.params.get("tracingConfiguration", {}).get("enabled"))
             definition = json.loads(call.params["definition"])
-            found += [
-                (role, n)
-                for n in machine_needs(who, definition, logs=logs, traces=traces, children=children)
-            ]
+            itself = call.params.get("stateMachineArn") or (
+                f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{who}"
+            )
+            needed = machine_needs(
+                who,
+                definition,
+                logs=logs,
+                traces=traces,
+                children=children,
+                items=f"arn:aws:s3:::{bucket}/values/an-organization/a-value",
+                itself=itself,
+            )
+            found += [(role, n) for n in needed]
     return found
 
 

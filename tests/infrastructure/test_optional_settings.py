@@ -41,6 +41,7 @@ def with_sender(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "openaiUrl": f"{GATEWAY}/openai/v1",
         "removalPolicy": "destroy",
         "keepIndexes": ",".join(KEPT),
+        "forEachInlineItems": "100",
     }
     return synthesize(tmp_path_factory.mktemp("cdk.out"), context)
 
@@ -264,3 +265,27 @@ def test_an_index_that_was_never_retired_is_not_kept(tmp_path: Path):
         synthesize(tmp_path, {"keepIndexes": "byWorkflow,byOrganization"})
     assert refused.value.key == "keepIndexes"
     assert "byWorkflow, byStatus" in str(refused.value)
+
+
+def test_run_node_runs_the_configured_items_inline_and_by_default_500(
+    with_sender: Synthesized, synthesized: Synthesized
+):
+    def inline_items(stack: Synthesized) -> dict[str, str]:
+        return {
+            r["Properties"]["Handler"]: r["Properties"]["Environment"]["Variables"][
+                "STEPTHUNK_FOR_EACH_INLINE_ITEMS"
+            ]
+            for r in stack.resources("AWS::Lambda::Function").values()
+            if "STEPTHUNK_FOR_EACH_INLINE_ITEMS"
+            in r["Properties"].get("Environment", {}).get("Variables", {})
+        }
+
+    assert inline_items(synthesized) == {"lambdas.handlers.run_node.handler": "500"}
+    assert inline_items(with_sender) == {"lambdas.handlers.run_node.handler": "100"}
+
+
+def test_more_inline_items_than_a_map_state_holds_are_refused(tmp_path: Path):
+    from cdk.errors import InvalidConfig
+
+    with pytest.raises(InvalidConfig, match="forEachInlineItems"):
+        synthesize(tmp_path, {"forEachInlineItems": "501"})

@@ -14,7 +14,7 @@ from statemachine.asl import path_counts
 from statemachine.calls import START_CHILD_RESOURCE, called_ids
 from statemachine.compiler import compile_machines, compile_workflow
 from statemachine.errors import WorkflowValidationError
-from statemachine.for_each import MAX_ITEMS
+from statemachine.for_each import INLINE_ITEMS
 from statemachine.limits import HISTORY_EVENT_BUDGET, TooLarge, history_events
 from statemachine.validation import validate_workflow
 from tests.golden import FUNCTIONS
@@ -43,9 +43,11 @@ def test_the_items_run_in_a_map_state_between_the_nodes_task_and_its_finishing_t
 
     assert states["Run node loop"]["Next"] == "Runs items? loop"
     choice = states["Runs items? loop"]
-    assert choice["Choices"] == [
-        {"Variable": "$.call", "IsPresent": False, "Next": "Finish node loop"}
-    ]
+    assert choice["Choices"][0] == {
+        "Variable": "$.call",
+        "IsPresent": False,
+        "Next": "Finish node loop",
+    }
     assert choice["Default"] == "Run items of loop"
     mapped = states["Run items of loop"]
     assert mapped["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
@@ -54,20 +56,47 @@ def test_the_items_run_in_a_map_state_between_the_nodes_task_and_its_finishing_t
     item = mapped["ItemProcessor"]["States"]["Run item of loop"]
     assert item["Resource"] == START_CHILD_RESOURCE
     assert item["Catch"][0]["Next"] == "Item failed of loop"
+    # past the inline items: a Distributed Map reading them from S3, each iteration a child
+    # workflow execution running the item's child the same way
+    assert choice["Choices"][1] == {
+        "Variable": "$.call.itemsKey",
+        "IsPresent": True,
+        "Next": "Run items of loop in a map run",
+    }
+    distributed = states["Run items of loop in a map run"]
+    assert distributed["ItemReader"] == {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket.$": "$.call.bucket", "Key.$": "$.call.itemsKey"},
+    }
+    assert distributed["ItemProcessor"]["ProcessorConfig"] == {
+        "Mode": "DISTRIBUTED",
+        "ExecutionType": "STANDARD",
+    }
+    assert distributed["ResultPath"] is None
+    assert distributed["Next"] == "Finish node loop"
+    started = distributed["ItemProcessor"]["States"]["Map run item of loop"]
+    assert started["Parameters"] == item["Parameters"]
     assert states["Finish node loop"]["Parameters"]["finishForEach"] is True
     # the workflow it runs counts in the estimate, once
     assert states["Check credits"]["Parameters"]["calls"] == ["child"]
 
 
-def test_a_map_state_counts_as_every_item_it_may_run_in_the_history() -> None:
+def test_an_inline_map_state_counts_as_every_item_it_may_run_in_the_history() -> None:
     definition = compile_workflow(validate_workflow(looping(), CATALOG), CATALOG, FUNCTIONS)
     mapped = ("Run items of loop", definition["States"]["Run items of loop"])
+    distributed = "Run items of loop in a map run"
 
     counts = path_counts([mapped])
 
     # each item: its task, the Pass state of a failure, its start and end
-    assert counts == {"tasks": MAX_ITEMS, "other_states": 1 + 2 * MAX_ITEMS}
+    assert counts == {"tasks": INLINE_ITEMS, "other_states": 1 + 2 * INLINE_ITEMS}
     assert history_events(**counts) < HISTORY_EVENT_BUDGET // 4
+    # a Distributed Map's iterations are executions of their own
+    assert path_counts([(distributed, definition["States"][distributed])]) == {
+        "tasks": 0,
+        "other_states": 1,
+    }
 
 
 def test_more_for_each_nodes_than_one_history_holds_run_in_parts() -> None:

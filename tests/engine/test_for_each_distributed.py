@@ -1,0 +1,106 @@
+"""A for-each past the items an inline Map runs, on Step Functions: its items are stored in S3
+and run in a Distributed Map (`ItemReader`), each iteration a child workflow execution of its
+map run starting the item's child, none of it in the caller's history; a failed item is
+tolerated or fails the node as inline; both engines record it alike. The deployment here
+lowers the inline items to 100 so that 200 items take that path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from local.cloud import LocalCloud
+from local.embedded import EmbeddedEngine
+from local.inprocess import InProcessEngine
+from statemachine.validation import validated
+from tests.engine.test_for_each import reciprocal, shown
+from tests.support.runs import new_organization, run
+from tests.support.timing import TEST_TIME_SCALE
+from tests.support.workflows import edge, node, workflow
+
+INLINE_ITEMS = 100
+
+
+@pytest.fixture(scope="module")
+def lowered(cloud: LocalCloud) -> EmbeddedEngine:
+    return EmbeddedEngine(cloud=cloud, for_each_inline_items=INLINE_ITEMS)
+
+
+def looping(items: list[Any], **literals: Any) -> dict[str, Any]:
+    return workflow(
+        node("list", "json-input", json=items),
+        node("loop", "for-each", workflowId="reciprocal", itemInput="n.value", **literals),
+        node("out", "output-json"),
+        edges=[edge("list.json", "loop.items"), edge("loop.results", "out.value")],
+        workflow_id="looping",
+    )
+
+
+def test_past_the_inline_items_they_run_in_a_distributed_map(lowered: EmbeddedEngine) -> None:
+    organization = new_organization()
+    lowered.deploy(validated(reciprocal(), lowered.registry.catalog), organization)
+    items = list(range(1, 201))
+
+    finished = run(lowered, looping(items, maxConcurrency=40), organization_id=organization)
+
+    assert finished.record.status == "completed", finished.record.node("loop")
+    results = finished.record.node("out").outputs
+    assert results == {"displayValue": [{"shown": 1 / n} for n in items]}
+    kinds = [event["type"] for event in finished.history]
+    assert "MapRunStarted" in kinds
+    assert "MapRunSucceeded" in kinds
+    assert "MapIterationStarted" not in kinds  # the iterations run in the map run
+    entered = [
+        event["stateEnteredEventDetails"]["name"]
+        for event in finished.history
+        if event["type"].endswith("StateEntered")
+    ]
+    assert "Run items of loop in a map run" in entered
+    assert "Run items of loop" not in entered
+    assert len(finished.history) < 60  # the items' events are not the caller's
+    outputs = finished.record.node("loop").outputs
+    assert outputs is not None
+    assert len(outputs["executionIds"]) == 200
+    child = lowered.executions.handle(outputs["executionIds"][199])
+    assert child is not None
+    assert child.execution_arn is not None
+    assert lowered.cloud.wait_for_execution(child.execution_arn) == "SUCCEEDED"
+
+
+def test_a_failed_item_of_a_distributed_map_never_stops_the_others(
+    lowered: EmbeddedEngine,
+) -> None:
+    organization = new_organization()
+    lowered.deploy(validated(reciprocal(), lowered.registry.catalog), organization)
+    items = [0 if n % 50 == 0 else n for n in range(150)]  # items 0, 50 and 100 fail
+
+    tolerated = run(
+        lowered, looping(items, toleratedFailures=3), organization_id=organization
+    ).record
+    refused = run(lowered, looping(items, toleratedFailures=2), organization_id=organization).record
+
+    assert tolerated.status == "completed", tolerated.node("loop")
+    outputs = tolerated.node("loop").outputs
+    assert outputs is not None
+    assert [error["index"] for error in outputs["errors"]] == [0, 50, 100]
+    assert outputs["results"][1] == {"shown": 1.0}
+    assert [n for n, result in enumerate(outputs["results"]) if result is None] == [0, 50, 100]
+    error = refused.node("loop").error
+    assert error is not None
+    assert error.startswith("3 of 150 items failed, more than the 2 tolerated")
+
+
+def test_both_engines_record_a_distributed_for_each_alike(lowered: EmbeddedEngine) -> None:
+    organization = new_organization()
+    lowered.deploy(validated(reciprocal(), lowered.registry.catalog), organization)
+    items = [0 if n == 7 else n for n in range(1, 121)]
+    looped = looping(items, toleratedFailures=1)
+
+    on_step_functions = run(lowered, looped, organization_id=organization).record
+    in_process = InProcessEngine(organization_id=organization, time_scale=TEST_TIME_SCALE)
+    in_process.deploy(reciprocal())
+    in_this_process = in_process.run(looped)
+
+    assert on_step_functions.status == "completed"
+    assert shown(on_step_functions) == shown(in_this_process)
