@@ -6,10 +6,15 @@ lowers the inline items to 100 so that 200 items take that path."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any
 
 import pytest
 
+from lambdas.lifecycle.cancel import cancel_execution
+from lambdas.lifecycle.for_each import item_id
+from lambdas.runtime.state import ExecutionContext
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
@@ -104,3 +109,60 @@ def test_both_engines_record_a_distributed_for_each_alike(lowered: EmbeddedEngin
 
     assert on_step_functions.status == "completed"
     assert shown(on_step_functions) == shown(in_this_process)
+
+
+def test_a_cancel_stops_a_distributed_for_eachs_items(lowered: EmbeddedEngine) -> None:
+    organization = new_organization()
+    slow = workflow(
+        node("first", "number-input", value=1),
+        node("pause", "wait", seconds=1000),  # 10 s at the tests' time scale
+        edges=[edge("first.value", "pause.value")],
+        workflow_id="slow",
+    )
+    lowered.deploy(validated(slow, lowered.registry.catalog), organization)
+    looped = workflow(
+        node("list", "json-input", json=list(range(120))),
+        node("loop", "for-each", workflowId="slow", itemInput="first.value", maxConcurrency=4),
+        edges=[edge("list.json", "loop.items")],
+        workflow_id="slow-loop",
+    )
+    parent_id = str(uuid.uuid4())
+    valid = validated(looped, lowered.registry.catalog)
+    lowered.start(valid, {}, organization, parent_id)
+    parent = ExecutionContext(
+        id=parent_id, workflow_id="slow-loop", workflow_name="", organization_id=organization
+    )
+    children = [item_id(parent, "loop", index) for index in range(120)]
+    give_up = time.monotonic() + 30
+    while not all(_status(lowered, child) == "executing" for child in children[:4]):
+        assert time.monotonic() < give_up
+        time.sleep(0.05)
+
+    cancelled = cancel_execution(lowered.ports, organization, parent_id)
+
+    assert cancelled.status == "cancelled"
+    assert cancelled.node("loop").status == "idle"
+    time.sleep(0.5)  # what a map run still running would start meanwhile
+    assert {_status(lowered, child) for child in children} == {"cancelled"}
+    started = [
+        child
+        for child in children
+        if (handle := lowered.executions.handle(child)) is not None
+        and handle.execution_arn is not None
+        and _ran(lowered, handle.execution_arn)
+    ]
+    assert len(started) == 4  # the running four, stopped; none started after the cancel
+
+
+def _status(engine: EmbeddedEngine, execution_id: str) -> str | None:
+    handle = engine.executions.handle(execution_id)
+    return None if handle is None else str(handle.status)
+
+
+def _ran(engine: EmbeddedEngine, execution_arn: str) -> bool:
+    try:
+        status = engine.cloud.wait_for_execution(execution_arn, timeout=5)
+    except LookupError:
+        return False
+    assert status == "ABORTED"
+    return True
