@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lambdas.lifecycle.errors import Conflict
-from lambdas.lifecycle.event_wait import DeliveryPorts, deliver_given
+from lambdas.lifecycle.event_delivery import DeliveryPorts, deliver_given
 
 # How often a node not yet waiting is asked again.
 POLL_SECONDS = 0.02

@@ -14,7 +14,8 @@ from lambdas.lifecycle import records
 from lambdas.lifecycle.begin import begin, preloaded, run_state
 from lambdas.lifecycle.calls import called_estimate
 from lambdas.lifecycle.children import CallPorts, Child
-from lambdas.lifecycle.event_wait import deliver_given, settle, start_waiting
+from lambdas.lifecycle.event_delivery import deliver_given
+from lambdas.lifecycle.event_wait import settle, start_waiting
 from lambdas.lifecycle.finish import finish
 from lambdas.lifecycle.for_each import InlineForEach
 from lambdas.lifecycle.ports import ExecutionPorts, UnitPorts

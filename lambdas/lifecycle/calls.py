@@ -20,7 +20,6 @@ from lambdas.lifecycle.children import (
     resolve_callee,
     submit_child,
 )
-from lambdas.lifecycle.errors import Invalid
 from lambdas.lifecycle.idempotency import execution_id_for, execution_key
 from lambdas.lifecycle.ports import UnitPorts
 from lambdas.lifecycle.records import describe_failure
@@ -37,7 +36,7 @@ from lambdas.runtime.record import (
     utc_now,
 )
 from lambdas.runtime.state import ExecutionContext, Failure, WorkflowState
-from statemachine.calls import call_cycle, called_ids, cycle_problem
+from statemachine.calls import called_ids
 from statemachine.catalog import Catalog, estimate_usage
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Workflow
@@ -210,19 +209,3 @@ def called_estimate(
         total += estimate_usage(workflow, catalog)
         pending += called_ids(workflow)
     return total
-
-
-def check_call_cycles(workflows: WorkflowLookup, organization_id: str, workflow: Workflow) -> None:
-    """Invalid CALL_CYCLE when `workflow`'s calls lead back to it through the organization's
-    deployed workflows (a cycle a deploy can see; a depth limit stops the others)."""
-
-    def calls_of(workflow_id: str) -> list[str] | None:
-        stored = workflows.get(organization_id, workflow_id)
-        if stored is None:
-            return None
-        return called_ids(Workflow.model_validate(stored.definition))
-
-    cycle = call_cycle(workflow, calls_of)
-    if cycle is not None:
-        problem = cycle_problem(cycle)
-        raise Invalid("INVALID_WORKFLOW", problem.message, [problem.to_json()])

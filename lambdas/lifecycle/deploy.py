@@ -9,14 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lambdas.lifecycle.calls import check_call_cycles
 from lambdas.lifecycle.cancel import cancel
+from lambdas.lifecycle.children import WorkflowLookup
 from lambdas.lifecycle.errors import Conflict, Invalid
 from lambdas.lifecycle.owned import deployed
 from lambdas.lifecycle.ports import Ports
 from lambdas.runtime.ports import DeployedMachine, StoredWorkflow
 from lambdas.runtime.record import ExecutionStatus
 from statemachine.asl import definition_json
+from statemachine.calls import call_cycle, called_ids, cycle_problem
 from statemachine.compiler import (
     Compiled,
     compile_machines,
@@ -234,3 +235,19 @@ def running_executions(ports: Ports, organization_id: str, workflow_id: str) -> 
 
 def _executions_running(message: str) -> Conflict:
     return Conflict("EXECUTIONS_RUNNING", message)
+
+
+def check_call_cycles(workflows: WorkflowLookup, organization_id: str, workflow: Workflow) -> None:
+    """Invalid CALL_CYCLE when `workflow`'s calls lead back to it through the organization's
+    deployed workflows (a cycle a deploy can see; a depth limit stops the others)."""
+
+    def calls_of(workflow_id: str) -> list[str] | None:
+        stored = workflows.get(organization_id, workflow_id)
+        if stored is None:
+            return None
+        return called_ids(Workflow.model_validate(stored.definition))
+
+    cycle = call_cycle(workflow, calls_of)
+    if cycle is not None:
+        problem = cycle_problem(cycle)
+        raise Invalid("INVALID_WORKFLOW", problem.message, [problem.to_json()])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from lambdas.lifecycle.event_wait import Rejection
+from lambdas.lifecycle.event_delivery import Rejection
 from tests.conformance.conftest import Engine
 from tests.support.workflows import edge, node, workflow
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lambdas.lifecycle.event_wait import Rejection
+from lambdas.lifecycle.event_delivery import Rejection
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from tests.support.runs import run

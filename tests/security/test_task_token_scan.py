@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from lambdas.lifecycle.event_wait import Rejection
+from lambdas.lifecycle.event_delivery import Rejection
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from tests.support.secret_scan import (

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.handlers.api.executions import ExecutionId
 from lambdas.handlers.api.routing import answers, deps_of, json_response, organization_of
-from lambdas.lifecycle.event_wait import MAX_REASON_CHARACTERS, deliver
+from lambdas.lifecycle.event_delivery import MAX_REASON_CHARACTERS, deliver
 from statemachine.model import WireModel
 from statemachine.port_types import DuplicateKeyError, loads_strict
 

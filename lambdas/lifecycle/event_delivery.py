@@ -1,0 +1,107 @@
+"""Delivering an event to a wait-for-event node, on every host: the API's routes, `stepthunk run
+--event` and the in-process engine end a node's wait here (lambdas.lifecycle.event_wait
+starts and settles it). Apart from the wait itself, so that the HTTP API, which only
+delivers, does not load the unit runner.
+
+The caller names the execution and the node; the token stays in the ports (EventWaits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from lambdas.lifecycle.errors import Conflict, Invalid, NotFound
+from lambdas.runtime.output_limits import json_size
+from lambdas.runtime.ports import EventWaits, ExecutionStore, TaskCallbacks
+from lambdas.runtime.record import FINAL_STATUSES
+from statemachine.error_names import EVENT_REJECTED
+
+# An event's JSON at most: Step Functions takes up to 256 KiB as a callback's output and as
+# the state that carries it to the settling task, with the rest of the state.
+MAX_EVENT_BYTES = 128 * 1024
+# A rejection's reason at most: Step Functions takes a cause of up to 32,768 characters.
+MAX_REASON_CHARACTERS = 4096
+
+
+class DeliveryPorts(Protocol):
+    """What a delivery needs: the executions, their nodes' tokens and the callbacks."""
+
+    @property
+    def executions(self) -> ExecutionStore: ...
+
+    @property
+    def event_waits(self) -> EventWaits | None: ...
+
+    @property
+    def callbacks(self) -> TaskCallbacks | None: ...
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An event refused: the waiting node fails with `reason` (`stepthunk run`, tests)."""
+
+    reason: str = ""
+
+
+def deliver(
+    ports: DeliveryPorts,
+    organization_id: str,
+    execution_id: str,
+    node_id: str,
+    payload: Any = None,
+    *,
+    rejection: str | None = None,
+) -> None:
+    """Deliver `payload` to the organization's node waiting for an event, or with
+    `rejection` fail it with that reason. NotFound for an execution or a node it does not
+    have; Conflict NOT_WAITING when the node does not wait (not yet, not a wait-for-event
+    node, an event delivered already, its wait timed out, its execution ended); Invalid
+    EVENT_TOO_LARGE past MAX_EVENT_BYTES."""
+    waits, callbacks = _delivery_ports(ports)
+    handle = ports.executions.handle(execution_id)
+    if handle is None or handle.organization_id != organization_id:
+        raise NotFound("Execution", execution_id)
+    if handle.status in FINAL_STATUSES:
+        raise Conflict("NOT_WAITING", f"The execution is {handle.status}: no node waits")
+    record = ports.executions.get(execution_id)
+    if record is None or all(n.node_id != node_id for n in record.node_executions):
+        raise NotFound("Node", node_id)
+    if rejection is None and (size := json_size(payload)) > MAX_EVENT_BYTES:
+        raise Invalid(
+            "EVENT_TOO_LARGE",
+            f"The event is {size:,} bytes of JSON, over the {MAX_EVENT_BYTES:,} bytes an "
+            "event may be: store large data elsewhere and send a reference",
+        )
+    token = waits.take(execution_id, node_id)
+    if token is None:
+        raise Conflict(
+            "NOT_WAITING",
+            f"Node '{node_id}' is not waiting for an event (it has not started waiting, "
+            "or an event was delivered to it already)",
+        )
+    if rejection is None:
+        sent = callbacks.succeed(token, {"payload": payload})
+    else:
+        sent = callbacks.fail(token, EVENT_REJECTED, rejection[:MAX_REASON_CHARACTERS])
+    if not sent:
+        raise Conflict(
+            "NOT_WAITING",
+            f"Node '{node_id}' no longer waits: its wait timed out or its execution ended",
+        )
+
+
+def deliver_given(
+    ports: DeliveryPorts, organization_id: str, execution_id: str, node_id: str, given: Any
+) -> None:
+    """`deliver` the event `given`, or the Rejection it is."""
+    if isinstance(given, Rejection):
+        deliver(ports, organization_id, execution_id, node_id, rejection=given.reason)
+    else:
+        deliver(ports, organization_id, execution_id, node_id, given)
+
+
+def _delivery_ports(ports: DeliveryPorts) -> tuple[EventWaits, TaskCallbacks]:
+    if ports.event_waits is None or ports.callbacks is None:
+        raise RuntimeError("This host cannot deliver events")
+    return ports.event_waits, ports.callbacks
