@@ -5,34 +5,16 @@ waits (skipped) costing no wait. Each run on every engine, through the lifecycle
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from lambdas.lifecycle.event_delivery import Rejection
 from tests.conformance.conftest import Engine
-from tests.support.workflows import edge, node, workflow
-
-
-def waiting(timeout_seconds: int = 30) -> dict[str, Any]:
-    """An order `order`, a wait-for-event `approval` after it, its payload shown by
-    `answer`, its timeout by `expired`."""
-    approval = {**node("approval", "wait-for-event"), "timeoutSeconds": timeout_seconds}
-    return workflow(
-        node("order", "json-input", json={"item": "laptop"}),
-        approval,
-        node("answer", "output-json"),
-        node("expired", "output-boolean"),
-        edges=[
-            edge("order.json", "approval.value"),
-            edge("approval.payload", "answer.value"),
-            edge("approval.timedOut", "expired.value"),
-        ],
-    )
+from tests.support.workflows import awaiting_approval, edge, node, workflow
 
 
 def test_a_delivered_event_is_the_node_s_payload_and_only_the_payload_flows(
     engine: Engine,
 ) -> None:
-    result = engine.run(waiting(), events={"approval": {"approved": True, "by": "ana"}})
+    result = engine.run(awaiting_approval(), events={"approval": {"approved": True, "by": "ana"}})
 
     assert result.status == "completed"
     approval = result.node("approval")
@@ -46,7 +28,7 @@ def test_a_delivered_event_is_the_node_s_payload_and_only_the_payload_flows(
 
 def test_without_an_event_the_node_times_out_and_only_timed_out_flows(engine: Engine) -> None:
     # 30 s at the tests' time scale: 0.3 s
-    result = engine.run(waiting(timeout_seconds=30))
+    result = engine.run(awaiting_approval(timeout_seconds=30))
 
     assert result.status == "completed"
     assert result.node("approval")["outputs"] == {"timedOut": True}
@@ -55,7 +37,7 @@ def test_without_an_event_the_node_times_out_and_only_timed_out_flows(engine: En
 
 
 def test_a_rejected_event_fails_the_node_with_the_reason(engine: Engine) -> None:
-    result = engine.run(waiting(), events={"approval": Rejection("over budget")})
+    result = engine.run(awaiting_approval(), events={"approval": Rejection("over budget")})
 
     assert result.status == "error"
     assert result.error("approval") == "Event rejected: over budget"
@@ -65,7 +47,7 @@ def test_a_rejected_event_fails_the_node_with_the_reason(engine: Engine) -> None
 
 
 def test_an_event_of_any_json_value_is_delivered_as_it_is(engine: Engine) -> None:
-    result = engine.run(waiting(), events={"approval": [1, "two", None, 2**60 + 1]})
+    result = engine.run(awaiting_approval(), events={"approval": [1, "two", None, 2**60 + 1]})
 
     assert result.output("answer", "displayValue") == [1, "two", None, 2**60 + 1]
 

@@ -12,28 +12,13 @@ from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from tests.support.runs import run
 from tests.support.timing import TEST_TIME_SCALE
-from tests.support.workflows import edge, node, workflow
-
-
-def approval(timeout_seconds: int = 60) -> dict[str, Any]:
-    waiting = {**node("approval", "wait-for-event"), "timeoutSeconds": timeout_seconds}
-    return workflow(
-        node("order", "json-input", json={"item": "laptop"}),
-        waiting,
-        node("answer", "output-json"),
-        node("expired", "output-boolean"),
-        edges=[
-            edge("order.json", "approval.value"),
-            edge("approval.payload", "answer.value"),
-            edge("approval.timedOut", "expired.value"),
-        ],
-    )
+from tests.support.workflows import awaiting_approval
 
 
 def test_the_history_shows_the_task_waiting_for_its_token_then_the_event(
     engine: EmbeddedEngine,
 ) -> None:
-    finished = run(engine, approval(), events={"approval": {"approved": True}})
+    finished = run(engine, awaiting_approval(60), events={"approval": {"approved": True}})
 
     assert finished.record.status == "completed"
     entered = finished.entered("Task")
@@ -48,7 +33,7 @@ def test_the_history_shows_the_task_waiting_for_its_token_then_the_event(
 def test_a_wait_that_outlives_its_timeout_ends_in_states_timeout_caught(
     engine: EmbeddedEngine,
 ) -> None:
-    finished = run(engine, approval(timeout_seconds=30))  # 0.3 s at the tests' time scale
+    finished = run(engine, awaiting_approval(timeout_seconds=30))  # 0.3 s at the tests' time scale
 
     assert finished.record.node("approval").outputs == {"timedOut": True}
     timed_out = [e for e in finished.history if e["type"] == "TaskTimedOut"]
@@ -64,7 +49,7 @@ def test_a_wait_that_outlives_its_timeout_ends_in_states_timeout_caught(
 def test_both_engines_give_the_same_record_of_a_wait_for_an_event(
     engine: EmbeddedEngine, events: dict[str, Any] | None
 ) -> None:
-    flow = approval(timeout_seconds=30)
+    flow = awaiting_approval(timeout_seconds=30)
     on_step_functions = run(engine, flow, events=events).record
     in_this_process = InProcessEngine(time_scale=TEST_TIME_SCALE).run(flow, events=events)
 

@@ -91,3 +91,20 @@ def pausing(workflow_id: str, seconds: int) -> dict[str, Any]:
         edges=[edge("first.value", "pause.value"), edge("pause.value", "after.a")],
         workflow_id=workflow_id,
     )
+
+
+def awaiting_approval(timeout_seconds: int = 30) -> dict[str, Any]:
+    """An order `order`, a wait-for-event `approval` after it (waiting at most
+    `timeout_seconds`), its payload shown by `answer`, its timeout by `expired`."""
+    approval = {**node("approval", "wait-for-event"), "timeoutSeconds": timeout_seconds}
+    return workflow(
+        node("order", "json-input", json={"item": "laptop"}),
+        approval,
+        node("answer", "output-json"),
+        node("expired", "output-boolean"),
+        edges=[
+            edge("order.json", "approval.value"),
+            edge("approval.payload", "answer.value"),
+            edge("approval.timedOut", "expired.value"),
+        ],
+    )
