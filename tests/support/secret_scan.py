@@ -149,13 +149,13 @@ def history(engine: EmbeddedEngine, arn: str) -> list[dict[str, Any]]:
     return [event for page in pages.paginate(executionArn=arn) for event in page["events"]]
 
 
-def scan_deployment(engine: EmbeddedEngine, scan: Scan) -> None:
-    """Search every execution (description and history), every item of every table and
-    every object of the bucket of the engine's deployment."""
+def scan_deployment(engine: EmbeddedEngine, scan: Scan, *, histories: bool = True) -> None:
+    """Search every execution (description and, with `histories`, history), every item of
+    every table and every object of the bucket of the engine's deployment."""
     sfn = engine.cloud.client("stepfunctions")
     for arn in executions_of(engine):
         scan.look("executions", arn, sfn.describe_execution(executionArn=arn))
-        for event in history(engine, arn):
+        for event in history(engine, arn) if histories else []:
             scan.look("events", f"{arn} event {event['id']}", event)
     dynamodb, s3 = engine.clients.dynamodb, engine.clients.s3
     for setting, table in sorted(engine.deployment.settings.items()):
