@@ -143,39 +143,52 @@ def finish_call(
     ports: UnitPorts, executions: ExecutionStore, state: WorkflowState, work: UnitWork
 ) -> WorkflowState:
     """The task after a child's execution ended: the run-workflow node (left `executing`
-    by its task) completes with the child's outputs or fails with its error; kept and
-    announced as its unit's result. Nothing to do when no child was started (the node
-    failed or was skipped before, or a retried execution reused its result)."""
+    by its task) completes with the child's outputs or fails with its error."""
+
+    def outputs(call: dict[str, Any]) -> dict[str, Any]:
+        failure = Failure.model_validate(call["failure"]) if "failure" in call else None
+        return child_outputs(
+            executions, ports.values, call["executionId"], call["workflowId"], failure
+        )
+
+    return finish_child_node(ports, state, work, outputs, counted="executionId")
+
+
+def finish_child_node(
+    ports: UnitPorts,
+    state: WorkflowState,
+    work: UnitWork,
+    outputs: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    counted: str,
+) -> WorkflowState:
+    """The task after the children a node started ended (a call's, a for-each's): the node,
+    left `executing` by its task, completes with `outputs(state.call)` or fails with the
+    NodeError it raises; kept and announced as its unit's result. Nothing to do when it
+    started no child (it failed or was skipped before, or a retried execution reused its
+    result). The output named `counted` (the children's ids) was held to the limits on node
+    outputs by the task; the others are here, as the node's code is."""
     call = state.call
     [node] = work.nodes
     runner = UnitRunner(state, ports, None, work.reads, [work.unit, *work.wait_units])
-    if call is None:
-        return _resolved(ports, runner, state, work)
-    waiting = runner.results.get(node.id)
-    failure = Failure.model_validate(call["failure"]) if "failure" in call else None
-    inputs = waiting.inputs if waiting is not None else None
-    try:
-        outputs = child_outputs(
-            executions, ports.values, call["executionId"], call["workflowId"], failure
-        )
-        # held to the limits on node outputs as the node's code is (its task counted the id)
-        runner.environment.budget.admit({"outputs": outputs["outputs"]}, {})
-        settled = NodeExecution(
-            node_id=node.id, status=NodeStatus.COMPLETED, inputs=inputs, outputs=outputs
-        )
-    except NodeError as error:
-        settled = NodeExecution(
-            node_id=node.id, status=NodeStatus.ERROR, inputs=inputs, error=str(error)
-        )
-    runner.settle(settled)
-    return _resolved(ports, runner, state, work)
-
-
-def _resolved(
-    ports: UnitPorts, runner: UnitRunner, state: WorkflowState, work: UnitWork
-) -> WorkflowState:
-    """Resolve the waits of the Wait states that follow (their inputs may come from the
-    node), keep and announce what changed; the state for them."""
+    if call is not None:
+        waiting = runner.results.get(node.id)
+        inputs = waiting.inputs if waiting is not None else None
+        try:
+            produced = outputs(call)
+            runner.environment.budget.admit(
+                {name: value for name, value in produced.items() if name != counted}, {}
+            )
+            settled = NodeExecution(
+                node_id=node.id, status=NodeStatus.COMPLETED, inputs=inputs, outputs=produced
+            )
+        except NodeError as error:
+            settled = NodeExecution(
+                node_id=node.id, status=NodeStatus.ERROR, inputs=inputs, error=str(error)
+            )
+        runner.settle(settled)
+    # Resolve the waits of the Wait states that follow (their inputs may come from the
+    # node), keep and announce what changed.
     waits = runner.resolve_waits(work.waits)
     runner.keep(work.unit, [node.id for node in work.nodes], work.wait_units, work.waits)
     runner.announce(ports)

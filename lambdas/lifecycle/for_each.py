@@ -14,17 +14,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from lambdas.lifecycle.calls import DeferredCalls, InlineCalls, _resolved, child_outputs
+from lambdas.lifecycle.calls import (
+    DeferredCalls,
+    InlineCalls,
+    child_outputs,
+    finish_child_node,
+)
 from lambdas.lifecycle.children import CallPorts, Child, resolve_callee, submit_child
 from lambdas.lifecycle.idempotency import execution_id_for, execution_key
 from lambdas.lifecycle.ports import UnitPorts
-from lambdas.lifecycle.unit import UnitRunner
 from lambdas.lifecycle.unit_task import UnitWork
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.for_each import ForEachRequest
 from lambdas.runtime.payload import Payloads, encode, is_reference
 from lambdas.runtime.ports import ExecutionStore, ValueStore
-from lambdas.runtime.record import NodeExecution, NodeStatus
 from lambdas.runtime.state import ExecutionContext, Failure, WorkflowState
 from statemachine.errors import WorkflowValidationError
 from statemachine.validation import validate_overrides
@@ -186,43 +189,25 @@ def finish_for_each(
     ports: UnitPorts, executions: ExecutionStore, state: WorkflowState, work: UnitWork
 ) -> WorkflowState:
     """The task after the Map state ran a for-each node's items: the node (left `executing`
-    by its task) completes with its children's outputs or fails, kept and announced as
-    its unit's result. Nothing to do when it ran no item (it completed, failed or was
-    skipped before, or a retried execution reused its result)."""
-    call = state.call
+    by its task) completes with its children's outputs or fails."""
     [node] = work.nodes
-    runner = UnitRunner(state, ports, None, work.reads, [work.unit, *work.wait_units])
-    if call is None:
-        return _resolved(ports, runner, state, work)
-    waiting = runner.results.get(node.id)
-    inputs = waiting.inputs if waiting is not None else None
-    loop = call["forEach"]
-    if "items" in call:
-        children = [item["execution"]["id"] for item in call["items"]]
-    else:  # a Distributed Map's: named as the task named them
-        children = [item_id(state.execution, node.id, i) for i in range(call["count"])]
-    ended = call.get("ended") or []
-    failures = {
-        index: Failure(Error=end["error"])
-        for index, end in enumerate(ended)
-        if isinstance(end, dict) and "error" in end
-    }
-    if "failure" in call:  # the Map state itself failed: every item it did not end did not
-        stopped = Failure.model_validate(call["failure"])
-        failures = {index: failures.get(index, stopped) for index in range(len(children))}
-    try:
+
+    def outputs(call: dict[str, Any]) -> dict[str, Any]:
+        loop = call["forEach"]
+        if "items" in call:
+            children = [item["execution"]["id"] for item in call["items"]]
+        else:  # a Distributed Map's: named as the task named them
+            children = [item_id(state.execution, node.id, i) for i in range(call["count"])]
+        ended = call.get("ended") or []
+        failures = {
+            index: Failure(Error=end["error"])
+            for index, end in enumerate(ended)
+            if isinstance(end, dict) and "error" in end
+        }
+        if "failure" in call:  # the Map state itself failed: every item it did not end did not
+            stopped = Failure.model_validate(call["failure"])
+            failures = {index: failures.get(index, stopped) for index in range(len(children))}
         workflow_id, tolerated = loop["workflowId"], loop["toleratedFailures"]
-        outputs = outcome(executions, ports.values, workflow_id, tolerated, children, failures)
-        # held to the limits on node outputs as the node's code is (its task counted the ids)
-        runner.environment.budget.admit(
-            {"results": outputs["results"], "errors": outputs["errors"]}, {}
-        )
-        settled = NodeExecution(
-            node_id=node.id, status=NodeStatus.COMPLETED, inputs=inputs, outputs=outputs
-        )
-    except NodeError as error:
-        settled = NodeExecution(
-            node_id=node.id, status=NodeStatus.ERROR, inputs=inputs, error=str(error)
-        )
-    runner.settle(settled)
-    return _resolved(ports, runner, state, work)
+        return outcome(executions, ports.values, workflow_id, tolerated, children, failures)
+
+    return finish_child_node(ports, state, work, outputs, counted="executionIds")
