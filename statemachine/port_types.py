@@ -138,8 +138,12 @@ def _expected(port_type: ParameterType) -> str:
     if port_type == ParameterType.SCHEMA:
         return "a schema (an object)"
     if port_type in BLOB_TYPES:
-        return f"a {port_type} reference {{id, mimeType}}"
-    return f"a {port_type}"
+        return f"{_article(port_type)} {port_type} reference {{id, mimeType}}"
+    return f"{_article(port_type)} {port_type}"
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
 
 
 def _is_iso_date(text: str) -> bool:

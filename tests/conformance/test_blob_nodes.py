@@ -78,6 +78,25 @@ def test_documents_and_blobs_show_any_mime_type(engine, kind):
     assert result.output("out", "displayValue")["mimeType"] == "audio/wav"
 
 
+@pytest.mark.parametrize(
+    ("kind", "article"),
+    [("image", "an"), ("audio", "an"), ("document", "a"), ("video", "a"), ("blob", "a")],
+)
+def test_an_output_given_a_number_fails_asking_for_a_blob_reference(engine, kind, article):
+    # a number reaches the blob port only through an `any` edge: validation refuses a direct one
+    flow = workflow(
+        node("n", "number-input", value=5),
+        node("any", "output-any"),
+        node("out", f"output-{kind}"),
+        edges=[edge("n.value", "any.value"), edge("any.displayValue", "out.value")],
+    )
+    result = engine.run(flow)
+    assert result.error("out") == (
+        f"Input 'value' expected {article} {kind} reference {{id, mimeType}}, got number"
+    )
+    assert result.status == "error"
+
+
 def test_a_reference_to_no_stored_blob_fails_the_node(engine):
     missing = {"id": "00000000-0000-0000-0000-000000000000", "mimeType": "image/png"}
     result = engine.run(shown("image"), inputs={"in": {"value": missing}})
