@@ -257,10 +257,13 @@ def test_a_missing_key_is_a_node_error_naming_the_secret(
     assert fakes.openai.calls == []
 
 
-def test_bad_prompts_fail_the_node_before_any_request(engine: Engine, fakes: ModelApiFakes) -> None:
-    empty = run(engine, fakes, "claude-opus-41", input="")
-    fraction = run(engine, fakes, "claude-opus-41", input="x", max_tokens=2.5)
-    missing = engine.run(workflow(node("ask", "gpt-41")), secrets=SECRETS, model_apis=fakes.apis)
+@pytest.mark.parametrize("node_type", [m.node_id for m in (*CLAUDES, *GPTS)])
+def test_bad_prompts_fail_the_node_before_any_request(
+    engine: Engine, fakes: ModelApiFakes, node_type: str
+) -> None:
+    empty = run(engine, fakes, node_type, input="")
+    fraction = run(engine, fakes, node_type, input="x", max_tokens=2.5)
+    missing = engine.run(workflow(node("ask", node_type)), secrets=SECRETS, model_apis=fakes.apis)
 
     assert empty.error("ask") == "Input is required: give the model a prompt in 'input'"
     assert fraction.error("ask") == "Input 'max_tokens' must be a whole number above 0, got 2.5"
