@@ -164,6 +164,18 @@ def test_a_workflow_file_with_an_integer_beyond_a_double_is_malformed_json(
     assert "Traceback" not in err
 
 
+def test_validate_accepts_a_workflow_exported_from_dafthunk(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Dafthunk's UI fields (positions, icons, port descriptions, timestamps) are not ours to
+    # check: the file is valid as it is.
+    assert main(["validate", str(ROOT / "tests/data/dafthunk-export.json")]) == 0
+
+    captured = capsys.readouterr()
+    assert "Valid: 'Order summary' (21 nodes, 19 edges)" in captured.out
+    assert captured.err == ""
+
+
 def test_the_installed_script_runs_an_example() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "local", "run", str(ROOT / "workflows/arithmetic.json"), "--json"],
