@@ -13,6 +13,10 @@ workflow meets, it is patched here (moto is pinned exactly for that):
   payloads and reports the failure with `data_limit_exceeded`);
 - an execution whose history reaches 25,000 events fails with `States.Runtime`, naming the
   limit (moto records any number);
+- each iteration of a Distributed Map's map run has a history of its own, as each is a child
+  workflow execution on AWS (moto records every iteration's events in one list for the whole
+  map run, which met the history limit after about 4,000 items, and kept them all until the
+  map run ended);
 - a definition with a state name over 80 characters is refused (InvalidDefinition), as AWS
   refuses it (moto takes any);
 - a task's timeout is what its definition says even when the execution is stopped while the
@@ -61,6 +65,7 @@ def behave_as_on_aws() -> None:
     _evaluate_timeouts_of_stopped_executions()
     _refuse_long_state_names()
     _fail_executions_at_the_history_limit()
+    _give_map_run_iterations_histories_of_their_own()
     _refuse_requests_about_express_executions()
     _pass_task_failure_causes()
 
@@ -368,6 +373,23 @@ def _fail_executions_at_the_history_limit() -> None:
         original(state, env)
 
     replace(CommonStateField, "_eval_body", eval_body)
+
+
+def _give_map_run_iterations_histories_of_their_own() -> None:
+    """Each iteration of a map run records its events in a history of its own (moto gives
+    the whole map run one, which no request reads: the events are dropped with it)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
+        DistributedItemProcessorWorker,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+
+    original = DistributedItemProcessorWorker._eval_job
+
+    def eval_job(worker: DistributedItemProcessorWorker, env: Any, job: Any) -> None:
+        env.event_manager = EventManager()  # `env` is the iteration's own frame
+        original(worker, env, job)
+
+    replace(DistributedItemProcessorWorker, "_eval_job", eval_job)
 
 
 def _refuse_requests_about_express_executions() -> None:

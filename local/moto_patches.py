@@ -168,6 +168,11 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
         "self",
         "env",
     ),
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker.DistributedItemProcessorWorker._eval_job": (
+        "self",
+        "env",
+        "job",
+    ),
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback.StateTaskServiceCallback._eval_wait_for_task_token": (
         "self",
         "env",

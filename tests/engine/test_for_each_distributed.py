@@ -15,6 +15,7 @@ import pytest
 from lambdas.lifecycle.cancel import cancel_execution
 from lambdas.lifecycle.for_each import item_id
 from lambdas.runtime.state import ExecutionContext
+from local import interpreter
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
@@ -71,6 +72,23 @@ def test_past_the_inline_items_they_run_in_a_distributed_map(lowered: EmbeddedEn
     assert child is not None
     assert child.execution_arn is not None
     assert lowered.cloud.wait_for_execution(child.execution_arn) == "SUCCEEDED"
+
+
+def test_a_map_runs_iterations_each_have_a_history_of_their_own(
+    lowered: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each iteration is a child workflow execution on AWS: its events count towards its own
+    # history's limit, not one history of the whole map run (met at about 4,000 items).
+    organization = new_organization()
+    lowered.deploy(validated(reciprocal(), lowered.registry.catalog), organization)
+    monkeypatch.setattr(interpreter, "HISTORY_EVENT_LIMIT", 300)
+    items = list(range(1, 121))
+
+    finished = run(lowered, looping(items, maxConcurrency=40), organization_id=organization)
+
+    assert finished.record.status == "completed", finished.record.node("loop").error
+    shown = [{"shown": 1 / n} for n in items]
+    assert finished.record.node("out").outputs == {"displayValue": shown}
 
 
 def test_a_failed_item_of_a_distributed_map_never_stops_the_others(
