@@ -48,6 +48,7 @@ bench: $(VENV)/.dev-installed
 	$(PYTHON) -m bench.foundation
 	$(PYTHON) -m bench.stepfunctions
 	$(PYTHON) -m bench.chain --record
+	$(PYTHON) -m bench.control_flow --record
 	$(PYTHON) -m bench.package --record
 	$(PYTHON) -m bench.report
 	$(PYTHON) -m bench.serve_load --record
