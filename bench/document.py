@@ -16,9 +16,10 @@ from bench.tables import Table
 ROOT = Path(__file__).resolve().parents[1]
 # Written by `make bench-peer` (bench/peer.py); `make bench` keeps it when it rewrites the rest.
 PEER_HEADING = "## Against n8n"
-# Written part by part by bench/chain.py, bench/package.py and bench/serve_load.py with
-# `--record` (as `make bench` runs them); kept when the report rewrites the rest.
-SCALE_HEADING = "## Chains, start, serve and the Lambda package"
+# Written part by part by bench/chain.py, bench/control_flow.py, bench/package.py and
+# bench/serve_load.py with `--record` (as `make bench` runs them); kept when the report
+# rewrites the rest.
+SCALE_HEADING = "## Chains, for-each, start, serve and the Lambda package"
 SCALE_INTRO = (
     "Each part is written by its benchmark under `make bench`, from one run, next to its goal; "
     "the figures before the work on cost (2026-11-26) are in the section after this one."
