@@ -472,8 +472,9 @@ def _patch_moto(cloud: LocalCloud) -> None:
         # it, and an engine's key only encrypts: made when first used
         return OnFirstUse(lambda: original_private_key(key_spec))
 
-    interpreter.behave_as_on_aws()
+    # first: what behave_as_on_aws wraps of moto's (DescribeExecution) is then the faster one
     moto_stepfunctions.speed_up()
+    interpreter.behave_as_on_aws()
     replace(kms_models, "generate_private_key", private_key)
     # A task waiting for a part's execution polls it every 50 ms, not every 0.5 s.
     callback_module = importlib.import_module(

@@ -78,6 +78,10 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
         "name",
         "execution_input",
     ),
+    "moto.stepfunctions.models.StepFunctionBackend.describe_execution": (
+        "self",
+        "execution_arn",
+    ),
     "moto.stepfunctions.models.StateMachineInstance.__init__": (
         "self",
         "arn",

@@ -25,8 +25,10 @@ as AWS does).
   holds none back). An execution still starts its own thread: moto makes its environment on
   that thread, and a stop that comes right after the start needs it made.
 - Each start looked for its execution name among every execution its state machine ever
-  ran (5 ms a start once `serve` has run 100,000): a state machine's executions are indexed
-  by name as they start.
+  ran (5 ms a start once `serve` has run 100,000), and each DescribeExecution (which a
+  `startExecution.sync` task asks every 50 ms while its child runs) and history read for
+  its ARN: a state machine's executions are indexed by name and by ARN as they start (a
+  10,000-item for-each asked a list of up to 10,000 some 800 times a second).
 - A caller waiting for an execution's end polled its status with pauses up to 20 ms, most of
   a small run's wait spent after it ended: an execution that ends wakes its waiters.
 """
@@ -107,7 +109,7 @@ def speed_up() -> None:
     _copy_json_as_json()
     _evaluate_literals_once()
     _keep_what_an_ended_execution_needs()
-    _index_executions_by_name()
+    _index_executions()
     _run_tasks_on_kept_threads()
 
 
@@ -263,21 +265,33 @@ def _keep_what_an_ended_execution_needs() -> None:
 
 class ExecutionList(list):  # type: ignore[type-arg]
     """A state machine's executions in the order they started (moto's list), with the first
-    of each name at hand: a start looks its name up instead of reading the whole list."""
+    of each name and each ARN at hand: a start looks its name up, a request about an
+    execution its ARN, instead of reading the whole list."""
 
     def __init__(self, executions: Any = ()) -> None:
         super().__init__()
         self.by_name: dict[str, Any] = {}
+        self.by_arn: dict[str, Any] = {}
         for execution in executions:
             self.append(execution)
 
     def append(self, execution: Any) -> None:
         super().append(execution)
         self.by_name.setdefault(execution.name, execution)
+        self.by_arn.setdefault(execution.execution_arn, execution)
 
 
-def _index_executions_by_name() -> None:
+def indexed_execution(machine: Any, execution_arn: str) -> Any:
+    """The execution of `machine` at `execution_arn` (moto's first of that ARN), or None."""
+    executions = machine.executions
+    if isinstance(executions, ExecutionList):
+        return executions.by_arn.get(execution_arn)
+    return next((x for x in executions if x.execution_arn == execution_arn), None)
+
+
+def _index_executions() -> None:
     from moto.stepfunctions import models
+    from moto.stepfunctions.exceptions import ExecutionDoesNotExist
 
     instance_init: Callable[..., None] = models.StateMachineInstance.__init__
     same_name: Callable[..., Any] = models.StateMachine._handle_name_input_idempotency
@@ -297,8 +311,19 @@ def _index_executions_by_name() -> None:
         only = types.SimpleNamespace(executions=[] if found is None else [found])
         return same_name(only, name, execution_input)
 
+    def describe_execution(self: Any, execution_arn: str) -> Any:
+        # moto's checks and answer (GetExecutionHistory asks this too), the list not read;
+        # named as moto names them, since behave_as_on_aws wraps this as moto's own
+        self._validate_execution_arn(execution_arn)
+        machine = self._get_state_machine_for_execution(execution_arn)
+        execution = indexed_execution(machine, execution_arn)
+        if execution is None:
+            raise ExecutionDoesNotExist("Execution Does Not Exist: '" + execution_arn + "'")
+        return execution
+
     replace(models.StateMachineInstance, "__init__", init)
     replace(models.StateMachine, "_handle_name_input_idempotency", with_same_name)
+    replace(models.StepFunctionBackend, "describe_execution", describe_execution)
 
 
 # How long a kept thread waits for another task before it ends.
