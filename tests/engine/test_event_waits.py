@@ -18,7 +18,7 @@ from tests.support.workflows import awaiting_approval
 def test_the_history_shows_the_task_waiting_for_its_token_then_the_event(
     engine: EmbeddedEngine,
 ) -> None:
-    finished = run(engine, awaiting_approval(60), events={"approval": {"approved": True}})
+    finished = run(engine, awaiting_approval(), events={"approval": {"approved": True}})
 
     assert finished.record.status == "completed"
     entered = finished.entered("Task")
@@ -49,7 +49,8 @@ def test_a_wait_that_outlives_its_timeout_ends_in_states_timeout_caught(
 def test_both_engines_give_the_same_record_of_a_wait_for_an_event(
     engine: EmbeddedEngine, events: dict[str, Any] | None
 ) -> None:
-    flow = awaiting_approval(timeout_seconds=30)
+    # 0.3 s at the tests' time scale for the timeout; the others' event ends the wait
+    flow = awaiting_approval(timeout_seconds=30) if events is None else awaiting_approval()
     on_step_functions = run(engine, flow, events=events).record
     in_this_process = InProcessEngine(time_scale=TEST_TIME_SCALE).run(flow, events=events)
 

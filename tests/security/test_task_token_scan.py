@@ -34,8 +34,9 @@ def engine(cloud: LocalCloud) -> EmbeddedEngine:
     return EmbeddedEngine(cloud=cloud)
 
 
-def approval() -> dict[str, Any]:
-    waiting = {**node("approval", "wait-for-event"), "timeoutSeconds": 60}
+def approval(timeout_seconds: int = 86_400) -> dict[str, Any]:
+    """A wait for `approval`: a day (864 s at the tests' time scale) unless it is to time out."""
+    waiting = {**node("approval", "wait-for-event"), "timeoutSeconds": timeout_seconds}
     return workflow(
         node("order", "json-input", json={"item": "laptop"}),
         waiting,
@@ -77,7 +78,8 @@ def test_a_task_token_appears_in_no_record_live_update_log_or_stored_item(
             while_waiting.append(engine.record(message["executionId"]).to_json())
 
     events = None if given is None else {"approval": given}
-    record = engine.run(approval(), organization_id=owner, on_update=receive, events=events)
+    flow = approval(60) if given is None else approval()  # 0.6 s at the tests' time scale
+    record = engine.run(flow, organization_id=owner, on_update=receive, events=events)
 
     assert record.status == status
     assert while_waiting

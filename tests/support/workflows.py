@@ -93,9 +93,12 @@ def pausing(workflow_id: str, seconds: int) -> dict[str, Any]:
     )
 
 
-def awaiting_approval(timeout_seconds: int = 30) -> dict[str, Any]:
+def awaiting_approval(timeout_seconds: int = 86_400) -> dict[str, Any]:
     """An order `order`, a wait-for-event `approval` after it (waiting at most
-    `timeout_seconds`), its payload shown by `answer`, its timeout by `expired`."""
+    `timeout_seconds`), its payload shown by `answer`, its timeout by `expired`.
+
+    By default it waits a day, 864 s at the tests' time scale: an event delivered ends the
+    wait at once, however loaded the machine (at 30 s, 0.3 s, a delivery could come late)."""
     approval = {**node("approval", "wait-for-event"), "timeoutSeconds": timeout_seconds}
     return workflow(
         node("order", "json-input", json={"item": "laptop"}),
