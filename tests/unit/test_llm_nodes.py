@@ -9,7 +9,8 @@ from email.utils import formatdate
 import pytest
 
 from lambdas.nodes.anthropic import MODELS as CLAUDES
-from lambdas.nodes.llm import BACKOFF_SECONDS, Model, _retry_after
+from lambdas.nodes.api_calls import BACKOFF_SECONDS, retry_after
+from lambdas.nodes.llm import Model
 from lambdas.nodes.openai import MODELS as GPTS
 from lambdas.nodes.openai import _response_format, dafthunk_json_schema
 from lambdas.runtime.errors import NodeError
@@ -51,13 +52,13 @@ def test_every_model_has_a_distinct_id_and_a_price():
 def test_the_wait_is_what_the_answer_asks_else_the_backoff(
     headers: list[tuple[str, str]], seconds: float
 ):
-    assert _retry_after(headers, 0) == seconds
+    assert retry_after(headers, 0) == seconds
 
 
-def test_a_retry_after_date_is_the_time_until_then_and_the_backoff_doubles():
+def test_aretry_after_date_is_the_time_until_then_and_the_backoff_doubles():
     later = formatdate(time.time() + 30, usegmt=True)
-    assert 28 <= _retry_after([("Retry-After", later)], 0) <= 30
-    assert [_retry_after([], n) for n in range(6)] == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert 28 <= retry_after([("Retry-After", later)], 0) <= 30
+    assert [retry_after([], n) for n in range(6)] == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
 
 
 def test_dafthunks_schema_becomes_a_strict_object_of_its_fields():
