@@ -13,7 +13,7 @@ from constructs import Node
 
 from cdk.errors import InvalidConfig
 from lambdas.adapters.schema import RETIRED
-from lambdas.runtime.model_apis import ANTHROPIC_API, OPENAI_API, base_url_fault
+from lambdas.runtime.model_apis import ANTHROPIC_API, OPENAI_API, TWILIO_API, base_url_fault
 from lambdas.runtime.network import entry_fault
 from lambdas.runtime.origins import origin_fault
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES
@@ -73,8 +73,9 @@ class Config:
     Browser pages of `cors_origins` may call the HTTP API (none: only other programs).
     Workflows' requests reach public addresses and `allow_networks` (networks, addresses,
     host names) only: not the Lambda runtime, the metadata service or private networks.
-    LLM nodes call the providers' APIs at `anthropic_url` and `openai_url` (default: their
-    public APIs; a gateway of the deployment's own, for one).
+    LLM nodes call the providers' APIs at `anthropic_url` and `openai_url`, the SMS node
+    Twilio's at `twilio_url` (default: their public APIs; a gateway of the deployment's own,
+    for one).
     A for-each runs up to `for_each_inline_items` items in an inline Map state, more in a
     Distributed Map (statemachine.for_each).
     `keep_indexes` names the retired indexes (lambdas.adapters.schema.RETIRED) a stack
@@ -97,6 +98,7 @@ class Config:
     allow_networks: tuple[str, ...] = ()
     anthropic_url: str = ANTHROPIC_API
     openai_url: str = OPENAI_API
+    twilio_url: str = TWILIO_API
     keep_indexes: tuple[str, ...] = ()
     for_each_inline_items: int = INLINE_ITEMS
 
@@ -132,7 +134,11 @@ class Config:
             if entry_fault(entry) is not None:
                 expected = "networks (CIDR), addresses or host names, comma-separated"
                 raise InvalidConfig("allowNetworks", entry, expected)
-        for key, url in (("anthropicUrl", self.anthropic_url), ("openaiUrl", self.openai_url)):
+        for key, url in (
+            ("anthropicUrl", self.anthropic_url),
+            ("openaiUrl", self.openai_url),
+            ("twilioUrl", self.twilio_url),
+        ):
             if base_url_fault(url) is not None:
                 raise InvalidConfig(key, url, "an http or https base URL, without a query")
         for origin in self.cors_origins:
@@ -197,6 +203,7 @@ class Config:
             allow_networks=listed("allowNetworks"),
             anthropic_url=text("anthropicUrl", defaults.anthropic_url),
             openai_url=text("openaiUrl", defaults.openai_url),
+            twilio_url=text("twilioUrl", defaults.twilio_url),
             keep_indexes=listed("keepIndexes"),
             for_each_inline_items=number("forEachInlineItems", defaults.for_each_inline_items),
         )

@@ -216,8 +216,9 @@ def _output_limits() -> OutputLimits:
 
 
 def _model_apis() -> ModelApis:
-    """Where LLM nodes send their requests, from the environment as a deployment's functions
-    read it (STEPTHUNK_ANTHROPIC_URL, STEPTHUNK_OPENAI_URL; default: the public APIs)."""
+    """Where LLM nodes and the SMS node send their requests, from the environment as a
+    deployment's functions read it (STEPTHUNK_ANTHROPIC_URL, STEPTHUNK_OPENAI_URL,
+    STEPTHUNK_TWILIO_URL; default: the public APIs)."""
     try:
         return ModelApiSettings().model_apis
     except ValidationError as error:

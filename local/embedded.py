@@ -80,10 +80,10 @@ class EmbeddedEngine:
     can be created again under the same names (local/snapshot.py). `limits` caps the data of
     node outputs, per output and per execution, as a deployment's settings do. Nodes' requests
     reach public addresses and what `allow_networks` names (lambdas.runtime.network; `*`:
-    everywhere, as `stepthunk run` allows). LLM nodes call the APIs `model_apis` names
-    (default: the providers' public APIs). A for-each runs more than `for_each_inline_items`
-    items (default and most: statemachine.for_each.INLINE_ITEMS) in a Distributed Map, as
-    the deployment setting STEPTHUNK_FOR_EACH_INLINE_ITEMS says.
+    everywhere, as `stepthunk run` allows). LLM nodes and `twilio-sms` call the APIs
+    `model_apis` names (default: the services' public APIs). A for-each runs more than
+    `for_each_inline_items` items (default and most: statemachine.for_each.INLINE_ITEMS) in a
+    Distributed Map, as the deployment setting STEPTHUNK_FOR_EACH_INLINE_ITEMS says.
     """
 
     def __init__(
@@ -311,6 +311,7 @@ def _deploy(
         "stepthunk_allow_networks": ",".join(allow_networks),
         "stepthunk_anthropic_url": model_apis.anthropic,
         "stepthunk_openai_url": model_apis.openai,
+        "stepthunk_twilio_url": model_apis.twilio,
         **more_settings,
     }
     if email_sender is not None:

@@ -70,10 +70,10 @@ class InProcessEngine:
     deployment defaults of lambdas.runtime.output_limits). Nodes send e-mail from
     `email_sender` (None: they cannot); the engine keeps what they send (`sent_emails`).
     Nodes' requests reach public addresses and what `allow_networks` names
-    (lambdas.runtime.network; `*`: everywhere, as `stepthunk run` allows). LLM nodes call
-    the APIs `model_apis` names (default: the providers' public APIs). A node with a
-    retry policy is retried as its task's Retry rule would be on Step Functions, the delays
-    (and nodes' timeouts) running `time_scale` times real time. A run-workflow node runs
+    (lambdas.runtime.network; `*`: everywhere, as `stepthunk run` allows). LLM nodes and
+    `twilio-sms` call the APIs `model_apis` names (default: the services' public APIs). A
+    node with a retry policy is retried as its task's Retry rule would be on Step Functions,
+    the delays (and nodes' timeouts) running `time_scale` times real time. A run-workflow node runs
     a workflow given to `deploy` as a child execution, through the same lifecycle, before
     it returns; `record` reads the child's record.
     """

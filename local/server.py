@@ -138,7 +138,8 @@ def serve(
     With `state_dir`, the engine's data is restored from it on start and saved to it every
     few seconds and on shutdown. `limits` caps the data of node outputs; pages of
     `cors_origins` may call the APIs from a browser; workflows' requests reach public
-    addresses and `allow_networks` only; LLM nodes call the APIs `model_apis` names.
+    addresses and `allow_networks` only; LLM nodes and `twilio-sms` call the APIs
+    `model_apis` names.
     """
     listening = listen(host, port)  # before anything is printed: a taken port is a usage error
     try:

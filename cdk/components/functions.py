@@ -25,6 +25,7 @@ from lambdas.handlers.settings import (
     FOR_EACH_SETTING,
     NETWORK_SETTING,
     OPENAI_URL_SETTING,
+    TWILIO_URL_SETTING,
 )
 from lambdas.handlers.tasks import TASKS
 from lambdas.runtime.output_limits import EXECUTION_SETTING, OUTPUT_SETTING
@@ -221,12 +222,14 @@ class Functions(Construct):
 
 
 def _use_model_apis(function: lambda_.Function, config: Config) -> None:
-    """Point a function that runs nodes at the model APIs the config names, when they are not
-    the providers' public APIs (the settings' defaults)."""
+    """Point a function that runs nodes at the third-party APIs the config names (the model
+    providers', Twilio's), when they are not the services' public APIs (the settings'
+    defaults)."""
     defaults = Config()
     for setting, url, default in (
         (ANTHROPIC_URL_SETTING, config.anthropic_url, defaults.anthropic_url),
         (OPENAI_URL_SETTING, config.openai_url, defaults.openai_url),
+        (TWILIO_URL_SETTING, config.twilio_url, defaults.twilio_url),
     ):
         if url != default:
             function.add_environment(setting, url)

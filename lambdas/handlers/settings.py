@@ -13,7 +13,13 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lambdas.adapters.schema import BY_WORKFLOW, BY_WORKFLOW_SUMMARY
-from lambdas.runtime.model_apis import ANTHROPIC_API, OPENAI_API, ModelApis, base_url_fault
+from lambdas.runtime.model_apis import (
+    ANTHROPIC_API,
+    OPENAI_API,
+    TWILIO_API,
+    ModelApis,
+    base_url_fault,
+)
 from lambdas.runtime.network import NetworkPolicy
 from lambdas.runtime.output_limits import MAX_EXECUTION_BYTES, MAX_OUTPUT_BYTES, OutputLimits
 from statemachine.for_each import INLINE_ITEMS
@@ -103,16 +109,18 @@ class NetworkAccess(HandlerSettings):
 # The variables ModelApiSettings reads.
 ANTHROPIC_URL_SETTING = "STEPTHUNK_ANTHROPIC_URL"
 OPENAI_URL_SETTING = "STEPTHUNK_OPENAI_URL"
+TWILIO_URL_SETTING = "STEPTHUNK_TWILIO_URL"
 
 
 class ModelApiSettings(HandlerSettings):
-    """Where the LLM nodes send their requests: each provider's base URL (default: its
-    public API)."""
+    """Where the nodes calling third-party APIs send their requests: each service's base URL
+    (default: its public API)."""
 
     stepthunk_anthropic_url: str = ANTHROPIC_API
     stepthunk_openai_url: str = OPENAI_API
+    stepthunk_twilio_url: str = TWILIO_API
 
-    @field_validator("stepthunk_anthropic_url", "stepthunk_openai_url")
+    @field_validator("stepthunk_anthropic_url", "stepthunk_openai_url", "stepthunk_twilio_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
         fault = base_url_fault(value)
@@ -122,7 +130,11 @@ class ModelApiSettings(HandlerSettings):
 
     @property
     def model_apis(self) -> ModelApis:
-        return ModelApis(anthropic=self.stepthunk_anthropic_url, openai=self.stepthunk_openai_url)
+        return ModelApis(
+            anthropic=self.stepthunk_anthropic_url,
+            openai=self.stepthunk_openai_url,
+            twilio=self.stepthunk_twilio_url,
+        )
 
 
 # The variable naming the executions index listings query (ExecutionsTable).

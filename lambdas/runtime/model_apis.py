@@ -1,8 +1,9 @@
-"""Where the model providers' HTTP APIs are: their public addresses, or what a deployment sets.
+"""Where the third-party HTTP APIs nodes call are (the model providers', Twilio's): their
+public addresses, or what a deployment sets.
 
-A deployment may send the LLM nodes' requests elsewhere (a gateway of its own, a regional
-endpoint, or a fake on this machine in tests); the node still sends each provider's own
-request to it, with the organization's key for that provider.
+A deployment may send a node's requests elsewhere (a gateway of its own, a regional endpoint,
+or a fake on this machine in tests); the node still sends the service's own request to it,
+with the organization's credentials for that service.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from dataclasses import dataclass
 # `/v1/` below its base URL, OpenAI's base URL holds the `/v1`.
 ANTHROPIC_API = "https://api.anthropic.com"
 OPENAI_API = "https://api.openai.com/v1"
+# Twilio's REST API: the Messages resource is at `/2010-04-01/Accounts/...` below it.
+TWILIO_API = "https://api.twilio.com"
 
 
 @dataclass(frozen=True)
 class ModelApis:
-    """The base URL of each provider's API the LLM nodes call."""
+    """The base URL of each service's API: the providers' the LLM nodes call, Twilio's the
+    SMS node calls."""
 
     anthropic: str = ANTHROPIC_API
     openai: str = OPENAI_API
+    twilio: str = TWILIO_API
 
 
 # What a deployment that sets nothing uses.
@@ -29,7 +34,7 @@ PUBLIC_MODEL_APIS = ModelApis()
 
 
 def base_url_fault(url: str) -> str | None:
-    """What is wrong with `url` as a provider's base URL (http or https, a host, no query or
+    """What is wrong with `url` as a service's base URL (http or https, a host, no query or
     fragment), or None."""
     try:
         parts = urllib.parse.urlsplit(url)

@@ -42,7 +42,8 @@ class ExecutionEnvironment:
     `wait` nodes then return at once. `budget` counts the bytes of the outputs produced so
     far against the execution's limits: one per execution (or per task, from the state).
     `network` says where requests may go besides public addresses (none by default);
-    `model_apis` where the LLM nodes send their requests (the providers' public APIs by default).
+    `model_apis` where the LLM nodes and the SMS node send their requests (the services' public
+    APIs by default).
     `time_scale` is how fast a node's timeout runs out (1: real time; an engine under test
     runs it faster, as it runs its Wait states and retry delays).
     `calls` runs other workflows of the organization for run-workflow nodes (None: this

@@ -26,6 +26,7 @@ def test_context_values_replace_the_defaults():
             "allowNetworks": "10.0.0.0/8,wiki.corp.example",
             "anthropicUrl": "https://llm-gateway.corp.example/anthropic",
             "openaiUrl": "https://llm-gateway.corp.example/openai/v1",
+            "twilioUrl": "https://sms-gateway.corp.example/twilio",
             "keepIndexes": "byWorkflow, byStatus",
         }
     )
@@ -46,6 +47,7 @@ def test_context_values_replace_the_defaults():
         allow_networks=("10.0.0.0/8", "wiki.corp.example"),
         anthropic_url="https://llm-gateway.corp.example/anthropic",
         openai_url="https://llm-gateway.corp.example/openai/v1",
+        twilio_url="https://sms-gateway.corp.example/twilio",
         keep_indexes=("byWorkflow", "byStatus"),
     )
     assert config.removal == RemovalPolicy.DESTROY
@@ -62,10 +64,11 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
     assert config.cors_origins == ()  # no browser page may call the API
     assert config.allow_networks == ()  # workflows reach public addresses only
     assert config.keep_indexes == ()  # the executions table has only its current index
-    # LLM nodes call the providers' public APIs
-    assert (config.anthropic_url, config.openai_url) == (
+    # LLM nodes and the SMS node call the services' public APIs
+    assert (config.anthropic_url, config.openai_url, config.twilio_url) == (
         "https://api.anthropic.com",
         "https://api.openai.com/v1",
+        "https://api.twilio.com",
     )
 
 
@@ -87,6 +90,7 @@ def test_without_context_the_stack_keeps_its_data_and_deploys_the_example_workfl
         ("allowNetworks", "10.0.0.0/33", "networks (CIDR), addresses or host names"),
         ("anthropicUrl", "api.anthropic.com", "an http or https base URL"),
         ("openaiUrl", "https://api.openai.com/v1?key=1", "an http or https base URL"),
+        ("twilioUrl", "ftp://api.twilio.com", "an http or https base URL"),
         ("keepIndexes", "byOrganization", "retired executions indexes: byWorkflow, byStatus"),
     ],
 )

@@ -20,6 +20,7 @@ from lambdas.handlers.settings import (
     LISTING_INDEX_SETTING,
     NETWORK_SETTING,
     OPENAI_URL_SETTING,
+    TWILIO_URL_SETTING,
 )
 from lambdas.handlers.tasks import TASKS, runs_nodes
 from lambdas.lifecycle.deploy import state_machine_name
@@ -46,6 +47,7 @@ CONFIGURED_ONLY = frozenset(
         LISTING_INDEX_SETTING,
         ANTHROPIC_URL_SETTING,
         OPENAI_URL_SETTING,
+        TWILIO_URL_SETTING,
     }
 )
 

@@ -19,6 +19,7 @@ from lambdas.handlers.settings import (
     LISTING_INDEX_SETTING,
     NETWORK_SETTING,
     OPENAI_URL_SETTING,
+    TWILIO_URL_SETTING,
 )
 from tests.infrastructure.conftest import Synthesized, synthesize
 
@@ -28,6 +29,7 @@ ORIGINS = ("https://editor.example.com", "http://localhost:5173")
 NETWORKS = ("10.0.0.0/8", "wiki.corp.example")
 KEPT = ("byWorkflow", "byStatus")
 GATEWAY = "https://llm-gateway.corp.example"  # the deployment's own gateway to the providers
+SMS_GATEWAY = "https://sms-gateway.corp.example/twilio"  # and to Twilio
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +41,7 @@ def with_sender(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         "allowNetworks": ",".join(NETWORKS),
         "anthropicUrl": f"{GATEWAY}/anthropic",
         "openaiUrl": f"{GATEWAY}/openai/v1",
+        "twilioUrl": SMS_GATEWAY,
         "removalPolicy": "destroy",
         "keepIndexes": ",".join(KEPT),
         "forEachInlineItems": "100",
@@ -154,29 +157,29 @@ def test_the_functions_that_run_nodes_reach_the_configured_networks_and_by_defau
     assert {h for h, value in configured.items() if value is None} == set(configured) - running
 
 
-def test_the_functions_that_run_nodes_call_the_configured_model_apis(
+def test_the_functions_that_run_nodes_call_the_configured_third_party_apis(
     with_sender: Synthesized, synthesized: Synthesized
 ):
-    def urls(stack: Synthesized) -> dict[str, tuple[str | None, str | None]]:
+    settings = (ANTHROPIC_URL_SETTING, OPENAI_URL_SETTING, TWILIO_URL_SETTING)
+
+    def urls(stack: Synthesized) -> dict[str, tuple[str | None, ...]]:
         return {
-            r["Properties"]["Handler"]: (
-                r["Properties"]["Environment"]["Variables"].get(ANTHROPIC_URL_SETTING),
-                r["Properties"]["Environment"]["Variables"].get(OPENAI_URL_SETTING),
+            r["Properties"]["Handler"]: tuple(
+                r["Properties"]["Environment"]["Variables"].get(setting) for setting in settings
             )
             for r in stack.resources("AWS::Lambda::Function").values()
             if r["Properties"].get("Handler", "").startswith("lambdas.handlers.")
         }
 
-    assert set(urls(synthesized).values()) == {(None, None)}  # the providers' public APIs
+    public = (None, None, None)  # the services' public APIs, the settings' defaults
+    assert set(urls(synthesized).values()) == {public}
     configured = urls(with_sender)
     running = {
         f"lambdas.handlers.{name}.handler" for name, access in ACCESS.items() if access.runs_nodes
     }
-    gateway = (f"{GATEWAY}/anthropic", f"{GATEWAY}/openai/v1")
-    assert {h for h, value in configured.items() if value == gateway} == running
-    assert {h for h, value in configured.items() if value == (None, None)} == (
-        set(configured) - running
-    )
+    gateways = (f"{GATEWAY}/anthropic", f"{GATEWAY}/openai/v1", SMS_GATEWAY)
+    assert {h for h, value in configured.items() if value == gateways} == running
+    assert {h for h, value in configured.items() if value == public} == set(configured) - running
 
 
 def test_a_throwaway_stage_empties_its_bucket_when_destroyed_and_a_kept_one_keeps_it(
