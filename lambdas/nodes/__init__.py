@@ -37,6 +37,7 @@ def default_registry() -> Registry:
         openai,
         patterns,
         random,
+        sms,
         templates,
         text,
     )
@@ -48,6 +49,7 @@ def default_registry() -> Registry:
         text,
         patterns,
         templates,
+        sms,
         json,
         json_edit,
         json_inspect,

@@ -87,6 +87,11 @@ def test_node_types_lists_the_catalog(org_a: Organization) -> None:
     assert llm == ["instructions", "input", "max_tokens", "schema"]
     assert types["claude-sonnet-4"]["inlinable"] is False
     assert "ANTHROPIC_API_KEY" in types["claude-sonnet-4"]["description"]
+    sms = types["twilio-sms"]
+    assert [port["name"] for port in sms["inputs"]] == ["to", "body", "from"]
+    assert [port["name"] for port in sms["outputs"]] == ["sid", "status", "error"]
+    assert (sms["inlinable"], sms["usage"]) == (False, 10)
+    assert "TWILIO_AUTH_TOKEN" in sms["description"]
 
 
 def test_the_openapi_document_is_public_and_lists_every_route(server: Server) -> None:
@@ -156,6 +161,7 @@ def test_the_openapi_document_names_every_node_type_with_its_description(server:
         described = listed[node_type.spec.id]
         assert described.startswith(f"{node_type.spec.name}: {node_type.spec.description}")
         assert described.endswith(f"Usage: {node_type.spec.usage} per run.")
+    assert listed["twilio-sms"].startswith("Twilio SMS: Sends an SMS through Twilio")
     put = document["paths"]["/workflows/{workflow_id}"]["put"]
     nodes = put["requestBody"]["content"]["application/json"]["schema"]["properties"]["nodes"]
     assert nodes["items"]["properties"]["type"] == {"$ref": "#/components/schemas/NodeTypeId"}

@@ -1,6 +1,6 @@
-"""`stepthunk run` and `serve` send the LLM nodes' requests where the environment variables a
-deployment's functions read say (STEPTHUNK_ANTHROPIC_URL, STEPTHUNK_OPENAI_URL), and refuse
-a value that is not a base URL."""
+"""`stepthunk run` and `serve` send the LLM nodes' and twilio-sms' requests where the
+environment variables a deployment's functions read say (STEPTHUNK_ANTHROPIC_URL,
+STEPTHUNK_OPENAI_URL, STEPTHUNK_TWILIO_URL), and refuse a value that is not a base URL."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from local.cli import main
 from local.cloud import LocalCloud
 from tests.support.model_apis import ModelApiFakes, model_api_fakes
 from tests.support.timing import TEST_TIME_SCALE
+from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, NUMBER, fake_twilio
 from tests.support.workflows import node, workflow
 
 KEY = "sk-cli-0123456789"
@@ -56,6 +57,32 @@ def test_run_calls_the_model_apis_its_environment_names(
     assert outputs == ["Claude's answer to: hi", "GPT's answer to: yo"]
     assert fakes.anthropic.last.json()["model"] == "claude-3-5-haiku-20241022"
     assert fakes.openai.last.json()["model"] == "gpt-5"
+
+
+@pytest.mark.parametrize("engine", ["inprocess", "stepfunctions"])
+def test_run_sends_an_sms_to_the_twilio_api_its_environment_names(
+    engine: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "workflow.json"
+    path.write_text(json.dumps(workflow(node("sms", "twilio-sms", to="+14155552671", body="hi"))))
+    secrets = {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_PHONE_NUMBER": NUMBER,
+    }
+    given = [arg for name, value in secrets.items() for arg in ("--secret", f"{name}={value}")]
+
+    with fake_twilio() as twilio:
+        monkeypatch.setenv("STEPTHUNK_TWILIO_URL", twilio.base_url)
+        code = main(["run", str(path), "--engine", engine, "--json", *given])
+
+    record = json.loads(capsys.readouterr().out)
+    assert code == 0, record
+    assert record["nodeExecutions"][0]["outputs"]["status"] == "queued"
+    assert twilio.sent().body == "hi"
 
 
 @pytest.mark.parametrize("command", [["run", "-"], ["serve", "--port", "1"]])
