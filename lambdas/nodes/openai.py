@@ -22,6 +22,7 @@ from typing import Any
 from lambdas.nodes.llm import PROMPT_PORTS, Model, Provider, api_key, call, masked_outputs, prompt
 from lambdas.runtime.errors import NodeError
 from lambdas.runtime.node_type import NodeContext, NodeFamily, NodeFunction, port
+from lambdas.runtime.schema_fields import dafthunk_json_schema
 from statemachine.model import ParameterType
 from statemachine.port_types import loads_strict
 
@@ -31,15 +32,6 @@ OPENAI = Provider("OpenAI", "OPENAI_API_KEY")
 # What OpenAI accepts as a response format's name.
 FORMAT_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DEFAULT_FORMAT_NAME = "response"
-# Dafthunk's schema field types a model can produce, as JSON Schema.
-FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
-    "string": {"type": "string"},
-    "integer": {"type": "integer"},
-    "number": {"type": "number"},
-    "boolean": {"type": "boolean"},
-    "datetime": {"type": "string", "format": "date-time"},
-}
-
 # Credits per million tokens: a credit is a tenth of a US cent of OpenAI's list price.
 MODELS = (
     Model("gpt-41", "GPT-4.1", "gpt-4.1", "GPT-4.1, the latest of OpenAI's GPT-4", 2_000, 8_000),
@@ -131,39 +123,6 @@ def _response_format(schema: Any) -> dict[str, Any] | None:
         "type": "json_schema",
         "json_schema": {"name": name, "schema": json_schema, "strict": True},
     }
-
-
-def dafthunk_json_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Dafthunk's schema (`{name, fields}`) as a strict JSON Schema: an object of its fields,
-    every one required (strict mode asks it), an optional one nullable."""
-    properties: dict[str, Any] = {}
-    for field in schema["fields"]:
-        if not isinstance(field, dict) or not isinstance(field.get("name"), str):
-            raise NodeError("Each field of the schema needs a name")
-        name, kind = field["name"], field.get("type")
-        if name in properties:
-            raise NodeError(f"The schema names field '{name}' twice")
-        shape = FIELD_SCHEMAS.get(kind) if isinstance(kind, str) else None
-        if shape is None:
-            raise NodeError(
-                f"Field '{name}' is of type {kind!r}, which a model cannot answer: use one "
-                f"of {', '.join(FIELD_SCHEMAS)}, or give a JSON Schema"
-            )
-        shape = dict(shape)
-        if not field.get("required", False):
-            shape["type"] = [shape["type"], "null"]
-        if isinstance(field.get("description"), str):
-            shape["description"] = field["description"]
-        properties[name] = shape
-    json_schema: dict[str, Any] = {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-        "additionalProperties": False,
-    }
-    if isinstance(schema.get("description"), str):
-        json_schema["description"] = schema["description"]
-    return json_schema
 
 
 for _model in MODELS:

@@ -12,8 +12,9 @@ from lambdas.nodes.anthropic import MODELS as CLAUDES
 from lambdas.nodes.api_calls import BACKOFF_SECONDS, retry_after
 from lambdas.nodes.llm import Model
 from lambdas.nodes.openai import MODELS as GPTS
-from lambdas.nodes.openai import _response_format, dafthunk_json_schema
+from lambdas.nodes.openai import _response_format
 from lambdas.runtime.errors import NodeError
+from lambdas.runtime.schema_fields import dafthunk_json_schema
 
 SONNET = next(model for model in CLAUDES if model.node_id == "claude-sonnet-4")
 
