@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from lambdas.runtime.blobs import Blob
-from statemachine.event_waits import is_event_wait
+from lambdas.runtime.errors import NodeError
+from lambdas.runtime.schema_fields import answer_problems, form_fields
+from statemachine.event_waits import is_event_wait, is_form_wait
 from statemachine.model import InputOverrides, ParameterType, Workflow
 from statemachine.port_types import BLOB_TYPES, DuplicateKeyError, loads_strict
 
 TEXT_TYPES = {ParameterType.STRING, ParameterType.SECRET, ParameterType.DATE}
+CREATE_FORM_TYPE = "create-form"
 
 
 class UsageError(Exception):
@@ -54,7 +57,9 @@ def input_overrides(
 
 def events_given(workflow: Workflow, specs: list[str]) -> dict[str, Any]:
     """Parse `--event NODE=JSON` options: node id -> the event (JSON when it parses, else
-    text), each NODE a wait-for-event node of `workflow`, named once."""
+    text), each NODE a wait-for-event or wait-for-form node of `workflow`, named once; the
+    answer to a form whose schema the workflow gives (a create-form node's literal) must
+    answer it (the engines check it again on delivery, whatever the schema)."""
     waiting = {node.id for node in workflow.nodes if is_event_wait(node)}
     events: dict[str, Any] = {}
     for spec in specs:
@@ -64,8 +69,8 @@ def events_given(workflow: Workflow, specs: list[str]) -> dict[str, Any]:
         if node_id not in waiting:
             known = ", ".join(sorted(waiting)) or "none"
             raise UsageError(
-                f"--event {node_id}: no wait-for-event node '{node_id}' in the workflow "
-                f"(its wait-for-event nodes: {known})"
+                f"--event {node_id}: no wait-for-event or wait-for-form node '{node_id}' in "
+                f"the workflow (its waiting nodes: {known})"
             )
         if node_id in events:
             raise UsageError(f"--event {node_id}: given twice")
@@ -73,7 +78,35 @@ def events_given(workflow: Workflow, specs: list[str]) -> dict[str, Any]:
             events[node_id] = _json_or_text(text)
         except DuplicateKeyError as error:
             raise UsageError(f"--event {node_id}: ambiguous JSON: {error}") from None
+        problems = _answer_problems(workflow, node_id, events[node_id])
+        if problems:
+            raise UsageError(f"--event {node_id}: {'; '.join(problems)}")
     return events
+
+
+def _answer_problems(workflow: Workflow, node_id: str, answer: Any) -> list[str]:
+    """What keeps `answer` from answering the form wait-for-form `node_id` waits for, when
+    the workflow says which form that is: the token of a create-form node whose schema is
+    a literal (none for a wait-for-event node, or a form known only once it runs)."""
+    nodes = {node.id: node for node in workflow.nodes}
+    if not is_form_wait(nodes[node_id]):
+        return []
+    sources = [
+        nodes[edge.source]
+        for edge in workflow.edges
+        if edge.target == node_id and edge.target_input == "token"
+    ]
+    for source in sources[-1:]:  # the last edge into an input is the one it takes
+        given = source.input("schema") if source.type == CREATE_FORM_TYPE else None
+        schema = None if given is None else given.value
+        if isinstance(schema, str):
+            schema = _json_or_text(schema)
+        try:
+            fields = form_fields(schema)
+        except NodeError:
+            return []  # the node fails on it when it runs, as it says
+        return [problem.message for problem in answer_problems(fields, answer)]
+    return []
 
 
 def _file_blob(target: str, path: str) -> Blob:

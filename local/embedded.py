@@ -37,6 +37,7 @@ from lambdas.runtime.stored import StoredWorkflows
 from local.cloud import WEBSOCKET_ENDPOINT, LocalCloud
 from local.event_delivery import delivering
 from local.mail import LOCAL_SENDER, SentEmail
+from local.memory_events import LOCAL_FORMS_URL
 from statemachine.compiler import TaskFunctions
 from statemachine.errors import WorkflowValidationError
 from statemachine.limits import MAX_DEFINITION_BYTES
@@ -47,6 +48,8 @@ from statemachine.validation import validated
 UpdateListener = Callable[[dict[str, Any]], None]
 # The deployment setting of how many items a for-each runs in an inline Map state.
 INLINE_ITEMS_SETTING = "stepthunk_for_each_inline_items"
+# ... and of the base URL of create-form nodes' forms.
+FORMS_URL_SETTING = "stepthunk_forms_url"
 
 # logical table name -> the setting that names it
 TABLE_SETTINGS = {
@@ -84,6 +87,8 @@ class EmbeddedEngine:
     `model_apis` names (default: the services' public APIs). A for-each runs more than
     `for_each_inline_items` items (default and most: statemachine.for_each.INLINE_ITEMS) in a
     Distributed Map, as the deployment setting STEPTHUNK_FOR_EACH_INLINE_ITEMS says.
+    create-form nodes' URLs start with `forms_url` (the deployment setting
+    STEPTHUNK_FORMS_URL; serve gives its own).
     """
 
     def __init__(
@@ -105,6 +110,7 @@ class EmbeddedEngine:
         allow_networks: Sequence[str] = (),
         model_apis: ModelApis = PUBLIC_MODEL_APIS,
         for_each_inline_items: int | None = None,
+        forms_url: str = LOCAL_FORMS_URL,
     ) -> None:
         self.cloud = cloud or LocalCloud.shared()
         self.registry = registry or default_registry()
@@ -124,7 +130,12 @@ class EmbeddedEngine:
             email_sender,
             allow_networks,
             model_apis,
-            {} if for_each_inline_items is None else {INLINE_ITEMS_SETTING: for_each_inline_items},
+            {FORMS_URL_SETTING: forms_url}
+            | (
+                {}
+                if for_each_inline_items is None
+                else {INLINE_ITEMS_SETTING: for_each_inline_items}
+            ),
         )
         # what this engine last deployed of each (organization, workflow id): the workflow, its
         # content and the workflow as stored; a run of the same workflow (the very object, or

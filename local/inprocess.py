@@ -25,6 +25,7 @@ from lambdas.nodes import default_registry
 from lambdas.runtime.blobs import Blob, BlobStore
 from lambdas.runtime.credits import estimate_usage, may_start
 from lambdas.runtime.errors import NodeAttemptFailed, NodeNotWaiting
+from lambdas.runtime.forms import FormDesk
 from lambdas.runtime.mail import NO_MAIL
 from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import NetworkPolicy
@@ -45,11 +46,11 @@ from local.memory import (
     MemoryValueStore,
     MemoryVault,
 )
-from local.memory_events import MemoryCallbacks, MemoryEventWaits
+from local.memory_events import LOCAL_FORMS_URL, MemoryCallbacks, MemoryEventWaits, MemoryForms
 from statemachine.calls import called_ids
 from statemachine.error_names import NODE_NOT_WAITING
 from statemachine.errors import WorkflowValidationError
-from statemachine.event_waits import STATES_TIMEOUT, is_event_wait
+from statemachine.event_waits import STATES_TIMEOUT, is_event_wait, wait_seconds
 from statemachine.model import Workflow
 from statemachine.node_policies import retry_delay
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, Wiring, plan_workflow
@@ -75,7 +76,8 @@ class InProcessEngine:
     node with a retry policy is retried as its task's Retry rule would be on Step Functions,
     the delays (and nodes' timeouts) running `time_scale` times real time. A run-workflow node runs
     a workflow given to `deploy` as a child execution, through the same lifecycle, before
-    it returns; `record` reads the child's record.
+    it returns; `record` reads the child's record. create-form nodes' URLs start with
+    `forms_url`.
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class InProcessEngine:
         allow_networks: Sequence[str] = (),
         model_apis: ModelApis = PUBLIC_MODEL_APIS,
         time_scale: float = 1.0,
+        forms_url: str = LOCAL_FORMS_URL,
     ) -> None:
         self.registry = registry or default_registry()
         self.time_scale = time_scale
@@ -116,6 +119,7 @@ class InProcessEngine:
             development=credits is None,
             event_waits=MemoryEventWaits(),
             callbacks=self.callbacks,
+            forms=MemoryForms(),
         )
         self.units = UnitPorts(
             registry=self.registry,
@@ -133,6 +137,7 @@ class InProcessEngine:
             calls=self._calls,
             event_waits=self.ports.event_waits,
             executions=self._executions,
+            forms=FormDesk(self.ports.forms, forms_url),
         )
         self._workflows = DeployedWorkflows()
         self._call_ports = CallPorts(
@@ -260,7 +265,6 @@ class InProcessEngine:
         Step Functions: the event of `events` for it is delivered once it waits (else it
         waits until its timeout, `time_scale` times faster)."""
         [node] = work.nodes
-        assert node.timeout_seconds is not None
         token = self.callbacks.token()
         try:
             start_waiting(self.units, state, work, token, None, self.time_scale)
@@ -272,7 +276,7 @@ class InProcessEngine:
                 execution = state.execution
                 given = events[node.id]
                 deliver_given(self.ports, execution.organization_id, execution.id, node.id, given)
-            ended = self.callbacks.wait(token, node.timeout_seconds * self.time_scale)
+            ended = self.callbacks.wait(token, wait_seconds(node) * self.time_scale)
             if ended is None:
                 ended = {"Error": STATES_TIMEOUT, "Cause": "The wait for an event timed out"}
         return settle(self.units, state, work, ended, None, self.time_scale)
@@ -325,6 +329,7 @@ class DeliveringPorts(ExecutionPorts):
 
     event_waits: MemoryEventWaits
     callbacks: MemoryCallbacks
+    forms: MemoryForms
 
 
 def _units(workflow: Workflow, plan: Plan) -> list[UnitWork]:

@@ -1,6 +1,7 @@
 """Waiting for events in memory, for the in-process engine: the tokens of waiting nodes
-(EventWaits) and the callbacks that end their waits (TaskCallbacks), as Step Functions' task
-tokens behave: a token ends its wait once; a wait ends by its callback or its timeout."""
+(EventWaits), the callbacks that end their waits (TaskCallbacks), as Step Functions' task
+tokens behave (a token ends its wait once; a wait ends by its callback or its timeout), and
+the forms wait-for-form nodes wait for (FormStore)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from lambdas.runtime.forms import Form, FormStatus
+
+# The base of the URLs the engines give create-form nodes: `stepthunk serve`'s default
+# address (serve gives its own; `stepthunk run` serves no page: answer with --event).
+LOCAL_FORMS_URL = "http://127.0.0.1:8080"
 
 
 class MemoryEventWaits:
@@ -74,3 +81,44 @@ class MemoryCallbacks:
             waiting.outcome = outcome
         waiting.ended.set()
         return True
+
+
+class MemoryForms:
+    """FormStore in a dict, claimed and closed under a lock as the table's conditional
+    writes do."""
+
+    def __init__(self) -> None:
+        self._forms: dict[str, Form] = {}
+        self._nodes: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def create(self, key: str, form: Form) -> None:
+        with self._lock:
+            self._forms[key] = form
+
+    def get(self, key: str) -> Form | None:
+        with self._lock:
+            return self._forms.get(key)
+
+    def link(self, key: str, node_id: str, expires_at: str, seconds: int) -> Form | None:
+        with self._lock:
+            form = self._forms.get(key)
+            if form is None:
+                return None
+            again = form.status == FormStatus.WAITING and form.node_id == node_id
+            if form.status != FormStatus.OPEN and not again:
+                return None
+            update = {"status": FormStatus.WAITING, "node_id": node_id, "expires_at": expires_at}
+            form = self._forms[key] = form.model_copy(update=update)
+            self._nodes[(form.execution_id, node_id)] = key
+            return form
+
+    def of_node(self, execution_id: str, node_id: str) -> str | None:
+        with self._lock:
+            return self._nodes.get((execution_id, node_id))
+
+    def close(self, key: str) -> None:
+        with self._lock:
+            form = self._forms.get(key)
+            if form is not None:
+                self._forms[key] = form.model_copy(update={"status": FormStatus.CLOSED})

@@ -64,6 +64,8 @@ class LiveProgress:
             )
             if execution.get("waitingFor") == "event":  # only --event or its timeout ends it
                 detail = "waiting for an event (run with --event NODE=JSON to send one)"
+            if execution.get("waitingFor") == "form":  # run serves no page: --event answers
+                detail = "waiting for a form's answer (run with --event NODE=JSON to answer)"
             table.add_row(
                 shown(node_id),
                 shown(types[node_id]),

@@ -36,6 +36,7 @@ from lambdas.runtime.record import ExecutionStatus, NodeExecution, utc_now
 from local.changes import Changes
 from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import TABLE_SETTINGS, EmbeddedEngine
+from local.memory_events import LOCAL_FORMS_URL
 from local.state_files import SNAPSHOT as SNAPSHOT
 from local.state_files import Base, Saved, StateFiles, Stored, item_line, object_line
 from local.state_files import StateDirError as StateDirError
@@ -74,8 +75,10 @@ class StateDir:
         limits: OutputLimits | None = None,
         allow_networks: Sequence[str] = (),
         model_apis: ModelApis = PUBLIC_MODEL_APIS,
+        forms_url: str = LOCAL_FORMS_URL,
     ) -> None:
         self.path = path
+        self.forms_url = forms_url
         self.limits = limits
         self.allow_networks = allow_networks
         self.model_apis = model_apis
@@ -107,6 +110,7 @@ class StateDir:
             limits=self.limits,
             allow_networks=self.allow_networks,
             model_apis=self.model_apis,
+            forms_url=self.forms_url,
         )
         self.cloud.changes.watch(self._saved_names(engine))
         if saved is not None:

@@ -42,7 +42,7 @@ from statemachine.error_names import (
     WORKFLOW_EXECUTION_ERROR,
 )
 from statemachine.event_wait_states import event_wait_states
-from statemachine.event_waits import is_event_wait
+from statemachine.event_waits import is_event_wait, is_form_wait
 from statemachine.for_each import is_for_each
 from statemachine.for_each_states import for_each_states
 from statemachine.model import Node, Workflow
@@ -503,8 +503,10 @@ def _step(
     if node.type == WAIT_NODE_TYPE:
         return _Step(named.claim(names.wait(node.id)), [node], wait=True)
     if is_event_wait(node):
-        waiting = named.claim(names.wait_for_event(node.id))
-        return _Step(waiting, [node], settle=named.claim(names.resume_after_event(node.id)))
+        form = is_form_wait(node)
+        waiting = named.claim((names.wait_for_form if form else names.wait_for_event)(node.id))
+        settle = (names.resume_after_form if form else names.resume_after_event)(node.id)
+        return _Step(waiting, [node], settle=named.claim(settle))
     name = named.claim(names.run_node(node.id))
     return _Step(name, [node], call=is_call(node), for_each=is_for_each(node))
 

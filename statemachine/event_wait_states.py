@@ -1,5 +1,6 @@
-"""The two states a `wait-for-event` node compiles to: a `.waitForTaskToken` task that waits,
-and the task after it that settles the node from what ended the wait.
+"""The two states a `wait-for-event` (or `wait-for-form`) node compiles to: a
+`.waitForTaskToken` task that waits, and the task after it that settles the node from what
+ended the wait.
 
 The node's task token is kept by the waiting task's function with its execution and node
 (lambdas.lifecycle.event_wait); an event delivered through the API (or `stepthunk run --event`)
@@ -22,7 +23,7 @@ from statemachine.error_names import (
     NODE_NOT_WAITING,
     TRANSIENT_ERROR,
 )
-from statemachine.event_waits import STATES_TIMEOUT, WAIT_FOR_TOKEN_RESOURCE
+from statemachine.event_waits import STATES_TIMEOUT, WAIT_FOR_TOKEN_RESOURCE, wait_seconds
 from statemachine.limits import INDIVIDUAL_TIMEOUT_SECONDS
 from statemachine.model import Node
 from statemachine.path_keys import escape_keys
@@ -47,16 +48,17 @@ def event_wait_states(
     token) and the settling task (given `settling` and what ended the wait), named
     `state_names` (names.wait_for_event and names.resume_after_event, claimed).
 
-    The waiting task's TimeoutSeconds is the node's; a delivered event is its result, a
-    rejection or the timeout its error, each put at EVENT_PATH for the settling task. Any
-    other failure goes to Finalize, as every task's does."""
+    The waiting task's TimeoutSeconds is the node's (statemachine.event_waits.wait_seconds);
+    a delivered event is its result, a rejection or the timeout its error, each put at
+    EVENT_PATH for the settling task. Any other failure goes to Finalize, as every task's
+    does."""
     wait_name, settle_name = state_names
     payload = {"state.$": "$", **escape_keys(waiting), "taskToken.$": "$$.Task.Token"}
     waiting_state: State = {
         "Type": "Task",
         "Resource": WAIT_FOR_TOKEN_RESOURCE,
         "Parameters": {"FunctionName": run_node, "Payload": payload},
-        "TimeoutSeconds": node.timeout_seconds,
+        "TimeoutSeconds": wait_seconds(node),
         "ResultPath": EVENT_PATH,
         "Retry": [
             {

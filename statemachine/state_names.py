@@ -133,6 +133,16 @@ def resume_after_event(node_id: str) -> str:
     return f"Resume after event {node_id}"
 
 
+def wait_for_form(node_id: str) -> str:
+    """The task of wait-for-form node `node_id` that waits for its form's answer."""
+    return f"Wait for form {node_id}"
+
+
+def resume_after_form(node_id: str) -> str:
+    """The task after it, which settles the node from what ended the wait."""
+    return f"Resume after form {node_id}"
+
+
 def run_items(node_id: str) -> str:
     """The Map state running the items of for-each node `node_id`."""
     return f"Run items of {node_id}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from statemachine.calls import FOR_EACH_TYPE, RUN_WORKFLOW_TYPE
 from statemachine.catalog import Catalog
-from statemachine.event_waits import WAIT_FOR_EVENT_TYPE
+from statemachine.event_waits import TOKEN_WAIT_TYPES
 from statemachine.graph import dependencies
 from statemachine.model import Workflow
 from statemachine.planner import IndividualUnit, InlineUnit, Plan
@@ -13,7 +13,7 @@ from statemachine.planner import IndividualUnit, InlineUnit, Plan
 # The node type whose units become Wait states (lambdas/nodes/date.py declares it).
 WAIT_NODE_TYPE = "wait"
 # Node types that wait between two states: a workflow with one runs one unit a state.
-WAITING_TYPES = frozenset({WAIT_NODE_TYPE, WAIT_FOR_EVENT_TYPE})
+WAITING_TYPES = frozenset({WAIT_NODE_TYPE, *TOKEN_WAIT_TYPES})
 
 # Branches of one Parallel state at most: a wider wave runs as several Parallel states, so
 # that the branches' results stay well within the 256 KiB a state may carry.

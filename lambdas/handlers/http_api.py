@@ -95,6 +95,7 @@ def deps_from(settings: Settings, clients: Clients, registry: Registry | None = 
         machine_prefix=settings.state_machine_prefix,
         event_waits=wiring.event_waits(settings, clients),
         callbacks=wiring.callbacks(clients),
+        forms=wiring.forms(settings, clients),
     )
 
 

@@ -216,6 +216,17 @@ class ForEachItems(HandlerSettings):
     stepthunk_for_each_inline_items: int = Field(default=INLINE_ITEMS, gt=0, le=INLINE_ITEMS)
 
 
+# The variable FormsUrl reads.
+FORMS_URL_SETTING = "STEPTHUNK_FORMS_URL"
+
+
+class FormsUrl(HandlerSettings):
+    """The base URL of the HTTP API that serves forms (/forms/{token}), for create-form
+    nodes' `url` (absent: a function whose create-form nodes fail saying so)."""
+
+    stepthunk_forms_url: str | None = Field(default=None, min_length=1)
+
+
 class ApiKeysTable(HandlerSettings):
     api_keys_table: str = Field(min_length=1)
 

@@ -21,6 +21,7 @@ from lambdas.handlers.settings import (
     EmailSender,
     ExecutionsTable,
     ForEachItems,
+    FormsUrl,
     IntegrationsTable,
     ModelApiSettings,
     NetworkAccess,
@@ -33,6 +34,7 @@ from lambdas.handlers.wiring import (
     blobs,
     event_waits,
     executions,
+    forms,
     integrations,
     live_updates,
     mailer,
@@ -54,6 +56,7 @@ from lambdas.lifecycle.unit_task import (
     run_unit,
 )
 from lambdas.nodes import default_registry
+from lambdas.runtime.forms import FormDesk
 from lambdas.runtime.registry import Registry
 from lambdas.runtime.state import WorkflowState
 from lambdas.runtime.stored import StoredWorkflows
@@ -76,8 +79,9 @@ class Settings(
     pass
 
 
-class CallingSettings(Settings, CallableWorkflows, ForEachItems):
-    """A function whose units may be run-workflow or for-each nodes (run-node)."""
+class CallingSettings(Settings, CallableWorkflows, ForEachItems, FormsUrl):
+    """A function whose units may be run-workflow, for-each or create-form nodes
+    (run-node)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +134,11 @@ def deps_from(
         calls=None if call_ports is None else functools.partial(DeferredForEach, call_ports),
         event_waits=event_waits(settings, clients),
         executions=executions(settings, settings, clients),
+        # run-inline-group has no forms URL: it runs no create-form node (not inlinable)
+        forms=FormDesk(
+            forms(settings, clients),
+            settings.stepthunk_forms_url if isinstance(settings, FormsUrl) else None,
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from lambdas.adapters.api_keys import DynamoApiKeyStore, RememberedApiKeys
 from lambdas.adapters.connections import ApiGatewayLiveUpdates
 from lambdas.adapters.event_waits import DynamoEventWaits, StepFunctionsCallbacks
 from lambdas.adapters.executions import DynamoExecutionStore
+from lambdas.adapters.forms import DynamoForms
 from lambdas.adapters.integrations import KmsIntegrationVault
 from lambdas.adapters.kms_secrets import KmsSecretVault
 from lambdas.adapters.mail import SesMailer
@@ -135,6 +136,10 @@ def progress(settings: ExecutionsTable, clients: Clients) -> DynamoProgressStore
 
 def event_waits(settings: ExecutionsTable, clients: Clients) -> DynamoEventWaits:
     return DynamoEventWaits(clients.dynamodb, settings.executions_table)
+
+
+def forms(settings: ExecutionsTable, clients: Clients) -> DynamoForms:
+    return DynamoForms(clients.dynamodb, settings.executions_table)
 
 
 def callbacks(clients: Clients) -> StepFunctionsCallbacks:

@@ -3,7 +3,9 @@
 starts and settles it). Apart from the wait itself, so that the HTTP API, which only
 delivers, does not load the unit runner.
 
-The caller names the execution and the node; the token stays in the ports (EventWaits).
+The caller names the execution and the node; the token stays in the ports (EventWaits). An
+event for a wait-for-form node is its form's answer: checked against the form's schema
+first, it closes the form.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lambdas.lifecycle.errors import Conflict, Invalid, NotFound
+from lambdas.runtime.forms import FormStore
 from lambdas.runtime.output_limits import json_size
 from lambdas.runtime.ports import EventWaits, ExecutionStore, TaskCallbacks
 from lambdas.runtime.record import FINAL_STATUSES
+from lambdas.runtime.schema_fields import FieldProblem, answer_problems, form_fields
 from statemachine.error_names import EVENT_REJECTED
 
 # An event's JSON at most: Step Functions takes up to 256 KiB as a callback's output and as
@@ -35,6 +39,9 @@ class DeliveryPorts(Protocol):
 
     @property
     def callbacks(self) -> TaskCallbacks | None: ...
+
+    @property
+    def forms(self) -> FormStore | None: ...
 
 
 @dataclass(frozen=True)
@@ -57,22 +64,19 @@ def deliver(
     `rejection` fail it with that reason. NotFound for an execution or a node it does not
     have; Conflict NOT_WAITING when the node does not wait (not yet, not a wait-for-event
     node, an event delivered already, its wait timed out, its execution ended); Invalid
-    EVENT_TOO_LARGE past MAX_EVENT_BYTES."""
+    EVENT_TOO_LARGE past MAX_EVENT_BYTES, INVALID_ANSWER when the node waits for a form
+    whose schema the event does not answer."""
     waits, callbacks = _delivery_ports(ports)
-    handle = ports.executions.handle(execution_id)
-    if handle is None or handle.organization_id != organization_id:
-        raise NotFound("Execution", execution_id)
-    if handle.status in FINAL_STATUSES:
-        raise Conflict("NOT_WAITING", f"The execution is {handle.status}: no node waits")
-    record = ports.executions.get(execution_id)
-    if record is None or all(n.node_id != node_id for n in record.node_executions):
-        raise NotFound("Node", node_id)
+    _check_node(ports, organization_id, execution_id, node_id)
     if rejection is None and (size := json_size(payload)) > MAX_EVENT_BYTES:
         raise Invalid(
             "EVENT_TOO_LARGE",
             f"The event is {size:,} bytes of JSON, over the {MAX_EVENT_BYTES:,} bytes an "
             "event may be: store large data elsewhere and send a reference",
         )
+    form = None if ports.forms is None else ports.forms.of_node(execution_id, node_id)
+    if form is not None and rejection is None:
+        _check_answer(ports.forms, form, payload)
     token = waits.take(execution_id, node_id)
     if token is None:
         raise Conflict(
@@ -84,11 +88,44 @@ def deliver(
         sent = callbacks.succeed(token, {"payload": payload})
     else:
         sent = callbacks.fail(token, EVENT_REJECTED, rejection[:MAX_REASON_CHARACTERS])
+    if form is not None and ports.forms is not None:
+        ports.forms.close(form)  # answered or not, its wait is over
     if not sent:
         raise Conflict(
             "NOT_WAITING",
             f"Node '{node_id}' no longer waits: its wait timed out or its execution ended",
         )
+
+
+def _check_node(
+    ports: DeliveryPorts, organization_id: str, execution_id: str, node_id: str
+) -> None:
+    """NotFound unless the organization's execution has the node; Conflict NOT_WAITING
+    when the execution ended."""
+    handle = ports.executions.handle(execution_id)
+    if handle is None or handle.organization_id != organization_id:
+        raise NotFound("Execution", execution_id)
+    if handle.status in FINAL_STATUSES:
+        raise Conflict("NOT_WAITING", f"The execution is {handle.status}: no node waits")
+    record = ports.executions.get(execution_id)
+    if record is None or all(n.node_id != node_id for n in record.node_executions):
+        raise NotFound("Node", node_id)
+
+
+def _check_answer(forms: FormStore | None, key: str, answer: Any) -> None:
+    """Invalid INVALID_ANSWER, naming each field, when `answer` does not answer the form."""
+    form = None if forms is None else forms.get(key)
+    if form is None:
+        return
+    problems = answer_problems(form_fields(form.form_schema), answer)
+    if problems:
+        raise invalid_answer(problems)
+
+
+def invalid_answer(problems: list[FieldProblem]) -> Invalid:
+    """The refusal of an answer with `problems`: the first in the message, all in details."""
+    details = [{"field": problem.field, "message": problem.message} for problem in problems]
+    return Invalid("INVALID_ANSWER", problems[0].message, details)
 
 
 def deliver_given(

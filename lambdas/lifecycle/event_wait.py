@@ -3,30 +3,40 @@ node `executing` with `waitingFor: "event"`), an event is delivered for it or re
 the task after the wait settles it from what ended the wait (statemachine.event_waits); the
 delivery itself is lambdas.lifecycle.event_delivery.
 
+A wait-for-form node lives the same life, waiting for its form's answer (`waitingFor:
+"form"`): when it starts waiting it claims the form its `token` names, which must be a form
+of its execution's, and the form's wait ends when the node's does.
+
 The token is kept with the execution and the node (EventWaits) and never leaves the ports:
 no record, live update or log holds it; the API's caller names the execution and the node.
 """
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from lambdas.lifecycle.ports import UnitPorts
 from lambdas.lifecycle.unit import UnitRunner
 from lambdas.lifecycle.unit_task import UnitWork
 from lambdas.runtime.errors import NodeNotWaiting
+from lambdas.runtime.forms import FormStatus, FormStore, form_key
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import EventWaits
 from lambdas.runtime.record import (
     ExecutionStatus,
     NodeExecution,
     NodeStatus,
+    iso_utc,
 )
-from lambdas.runtime.state import WorkflowState
+from lambdas.runtime.state import ExecutionContext, WorkflowState
 from statemachine.error_names import EVENT_REJECTED
-from statemachine.event_waits import STATES_TIMEOUT
+from statemachine.event_waits import STATES_TIMEOUT, is_form_wait, wait_seconds
+from statemachine.model import Node
 
 EVENT = "event"  # what a waiting node's `waitingFor` says
+FORM = "form"  # ... a wait-for-form node's
 
 
 def start_waiting(
@@ -50,9 +60,18 @@ def start_waiting(
     execution = runner.results[node.id]
     waiting = bool(ran) and execution.status == NodeStatus.COMPLETED
     if waiting:
-        assert node.timeout_seconds is not None  # validation requires it
-        waits.hold(state.execution.id, node.id, token, node.timeout_seconds)
-        update = {"status": NodeStatus.EXECUTING, "outputs": None, "waiting_for": EVENT}
+        seconds = wait_seconds(node)
+        # kept before a form is claimed: an answer that finds it claimed finds the token
+        waits.hold(state.execution.id, node.id, token, seconds)
+        refusal = _claim(ports, state.execution, node, execution, seconds * time_scale)
+        if refusal is not None:
+            waits.take(state.execution.id, node.id)
+            failed = {"status": NodeStatus.ERROR, "outputs": None, "error": refusal, "usage": 0}
+            execution = runner.results[node.id] = execution.model_copy(update=failed)
+            waiting = False
+    if waiting:
+        kind = FORM if is_form_wait(node) else EVENT
+        update = {"status": NodeStatus.EXECUTING, "outputs": None, "waiting_for": kind}
         runner.results[node.id] = execution.model_copy(update=update)
     runner.keep(work.unit, [node.id], [], [])
     _show(ports, state)
@@ -80,10 +99,12 @@ def settle(
     runner = UnitRunner(state, ports, deadline, work.reads, [work.unit], time_scale)
     runner.end_waits()
     execution = runner.results.get(node.id)
-    waited = execution is not None and execution.waiting_for == EVENT
+    waited = execution is not None and execution.waiting_for in (EVENT, FORM)
     if execution is not None and waited:
         waits.take(state.execution.id, node.id)  # no delivery may use it now
-        runner.results[node.id] = settled(execution, ended or {})
+        if is_form_wait(node):
+            _close(ports, state.execution.id, node.id)
+        runner.results[node.id] = settled(execution, ended or {}, node)
         runner.fresh.append(node.id)
     seconds = runner.resolve_waits(work.waits)
     runner.keep(work.unit, [node.id], work.wait_units, work.waits)
@@ -119,12 +140,22 @@ def _show(ports: UnitPorts, state: WorkflowState) -> None:
     ports.executions.put(stored.model_copy(update={"node_executions": nodes}))
 
 
-def settled(execution: NodeExecution, ended: dict[str, Any]) -> NodeExecution:
-    """A waiting node once its wait has ended (`ended` as `settle` takes it)."""
+def settled(
+    execution: NodeExecution, ended: dict[str, Any], node: Node | None = None
+) -> NodeExecution:
+    """A waiting node once its wait has ended (`ended` as `settle` takes it). A
+    wait-for-form `node`'s answer is its `response`; unanswered in time it fails (Dafthunk's
+    node has no output for that)."""
     done = {"status": NodeStatus.COMPLETED, "waiting_for": None}
+    form = node is not None and is_form_wait(node)
     if "payload" in ended:
-        return execution.model_copy(update={**done, "outputs": {"payload": ended["payload"]}})
+        outputs = {"response" if form else "payload": ended["payload"]}
+        return execution.model_copy(update={**done, "outputs": outputs})
     error = ended.get("Error")
+    if error == STATES_TIMEOUT and node is not None and form:
+        message = f"Form not answered within {wait_seconds(node):,} s"
+        update = {"status": NodeStatus.ERROR, "waiting_for": None, "error": message, "usage": 0}
+        return execution.model_copy(update=update)
     if error == STATES_TIMEOUT:
         return execution.model_copy(update={**done, "outputs": {"timedOut": True}})
     reason = str(ended.get("Cause") or "")
@@ -132,6 +163,55 @@ def settled(execution: NodeExecution, ended: dict[str, Any]) -> NodeExecution:
     message = said.replace(EVENT_REJECTED, "Event rejected", 1) if error == EVENT_REJECTED else said
     update = {"status": NodeStatus.ERROR, "waiting_for": None, "error": message, "usage": 0}
     return execution.model_copy(update=update)
+
+
+def _claim(
+    ports: UnitPorts,
+    execution: ExecutionContext,
+    node: Node,
+    ran: NodeExecution,
+    seconds: float,
+) -> str | None:
+    """Claim for wait-for-form `node` the form its `token` input names, its wait ending in
+    `seconds`; None once claimed (or for a wait-for-event node), else why the node cannot
+    wait: the token is no form of this execution's, or another node waits for it, or its
+    wait is over. Never the token itself: it is a credential."""
+    if not is_form_wait(node):
+        return None
+    forms = _form_store(ports)
+    token = (ran.inputs or {}).get("token")
+    key = form_key(token) if isinstance(token, str) else ""
+    form = forms.get(key) if key else None
+    ours = form is not None and (form.organization_id, form.execution_id) == (
+        execution.organization_id,
+        execution.id,
+    )
+    if form is None or not ours:
+        return (
+            "Input 'token' is not the token of a form of this execution: give it the `token` "
+            "of a create-form node that ran before it"
+        )
+    ends = iso_utc(datetime.fromtimestamp(time.time() + seconds, UTC))
+    if forms.link(key, node.id, ends, int(seconds) + 1) is None:
+        if form.status == FormStatus.CLOSED:
+            return "The form was answered or its wait ended already: a form is answered once"
+        return f"Node '{form.node_id}' waits for this form already: a form is answered once"
+    return None
+
+
+def _close(ports: UnitPorts, execution_id: str, node_id: str) -> None:
+    """Close the form a wait-for-form node waited for: whatever ended its wait, the form's
+    token is worth nothing from now on."""
+    forms = _form_store(ports)
+    key = forms.of_node(execution_id, node_id)
+    if key is not None:
+        forms.close(key)
+
+
+def _form_store(ports: UnitPorts) -> FormStore:
+    if ports.forms is None:
+        raise RuntimeError("This host keeps no forms: wait-for-form nodes cannot run")
+    return ports.forms.store
 
 
 def _event_ports(ports: UnitPorts) -> EventWaits:

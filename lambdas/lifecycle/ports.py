@@ -9,6 +9,7 @@ from typing import Protocol
 
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.calls import WorkflowCalls
+from lambdas.runtime.forms import FormDesk, FormStore
 from lambdas.runtime.mail import NO_MAIL, Mailer
 from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import PUBLIC_ONLY, NetworkPolicy
@@ -94,6 +95,8 @@ class Ports(ExecutionPorts):
     # where waiting wait-for-event nodes keep their task tokens, and what ends their waits
     event_waits: EventWaits | None = None
     callbacks: TaskCallbacks | None = None
+    # the forms wait-for-form nodes wait for (lambdas.lifecycle.form_delivery)
+    forms: FormStore | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,3 +126,5 @@ class UnitPorts:
     # shows waiting (lambdas.lifecycle.event_wait)
     event_waits: EventWaits | None = None
     executions: ExecutionStore | None = None
+    # where create-form nodes open forms, and wait-for-form nodes find them
+    forms: FormDesk | None = None

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from lambdas.lifecycle.announce import notify
 from lambdas.lifecycle.ports import UnitPorts
 from lambdas.lifecycle.records import end_wait
+from lambdas.runtime.calls import WorkflowCalls
 from lambdas.runtime.errors import NodeAttemptFailed
 from lambdas.runtime.executor import PreparedWorkflow, run_node, run_unit
 from lambdas.runtime.node_type import ExecutionEnvironment
@@ -56,6 +57,37 @@ def wait_nodes(workflow: Workflow | WorkflowIndex, wait_ids: list[str]) -> list[
     return waits
 
 
+def _environment(
+    state: WorkflowState,
+    deps: UnitPorts,
+    deadline: float | None,
+    budget: OutputBudget,
+    time_scale: float,
+    calls: WorkflowCalls | None,
+) -> ExecutionEnvironment:
+    """What the execution of `state` gives the nodes a task runs."""
+    execution = state.execution
+    organization = execution.organization_id
+    return ExecutionEnvironment(
+        workflow_id=execution.workflow_id,
+        execution_id=execution.id,
+        organization_id=organization,
+        secrets=SealedSecrets(state.sealed.secrets, deps.secrets, organization),
+        integrations=SealedIntegrations(state.sealed.integrations, deps.integrations, organization),
+        blobs=deps.blobs(organization),
+        deadline=deadline,
+        ends_by=None if state.ends_by is None else instant(state.ends_by),
+        defer_waits=deps.defer_waits,
+        budget=budget,
+        mail=deps.mail,
+        network=deps.network,
+        model_apis=deps.model_apis,
+        time_scale=time_scale,
+        calls=calls,
+        forms=deps.forms,
+    )
+
+
 class UnitRunner:
     """Runs nodes against the results of the units they read, keeps what it made."""
 
@@ -90,25 +122,8 @@ class UnitRunner:
         self.waiting: list[int] = []
         self._fresh_packed: dict[str, Any] = {}
         self.calls = None if deps.calls is None else deps.calls(execution)
-        self.environment = ExecutionEnvironment(
-            workflow_id=execution.workflow_id,
-            execution_id=execution.id,
-            organization_id=execution.organization_id,
-            secrets=SealedSecrets(state.sealed.secrets, deps.secrets, execution.organization_id),
-            integrations=SealedIntegrations(
-                state.sealed.integrations, deps.integrations, execution.organization_id
-            ),
-            blobs=deps.blobs(execution.organization_id),
-            deadline=deadline,
-            ends_by=None if state.ends_by is None else instant(state.ends_by),
-            defer_waits=deps.defer_waits,
-            budget=OutputBudget(deps.limits, self.known_bytes),
-            mail=deps.mail,
-            network=deps.network,
-            model_apis=deps.model_apis,
-            time_scale=time_scale,
-            calls=self.calls,
-        )
+        budget = OutputBudget(deps.limits, self.known_bytes)
+        self.environment = _environment(state, deps, deadline, budget, time_scale, self.calls)
 
     def run(self, nodes: list[Node], edges: list[Edge]) -> list[NodeExecution]:
         """Run the nodes not yet completed.

@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.calls import WorkflowCalls
 from lambdas.runtime.errors import NodeError
+from lambdas.runtime.forms import FormDesk
 from lambdas.runtime.mail import NO_MAIL, Mailer, OutgoingEmail
 from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import PUBLIC_ONLY, NetworkPolicy
@@ -47,7 +48,7 @@ class ExecutionEnvironment:
     `time_scale` is how fast a node's timeout runs out (1: real time; an engine under test
     runs it faster, as it runs its Wait states and retry delays).
     `calls` runs other workflows of the organization for run-workflow nodes (None: this
-    host cannot).
+    host cannot); `forms` opens forms for create-form nodes (None: this host keeps none).
     """
 
     workflow_id: str
@@ -65,6 +66,7 @@ class ExecutionEnvironment:
     model_apis: ModelApis = PUBLIC_MODEL_APIS
     time_scale: float = 1.0
     calls: WorkflowCalls | None = None
+    forms: FormDesk | None = None
 
 
 @dataclass(slots=True)

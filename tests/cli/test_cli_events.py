@@ -17,7 +17,7 @@ from local.progress import LiveProgress
 from statemachine.validation import validate_workflow
 from tests.support.cli import run_json, write
 from tests.support.timing import TEST_TIME_SCALE
-from tests.support.workflows import edge, node, workflow
+from tests.support.workflows import edge, expense_form, node, workflow
 
 
 def approval() -> dict[str, Any]:
@@ -65,7 +65,8 @@ def test_an_event_that_is_not_json_is_delivered_as_text(
     [
         (
             "order={}",
-            "no wait-for-event node 'order' in the workflow (its wait-for-event nodes: approval)",
+            "no wait-for-event or wait-for-form node 'order' in the workflow (its waiting nodes: "
+            "approval)",
         ),
         ("approval", "--event expects NODE=JSON, got 'approval'"),
     ],
@@ -94,3 +95,39 @@ def test_the_live_progress_says_a_node_waits_for_an_event_and_how_to_send_one() 
     assert "approval" in waiting[0]
     assert "executing" in waiting[0]
     assert "--event NODE=JSON" in waiting[0]
+
+
+def expenses(tmp_path: Path) -> str:
+    """EXPENSE_SCHEMA's form, a week-long wait for its answer: only an answer ends it."""
+    return write(tmp_path, expense_form())
+
+
+@pytest.mark.parametrize("engine", ["stepfunctions", "inprocess"])
+def test_an_answer_given_on_the_command_line_resumes_the_wait_for_form_node(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, engine: str
+) -> None:
+    code, record, _ = run_json(
+        capsys,
+        expenses(tmp_path),
+        "--engine",
+        engine,
+        "--event",
+        'review={"amount": 80, "approved": true}',
+    )
+
+    assert code == 0
+    shown = {n["nodeId"]: n for n in record["nodeExecutions"]}
+    assert shown["review"]["outputs"] == {"response": {"amount": 80, "approved": True}}
+    assert shown["answer"]["outputs"]["displayValue"] == {"amount": 80, "approved": True}
+    assert shown["form"]["outputs"]["url"].startswith("http://127.0.0.1:8080/forms/")
+
+
+def test_an_answer_that_does_not_fit_the_form_s_schema_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = main(["run", expenses(tmp_path), "--event", 'review={"amount": "lots"}'])
+
+    assert code == 2
+    said = capsys.readouterr().err
+    assert "--event review: Field 'amount' must be a number" in said
+    assert "Field 'approved' is required" in said

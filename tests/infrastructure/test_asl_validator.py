@@ -50,6 +50,13 @@ def generated() -> dict[str, dict[str, Any]]:
             node("out", "output-any"),
             edges=[edge("r.value", "ev.value"), edge("ev.payload", "w.value")],
         ),
+        # a form opened, its answer waited for (the wait's default timeout)
+        "form-waits": workflow(
+            node("form", "create-form", title="T", schema={"name": "s", "fields": []}),
+            node("review", "wait-for-form"),
+            node("out", "output-json"),
+            edges=[edge("form.token", "review.token"), edge("review.response", "out.value")],
+        ),
         "fetch-with-secrets": workflow(
             node("f", "fetch", url="https://example.test", headers={"X-Key": "api-key"}),
             node("status", "output-number"),

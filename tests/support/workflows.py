@@ -111,3 +111,34 @@ def awaiting_approval(timeout_seconds: int = 86_400) -> dict[str, Any]:
             edge("approval.timedOut", "expired.value"),
         ],
     )
+
+
+# The schema of `expense_form`'s form: an amount (required), a comment, an approval.
+EXPENSE_SCHEMA = {
+    "name": "expense",
+    "fields": [
+        {"name": "amount", "type": "number", "required": True, "description": "In euros"},
+        {"name": "comment", "type": "string"},
+        {"name": "approved", "type": "boolean", "required": True},
+    ],
+}
+
+
+def expense_form(timeout_seconds: int | None = None) -> dict[str, Any]:
+    """A create-form `form` asking for EXPENSE_SCHEMA, a wait-for-form `review` of its token
+    (waiting at most `timeout_seconds`, else its default), its response shown by `answer`."""
+    review = node("review", "wait-for-form")
+    if timeout_seconds is not None:
+        review["timeoutSeconds"] = timeout_seconds
+    return workflow(
+        node(
+            "form",
+            "create-form",
+            title="Expense <report>",
+            description="Approve or refuse & say why",
+            schema=EXPENSE_SCHEMA,
+        ),
+        review,
+        node("answer", "output-json"),
+        edges=[edge("form.token", "review.token"), edge("review.response", "answer.value")],
+    )
