@@ -45,6 +45,7 @@ class StepthunkStack(Stack):
         workflows.allow_ending_waits(functions.http_api)
         websocket.route_to(functions.websocket)
         http = HttpApi(self, "HttpApi", config=config, handler=functions.http_api)
+        http.serve_forms(functions.tasks["run_node"])  # a create-form node runs there
         monitoring = Monitoring(
             self,
             "Monitoring",

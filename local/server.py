@@ -143,15 +143,25 @@ def serve(
     """
     listening = listen(host, port)  # before anything is printed: a taken port is a usage error
     try:
+        forms_url = _address(host, listening.getsockname()[1])  # create-form nodes' URLs
         state = (
             None
             if state_dir is None
             else StateDir(
-                state_dir, limits=limits, allow_networks=allow_networks, model_apis=model_apis
+                state_dir,
+                limits=limits,
+                allow_networks=allow_networks,
+                model_apis=model_apis,
+                forms_url=forms_url,
             )
         )
         engine = (
-            EmbeddedEngine(limits=limits, allow_networks=allow_networks, model_apis=model_apis)
+            EmbeddedEngine(
+                limits=limits,
+                allow_networks=allow_networks,
+                model_apis=model_apis,
+                forms_url=forms_url,
+            )
             if state is None
             else state.open_engine()
         )
@@ -173,6 +183,11 @@ def serve(
     finally:
         listening.close()
     out.print("Stopped.")
+
+
+def _address(host: str, port: int) -> str:
+    """serve's base URL: where its forms are answered."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -24,8 +24,10 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from lambdas.runtime.forms import FORM_BURST_LIMIT, FORM_RATE_LIMIT, FORMS_PATH
 from lambdas.runtime.origins import ALLOWED_HEADERS, ALLOWED_METHODS, PREFLIGHT_MAX_AGE
 from local.server_gateway import Gateway, http_event, path, websocket_event
+from local.throttle import TokenBucket
 from statemachine import quotas
 
 # A Lambda accepts at most 6 MB of request; API Gateway would refuse more before it.
@@ -59,13 +61,30 @@ Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
 
 def create_app(
-    gateway: Gateway, *, lifespan: Lifespan | None = None, cors_origins: Sequence[str] = ()
+    gateway: Gateway,
+    *,
+    lifespan: Lifespan | None = None,
+    cors_origins: Sequence[str] = (),
+    form_limits: tuple[float, int] = (FORM_RATE_LIMIT, FORM_BURST_LIMIT),
 ) -> Starlette:
     """The ASGI application: WebSocket at `/`, `GET /emails` (the mail nodes sent, here
     only), every other HTTP path to the HTTP API handler. Pages of `cors_origins` may call it
-    from a browser, as the deployed HTTP API's CORS settings allow."""
+    from a browser, as the deployed HTTP API's CORS settings allow. The form routes, which
+    take no API key, are throttled as the deployed stage's route settings throttle them:
+    `form_limits` requests a second, steady and at once, each route (429 past them)."""
+    rate, burst = form_limits
+    throttles = {method: TokenBucket(rate, burst) for method in ("GET", "POST")}
 
     async def http_endpoint(request: Request) -> Response:
+        throttle = throttles.get(request.method) if _is_form(request) else None
+        wait = 0 if throttle is None else throttle.take()
+        if wait:
+            return _json_error(
+                429,
+                "TOO_MANY_REQUESTS",
+                "Too many requests to forms: try again shortly",
+                {"Retry-After": str(wait)},
+            )
         body = await _body(request)
         if body is None:
             return _json_error(
@@ -153,8 +172,21 @@ def _response(result: dict[str, Any]) -> Response:
     return Response(content, status_code=int(result.get("statusCode", 200)), headers=headers)
 
 
-def _json_error(status: int, code: str, message: str) -> Response:
-    return Response(error_body(code, message), status_code=status, media_type="application/json")
+def _is_form(request: Request) -> bool:
+    """Whether `request` is to a form's route, /forms/{token}."""
+    parts = path(request).split("/")
+    return len(parts) == 3 and parts[1] == FORMS_PATH and bool(parts[2])
+
+
+def _json_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        error_body(code, message),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
 
 
 def error_body(code: str, message: str) -> str:

@@ -15,17 +15,25 @@ from constructs import Construct
 
 from cdk import nag
 from cdk.config import Config
+from lambdas.handlers.settings import FORMS_URL_SETTING
+from lambdas.runtime.forms import FORM_BURST_LIMIT, FORM_RATE_LIMIT, FORMS_PATH
 from lambdas.runtime.origins import ALLOWED_HEADERS, ALLOWED_METHODS, PREFLIGHT_MAX_AGE
 
 # Requests per second over the stage (steady, burst); past them clients get 429.
 THROTTLE = apigwv2.ThrottleSettings(rate_limit=100, burst_limit=200)
+# A form's routes, which take no API key (the token in the path is the credential): routes
+# of their own, so that the stage throttles each apart, tighter than the rest.
+FORM_ROUTE_PATH = f"/{FORMS_PATH}/{{token}}"
+FORM_METHODS = (apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST)
 # HTTP API context variables ($context.identity.caller and friends exist only in REST APIs).
+# No `$context.path`: a form's path holds its token, a credential no log may keep; the route
+# key (the form routes' by their template) and the method say what was asked.
 ACCESS_LOG_FIELDS = {
     "requestId": "$context.requestId",
     "ip": "$context.identity.sourceIp",
     "requestTime": "$context.requestTime",
     "routeKey": "$context.routeKey",
-    "path": "$context.path",
+    "method": "$context.httpMethod",
     "status": "$context.status",
     "responseLength": "$context.responseLength",
     "latency": "$context.responseLatency",
@@ -48,7 +56,8 @@ class _AccessLogs:
 
 
 class HttpApi(Construct):
-    """The API, its $default route to `handler`, and its throttled, logged $default stage."""
+    """The API, its $default route to `handler` (and a form's two routes, throttled
+    tighter), and its throttled, logged $default stage."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: Config, handler: lambda_.IFunction
@@ -66,8 +75,14 @@ class HttpApi(Construct):
             self.api,
             "APIG4",
             "The API function authenticates every request with the organization's API key "
-            "(Authorization: Bearer) and answers 401 without one; only /openapi.json is "
-            "public, by design.",
+            "(Authorization: Bearer) and answers 401 without one; only /openapi.json and a "
+            "form's page and answer (/forms/{token}, the token their credential, throttled "
+            "per route) are public, by design.",
+        )
+        form_routes = self.api.add_routes(
+            path=FORM_ROUTE_PATH,
+            methods=list(FORM_METHODS),
+            integration=integrations.HttpLambdaIntegration("FormsHandler", handler),
         )
         access_logs = logs.LogGroup(
             self, "AccessLogs", retention=config.log_retention, removal_policy=config.removal
@@ -81,7 +96,22 @@ class HttpApi(Construct):
             throttle=THROTTLE,
             access_log_settings=_AccessLogs(access_logs),
         )
+        stage = self.stage.node.default_child
+        assert isinstance(stage, apigwv2.CfnStage)
+        stage.route_settings = {
+            f"{method.value} {FORM_ROUTE_PATH}": {
+                "ThrottlingRateLimit": FORM_RATE_LIMIT,
+                "ThrottlingBurstLimit": FORM_BURST_LIMIT,
+            }
+            for method in FORM_METHODS
+        }
+        for route in form_routes:  # a route's settings need the route
+            self.stage.node.add_dependency(route)
         self.url = self.stage.url
+
+    def serve_forms(self, function: lambda_.Function) -> None:
+        """Give `function`'s create-form nodes this API's URL, where forms are answered."""
+        function.add_environment(FORMS_URL_SETTING, self.url)
 
 
 def _cors(origins: tuple[str, ...]) -> apigwv2.CorsPreflightOptions | None:

@@ -1,6 +1,7 @@
 """The HTTP API Lambda: workflows, executions, secrets and node types, per organization.
 
-Every route but `/openapi.json` needs `Authorization: Bearer <api key>`; each request sees only
+Every route but `/openapi.json` and a form's (`/forms/{token}`, the token its credential)
+needs `Authorization: Bearer <api key>`; each request sees only
 its key's organization (another organization's resources answer 404). Errors are
 `{"error": {"code", "message", "details"?}}` with a 4xx status for anything a caller sent.
 """
@@ -22,7 +23,16 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.handlers import wiring
-from lambdas.handlers.api import blobs, catalog, events, executions, retries, secrets, workflows
+from lambdas.handlers.api import (
+    blobs,
+    catalog,
+    events,
+    executions,
+    forms,
+    retries,
+    secrets,
+    workflows,
+)
 from lambdas.handlers.api.routing import (
     ApiDeps,
     ApiError,
@@ -43,7 +53,7 @@ from lambdas.handlers.settings import (
     WorkflowsTable,
 )
 from lambdas.handlers.wiring import Clients
-from lambdas.lifecycle.errors import Conflict, Invalid, LifecycleError, NotFound
+from lambdas.lifecycle.errors import Conflict, Gone, Invalid, LifecycleError, NotFound
 from lambdas.nodes import default_registry
 from lambdas.runtime.errors import TransientError
 from lambdas.runtime.registry import Registry
@@ -59,6 +69,8 @@ from statemachine.port_types import DuplicateKeyError, loads_strict
 API_TITLE = "stepthunk API"
 API_VERSION = "1"
 PUBLIC_PATHS = frozenset({"/openapi.json"})
+# A form's page and answer: the token in the path is their credential (no API key).
+FORM_PATH = re.compile(r"/forms/[^/]+")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -127,7 +139,7 @@ class Resolver(APIGatewayHttpResolver):
 
 
 app = Resolver(enable_validation=True, json_body_deserializer=strict_json)
-for module in (workflows, executions, retries, events, secrets, catalog, blobs):
+for module in (workflows, executions, retries, events, forms, secrets, catalog, blobs):
     app.include_router(module.router)
 
 
@@ -160,6 +172,7 @@ def openapi() -> Response[str]:
         security=[{"apiKey": []}],
     )
     document = as_answered(with_node_types(json.loads(schema), deps_of(app).registry))
+    forms.document(document)
     return Response(HTTPStatus.OK, content_types.APPLICATION_JSON, json.dumps(document))
 
 
@@ -214,6 +227,7 @@ def api_error(error: ApiError) -> Response[str]:
 REFUSALS = {
     NotFound: HTTPStatus.NOT_FOUND,
     Conflict: HTTPStatus.CONFLICT,
+    Gone: HTTPStatus.GONE,
     Invalid: HTTPStatus.BAD_REQUEST,
 }
 
@@ -344,11 +358,13 @@ def process(event: dict[str, Any], deps: ApiDeps, invocation: Invocation) -> dic
     middleware): a caller without a valid key learns nothing, not even what a valid request is.
     """
     request = APIGatewayProxyEventV2(event)
-    caller = None if request.path in PUBLIC_PATHS else authenticate(request, deps)
+    form = FORM_PATH.fullmatch(request.path) is not None
+    public = request.path in PUBLIC_PATHS or form
+    caller = None if public else authenticate(request, deps)
     if isinstance(caller, Response):
         return _proxy_response(caller)
     content_type = (request.headers.get("content-type") or "").lower()
-    if request.body and content_type.startswith(FORM_TYPES):
+    if request.body and content_type.startswith(FORM_TYPES) and not form:
         # Powertools would parse a form into something no route expects (curl's `-d` sends
         # this type by default): say what the API takes instead.
         return _proxy_response(unsupported_content_type(None))

@@ -1,5 +1,6 @@
 """What the lifecycle refuses, each with the code a caller reads: the HTTP API answers a
-`NotFound` with 404, a `Conflict` with 409 and an `Invalid` request with 400."""
+`NotFound` with 404, a `Conflict` with 409, a `Gone` with 410 and an `Invalid` request with
+400."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ class NotFound(LifecycleError):
 
     def __init__(self, kind: str, name: str) -> None:
         super().__init__("NOT_FOUND", f"{kind} '{name}' not found")
+
+
+class Gone(LifecycleError):
+    """It was there, and is over for good (a form answered, or whose wait ended)."""
 
 
 class Conflict(LifecycleError):

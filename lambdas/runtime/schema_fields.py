@@ -184,7 +184,7 @@ def posted_answer(
         if field.type == "boolean":
             answer[field.name] = text.lower() in {"on", "true", "1", "yes"}
             continue
-        if text == "" and (field.type != "string" or field.required):
+        if not values or (text == "" and (field.type != "string" or field.required)):
             continue  # missing: answer_problems says so of a required field
         value = _read(field.type, text)
         if value is None:

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.test_event_waits import until_waiting
 from tests.api.test_executions_api import waiter
-from tests.support.serving import ROUTES, Organization, Server
+from tests.support.serving import FORM_ROUTES, ROUTES, Organization, Server
 from tests.support.workflows import edge, node, workflow
 
 CHECKS = [
@@ -47,7 +47,7 @@ def test_every_answer_is_one_the_document_describes(
 ) -> None:
     headers = {"Authorization": f"Bearer {conformance_org.key}"}
     operations = [result.ok() for result in api_document.get_all_operations()]
-    assert len(operations) == len(ROUTES)
+    assert len(operations) == len(ROUTES) + len(FORM_ROUTES)
 
     for operation in operations:
 
@@ -67,15 +67,23 @@ def test_every_answer_is_one_the_document_describes(
 
 def test_no_route_lists_a_status_it_never_sends_and_errors_use_the_envelope(server: Server):
     document = server.http().get("/openapi.json").json()
+    public = {(method.lower(), path) for method, path in FORM_ROUTES}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]
             assert "422" not in responses, (method, path)
-            assert {"400", "401"} <= set(responses), (method, path)
+            # a form's routes take no key (their token is the credential): no 401
+            form = (method, path) in public
+            assert operation.get("security") == ([] if form else None), (method, path)
+            assert ({"400"} if form else {"400", "401"}) <= set(responses), (method, path)
+            assert "401" not in responses or not form, (method, path)
             for status, response in responses.items():
-                if int(status) >= 400:
+                if int(status) >= 400 and "application/json" in response["content"]:
                     schema_ref = response["content"]["application/json"]["schema"]["$ref"]
                     assert schema_ref == "#/components/schemas/Error", (method, path, status)
+                elif int(status) >= 400:  # a form's page, for a person
+                    assert form, (method, path, status)
+                    assert list(response["content"]) == ["text/html; charset=utf-8"]
     assert "HTTPValidationError" not in document["components"]["schemas"]
 
 

@@ -51,12 +51,22 @@ from tests.infrastructure.iam import Call, Need, Recorder, allows, machine_needs
 from tests.infrastructure.placeholders import resolve
 from tests.support.http_server import LocalServer, serving, unused_port
 from tests.support.serving import running
-from tests.support.workflows import bulky, bulky_texts, chain, edge, node, workflow
+from tests.support.workflows import (
+    bulky,
+    bulky_texts,
+    chain,
+    edge,
+    expense_form,
+    node,
+    workflow,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
 
 # moto's CloudFormation creates no API Gateway v2 API: this stands in for the WebSocket API's id.
 WEBSOCKET_API = "wsapi0test"
+# The machines whose tasks the scenario's deliveries end (by their names' end).
+TOKEN_MACHINES = ("-approval", "-forms")
 WEBSOCKET_ENDPOINT = f"https://{WEBSOCKET_API}.execute-api.{REGION}.amazonaws.com/prod"
 FINAL = frozenset({"completed", "error", "exhausted", "cancelled"})
 PATIENCE = 30.0
@@ -138,9 +148,10 @@ def with_token_machines(calls: list[Call], deployed: Deployed) -> list[Call]:
     client = deployed.cloud.client("stepfunctions")
     histories: list[tuple[str, str]] = []
     for page in client.get_paginator("list_state_machines").paginate():
-        # the machines of the scenario's workflows that deliver events (the local cloud
-        # holds the process's other tests' machines too)
-        for machine in (m for m in page["stateMachines"] if m["name"].endswith("-approval")):
+        # the machines of the scenario's workflows that deliver events and answers (the
+        # local cloud holds the process's other tests' machines too)
+        waiting = [m for m in page["stateMachines"] if m["name"].endswith(TOKEN_MACHINES)]
+        for machine in waiting:
             arn = machine["stateMachineArn"]
             listed = client.get_paginator("list_executions").paginate(stateMachineArn=arn)
             for execution in (e for p in listed for e in p["executions"]):
@@ -263,6 +274,7 @@ def use_the_stack(deployed: Deployed, served: dict[str, Any], http_server: Local
         assert mapped["status"] == "completed", mapped
 
         wait_for_events(api)
+        wait_for_forms(api)
 
         api.expect("PUT", "/workflows/fetching", 200, json=fetching)  # an update
         broke = Api(client, poor_headers)
@@ -270,7 +282,7 @@ def use_the_stack(deployed: Deployed, served: dict[str, Any], http_server: Local
         assert broke.wait_for(broke.start("chain"))["status"] == "exhausted"
 
         preload_as_older_machines_do(deployed, served, organization)
-        # approval and gated stay: their histories name the machines of their tokens
+        # approval, gated and forms stay: their histories name the machines of their tokens
         for workflow_id in (
             "fetching",
             "photo",
@@ -308,6 +320,24 @@ def wait_for_events(api: Api) -> None:
     )
     api.expect("PUT", "/workflows/gated", 201, json=gated)
     assert api.wait_for(api.start("gated"))["status"] == "completed"
+
+
+def wait_for_forms(api: Api) -> None:
+    """A form opened by a create-form node, its page read and its answer sent without an
+    API key, a second answer refused."""
+    api.expect("PUT", "/workflows/forms", 201, json={**expense_form(600), "id": "forms"})
+    started = api.start("forms")
+    api.wait_until_waiting(started, "review")
+    record = api.expect("GET", f"/executions/{started}", 200)
+    token = {n["nodeId"]: n for n in record["nodeExecutions"]}["form"]["outputs"]["token"]
+    page = api.client.get(f"/forms/{token}", headers={"Authorization": ""})
+    assert page.status_code == 200, page.text
+    answer = {"amount": 5, "approved": True}
+    answered = api.client.post(f"/forms/{token}", json=answer, headers={"Authorization": ""})
+    assert answered.status_code == 202, answered.text
+    again = api.client.post(f"/forms/{token}", json=answer, headers={"Authorization": ""})
+    assert again.status_code == 410, again.text
+    assert api.wait_for(started)["status"] == "completed"
 
 
 def preload_as_older_machines_do(
@@ -353,7 +383,7 @@ class Api:
         while True:
             record = self.expect("GET", f"/executions/{execution_id}", 200)
             shown = {n["nodeId"]: n for n in record["nodeExecutions"]}[node_id]
-            if shown.get("waitingFor") == "event":
+            if shown.get("waitingFor") in ("event", "form"):
                 return
             assert time.monotonic() < give_up, shown
             time.sleep(0.02)

@@ -177,6 +177,46 @@ def test_the_http_api_sends_everything_to_its_function_through_a_throttled_logge
     )
 
 
+def test_a_form_s_routes_are_their_own_throttled_tighter_and_no_log_keeps_their_token(
+    synthesized: Synthesized,
+):
+    (api,) = [
+        name
+        for name, api in synthesized.resources("AWS::ApiGatewayV2::Api").items()
+        if api["Properties"]["ProtocolType"] == "HTTP"
+    ]
+    routes = sorted(
+        route["Properties"]["RouteKey"]
+        for route in synthesized.resources("AWS::ApiGatewayV2::Route").values()
+        if route["Properties"]["ApiId"] == {"Ref": api}
+    )
+    assert routes == ["$default", "GET /forms/{token}", "POST /forms/{token}"]
+    (stage,) = [
+        stage["Properties"]
+        for stage in synthesized.resources("AWS::ApiGatewayV2::Stage").values()
+        if stage["Properties"]["ApiId"] == {"Ref": api}
+    ]
+    default = stage["DefaultRouteSettings"]
+    for route in ("GET /forms/{token}", "POST /forms/{token}"):
+        limits = stage["RouteSettings"][route]
+        assert 0 < limits["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
+        assert 0 < limits["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"]
+    # the path holds a form's token: the access log keeps the route key instead
+    access_log = stage["AccessLogSettings"]["Format"]
+    assert "$context.path" not in access_log
+    assert "$context.routeKey" in access_log
+
+
+def test_create_form_nodes_are_given_the_http_api_s_url(synthesized: Synthesized):
+    (run_node,) = [
+        function["Properties"]
+        for name, function in synthesized.resources("AWS::Lambda::Function").items()
+        if name.startswith("FunctionsRunNode")
+    ]
+    url = run_node["Environment"]["Variables"]["STEPTHUNK_FORMS_URL"]
+    assert "execute-api" in str(url)
+
+
 def test_the_websocket_api_has_connect_disconnect_and_default_routes_and_a_throttled_stage(
     synthesized: Synthesized,
 ):

@@ -1,6 +1,9 @@
 """A wait-for-event node's task token (what resumes its execution) is never shown: no record,
 live update, log, table item, stored object or execution description holds it, whether the
-wait ends by an event, a rejection or its timeout (tests.support.secret_scan).
+wait ends by an event, a rejection or its timeout (tests.support.secret_scan). Nor a
+wait-for-form node's; and its form's token is in no table item or log, and in records and
+live updates only where Dafthunk's ports show it (create-form's outputs, wait-for-form's
+input).
 
 Step Functions' own execution history holds it, as it holds every task's parameters: its
 TaskScheduled event is where this test finds the token to search for. A caller names the
@@ -10,14 +13,18 @@ execution and the node (POST /executions/{id}/nodes/{nodeId}/event), never the t
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from lambdas.handlers import http_api
+from lambdas.handlers.entry import Invocation
 from lambdas.lifecycle.event_delivery import Rejection
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
+from local.memory_events import LOCAL_FORMS_URL
 from tests.support.secret_scan import (
     LOG_PROBE,
     Scan,
@@ -26,7 +33,7 @@ from tests.support.secret_scan import (
     organization,
     scan_deployment,
 )
-from tests.support.workflows import edge, node, workflow
+from tests.support.workflows import edge, expense_form, node, workflow
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +110,114 @@ def test_a_task_token_appears_in_no_record_live_update_log_or_stored_item(
     assert scan.counts["items"] > 0
     assert scan.counts["messages"] > 0
     assert scan.found == []
+
+
+def answer_through_the_api(engine: EmbeddedEngine, token: str, answer: Any) -> dict[str, Any]:
+    """POST /forms/{token} with `answer`, through the HTTP API's handler as API Gateway
+    calls it (no API key)."""
+    path = f"/forms/{token}"
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": "POST", "path": path, "sourceIp": "127.0.0.1"},
+            "stage": "$default",
+        },
+        "body": json.dumps(answer),
+        "isBase64Encoded": False,
+    }
+    return http_api.process(event, engine.ports, Invocation())
+
+
+def as_shown(record: dict[str, Any]) -> dict[str, Any]:
+    """`record` (or a live update) without where a form's token is shown by design:
+    create-form's `url` and `token` outputs and wait-for-form's `token` input (the token is
+    a value of Dafthunk's ports; used or expired, it is worth nothing)."""
+    nodes = []
+    for shown in record.get("nodeExecutions", []):
+        if shown["nodeId"] == "form":
+            shown = {**shown, "outputs": {}}
+        if shown["nodeId"] == "review":
+            shown = {**shown, "inputs": {}}
+        nodes.append(shown)
+    return {**record, "nodeExecutions": nodes}
+
+
+@pytest.mark.parametrize(
+    ("answered", "status"), [(True, "completed"), (False, "error")], ids=["answer", "timeout"]
+)
+def test_a_form_s_tokens_appear_in_no_item_or_log_and_in_records_only_as_its_ports(
+    engine: EmbeddedEngine,
+    handler_logs: Callable[[], list[str]],
+    answered: bool,
+    status: str,
+) -> None:
+    owner = organization()
+    messages: list[dict[str, Any]] = []
+    tokens: list[str] = []
+    answers: list[dict[str, Any]] = []
+
+    def receive(message: dict[str, Any]) -> None:
+        messages.append(message)
+        shown = {n["nodeId"]: n for n in message["nodeExecutions"]}
+        if "outputs" in shown.get("form", {}):
+            tokens.append(shown["form"]["outputs"]["token"])
+        if answered and shown.get("review", {}).get("waitingFor") == "form":
+            answer = {"amount": 5, "approved": True}
+            sending = threading.Thread(
+                target=lambda: answers.append(answer_through_the_api(engine, tokens[0], answer))
+            )
+            sending.start()
+
+    record = engine.run(expense_form(60), organization_id=owner, on_update=receive)
+
+    assert record.status == status
+    if answered:
+        assert [a["statusCode"] for a in answers] == [202]
+    [form_token] = set(tokens)
+    shown_ports = {n.node_id: n for n in record.node_executions}
+    assert shown_ports["form"].outputs == {
+        "url": f"{LOCAL_FORMS_URL}/forms/{form_token}",
+        "token": form_token,
+    }
+    assert shown_ports["review"].inputs == {"token": form_token}
+    [arn] = [a for a in executions_of(engine) if a.endswith(record.id)]
+    [task_token] = scheduled_tokens(engine, arn)
+    task = Scan((task_token,))
+    scan_deployment(engine, task, histories=False)  # every item, object, description
+    form = Scan((form_token,))
+    assert form.finds(record.to_json())  # the scan would see it
+    scan_items_as_shown(engine, form)
+    for line in handler_logs():
+        task.look("log lines", "handler logs", line)
+        form.look("log lines", "handler logs", line)
+    for index, message in enumerate(messages):
+        task.look("messages", f"live update {index}", message)
+        form.look("messages", f"live update {index}", as_shown(message))
+    for where, seen in (
+        ("final", record.to_json()),
+        ("stored", engine.record(record.id).to_json()),
+    ):
+        task.look("records", f"{where} record", seen)
+        form.look("records", f"{where} record", as_shown(seen))
+    assert task.counts["items"] > 0
+    assert form.counts["items"] >= 3  # the record, the form and which node waited for it
+    assert form.counts["messages"] > 0
+    assert (task.found, form.found) == ([], [])
+
+
+def scan_items_as_shown(engine: EmbeddedEngine, scan: Scan) -> None:
+    """Search every item of the deployment's tables, a stored record as Dafthunk's ports
+    show it (`as_shown`): a form's own items hold its token's digest alone."""
+    dynamodb = engine.clients.dynamodb
+    for setting, table in sorted(engine.deployment.settings.items()):
+        if setting.endswith("_table"):
+            for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+                for item in page["Items"]:
+                    if "record" in item and "S" in item["record"]:
+                        shown = as_shown(json.loads(item["record"]["S"]))
+                        item = {**item, "record": {"S": json.dumps(shown)}}
+                    scan.look("items", f"{table} item", item)

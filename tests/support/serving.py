@@ -56,6 +56,8 @@ ROUTES = (
     ("GET", "/node-types"),
     ("POST", "/blobs"),
 )
+# The routes of a form: public too, the token in the path their credential.
+FORM_ROUTES = (("GET", "/forms/{token}"), ("POST", "/forms/{token}"))
 
 
 @dataclass

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -13,10 +12,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.handlers.api.executions import ExecutionId
-from lambdas.handlers.api.routing import answers, deps_of, json_response, organization_of
+from lambdas.handlers.api.routing import (
+    answers,
+    deps_of,
+    json_response,
+    organization_of,
+    parsed_body,
+)
 from lambdas.lifecycle.event_delivery import MAX_REASON_CHARACTERS, deliver
 from statemachine.model import WireModel
-from statemachine.port_types import DuplicateKeyError, loads_strict
 
 router = Router()  # type: ignore[no-untyped-call]
 
@@ -59,7 +63,7 @@ ENDED = answers(
 def deliver_event(execution_id: ExecutionId, node_id: NodeId) -> Response[str]:
     deps, organization = deps_of(router), organization_of(router)
     body = router.current_event.decoded_body
-    payload = _parsed(body) if body else None
+    payload = parsed_body(body) if body else None
     deliver(deps, organization, execution_id, node_id, payload)
     return _ended(execution_id, node_id, "delivered")
 
@@ -84,13 +88,3 @@ def reject_event(
 def _ended(execution_id: str, node_id: str, status: str) -> Response[str]:
     body = Delivered(execution_id=execution_id, node_id=node_id, status=status)
     return json_response(HTTPStatus.ACCEPTED, body.to_json())
-
-
-def _parsed(body: str) -> Any:
-    """The body's JSON, read as every body is (lambdas.handlers.http_api.strict_json)."""
-    try:
-        return loads_strict(body, unique_keys=True)
-    except (json.JSONDecodeError, DuplicateKeyError):
-        raise
-    except ValueError as error:
-        raise json.JSONDecodeError(str(error), body, 0) from None

@@ -17,6 +17,7 @@ from lambdas.handlers.api.bodies import Error
 from lambdas.lifecycle.ports import Ports
 from lambdas.runtime.blobs import BlobStore
 from lambdas.runtime.ports import ApiKeyStore, SecretVault
+from statemachine.port_types import DuplicateKeyError, loads_strict
 
 # Any text: a deploy judges its id as validation judges one in a file
 # (statemachine.identifiers), and other routes answer 404 for an id no workflow can have.
@@ -97,6 +98,17 @@ def _json_text(body: Any) -> str:
     except UnicodeEncodeError:
         return json.dumps(body)
     return text
+
+
+def parsed_body(body: str) -> Any:
+    """A body's JSON, read as every body is (lambdas.handlers.http_api.strict_json): by a
+    route that reads its body itself."""
+    try:
+        return loads_strict(body, unique_keys=True)
+    except (json.JSONDecodeError, DuplicateKeyError):
+        raise
+    except ValueError as error:
+        raise json.JSONDecodeError(str(error), body, 0) from None
 
 
 def deps_of(router: Router | ApiGatewayResolver) -> ApiDeps:

@@ -1,0 +1,221 @@
+"""Forms through the HTTP API (README "Waiting for a form"): GET /forms/{token} is the form's
+page and POST /forms/{token} its answer, both without an API key (the token is the
+credential); the answer is checked against the form's schema, resumes the wait-for-form node
+once (then 410), is refused 409 before the node waits, and serve throttles both routes."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from local.cloud import LocalCloud
+from local.embedded import EmbeddedEngine
+from tests.api.test_executions_api import node_of
+from tests.support.serving import PATIENCE, Organization, Server, receive, serving
+from tests.support.workflows import edge, expense_form, node, workflow
+
+
+def expenses(workflow_id: str = "expenses", timeout_seconds: int | None = None) -> dict[str, Any]:
+    return {**expense_form(timeout_seconds), "id": workflow_id}
+
+
+def until_waiting(org: Organization, execution_id: str, node_id: str = "review") -> str:
+    """Until the execution's record shows the node waiting for its form; the form's token
+    (create-form's output)."""
+    give_up = time.monotonic() + PATIENCE
+    while True:
+        record = org.record(execution_id)
+        if node_of(record, node_id).get("waitingFor") == "form":
+            token: str = node_of(record, "form")["outputs"]["token"]
+            return token
+        assert time.monotonic() < give_up, record
+        time.sleep(0.02)
+
+
+def anonymous(server: Server) -> httpx.Client:
+    return server.http()  # no API key
+
+
+def test_the_form_page_asks_for_each_field_typed_and_escapes_what_it_shows(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(expenses())
+    execution_id = org_a.start("expenses")
+    token = until_waiting(org_a, execution_id)
+
+    page = anonymous(server).get(f"/forms/{token}")
+
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    html = page.text
+    assert "<h1>Expense &lt;report&gt;</h1>" in html
+    assert "Approve or refuse &amp; say why" in html
+    assert re.search(
+        r'<input type="number" step="any" id="field-amount" name="amount" required>', html
+    )
+    assert '<input type="text" id="field-comment" name="comment">' in html
+    assert 'type="checkbox" id="field-approved" name="approved" value="true"' in html
+    assert "In euros" in html
+    assert '<form method="post">' in html
+    assert "<script" not in html
+    assert "http" not in html.split("<body>")[1]
+    org_a.http.post(f"/executions/{execution_id}/cancel")
+
+
+def test_a_json_answer_resumes_the_node_once_and_then_the_form_is_gone(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(expenses())
+    execution_id = org_a.start("expenses")
+    token = until_waiting(org_a, execution_id)
+    client = anonymous(server)
+
+    wrong = client.post(f"/forms/{token}", json={"amount": "twelve", "extra": 1})
+    answered = client.post(f"/forms/{token}", json={"amount": 12.5, "approved": True})
+    again = client.post(f"/forms/{token}", json={"amount": 1, "approved": False})
+    page = client.get(f"/forms/{token}")
+
+    assert wrong.status_code == 400, wrong.text
+    error = wrong.json()["error"]
+    assert error["code"] == "INVALID_ANSWER"
+    assert {d["field"] for d in error["details"]} == {"amount", "approved", "extra"}
+    assert error["message"] == "Field 'extra' is not a field of the form"
+    assert answered.status_code == 202, answered.text
+    assert answered.json() == {"status": "answered"}
+    assert again.status_code == 410, again.text
+    assert again.json()["error"]["code"] == "FORM_CLOSED"
+    assert page.status_code == 410
+    record = org_a.wait_for(execution_id)
+    assert record["status"] == "completed"
+    assert node_of(record, "review")["outputs"] == {"response": {"amount": 12.5, "approved": True}}
+    assert node_of(record, "answer")["outputs"]["displayValue"] == {
+        "amount": 12.5,
+        "approved": True,
+    }
+
+
+def test_the_page_s_own_post_is_read_by_field_type_and_answered_with_a_page(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(expenses())
+    execution_id = org_a.start("expenses")
+    token = until_waiting(org_a, execution_id)
+    client = anonymous(server)
+    posted = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    missing = client.post(f"/forms/{token}", content="amount=&comment=hi", headers=posted)
+    answered = client.post(
+        f"/forms/{token}", content="amount=1499&comment=&approved=true", headers=posted
+    )
+
+    assert missing.status_code == 400, missing.text
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "Field &#x27;amount&#x27; is required" in missing.text
+    assert answered.status_code == 202, answered.text
+    assert "Thank you" in answered.text
+    record = org_a.wait_for(execution_id)
+    assert node_of(record, "review")["outputs"] == {
+        "response": {"amount": 1499, "comment": "", "approved": True}
+    }
+
+
+def test_an_unknown_token_answers_404_and_a_form_not_yet_waited_for_409(
+    server: Server, org_a: Organization
+) -> None:
+    # a Wait state of 1000 s (10 s at the tests' time scale) before the wait-for-form node
+    flow = expenses("slow")
+    flow["nodes"].insert(1, node("pause", "wait", seconds=1000))
+    flow["edges"] = [
+        edge("form.token", "pause.value"),
+        *flow["edges"],
+    ]
+    org_a.deploy(flow)
+    with server.session(org_a, "session-slow-form") as socket:
+        execution_id = org_a.start("slow", sessionId="session-slow-form")
+        created: dict[str, Any] = {}
+        while "outputs" not in created:  # the live update of create-form's unit
+            update = receive(socket)
+            created = next((n for n in update["nodeExecutions"] if n["nodeId"] == "form"), {})
+    token = created["outputs"]["token"]
+    client = anonymous(server)
+
+    unknown_page = client.get("/forms/no-such-token")
+    unknown_answer = client.post("/forms/no-such-token", json={})
+    early = client.post(f"/forms/{token}", json={"amount": 1, "approved": True})
+    org_a.http.post(f"/executions/{execution_id}/cancel")
+    ended = client.post(f"/forms/{token}", json={"amount": 1, "approved": True})
+
+    assert unknown_page.status_code == 404
+    assert unknown_page.headers["content-type"].startswith("text/html")
+    assert unknown_answer.status_code == 404, unknown_answer.text
+    assert early.status_code == 409, early.text
+    assert early.json()["error"]["code"] == "NOT_WAITING"
+    assert early.headers["retry-after"] == "1"
+    assert ended.status_code == 410, ended.text
+
+
+def test_an_unanswered_form_fails_its_node_when_the_wait_times_out(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(expenses("quick", timeout_seconds=20))  # 0.2 s at the tests' time scale
+
+    record = org_a.wait_for(org_a.start("quick"))
+    token = node_of(record, "form")["outputs"]["token"]
+
+    assert record["status"] == "error"
+    assert node_of(record, "review")["error"] == "Form not answered within 20 s"
+    assert node_of(record, "answer")["skipReason"] == "upstream_failure"
+    late = anonymous(server).post(f"/forms/{token}", json={"amount": 1, "approved": True})
+    assert late.status_code == 410, late.text
+
+
+def test_a_token_of_another_execution_fails_the_wait_for_form_node_without_waiting(
+    org_a: Organization,
+) -> None:
+    org_a.deploy(expenses())
+    first = org_a.start("expenses")
+    token = until_waiting(org_a, first)
+    stranger = workflow(
+        node("review", "wait-for-form", token=token),
+        workflow_id="stranger",
+    )
+    org_a.deploy(stranger)
+    started = time.monotonic()
+
+    record = org_a.wait_for(org_a.start("stranger"))
+
+    assert time.monotonic() - started < PATIENCE
+    assert record["status"] == "error"
+    assert node_of(record, "review")["error"].startswith(
+        "Input 'token' is not the token of a form of this execution"
+    )
+    assert token not in node_of(record, "review")["error"]
+    org_a.http.post(f"/executions/{first}/cancel")
+
+
+@pytest.fixture(name="throttled", scope="module")
+def throttled_fixture(cloud: LocalCloud) -> Iterator[Server]:
+    with serving(EmbeddedEngine(cloud=cloud), form_limits=(0.5, 2)) as up:
+        yield up
+
+
+def test_serve_throttles_the_form_routes_answering_429_with_retry_after(
+    throttled: Server,
+) -> None:
+    client = throttled.http()
+
+    answers = [client.get("/forms/some-token") for _ in range(3)]
+    other_route = client.get("/openapi.json")
+
+    assert [a.status_code for a in answers] == [404, 404, 429]
+    assert answers[2].json()["error"]["code"] == "TOO_MANY_REQUESTS"
+    assert int(answers[2].headers["retry-after"]) >= 1
+    assert other_route.status_code == 200
