@@ -211,8 +211,9 @@ class EmbeddedEngine:
     ) -> ExecutionRecord:
         """Run `workflow` to its final record, as persisted by its execution: JSON data, or a
         Workflow already validated against this engine's catalog. `events` gives
-        wait-for-event nodes their event (node id -> JSON value, or a Rejection), delivered
-        through the lifecycle (as the API delivers one) once each waits."""
+        wait-for-event nodes their event and wait-for-form nodes their answer (node id -> JSON
+        value, or a Rejection), delivered through the lifecycle (as the API delivers one) once
+        each waits (an answer its form refuses is not: the node waits on)."""
         organization = organization_id or self.organization_id
         execution_id = execution_id or str(uuid.uuid4())
         try:

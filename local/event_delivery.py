@@ -1,18 +1,21 @@
 """Delivering events given before a run (`stepthunk run --event`, the engines' `events`) to
-wait-for-event nodes once they wait: the lifecycle's delivery, tried until each node waits or
-the execution ends."""
+wait-for-event nodes once they wait (and answers to wait-for-form nodes): the lifecycle's
+delivery, tried until each node waits or the execution ends. An answer its form's schema
+refuses is dropped with a warning, and its node waits on (as a form's page would refuse it)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-from lambdas.lifecycle.errors import Conflict
+from lambdas.lifecycle.errors import Conflict, Invalid
 from lambdas.lifecycle.event_delivery import DeliveryPorts, deliver_given
 
 # How often a node not yet waiting is asked again.
 POLL_SECONDS = 0.02
+logger = logging.getLogger(__name__)
 
 
 def deliver_when_waiting(
@@ -33,6 +36,8 @@ def deliver_when_waiting(
                 if refusal.code == "NOT_WAITING":
                     continue  # not yet (or never: the execution's end stops the loop)
                 raise
+            except Invalid as refusal:
+                logger.warning("Not delivered to node '%s': %s", node_id, refusal.message)
             del pending[node_id]
         done.wait(POLL_SECONDS)
 

@@ -3,6 +3,7 @@ units run one after another in this process, with no state machine around them."
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 import uuid
@@ -14,6 +15,7 @@ from lambdas.lifecycle import records
 from lambdas.lifecycle.begin import begin, preloaded, run_state
 from lambdas.lifecycle.calls import called_estimate
 from lambdas.lifecycle.children import CallPorts, Child
+from lambdas.lifecycle.errors import Invalid
 from lambdas.lifecycle.event_delivery import deliver_given
 from lambdas.lifecycle.event_wait import settle, start_waiting
 from lambdas.lifecycle.finish import finish
@@ -57,6 +59,7 @@ from statemachine.planner import DEFAULT_MAX_GROUP_SIZE, Plan, Wiring, plan_work
 from statemachine.validation import validate_overrides, validated
 
 UpdateListener = Callable[[dict[str, Any]], None]
+logger = logging.getLogger(__name__)
 # What a workflow given to `deploy` runs on, as its records name it (no state machine).
 IN_PROCESS_MACHINE = "arn:aws:states:local:000000000000:stateMachine:in-process"
 
@@ -191,8 +194,9 @@ class InProcessEngine:
     ) -> ExecutionRecord:
         """Run `workflow` to its final record; never raises for bad user input. `workflow` is
         JSON data, or a Workflow already validated against this engine's catalog. `events`
-        gives wait-for-event nodes their event (node id -> JSON value, or a Rejection),
-        delivered once each waits."""
+        gives wait-for-event nodes their event and wait-for-form nodes their answer (node id ->
+        JSON value, or a Rejection), delivered once each waits (an answer its form refuses is
+        not: the node waits on)."""
         execution_id = execution_id or str(uuid.uuid4())
         try:
             valid = validated(workflow, self.registry.catalog)
@@ -275,7 +279,12 @@ class InProcessEngine:
             if node.id in events:
                 execution = state.execution
                 given = events[node.id]
-                deliver_given(self.ports, execution.organization_id, execution.id, node.id, given)
+                try:
+                    deliver_given(
+                        self.ports, execution.organization_id, execution.id, node.id, given
+                    )
+                except Invalid as refusal:  # as local.event_delivery drops it
+                    logger.warning("Not delivered to node '%s': %s", node.id, refusal.message)
             ended = self.callbacks.wait(token, wait_seconds(node) * self.time_scale)
             if ended is None:
                 ended = {"Error": STATES_TIMEOUT, "Cause": "The wait for an event timed out"}

@@ -84,3 +84,12 @@ def test_a_schema_a_form_cannot_ask_fails_create_form_naming_the_field(engine: E
         "integer, number, boolean, datetime"
     )
     assert result.node("review")["skipReason"] == "upstream_failure"
+
+
+def test_an_answer_the_schema_refuses_is_not_delivered_and_the_node_waits_on(
+    engine: Engine,
+) -> None:
+    result = engine.run(expense_form(timeout_seconds=30), events={"review": {"amount": "x"}})
+
+    assert result.status == "error"
+    assert result.error("review") == "Form not answered within 30 s"
