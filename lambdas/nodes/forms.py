@@ -17,7 +17,7 @@ from lambdas.runtime.node_type import NodeContext, NodeFamily, port
 from lambdas.runtime.schema_fields import form_fields
 from statemachine.model import ParameterType
 
-family = NodeFamily("Forms")
+family = NodeFamily("Logic")  # Dafthunk files the pair under logic
 
 
 @family.node(
