@@ -61,6 +61,8 @@ class Holdings:
             return [{"workflow_id": w} for w in self.workflows]
         if "{name}" in template:
             return [{"name": self.secret}]
+        if "{token}" in template:  # a form's: no key reaches a form without its token
+            return [{"token": f"never-issued-{uuid.uuid4().hex}"}]
         return [{}]
 
 
@@ -71,6 +73,7 @@ def never_existed(parameters: dict[str, str]) -> dict[str, str]:
         "workflow_id": f"ghost-{uuid.uuid4().hex[:8]}",
         "name": f"GHOST_{uuid.uuid4().hex[:8]}",
         "node_id": f"ghost-{uuid.uuid4().hex[:8]}",
+        "token": f"ghost-{uuid.uuid4().hex}",
     }
     return {kind: fresh[kind] for kind in parameters}
 
@@ -156,8 +159,9 @@ def nothing(parameters: dict[str, str]) -> None:
 
 # What B sends on each route (a body that would succeed for A), and what B must get:
 # "absent": the 404 of a resource that never existed; "listing": what an organization that
-# owns nothing gets; "write": a new resource of B's own. Writes come last, since they create
-# B's own resources of A's names.
+# owns nothing gets; "write": a new resource of B's own; "anyone": what a route whose
+# credential is in its path (a form's token, no key) answers whoever asks for nothing.
+# Writes come last, since they create B's own resources of A's names.
 REQUESTS: dict[tuple[str, str], tuple[Body, str]] = {
     ("GET", "/workflows/{workflow_id}"): (nothing, "absent"),
     ("DELETE", "/workflows/{workflow_id}"): (nothing, "absent"),
@@ -179,6 +183,8 @@ REQUESTS: dict[tuple[str, str], tuple[Body, str]] = {
         lambda _: {"reason": "no"},
         "absent",
     ),
+    ("GET", "/forms/{token}"): (nothing, "anyone"),
+    ("POST", "/forms/{token}"): (lambda _: {"amount": 1}, "anyone"),
     ("DELETE", "/secrets/{name}"): (nothing, "absent"),
     ("GET", "/secrets"): (nothing, "listing"),
     ("GET", "/node-types"): (nothing, "listing"),
@@ -207,8 +213,8 @@ def check(
     ids: dict[str, str],
     ghost: dict[str, str],
 ) -> None:
-    """`response` (B's, on A's resources) against `expected` (B's on nothing for "absent"
-    and "write"; an organization owning nothing's for "listing")."""
+    """`response` (B's, on A's resources) against `expected` (B's on nothing for "absent",
+    "anyone" and "write"; an organization owning nothing's for "listing")."""
     if kind == "absent":
         assert response.status_code == 404, response.text
         assert response.json()["error"]["code"] == "NOT_FOUND"
@@ -216,6 +222,9 @@ def check(
         for name, value in ghost.items():
             text = text.replace(value, ids[name])
         assert response.text == text
+    elif kind == "anyone":
+        assert response.status_code == expected.status_code == 404, response.text
+        assert response.text == expected.text
     elif kind == "listing":
         assert response.status_code == expected.status_code == 200, response.text
         assert response.json() == expected.json()
