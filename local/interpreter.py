@@ -17,6 +17,8 @@ workflow meets, it is patched here (moto is pinned exactly for that):
   workflow execution on AWS (moto records every iteration's events in one list for the whole
   map run, which met the history limit after about 4,000 items, and kept them all until the
   map run ended);
+- a Map state's worker runs any number of items (moto's worker called itself once per item
+  it ran, so a `maxConcurrency` of 1 over 1,000 items passed Python's recursion limit);
 - a definition with a state name over 80 characters is refused (InvalidDefinition), as AWS
   refuses it (moto takes any);
 - a task's timeout is what its definition says even when the execution is stopped while the
@@ -66,6 +68,7 @@ def behave_as_on_aws() -> None:
     _refuse_long_state_names()
     _fail_executions_at_the_history_limit()
     _give_map_run_iterations_histories_of_their_own()
+    _run_map_items_in_a_loop()
     _refuse_requests_about_express_executions()
     _pass_task_failure_causes()
 
@@ -390,6 +393,43 @@ def _give_map_run_iterations_histories_of_their_own() -> None:
         original(worker, env, job)
 
     replace(DistributedItemProcessorWorker, "_eval_job", eval_job)
+
+
+def _run_map_items_in_a_loop() -> None:
+    """Each of moto's Map workers (inline items, a map run's items, a map run's iterator) runs
+    an item, then calls itself for the next one as its last statement: one frame per item.
+    That call is taken by the loop of the call that ran the item instead, so a worker's stack
+    stays one frame deep whatever the number of items. A worker runs on one thread."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+        iteration_worker,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (  # noqa: E501
+        distributed_item_processor_worker,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.iterator import (
+        distributed_iterator_worker,
+    )
+
+    def looping(eval_pool: Callable[..., None]) -> Callable[..., None]:
+        def in_a_loop(worker: Any, job: Any, worker_frame: Any) -> None:
+            if getattr(worker, "_next_in_pool", None) is not None:  # the worker's tail call
+                worker._next_in_pool.append((job, worker_frame))
+                return
+            worker._next_in_pool = [(job, worker_frame)]
+            try:
+                while worker._next_in_pool:
+                    eval_pool(worker, *worker._next_in_pool.pop())
+            finally:
+                worker._next_in_pool = None
+
+        return in_a_loop
+
+    for owner in (
+        iteration_worker.IterationWorker,
+        distributed_item_processor_worker.DistributedItemProcessorWorker,
+        distributed_iterator_worker.DistributedIteratorWorker,
+    ):
+        replace(owner, "_eval_pool", looping(owner._eval_pool))
 
 
 def _refuse_requests_about_express_executions() -> None:

@@ -93,6 +93,16 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
         "tracingConfiguration",
         "sm_type",
     ),
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.iteration_worker.IterationWorker._eval_pool": (
+        "self",
+        "job",
+        "worker_frame",
+    ),
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.iterator.distributed_iterator_worker.DistributedIteratorWorker._eval_pool": (
+        "self",
+        "job",
+        "worker_frame",
+    ),
     "moto.stepfunctions.parser.asl.component.state.state.CommonStateField._eval_state_input": (
         "self",
         "env",
@@ -171,6 +181,11 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
     "moto.stepfunctions.parser.asl.component.state.state.CommonStateField._eval_body": (
         "self",
         "env",
+    ),
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker.DistributedItemProcessorWorker._eval_pool": (
+        "self",
+        "job",
+        "worker_frame",
     ),
     "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker.DistributedItemProcessorWorker._eval_job": (
         "self",

@@ -4,6 +4,7 @@ workflow's state machine; and both engines record the caller and the children al
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from lambdas.runtime.record import ExecutionRecord
@@ -133,4 +134,32 @@ def test_items_past_what_the_state_takes_reach_their_children_by_reference(
     assert finished.record.status == "completed", finished.record.node("loop")
     assert finished.record.node("out").outputs == {
         "displayValue": [{"out": item} for item in items]
+    }
+
+
+def test_one_item_at_a_time_runs_more_items_than_the_stack_has_frames(
+    engine: EmbeddedEngine,
+) -> None:
+    # moto's Map worker called itself once per item it ran: with maxConcurrency 1, the
+    # items past Python's recursion limit failed the execution without its final record
+    organization = new_organization()
+    engine.deploy(validated(reciprocal(), engine.registry.catalog), organization)
+    items = list(range(1, 201))
+    one_at_a_time = workflow(
+        node("list", "json-input", json=items),
+        node("loop", "for-each", workflowId="reciprocal", itemInput="n.value", maxConcurrency=1),
+        node("out", "output-json"),
+        edges=[edge("list.json", "loop.items"), edge("loop.results", "out.value")],
+        workflow_id="looping",
+    )
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(150)  # fewer frames than items; an item's own run needs fewer than 100
+    try:
+        finished = run(engine, one_at_a_time, organization_id=organization)
+    finally:
+        sys.setrecursionlimit(limit)
+
+    assert finished.record.status == "completed", finished.record.node("loop")
+    assert finished.record.node("out").outputs == {
+        "displayValue": [{"shown": 1 / n} for n in items]
     }
