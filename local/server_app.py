@@ -173,9 +173,8 @@ def _response(result: dict[str, Any]) -> Response:
 
 
 def _is_form(request: Request) -> bool:
-    """Whether `request` is to a form's route, /forms/{token}."""
-    parts = path(request).split("/")
-    return len(parts) == 3 and parts[1] == FORMS_PATH and bool(parts[2])
+    """Whether `request` is to a form's route, /forms (its token in the query string)."""
+    return path(request) == f"/{FORMS_PATH}"
 
 
 def _json_error(

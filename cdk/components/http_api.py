@@ -21,19 +21,20 @@ from lambdas.runtime.origins import ALLOWED_HEADERS, ALLOWED_METHODS, PREFLIGHT_
 
 # Requests per second over the stage (steady, burst); past them clients get 429.
 THROTTLE = apigwv2.ThrottleSettings(rate_limit=100, burst_limit=200)
-# A form's routes, which take no API key (the token in the path is the credential): routes
-# of their own, so that the stage throttles each apart, tighter than the rest.
-FORM_ROUTE_PATH = f"/{FORMS_PATH}/{{token}}"
+# A form's routes, which take no API key (the token in the query string is the credential):
+# routes of their own, so that the stage throttles each apart, tighter than the rest.
+FORM_ROUTE_PATH = f"/{FORMS_PATH}"
 FORM_METHODS = (apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST)
 # HTTP API context variables ($context.identity.caller and friends exist only in REST APIs).
-# No `$context.path`: a form's path holds its token, a credential no log may keep; the route
-# key (the form routes' by their template) and the method say what was asked.
+# `$context.path` has no query string, where a form's token (a credential no log may keep)
+# is: the path of every request is logged, never a token.
 ACCESS_LOG_FIELDS = {
     "requestId": "$context.requestId",
     "ip": "$context.identity.sourceIp",
     "requestTime": "$context.requestTime",
     "routeKey": "$context.routeKey",
     "method": "$context.httpMethod",
+    "path": "$context.path",
     "status": "$context.status",
     "responseLength": "$context.responseLength",
     "latency": "$context.responseLatency",
@@ -76,8 +77,8 @@ class HttpApi(Construct):
             "APIG4",
             "The API function authenticates every request with the organization's API key "
             "(Authorization: Bearer) and answers 401 without one; only /openapi.json and a "
-            "form's page and answer (/forms/{token}, the token their credential, throttled "
-            "per route) are public, by design.",
+            "form's page and answer (GET and POST /forms?token=..., the token their "
+            "credential, throttled per route) are public, by design.",
         )
         form_routes = self.api.add_routes(
             path=FORM_ROUTE_PATH,

@@ -1,7 +1,7 @@
 """The HTTP API Lambda: workflows, executions, secrets and node types, per organization.
 
-Every route but `/openapi.json` and a form's (`/forms/{token}`, the token its credential)
-needs `Authorization: Bearer <api key>`; each request sees only
+Every route but `/openapi.json` and a form's (`GET` and `POST /forms?token=...`, the token its
+credential) needs `Authorization: Bearer <api key>`; each request sees only
 its key's organization (another organization's resources answer 404). Errors are
 `{"error": {"code", "message", "details"?}}` with a 4xx status for anything a caller sent.
 """
@@ -69,8 +69,8 @@ from statemachine.port_types import DuplicateKeyError, loads_strict
 API_TITLE = "stepthunk API"
 API_VERSION = "1"
 PUBLIC_PATHS = frozenset({"/openapi.json"})
-# A form's page and answer: the token in the path is their credential (no API key).
-FORM_PATH = re.compile(r"/forms/[^/]+")
+# A form's page and answer: the token in their query string is their credential (no API key).
+FORM_ROUTES = frozenset({("GET", forms.ROUTE), ("POST", forms.ROUTE)})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -358,7 +358,7 @@ def process(event: dict[str, Any], deps: ApiDeps, invocation: Invocation) -> dic
     middleware): a caller without a valid key learns nothing, not even what a valid request is.
     """
     request = APIGatewayProxyEventV2(event)
-    form = FORM_PATH.fullmatch(request.path) is not None
+    form = (request.http_method.upper(), request.path) in FORM_ROUTES
     public = request.path in PUBLIC_PATHS or form
     caller = None if public else authenticate(request, deps)
     if isinstance(caller, Response):

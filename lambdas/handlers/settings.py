@@ -221,7 +221,7 @@ FORMS_URL_SETTING = "STEPTHUNK_FORMS_URL"
 
 
 class FormsUrl(HandlerSettings):
-    """The base URL of the HTTP API that serves forms (/forms/{token}), for create-form
+    """The base URL of the HTTP API that serves forms (/forms?token=...), for create-form
     nodes' `url` (absent: a function whose create-form nodes fail saying so)."""
 
     stepthunk_forms_url: str | None = Field(default=None, min_length=1)

@@ -1,4 +1,4 @@
-"""A form answered by whoever holds its token (the HTTP API's /forms/{token}): the form read
+"""A form answered by whoever holds its token (the HTTP API's /forms?token=...): the form read
 for its page, and its answer delivered to the wait-for-form node that waits for it, through
 the delivery every event takes (lambdas.lifecycle.event_delivery).
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from pydantic import Field
 
@@ -23,8 +24,11 @@ from statemachine.model import WireModel
 
 # Bytes of randomness in a token: 256 bits, past guessing (43 characters, URL-safe).
 TOKEN_BYTES = 32
-# The path below the HTTP API's base URL where a form is answered: /forms/{token}.
+# Where a form is answered, below the HTTP API's base URL: /forms?token={token}. The token
+# goes in the query string, not the path: the API's access log keeps every request's path
+# (API Gateway's `$context.path` has no query string), never a form's credential.
 FORMS_PATH = "forms"
+TOKEN_PARAMETER = "token"
 # Requests a second to each form route (its page, its answer), steady and at once: past them
 # API Gateway's route throttling (and serve's) answers 429. Ten people a second answering
 # is plenty; a token guessed at that rate is guessed never.
@@ -120,4 +124,5 @@ class FormDesk:
 
 
 def form_url(base_url: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}/{FORMS_PATH}/{token}"
+    query = urlencode({TOKEN_PARAMETER: token})
+    return f"{base_url.rstrip('/')}/{FORMS_PATH}?{query}"

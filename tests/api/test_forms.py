@@ -1,14 +1,17 @@
-"""Forms through the HTTP API (README "Waiting for a form"): GET /forms/{token} is the form's
-page and POST /forms/{token} its answer, both without an API key (the token is the
-credential); the answer is checked against the form's schema, resumes the wait-for-form node
-once (then 410), is refused 409 before the node waits, and serve throttles both routes."""
+"""Forms through the HTTP API (README "Waiting for a form"): GET /forms?token=... is the
+form's page and POST /forms?token=... its answer, both without an API key (the token is the
+credential, in the query string, which no access log keeps); the answer is checked against
+the form's schema, resumes the wait-for-form node once (then 410), is refused 409 before the
+node waits, and serve throttles both routes."""
 
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Iterator
+from html import unescape
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -37,6 +40,11 @@ def until_waiting(org: Organization, execution_id: str, node_id: str = "review")
         time.sleep(0.02)
 
 
+def address(token: str) -> str:
+    """Where the form of `token` is, below the API's base URL."""
+    return f"/forms?{urlencode({'token': token})}"
+
+
 def anonymous(server: Server) -> httpx.Client:
     return server.http()  # no API key
 
@@ -47,9 +55,11 @@ def test_the_form_page_asks_for_each_field_typed_and_escapes_what_it_shows(
     org_a.deploy(expenses())
     execution_id = org_a.start("expenses")
     token = until_waiting(org_a, execution_id)
+    url = urlsplit(node_of(org_a.record(execution_id), "form")["outputs"]["url"])
 
-    page = anonymous(server).get(f"/forms/{token}")
+    page = anonymous(server).get(f"{url.path}?{url.query}")  # create-form's url, as given
 
+    assert (url.path, parse_qs(url.query)) == ("/forms", {"token": [token]})
     assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["referrer-policy"] == "no-referrer"
@@ -64,7 +74,10 @@ def test_the_form_page_asks_for_each_field_typed_and_escapes_what_it_shows(
     assert '<input type="text" id="field-comment" name="comment">' in html
     assert 'type="checkbox" id="field-approved" name="approved" value="true"' in html
     assert "In euros" in html
-    assert '<form method="post">' in html
+    action = re.search(r'<form method="post" action="([^"]+)">', html)
+    assert action is not None
+    # the page posts to its own address: the same path, the token in the query again
+    assert urljoin(str(page.url), unescape(action.group(1))) == str(page.url)
     assert "<script" not in html
     assert "http" not in html.split("<body>")[1]
     org_a.http.post(f"/executions/{execution_id}/cancel")
@@ -78,10 +91,10 @@ def test_a_json_answer_resumes_the_node_once_and_then_the_form_is_gone(
     token = until_waiting(org_a, execution_id)
     client = anonymous(server)
 
-    wrong = client.post(f"/forms/{token}", json={"amount": "twelve", "extra": 1})
-    answered = client.post(f"/forms/{token}", json={"amount": 12.5, "approved": True})
-    again = client.post(f"/forms/{token}", json={"amount": 1, "approved": False})
-    page = client.get(f"/forms/{token}")
+    wrong = client.post(address(token), json={"amount": "twelve", "extra": 1})
+    answered = client.post(address(token), json={"amount": 12.5, "approved": True})
+    again = client.post(address(token), json={"amount": 1, "approved": False})
+    page = client.get(address(token))
 
     assert wrong.status_code == 400, wrong.text
     error = wrong.json()["error"]
@@ -111,9 +124,9 @@ def test_the_page_s_own_post_is_read_by_field_type_and_answered_with_a_page(
     client = anonymous(server)
     posted = {"Content-Type": "application/x-www-form-urlencoded"}
 
-    missing = client.post(f"/forms/{token}", content="amount=&comment=hi", headers=posted)
+    missing = client.post(address(token), content="amount=&comment=hi", headers=posted)
     answered = client.post(
-        f"/forms/{token}", content="amount=1499&comment=&approved=true", headers=posted
+        address(token), content="amount=1499&comment=&approved=true", headers=posted
     )
 
     assert missing.status_code == 400, missing.text
@@ -147,11 +160,11 @@ def test_an_unknown_token_answers_404_and_a_form_not_yet_waited_for_409(
     token = created["outputs"]["token"]
     client = anonymous(server)
 
-    unknown_page = client.get("/forms/no-such-token")
-    unknown_answer = client.post("/forms/no-such-token", json={})
-    early = client.post(f"/forms/{token}", json={"amount": 1, "approved": True})
+    unknown_page = client.get(address("no-such-token"))
+    unknown_answer = client.post(address("no-such-token"), json={})
+    early = client.post(address(token), json={"amount": 1, "approved": True})
     org_a.http.post(f"/executions/{execution_id}/cancel")
-    ended = client.post(f"/forms/{token}", json={"amount": 1, "approved": True})
+    ended = client.post(address(token), json={"amount": 1, "approved": True})
 
     assert unknown_page.status_code == 404
     assert unknown_page.headers["content-type"].startswith("text/html")
@@ -160,6 +173,29 @@ def test_an_unknown_token_answers_404_and_a_form_not_yet_waited_for_409(
     assert early.json()["error"]["code"] == "NOT_WAITING"
     assert early.headers["retry-after"] == "1"
     assert ended.status_code == 410, ended.text
+
+
+@pytest.mark.parametrize("query", ["", "?token=", "?form=abc", f"?token={'x' * 257}"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_form_route_without_a_token_a_form_can_have_answers_400(
+    server: Server, method: str, query: str
+) -> None:
+    answer = anonymous(server).request(method, f"/forms{query}", json={"amount": 1})
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "INVALID_REQUEST"
+
+
+def test_a_form_s_routes_are_get_and_post_on_forms_only_without_a_key(server: Server) -> None:
+    client = anonymous(server)
+
+    elsewhere = [
+        client.get("/forms/some-token"),  # the token belongs in the query string
+        client.put(address("some-token"), json={}),
+        client.delete(address("some-token")),
+    ]
+
+    assert [answer.status_code for answer in elsewhere] == [401, 401, 401]
 
 
 def test_an_unanswered_form_fails_its_node_when_the_wait_times_out(
@@ -173,7 +209,7 @@ def test_an_unanswered_form_fails_its_node_when_the_wait_times_out(
     assert record["status"] == "error"
     assert node_of(record, "review")["error"] == "Form not answered within 20 s"
     assert node_of(record, "answer")["skipReason"] == "upstream_failure"
-    late = anonymous(server).post(f"/forms/{token}", json={"amount": 1, "approved": True})
+    late = anonymous(server).post(address(token), json={"amount": 1, "approved": True})
     assert late.status_code == 410, late.text
 
 
@@ -212,7 +248,7 @@ def test_serve_throttles_the_form_routes_answering_429_with_retry_after(
 ) -> None:
     client = throttled.http()
 
-    answers = [client.get("/forms/some-token") for _ in range(3)]
+    answers = [client.get(address("some-token")) for _ in range(3)]
     other_route = client.get("/openapi.json")
 
     assert [a.status_code for a in answers] == [404, 404, 429]

@@ -119,7 +119,7 @@ def test_an_answer_given_on_the_command_line_resumes_the_wait_for_form_node(
     shown = {n["nodeId"]: n for n in record["nodeExecutions"]}
     assert shown["review"]["outputs"] == {"response": {"amount": 80, "approved": True}}
     assert shown["answer"]["outputs"]["displayValue"] == {"amount": 80, "approved": True}
-    assert shown["form"]["outputs"]["url"].startswith("http://127.0.0.1:8080/forms/")
+    assert shown["form"]["outputs"]["url"].startswith("http://127.0.0.1:8080/forms?token=")
 
 
 def test_an_answer_that_does_not_fit_the_form_s_schema_is_a_usage_error(

@@ -21,7 +21,7 @@ def test_an_answer_is_the_node_s_response_and_the_form_s_url_carries_its_token(
     form = result.node("form")
     token = form["outputs"]["token"]
     assert len(token) >= 43  # 256 bits, URL-safe
-    assert form["outputs"]["url"] == f"http://127.0.0.1:8080/forms/{token}"
+    assert form["outputs"]["url"] == f"http://127.0.0.1:8080/forms?token={token}"
     review = result.node("review")
     assert review["outputs"] == {"response": {"amount": 12.5, "approved": True}}
     assert "waitingFor" not in review

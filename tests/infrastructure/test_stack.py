@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_cdk.assertions import Match, Template
@@ -177,7 +178,7 @@ def test_the_http_api_sends_everything_to_its_function_through_a_throttled_logge
     )
 
 
-def test_a_form_s_routes_are_their_own_throttled_tighter_and_no_log_keeps_their_token(
+def test_a_form_s_routes_are_their_own_throttled_tighter_and_the_log_keeps_paths_not_tokens(
     synthesized: Synthesized,
 ):
     (api,) = [
@@ -190,21 +191,25 @@ def test_a_form_s_routes_are_their_own_throttled_tighter_and_no_log_keeps_their_
         for route in synthesized.resources("AWS::ApiGatewayV2::Route").values()
         if route["Properties"]["ApiId"] == {"Ref": api}
     )
-    assert routes == ["$default", "GET /forms/{token}", "POST /forms/{token}"]
+    assert routes == ["$default", "GET /forms", "POST /forms"]
     (stage,) = [
         stage["Properties"]
         for stage in synthesized.resources("AWS::ApiGatewayV2::Stage").values()
         if stage["Properties"]["ApiId"] == {"Ref": api}
     ]
     default = stage["DefaultRouteSettings"]
-    for route in ("GET /forms/{token}", "POST /forms/{token}"):
+    for route in ("GET /forms", "POST /forms"):
         limits = stage["RouteSettings"][route]
         assert 0 < limits["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
         assert 0 < limits["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"]
-    # the path holds a form's token: the access log keeps the route key instead
-    access_log = stage["AccessLogSettings"]["Format"]
-    assert "$context.path" not in access_log
-    assert "$context.routeKey" in access_log
+    # every request's path is logged: a form's token is in the query string, which
+    # `$context.path` leaves out (no field of the log holds the query string)
+    access_log = json.loads(stage["AccessLogSettings"]["Format"])
+    assert access_log["path"] == "$context.path"
+    assert access_log["routeKey"] == "$context.routeKey"
+    assert access_log["method"] == "$context.httpMethod"
+    assert not [value for value in access_log.values() if "query" in value.lower()]
+    assert not [value for value in access_log.values() if "$context.request.path" in value]
 
 
 def test_create_form_nodes_are_given_the_http_api_s_url(synthesized: Synthesized):

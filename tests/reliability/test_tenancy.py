@@ -61,7 +61,7 @@ class Holdings:
             return [{"workflow_id": w} for w in self.workflows]
         if "{name}" in template:
             return [{"name": self.secret}]
-        if "{token}" in template:  # a form's: no key reaches a form without its token
+        if template == "/forms":  # a form's: no key reaches a form without its token
             return [{"token": f"never-issued-{uuid.uuid4().hex}"}]
         return [{}]
 
@@ -160,7 +160,7 @@ def nothing(parameters: dict[str, str]) -> None:
 # What B sends on each route (a body that would succeed for A), and what B must get:
 # "absent": the 404 of a resource that never existed; "listing": what an organization that
 # owns nothing gets; "write": a new resource of B's own; "anyone": what a route whose
-# credential is in its path (a form's token, no key) answers whoever asks for nothing.
+# credential is in its query string (a form's token, no key) answers whoever asks for nothing.
 # Writes come last, since they create B's own resources of A's names.
 REQUESTS: dict[tuple[str, str], tuple[Body, str]] = {
     ("GET", "/workflows/{workflow_id}"): (nothing, "absent"),
@@ -183,8 +183,8 @@ REQUESTS: dict[tuple[str, str], tuple[Body, str]] = {
         lambda _: {"reason": "no"},
         "absent",
     ),
-    ("GET", "/forms/{token}"): (nothing, "anyone"),
-    ("POST", "/forms/{token}"): (lambda _: {"amount": 1}, "anyone"),
+    ("GET", "/forms"): (nothing, "anyone"),
+    ("POST", "/forms"): (lambda _: {"amount": 1}, "anyone"),
     ("DELETE", "/secrets/{name}"): (nothing, "absent"),
     ("GET", "/secrets"): (nothing, "listing"),
     ("GET", "/node-types"): (nothing, "listing"),
@@ -203,7 +203,10 @@ def request(organization: Organization, route: tuple[str, str], ids: dict[str, s
     method, template = route
     headers = {"Idempotency-Key": IDEMPOTENCY_KEY} if method == "POST" else {}
     body = REQUESTS[route][0](ids)
-    return organization.http.request(method, template.format(**ids), json=body, headers=headers)
+    path = template.format(**ids)
+    # what the path does not name is a query parameter (a form's token)
+    query = {name: value for name, value in ids.items() if f"{{{name}}}" not in template}
+    return organization.http.request(method, path, params=query, json=body, headers=headers)
 
 
 def check(

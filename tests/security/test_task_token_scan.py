@@ -113,14 +113,15 @@ def test_a_task_token_appears_in_no_record_live_update_log_or_stored_item(
 
 
 def answer_through_the_api(engine: EmbeddedEngine, token: str, answer: Any) -> dict[str, Any]:
-    """POST /forms/{token} with `answer`, through the HTTP API's handler as API Gateway
+    """POST /forms?token=... with `answer`, through the HTTP API's handler as API Gateway
     calls it (no API key)."""
-    path = f"/forms/{token}"
+    path = "/forms"
     event = {
         "version": "2.0",
-        "routeKey": "$default",
+        "routeKey": "POST /forms",
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": f"token={token}",
+        "queryStringParameters": {"token": token},
         "headers": {"content-type": "application/json"},
         "requestContext": {
             "http": {"method": "POST", "path": path, "sourceIp": "127.0.0.1"},
@@ -180,7 +181,7 @@ def test_a_form_s_tokens_appear_in_no_item_or_log_and_in_records_only_as_its_por
     [form_token] = set(tokens)
     shown_ports = {n.node_id: n for n in record.node_executions}
     assert shown_ports["form"].outputs == {
-        "url": f"{LOCAL_FORMS_URL}/forms/{form_token}",
+        "url": f"{LOCAL_FORMS_URL}/forms?token={form_token}",
         "token": form_token,
     }
     assert shown_ports["review"].inputs == {"token": form_token}

@@ -56,8 +56,8 @@ ROUTES = (
     ("GET", "/node-types"),
     ("POST", "/blobs"),
 )
-# The routes of a form: public too, the token in the path their credential.
-FORM_ROUTES = (("GET", "/forms/{token}"), ("POST", "/forms/{token}"))
+# The routes of a form: public too, the token in the query string their credential.
+FORM_ROUTES = (("GET", "/forms"), ("POST", "/forms"))
 
 
 @dataclass

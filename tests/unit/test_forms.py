@@ -121,7 +121,7 @@ def test_tokens_are_long_random_and_kept_only_as_their_digest() -> None:
     assert len(token) >= 43
     assert token != new_token()
     assert token not in form_key(token)
-    assert form_url("https://api.example/", token) == f"https://api.example/forms/{token}"
+    assert form_url("https://api.example/", token) == f"https://api.example/forms?token={token}"
 
 
 def test_the_page_asks_for_every_field_and_escapes_what_it_shows() -> None:
@@ -134,8 +134,9 @@ def test_the_page_asks_for_every_field_and_escapes_what_it_shows() -> None:
         created_at="2026-12-07T10:00:00.000Z",
     )
 
-    page = form_page(form)
+    page = form_page(form, 'a"b&c')
 
+    assert 'action="?token=a%22b%26c"' in page  # posts to itself, the token in the query
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<p>a &amp; b</p>" in page

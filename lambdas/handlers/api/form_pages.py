@@ -2,14 +2,15 @@
 per field of its schema, typed), what answering it did, and why it cannot be answered.
 
 Minimal and self-contained: no script, no external asset, every text escaped. The page
-posts to its own address (the form's), `application/x-www-form-urlencoded`.
+posts to its own address (the form's, `?token=...`), `application/x-www-form-urlencoded`.
 """
 
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlencode
 
-from lambdas.runtime.forms import Form
+from lambdas.runtime.forms import TOKEN_PARAMETER, Form
 from lambdas.runtime.schema_fields import SchemaField, form_fields
 
 # What a form page may load and where it may post: nothing but its own style and itself.
@@ -41,13 +42,17 @@ INPUTS = {
 }
 
 
-def form_page(form: Form) -> str:
-    """The page of `form`: its title, description and an input per field."""
+def form_page(form: Form, token: str) -> str:
+    """The page of `form` (whose token is `token`): its title, description and an input per
+    field, posting to the form's own address."""
     fields = "".join(_field(field) for field in form_fields(form.form_schema))
     description = f"<p>{escape(form.description)}</p>" if form.description else ""
+    # relative: the page's own path, with the token in the query string again
+    action = escape("?" + urlencode({TOKEN_PARAMETER: token}))
     body = (
         f"<h1>{escape(form.title)}</h1>{description}"
-        f'<form method="post">{fields}<button type="submit">Send</button></form>'
+        f'<form method="post" action="{action}">{fields}'
+        '<button type="submit">Send</button></form>'
     )
     return _page(form.title, body)
 

@@ -1,5 +1,6 @@
-"""`/forms/{token}`: a form's page, and its answer (lambdas.lifecycle.form_delivery does each;
-these routes translate requests and answers). No API key: the token is the credential.
+"""`/forms?token=...`: a form's page, and its answer (lambdas.lifecycle.form_delivery does
+each; these routes translate requests and answers). No API key: the token is the credential,
+in the query string so that no access log keeps it (the log keeps paths).
 
 The page's own post (`application/x-www-form-urlencoded`) is answered with a page; a JSON
 answer (or a post that accepts only JSON) with JSON, as every other route answers.
@@ -8,26 +9,35 @@ answer (or a post that accepts only JSON) with JSON, as every other route answer
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import Field
 
 from lambdas.handlers.api.bodies import Error
 from lambdas.handlers.api.form_pages import HEADERS, HTML, form_page, message_page
-from lambdas.handlers.api.routing import deps_of, error_response, json_response, parsed_body
+from lambdas.handlers.api.routing import (
+    ApiError,
+    deps_of,
+    error_response,
+    json_response,
+    parsed_body,
+)
 from lambdas.lifecycle.errors import Conflict, Gone, Invalid, LifecycleError, NotFound
 from lambdas.lifecycle.event_delivery import invalid_answer
 from lambdas.lifecycle.form_delivery import answer_form, read_form
+from lambdas.runtime.forms import FORMS_PATH, TOKEN_PARAMETER
 from lambdas.runtime.schema_fields import form_fields, posted_answer
 from statemachine.model import WireModel
 
 router = Router()  # type: ignore[no-untyped-call]
 
-FormToken = Annotated[str, Path(min_length=1, max_length=256)]
+ROUTE = f"/{FORMS_PATH}"
+
+# The longest token a form could have (ours are 43 characters): past it, 400.
+MAX_TOKEN_LENGTH = 256
 URLENCODED = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
 # What a refusal is, as a page shows it.
@@ -70,13 +80,13 @@ THROTTLED = _json_error(
 
 
 @router.get(
-    "/forms/<token>",
+    ROUTE,
     summary="A form's page (no API key: the token is the credential)",
     description="The form's title, description and one input per field of its schema, "
-    "posting the answer to the same address.",
+    "posting the answer to the same address (its token in the query string).",
     responses={
         200: _html("The form's page"),
-        400: _json_error("The token is not one a form can have"),
+        400: _json_error("No token, or one no form can have"),
         404: _html("No form has this token"),
         410: _html("The form was answered, or its wait ended"),
         429: THROTTLED,
@@ -84,16 +94,17 @@ THROTTLED = _json_error(
     operation_id="getForm",
     security=[],
 )
-def get_form(token: FormToken) -> Response[str]:
+def get_form() -> Response[str]:
+    token = _token()
     try:
         form = read_form(deps_of(router), token)
     except LifecycleError as refusal:
         return _refusal_page(refusal)
-    return _page(HTTPStatus.OK, form_page(form))
+    return _page(HTTPStatus.OK, form_page(form, token))
 
 
 @router.post(
-    "/forms/<token>",
+    ROUTE,
     summary="Answer a form (no API key: the token is the credential)",
     description="A JSON object of the form's fields, or the page's own post "
     "(application/x-www-form-urlencoded, answered with a page). Checked against the form's "
@@ -105,7 +116,9 @@ def get_form(token: FormToken) -> Response[str]:
             "description": "Answered: the workflow goes on",
             "content": {JSON_TYPE: {"model": Answered}, HTML: {"schema": {"type": "string"}}},
         },
-        400: _either("The answer does not fit the form's schema"),
+        400: _either(
+            "The answer does not fit the form's schema (or no token, or one no form can have)"
+        ),
         404: _either("No form has this token"),
         409: _either("The workflow does not wait for the form yet"),
         410: _either("The form was answered, or its wait ended"),
@@ -115,7 +128,8 @@ def get_form(token: FormToken) -> Response[str]:
     operation_id="answerForm",
     security=[],
 )
-def post_form(token: FormToken) -> Response[str]:
+def post_form() -> Response[str]:
+    token = _token()
     event = router.current_event
     content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
     from_page = content_type == URLENCODED
@@ -153,12 +167,40 @@ def post_form(token: FormToken) -> Response[str]:
     return json_response(HTTPStatus.ACCEPTED, Answered(status="answered").to_json())
 
 
+def _token() -> str:
+    """The request's token, read here rather than given to the route as a parameter: the
+    resolver logs a route's parameters at DEBUG level, and no log may keep a token. 400
+    INVALID_REQUEST when it is missing, empty or longer than any form's (the message never
+    repeats it); a token no form has is read_form's 404."""
+    parameters = router.current_event.query_string_parameters or {}
+    token = parameters.get(TOKEN_PARAMETER) or ""
+    if not 0 < len(token) <= MAX_TOKEN_LENGTH:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            "INVALID_REQUEST",
+            f"Give the form's token in the query string: /{FORMS_PATH}?{TOKEN_PARAMETER}=... "
+            "(the form's url, as create-form gave it)",
+        )
+    return token
+
+
+TOKEN_QUERY = {
+    "name": TOKEN_PARAMETER,
+    "in": "query",
+    "required": True,
+    "description": "The form's token (create-form's `token`; its `url` carries it)",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_TOKEN_LENGTH},
+}
+
+
 def document(openapi: dict[str, Any]) -> None:
     """Say in the OpenAPI document what Powertools cannot: these routes take no API key,
-    and the answer's body (read by the route itself) is a JSON object or the page's post."""
-    operations = openapi.get("paths", {}).get("/forms/{token}", {})
+    their token is a query parameter (read by the routes themselves), and the answer's body
+    is a JSON object or the page's post."""
+    operations = openapi.get("paths", {}).get(ROUTE, {})
     for operation in operations.values():
         operation["security"] = []
+        operation["parameters"] = [TOKEN_QUERY]
     if "post" in operations:
         operations["post"]["requestBody"] = {
             "description": "The value of each field of the form, by name",
