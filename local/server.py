@@ -226,6 +226,9 @@ def server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
         host=host,
         port=port,
         log_level="warning",
+        # uvicorn's access log prints each request's path with its query string, which holds
+        # a form's token (a credential no log may keep): off at every level
+        access_log=False,
         http=GatewayHttp,
         ws=GatewayWebSocket,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,

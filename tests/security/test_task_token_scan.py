@@ -13,6 +13,7 @@ execution and the node (POST /executions/{id}/nodes/{nodeId}/event), never the t
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -31,9 +32,14 @@ from tests.support.secret_scan import (
     executions_of,
     history,
     organization,
+    plaintext,
     scan_deployment,
 )
+from tests.support.serving import serving
 from tests.support.workflows import edge, expense_form, node, workflow
+
+# The loggers of the tests' HTTP client (httpx): not serve's.
+CLIENT_LOGGERS = ("httpx", "httpcore")
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +228,44 @@ def scan_items_as_shown(engine: EmbeddedEngine, scan: Scan) -> None:
                         shown = as_shown(json.loads(item["record"]["S"]))
                         item = {**item, "record": {"S": json.dumps(shown)}}
                     scan.look("items", f"{table} item", item)
+
+
+def test_serve_prints_no_form_token_whatever_its_loggers_say(
+    cloud: LocalCloud,
+    handler_logs: Callable[[], list[str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """serve's own output: uvicorn's access log would print each request line with its
+    query string, a form's token; it is off, however verbose its logger is made."""
+    from tests.api.test_forms import until_waiting  # a module of tests, imported when used
+
+    caplog.set_level(logging.DEBUG)
+    access = logging.getLogger("uvicorn.access")
+    unknown = plaintext()
+    with serving(EmbeddedEngine(cloud=cloud)) as served:
+        level = access.level
+        access.setLevel(logging.DEBUG)
+        try:
+            owner = served.organization()
+            owner.deploy({**expense_form(600), "id": "forms"})
+            started = owner.start("forms")
+            token = until_waiting(owner, started)
+            client = served.http()  # no API key
+            page = client.get(f"/forms?token={token}")
+            answered = client.post(f"/forms?token={token}", json={"amount": 5, "approved": True})
+            refused = client.get(f"/forms?token={unknown}")
+            record = owner.wait_for(started)
+        finally:
+            access.setLevel(level)
+
+    assert (page.status_code, answered.status_code, refused.status_code) == (200, 202, 404)
+    assert record["status"] == "completed"
+    scan = Scan((token, unknown))
+    lines = handler_logs()
+    assert any(LOG_PROBE in line for line in lines)
+    # every logger at DEBUG but the test's own HTTP client's, whose requests hold the token
+    served_logs = [e for e in caplog.records if not e.name.startswith(CLIENT_LOGGERS)]
+    assert served_logs
+    for line in [*lines, *(f"{e.name}: {e.getMessage()}" for e in served_logs)]:
+        scan.look("log lines", "serve's output", line)
+    assert scan.found == []
