@@ -105,7 +105,7 @@ class DynamoExecutionStore:
         second execution."""
         kept = {
             "requestFingerprint": fingerprint,
-            "origin": None if origin is None else origin.model_dump_json(),
+            "origin": None if origin is None else origin.model_dump_json(exclude_none=True),
         }
         return self._write(record, session_id, execution_arn, new=True, kept=kept)
 

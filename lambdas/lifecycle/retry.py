@@ -73,7 +73,7 @@ def retry(
     reused = {e.node_id: payloads.pack_execution(e) for e in kept}
     if run is not current:
         run = _runnable(ports, organization_id, run, current)
-    return start(ports, run, request, inputs, reused)
+    return start(ports, run, request, inputs, reused, retry_of=execution_id)
 
 
 def _version_ran(

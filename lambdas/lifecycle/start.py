@@ -23,7 +23,11 @@ from statemachine.validation import validate_overrides
 
 
 def context_of(
-    execution_id: str, workflow: Workflow, organization_id: str, session_id: str | None = None
+    execution_id: str,
+    workflow: Workflow,
+    organization_id: str,
+    session_id: str | None = None,
+    retry_of: str | None = None,
 ) -> ExecutionContext:
     """Who and what runs: set once, at the start, and carried unchanged to the end."""
     return ExecutionContext(
@@ -32,6 +36,7 @@ def context_of(
         workflow_name=workflow.name,
         organization_id=organization_id,
         session_id=session_id,
+        retry_of=retry_of,
     )
 
 
@@ -92,11 +97,13 @@ def start(
     reused: dict[str, Any] | None = None,
     *,
     workflow: Workflow | None = None,
+    retry_of: str | None = None,
 ) -> Started:
     """Record the execution as submitted, with what it starts from (`inputs`, packed, and
     the version of the workflow: `stored`, started on `stored.version_arn`), then start it.
     `reused`: the node executions (JSON) a retry starts with; `workflow`: the stored
-    definition, when the caller has parsed it already.
+    definition, when the caller has parsed it already; `retry_of`: the execution a retry
+    retries, kept in its context and its origin.
 
     A start repeated with the same key starts nothing: it answers the execution the key
     started (its status as it is now) when the request is the same, and Conflict
@@ -107,7 +114,9 @@ def start(
         if request.key is not None or request.execution_id is None
         else request.execution_id
     )
-    context = context_of(execution_id, workflow, stored.organization_id, request.session_id)
+    context = context_of(
+        execution_id, workflow, stored.organization_id, request.session_id, retry_of
+    )
     reused = reused or {}
     submitted = _submit(ports, stored, workflow, context, request, inputs, reused)
     if submitted is None:
@@ -176,6 +185,7 @@ def submit(
             workflow_version=stored.version,
             workflow_document=document_key(encode_document(stored.definition)),
             version_arn=machine_of(stored),
+            retry_of=context.retry_of,
         ),
     )
     return submitted if new else None

@@ -44,6 +44,9 @@ class ExecutionOrigin(WireModel):
     workflow_document: str
     # the published state machine version it ran on
     version_arn: str
+    # the execution it retries, for a retry: its lineage, walked back by a wait-for-form
+    # node that waits for a form an earlier run created
+    retry_of: str | None = None
 
 
 class ExecutionHandle(WireModel):

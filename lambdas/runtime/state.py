@@ -28,6 +28,10 @@ class ExecutionContext(WireModel):
     parent_execution_id: str | None = None
     parent_node_id: str | None = None
     call_depth: int | None = None
+    # A retry (lambdas.lifecycle.retry): the execution it retries. A wait-for-form node
+    # of a retry takes over the form of an execution it descends from (lambdas.lifecycle.
+    # event_wait), which reusing create-form's result hands it.
+    retry_of: str | None = None
 
 
 class Credits(WireModel):
