@@ -84,8 +84,8 @@ class MemoryCallbacks:
 
 
 class MemoryForms:
-    """FormStore in a dict, claimed and closed under a lock as the table's conditional
-    writes do."""
+    """FormStore in a dict, claimed, answered, taken over and closed under a lock as the
+    table's conditional writes do."""
 
     def __init__(self) -> None:
         self._forms: dict[str, Form] = {}
@@ -120,5 +120,46 @@ class MemoryForms:
     def close(self, key: str) -> None:
         with self._lock:
             form = self._forms.get(key)
-            if form is not None:
+            if form is not None and form.status != FormStatus.ANSWERED:
                 self._forms[key] = form.model_copy(update={"status": FormStatus.CLOSED})
+
+    def take_over(
+        self, key: str, read: Form, execution_id: str, node_id: str, expires_at: str, seconds: int
+    ) -> Form | None:
+        with self._lock:
+            form = self._forms.get(key)
+            if (
+                form is None
+                or read.status == FormStatus.ANSWERED
+                or (form.execution_id, form.status) != (read.execution_id, read.status)
+            ):
+                return None
+            update = {
+                "execution_id": execution_id,
+                "status": FormStatus.WAITING,
+                "node_id": node_id,
+                "expires_at": expires_at,
+            }
+            form = self._forms[key] = form.model_copy(update=update)
+            self._nodes[(execution_id, node_id)] = key
+            return form
+
+    def answer(self, key: str, execution_id: str, node_id: str) -> bool:
+        return self._move(key, execution_id, node_id, FormStatus.WAITING, FormStatus.ANSWERED)
+
+    def unanswer(self, key: str, execution_id: str, node_id: str, status: FormStatus) -> None:
+        self._move(key, execution_id, node_id, FormStatus.ANSWERED, status)
+
+    def _move(
+        self, key: str, execution_id: str, node_id: str, was: FormStatus, status: FormStatus
+    ) -> bool:
+        with self._lock:
+            form = self._forms.get(key)
+            if form is None or (form.status, form.execution_id, form.node_id) != (
+                was,
+                execution_id,
+                node_id,
+            ):
+                return False
+            self._forms[key] = form.model_copy(update={"status": status})
+            return True

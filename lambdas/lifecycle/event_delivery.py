@@ -5,7 +5,7 @@ delivers, does not load the unit runner.
 
 The caller names the execution and the node; the token stays in the ports (EventWaits). An
 event for a wait-for-form node is its form's answer: checked against the form's schema
-first, it closes the form.
+first, it marks the form answered (one answer per form, whichever route gives it).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lambdas.lifecycle.errors import Conflict, Invalid, NotFound
-from lambdas.runtime.forms import FormStore
+from lambdas.runtime.forms import FormStatus, FormStore
 from lambdas.runtime.output_limits import json_size
 from lambdas.runtime.ports import EventWaits, ExecutionStore, TaskCallbacks
 from lambdas.runtime.record import FINAL_STATUSES
@@ -74,27 +74,65 @@ def deliver(
             f"The event is {size:,} bytes of JSON, over the {MAX_EVENT_BYTES:,} bytes an "
             "event may be: store large data elsewhere and send a reference",
         )
-    form = None if ports.forms is None else ports.forms.of_node(execution_id, node_id)
-    if form is not None and rejection is None:
-        _check_answer(ports.forms, form, payload)
+    forms = ports.forms
+    form = None if forms is None else forms.of_node(execution_id, node_id)
+    answer = None
+    if forms is not None and form is not None and rejection is None:
+        _check_answer(forms, form, payload)
+        answer = _Answer(forms, form, execution_id, node_id)
+        answer.mark()
     token = waits.take(execution_id, node_id)
     if token is None:
+        if answer is not None:
+            answer.undo()
         raise Conflict(
             "NOT_WAITING",
             f"Node '{node_id}' is not waiting for an event (it has not started waiting, "
             "or an event was delivered to it already)",
         )
-    if rejection is None:
-        sent = callbacks.succeed(token, {"payload": payload})
-    else:
-        sent = callbacks.fail(token, EVENT_REJECTED, rejection[:MAX_REASON_CHARACTERS])
-    if form is not None and ports.forms is not None:
-        ports.forms.close(form)  # answered or not, its wait is over
+    sent = False
+    try:
+        if rejection is None:
+            sent = callbacks.succeed(token, {"payload": payload})
+        else:
+            sent = callbacks.fail(token, EVENT_REJECTED, rejection[:MAX_REASON_CHARACTERS])
+    finally:
+        if answer is not None and not sent:
+            answer.undo()
+    if form is not None and forms is not None:
+        forms.close(form)  # its wait is over (an answered form stays answered)
     if not sent:
         raise Conflict(
             "NOT_WAITING",
             f"Node '{node_id}' no longer waits: its wait timed out or its execution ended",
         )
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """The answer to the form `key` that `node_id` of `execution_id` waits for."""
+
+    forms: FormStore
+    key: str
+    execution_id: str
+    node_id: str
+
+    def mark(self) -> None:
+        """Mark the form answered before the answer resumes the node: a second answer (by
+        the form's page or the event route) or a retry taking the form over finds it
+        answered. Conflict NOT_WAITING when it is answered already, or its wait ended."""
+        if not self.forms.answer(self.key, self.execution_id, self.node_id):
+            raise Conflict(
+                "NOT_WAITING",
+                f"Node '{self.node_id}' no longer waits: its form was answered already, or "
+                "its wait ended",
+            )
+
+    def undo(self) -> None:
+        """The answer did not resume the node, whose wait ended meanwhile (timed out,
+        rejected, its execution ended): the form is closed, unanswered, so that a retry of
+        the execution may take it over."""
+        self.forms.unanswer(self.key, self.execution_id, self.node_id, FormStatus.CLOSED)
 
 
 def _check_node(

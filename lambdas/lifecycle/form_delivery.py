@@ -32,7 +32,7 @@ def read_form(ports: DeliveryPorts, token: str) -> Form:
     form = forms.get(form_key(token))
     if form is None:
         raise UnknownForm()
-    over = form.status == FormStatus.CLOSED or (
+    over = form.status in (FormStatus.ANSWERED, FormStatus.CLOSED) or (
         form.expires_at is not None and instant(form.expires_at) <= time.time()
     )
     handle = ports.executions.handle(form.execution_id)

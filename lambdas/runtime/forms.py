@@ -39,7 +39,8 @@ FORM_BURST_LIMIT = 20
 class FormStatus(StrEnum):
     OPEN = "open"  # created; its wait-for-form node is not waiting yet
     WAITING = "waiting"  # its node waits: an answer resumes the execution
-    CLOSED = "closed"  # answered, or its wait ended: the token is worth nothing now
+    ANSWERED = "answered"  # an answer was given: no other may be, nor a retry take it over
+    CLOSED = "closed"  # its wait ended unanswered: worth nothing, unless a retry takes it over
 
 
 class Form(WireModel):
@@ -76,7 +77,26 @@ class FormStore(Protocol):
         ...
 
     def close(self, key: str) -> None:
-        """Close the form: it was answered, or its wait ended."""
+        """Close the form: its wait ended. An answered form stays answered."""
+        ...
+
+    def take_over(
+        self, key: str, read: Form, execution_id: str, node_id: str, expires_at: str, seconds: int
+    ) -> Form | None:
+        """The form `key`, as `read`, now the form of the retry `execution_id`, waited for
+        by its `node_id` until `expires_at` (as `link`): one conditional write, only while
+        the form's execution and status are still as read and it is not answered; a closed
+        form reopens. None when it changed meanwhile (another retry took it, an answer came)."""
+        ...
+
+    def answer(self, key: str, execution_id: str, node_id: str) -> bool:
+        """Mark the form answered, only while `node_id` of `execution_id` waits for it: one
+        answer wins, and a retry taking the form over and an answer to the execution it
+        retries never both do. False when it is not so."""
+        ...
+
+    def unanswer(self, key: str, execution_id: str, node_id: str, status: FormStatus) -> None:
+        """Undo `answer` when its delivery failed: the form's status becomes `status`."""
         ...
 
 

@@ -237,6 +237,24 @@ def test_a_token_of_another_execution_fails_the_wait_for_form_node_without_waiti
     org_a.http.post(f"/executions/{first}/cancel")
 
 
+def test_an_answer_by_the_event_route_is_the_form_s_one_answer(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(expenses())
+    execution_id = org_a.start("expenses")
+    token = until_waiting(org_a, execution_id)
+
+    event = org_a.http.post(
+        f"/executions/{execution_id}/nodes/review/event", json={"amount": 2, "approved": True}
+    )
+    page = anonymous(server).post(address(token), json={"amount": 9, "approved": False})
+
+    assert event.status_code == 202, event.text
+    assert page.status_code == 410, page.text
+    record = org_a.wait_for(execution_id)
+    assert node_of(record, "review")["outputs"] == {"response": {"amount": 2, "approved": True}}
+
+
 @pytest.fixture(name="throttled", scope="module")
 def throttled_fixture(cloud: LocalCloud) -> Iterator[Server]:
     with serving(EmbeddedEngine(cloud=cloud), form_limits=(0.5, 2)) as up:
