@@ -5,7 +5,8 @@ delivery itself is lambdas.lifecycle.event_delivery.
 
 A wait-for-form node lives the same life, waiting for its form's answer (`waitingFor:
 "form"`): when it starts waiting it claims the form its `token` names, which must be a form
-of its execution's, and the form's wait ends when the node's does.
+of its execution's (or of one it retries: `_claim`), and the form's wait ends when the
+node's does.
 
 The token is kept with the execution and the node (EventWaits) and never leaves the ports:
 no record, live update or log holds it; the API's caller names the execution and the node.
@@ -25,6 +26,7 @@ from lambdas.runtime.forms import FormStatus, FormStore, form_key
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.ports import EventWaits
 from lambdas.runtime.record import (
+    FINAL_STATUSES,
     ExecutionStatus,
     NodeExecution,
     NodeStatus,
@@ -37,6 +39,9 @@ from statemachine.model import Node
 
 EVENT = "event"  # what a waiting node's `waitingFor` says
 FORM = "form"  # ... a wait-for-form node's
+# How many retries back a wait-for-form node looks for the execution whose form it takes
+# over: a retry of a retry of ... far past any a person makes.
+MAX_LINEAGE = 100
 
 
 def start_waiting(
@@ -175,28 +180,61 @@ def _claim(
     """Claim for wait-for-form `node` the form its `token` input names, its wait ending in
     `seconds`; None once claimed (or for a wait-for-event node), else why the node cannot
     wait: the token is no form of this execution's, or another node waits for it, or its
-    wait is over. Never the token itself: it is a credential."""
+    wait is over. Never the token itself: it is a credential.
+
+    A retry reuses create-form's result, the form a person may have received already: the
+    form of an execution it descends from (its `retry_of`, and so on back), once that one
+    ended, is taken over, unless it was answered."""
     if not is_form_wait(node):
         return None
     forms = _form_store(ports)
     token = (ran.inputs or {}).get("token")
     key = form_key(token) if isinstance(token, str) else ""
     form = forms.get(key) if key else None
-    ours = form is not None and (form.organization_id, form.execution_id) == (
-        execution.organization_id,
-        execution.id,
-    )
-    if form is None or not ours:
+    inherited = form is not None and form.execution_id != execution.id
+    if (
+        form is None
+        or form.organization_id != execution.organization_id
+        or (inherited and not _ancestor_ended(ports, execution, form.execution_id))
+    ):
         return (
             "Input 'token' is not the token of a form of this execution: give it the `token` "
             "of a create-form node that ran before it"
         )
     ends = iso_utc(datetime.fromtimestamp(time.time() + seconds, UTC))
-    if forms.link(key, node.id, ends, int(seconds) + 1) is None:
-        if form.status == FormStatus.CLOSED:
+    if inherited:
+        claimed = forms.take_over(key, form, execution.id, node.id, ends, int(seconds) + 1)
+    else:
+        claimed = forms.link(key, node.id, ends, int(seconds) + 1)
+    if claimed is None:
+        if inherited:
+            return (
+                "The form was answered already, or another retry of its execution waits for "
+                "it: a form is answered once"
+            )
+        if form.status in (FormStatus.ANSWERED, FormStatus.CLOSED):
             return "The form was answered or its wait ended already: a form is answered once"
         return f"Node '{form.node_id}' waits for this form already: a form is answered once"
     return None
+
+
+def _ancestor_ended(ports: UnitPorts, execution: ExecutionContext, ancestor_id: str) -> bool:
+    """Whether `ancestor_id` is an execution the retry `execution` descends from (its
+    `retry_of`, that one's, ... at most MAX_LINEAGE back), of its organization, and ended."""
+    executions = ports.executions
+    if executions is None:
+        return False
+    step = execution.retry_of
+    for _ in range(MAX_LINEAGE):
+        if step is None:
+            return False
+        handle = executions.handle(step)
+        if handle is None or handle.organization_id != execution.organization_id:
+            return False
+        if step == ancestor_id:
+            return handle.status in FINAL_STATUSES
+        step = handle.origin.retry_of if handle.origin is not None else None
+    return False
 
 
 def _close(ports: UnitPorts, execution_id: str, node_id: str) -> None:

@@ -237,6 +237,100 @@ def test_a_token_of_another_execution_fails_the_wait_for_form_node_without_waiti
     org_a.http.post(f"/executions/{first}/cancel")
 
 
+def cancelled_waiting(org: Organization, workflow_id: str = "expenses") -> tuple[str, str]:
+    """An execution of `workflow_id` cancelled while its review waits for its form: its id,
+    and the form's token."""
+    execution_id = org.start(workflow_id)
+    token = until_waiting(org, execution_id)
+    cancel = org.http.post(f"/executions/{execution_id}/cancel")
+    assert cancel.status_code == 200, cancel.text
+    return execution_id, token
+
+
+def retried(org: Organization, execution_id: str) -> str:
+    retry = org.http.post(f"/executions/{execution_id}/retry", json={})
+    assert retry.status_code == 202, retry.text
+    assert retry.json()["retryOf"] == execution_id
+    return str(retry.json()["executionId"])
+
+
+def test_a_retry_waits_on_the_same_form_and_the_same_token_answers_it(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(expenses())
+    first, token = cancelled_waiting(org_a)
+    closed = anonymous(server).get(address(token))  # its execution ended
+    retry = retried(org_a, first)
+    again = until_waiting(org_a, retry)  # create-form reused: the form a person received
+    client = anonymous(server)
+
+    page = client.get(address(token))
+    answered = client.post(address(token), json={"amount": 7, "approved": True})
+    twice = client.post(address(token), json={"amount": 8, "approved": False})
+
+    assert closed.status_code == 410
+    assert again == token
+    assert page.status_code == 200, page.text
+    assert answered.status_code == 202, answered.text
+    assert twice.status_code == 410, twice.text
+    record = org_a.wait_for(retry)
+    assert record["status"] == "completed"
+    assert node_of(record, "review")["outputs"] == {"response": {"amount": 7, "approved": True}}
+    assert node_of(record, "form")["usage"] == 0  # reused, not opened again
+    assert org_a.record(first)["status"] == "cancelled"
+
+
+def test_a_retry_of_a_retry_waits_on_the_form_its_first_run_opened(
+    server: Server, org_a: Organization
+) -> None:
+    org_a.deploy(expenses())
+    first, token = cancelled_waiting(org_a)
+    second = retried(org_a, first)
+    until_waiting(org_a, second)
+    org_a.http.post(f"/executions/{second}/cancel")
+    third = retried(org_a, second)
+    until_waiting(org_a, third)
+
+    answered = anonymous(server).post(address(token), json={"amount": 3, "approved": False})
+
+    assert answered.status_code == 202, answered.text
+    record = org_a.wait_for(third)
+    assert node_of(record, "review")["outputs"] == {"response": {"amount": 3, "approved": False}}
+    assert [org_a.record(e)["status"] for e in (first, second)] == ["cancelled", "cancelled"]
+
+
+def test_a_form_answered_before_the_cancel_stays_answered_and_the_retry_reuses_the_answer(
+    server: Server, org_a: Organization
+) -> None:
+    # after the review, a Wait state of 1000 s (10 s at the tests' time scale) to cancel in
+    flow = expenses("answered")
+    flow["nodes"].insert(2, node("pause", "wait", seconds=1000))
+    flow["edges"] = [
+        edge("form.token", "review.token"),
+        edge("review.response", "pause.value"),
+        edge("pause.value", "answer.value"),
+    ]
+    org_a.deploy(flow)
+    first = org_a.start("answered")
+    token = until_waiting(org_a, first)
+    client = anonymous(server)
+    assert client.post(address(token), json={"amount": 5, "approved": True}).status_code == 202
+    give_up = time.monotonic() + PATIENCE
+    while node_of(org_a.record(first), "pause")["status"] != "executing":
+        assert time.monotonic() < give_up
+        time.sleep(0.02)
+    org_a.http.post(f"/executions/{first}/cancel")
+    retry = retried(org_a, first)
+
+    waiting = org_a.wait_for(retry, frozenset({"executing"}))
+    late = client.post(address(token), json={"amount": 6, "approved": False})
+
+    assert node_of(waiting, "review")["status"] == "completed"
+    assert node_of(waiting, "review")["outputs"] == {"response": {"amount": 5, "approved": True}}
+    assert late.status_code == 410, late.text
+    org_a.http.post(f"/executions/{retry}/cancel")
+
+
 def test_an_answer_by_the_event_route_is_the_form_s_one_answer(
     server: Server, org_a: Organization
 ) -> None:
