@@ -179,10 +179,11 @@ def running(runner: uvicorn.Server, **run: Any) -> Iterator[uvicorn.Server]:
 
 
 @contextmanager
-def serving(engine: EmbeddedEngine, **app: Any) -> Iterator[Server]:
-    """serve's application over `engine` (`app`: create_app's options), on a free port."""
+def serving(engine: EmbeddedEngine, port: int | None = None, **app: Any) -> Iterator[Server]:
+    """serve's application over `engine` (`app`: create_app's options), on `port` or a free
+    one."""
     gateway = Gateway(engine)
-    port = unused_port()
+    port = unused_port() if port is None else port
     with running(local_server(create_app(gateway, **app), host="127.0.0.1", port=port)):
         served = Server(engine, gateway, port)
         yield served
@@ -194,7 +195,14 @@ def serving(engine: EmbeddedEngine, **app: Any) -> Iterator[Server]:
 def server_fixture(request: pytest.FixtureRequest, cloud: LocalCloud) -> Iterator[Server]:
     check_credits = getattr(request.module, "CHECK_CREDITS", True)
     credits = CREDITS if check_credits else None
-    with serving(EmbeddedEngine(cloud=cloud, credits=credits, allow_networks=LOCAL_FAKES)) as up:
+    port = unused_port()  # known first: create-form nodes give its address, as serve's do
+    engine = EmbeddedEngine(
+        cloud=cloud,
+        credits=credits,
+        allow_networks=LOCAL_FAKES,
+        forms_url=f"http://127.0.0.1:{port}",
+    )
+    with serving(engine, port) as up:
         yield up
 
 
