@@ -68,19 +68,13 @@ def deliver(
     whose schema the event does not answer."""
     waits, callbacks = _delivery_ports(ports)
     _check_node(ports, organization_id, execution_id, node_id)
-    if rejection is None and (size := json_size(payload)) > MAX_EVENT_BYTES:
-        raise Invalid(
-            "EVENT_TOO_LARGE",
-            f"The event is {size:,} bytes of JSON, over the {MAX_EVENT_BYTES:,} bytes an "
-            "event may be: store large data elsewhere and send a reference",
-        )
+    if rejection is None:
+        _check_size(payload)
     forms = ports.forms
     form = None if forms is None else forms.of_node(execution_id, node_id)
     answer = None
     if forms is not None and form is not None and rejection is None:
-        _check_answer(forms, form, payload)
-        answer = _Answer(forms, form, execution_id, node_id)
-        answer.mark()
+        answer = _Answer.marked(forms, form, execution_id, node_id, payload)
     token = waits.take(execution_id, node_id)
     if token is None:
         if answer is not None:
@@ -117,6 +111,17 @@ class _Answer:
     execution_id: str
     node_id: str
 
+    @classmethod
+    def marked(
+        cls, forms: FormStore, key: str, execution_id: str, node_id: str, payload: Any
+    ) -> _Answer:
+        """`payload` checked against the form's schema (Invalid INVALID_ANSWER), then marked
+        as the form's answer."""
+        _check_answer(forms, key, payload)
+        answer = cls(forms, key, execution_id, node_id)
+        answer.mark()
+        return answer
+
     def mark(self) -> None:
         """Mark the form answered before the answer resumes the node: a second answer (by
         the form's page or the event route) or a retry taking the form over finds it
@@ -133,6 +138,15 @@ class _Answer:
         rejected, its execution ended): the form is closed, unanswered, so that a retry of
         the execution may take it over."""
         self.forms.unanswer(self.key, self.execution_id, self.node_id, FormStatus.CLOSED)
+
+
+def _check_size(payload: Any) -> None:
+    if (size := json_size(payload)) > MAX_EVENT_BYTES:
+        raise Invalid(
+            "EVENT_TOO_LARGE",
+            f"The event is {size:,} bytes of JSON, over the {MAX_EVENT_BYTES:,} bytes an "
+            "event may be: store large data elsewhere and send a reference",
+        )
 
 
 def _check_node(
