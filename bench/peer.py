@@ -44,6 +44,7 @@ import httpx
 
 from bench import peer_n8n
 from bench.document import PEER_HEADING, with_section
+from bench.load_client import LoadClient, LoadError
 from bench.serve_load import Load, run_load, running_serve
 from tests.support.workflows import edge, node, workflow
 
@@ -269,12 +270,12 @@ def webhook_load(url: str, total: int, concurrency: int, problems: Problems) -> 
     completed = [0]
 
     def client_loop() -> None:
-        with httpx.Client(timeout=PATIENCE_S) as client:
+        with LoadClient(url, timeout=PATIENCE_S) as client:
             while True:
                 with lock:
                     if next(remaining, None) is None:
                         return
-                problem = _webhook_call(client, url)
+                problem = _webhook_call(client)
                 problems.add("n8n webhook", problem)
                 if problem is None:
                     with lock:
@@ -286,13 +287,13 @@ def webhook_load(url: str, total: int, concurrency: int, problems: Problems) -> 
     return completed[0]
 
 
-def _webhook_call(client: httpx.Client, url: str) -> str | None:
+def _webhook_call(client: LoadClient) -> str | None:
     try:
-        answer = client.post(url, json={})
-    except httpx.HTTPError as error:
+        answer = client.post("", {})
+    except LoadError as error:
         return repr(error)
-    if answer.status_code != 200:
-        return f"{answer.status_code} {answer.text[:200]}"
+    if answer.status != 200:
+        return f"{answer.status} {answer.text[:200]}"
     try:
         value = answer.json().get("value")
     except ValueError:

@@ -37,14 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import mixed  # noqa: E402
 from bench.document import record_scale  # noqa: E402
 from bench.foundation import chain  # noqa: E402
+from bench.load_client import LoadClient, LoadError  # noqa: E402
 
 RATE_TARGET = 50.0  # executions completed per second, at concurrency 50
 P95_TARGET_MS = 250.0  # time to 202
@@ -122,35 +121,35 @@ def main(argv: list[str] | None = None) -> int:
     lost = 0
     lines: list[str] = []
     with running_serve(args.state_dir) as (url, key, process):
-        with httpx.Client(base_url=url, headers=_auth(key), timeout=PATIENCE_S) as client:
+        with LoadClient(url, _auth(key), PATIENCE_S) as client:
             for load in chosen:
-                deployed = client.put(f"/workflows/{load.workflow['id']}", json=load.workflow)
-                deployed.raise_for_status()
+                deployed = client.put(f"/workflows/{load.workflow['id']}", load.workflow)
+                if deployed.status not in (200, 201):
+                    raise SystemExit(f"deploy: {deployed.status} {deployed.text[:300]}")
         with connected(url, key, args.concurrency) as clients:
             for load in chosen:
                 run_load(url, key, load, WARM_UP, args.concurrency, clients)  # parsed, warm
                 with _profiled(process.pid, args.profile, load.name):
                     cpu_before = _cpu_seconds(process.pid)
+                    client_before = time.process_time()
                     load_before = os.getloadavg()[0]
                     began = time.perf_counter()
                     outcome = run_load(url, key, load, args.executions, args.concurrency, clients)
                     took = time.perf_counter() - began
                     cpu = _cpu_seconds(process.pid) - cpu_before
+                    client_cpu = time.process_time() - client_before
                 loads_seen = (load_before, os.getloadavg()[0])
-                lost += report(load, outcome, took, cpu, args, loads_seen, lines)
+                lost += report(load, outcome, took, (cpu, client_cpu), args, loads_seen, lines)
     if args.record:
         record_scale("`stepthunk serve` under load (bench/serve_load.py)", lines)
     return 1 if lost else 0
 
 
 @contextmanager
-def connected(url: str, key: str, count: int) -> Iterator[list[httpx.Client]]:
+def connected(url: str, key: str, count: int) -> Iterator[list[LoadClient]]:
     """`count` clients, each with its connection made (one request answered), closed on
-    leaving: a load timed with them times the server, not fifty clients setting up at once
-    (an httpx client builds an SSL context, 15 ms of the load process's CPU each)."""
-    clients = [
-        httpx.Client(base_url=url, headers=_auth(key), timeout=PATIENCE_S) for _ in range(count)
-    ]
+    leaving: a load timed with them times the server, not fifty clients connecting at once."""
+    clients = [LoadClient(url, _auth(key), PATIENCE_S) for _ in range(count)]
     try:
         for client in clients:
             client.get("/executions/00000000-0000-4000-8000-000000000000")  # a 404 will do
@@ -166,7 +165,7 @@ def run_load(
     load: Load,
     total: int,
     concurrency: int,
-    clients: Sequence[httpx.Client] = (),
+    clients: Sequence[LoadClient] = (),
 ) -> Outcome:
     """`total` executions of `load`, `concurrency` in flight (on `clients`, connected, else
     each on a client of its own made first), each read to its final record; what the
@@ -180,7 +179,7 @@ def run_load(
         with remaining_lock:
             return next(remaining, None) is not None
 
-    def loop(client: httpx.Client) -> None:
+    def loop(client: LoadClient) -> None:
         while take():
             one(client, load, outcome, pacer)
 
@@ -188,7 +187,7 @@ def run_load(
         if clients:
             loop(clients[index])
             return
-        with httpx.Client(base_url=url, headers=_auth(key), timeout=PATIENCE_S) as client:
+        with LoadClient(url, _auth(key), PATIENCE_S) as client:
             loop(client)
 
     with ThreadPoolExecutor(concurrency) as pool:
@@ -197,19 +196,19 @@ def run_load(
     return outcome
 
 
-def one(client: httpx.Client, load: Load, outcome: Outcome, pacer: Pacer) -> None:
+def one(client: LoadClient, load: Load, outcome: Outcome, pacer: Pacer) -> None:
     """Start one execution, then read it until its record is final."""
     began = time.perf_counter()
     try:
-        started = client.post(f"/workflows/{load.workflow['id']}/executions", json={})
-    except httpx.HTTPError as error:
+        started = client.post(f"/workflows/{load.workflow['id']}/executions", {})
+    except LoadError as error:
         with outcome.lock:
             outcome.failures.append(f"start: {error!r}")
         return
     accepted = time.perf_counter() - began
-    if started.status_code != 202:
+    if started.status != 202:
         with outcome.lock:
-            outcome.failures.append(f"start: {started.status_code} {started.text[:200]}")
+            outcome.failures.append(f"start: {started.status} {started.text[:200]}")
         return
     execution_id = started.json()["executionId"]
     with outcome.lock:
@@ -222,8 +221,8 @@ def one(client: httpx.Client, load: Load, outcome: Outcome, pacer: Pacer) -> Non
             outcome.reads += 1
         try:
             read = client.get(f"/executions/{execution_id}")
-            record = read.json() if read.status_code == 200 else None
-        except httpx.HTTPError:
+            record = read.json() if read.status == 200 else None
+        except LoadError:
             record = None
         if record is not None and record["status"] in FINAL:
             done = time.perf_counter() - began
@@ -259,7 +258,7 @@ def report(
     load: Load,
     outcome: Outcome,
     took: float,
-    cpu: float,
+    cpu: tuple[float, float],
     args: argparse.Namespace,
     machine_load: tuple[float, float],
     lines: list[str],
@@ -274,7 +273,7 @@ def report(
     p50 = _percentile(latencies, 0.50) * 1000
     p95 = _percentile(latencies, 0.95) * 1000
     finals = sorted(outcome.to_final)
-    per_execution_ms = cpu / max(1, len(outcome.to_final)) * 1000
+    server_ms, client_ms = (part / max(1, len(outcome.to_final)) * 1000 for part in cpu)
     rate_mark = "ok" if rate >= RATE_TARGET else "NOT MET"
     p95_mark = "ok" if p95 <= P95_TARGET_MS else "NOT MET"
     line = (
@@ -284,8 +283,9 @@ def report(
         f"{rate:.1f}/s completed (goal >= {RATE_TARGET:.0f}/s, and n8n's: {rate_mark}), "
         f"time to 202 p50 {p50:.0f} ms p95 {p95:.0f} ms (goal <= {P95_TARGET_MS:.0f} ms: "
         f"{p95_mark}), start to final p50 {_percentile(finals, 0.5) * 1000:.0f} ms; "
-        f"server CPU {per_execution_ms:.1f} ms per execution "
-        f"({outcome.reads / max(1, len(outcome.ids)):.1f} reads each); "
+        f"server CPU {server_ms:.1f} ms per execution "
+        f"({outcome.reads / max(1, len(outcome.ids)):.1f} reads each), the load's own "
+        f"{client_ms:.1f} ms; "
         f"load average {machine_load[0]:.1f} -> {machine_load[1]:.1f}"
     )
     print(line, flush=True)
@@ -334,9 +334,10 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], output: Any) -> N
             output.seek(0)
             raise SystemExit(f"serve stopped while starting:\n{output.read().decode()}")
         try:
-            httpx.get(f"{url}/openapi.json", timeout=1.0)
+            with LoadClient(url, timeout=1.0) as probe:
+                probe.get("/openapi.json")
             return
-        except httpx.HTTPError:
+        except LoadError:
             time.sleep(0.1)
     raise SystemExit(f"serve did not answer within {STARTUP_S:.0f} s")
 
