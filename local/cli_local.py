@@ -297,6 +297,7 @@ def serve(args: argparse.Namespace, out: Console, err: Console) -> int:
             cors_origins=args.cors_origin,
             allow_networks=args.allow_network,
             model_apis=_model_apis(),
+            public_url=args.public_url,
         )
     except (StateDirError, server.ListenError) as error:
         raise UsageError(str(error)) from None

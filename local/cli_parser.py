@@ -147,6 +147,14 @@ def parser() -> argparse.ArgumentParser:
         help="let pages of ORIGIN (scheme://host[:port], or *) call the APIs from a browser "
         "(repeatable; default: none)",
     )
+    serve.add_argument(
+        "--public-url",
+        type=_public_url,
+        metavar="URL",
+        help="where clients reach this server, e.g. behind a proxy: create-form nodes' links "
+        "start with it (default: http://HOST:PORT, this machine's name for a HOST of every "
+        "interface)",
+    )
     serve.set_defaults(command=cli_local.serve)
 
     deploy = commands.add_parser(
@@ -273,6 +281,23 @@ def _origin(text: str) -> str:
     if (fault := origin_fault(text)) is not None:
         raise argparse.ArgumentTypeError(visible(fault))
     return text
+
+
+def _public_url(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        url = urlsplit(text)
+        _ = url.port  # a port that is no port raises here
+    except ValueError:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.hostname:
+        raise argparse.ArgumentTypeError(f"'{visible(text)}' is not a URL like https://host[:port]")
+    if url.query or url.fragment:
+        raise argparse.ArgumentTypeError(
+            f"'{visible(text)}': a base URL has no query or fragment (links add their own)"
+        )
+    return text.rstrip("/")
 
 
 def _organization(text: str) -> str:

@@ -132,6 +132,7 @@ def serve(
     cors_origins: Sequence[str] = (),
     allow_networks: Sequence[str] = (),
     model_apis: ModelApis = PUBLIC_MODEL_APIS,
+    public_url: str | None = None,
 ) -> None:
     """Run the server until interrupted, printing a banner with what a client needs.
 
@@ -139,11 +140,12 @@ def serve(
     few seconds and on shutdown. `limits` caps the data of node outputs; pages of
     `cors_origins` may call the APIs from a browser; workflows' requests reach public
     addresses and `allow_networks` only; LLM nodes and `twilio-sms` call the APIs
-    `model_apis` names.
+    `model_apis` names. create-form nodes' links start with `public_url`, where clients
+    reach the server (by default its own address, see `_address`).
     """
     listening = listen(host, port)  # before anything is printed: a taken port is a usage error
     try:
-        forms_url = _address(host, listening.getsockname()[1])  # create-form nodes' URLs
+        forms_url = public_url or _address(host, listening.getsockname()[1])
         state = (
             None
             if state_dir is None
@@ -185,8 +187,16 @@ def serve(
     out.print("Stopped.")
 
 
+# Hosts that mean "every interface": no client can reach a server at them.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+
+
 def _address(host: str, port: int) -> str:
-    """serve's base URL: where its forms are answered."""
+    """serve's base URL: where its forms are answered. Listening on every interface, this
+    machine's name, which other machines can resolve where a network names its hosts (else
+    `--public-url` says where clients reach it)."""
+    if host in WILDCARD_HOSTS:
+        host = socket.gethostname()
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 

@@ -39,7 +39,7 @@ from tests.support.http_server import (
     servers_fixture,
     unused_port,
 )
-from tests.support.workflows import doubling, edge, node, workflow
+from tests.support.workflows import doubling, edge, expense_form, node, workflow
 
 __all__ = ["http_server_fixture", "servers_fixture"]  # fixtures
 
@@ -397,6 +397,53 @@ def test_serve_holds_node_outputs_to_the_limits_its_environment_sets() -> None:
         "(STEPTHUNK_MAX_OUTPUT_BYTES)"
     )
     assert {nodes[f"d{n}"]["status"] for n in range(11, 31)} == {"skipped"}
+
+
+def form_link(*args: str) -> tuple[str, int]:
+    """The link a create-form node gives on a serve started with `args`, and serve's port."""
+    form = {**expense_form(), "id": "expenses"}
+    with serve(*args, until="API key for organization 'dev'") as server:
+        match = KEY.search(server.banner[-1])
+        assert match is not None
+        with server.http(match.group(1)) as http:
+            assert http.put("/workflows/expenses", json=form).is_success
+            execution_id = start(http, "expenses")
+            give_up = time.monotonic() + STARTUP
+            while True:
+                nodes = http.get(f"/executions/{execution_id}").json()["nodeExecutions"]
+                outputs = next(n.get("outputs") for n in nodes if n["nodeId"] == "form")
+                if outputs:
+                    break
+                assert time.monotonic() < give_up, nodes
+                time.sleep(0.05)
+        server.stop()
+    return str(outputs["url"]), int(server.base_url.rsplit(":", 1)[1])
+
+
+def test_serve_on_every_interface_gives_form_links_with_this_machine_s_name() -> None:
+    link, port = form_link("--host", "0.0.0.0")
+    assert link.startswith(f"http://{socket.gethostname()}:{port}/forms?token=")
+
+
+def test_a_public_url_is_where_form_links_point() -> None:
+    link, _ = form_link("--public-url", "https://flows.example.com/stepthunk/")
+    assert link.startswith("https://flows.example.com/stepthunk/forms?token=")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("flows.example.com", "is not a URL like https://host[:port]"),
+        ("ftp://flows.example.com", "is not a URL like https://host[:port]"),
+        ("https://flows.example.com:99999", "is not a URL like https://host[:port]"),
+        ("https://flows.example.com/?a=1", "a base URL has no query or fragment"),
+    ],
+)
+def test_a_public_url_that_is_no_base_url_is_a_usage_error(url: str, message: str) -> None:
+    done = refused("--port", str(unused_port()), "--public-url", url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert f"argument --public-url: '{url}'" in done.stderr
+    assert message in done.stderr
 
 
 def test_machines_delete_removes_only_the_machines_the_stacks_api_deployed(
