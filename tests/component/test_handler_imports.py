@@ -1,7 +1,7 @@
 """What importing a handler loads, as Lambda imports it at a cold start: only what every
 invocation needs. AWS and HTTP clients load when the handler builds its dependencies on its
 first event, the node families with the registry, X-Ray's SDK with the first traced event,
-and only the HTTP API (which deploys workflows) loads the ASL compiler."""
+and the ASL compiler with the HTTP API's first route that deploys or starts a workflow."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ NEVER = (
 )
 # The node catalog: its families load when the registry is first made.
 CATALOG = "lambdas.nodes"
-# Only the HTTP API compiles workflows into state machines.
+# What compiles workflows into state machines (the HTTP API's deploys and starts).
 COMPILER = ("statemachine.compiler", "statemachine.asl", "statemachine.parts")
 
 # A fresh interpreter with Lambda's variables (Powertools' tracing is on, as deployed).
@@ -88,18 +88,14 @@ def test_importing_a_handler_loads_no_client_library_node_family_or_tracer(
     assert loaded(modules, (CATALOG,)) in ([], [CATALOG])
 
 
-@pytest.mark.parametrize(
-    "module",
-    [handler for handler in HANDLERS if handler is not http_api],
-    ids=lambda m: m.__name__.rsplit(".", 1)[1],
-)
-def test_only_the_http_api_handler_loads_the_compiler(module: ModuleType) -> None:
+@pytest.mark.parametrize("module", HANDLERS, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_importing_a_handler_loads_no_compiler(module: ModuleType) -> None:
     assert loaded(imported_by(module.__name__), COMPILER) == []
 
 
-def test_the_http_api_handler_loads_the_compiler_it_deploys_with() -> None:
+def test_the_deploying_lifecycle_loads_the_compiler() -> None:
     # Shows that the check above names the compiler's modules as they are.
-    assert loaded(imported_by(http_api.__name__), COMPILER) == sorted(COMPILER)
+    assert loaded(imported_by("lambdas.lifecycle.deploy"), COMPILER) == sorted(COMPILER)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,14 @@
 """Executions: start one of a deployed workflow, read, list and cancel them (the lifecycle
-does each; these routes translate requests and answers)."""
+does each; these routes translate requests and answers).
+
+A start and a cancel import their part of the lifecycle when they run: the start's loads the
+ASL compiler, which a cold start serving any other route never uses.
+"""
 
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -25,12 +29,13 @@ from lambdas.handlers.api.routing import (
     json_response,
     organization_of,
 )
-from lambdas.lifecycle import start
-from lambdas.lifecycle.cancel import cancel_execution as cancel
 from lambdas.lifecycle.idempotency import execution_key, fingerprint
 from lambdas.lifecycle.owned import deployed, stored_record
 from lambdas.runtime.payload import Payloads
 from lambdas.runtime.record import ExecutionStatus
+
+if TYPE_CHECKING:
+    from lambdas.lifecycle import start
 
 router = Router()  # type: ignore[no-untyped-call]
 
@@ -73,6 +78,8 @@ def start_execution(
     request: Annotated[StartRequest | None, Body()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[str]:
+    from lambdas.lifecycle import start
+
     deps, organization = deps_of(router), organization_of(router)
     body = request or StartRequest()
     stored = deployed(deps, organization, workflow_id)
@@ -165,6 +172,8 @@ def list_executions(
     operation_id="cancelExecution",
 )
 def cancel_execution(execution_id: ExecutionId) -> Response[str]:
+    from lambdas.lifecycle.cancel import cancel_execution as cancel
+
     deps, organization = deps_of(router), organization_of(router)
     record = cancel(deps, organization, execution_id)
     payloads = Payloads(deps.values, organization)

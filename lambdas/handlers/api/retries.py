@@ -1,5 +1,6 @@
 """Retrying a failed or cancelled execution: on the version it ran, or on the current one
-(lambdas.lifecycle.retry; this route translates)."""
+(lambdas.lifecycle.retry, imported when the route runs: it loads the ASL compiler, which a
+cold start serving any other route never uses; this route translates)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from lambdas.handlers.api.executions import (
 )
 from lambdas.handlers.api.routing import deps_of, organization_of
 from lambdas.lifecycle.idempotency import execution_key
-from lambdas.lifecycle.retry import retry
-from lambdas.lifecycle.start import Request
 
 router = Router()  # type: ignore[no-untyped-call]
 
@@ -52,6 +51,9 @@ def retry_execution(
     """A new execution with the inputs the execution was started with, starting with the
     results of the nodes that completed and still hold (they are not run, nor charged,
     again), of the version of the workflow it ran, or of the current one."""
+    from lambdas.lifecycle.retry import retry
+    from lambdas.lifecycle.start import Request
+
     deps, organization = deps_of(router), organization_of(router)
     body = request or RetryRequest()
     key = execution_key("retry", organization, execution_id, idempotency_key)

@@ -1,5 +1,6 @@
 """`/workflows`: deploy, read, list and delete workflows (lambdas.lifecycle.deploy does the
-deploying and deleting; these routes translate)."""
+deploying and deleting; these routes translate). A deploy and a delete import it when they
+run: it loads the ASL compiler, which a cold start serving any other route never uses."""
 
 from __future__ import annotations
 
@@ -20,8 +21,6 @@ from lambdas.handlers.api.routing import (
     json_response,
     organization_of,
 )
-from lambdas.lifecycle.deploy import delete_workflow as delete
-from lambdas.lifecycle.deploy import deploy
 from lambdas.lifecycle.owned import deployed
 from lambdas.runtime.ports import DeployedWorkflow, StoredWorkflow
 
@@ -54,6 +53,8 @@ def put_workflow(
     workflow_id: WorkflowId,
     workflow: Annotated[dict[str, Any], Body(description="The workflow, Dafthunk format")],
 ) -> Response[str]:
+    from lambdas.lifecycle.deploy import deploy
+
     deps, organization = deps_of(router), organization_of(router)
     body_id = workflow.get("id", workflow_id)
     if body_id != workflow_id:
@@ -117,5 +118,7 @@ def list_workflows(
     operation_id="deleteWorkflow",
 )
 def delete_workflow(workflow_id: WorkflowId) -> Response[None]:
+    from lambdas.lifecycle.deploy import delete_workflow as delete
+
     delete(deps_of(router), organization_of(router), workflow_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
