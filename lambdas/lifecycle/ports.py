@@ -1,19 +1,19 @@
 """The one bundle of ports an execution's life runs on, whatever hosts it (a Lambda, the HTTP
-API, `stepthunk run`, the in-process engine): stores, machines, live updates, clock."""
+API, `stepthunk run`, the in-process engine): stores, machines, live updates, clock.
+
+What the bundles only name as types is imported for type checking alone: a handler that
+imports these bundles (the HTTP API's routes do) loads none of it for that.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from lambdas.runtime.blobs import BlobStore
-from lambdas.runtime.calls import WorkflowCalls
-from lambdas.runtime.forms import FormDesk, FormStore
 from lambdas.runtime.mail import NO_MAIL, Mailer
 from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.network import PUBLIC_ONLY, NetworkPolicy
-from lambdas.runtime.output_limits import OutputLimits
 from lambdas.runtime.ports import (
     EventWaits,
     ExecutionStore,
@@ -28,11 +28,17 @@ from lambdas.runtime.ports import (
     WorkflowStore,
 )
 from lambdas.runtime.record import utc_now
-from lambdas.runtime.registry import Registry
-from lambdas.runtime.state import ExecutionContext
 from statemachine.limits import MAX_DEFINITION_BYTES
 from statemachine.planner import DEFAULT_MAX_GROUP_SIZE
-from statemachine.task_functions import TaskFunctions
+
+if TYPE_CHECKING:
+    from lambdas.runtime.blobs import BlobStore
+    from lambdas.runtime.calls import WorkflowCalls
+    from lambdas.runtime.forms import FormDesk, FormStore
+    from lambdas.runtime.output_limits import OutputLimits
+    from lambdas.runtime.registry import Registry
+    from lambdas.runtime.state import ExecutionContext
+    from statemachine.task_functions import TaskFunctions
 
 Clock = Callable[[], str]  # the time now, as records write it (ISO 8601, UTC)
 
