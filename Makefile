@@ -49,7 +49,7 @@ bench: $(VENV)/.dev-installed
 	$(PYTHON) -m bench.stepfunctions
 	$(PYTHON) -m bench.chain --record
 	$(PYTHON) -m bench.control_flow --record
-	$(PYTHON) -m bench.package --record
+	$(PYTHON) -m bench.package --record $$(command -v valgrind >/dev/null && echo --instructions)
 	$(PYTHON) -m bench.report
 	$(PYTHON) -m bench.serve_load --record
 

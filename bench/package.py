@@ -8,7 +8,9 @@ by this interpreter. Each run is a fresh `python -X importtime` in that folder a
 the function's environment and the variables Lambda sets (tracing on, as deployed); the
 figure is the median of the runs. A last row times, alike, what any handler imports at the
 least (a pydantic model, Powertools' logger and metrics): on a loaded machine, it shows how
-much of each figure the load makes. Run by `make bench`, or `python -m bench.package`.
+much of each figure the load makes. With `--instructions`, each import's instructions are also
+counted (valgrind's callgrind), a figure no load moves. Run by `make bench` (with
+`--instructions` when valgrind is installed), or `python -m bench.package`.
 """
 
 from __future__ import annotations
@@ -121,10 +123,9 @@ class Import:
     cpu_ms: float
 
 
-def cold_import(bundle: Path, handler: Handler, code: str | None = None) -> Import:
-    """One cold import of `handler`'s module (or `code` in its environment) from `bundle`,
-    in a fresh interpreter."""
-    environment = {
+def _environment(bundle: Path, handler: Handler) -> dict[str, str]:
+    """What `handler`'s process has in its environment, as Lambda gives it."""
+    return {
         "PATH": os.environ.get("PATH", ""),
         "LAMBDA_TASK_ROOT": str(bundle),
         "AWS_LAMBDA_FUNCTION_NAME": handler.function,
@@ -132,6 +133,12 @@ def cold_import(bundle: Path, handler: Handler, code: str | None = None) -> Impo
         "AWS_DEFAULT_REGION": "us-east-1",
         **handler.environment,
     }
+
+
+def cold_import(bundle: Path, handler: Handler, code: str | None = None) -> Import:
+    """One cold import of `handler`'s module (or `code` in its environment) from `bundle`,
+    in a fresh interpreter."""
+    environment = _environment(bundle, handler)
     timed = (
         f"import sys, time; sys.stderr.write({_MARK!r} + '\\n'); start = time.process_time()\n"
         f"{f'import {handler.module}' if code is None else code}\n"
@@ -193,6 +200,37 @@ def import_table(bundle: Path, found: list[Handler], runs: int) -> Table:
     return Table(title, ("handler", "importtime ms", "range", "CPU ms", "goal", ""), rows)
 
 
+def instructions(bundle: Path, handler: Handler, code: str | None = None) -> int:
+    """The instructions a fresh interpreter executes to start and import `handler`'s module
+    (or run `code`), counted by valgrind's callgrind: the same on every run, however loaded
+    the machine is (timings here have varied by 2x from one hour to the next)."""
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    command += [sys.executable, "-S", "-B", "-c", code or f"import {handler.module}"]
+    environment = {**_environment(bundle, handler), "PYTHONHASHSEED": "0"}
+    result = subprocess.run(
+        command, cwd=bundle, env=environment, capture_output=True, text=True, check=False
+    )
+    counted = [line for line in result.stderr.splitlines() if "Collected :" in line]
+    if result.returncode != 0 or not counted:
+        raise RuntimeError(f"counting {handler.module} failed:\n{result.stderr[-3000:]}")
+    return int(counted[-1].rsplit(":", 1)[1].strip())
+
+
+def instruction_table(bundle: Path, found: list[Handler]) -> Table:
+    """Each handler's import in instructions, and as a multiple of the reference's (pydantic
+    and Powertools alone): a ratio the machine's load does not move."""
+    handlers_once = list({handler.module: handler for handler in found}.values())
+    floor = instructions(bundle, found[0], FLOOR)
+    rows: list[tuple[str, ...]] = []
+    for handler in handlers_once:
+        print(f"counting {handler.module} ...", file=sys.stderr, flush=True)
+        count = instructions(bundle, handler)
+        rows.append((handler.module, f"{count / 1e6:,.1f}", f"{count / floor:.2f}"))
+    rows.append(("(pydantic and Powertools alone)", f"{floor / 1e6:,.1f}", "1.00"))
+    title = "Instructions to start Python and import each handler (callgrind)"
+    return Table(title, ("handler", "M instructions", "x the reference"), rows)
+
+
 def _import_row(name: str, imports: list[Import], *, goal: bool = True) -> tuple[str, ...]:
     times = [one.importtime_ms for one in imports]
     median = statistics.median(times)
@@ -215,6 +253,11 @@ def main(arguments: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=RUNS, help="imports timed per handler")
     parser.add_argument("--record", action="store_true", help="write them to BENCHMARKS.md")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each import's instructions with valgrind (a few minutes)",
+    )
     options = parser.parse_args(arguments)
     with tempfile.TemporaryDirectory(prefix="bench-package-") as scratch:
         outdir = synthesize(Path(scratch, "cdk.out"))
@@ -222,8 +265,13 @@ def main(arguments: list[str] | None = None) -> None:
         print(assets.as_text())
         print()
         bundle = host_bundle(Path(scratch, "bundle"))
-        imports = import_table(bundle, handlers(outdir), options.runs)
+        found = handlers(outdir)
+        imports = import_table(bundle, found, options.runs)
         print(imports.as_text())
+        counts = instruction_table(bundle, found) if options.instructions else None
+        if counts is not None:
+            print()
+            print(counts.as_text())
     if options.record:
         record_scale(
             "Lambda package (bench/package.py)",
@@ -235,6 +283,7 @@ def main(arguments: list[str] | None = None) -> None:
                 f"{imports.title}:",
                 "",
                 imports.as_markdown(),
+                *([] if counts is None else ["", f"{counts.title}:", "", counts.as_markdown()]),
             ],
         )
 
