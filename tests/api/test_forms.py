@@ -40,6 +40,14 @@ def until_waiting(org: Organization, execution_id: str, node_id: str = "review")
         time.sleep(0.02)
 
 
+def waiting_form(org: Organization) -> tuple[str, str]:
+    """An execution of the expense form, started and waiting for its answer: its id and its
+    form's token."""
+    org.deploy(expenses())
+    execution_id = org.start("expenses")
+    return execution_id, until_waiting(org, execution_id)
+
+
 def address(token: str) -> str:
     """Where the form of `token` is, below the API's base URL."""
     return f"/forms?{urlencode({'token': token})}"
@@ -52,9 +60,7 @@ def anonymous(server: Server) -> httpx.Client:
 def test_the_form_page_asks_for_each_field_typed_and_escapes_what_it_shows(
     server: Server, org_a: Organization
 ) -> None:
-    org_a.deploy(expenses())
-    execution_id = org_a.start("expenses")
-    token = until_waiting(org_a, execution_id)
+    execution_id, token = waiting_form(org_a)
     url = urlsplit(node_of(org_a.record(execution_id), "form")["outputs"]["url"])
 
     page = anonymous(server).get(f"{url.path}?{url.query}")  # create-form's url, as given
@@ -86,9 +92,7 @@ def test_the_form_page_asks_for_each_field_typed_and_escapes_what_it_shows(
 def test_a_json_answer_resumes_the_node_once_and_then_the_form_is_gone(
     server: Server, org_a: Organization
 ) -> None:
-    org_a.deploy(expenses())
-    execution_id = org_a.start("expenses")
-    token = until_waiting(org_a, execution_id)
+    execution_id, token = waiting_form(org_a)
     client = anonymous(server)
 
     wrong = client.post(address(token), json={"amount": "twelve", "extra": 1})
@@ -118,9 +122,7 @@ def test_a_json_answer_resumes_the_node_once_and_then_the_form_is_gone(
 def test_the_page_s_own_post_is_read_by_field_type_and_answered_with_a_page(
     server: Server, org_a: Organization
 ) -> None:
-    org_a.deploy(expenses())
-    execution_id = org_a.start("expenses")
-    token = until_waiting(org_a, execution_id)
+    execution_id, token = waiting_form(org_a)
     client = anonymous(server)
     posted = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -216,9 +218,7 @@ def test_an_unanswered_form_fails_its_node_when_the_wait_times_out(
 def test_a_token_of_another_execution_fails_the_wait_for_form_node_without_waiting(
     org_a: Organization,
 ) -> None:
-    org_a.deploy(expenses())
-    first = org_a.start("expenses")
-    token = until_waiting(org_a, first)
+    first, token = waiting_form(org_a)
     stranger = workflow(
         node("review", "wait-for-form", token=token),
         workflow_id="stranger",
@@ -334,9 +334,7 @@ def test_a_form_answered_before_the_cancel_stays_answered_and_the_retry_reuses_t
 def test_an_answer_by_the_event_route_is_the_form_s_one_answer(
     server: Server, org_a: Organization
 ) -> None:
-    org_a.deploy(expenses())
-    execution_id = org_a.start("expenses")
-    token = until_waiting(org_a, execution_id)
+    execution_id, token = waiting_form(org_a)
 
     event = org_a.http.post(
         f"/executions/{execution_id}/nodes/review/event", json={"amount": 2, "approved": True}
