@@ -21,6 +21,7 @@ from lambdas.runtime.ports import (
 from lambdas.runtime.record import (
     FINAL_STATUSES,
     ExecutionRecord,
+    ExecutionStatus,
     ExecutionSummary,
 )
 from lambdas.runtime.store_errors import ObjectMissing
@@ -165,6 +166,10 @@ class MemoryExecutionStore:
 
     def handle(self, execution_id: str) -> ExecutionHandle | None:
         return self._handles.get(execution_id)
+
+    def status(self, execution_id: str) -> ExecutionStatus | None:
+        record = self._records.get(execution_id)
+        return None if record is None else record.status
 
     def list(
         self,

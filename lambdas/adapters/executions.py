@@ -122,7 +122,7 @@ class DynamoExecutionStore:
         body = json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))
         data = body.encode("utf-8")
         large = len(data) > INLINE_LIMIT
-        if large and not final and self._is_final(record.id):
+        if large and not final and self.status(record.id) in FINAL_STATUSES:
             # Checked before the upload so that a late start record cannot replace the body
             # of the final one in S3 (the conditional write below protects the item itself).
             return False
@@ -245,7 +245,7 @@ class DynamoExecutionStore:
                 body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         return ExecutionRecord.model_validate(json.loads(body))
 
-    def _is_final(self, execution_id: str) -> bool:
+    def status(self, execution_id: str) -> ExecutionStatus | None:
         with translated(f"GetItem {self._table}"):
             item = self._dynamodb.get_item(
                 TableName=self._table,
@@ -254,7 +254,9 @@ class DynamoExecutionStore:
                 ExpressionAttributeNames={"#status": "status"},
                 ConsistentRead=True,
             ).get("Item")
-        return item is not None and item["status"]["S"] in FINAL_STATUSES
+        if item is None or "status" not in item:
+            return None
+        return ExecutionStatus(item["status"]["S"])
 
     def handle(self, execution_id: str) -> ExecutionHandle | None:
         names = (

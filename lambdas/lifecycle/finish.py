@@ -43,7 +43,6 @@ def finish(ports: ExecutionPorts, state: WorkflowState, node_ids: Sequence[str])
 
 def _written(ports: ExecutionPorts, execution_id: str) -> ExecutionRecord | None:
     """The final record a Finalize wrote before, when this one is its retry."""
-    handle = ports.executions.handle(execution_id)
-    if handle is None or handle.status not in FINAL_STATUSES:
+    if ports.executions.status(execution_id) not in FINAL_STATUSES:
         return None
     return ports.executions.get(execution_id)

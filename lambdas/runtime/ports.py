@@ -11,7 +11,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import Field
 
-from lambdas.runtime.record import ExecutionRecord, ExecutionSummary
+from lambdas.runtime.record import ExecutionRecord, ExecutionStatus, ExecutionSummary
 from statemachine.model import WireModel
 
 
@@ -97,6 +97,10 @@ class ExecutionStore(Protocol):
 
     def handle(self, execution_id: str) -> ExecutionHandle | None:
         """Where the execution runs, without reading its record."""
+        ...
+
+    def status(self, execution_id: str) -> ExecutionStatus | None:
+        """The stored record's status alone (None: no record), read consistently."""
         ...
 
     def list(

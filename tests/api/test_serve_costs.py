@@ -99,3 +99,38 @@ def test_tasks_reach_their_functions_without_moto_lambda(
 
     assert record["status"] == "completed"
     assert invokes == []
+
+
+def test_finalize_reads_only_the_status_of_the_execution(
+    server: Server, org_a: Organization
+) -> None:
+    """A Finalize looks whether an earlier attempt stored the final record already: by its
+    status alone, not by the item's other attributes (its origin holds the run's inputs)."""
+    table = server.engine.deployment.settings["executions_table"]
+    answering = threading.local()
+    read: list[list[str]] = []
+    http = server.gateway.http
+
+    def marked_http(event: dict[str, Any]) -> dict[str, Any]:
+        answering.active = True
+        try:
+            return http(event)
+        finally:
+            answering.active = False
+
+    def count(params: dict[str, Any], **_: Any) -> None:
+        if params.get("TableName") == table and not getattr(answering, "active", False):
+            read.append(sorted(params.get("ExpressionAttributeNames", {}).values()))
+
+    events = server.engine.clients.dynamodb.meta.events
+    events.register("before-parameter-build.dynamodb.GetItem", count)
+    server.gateway.http = marked_http  # type: ignore[method-assign]
+    try:
+        org_a.deploy({**chain(), "id": "costs-finalize"})
+        record = org_a.wait_for(org_a.start("costs-finalize"))
+    finally:
+        events.unregister("before-parameter-build.dynamodb.GetItem", count)
+        del server.gateway.http
+
+    assert record["status"] == "completed"
+    assert read == [["status"]]
