@@ -189,6 +189,10 @@ class LocalCloud:
             self.listeners[connection_id] = listener
             self.closed.discard(connection_id)
 
+    def listened(self) -> bool:
+        """Whether any WebSocket connection has a client now (serve's, or a run's progress)."""
+        return bool(self.listeners)
+
     def executions(self, state_machine_name: str) -> list[Any]:
         """moto's executions of a state machine, Standard or Express, oldest first: Step
         Functions answers no request about an Express execution (local.interpreter), the

@@ -118,7 +118,7 @@ class EmbeddedEngine:
         self.max_group_size = max_group_size
         self.parallel = parallel
         self.max_definition_bytes = max_definition_bytes
-        self.clients = Clients(factory=self.cloud.client)
+        self.clients = Clients(factory=self.cloud.client, listening=self.cloud.listened)
         self.deployment = _deploy(
             self.cloud,
             self.clients,

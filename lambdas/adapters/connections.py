@@ -26,6 +26,10 @@ class ApiGatewayLiveUpdates:
 
     A send reaches every connection it can: when one fails for a reason other than a gone
     client, the others are still tried and the first failure is raised afterwards.
+
+    `listening`, where this process holds the WebSocket clients itself (the embedded engine):
+    whether any client is connected at all; while none is, no session's connections are
+    looked up (a query at every live update of every execution).
     """
 
     def __init__(
@@ -35,11 +39,13 @@ class ApiGatewayLiveUpdates:
         management: ApiGatewayManagementApiClient,
         *,
         clock: Callable[[], str] = utc_now,
+        listening: Callable[[], bool] | None = None,
     ) -> None:
         self._dynamodb = dynamodb
         self._table = table
         self._management = management
         self._clock = clock
+        self._listening = listening
 
     def send(
         self, session_id: str, message: Mapping[str, Any], organization_id: str | None = None
@@ -131,6 +137,8 @@ class ApiGatewayLiveUpdates:
         Asked at every live update of every execution, mostly of sessions nobody holds: the
         query's pages are read in a loop of our own, without a paginator's machinery (a
         fifth of each ask's cost)."""
+        if self._listening is not None and not self._listening():
+            return []
         request: QueryInputTypeDef = {
             "TableName": self._table,
             "KeyConditionExpression": "sessionId = :session",

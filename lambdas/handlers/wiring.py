@@ -75,10 +75,14 @@ class OnFirstUse:
 
 
 class Clients:
-    """boto3 clients, each created once; `factory` is boto3.client on AWS."""
+    """boto3 clients, each created once; `factory` is boto3.client on AWS. `listening`: see
+    ApiGatewayLiveUpdates (None on AWS, where the WebSocket clients are API Gateway's)."""
 
-    def __init__(self, factory: ClientFactory = boto3_client) -> None:
+    def __init__(
+        self, factory: ClientFactory = boto3_client, listening: Callable[[], bool] | None = None
+    ) -> None:
         self._factory = factory
+        self.listening = listening
 
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
@@ -192,6 +196,7 @@ def live_updates(settings: Connections, clients: Clients) -> ApiGatewayLiveUpdat
         clients.dynamodb,
         settings.connections_table,
         clients.management_api(settings.websocket_endpoint),
+        listening=clients.listening,
     )
 
 

@@ -137,30 +137,53 @@ def test_the_in_process_engine_announces_after_a_unit_the_nodes_it_ran() -> None
     assert updates[-1]["nodeExecutions"] == [e.to_json() for e in record.node_executions]
 
 
-def test_a_run_nobody_listens_to_looks_once_a_unit_for_listeners_and_keeps_nothing(
-    unit_per_node: EmbeddedEngine,
-) -> None:
-    settings = unit_per_node.deployment.settings
-    dynamodb = unit_per_node.clients.dynamodb
+def _connection_lookups(engine: EmbeddedEngine) -> tuple[Run, list[str]]:
+    """A three-unit chain run on `engine`, and the sessions whose connections it looked up."""
+    table = engine.deployment.settings["connections_table"]
+    dynamodb = engine.clients.dynamodb
     lookups: list[str] = []
 
     def looked(params: dict[str, Any], **_: Any) -> None:
-        if params.get("TableName") == settings["connections_table"]:
+        if params.get("TableName") == table:
             lookups.append(params["ExpressionAttributeValues"][":session"]["S"])
 
     dynamodb.meta.events.register("before-parameter-build.dynamodb.Query", looked)
     try:
-        finished = run(unit_per_node, chain())
+        finished = run(engine, chain())
     finally:
         dynamodb.meta.events.unregister("before-parameter-build.dynamodb.Query", looked)
-
     assert finished.record.status == "completed"
     assert finished.units == 3
+    return finished, lookups
+
+
+def test_a_run_nobody_listens_to_looks_once_a_unit_for_listeners_and_keeps_nothing(
+    unit_per_node: EmbeddedEngine,
+) -> None:
+    # A client is connected (to another session): the functions cannot know it is not
+    # this execution's, as on AWS.
+    unit_per_node.cloud.listen("another-session", lambda data: None)
+    try:
+        finished, lookups = _connection_lookups(unit_per_node)
+    finally:
+        unit_per_node.cloud.listen("another-session", None)
+
     # one query for subscribers at the start, after each unit and at the end: nothing else
     assert lookups == [f"execution#{finished.record.id}"] * (finished.units + 2)
     # the units' results are in the record, and kept no longer
-    kept = DynamoProgressStore(dynamodb, settings["executions_table"])
+    settings = unit_per_node.deployment.settings
+    kept = DynamoProgressStore(unit_per_node.clients.dynamodb, settings["executions_table"])
     assert kept.get(finished.record.id, range(finished.units)) == {}
+
+
+def test_the_embedded_engine_looks_for_no_listener_while_no_client_is_connected(
+    unit_per_node: EmbeddedEngine,
+) -> None:
+    assert not unit_per_node.cloud.listened()
+
+    _, lookups = _connection_lookups(unit_per_node)
+
+    assert lookups == []
 
 
 def test_a_wait_node_is_executing_while_its_wait_state_runs(
