@@ -129,11 +129,11 @@ class Payloads:
         return execution.model_copy(update={"outputs": loaded})
 
     def loaded(self, execution: NodeExecution) -> NodeExecution:
-        """`execution` with every value loaded."""
+        """`execution` with every value loaded (itself when none is a reference)."""
         update = {
             part: {k: self.unpack_value(v) for k, v in values.items()}
             for part, values in (("inputs", execution.inputs), ("outputs", execution.outputs))
-            if values
+            if values and any(is_reference(v) for v in values.values())
         }
         return execution.model_copy(update=update) if update else execution
 

@@ -10,11 +10,12 @@ tokens are (lambdas.runtime.pages), bound to the execution it was issued for.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from lambdas.runtime.pages import decode_token, encode_token
-from lambdas.runtime.payload import Payloads
-from lambdas.runtime.record import ExecutionRecord
+from lambdas.runtime.payload import Payloads, is_reference
+from lambdas.runtime.record import ExecutionRecord, NodeExecution
 from lambdas.runtime.store_errors import InvalidPageToken
 
 # What a response body may take, which leaves room under the 6 MB cap for the rest of the
@@ -63,19 +64,36 @@ def _page(
     """Up to `limit` node executions from position `start`, their values loaded, as many as
     fit beside the `taken` bytes of the rest of the body; the token of the next, if any."""
     room = RESPONSE_BUDGET - taken - TOKEN_ROOM
-    nodes: list[dict[str, Any]] = []
-    for execution in record.node_executions[start : start + limit]:
-        node = payloads.loaded(execution).to_json()
-        room -= size(node) + SEPARATOR
-        if room < 0 and nodes:
-            break
-        nodes.append(node)
+    wanted = record.node_executions[start : start + limit]
+    nodes = _all_inline(wanted, room)
+    if nodes is None:
+        nodes = []
+        for execution in wanted:
+            node = payloads.loaded(execution).to_json()
+            room -= size(node) + SEPARATOR
+            if room < 0 and nodes:
+                break
+            nodes.append(node)
     following = start + len(nodes)
     if following == len(record.node_executions):
         return nodes, None
     return nodes, encode_token(
         {"executionId": {"S": record.id}, "offset": {"S": str(following)}}, TOKEN_KEY
     )
+
+
+def _all_inline(executions: list[NodeExecution], room: int) -> list[dict[str, Any]] | None:
+    """The node executions as JSON, measured at once, when none has a value to load (by
+    reference) and together they fit in `room`: most records. None otherwise."""
+    if any(is_reference(v) for e in executions for v in _values(e)):
+        return None
+    nodes = [execution.to_json() for execution in executions]
+    return nodes if size(nodes) <= room else None
+
+
+def _values(execution: NodeExecution) -> Iterator[Any]:
+    yield from (execution.inputs or {}).values()
+    yield from (execution.outputs or {}).values()
 
 
 def _offset(token: str, record: ExecutionRecord) -> int:
