@@ -5,7 +5,7 @@ deployed now) is added here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -19,13 +19,14 @@ from lambdas.handlers.settings import (
     WorkflowsTable,
 )
 from lambdas.handlers.wiring import Clients, organizations, workflows
-from lambdas.lifecycle.calls import called_estimate
-from lambdas.lifecycle.children import WorkflowLookup
 from lambdas.nodes import default_registry
 from lambdas.runtime.credits import INSUFFICIENT_CREDITS, may_start
 from lambdas.runtime.errors import CreditsExhausted
 from lambdas.runtime.ports import OrganizationStore
 from lambdas.runtime.state import Credits, WorkflowState
+
+if TYPE_CHECKING:
+    from lambdas.lifecycle.children import WorkflowLookup
 
 
 class Settings(OrganizationsTable, Mode, CallableWorkflows, BlobBucket):
@@ -75,6 +76,9 @@ def check_credits(
     if deps.development:
         return Credits(estimate=estimate)
     if calls and deps.workflows is not None:
+        # loaded here: most workflows call none (the calls' lifecycle is a fifth of the import)
+        from lambdas.lifecycle.calls import called_estimate
+
         catalog = default_registry().catalog
         organization = state.execution.organization_id
         estimate += called_estimate(deps.workflows, organization, calls, catalog)

@@ -40,6 +40,10 @@ NEVER = (
 CATALOG = "lambdas.nodes"
 # What compiles workflows into state machines (the HTTP API's deploys and starts).
 COMPILER = ("statemachine.compiler", "statemachine.asl", "statemachine.parts")
+# What validates a workflow and a run's inputs: Initialize validates every run's; the others
+# only at some routes or for some nodes (a call of a workflow, a workflow stored apart).
+VALIDATOR = "statemachine.validation"
+VALIDATES_AT_EVERY_RUN = {"lambdas.handlers.initialize"}
 
 # A fresh interpreter with Lambda's variables (Powertools' tracing is on, as deployed).
 SCRIPT = """
@@ -91,6 +95,20 @@ def test_importing_a_handler_loads_no_client_library_node_family_or_tracer(
 @pytest.mark.parametrize("module", HANDLERS, ids=lambda m: m.__name__.rsplit(".", 1)[1])
 def test_importing_a_handler_loads_no_compiler(module: ModuleType) -> None:
     assert loaded(imported_by(module.__name__), COMPILER) == []
+
+
+@pytest.mark.parametrize(
+    "module",
+    [h for h in HANDLERS if h.__name__ not in VALIDATES_AT_EVERY_RUN],
+    ids=lambda m: m.__name__.rsplit(".", 1)[1],
+)
+def test_importing_a_handler_that_validates_no_run_loads_no_validator(module: ModuleType) -> None:
+    assert loaded(imported_by(module.__name__), (VALIDATOR,)) == []
+
+
+def test_initialize_loads_the_validator() -> None:
+    # Shows that the check above names the validator as it is.
+    assert loaded(imported_by("lambdas.handlers.initialize"), (VALIDATOR,)) == [VALIDATOR]
 
 
 def test_the_deploying_lifecycle_loads_the_compiler() -> None:
