@@ -22,20 +22,28 @@ CHECK_CREDITS = False  # as `stepthunk serve` runs
 DYNAMODB_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan"})
 
 
-@pytest.fixture
-def writes_by_requests(server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The DynamoDB operations that change data, made while serve handles an HTTP request
-    (not by the executions running meanwhile)."""
-    writes: list[str] = []
+def answering(server: Server, monkeypatch: pytest.MonkeyPatch) -> threading.local:
+    """Whether the current thread answers an HTTP request (`active`), not runs an execution."""
     handling = threading.local()
     http = server.gateway.http
 
-    def counted_http(event: dict[str, Any]) -> dict[str, Any]:
+    def marked_http(event: dict[str, Any]) -> dict[str, Any]:
         handling.active = True
         try:
             return http(event)
         finally:
             handling.active = False
+
+    monkeypatch.setattr(server.gateway, "http", marked_http)
+    return handling
+
+
+@pytest.fixture
+def writes_by_requests(server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The DynamoDB operations that change data, made while serve handles an HTTP request
+    (not by the executions running meanwhile)."""
+    writes: list[str] = []
+    handling = answering(server, monkeypatch)
 
     def count(event_name: str, **_: Any) -> None:
         operation = event_name.rsplit(".", 1)[-1]
@@ -44,7 +52,6 @@ def writes_by_requests(server: Server, monkeypatch: pytest.MonkeyPatch) -> Itera
 
     events = server.engine.clients.dynamodb.meta.events
     events.register("before-call.dynamodb", count)
-    monkeypatch.setattr(server.gateway, "http", counted_http)
     yield writes
     events.unregister("before-call.dynamodb", count)
 
@@ -102,35 +109,25 @@ def test_tasks_reach_their_functions_without_moto_lambda(
 
 
 def test_finalize_reads_only_the_status_of_the_execution(
-    server: Server, org_a: Organization
+    server: Server, org_a: Organization, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A Finalize looks whether an earlier attempt stored the final record already: by its
     status alone, not by the item's other attributes (its origin holds the run's inputs)."""
     table = server.engine.deployment.settings["executions_table"]
-    answering = threading.local()
+    handling = answering(server, monkeypatch)
     read: list[list[str]] = []
-    http = server.gateway.http
-
-    def marked_http(event: dict[str, Any]) -> dict[str, Any]:
-        answering.active = True
-        try:
-            return http(event)
-        finally:
-            answering.active = False
 
     def count(params: dict[str, Any], **_: Any) -> None:
-        if params.get("TableName") == table and not getattr(answering, "active", False):
+        if params.get("TableName") == table and not getattr(handling, "active", False):
             read.append(sorted(params.get("ExpressionAttributeNames", {}).values()))
 
     events = server.engine.clients.dynamodb.meta.events
     events.register("before-parameter-build.dynamodb.GetItem", count)
-    server.gateway.http = marked_http  # type: ignore[method-assign]
     try:
         org_a.deploy({**chain(), "id": "costs-finalize"})
         record = org_a.wait_for(org_a.start("costs-finalize"))
     finally:
         events.unregister("before-parameter-build.dynamodb.GetItem", count)
-        del server.gateway.http
 
     assert record["status"] == "completed"
     assert read == [["status"]]
