@@ -177,8 +177,10 @@ def test_a_run_nobody_listens_to_looks_once_a_unit_for_listeners_and_keeps_nothi
 
 
 def test_the_embedded_engine_looks_for_no_listener_while_no_client_is_connected(
-    unit_per_node: EmbeddedEngine,
+    unit_per_node: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The process's cloud is shared: no client of another test is connected during this one.
+    monkeypatch.setattr(unit_per_node.cloud, "listeners", {})
     assert not unit_per_node.cloud.listened()
 
     _, lookups = _connection_lookups(unit_per_node)
