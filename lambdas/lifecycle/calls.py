@@ -40,6 +40,7 @@ from statemachine.calls import called_ids
 from statemachine.catalog import Catalog, estimate_usage
 from statemachine.errors import WorkflowValidationError
 from statemachine.model import Workflow
+from statemachine.validation import validate_overrides
 
 # What names a child execution: its caller's execution and node (a retried task prepares
 # the same child, whose submitted record exists already).
@@ -64,10 +65,6 @@ def prepare_child(
     """Resolve `workflow_id` among the organization's workflows, check the child's inputs
     and the depth of calls, and store the child's submitted record (once: a repeated
     preparation finds it); the child to start, or NodeError saying why it cannot run."""
-    # loaded here: the functions that run units import this module for their few nodes
-    # that call workflows
-    from statemachine.validation import validate_overrides
-
     callee = resolve_callee(ports, parent, workflow_id)
     try:
         overrides = validate_overrides(callee.workflow, dict(raw_inputs), ports.catalog)

@@ -30,6 +30,7 @@ from lambdas.runtime.payload import Payloads, encode, is_reference
 from lambdas.runtime.ports import ExecutionStore, ValueStore
 from lambdas.runtime.state import ExecutionContext, Failure, WorkflowState
 from statemachine.errors import WorkflowValidationError
+from statemachine.validation import validate_overrides
 
 # What names an item's child execution: its caller's execution, node and the item's index.
 FOR_EACH_SCOPE = "for-each"
@@ -54,10 +55,6 @@ def prepare_items(
     """A child execution per item, each submitted (once: a repeated preparation finds
     them), in item order; NodeError when the workflow cannot run or an item does not fit
     its input (checked for every item before any child is stored)."""
-    # loaded here: the functions that run units import this module for their few nodes
-    # that call workflows
-    from statemachine.validation import validate_overrides
-
     callee = resolve_callee(ports, parent, request.workflow_id)
     overrides = []
     for index, item in enumerate(request.items):

@@ -10,20 +10,11 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Any
 
 from lambdas.runtime.ports import ValueStore
 from statemachine.catalog import Catalog
 from statemachine.model import Edge, Node, Workflow
-
-
-def validate_workflow(workflow: dict[str, Any], catalog: Catalog) -> Workflow:
-    """statemachine.validation's, imported when first used: the functions that run units
-    import this module, and only a workflow stored apart from its tasks (a large one) is
-    validated by them."""
-    from statemachine.validation import validate_workflow as validate
-
-    return validate(workflow, catalog)
+from statemachine.validation import validate_workflow
 
 
 class WorkflowIndex:

@@ -40,10 +40,18 @@ NEVER = (
 CATALOG = "lambdas.nodes"
 # What compiles workflows into state machines (the HTTP API's deploys and starts).
 COMPILER = ("statemachine.compiler", "statemachine.asl", "statemachine.parts")
-# What validates a workflow and a run's inputs: Initialize validates every run's; the others
-# only at some routes or for some nodes (a call of a workflow, a workflow stored apart).
+# What validates a workflow and a run's inputs.
 VALIDATOR = "statemachine.validation"
-VALIDATES_AT_EVERY_RUN = {"lambdas.handlers.initialize"}
+# The handlers that hold workflow definitions (to run their nodes, or read one stored apart
+# from its tasks) import it; the others only at some routes (the HTTP API) or for some
+# workflows (Check credits, for a workflow that calls others).
+READS_DEFINITIONS = {
+    "lambdas.handlers.initialize",
+    "lambdas.handlers.run_node",
+    "lambdas.handlers.run_inline_group",
+    "lambdas.handlers.finalize",
+    "lambdas.handlers.persist",
+}
 
 # A fresh interpreter with Lambda's variables (Powertools' tracing is on, as deployed).
 SCRIPT = """
@@ -99,10 +107,12 @@ def test_importing_a_handler_loads_no_compiler(module: ModuleType) -> None:
 
 @pytest.mark.parametrize(
     "module",
-    [h for h in HANDLERS if h.__name__ not in VALIDATES_AT_EVERY_RUN],
+    [h for h in HANDLERS if h.__name__ not in READS_DEFINITIONS],
     ids=lambda m: m.__name__.rsplit(".", 1)[1],
 )
-def test_importing_a_handler_that_validates_no_run_loads_no_validator(module: ModuleType) -> None:
+def test_importing_a_handler_that_reads_no_definition_loads_no_validator(
+    module: ModuleType,
+) -> None:
     assert loaded(imported_by(module.__name__), (VALIDATOR,)) == []
 
 

@@ -139,7 +139,7 @@ def test_the_functions_take_a_stored_workflow_as_the_engine_deployed_it(
     engine = EmbeddedEngine(cloud=cloud, max_group_size=1, max_definition_bytes=40_000)
     read: list[str] = []
     validated: list[str] = []
-    validate = stored.validate_workflow
+    validate = stored.validate_workflow  # type: ignore[attr-defined]
 
     def counted(workflow: Any, catalog: Any) -> Any:
         validated.append(workflow["id"])
