@@ -7,8 +7,11 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from lambdas.runtime.payload import encode
+from local import cloud, interpreter
 from local.embedded import EmbeddedEngine, EngineFailure
 from tests.support.runs import Faults, Run, compact_size, run
 from tests.support.workflows import edge, node, workflow
@@ -190,6 +193,76 @@ def test_a_task_result_over_256_kib_fails_the_execution_uncaught_as_on_aws(
 
     with pytest.raises(EngineFailure, match=r"States\.DataLimitExceeded.*262,144 bytes"):
         run(engine, workflow(node("a", "number-input", value=1), node("b", "addition", b=1)))
+
+
+def _task_input_of(engine: EmbeddedEngine, text: str) -> dict[str, Any]:
+    """How a Lambda task fares whose input is `text` three times over (the execution's
+    description): the input is measured as Step Functions counts it, in UTF-8."""
+    function = str(engine.deployment.functions.run_inline_group)
+    three = {"a.$": "$.x", "b.$": "$.x", "c.$": "$.x"}
+    task = {"Type": "Task", "Resource": function, "Parameters": three, "End": True}
+    machines = engine.cloud.client("stepfunctions")
+    machine = machines.create_state_machine(
+        name=f"{engine.deployment.prefix}-input-{hashlib.sha256(text.encode()).hexdigest()[:8]}",
+        definition=json.dumps({"StartAt": "Task", "States": {"Task": task}}),
+        roleArn=engine.cloud.role_arn,
+    )["stateMachineArn"]
+    started = machines.start_execution(stateMachineArn=machine, input=json.dumps({"x": text}))
+    engine.cloud.wait_for_execution(started["executionArn"], timeout=120)
+    described: dict[str, Any] = machines.describe_execution(executionArn=started["executionArn"])
+    return described
+
+
+def test_a_task_input_over_256_kib_fails_naming_its_size(engine: EmbeddedEngine) -> None:
+    ended = _task_input_of(engine, "a" * 90_000)
+
+    assert ended["status"] == "FAILED"
+    assert ended["error"] == "States.DataLimitExceeded"
+    assert "The task's input of 270,027 bytes exceeds the 262,144 bytes" in ended["cause"]
+
+
+def test_a_task_input_under_256_kib_in_utf_8_reaches_its_function(engine: EmbeddedEngine) -> None:
+    """240,000 bytes in UTF-8, 720,000 as escaped ASCII: the task runs (and its function
+    refuses what it was given, which is not a unit's input)."""
+    ended = _task_input_of(engine, "\u00e9" * 40_000)
+
+    assert ended["error"] != "States.DataLimitExceeded"
+    assert "validation error" in ended["cause"]
+
+
+# JSON as anything may write it: compact, numbers in exponent form, strings escaped or not.
+_NUMBERS = st.one_of(
+    st.integers(-(10**30), 10**30).map(str),
+    st.builds("{}e{}".format, st.integers(1, 9), st.integers(-20, 20) | st.just(400)),
+    st.builds("{}.{}E{}".format, st.integers(0, 99), st.integers(0, 99), st.integers(-9, 30)),
+    st.sampled_from(["-0", "0.0", "-1e15", "1e-7", "123456789012345678e-3"]),
+)
+_PIECES = ["a", " ", "é", "😀", "\\u00e9", "\\ud83d\\ude00", "\\u0001", '\\"', "\\\\", "\\/", "\\n"]
+_STRINGS = st.lists(st.sampled_from(_PIECES), max_size=8).map(lambda p: '"' + "".join(p) + '"')
+_JSON_TEXT = st.recursive(
+    st.one_of(_NUMBERS, _STRINGS, st.sampled_from(["true", "false", "null"])),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=6).map(lambda items: "[" + ",".join(items) + "]"),
+        st.lists(st.tuples(_STRINGS, inner), max_size=6).map(
+            lambda pairs: "{" + ",".join(f"{k}:{v}" for k, v in pairs) + "}"
+        ),
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON_TEXT)
+@example("1e15")  # the most a text grows: 4 bytes written as 18
+@example('{"a":1e400}')
+def test_an_event_sent_in_an_eighth_of_the_limit_needs_no_measuring(text: str) -> None:
+    """The engine measures a task's input only when it was sent in more than an eighth of
+    the limit: JSON parsed and written again takes at most 4.5 times the bytes it came in."""
+    sent = text.encode("utf-8")
+    written = interpreter.data_size(json.dumps(json.loads(sent), ensure_ascii=False))
+
+    assert written <= 4.5 * len(sent)
+    assert cloud._FITS_UNMEASURED * 4.5 <= interpreter.STATE_DATA_LIMIT
 
 
 def test_a_reference_written_by_a_user_never_reads_another_organizations_value(
