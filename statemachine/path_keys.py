@@ -30,11 +30,31 @@ def escape_keys(value: Any) -> Any:
 
 
 def unescape_keys(value: Any) -> Any:
-    """`value` as it was before `escape_keys`."""
+    """`value` as it was before `escape_keys`: `value` itself when it holds no escaped key
+    (nearly always: a task's nodes are read once, not copied), else a copy."""
+    return _unescaped_copy(value) if _holds_escaped(value) else value
+
+
+def _holds_escaped(value: Any) -> bool:
+    # Plain loops (not any() over generators): this walks the nodes of every task.
     if isinstance(value, dict):
-        return {_unescaped(key): unescape_keys(item) for key, item in value.items()}
+        for key, item in value.items():
+            if key.endswith(MARK) and _ESCAPED.search(key):
+                return True
+            if isinstance(item, (dict, list)) and _holds_escaped(item):
+                return True
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)) and _holds_escaped(item):
+                return True
+    return False
+
+
+def _unescaped_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_unescaped(key): _unescaped_copy(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [unescape_keys(item) for item in value]
+        return [_unescaped_copy(item) for item in value]
     return value
 
 
