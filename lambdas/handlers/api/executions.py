@@ -84,12 +84,16 @@ def start_execution(
     body = request or StartRequest()
     stored = deployed(deps, organization, workflow_id)
     key = execution_key("start", organization, workflow_id, idempotency_key)
-    asked = start.Request(key, fingerprint_of(body), body.session_id)
+    asked = start.Request(key, fingerprint_of(body, key), body.session_id)
     return started_response(start.start_workflow(deps, stored, body.inputs, asked))
 
 
-def fingerprint_of(body: BaseModel) -> str:
-    """The fingerprint of a start's or a retry's body, as its JSON reads (aliases, defaults)."""
+def fingerprint_of(body: BaseModel, key: str | None) -> str | None:
+    """The fingerprint of a start's or a retry's body, as its JSON reads (aliases, defaults),
+    when a key names its execution; None without one (no later request can name the same
+    execution, so nothing compares it)."""
+    if key is None:
+        return None
     return fingerprint(body.model_dump(mode="json", by_alias=True))
 
 

@@ -57,6 +57,6 @@ def retry_execution(
     deps, organization = deps_of(router), organization_of(router)
     body = request or RetryRequest()
     key = execution_key("retry", organization, execution_id, idempotency_key)
-    asked = Request(key, fingerprint_of(body), body.session_id)
+    asked = Request(key, fingerprint_of(body, key), body.session_id)
     started = retry(deps, organization, execution_id, body.workflow, asked)
     return started_response(started, retry_of=execution_id)
