@@ -169,9 +169,16 @@ TARGETS: dict[str, tuple[str, ...] | None] = {
         "service",
         "state_credentials",
     ),
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils.to_payload_type": (
+        "payload",
+    ),
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda.StateTaskLambda._eval_parameters": (
         "self",
         "env",
+    ),
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda.to_json_str": (
+        "obj",
+        "separators",
     ),
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda.StateTaskLambda._from_error": (
         "self",

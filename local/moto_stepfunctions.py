@@ -108,6 +108,7 @@ def speed_up() -> None:
     """Apply the changes (once per process, with moto's other patches)."""
     _copy_json_as_json()
     _evaluate_literals_once()
+    _write_each_lambda_input_once()
     _keep_what_an_ended_execution_needs()
     _index_executions()
     _run_tasks_on_kept_threads()
@@ -198,6 +199,35 @@ def _evaluate_literals_once() -> None:
     replace(
         StateTaskLambda, "_eval_parameters", parameters_read_only(StateTaskLambda._eval_parameters)
     )
+
+
+def _write_each_lambda_input_once() -> None:
+    """A Lambda task's input is written to JSON for its history (the LambdaFunctionScheduled
+    event), then again as the invocation's payload: the payload reuses what was written, when
+    it is that same object (a dict or list, which nothing changes in between)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+        lambda_eval_utils,
+        state_task_lambda,
+    )
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    to_payload_type: Callable[[Any], bytes | None] = lambda_eval_utils.to_payload_type
+    written = threading.local()  # (value, its JSON): the last this thread's task wrote
+
+    def write(value: Any, separators: tuple[str, str] | None = None) -> str:
+        text = to_json_str(value, separators)
+        written.last = (value, text) if separators is None else None
+        return text
+
+    def payload(value: Any) -> bytes | None:
+        last = getattr(written, "last", None)
+        written.last = None
+        if last is not None and last[0] is value and isinstance(value, dict | list):
+            return str(last[1]).encode("utf-8")
+        return to_payload_type(value)
+
+    replace(state_task_lambda, "to_json_str", write)
+    replace(lambda_eval_utils, "to_payload_type", payload)
 
 
 class _Unkept(list):  # type: ignore[type-arg]

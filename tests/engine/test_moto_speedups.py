@@ -2,8 +2,9 @@
 before: update expressions walked directly give moto's own items and errors, a condition
 parsed once decides each later write as a parse of its own would, a state's
 literals evaluated once still reach every run exactly as written, whatever an earlier run
-did with them, and an ended execution, keeping only what it needs, answers its history and
-a stop as before. And what the engine replaces in moto is exactly local.moto_patches' table,
+did with them, a Lambda task's input written once serves its history and its function,
+and an ended execution, keeping only what it needs, answers its history and a stop as
+before. And what the engine replaces in moto is exactly local.moto_patches' table,
 each target with the signature it has in the pinned moto."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.stepfunctions.exceptions import ExecutionAlreadyExists
 from moto.stepfunctions.parser import utils as moto_utils
+from moto.stepfunctions.parser.asl.utils import encoding
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from bench.foundation import chain
@@ -483,6 +485,50 @@ def test_a_lambda_task_reads_its_literals_uncopied(
     assert [event["literals"] for event in received] == [LITERALS, LITERALS]
     assert [event["given"] for event in received] == [1, 2]
     assert copies == []
+
+
+def test_a_lambda_task_input_is_written_once_for_its_history_and_its_function(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The input a function receives is what the history says the task was given, written
+    to JSON once for both; a later run, whose input differs, gets its own."""
+    received: list[Any] = []
+
+    def receive(event: Any, deadline: float) -> dict[str, Any]:
+        received.append(event)
+        event["given"] = "changed by the function"  # its own copy: nothing else sees it
+        return {"seen": len(received)}
+
+    function = cloud.add_function(f"written-{uuid.uuid4().hex[:8]}", receive)
+    task = {"Type": "Task", "Resource": function, "End": True}
+    task["Parameters"] = {"given.$": "$.given", "fixed": {"a": [1, 2.5]}}
+    definition = {"StartAt": "Task", "States": {"Task": task}}
+    written: list[Any] = []
+
+    def counted(value: Any, **options: Any) -> str:
+        if isinstance(value, dict) and "fixed" in value:
+            written.append(value)
+        return json.dumps(value, **options)
+
+    monkeypatch.setattr(encoding, "json", types.SimpleNamespace(dumps=counted))
+    client = cloud.client("stepfunctions")
+    machine = client.create_state_machine(
+        name=f"written-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(definition),
+        roleArn=cloud.role_arn,
+    )["stateMachineArn"]
+    scheduled = []
+    for given in (1, [2, {"b": "é"}]):
+        assert _run(client, machine, given) == {"seen": len(received)}
+        arn = client.list_executions(stateMachineArn=machine)["executions"][0]["executionArn"]
+        history = client.get_execution_history(executionArn=arn)["events"]
+        events = [e for e in history if e["type"] == "LambdaFunctionScheduled"]
+        scheduled += [json.loads(e["lambdaFunctionScheduledEventDetails"]["input"]) for e in events]
+
+    fixed = {"a": [1, 2.5]}
+    assert scheduled == [{"given": 1, "fixed": fixed}, {"given": [2, {"b": "é"}], "fixed": fixed}]
+    assert [{**event, "given": None} for event in received] == [{"given": None, "fixed": fixed}] * 2
+    assert len(written) == 2  # once a run
 
 
 def test_a_json_copy_shares_nothing_with_its_original() -> None:
