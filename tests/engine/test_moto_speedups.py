@@ -414,6 +414,17 @@ DEFINITION = {
 }
 
 
+def _machine(cloud: LocalCloud, name: str, definition: dict[str, Any]) -> tuple[Any, str]:
+    """A Step Functions client and a new state machine of `definition`, named after `name`."""
+    client = cloud.client("stepfunctions")
+    machine = client.create_state_machine(
+        name=f"{name}-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(definition),
+        roleArn=cloud.role_arn,
+    )["stateMachineArn"]
+    return client, str(machine)
+
+
 def _run(client: Any, machine: str, given: Any) -> Any:
     arn = client.start_execution(
         stateMachineArn=machine, name=uuid.uuid4().hex, input=json.dumps({"given": given})
@@ -428,12 +439,7 @@ def _run(client: Any, machine: str, given: Any) -> Any:
 
 
 def test_literals_reach_every_run_as_written(cloud: LocalCloud) -> None:
-    client = cloud.client("stepfunctions")
-    machine = client.create_state_machine(
-        name=f"literals-{uuid.uuid4().hex[:8]}",
-        definition=json.dumps(DEFINITION),
-        roleArn=cloud.role_arn,
-    )["stateMachineArn"]
+    client, machine = _machine(cloud, "literals", DEFINITION)
     for given in (1, [2]):  # the first run changes what its literals made; the second reads them
         output = _run(client, machine, given)
         made = output["made"]
@@ -474,12 +480,7 @@ def test_a_lambda_task_reads_its_literals_uncopied(
         return copy_json(value, memo)
 
     monkeypatch.setattr(moto_stepfunctions, "json_copy", counted)
-    client = cloud.client("stepfunctions")
-    machine = client.create_state_machine(
-        name=f"task-literals-{uuid.uuid4().hex[:8]}",
-        definition=json.dumps(definition),
-        roleArn=cloud.role_arn,
-    )["stateMachineArn"]
+    client, machine = _machine(cloud, "task-literals", definition)
     for given in (1, 2):
         assert _run(client, machine, given) == {"seen": given}
     assert [event["literals"] for event in received] == [LITERALS, LITERALS]
@@ -511,12 +512,7 @@ def test_a_lambda_task_input_is_written_once_for_its_history_and_its_function(
         return json.dumps(value, **options)
 
     monkeypatch.setattr(encoding, "json", types.SimpleNamespace(dumps=counted))
-    client = cloud.client("stepfunctions")
-    machine = client.create_state_machine(
-        name=f"written-{uuid.uuid4().hex[:8]}",
-        definition=json.dumps(definition),
-        roleArn=cloud.role_arn,
-    )["stateMachineArn"]
+    client, machine = _machine(cloud, "written", definition)
     scheduled = []
     for given in (1, [2, {"b": "é"}]):
         assert _run(client, machine, given) == {"seen": len(received)}
