@@ -26,6 +26,16 @@ def is_reference(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and REFERENCE in value
 
 
+def holds_reference(execution: NodeExecution) -> bool:
+    """Whether any of a node execution's input or output values is stored by reference."""
+    return any(
+        is_reference(value)
+        for values in (execution.inputs, execution.outputs)
+        if values
+        for value in values.values()
+    )
+
+
 def value_key(organization_id: str, digest: str) -> str:
     """Where the value store keeps an organization's value of content hash `digest`."""
     return f"{value_prefix(organization_id)}{digest}"
@@ -130,12 +140,14 @@ class Payloads:
 
     def loaded(self, execution: NodeExecution) -> NodeExecution:
         """`execution` with every value loaded (itself when none is a reference)."""
+        if not holds_reference(execution):
+            return execution
         update = {
             part: {k: self.unpack_value(v) for k, v in values.items()}
             for part, values in (("inputs", execution.inputs), ("outputs", execution.outputs))
-            if values and any(is_reference(v) for v in values.values())
+            if values
         }
-        return execution.model_copy(update=update) if update else execution
+        return execution.model_copy(update=update)
 
     def loaded_record(self, record: ExecutionRecord) -> ExecutionRecord:
         """`record` as users read it: every value in place."""

@@ -10,11 +10,10 @@ tokens are (lambdas.runtime.pages), bound to the execution it was issued for.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from lambdas.runtime.pages import decode_token, encode_token
-from lambdas.runtime.payload import Payloads, is_reference
+from lambdas.runtime.payload import Payloads, holds_reference
 from lambdas.runtime.record import ExecutionRecord, NodeExecution
 from lambdas.runtime.store_errors import InvalidPageToken
 
@@ -85,15 +84,10 @@ def _page(
 def _all_inline(executions: list[NodeExecution], room: int) -> list[dict[str, Any]] | None:
     """The node executions as JSON, measured at once, when none has a value to load (by
     reference) and together they fit in `room`: most records. None otherwise."""
-    if any(is_reference(v) for e in executions for v in _values(e)):
+    if any(holds_reference(execution) for execution in executions):
         return None
     nodes = [execution.to_json() for execution in executions]
     return nodes if size(nodes) <= room else None
-
-
-def _values(execution: NodeExecution) -> Iterator[Any]:
-    yield from (execution.inputs or {}).values()
-    yield from (execution.outputs or {}).values()
 
 
 def _offset(token: str, record: ExecutionRecord) -> int:
