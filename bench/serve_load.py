@@ -10,7 +10,7 @@ execution and the machine's load, next to the goals. An execution that does not 
 completed record in time is lost; the run says how many were, and exits 1 if any.
 
 `python -m bench.serve_load [--executions 300] [--concurrency 50] [--workflow mixed|chain]
-[--state-dir DIR] [--profile FILE]`. `--profile` records the server with py-spy (on PATH)
+[--state-dir DIR] [--workers N] [--profile FILE]`. `--profile` records the server with py-spy (on PATH)
 while the load runs, as a speedscope file.
 
 The peer's figures (n8n's webhook at the same concurrency, ../shared/peer/README.md) come from
@@ -20,6 +20,7 @@ its own load script; the line printed here is laid out to be read next to its li
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import signal
@@ -115,12 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workflow", choices=["mixed", "chain", "both"], default="both")
     parser.add_argument("--state-dir", type=Path, help="run serve with --state-dir DIR")
     parser.add_argument("--profile", type=Path, help="record the server with py-spy to FILE")
+    parser.add_argument("--workers", type=int, help="run serve with --workers N (default: its)")
     parser.add_argument("--record", action="store_true", help="write them to BENCHMARKS.md")
     args = parser.parse_args(argv)
     chosen = list(loads().values()) if args.workflow == "both" else [loads()[args.workflow]]
     lost = 0
     lines: list[str] = []
-    with running_serve(args.state_dir) as (url, key, process):
+    with running_serve(args.state_dir, args.workers) as (url, key, process):
         with LoadClient(url, _auth(key), PATIENCE_S) as client:
             for load in chosen:
                 deployed = client.put(f"/workflows/{load.workflow['id']}", load.workflow)
@@ -136,10 +138,12 @@ def main(argv: list[str] | None = None) -> int:
                     began = time.perf_counter()
                     outcome = run_load(url, key, load, args.executions, args.concurrency, clients)
                     took = time.perf_counter() - began
-                    cpu = _cpu_seconds(process.pid) - cpu_before
+                    cpu_after = _cpu_seconds(process.pid)
+                    cpu = (cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
                     client_cpu = time.process_time() - client_before
                 loads_seen = (load_before, os.getloadavg()[0])
-                lost += report(load, outcome, took, (cpu, client_cpu), args, loads_seen, lines)
+                cpus = (*cpu, client_cpu)
+                lost += report(load, outcome, took, cpus, args, loads_seen, lines)
     if args.record:
         record_scale("`stepthunk serve` under load (bench/serve_load.py)", lines)
     return 1 if lost else 0
@@ -258,7 +262,7 @@ def report(
     load: Load,
     outcome: Outcome,
     took: float,
-    cpu: tuple[float, float],
+    cpu: tuple[float, float, float],
     args: argparse.Namespace,
     machine_load: tuple[float, float],
     lines: list[str],
@@ -273,7 +277,7 @@ def report(
     p50 = _percentile(latencies, 0.50) * 1000
     p95 = _percentile(latencies, 0.95) * 1000
     finals = sorted(outcome.to_final)
-    server_ms, client_ms = (part / max(1, len(outcome.to_final)) * 1000 for part in cpu)
+    server_ms, own_ms, client_ms = (part / max(1, len(outcome.to_final)) * 1000 for part in cpu)
     rate_mark = "ok" if rate >= RATE_TARGET else "NOT MET"
     p95_mark = "ok" if p95 <= P95_TARGET_MS else "NOT MET"
     line = (
@@ -283,8 +287,9 @@ def report(
         f"{rate:.1f}/s completed (goal >= {RATE_TARGET:.0f}/s, and n8n's: {rate_mark}), "
         f"time to 202 p50 {p50:.0f} ms p95 {p95:.0f} ms (goal <= {P95_TARGET_MS:.0f} ms: "
         f"{p95_mark}), start to final p50 {_percentile(finals, 0.5) * 1000:.0f} ms; "
-        f"server CPU {server_ms:.1f} ms per execution "
-        f"({outcome.reads / max(1, len(outcome.ids)):.1f} reads each), the load's own "
+        f"server CPU {server_ms:.1f} ms per execution ({own_ms:.1f} in serve's process, the "
+        f"rest in its workers; {outcome.reads / max(1, len(outcome.ids)):.1f} reads each), "
+        f"the load's own "
         f"{client_ms:.1f} ms; "
         f"load average {machine_load[0]:.1f} -> {machine_load[1]:.1f}"
     )
@@ -302,7 +307,9 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 @contextmanager
-def running_serve(state_dir: Path | None) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+def running_serve(
+    state_dir: Path | None, workers: int | None = None
+) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
     """`stepthunk serve` on a free port of 127.0.0.1 with a fresh key: its URL, the key, the
     process; stopped (as Ctrl+C stops it) on leaving."""
     port = _free_port()
@@ -311,6 +318,8 @@ def running_serve(state_dir: Path | None) -> Iterator[tuple[str, str, subprocess
     command += ["--port", str(port), "--api-key", f"{key}:{ORGANIZATION}"]
     if state_dir is not None:
         command += ["--state-dir", str(state_dir)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "1"}
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
@@ -359,11 +368,30 @@ def _profiled(pid: int, path: Path | None, name: str) -> Iterator[None]:
         spy.wait(60)
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of process `pid` so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU time so far (Linux) of serve's process `pid` and its execution
+    workers together, and of `pid` alone."""
     ticks: int = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    own = 0.0
+    total = 0.0
+    for process in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        total += seconds
+        own = seconds if process == pid else own
+    return total, own
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (its workers)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
 
 
 def _free_port() -> int:

@@ -274,6 +274,7 @@ def serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     from lambdas.runtime.store_errors import ApiKeyConflict
     from local import server
     from local.snapshot import StateDirError
+    from local.workers import WorkerError
 
     api_keys = []
     for spec in args.api_key:
@@ -298,9 +299,13 @@ def serve(args: argparse.Namespace, out: Console, err: Console) -> int:
             allow_networks=args.allow_network,
             model_apis=_model_apis(),
             public_url=args.public_url,
+            workers=args.workers,
         )
     except (StateDirError, server.ListenError) as error:
         raise UsageError(str(error)) from None
+    except WorkerError as error:
+        err.print(f"serve: {error}", markup=False)
+        return EXIT_ERROR
     except ApiKeyConflict:
         raise UsageError("An --api-key is registered to another organization") from None
     return EXIT_OK

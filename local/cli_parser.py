@@ -155,6 +155,14 @@ def parser() -> argparse.ArgumentParser:
         "start with it (default: http://HOST:PORT, this machine's name for a HOST of every "
         "interface)",
     )
+    serve.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=None,
+        metavar="N",
+        help="processes that run the executions beside the server's own (default: 2 on a "
+        "machine of more than one core, else 0: they run in the server's process)",
+    )
     serve.set_defaults(command=cli_local.serve)
 
     deploy = commands.add_parser(
@@ -265,6 +273,18 @@ def _port(text: str) -> int:
     if not 1 <= port <= MAX_PORT:
         raise argparse.ArgumentTypeError(f"'{visible(text)}' is not a port number (1-{MAX_PORT})")
     return port
+
+
+MAX_WORKERS = 16
+
+
+def _worker_count(text: str) -> int:
+    count = int(text) if text.isdigit() else -1
+    if not 0 <= count <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"'{visible(text)}' is not a number of processes (0-{MAX_WORKERS})"
+        )
+    return count
 
 
 def _network_entry(text: str) -> str:

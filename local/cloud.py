@@ -48,6 +48,7 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 
@@ -79,6 +80,8 @@ _CLIENT_USERS = (
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
 )
 S3_READ_METHODS = frozenset({"GET", "HEAD"})
+# What an execution worker's own cloud serves: its executions and their functions.
+OWN_SERVICES = frozenset({"stepfunctions", "lambda"})
 
 
 class LocalCloud:
@@ -105,12 +108,15 @@ class LocalCloud:
         self.listeners: dict[str, Listener] = {}
         self.closed: set[str] = set()
         self.time_scale = 1.0
-        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._clients: dict[tuple[str, str | None, bool], Any] = {}
         self.changes = ChangeLog()
         self.direct: direct.DirectClients | None = None
         # the addresses engines send e-mail from, verified in moto's SES with its first client
         self.email_senders: set[str] = set()
         self.requests = RequestsFirst()  # serve's API requests, answered before tasks run
+        # In an execution worker of serve (local.workers): makes the clients of every service
+        # but Step Functions and Lambda, whose requests serve's own cloud answers.
+        self.remote: Callable[[str, str | None], Any] | None = None
         _patch_moto(self)
         # The role state machines run as: moto checks its form only (it evaluates no policy,
         # and no function of the engine is created in moto's Lambda, which needs a real one).
@@ -125,9 +131,13 @@ class LocalCloud:
                     cls._shared = LocalCloud()
             return cls._shared
 
-    def client(self, service: str, endpoint_url: str | None = None) -> Any:
-        """A boto3 client of this cloud, created once per service and endpoint."""
-        key = (service, endpoint_url)
+    def client(self, service: str, endpoint_url: str | None = None, validate: bool = True) -> Any:
+        """A boto3 client of this cloud, created once per service and endpoint; without
+        `validate`, one that sends its requests' parameters unchecked (they were checked by
+        the client that made them, in another process: `answer_request`)."""
+        key = (service, endpoint_url, validate)
+        if key not in self._clients and self.remote is not None and service not in OWN_SERVICES:
+            self._clients[key] = self.remote(service, endpoint_url)
         if key not in self._clients:
             if service == "lambda":
                 _serve_functions_in_moto_lambda(self)
@@ -137,6 +147,7 @@ class LocalCloud:
                 service,
                 region_name=REGION,
                 endpoint_url=endpoint_url,  # type: ignore[call-overload]
+                config=Config(parameter_validation=validate),
             )
         return self._clients[key]
 
@@ -161,7 +172,7 @@ class LocalCloud:
 
     def sent_emails(self) -> list[SentEmail]:
         """Every message sent through moto's SES, oldest first."""
-        if ("sesv2", None) not in self._clients:
+        if not any(service == "sesv2" for service, _, _ in self._clients):
             return []  # nothing sent: moto's SES is not even loaded
         from moto.ses.models import RawMessage, ses_backends
 
@@ -188,6 +199,23 @@ class LocalCloud:
         else:
             self.listeners[connection_id] = listener
             self.closed.discard(connection_id)
+
+    def answer_request(
+        self, service: str, endpoint_url: str | None, operation: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """A request another process made (local.workers), made with this cloud's client
+        of `service`: the HTTP status and the parsed answer, an error response as botocore
+        parses it."""
+        from botocore import xform_name
+        from botocore.exceptions import ClientError
+
+        client = self.client(service, endpoint_url, validate=False)
+        try:
+            parsed = getattr(client, xform_name(operation))(**params)
+        except ClientError as error:
+            parsed = error.response
+        status = int(parsed.get("ResponseMetadata", {}).get("HTTPStatusCode", 200))
+        return status, parsed
 
     def listened(self) -> bool:
         """Whether any WebSocket connection has a client now (serve's, or a run's progress)."""

@@ -210,21 +210,29 @@ class AnsweredHere:
             return super()._convert_to_request_dict(  # type: ignore[misc]
                 api_params, operation_model, endpoint_url, context, **kwargs
             )
-        validator = getattr(self._serializer, "_param_validator", None)  # type: ignore[attr-defined]
-        if validator is not None:
-            report = validator.validate(api_params, operation_model.input_shape)
-            if report.has_errors():
-                raise ParamValidationError(report=report.generate_report())
         context[_HERE] = True
-        return {
-            "url_path": "/",
-            "query_string": "",
-            "method": "POST",
-            "headers": {},
-            "body": b"",
-            "url": endpoint_url,
-            "context": context,
-        }
+        return unsent_request(self, api_params, operation_model, endpoint_url, context)
+
+
+def unsent_request(
+    client: Any, api_params: Any, operation_model: Any, endpoint_url: str, context: Any
+) -> dict[str, Any]:
+    """What `client` makes of a request answered without the wire: its parameters validated
+    against the service model (when the client validates), no body serialized."""
+    validator = getattr(client._serializer, "_param_validator", None)
+    if validator is not None:
+        report = validator.validate(api_params, operation_model.input_shape)
+        if report.has_errors():
+            raise ParamValidationError(report=report.generate_report())
+    return {
+        "url_path": "/",
+        "query_string": "",
+        "method": "POST",
+        "headers": {},
+        "body": b"",
+        "url": endpoint_url,
+        "context": context,
+    }
 
 
 @functools.cache

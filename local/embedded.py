@@ -332,17 +332,10 @@ def _deploy(
     # The functions run in this process: they share the workflows stored by content, each
     # read and validated once (on AWS, once per function instance).
     stored = StoredWorkflows(wiring.values(BlobBucket.model_validate(settings), clients))
-    arns = {}
-    for task, module in TASKS.items():
-        handler_settings = module.Settings.model_validate(settings)
-        extras: dict[str, Any] = {"stored": stored} if reads_stored(module) else {}
-        deps = (
-            module.deps_from(handler_settings, clients, registry, **extras)
-            if runs_nodes(module)
-            else module.deps_from(handler_settings, clients, **extras)
-        )
-        name = f"{prefix}-{task.replace('_', '-')}"
-        arns[task] = cloud.add_function(name, _caller(task, module.process, deps, cloud))
+    arns = {
+        task: cloud.add_function(f"{prefix}-{task.replace('_', '-')}", call)
+        for task, call in task_calls(settings, clients, registry, stored, cloud).items()
+    }
     functions = TaskFunctions(**arns)
     # What the HTTP API needs to deploy workflows at run time, as CDK would give it.
     settings |= {
@@ -353,9 +346,34 @@ def _deploy(
     return Deployment(prefix=prefix, settings=settings, functions=functions, stored=stored)
 
 
+TaskCall = Callable[[dict[str, Any], float], dict[str, Any]]
+
+
+def task_calls(
+    settings: Mapping[str, Any],
+    clients: Clients,
+    registry: Registry,
+    stored: StoredWorkflows,
+    cloud: LocalCloud,
+) -> dict[str, TaskCall]:
+    """The task functions of the deployment of `settings`, by task, their requests made
+    with `clients`, run at `cloud`'s time scale: each answers `call(event, deadline)`."""
+    calls = {}
+    for task, module in TASKS.items():
+        handler_settings = module.Settings.model_validate(settings)
+        extras: dict[str, Any] = {"stored": stored} if reads_stored(module) else {}
+        deps = (
+            module.deps_from(handler_settings, clients, registry, **extras)
+            if runs_nodes(module)
+            else module.deps_from(handler_settings, clients, **extras)
+        )
+        calls[task] = _caller(task, module.process, deps, cloud)
+    return calls
+
+
 def _caller(
     task: str, process: Callable[..., dict[str, Any]], deps: Any, cloud: LocalCloud
-) -> Callable[[dict[str, Any], float], dict[str, Any]]:
+) -> TaskCall:
     """The function standing in for a task's Lambda; at DEBUG it logs each invocation, as
     Lambda's START and END lines show them in CloudWatch. Nodes' timeouts run out at the
     cloud's time scale, as its Wait states and retry delays do."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import socket
 from collections.abc import AsyncIterator, Sequence
 from http import HTTPStatus
@@ -38,11 +39,13 @@ from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
 
 from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.output_limits import OutputLimits
+from local.cloud import LocalCloud
 from local.display import shown
 from local.embedded import EmbeddedEngine
 from local.server_app import Lifespan, create_app, error_body
 from local.server_gateway import Gateway
 from local.snapshot import StateDir
+from local.workers import ExecutionWorkers, MachineLog
 
 if TYPE_CHECKING:
     import uvicorn
@@ -133,6 +136,7 @@ def serve(
     allow_networks: Sequence[str] = (),
     model_apis: ModelApis = PUBLIC_MODEL_APIS,
     public_url: str | None = None,
+    workers: int | None = None,
 ) -> None:
     """Run the server until interrupted, printing a banner with what a client needs.
 
@@ -141,10 +145,14 @@ def serve(
     `cors_origins` may call the APIs from a browser; workflows' requests reach public
     addresses and `allow_networks` only; LLM nodes and `twilio-sms` call the APIs
     `model_apis` names. create-form nodes' links start with `public_url`, where clients
-    reach the server (by default its own address, see `_address`).
+    reach the server (by default its own address, see `_address`). `workers`
+    processes run the executions (default: `default_workers()`).
     """
     listening = listen(host, port)  # before anything is printed: a taken port is a usage error
+    executions = None
+    machine_log: MachineLog | None = None
     try:
+        workers = default_workers() if workers is None else workers
         forms_url = public_url or _address(host, listening.getsockname()[1])
         state = (
             None
@@ -157,6 +165,9 @@ def serve(
                 forms_url=forms_url,
             )
         )
+        if workers:  # the machines are recorded before the engine deploys anything
+            machine_log = MachineLog()
+            machine_log.install(LocalCloud.shared().client("stepfunctions"))
         engine = (
             EmbeddedEngine(
                 limits=limits,
@@ -167,11 +178,17 @@ def serve(
             if state is None
             else state.open_engine()
         )
+        if machine_log is not None:
+            executions = ExecutionWorkers(
+                engine.cloud, engine.deployment.settings, workers, machine_log
+            )
         gateway = Gateway(engine)
         keys = gateway.http_deps.api_keys
         for key, organization in api_keys:
             keys.add(key, organization)
         out.print(shown(f"stepthunk serve: http://{host}:{port}  (WebSocket ws://{host}:{port}/)"))
+        if executions is not None:
+            out.print(f"Executions run in {workers} worker processes (--workers 0: in this one).")
         if not api_keys:
             out.print(f"API key for organization 'dev': [bold]{keys.create('dev')}[/]")
         if state is None:
@@ -184,7 +201,18 @@ def serve(
             server(app, host=host, port=port).run(sockets=[listening])
     finally:
         listening.close()
+        if executions is not None:
+            executions.close()
+        if machine_log is not None:
+            machine_log.uninstall(LocalCloud.shared().client("stepfunctions"))
     out.print("Stopped.")
+
+
+def default_workers() -> int:
+    """Execution workers serve starts unless told: two where there is more than one core
+    (the executions then run beside the requests; two did more than one or three on two
+    cores, BENCHMARKS.md), none on a single core."""
+    return 2 if (os.cpu_count() or 1) > 1 else 0
 
 
 # Hosts that mean "every interface": no client can reach a server at them.

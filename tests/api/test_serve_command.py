@@ -102,8 +102,13 @@ fakes = [option for address in LOCAL_FAKES for option in ("--allow-network", add
 
 @contextmanager
 def serve(
-    *args: str, until: str = "stepthunk serve:", env: dict[str, str] | None = None
+    *args: str,
+    until: str = "stepthunk serve:",
+    env: dict[str, str] | None = None,
+    own_group: bool = False,
 ) -> Iterator[Serve]:
+    """serve with `args`, read until a banner line holds `until`; `own_group`: in a process
+    group of its own, as a terminal starts a command (Ctrl+C reaches the whole group)."""
     port = unused_port()
     command = [sys.executable, "-m", "local", "serve", "--port", str(port), *args]
     process = subprocess.Popen(
@@ -112,6 +117,7 @@ def serve(
         stderr=subprocess.STDOUT,  # in the banner, to tell why a start failed
         text=True,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
+        process_group=0 if own_group else None,
     )
     server = Serve(process, port)
     try:
@@ -476,3 +482,40 @@ def test_machines_delete_removes_only_the_machines_the_stacks_api_deployed(
     left = {m["stateMachineArn"] for page in pages for m in page["stateMachines"]}
     assert not set(ours) & left
     assert set(theirs) <= left
+
+
+def test_ctrl_c_stops_serve_and_its_execution_workers_without_a_traceback() -> None:
+    """Ctrl+C in a terminal reaches serve and its workers (one process group): serve stops
+    them and says Stopped., and nothing prints a traceback."""
+    with serve("--workers", "2", until="worker processes", own_group=True) as server:
+        assert "Executions run in 2 worker processes" in server.banner[-1]
+        workers = children_of(server.process.pid)
+        assert len(workers) >= 2  # the two workers (and multiprocessing's own helper, if any)
+        key = KEY.search(server.read_until("API key"))
+        assert key is not None
+        http = server.http(key.group(1))
+        deployed = workflow(node("n", "number-input", value=1), workflow_id="ctrl-c")
+        assert http.put("/workflows/ctrl-c", json=deployed).status_code in (200, 201)
+        started = http.post("/workflows/ctrl-c/executions", json={}).json()["executionId"]
+        assert wait_for(http, started, "completed")["status"] == "completed"
+
+        os.killpg(server.process.pid, signal.SIGINT)
+
+        assert server.process.wait(timeout=20) == 0
+        server.read_until("Stopped.")
+        rest = []
+        while not server.lines.empty():
+            rest.append(server.lines.get())
+        assert not [line for line in server.banner + rest if "Traceback" in line]
+        give_up = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < give_up, "a worker outlived serve"
+            time.sleep(0.05)
+
+
+def children_of(pid: int) -> list[int]:
+    return [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]

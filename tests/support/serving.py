@@ -10,6 +10,7 @@ organizations it needs (a key and a credit account), so that listings never mix 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -29,6 +30,7 @@ from local.embedded import EmbeddedEngine
 from local.server import server as local_server
 from local.server_app import create_app
 from local.server_gateway import Gateway
+from local.workers import ExecutionWorkers, MachineLog
 from tests.support.http_server import LOCAL_FAKES, LocalServer, unused_port
 from tests.support.workflows import edge, node, workflow
 
@@ -193,17 +195,31 @@ def serving(engine: EmbeddedEngine, port: int | None = None, **app: Any) -> Iter
 
 @pytest.fixture(scope="module", name="server")
 def server_fixture(request: pytest.FixtureRequest, cloud: LocalCloud) -> Iterator[Server]:
+    """serve's application in this process; a module setting `WORKERS = N` gets one whose
+    executions run in N worker processes (local.workers), as `stepthunk serve` runs them."""
     check_credits = getattr(request.module, "CHECK_CREDITS", True)
+    workers = getattr(request.module, "WORKERS", 0)
     credits = CREDITS if check_credits else None
     port = unused_port()  # known first: create-form nodes give its address, as serve's do
-    engine = EmbeddedEngine(
-        cloud=cloud,
-        credits=credits,
-        allow_networks=LOCAL_FAKES,
-        forms_url=f"http://127.0.0.1:{port}",
-    )
-    with serving(engine, port) as up:
-        yield up
+    machines = cloud.client("stepfunctions")
+    log = MachineLog()
+    if workers:
+        log.install(machines)  # before the engine deploys anything, as serve does
+    try:
+        engine = EmbeddedEngine(
+            cloud=cloud,
+            credits=credits,
+            allow_networks=LOCAL_FAKES,
+            forms_url=f"http://127.0.0.1:{port}",
+        )
+        with contextlib.ExitStack() as stack:
+            if workers:
+                executions = ExecutionWorkers(cloud, engine.deployment.settings, workers, log)
+                stack.callback(executions.close)
+            yield stack.enter_context(serving(engine, port))
+    finally:
+        if workers:
+            log.uninstall(machines)
 
 
 @pytest.fixture(name="org_a")

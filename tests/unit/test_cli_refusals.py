@@ -191,3 +191,17 @@ def test_serve_refuses_an_allowed_network_that_is_not_one(capsys: pytest.Capture
     assert captured.err.splitlines()[-1].endswith(
         "argument --allow-network: '10.0.0.0/33' is not a network (CIDR), an address or a host name"
     )
+
+
+@pytest.mark.parametrize("count", ["17", "-1", "two", "1.5", ""])
+def test_serve_refuses_a_number_of_workers_it_cannot_start(
+    count: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "1", "--workers", count])
+
+    captured = capsys.readouterr()
+    assert (exited.value.code, captured.out) == (2, "")
+    assert captured.err.splitlines()[-1].endswith(
+        f"argument --workers: '{count}' is not a number of processes (0-16)"
+    )

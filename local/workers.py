@@ -1,0 +1,483 @@
+"""serve's executions in processes of their own, as Step Functions runs them beside the API.
+
+In one process, every part of an execution runs under one interpreter lock: the HTTP API, the
+Step Functions interpreter, the task functions and the services they call, fifty executions'
+threads taking turns with the requests. On a machine of more than one core, serve runs its
+executions in worker processes instead, each its own Step Functions (moto's interpreter) with
+the task functions as its Lambdas, while the data stays in serve's process: every request a
+worker makes of another service (the tables, the bucket, the key, SES, the WebSocket
+connections) is made by serve's cloud, so what the HTTP API reads is where it always was.
+
+- serve's Step Functions requests go where they belong (`ExecutionWorkers._route`): a start to
+  the next worker in turn, a request about an execution (describe, stop, history) to the
+  worker running it, a task token's answer to the worker whose execution waits for it.
+  A request that changes a state machine is made in serve's cloud and then in every worker
+  (`MachineLog`), so each has the same machines and versions; a worker started
+  later makes them all first, in order.
+- A worker's requests of other services travel over a pipe to serve, which makes them with
+  its own client of that service and sends back the parsed answer, an error response too
+  (the worker's botocore raises it as the same exception class). A worker's client never
+  sends a request anywhere itself (`_never_send`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import multiprocessing
+import pickle
+import queue
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from local.cloud import LocalCloud
+
+LOGGER = logging.getLogger("stepthunk.serve")
+# Pipes each way between serve and each worker: as many requests at once.
+PIPES = 16
+# How long serve waits for a worker to be ready (it imports the handlers and moto).
+READY_TIMEOUT_S = 120.0
+# Step Functions requests that change state machines: made in serve's cloud, then in every worker.
+CHANGES_MACHINES = frozenset({"CreateStateMachine", "UpdateStateMachine", "DeleteStateMachine"})
+# ... about one execution: answered by the worker running it.
+ABOUT_EXECUTION = frozenset({"DescribeExecution", "StopExecution", "GetExecutionHistory"})
+# ... answering a task token: answered by the worker whose execution waits for it.
+ANSWERS_TOKEN = frozenset({"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"})
+# The errors of a worker that does not run the execution or hold the token asked about.
+NOT_HERE = frozenset({"ExecutionDoesNotExist", "TaskDoesNotExist", "InvalidToken"})
+_PARAMS = "stepthunk.workers.params"
+# A worker's question whether any WebSocket client listens (live updates cost nothing without).
+LISTENING = ("listening",)
+
+Request = tuple[str, str | None, str, dict[str, Any]]  # service, endpoint URL, operation, params
+Response = tuple[int, dict[str, Any]]  # HTTP status, parsed answer
+
+
+class WorkerError(Exception):
+    """A worker could not start (serve says so and does not start)."""
+
+
+class MachineLog:
+    """Every Step Functions request of a client that changed a state machine, in order, kept
+    from the moment it is installed (before the engine deploys anything), and passed on to
+    whoever follows it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self._followers: list[Callable[[str, dict[str, Any]], None]] = []
+
+    def install(self, client: Any) -> None:
+        """Record the requests of `client` (the cloud's Step Functions client) from now on."""
+        client.meta.events.register_last("before-parameter-build.sfn", _keep_params)
+        client.meta.events.register_last("after-call.sfn", self._record)
+
+    def uninstall(self, client: Any) -> None:
+        client.meta.events.unregister("after-call.sfn", self._record)
+
+    def follow(self, follower: Callable[[str, dict[str, Any]], None]) -> list[Any]:
+        """The requests so far; `follower` is given each one from now on."""
+        with self._lock:
+            self._followers.append(follower)
+            return list(self.requests)
+
+    def _record(self, http_response: Any, model: Any, context: dict[str, Any], **_: Any) -> None:
+        params = context.get(_PARAMS)
+        if model.name not in CHANGES_MACHINES or params is None:
+            return
+        if http_response.status_code >= 300:
+            return
+        with self._lock:
+            self.requests.append((model.name, params))
+            followers = list(self._followers)
+        for follower in followers:
+            follower(model.name, params)
+
+
+class _Worker:
+    """One worker process and serve's ends of its pipes."""
+
+    def __init__(self, process: Any, requests: list[Connection]) -> None:
+        self.process = process
+        self.ended = False
+        self._requests: queue.SimpleQueue[Connection] = queue.SimpleQueue()
+        for pipe in requests:
+            self._requests.put(pipe)
+
+    def ask(self, request: Request, time_scale: float = 1.0) -> Response:
+        """The worker's answer to a Step Functions request of serve's (its executions' waits
+        run at `time_scale`, as serve's cloud's)."""
+        pipe = self._requests.get()
+        try:
+            pipe.send((request, time_scale))
+            kind, answer = pipe.recv()
+        except (EOFError, OSError):
+            self.ended = True
+            raise WorkerError(
+                f"The execution worker (process {self.process.pid}) has ended; its "
+                "executions with it"
+            ) from None
+        finally:
+            self._requests.put(pipe)
+        if kind == "raise":
+            raise answer
+        return answer  # type: ignore[no-any-return]
+
+
+class ExecutionWorkers:
+    """`processes` worker processes running the executions of the deployment of `settings`
+    (as the engine made them) in `cloud`, each with the deployment's machines `log` recorded.
+    Ready when made (each worker has made every machine); `close` stops them. Requests about
+    other deployments' machines and executions are `cloud`'s own, as before."""
+
+    def __init__(
+        self, cloud: LocalCloud, settings: Mapping[str, Any], processes: int, log: MachineLog
+    ) -> None:
+        self._cloud = cloud
+        self._prefix = f"{settings['state_machine_prefix']}-"
+        self._turn = 0
+        self._owners: dict[str, _Worker] = {}
+        self._owners_lock = threading.Lock()
+        context = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+        machines = [r for r in log.follow(self._change_machines) if self._ours(r[1])]
+        readies = []
+        for _ in range(processes):  # started side by side: each takes seconds to import
+            asks = [context.Pipe() for _ in range(PIPES)]
+            answers = [context.Pipe() for _ in range(PIPES)]
+            ready_own, ready_child = context.Pipe()
+            process = context.Process(
+                target=work,
+                args=(
+                    dict(settings),
+                    machines,
+                    [child for _, child in asks],
+                    [child for _, child in answers],
+                    ready_child,
+                ),
+                daemon=True,
+                name="stepthunk-execution-worker",
+            )
+            process.start()
+            for _, child in [*asks, *answers, (None, ready_child)]:
+                child.close()  # the worker's ends live in the worker
+            for own, _ in answers:
+                threading.Thread(target=self._answer, args=(own,), daemon=True).start()
+            self._workers.append(_Worker(process, [own for own, _ in asks]))
+            readies.append(ready_own)
+        try:
+            for ready in readies:
+                _wait_until_ready(ready)
+        except WorkerError:
+            self._stop()
+            raise
+        self._events = cloud.client("stepfunctions").meta.events
+        self._events.register_last("before-parameter-build.sfn", _keep_params)
+        self._events.register_first("before-call.sfn", self._route)
+
+    def _ours(self, params: Mapping[str, Any]) -> bool:
+        """Whether a request's parameters name a machine or an execution of the deployment."""
+        if "stateMachineArn" in params:  # a start, or a change of a machine
+            return f":stateMachine:{self._prefix}" in str(params["stateMachineArn"])
+        if "executionArn" in params:
+            return f":execution:{self._prefix}" in str(params["executionArn"])
+        return str(params.get("name", "")).startswith(self._prefix)  # a machine's creation
+
+    @staticmethod
+    def _wait_until_ready(ready: Connection) -> None:
+        try:
+            if not ready.poll(READY_TIMEOUT_S):
+                raise WorkerError(f"An execution worker was not ready in {READY_TIMEOUT_S:.0f} s")
+            kind, problem = ready.recv()
+        except (EOFError, OSError):
+            raise WorkerError("An execution worker ended as it started") from None
+        if kind != "ready":
+            raise WorkerError(f"An execution worker could not start: {problem}")
+
+    def _answer(self, pipe: Connection) -> None:
+        """Make the requests a worker sends over `pipe`, until it ends."""
+        while True:
+            try:
+                request = pipe.recv()
+            except (EOFError, OSError):
+                return
+            if request == LISTENING:
+                pipe.send(("response", self._cloud.listened()))
+            else:
+                pipe.send(_answered(self._cloud, request))
+
+    def _change_machines(self, operation: str, params: dict[str, Any]) -> None:
+        if not self._ours(params):
+            return
+        for worker in self._workers:
+            request = ("stepfunctions", None, operation, params)
+            status, parsed = worker.ask(request, self._cloud.time_scale)
+            if status >= 300:
+                LOGGER.error(
+                    "An execution worker refused %s that serve's cloud made: %s",
+                    operation,
+                    parsed.get("Error"),
+                )
+
+    def _route(self, model: Any, context: dict[str, Any], **_: Any) -> Any:
+        """Send a Step Functions request of serve's to the worker it concerns; None (made
+        here) for a request about a machine, or about another deployment."""
+        from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+        operation = model.name
+        params = context.get(_PARAMS)
+        if params is None:
+            return None
+        request = ("stepfunctions", None, operation, params)
+        answer: Response | None = None
+        if operation == "StartExecution" and self._ours(params):
+            worker = self._next()
+            answer = worker.ask(request, self._cloud.time_scale)
+            if answer[0] < 300:
+                with self._owners_lock:
+                    self._owners[answer[1]["executionArn"]] = worker
+        elif operation in ABOUT_EXECUTION and self._ours(params):
+            with self._owners_lock:
+                owner = self._owners.get(params["executionArn"])
+            answer = self._first_answer(request, self._workers if owner is None else [owner])
+        elif operation in ANSWERS_TOKEN:
+            answer = self._first_answer(request, self._workers)
+            if answer is not None and _not_here(answer):
+                answer = None  # perhaps another deployment's token: this cloud's to answer
+        if answer is None:
+            return None
+        status, parsed = answer
+        return AWSResponse("", status, HTTPHeaders(), None), parsed
+
+    def _next(self) -> _Worker:
+        """The worker to start the next execution: each in turn, but one that has ended."""
+        with self._owners_lock:
+            for _ in self._workers:
+                self._turn = (self._turn + 1) % len(self._workers)
+                if not self._workers[self._turn].ended:
+                    break
+            return self._workers[self._turn]
+
+    def _first_answer(self, request: Request, workers: list[_Worker]) -> Response | None:
+        """The answer of the first of `workers` that knows what `request` is about, else the
+        last one's."""
+        answer = None
+        for worker in workers:
+            answer = worker.ask(request, self._cloud.time_scale)
+            if not _not_here(answer):
+                return answer
+        return answer
+
+    def close(self) -> None:
+        """Stop the workers (their executions end with them, as serve's did)."""
+        self._events.unregister("before-call.sfn", self._route)
+        self._stop()
+
+    def _stop(self) -> None:
+        for worker in self._workers:
+            worker.process.terminate()
+        for worker in self._workers:
+            worker.process.join(5)
+
+
+def _wait_until_ready(ready: Connection) -> None:
+    try:
+        if not ready.poll(READY_TIMEOUT_S):
+            raise WorkerError(f"An execution worker was not ready in {READY_TIMEOUT_S:.0f} s")
+        kind, problem = ready.recv()
+    except (EOFError, OSError):
+        raise WorkerError("An execution worker ended as it started") from None
+    if kind != "ready":
+        raise WorkerError(f"An execution worker could not start: {problem}")
+
+
+def _answered(cloud: LocalCloud, request: Request) -> tuple[str, Any]:
+    """`request` made by `cloud`, as sent back over a pipe: ("response", (status, parsed)),
+    or ("raise", the exception) for a failure that is not an error response."""
+    try:
+        status, parsed = cloud.answer_request(*request)
+    except Exception as error:  # noqa: BLE001 - raised again where the request was made
+        return "raise", _portable(error)
+    body = parsed.get("Body")
+    if body is not None and hasattr(body, "read"):  # S3's object stream
+        parsed = {**parsed, "Body": body.read()}
+    return "response", (status, parsed)
+
+
+def _portable(error: Exception) -> Exception:
+    """`error` if it can be sent over a pipe, else a RuntimeError saying what it was."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # noqa: BLE001 - whatever pickling fails with
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
+
+
+def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    context[_PARAMS] = params
+
+
+def _not_here(answer: Response) -> bool:
+    """Whether `answer` is a worker's that does not run the execution or hold the token."""
+    status, parsed = answer
+    return status >= 300 and parsed.get("Error", {}).get("Code") in NOT_HERE
+
+
+# --- the worker process -------------------------------------------------------------------
+
+# The pipes a worker sends its requests of other services over, each used by one at a time.
+_TO_SERVE: queue.SimpleQueue[Connection] = queue.SimpleQueue()
+
+
+def work(
+    settings: dict[str, Any],
+    machines: list[tuple[str, dict[str, Any]]],
+    asks: list[Connection],
+    answers: list[Connection],
+    ready: Connection,
+) -> None:
+    """A worker process: its own cloud running the deployment's executions, with the machines
+    serve's cloud has; Step Functions requests come in over `asks`, requests of other
+    services go out over `answers`."""
+    # Ctrl+C reaches every process of the terminal's group: serve stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        cloud = _worker_cloud(settings, answers)
+        for operation, params in machines:
+            status, parsed = cloud.answer_request("stepfunctions", None, operation, params)
+            if status >= 300:
+                raise WorkerError(f"{operation}: {parsed.get('Error')}")
+    except Exception as error:  # noqa: BLE001 - told to serve, which says it
+        ready.send(("failed", f"{type(error).__name__}: {error}"))
+        return
+    ready.send(("ready", None))
+    threads = [
+        threading.Thread(target=_serve_requests, args=(cloud, pipe), daemon=True) for pipe in asks
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _worker_cloud(settings: dict[str, Any], answers: list[Connection]) -> LocalCloud:
+    """A worker's cloud: Step Functions and the deployment's task functions of its own, every
+    other service serve's."""
+    from lambdas.handlers import wiring
+    from lambdas.handlers.settings import BlobBucket
+    from lambdas.handlers.tasks import TASKS
+    from lambdas.nodes import default_registry
+    from lambdas.runtime.stored import StoredWorkflows
+    from local.cloud import LocalCloud
+    from local.embedded import task_calls
+
+    for pipe in answers:
+        _TO_SERVE.put(pipe)
+    cloud = LocalCloud.shared()
+    cloud.remote = _forwarding_client
+    clients = wiring.Clients(factory=cloud.client, listening=_listening)
+    stored = StoredWorkflows(wiring.values(BlobBucket.model_validate(settings), clients))
+    calls = task_calls(settings, clients, default_registry(), stored, cloud)
+    prefix = settings["state_machine_prefix"]
+    for task in TASKS:
+        cloud.add_function(f"{prefix}-{task.replace('_', '-')}", calls[task])
+    return cloud
+
+
+def _serve_requests(cloud: LocalCloud, pipe: Connection) -> None:
+    """Answer serve's requests over `pipe` (the executions' states yield to each, as they
+    yield to serve's API requests in a single process: local.requests_first)."""
+    while True:
+        try:
+            request, cloud.time_scale = pipe.recv()
+        except (EOFError, OSError):
+            return  # serve has ended
+        with cloud.requests.answering():
+            answer = _answered(cloud, request)
+        pipe.send(answer)
+
+
+def _ask(message: Any) -> Any:
+    pipe = _TO_SERVE.get()
+    try:
+        pipe.send(message)
+        return pipe.recv()
+    finally:
+        _TO_SERVE.put(pipe)
+
+
+def _listening() -> bool:
+    _, answer = _ask(LISTENING)
+    return bool(answer)
+
+
+def _forwarding_client(service: str, endpoint_url: str | None = None) -> Any:
+    """A boto3 client of `service` whose requests serve's cloud makes."""
+    import boto3
+
+    session = boto3.session.Session()
+    session.events.register("creating-client-class", _forwarding_class)
+    client = session.client(  # type: ignore[call-overload]
+        service, region_name=_REGION, endpoint_url=endpoint_url or _NOWHERE
+    )
+    name = client.meta.service_model.service_id.hyphenize()
+    events = client.meta.events
+    events.register_last(f"before-parameter-build.{name}", _keep_params)
+    events.register_first(f"before-call.{name}", _forward(service, endpoint_url))
+    events.register_first(f"before-send.{name}", _never_send)
+    return client
+
+
+_REGION = "us-east-1"
+# Where a worker's client would send, were a request not answered first: nowhere.
+_NOWHERE = "http://127.0.0.1:9"
+
+
+def _forward(service: str, endpoint: str | None) -> Callable[..., Any]:
+    def forward(model: Any, context: dict[str, Any], **_: Any) -> Any:
+        from botocore.awsrequest import AWSResponse, HTTPHeaders
+        from botocore.response import StreamingBody
+
+        params = context.get(_PARAMS, {})
+        kind, answer = _ask((service, endpoint, model.name, params))
+        if kind == "raise":
+            raise answer
+        status, parsed = answer
+        body = parsed.get("Body")
+        if isinstance(body, bytes):
+            parsed = {**parsed, "Body": StreamingBody(io.BytesIO(body), len(body))}
+        return AWSResponse(endpoint or _NOWHERE, status, HTTPHeaders(), None), parsed
+
+    return forward
+
+
+def _forwarding_class(base_classes: list[type], **_: Any) -> None:
+    base_classes.insert(0, _Forwarding)
+
+
+class _Forwarding:
+    """What a worker's client of another service does differently: its requests, validated
+    as before, are not made for the wire (no endpoint resolved, no body serialized)."""
+
+    def _resolve_endpoint_ruleset(self, *args: Any, **kwargs: Any) -> Any:
+        return self.meta.endpoint_url, {}, {}  # type: ignore[attr-defined]
+
+    def _convert_to_request_dict(
+        self,
+        api_params: Any,
+        operation_model: Any,
+        endpoint_url: str,
+        context: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        from local.direct import unsent_request
+
+        return unsent_request(self, api_params, operation_model, endpoint_url, context)
+
+
+def _never_send(**_: Any) -> None:
+    raise RuntimeError("An execution worker's client sends no request: serve makes each")
