@@ -199,7 +199,9 @@ class ExecutionWorkers:
             raise WorkerError(f"An execution worker could not start: {problem}")
 
     def _answer(self, pipe: Connection) -> None:
-        """Make the requests a worker sends over `pipe`, until it ends."""
+        """Make the requests a worker sends over `pipe`, until it ends; each waits while an
+        API request is being answered (at most local.requests_first.MAX_WAIT_S), as a task
+        does in one process: a start's time to 202 is the API's to keep short."""
         while True:
             try:
                 request = pipe.recv()
@@ -208,6 +210,7 @@ class ExecutionWorkers:
             if request == LISTENING:
                 pipe.send(("response", self._cloud.listened()))
             else:
+                self._cloud.requests.yield_to_requests()
                 pipe.send(_answered(self._cloud, request))
 
     def _change_machines(self, operation: str, params: dict[str, Any]) -> None:
