@@ -108,6 +108,12 @@ class _Worker:
         for pipe in requests:
             self._requests.put(pipe)
 
+    def running(self) -> bool:
+        """Whether the worker still runs (it has not ended, killed or out of memory)."""
+        if self.ended or not self.process.is_alive():
+            self.ended = True
+        return not self.ended
+
     def ask(self, request: Request, time_scale: float = 1.0) -> Response:
         """The worker's answer to a Step Functions request of serve's (its executions' waits
         run at `time_scale`, as serve's cloud's)."""
@@ -218,7 +224,12 @@ class ExecutionWorkers:
             return
         for worker in self._workers:
             request = ("stepfunctions", None, operation, params)
-            status, parsed = worker.ask(request, self._cloud.time_scale)
+            if not worker.running():
+                continue
+            try:
+                status, parsed = worker.ask(request, self._cloud.time_scale)
+            except WorkerError:
+                continue
             if status >= 300:
                 LOGGER.error(
                     "An execution worker refused %s that serve's cloud made: %s",
@@ -238,11 +249,7 @@ class ExecutionWorkers:
         request = ("stepfunctions", None, operation, params)
         answer: Response | None = None
         if operation == "StartExecution" and self._ours(params):
-            worker = self._next()
-            answer = worker.ask(request, self._cloud.time_scale)
-            if answer[0] < 300:
-                with self._owners_lock:
-                    self._owners[answer[1]["executionArn"]] = worker
+            answer = self._start(request)
         elif operation in ABOUT_EXECUTION and self._ours(params):
             with self._owners_lock:
                 owner = self._owners.get(params["executionArn"])
@@ -256,12 +263,26 @@ class ExecutionWorkers:
         status, parsed = answer
         return AWSResponse("", status, HTTPHeaders(), None), parsed
 
+    def _start(self, request: Request) -> Response:
+        """Start an execution in the next worker that runs (one that has ended is passed)."""
+        for _ in self._workers:
+            worker = self._next()
+            try:
+                answer = worker.ask(request, self._cloud.time_scale)
+            except WorkerError:
+                continue
+            if answer[0] < 300:
+                with self._owners_lock:
+                    self._owners[answer[1]["executionArn"]] = worker
+            return answer
+        return _error(500, "ServiceUnavailable", "Every execution worker of serve has ended")
+
     def _next(self) -> _Worker:
         """The worker to start the next execution: each in turn, but one that has ended."""
         with self._owners_lock:
             for _ in self._workers:
                 self._turn = (self._turn + 1) % len(self._workers)
-                if not self._workers[self._turn].ended:
+                if self._workers[self._turn].running():
                     break
             return self._workers[self._turn]
 
@@ -270,7 +291,10 @@ class ExecutionWorkers:
         last one's."""
         answer = None
         for worker in workers:
-            answer = worker.ask(request, self._cloud.time_scale)
+            try:
+                answer = worker.ask(request, self._cloud.time_scale)
+            except WorkerError as ended:  # its executions ended with it, its tokens too
+                answer = _error(400, "ExecutionDoesNotExist", str(ended))
             if not _not_here(answer):
                 return answer
         return answer
@@ -322,6 +346,12 @@ def _portable(error: Exception) -> Exception:
 
 def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     context[_PARAMS] = params
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    """An error answer as Step Functions gives one."""
+    error = {"Code": code, "Message": message}
+    return status, {"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}}
 
 
 def _not_here(answer: Response) -> bool:

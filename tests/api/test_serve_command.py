@@ -519,3 +519,30 @@ def children_of(pid: int) -> list[int]:
         for task in Path(f"/proc/{pid}/task").iterdir()
         for child in (task / "children").read_text().split()
     ]
+
+
+def test_when_a_worker_ends_starts_go_to_the_workers_left() -> None:
+    """A worker killed (out of memory, say) takes its executions with it; serve answers no 500
+    for them, and the executions started next run in the other worker."""
+    with serve("--workers", "2", until="worker processes", own_group=True) as server:
+        key = KEY.search(server.read_until("API key"))
+        assert key is not None
+        http = server.http(key.group(1))
+        deployed = workflow(node("n", "number-input", value=1), workflow_id="survives")
+        assert http.put("/workflows/survives", json=deployed).status_code in (200, 201)
+        pids = children_of(server.process.pid)
+        workers = [pid for pid in pids if "spawn_main" in command_of(pid)]
+        assert len(workers) == 2, [command_of(pid) for pid in pids]
+
+        os.kill(workers[0], signal.SIGKILL)
+        starts = [http.post("/workflows/survives/executions", json={}) for _ in range(4)]
+
+        assert [s.status_code for s in starts] == [202] * 4
+        for start in starts:
+            record = wait_for(http, start.json()["executionId"], "completed", "error")
+            assert record["status"] == "completed"
+        server.stop()
+
+
+def command_of(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
