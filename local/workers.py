@@ -58,7 +58,7 @@ Response = tuple[int, dict[str, Any]]  # HTTP status, parsed answer
 
 
 class WorkerError(Exception):
-    """A worker could not start (serve says so and does not start)."""
+    """A worker could not start (serve says so and does not start), or has ended."""
 
 
 class MachineLog:
@@ -73,10 +73,11 @@ class MachineLog:
 
     def install(self, client: Any) -> None:
         """Record the requests of `client` (the cloud's Step Functions client) from now on."""
-        client.meta.events.register_last("before-parameter-build.sfn", _keep_params)
+        _keep_params_of(client)
         client.meta.events.register_last("after-call.sfn", self._record)
 
     def uninstall(self, client: Any) -> None:
+        """Record no more of `client`'s requests."""
         client.meta.events.unregister("after-call.sfn", self._record)
 
     def follow(self, follower: Callable[[str, dict[str, Any]], None]) -> list[Any]:
@@ -181,8 +182,9 @@ class ExecutionWorkers:
         except WorkerError:
             self._stop()
             raise
-        self._events = cloud.client("stepfunctions").meta.events
-        self._events.register_last("before-parameter-build.sfn", _keep_params)
+        machines_client = cloud.client("stepfunctions")
+        _keep_params_of(machines_client)
+        self._events = machines_client.meta.events
         self._events.register_first("before-call.sfn", self._route)
 
     def _ours(self, params: Mapping[str, Any]) -> bool:
@@ -192,17 +194,6 @@ class ExecutionWorkers:
         if "executionArn" in params:
             return f":execution:{self._prefix}" in str(params["executionArn"])
         return str(params.get("name", "")).startswith(self._prefix)  # a machine's creation
-
-    @staticmethod
-    def _wait_until_ready(ready: Connection) -> None:
-        try:
-            if not ready.poll(READY_TIMEOUT_S):
-                raise WorkerError(f"An execution worker was not ready in {READY_TIMEOUT_S:.0f} s")
-            kind, problem = ready.recv()
-        except (EOFError, OSError):
-            raise WorkerError("An execution worker ended as it started") from None
-        if kind != "ready":
-            raise WorkerError(f"An execution worker could not start: {problem}")
 
     def _answer(self, pipe: Connection) -> None:
         """Make the requests a worker sends over `pipe`, until it ends; each waits while an
@@ -222,8 +213,8 @@ class ExecutionWorkers:
     def _change_machines(self, operation: str, params: dict[str, Any]) -> None:
         if not self._ours(params):
             return
+        request = ("stepfunctions", None, operation, params)
         for worker in self._workers:
-            request = ("stepfunctions", None, operation, params)
             if not worker.running():
                 continue
             try:
@@ -300,7 +291,7 @@ class ExecutionWorkers:
         return answer
 
     def close(self) -> None:
-        """Stop the workers (their executions end with them, as serve's did)."""
+        """Stop the workers (their executions end with them, as in serve's own process)."""
         self._events.unregister("before-call.sfn", self._route)
         self._stop()
 
@@ -346,6 +337,14 @@ def _portable(error: Exception) -> Exception:
 
 def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     context[_PARAMS] = params
+
+
+def _keep_params_of(client: Any) -> None:
+    """Keep the parameters of each request of `client` (a Step Functions client) for the
+    handlers after them (once, however often asked)."""
+    client.meta.events.register_last(
+        "before-parameter-build.sfn", _keep_params, unique_id="stepthunk.workers.keep-params"
+    )
 
 
 def _error(status: int, code: str, message: str) -> Response:
