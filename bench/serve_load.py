@@ -10,7 +10,8 @@ execution and the machine's load, next to the goals. An execution that does not 
 completed record in time is lost; the run says how many were, and exits 1 if any.
 
 `python -m bench.serve_load [--executions 300] [--concurrency 50] [--workflow mixed|chain]
-[--state-dir DIR] [--workers N] [--profile FILE]`. `--profile` records the server with py-spy (on PATH)
+[--state-dir DIR] [--workers N] [--profile FILE]`. `--workers` runs serve with that many
+execution workers (default: serve's). `--profile` records the server with py-spy (on PATH)
 while the load runs, as a speedscope file.
 
 The peer's figures (n8n's webhook at the same concurrency, ../shared/peer/README.md) come from

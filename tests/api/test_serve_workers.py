@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from multiprocessing import Pipe
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -236,9 +236,9 @@ def test_a_worker_s_client_sends_nothing_itself() -> None:
 
 
 def test_a_failure_that_is_not_an_error_answer_is_raised_in_the_worker_as_it_was() -> None:
-    sent = workers._answered(_Failing(KeyError("a key")), ("dynamodb", None, "GetItem", {}))
+    sent = workers._answered(_failing(KeyError("a key")), ("dynamodb", None, "GetItem", {}))
     unsendable = workers._answered(
-        _Failing(ValueError(threading.Lock())), ("dynamodb", None, "GetItem", {})
+        _failing(ValueError(threading.Lock())), ("dynamodb", None, "GetItem", {})
     )
 
     assert sent[0] == "raise"
@@ -248,9 +248,11 @@ def test_a_failure_that_is_not_an_error_answer_is_raised_in_the_worker_as_it_was
     assert str(unsendable[1]).startswith("ValueError: <unlocked _thread.lock")
 
 
-class _Failing:
-    def __init__(self, error: Exception) -> None:
-        self._error = error
+def _failing(error: Exception) -> LocalCloud:
+    """A cloud whose every request fails with `error`."""
 
-    def answer_request(self, *request: Any) -> Any:
-        raise self._error
+    class Failing:
+        def answer_request(self, *request: Any) -> Any:
+            raise error
+
+    return cast("LocalCloud", Failing())
