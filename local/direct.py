@@ -182,17 +182,18 @@ class DirectClients:
         return _parsed(model, status, headers, body)
 
 
-class AnsweredHere:
-    """What a client of a directly answered service does differently for a request answered
-    here: no endpoint resolved, no body serialized (the parameters validated all the same).
-    Any other request is made as botocore makes it."""
+class UnsentRequests:
+    """What a client does differently for a request answered without the wire (which ones,
+    `_unsent` says): no endpoint resolved, no body serialized, its parameters validated all
+    the same. Any other request is made as botocore makes it."""
 
-    _stepthunk_direct: DirectClients
+    def _unsent(self, context: Any) -> bool:
+        raise NotImplementedError
 
     def _resolve_endpoint_ruleset(
         self, operation_model: Any, params: Any, request_context: Any, *args: Any, **kwargs: Any
     ) -> Any:
-        if self._stepthunk_direct.answers_here(request_context):
+        if self._unsent(request_context):
             return self.meta.endpoint_url, {}, {}  # type: ignore[attr-defined]
         return super()._resolve_endpoint_ruleset(  # type: ignore[misc]
             operation_model, params, request_context, *args, **kwargs
@@ -206,33 +207,36 @@ class AnsweredHere:
         context: Any = None,
         **kwargs: Any,
     ) -> Any:
-        if context is None or not self._stepthunk_direct.answers_here(context):
+        if context is None or not self._unsent(context):
             return super()._convert_to_request_dict(  # type: ignore[misc]
                 api_params, operation_model, endpoint_url, context, **kwargs
             )
+        validator = getattr(self._serializer, "_param_validator", None)  # type: ignore[attr-defined]
+        if validator is not None:
+            report = validator.validate(api_params, operation_model.input_shape)
+            if report.has_errors():
+                raise ParamValidationError(report=report.generate_report())
+        return {
+            "url_path": "/",
+            "query_string": "",
+            "method": "POST",
+            "headers": {},
+            "body": b"",
+            "url": endpoint_url,
+            "context": context,
+        }
+
+
+class AnsweredHere(UnsentRequests):
+    """A client of a directly answered service: the requests answered here are unsent."""
+
+    _stepthunk_direct: DirectClients
+
+    def _unsent(self, context: Any) -> bool:
+        if not self._stepthunk_direct.answers_here(context):
+            return False
         context[_HERE] = True
-        return unsent_request(self, api_params, operation_model, endpoint_url, context)
-
-
-def unsent_request(
-    client: Any, api_params: Any, operation_model: Any, endpoint_url: str, context: Any
-) -> dict[str, Any]:
-    """What `client` makes of a request answered without the wire: its parameters validated
-    against the service model (when the client validates), no body serialized."""
-    validator = getattr(client._serializer, "_param_validator", None)
-    if validator is not None:
-        report = validator.validate(api_params, operation_model.input_shape)
-        if report.has_errors():
-            raise ParamValidationError(report=report.generate_report())
-    return {
-        "url_path": "/",
-        "query_string": "",
-        "method": "POST",
-        "headers": {},
-        "body": b"",
-        "url": endpoint_url,
-        "context": context,
-    }
+        return True
 
 
 @functools.cache

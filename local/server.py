@@ -45,7 +45,7 @@ from local.embedded import EmbeddedEngine
 from local.server_app import Lifespan, create_app, error_body
 from local.server_gateway import Gateway
 from local.snapshot import StateDir
-from local.workers import ExecutionWorkers, MachineLog
+from local.workers import ExecutionWorkers, recorded_machines
 
 if TYPE_CHECKING:
     import uvicorn
@@ -149,8 +149,6 @@ def serve(
     processes run the executions (default: `default_workers()`).
     """
     listening = listen(host, port)  # before anything is printed: a taken port is a usage error
-    executions = None
-    machine_log: MachineLog | None = None
     try:
         workers = default_workers() if workers is None else workers
         forms_url = public_url or _address(host, listening.getsockname()[1])
@@ -165,46 +163,46 @@ def serve(
                 forms_url=forms_url,
             )
         )
-        if workers:  # the machines are recorded before the engine deploys anything
-            machine_log = MachineLog()
-            machine_log.install(LocalCloud.shared().client("stepfunctions"))
-        engine = (
-            EmbeddedEngine(
-                limits=limits,
-                allow_networks=allow_networks,
-                model_apis=model_apis,
-                forms_url=forms_url,
+        with contextlib.ExitStack() as running:
+            machines = (  # recorded before the engine deploys anything
+                running.enter_context(recorded_machines(LocalCloud.shared())) if workers else None
             )
-            if state is None
-            else state.open_engine()
-        )
-        if machine_log is not None:
-            executions = ExecutionWorkers(
-                engine.cloud, engine.deployment.settings, workers, machine_log
+            engine = (
+                EmbeddedEngine(
+                    limits=limits,
+                    allow_networks=allow_networks,
+                    model_apis=model_apis,
+                    forms_url=forms_url,
+                )
+                if state is None
+                else state.open_engine()
             )
-        gateway = Gateway(engine)
-        keys = gateway.http_deps.api_keys
-        for key, organization in api_keys:
-            keys.add(key, organization)
-        out.print(shown(f"stepthunk serve: http://{host}:{port}  (WebSocket ws://{host}:{port}/)"))
-        if executions is not None:
-            out.print(f"Executions run in {workers} worker processes (--workers 0: in this one).")
-        if not api_keys:
-            out.print(f"API key for organization 'dev': [bold]{keys.create('dev')}[/]")
-        if state is None:
-            out.print("Data lives in memory and is lost on exit (--state-dir DIR keeps it).")
-        else:
-            _print_state(out, state)
-        lifespan = None if state is None else _saving(state)
-        app = create_app(gateway, lifespan=lifespan, cors_origins=cors_origins)
-        with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once shut down
-            server(app, host=host, port=port).run(sockets=[listening])
+            if machines is not None:
+                settings = engine.deployment.settings
+                running.enter_context(ExecutionWorkers(engine.cloud, settings, workers, machines))
+            gateway = Gateway(engine)
+            keys = gateway.http_deps.api_keys
+            for key, organization in api_keys:
+                keys.add(key, organization)
+            out.print(
+                shown(f"stepthunk serve: http://{host}:{port}  (WebSocket ws://{host}:{port}/)")
+            )
+            if workers:
+                out.print(
+                    f"Executions run in {workers} worker processes (--workers 0: in this one)."
+                )
+            if not api_keys:
+                out.print(f"API key for organization 'dev': [bold]{keys.create('dev')}[/]")
+            if state is None:
+                out.print("Data lives in memory and is lost on exit (--state-dir DIR keeps it).")
+            else:
+                _print_state(out, state)
+            lifespan = None if state is None else _saving(state)
+            app = create_app(gateway, lifespan=lifespan, cors_origins=cors_origins)
+            with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once down
+                server(app, host=host, port=port).run(sockets=[listening])
     finally:
         listening.close()
-        if executions is not None:
-            executions.close()
-        if machine_log is not None:
-            machine_log.uninstall(LocalCloud.shared().client("stepfunctions"))
     out.print("Stopped.")
 
 

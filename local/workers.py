@@ -29,9 +29,12 @@ import pickle
 import queue
 import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
+
+from local.direct import UnsentRequests
 
 if TYPE_CHECKING:
     from local.cloud import LocalCloud
@@ -97,6 +100,19 @@ class MachineLog:
             followers = list(self._followers)
         for follower in followers:
             follower(model.name, params)
+
+
+@contextmanager
+def recorded_machines(cloud: LocalCloud) -> Iterator[MachineLog]:
+    """While inside, the changes to `cloud`'s state machines, recorded (enter before the
+    engine deploys anything)."""
+    client = cloud.client("stepfunctions")
+    log = MachineLog()
+    log.install(client)
+    try:
+        yield log
+    finally:
+        log.uninstall(client)
 
 
 class _Worker:
@@ -289,6 +305,12 @@ class ExecutionWorkers:
             if not _not_here(answer):
                 return answer
         return answer
+
+    def __enter__(self) -> ExecutionWorkers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Stop the workers (their executions end with them, as in serve's own process)."""
@@ -491,24 +513,11 @@ def _forwarding_class(base_classes: list[type], **_: Any) -> None:
     base_classes.insert(0, _Forwarding)
 
 
-class _Forwarding:
-    """What a worker's client of another service does differently: its requests, validated
-    as before, are not made for the wire (no endpoint resolved, no body serialized)."""
+class _Forwarding(UnsentRequests):
+    """A worker's client of another service: every request is unsent (serve makes it)."""
 
-    def _resolve_endpoint_ruleset(self, *args: Any, **kwargs: Any) -> Any:
-        return self.meta.endpoint_url, {}, {}  # type: ignore[attr-defined]
-
-    def _convert_to_request_dict(
-        self,
-        api_params: Any,
-        operation_model: Any,
-        endpoint_url: str,
-        context: Any = None,
-        **kwargs: Any,
-    ) -> Any:
-        from local.direct import unsent_request
-
-        return unsent_request(self, api_params, operation_model, endpoint_url, context)
+    def _unsent(self, context: Any) -> bool:
+        return True
 
 
 def _never_send(**_: Any) -> None:

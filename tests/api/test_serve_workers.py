@@ -125,26 +125,18 @@ def test_a_workflow_deployed_before_the_workers_started_runs_in_them(
     from local.embedded import EmbeddedEngine
     from statemachine.model import Workflow
 
-    machines = cloud.client("stepfunctions")
-    log = workers.MachineLog()
-    log.install(machines)
-    try:
+    with workers.recorded_machines(cloud) as machines:
         engine = EmbeddedEngine(cloud=cloud)
         first = Workflow.model_validate(
             workflow(node("n", "number-input", value=1), workflow_id="early")
         )
         engine.deploy(first)
-        engine.deploy(first.model_copy(update={"nodes": [node_model(2)]}))  # a second version
-        started = workers.ExecutionWorkers(cloud, engine.deployment.settings, 1, log)
-        try:
-            second = first.model_copy(update={"nodes": [node_model(2)]})
+        second = first.model_copy(update={"nodes": [node_model(2)]})
+        engine.deploy(second)  # a second version
+        with workers.ExecutionWorkers(cloud, engine.deployment.settings, 1, machines):
             execution_id = str(uuid.uuid4())
             engine.start(second, None, engine.organization_id, execution_id)
             record = final_record(engine, execution_id)
-        finally:
-            started.close()
-    finally:
-        log.uninstall(machines)
 
     assert record.status == "completed"
     assert record.node_executions[0].outputs == {"value": 2}

@@ -30,7 +30,7 @@ from local.embedded import EmbeddedEngine
 from local.server import server as local_server
 from local.server_app import create_app
 from local.server_gateway import Gateway
-from local.workers import ExecutionWorkers, MachineLog
+from local.workers import ExecutionWorkers, recorded_machines
 from tests.support.http_server import LOCAL_FAKES, LocalServer, unused_port
 from tests.support.workflows import edge, node, workflow
 
@@ -201,25 +201,20 @@ def server_fixture(request: pytest.FixtureRequest, cloud: LocalCloud) -> Iterato
     workers = getattr(request.module, "WORKERS", 0)
     credits = CREDITS if check_credits else None
     port = unused_port()  # known first: create-form nodes give its address, as serve's do
-    machines = cloud.client("stepfunctions")
-    log = MachineLog()
-    if workers:
-        log.install(machines)  # before the engine deploys anything, as serve does
-    try:
+    with contextlib.ExitStack() as running:
+        machines = (  # recorded before the engine deploys anything, as serve does
+            running.enter_context(recorded_machines(cloud)) if workers else None
+        )
         engine = EmbeddedEngine(
             cloud=cloud,
             credits=credits,
             allow_networks=LOCAL_FAKES,
             forms_url=f"http://127.0.0.1:{port}",
         )
-        with contextlib.ExitStack() as stack:
-            if workers:
-                executions = ExecutionWorkers(cloud, engine.deployment.settings, workers, log)
-                stack.callback(executions.close)
-            yield stack.enter_context(serving(engine, port))
-    finally:
-        if workers:
-            log.uninstall(machines)
+        if machines is not None:
+            settings = engine.deployment.settings
+            running.enter_context(ExecutionWorkers(cloud, settings, workers, machines))
+        yield running.enter_context(serving(engine, port))
 
 
 @pytest.fixture(name="org_a")
