@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lambdas.lifecycle.errors import Conflict, Invalid, NotFound
+from lambdas.lifecycle.event_wait import EVENT, FORM
 from lambdas.runtime.forms import FormStatus, FormStore
 from lambdas.runtime.output_limits import json_size
 from lambdas.runtime.ports import EventWaits, ExecutionStore, TaskCallbacks
@@ -153,15 +154,26 @@ def _check_node(
     ports: DeliveryPorts, organization_id: str, execution_id: str, node_id: str
 ) -> None:
     """NotFound unless the organization's execution has the node; Conflict NOT_WAITING
-    when the execution ended."""
+    when the execution ended, or its record does not show the node waiting for an event or
+    a form yet. A node shows it once its wait is set up whole (its token kept and its form
+    claimed): an answer that came between the two found no form and skipped its schema."""
     handle = ports.executions.handle(execution_id)
     if handle is None or handle.organization_id != organization_id:
         raise NotFound("Execution", execution_id)
     if handle.status in FINAL_STATUSES:
         raise Conflict("NOT_WAITING", f"The execution is {handle.status}: no node waits")
     record = ports.executions.get(execution_id)
-    if record is None or all(n.node_id != node_id for n in record.node_executions):
+    node = (
+        next((n for n in record.node_executions if n.node_id == node_id), None) if record else None
+    )
+    if node is None:
         raise NotFound("Node", node_id)
+    if node.waiting_for not in (EVENT, FORM):
+        raise Conflict(
+            "NOT_WAITING",
+            f"Node '{node_id}' is not waiting for an event (it has not started waiting, "
+            "or an event was delivered to it already)",
+        )
 
 
 def _check_answer(forms: FormStore | None, key: str, answer: Any) -> None:
