@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lambdas.lifecycle.errors import Conflict, Invalid, NotFound
-from lambdas.lifecycle.event_wait import EVENT, FORM
 from lambdas.runtime.forms import FormStatus, FormStore
 from lambdas.runtime.output_limits import json_size
 from lambdas.runtime.ports import EventWaits, ExecutionStore, TaskCallbacks
@@ -150,6 +149,11 @@ def _check_size(payload: Any) -> None:
         )
 
 
+# What a record's waiting node waits for, when a delivery can reach it (event_wait's EVENT and
+# FORM, not imported: the HTTP API's cold start reads no workflow validator).
+WAITS = frozenset({"event", "form"})
+
+
 def _check_node(
     ports: DeliveryPorts, organization_id: str, execution_id: str, node_id: str
 ) -> None:
@@ -168,7 +172,7 @@ def _check_node(
     )
     if node is None:
         raise NotFound("Node", node_id)
-    if node.waiting_for not in (EVENT, FORM):
+    if node.waiting_for not in WAITS:
         raise Conflict(
             "NOT_WAITING",
             f"Node '{node_id}' is not waiting for an event (it has not started waiting, "
