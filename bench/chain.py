@@ -30,7 +30,7 @@ from typing import Any
 
 from bench.document import record_scale
 from bench.foundation import chain
-from bench.measure import history, part_arns
+from bench.measure import execution_arn, history, part_arns
 from lambdas.runtime.record import ExecutionRecord
 from local.cloud import LocalCloud
 from local.embedded import EmbeddedEngine
@@ -82,8 +82,7 @@ def measure_chain(engine: EmbeddedEngine, inprocess: InProcessEngine, nodes: int
     _require_sum(reference, nodes, "in-process")
     events = []
     for arn in [machine_arn, *part_arns(engine, machine_arn)]:
-        execution_arn = arn.replace(":stateMachine:", ":execution:", 1) + f":{record.id}"
-        events.append(history(engine, execution_arn))
+        events.append(history(engine, execution_arn(arn, record.id)))
     functions = engine.deployment.functions
     units = {functions.run_node, functions.run_inline_group}
     return ChainRun(

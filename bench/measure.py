@@ -173,7 +173,7 @@ def run_embedded(
         if elapsed < best:
             best, best_id = elapsed, record.id
     arns = [machine_arn, *part_arns(engine, machine_arn)]
-    histories = [history(engine, f"{_execution_arn(arn)}:{best_id}") for arn in arns]
+    histories = [history(engine, execution_arn(arn, best_id)) for arn in arns]
     usages = [usage_of(events) for events in histories]
     return combined(usages), best
 
@@ -201,8 +201,11 @@ def combined(usages: list[Usage]) -> Usage:
     )
 
 
-def _execution_arn(machine_arn: str) -> str:
-    return machine_arn.replace(":stateMachine:", ":execution:", 1)
+def execution_arn(machine_arn: str, execution_id: str) -> str:
+    """The ARN of the execution `execution_id` of a state machine or of one of its versions
+    (`...:stateMachine:name:3`): an execution's ARN names the machine, never the version."""
+    machine = ":".join(machine_arn.split(":")[:7])
+    return f"{machine.replace(':stateMachine:', ':execution:', 1)}:{execution_id}"
 
 
 def run_inprocess(engine: InProcessEngine, case: Case, rounds: int) -> float:
