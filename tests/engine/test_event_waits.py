@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 
-from lambdas.lifecycle.event_delivery import Rejection
+from lambdas.lifecycle import event_wait
+from lambdas.lifecycle.errors import Conflict
+from lambdas.lifecycle.event_delivery import Rejection, deliver
 from local.embedded import EmbeddedEngine
 from local.inprocess import InProcessEngine
 from tests.support.runs import run
 from tests.support.timing import TEST_TIME_SCALE
-from tests.support.workflows import awaiting_approval
+from tests.support.workflows import awaiting_approval, expense_form
 
 
 def test_the_history_shows_the_task_waiting_for_its_token_then_the_event(
@@ -59,3 +61,29 @@ def test_both_engines_give_the_same_record_of_a_wait_for_an_event(
         return {k: v for k, v in record.to_json().items() if k in kept}
 
     assert shown(on_step_functions) == shown(in_this_process)
+
+
+def test_an_answer_between_the_token_kept_and_the_form_claimed_finds_the_node_not_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A wait-for-form node keeps its token, then claims its form, then shows itself waiting.
+    # An answer in between found the token but no form linked to the node: its schema went
+    # unchecked and the refused answer resumed the node.
+    engine = InProcessEngine(time_scale=TEST_TIME_SCALE)
+    claim = event_wait._claim
+    refusals: list[str] = []
+
+    def answered_first(ports: Any, execution: Any, node: Any, *rest: Any) -> Any:
+        refused_answer = {"amount": "not a number"}
+        try:
+            deliver(engine.ports, execution.organization_id, execution.id, node.id, refused_answer)
+        except Conflict as refusal:
+            refusals.append(refusal.code)
+        return claim(ports, execution, node, *rest)
+
+    monkeypatch.setattr(event_wait, "_claim", answered_first)
+
+    record = engine.run(expense_form(timeout_seconds=30))  # 0.3 s at the tests' time scale
+
+    assert refusals == ["NOT_WAITING"]
+    assert record.node("review").error == "Form not answered within 30 s"
