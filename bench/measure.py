@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from bench import slow_server
 from bench.corpus import SECRET_NAME, SECRET_VALUE, Case
 from bench.pricing import Usage
 from lambdas.runtime.record import ExecutionRecord
@@ -97,11 +98,16 @@ class Engines:
     def create(cls, cloud: LocalCloud) -> Engines:
         cloud.time_scale = TIME_SCALE
         secrets = {SECRET_NAME: SECRET_VALUE}
+        reach = (slow_server.HOST,)  # the fetch workflows call the report's slow server
         return cls(
-            grouped=EmbeddedEngine(cloud=cloud, secrets=secrets),
-            per_node=EmbeddedEngine(cloud=cloud, secrets=secrets, max_group_size=1),
-            sequential=EmbeddedEngine(cloud=cloud, secrets=secrets, parallel=False),
-            inprocess=InProcessEngine(secrets=secrets),
+            grouped=EmbeddedEngine(cloud=cloud, secrets=secrets, allow_networks=reach),
+            per_node=EmbeddedEngine(
+                cloud=cloud, secrets=secrets, allow_networks=reach, max_group_size=1
+            ),
+            sequential=EmbeddedEngine(
+                cloud=cloud, secrets=secrets, allow_networks=reach, parallel=False
+            ),
+            inprocess=InProcessEngine(secrets=secrets, allow_networks=reach),
         )
 
 

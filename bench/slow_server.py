@@ -15,12 +15,15 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+# Where the server listens: the engines that call it allow workflows to reach it.
+HOST = "127.0.0.1"
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, delay: float, token: str) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__((HOST, 0), _Handler)
         self.delay = delay
         self.token = token
 
