@@ -31,7 +31,7 @@ from bench.tables import Table
 
 ZIPPED_GOAL_MB = 10.0
 IMPORT_GOAL_MS = 250.0
-RUNS = 5
+RUNS = 9
 STACK = "Stepthunk"
 # What every handler imports at the least: pydantic, with a model built, and Powertools'
 # logger and metrics. Timed alike, it tells a loaded machine's share from our own code's.
