@@ -23,7 +23,7 @@ import contextlib
 import errno
 import os
 import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,6 @@ import h11
 from rich.console import Console
 from rich.text import Text
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS
@@ -42,7 +41,7 @@ from lambdas.runtime.output_limits import OutputLimits
 from local.cloud import LocalCloud
 from local.display import shown
 from local.embedded import EmbeddedEngine
-from local.server_app import Lifespan, create_app, error_body
+from local.server_app import create_app, error_body
 from local.server_gateway import Gateway
 from local.snapshot import StateDir
 from local.workers import ExecutionWorkers, recorded_machines
@@ -197,8 +196,10 @@ def serve(
                 out.print("Data lives in memory and is lost on exit (--state-dir DIR keeps it).")
             else:
                 _print_state(out, state)
-            lifespan = None if state is None else _saving(state)
-            app = create_app(gateway, lifespan=lifespan, cors_origins=cors_origins)
+            if state is not None:  # saved in the background, and once more when stopped
+                state.start_autosave()
+                running.callback(state.stop)
+            app = create_app(gateway, cors_origins=cors_origins)
             with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl+C again once down
                 server(app, host=host, port=port).run(sockets=[listening])
     finally:
@@ -268,22 +269,11 @@ def server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
         http=GatewayHttp,
         ws=GatewayWebSocket,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        # No lifespan task: the app has nothing to start or stop, and a second Ctrl+C (which
+        # skips the lifespan's shutdown) left that task to be cancelled with a traceback.
+        lifespan="off",
     )
     return uvicorn.Server(config)
-
-
-def _saving(state: StateDir) -> Lifespan:
-    """Save the state dir in the background while serving, and once more at shutdown."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state.start_autosave()
-        try:
-            yield
-        finally:
-            await run_in_threadpool(state.stop)
-
-    return lifespan
 
 
 def _print_state(out: Console, state: StateDir) -> None:

@@ -9,8 +9,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -57,13 +56,10 @@ class AnyPath(Convertor[str]):
 
 register_url_convertor("any", AnyPath())
 
-Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
-
 
 def create_app(
     gateway: Gateway,
     *,
-    lifespan: Lifespan | None = None,
     cors_origins: Sequence[str] = (),
     form_limits: tuple[float, int] = (FORM_RATE_LIMIT, FORM_BURST_LIMIT),
 ) -> Starlette:
@@ -122,7 +118,6 @@ def create_app(
             Route("/emails", emails_endpoint, methods=["GET"]),
             Route("/{path:any}", http_endpoint, methods=HTTP_METHODS),
         ],
-        lifespan=lifespan,
         middleware=_cors(cors_origins),
     )
 

@@ -513,6 +513,34 @@ def test_ctrl_c_stops_serve_and_its_execution_workers_without_a_traceback() -> N
             time.sleep(0.05)
 
 
+def test_a_second_ctrl_c_stops_serve_without_a_traceback_and_its_data_is_saved(
+    tmp_path: Path,
+) -> None:
+    """Ctrl+C twice (an impatient user, or a tool that forwards its own signal): serve
+    stops at once, says Stopped. with no traceback, and the state dir holds what it ran."""
+    state = tmp_path / "state"
+    with serve("--state-dir", str(state), until="API key", own_group=True) as server:
+        key = KEY.search(server.banner[-1])
+        assert key is not None
+        http = server.http(key.group(1))
+        deployed = workflow(node("n", "number-input", value=1), workflow_id="twice")
+        assert http.put("/workflows/twice", json=deployed).status_code in (200, 201)
+        started = http.post("/workflows/twice/executions", json={}).json()["executionId"]
+        assert wait_for(http, started, "completed")["status"] == "completed"
+
+        os.killpg(server.process.pid, signal.SIGINT)
+        time.sleep(0.05)
+        os.killpg(server.process.pid, signal.SIGINT)
+
+        assert server.process.wait(timeout=20) == 0
+        server.read_until("Stopped.")
+        rest = []
+        while not server.lines.empty():
+            rest.append(server.lines.get())
+        assert not [line for line in server.banner + rest if "Traceback" in line]
+    assert started in saved_names(state, "executions", "id")
+
+
 def children_of(pid: int) -> list[int]:
     return [
         int(child)
