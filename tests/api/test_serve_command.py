@@ -491,22 +491,11 @@ def test_ctrl_c_stops_serve_and_its_execution_workers_without_a_traceback() -> N
         assert "Executions run in 2 worker processes" in server.banner[-1]
         workers = children_of(server.process.pid)
         assert len(workers) >= 2  # the two workers (and multiprocessing's own helper, if any)
-        key = KEY.search(server.read_until("API key"))
-        assert key is not None
-        http = server.http(key.group(1))
-        deployed = workflow(node("n", "number-input", value=1), workflow_id="ctrl-c")
-        assert http.put("/workflows/ctrl-c", json=deployed).status_code in (200, 201)
-        started = http.post("/workflows/ctrl-c/executions", json={}).json()["executionId"]
-        assert wait_for(http, started, "completed")["status"] == "completed"
+        one_execution(server, KEY.search(server.read_until("API key")))
 
         os.killpg(server.process.pid, signal.SIGINT)
 
-        assert server.process.wait(timeout=20) == 0
-        server.read_until("Stopped.")
-        rest = []
-        while not server.lines.empty():
-            rest.append(server.lines.get())
-        assert not [line for line in server.banner + rest if "Traceback" in line]
+        assert_stopped_without_a_traceback(server)
         give_up = time.monotonic() + 10
         while any(Path(f"/proc/{pid}").exists() for pid in workers):
             assert time.monotonic() < give_up, "a worker outlived serve"
@@ -520,25 +509,34 @@ def test_a_second_ctrl_c_stops_serve_without_a_traceback_and_its_data_is_saved(
     stops at once, says Stopped. with no traceback, and the state dir holds what it ran."""
     state = tmp_path / "state"
     with serve("--state-dir", str(state), until="API key", own_group=True) as server:
-        key = KEY.search(server.banner[-1])
-        assert key is not None
-        http = server.http(key.group(1))
-        deployed = workflow(node("n", "number-input", value=1), workflow_id="twice")
-        assert http.put("/workflows/twice", json=deployed).status_code in (200, 201)
-        started = http.post("/workflows/twice/executions", json={}).json()["executionId"]
-        assert wait_for(http, started, "completed")["status"] == "completed"
+        started = one_execution(server, KEY.search(server.banner[-1]))
 
         os.killpg(server.process.pid, signal.SIGINT)
         time.sleep(0.05)
         os.killpg(server.process.pid, signal.SIGINT)
 
-        assert server.process.wait(timeout=20) == 0
-        server.read_until("Stopped.")
-        rest = []
-        while not server.lines.empty():
-            rest.append(server.lines.get())
-        assert not [line for line in server.banner + rest if "Traceback" in line]
+        assert_stopped_without_a_traceback(server)
     assert started in saved_names(state, "executions", "id")
+
+
+def one_execution(server: Serve, key: re.Match[str] | None) -> str:
+    """The id of an execution of a one-node workflow, run to its end on `server`."""
+    assert key is not None
+    http = server.http(key.group(1))
+    deployed = workflow(node("n", "number-input", value=1), workflow_id="one")
+    assert http.put("/workflows/one", json=deployed).status_code in (200, 201)
+    started: str = http.post("/workflows/one/executions", json={}).json()["executionId"]
+    assert wait_for(http, started, "completed")["status"] == "completed"
+    return started
+
+
+def assert_stopped_without_a_traceback(server: Serve) -> None:
+    assert server.process.wait(timeout=20) == 0
+    server.read_until("Stopped.")
+    rest = []
+    while not server.lines.empty():
+        rest.append(server.lines.get())
+    assert not [line for line in server.banner + rest if "Traceback" in line]
 
 
 def children_of(pid: int) -> list[int]:
