@@ -11,8 +11,8 @@ completed record in time is lost; the run says how many were, and exits 1 if any
 
 `python -m bench.serve_load [--executions 300] [--concurrency 50] [--workflow mixed|chain]
 [--state-dir DIR] [--workers N] [--profile FILE]`. `--workers` runs serve with that many
-execution workers (default: serve's). `--profile` records the server with py-spy (on PATH)
-while the load runs, as a speedscope file.
+execution workers (default: serve's). `--profile` records the server and its workers with
+py-spy (on PATH) while the load runs, as a speedscope file (one profile a thread).
 
 The peer's figures (n8n's webhook at the same concurrency, ../shared/peer/README.md) come from
 its own load script; the line printed here is laid out to be read next to its line.
@@ -354,12 +354,13 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], output: Any) -> N
 
 @contextmanager
 def _profiled(pid: int, path: Path | None, name: str) -> Iterator[None]:
-    """While inside, py-spy samples process `pid` (every thread) into `path`, if given."""
+    """While inside, py-spy samples process `pid` and its execution workers (every thread
+    holding its interpreter's lock) into `path`, if given."""
     if path is None:
         yield
         return
     target = path.with_name(f"{path.stem}-{name.replace(' ', '-')}{path.suffix}")
-    command = ["py-spy", "record", "--pid", str(pid), "--format", "speedscope"]
+    command = ["py-spy", "record", "--pid", str(pid), "--subprocesses", "--format", "speedscope"]
     spy = subprocess.Popen([*command, "--output", str(target), "--rate", "200", "--gil"])
     time.sleep(1.0)  # attached before the load begins
     try:
