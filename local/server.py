@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import socket
 from collections.abc import Sequence
@@ -41,6 +42,7 @@ from lambdas.runtime.output_limits import OutputLimits
 from local.cloud import LocalCloud
 from local.display import shown
 from local.embedded import EmbeddedEngine
+from local.interrupted import WORKER_ENDED, end_interrupted, with_calls
 from local.server_app import create_app, error_body
 from local.server_gateway import Gateway
 from local.snapshot import StateDir
@@ -178,7 +180,10 @@ def serve(
             )
             if machines is not None:
                 settings = engine.deployment.settings
-                running.enter_context(ExecutionWorkers(engine.cloud, settings, workers, machines))
+                ended = functools.partial(_worker_ended, engine, out)
+                running.enter_context(
+                    ExecutionWorkers(engine.cloud, settings, workers, machines, on_end=ended)
+                )
             gateway = Gateway(engine)
             keys = gateway.http_deps.api_keys
             for key, organization in api_keys:
@@ -205,6 +210,23 @@ def serve(
     finally:
         listening.close()
     out.print("Stopped.")
+
+
+def _worker_ended(
+    engine: EmbeddedEngine, out: Console, process: int, execution_ids: list[str]
+) -> None:
+    """An execution worker ended while serve runs: its executions, and the workflows they
+    called (which ran in it too), end in `error` as when serve stops."""
+    try:
+        ended = end_interrupted(
+            engine, with_calls(engine, execution_ids), WORKER_ENDED, announced=True
+        )
+    except Exception as error:  # noqa: BLE001 - said, and serve goes on
+        ended = 0
+        out.print(f"Could not end its executions: {type(error).__name__}: {error}")
+    out.print(
+        f"The execution worker (process {process}) ended: {ended} executions it ran end in error."
+    )
 
 
 def default_workers() -> int:

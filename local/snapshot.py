@@ -26,16 +26,14 @@ from botocore.exceptions import ClientError
 
 from lambdas.adapters.errors import error_code
 from lambdas.handlers.api.routing import ApiDeps
-from lambdas.lifecycle import records
 from lambdas.lifecycle.deploy import redeploy
 from lambdas.lifecycle.errors import Invalid
 from lambdas.runtime.model_apis import PUBLIC_MODEL_APIS, ModelApis
 from lambdas.runtime.output_limits import OutputLimits
-from lambdas.runtime.payload import Payloads
-from lambdas.runtime.record import ExecutionStatus, NodeExecution, utc_now
 from local.changes import Changes
 from local.cloud import ACCOUNT, REGION, LocalCloud
 from local.embedded import TABLE_SETTINGS, EmbeddedEngine
+from local.interrupted import RUNNING, end_interrupted
 from local.memory_events import LOCAL_FORMS_URL
 from local.state_files import SNAPSHOT as SNAPSHOT
 from local.state_files import Base, Saved, StateFiles, Stored, item_line, object_line
@@ -45,7 +43,6 @@ from local.state_files import StateDirError as StateDirError
 PREFIX = "stepthunk-local"
 SAVED_TABLES = tuple(name for name in TABLE_SETTINGS if name != "connections")
 INTERRUPTED = "Interrupted: the server stopped while this execution ran"
-RUNNING = frozenset({ExecutionStatus.SUBMITTED, ExecutionStatus.EXECUTING})
 FINAL_SAVE_ATTEMPTS = 3
 
 logger = logging.getLogger(__name__)
@@ -310,23 +307,9 @@ def _redeploy(api: ApiDeps, items: list[Item], restored: Restored) -> None:
 
 
 def _interrupt(engine: EmbeddedEngine, items: list[Item], restored: Restored) -> None:
-    """Executions that were running when the server stopped end in `error`: nothing runs them.
-    What their units completed stays completed (it was kept, and it is charged no more)."""
-    for item in items:
-        if item.get("status", {}).get("S") not in RUNNING:
-            continue
-        record = engine.executions.get(item["id"]["S"])
-        if record is None or record.status not in RUNNING:
-            continue
-        # a workflow has no more units than nodes
-        kept = engine.progress.get(record.id, range(len(record.node_executions)))
-        payloads = Payloads(engine.values, record.organization_id)
-        ran: dict[str, NodeExecution] = {}
-        for results in kept.values():
-            ran.update(payloads.unpack_results(results))
-        engine.executions.put(records.interrupted(record, ran, INTERRUPTED, utc_now()))
-        engine.progress.delete(record.id, kept)
-        restored.interrupted += 1
+    """Executions that were running when the server stopped end in `error`: nothing runs them."""
+    running = [item["id"]["S"] for item in items if item.get("status", {}).get("S") in RUNNING]
+    restored.interrupted += end_interrupted(engine, running, INTERRUPTED, announced=False)
 
 
 def _kms_keys() -> dict[str, Any]:

@@ -18,6 +18,9 @@ connections) is made by serve's cloud, so what the HTTP API reads is where it al
   its own client of that service and sends back the parsed answer, an error response too
   (the worker's botocore raises it as the same exception class). A worker's client never
   sends a request anywhere itself (`_never_send`).
+- A worker that ends while serve runs (killed, out of memory) is passed over from then on, and
+  serve is told which executions it started there (`on_end`: serve ends their records,
+  `local.interrupted`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
 from local.direct import UnsentRequests
@@ -158,9 +161,16 @@ class ExecutionWorkers:
     other deployments' machines and executions are `cloud`'s own, as before."""
 
     def __init__(
-        self, cloud: LocalCloud, settings: Mapping[str, Any], processes: int, log: MachineLog
+        self,
+        cloud: LocalCloud,
+        settings: Mapping[str, Any],
+        processes: int,
+        log: MachineLog,
+        on_end: Callable[[int, list[str]], None] | None = None,
     ) -> None:
         self._cloud = cloud
+        self._on_end = on_end
+        self._closing = False
         self._prefix = f"{settings['state_machine_prefix']}-"
         self._turn = 0
         self._owners: dict[str, _Worker] = {}
@@ -202,6 +212,7 @@ class ExecutionWorkers:
         _keep_params_of(machines_client)
         self._events = machines_client.meta.events
         self._events.register_first("before-call.sfn", self._route)
+        threading.Thread(target=self._watch, name="execution workers", daemon=True).start()
 
     def _ours(self, params: Mapping[str, Any]) -> bool:
         """Whether a request's parameters name a machine or an execution of the deployment."""
@@ -225,6 +236,23 @@ class ExecutionWorkers:
             else:
                 self._cloud.requests.yield_to_requests()
                 pipe.send(_answered(self._cloud, request))
+
+    def _watch(self) -> None:
+        """When a worker ends while serve runs (killed, out of memory), tell `on_end` its
+        process id and the executions it ran (their ids): nothing runs them any more."""
+        running = {worker.process.sentinel: worker for worker in self._workers}
+        while running:
+            for sentinel in wait(list(running)):
+                worker = running.pop(sentinel)
+                if self._closing:
+                    return
+                worker.ended = True
+                with self._owners_lock:
+                    ran = [arn for arn, owner in self._owners.items() if owner is worker]
+                    for arn in ran:
+                        del self._owners[arn]
+                if self._on_end is not None:
+                    self._on_end(worker.process.pid, [arn.rsplit(":", 1)[1] for arn in ran])
 
     def _change_machines(self, operation: str, params: dict[str, Any]) -> None:
         if not self._ours(params):
@@ -314,6 +342,7 @@ class ExecutionWorkers:
 
     def close(self) -> None:
         """Stop the workers (their executions end with them, as in serve's own process)."""
+        self._closing = True
         self._events.unregister("before-call.sfn", self._route)
         self._stop()
 

@@ -29,8 +29,11 @@ from lambdas.adapters.schema import create_tables
 from lambdas.runtime.ports import Organization
 from local.cli import main
 from local.cloud import LocalCloud
+from local.interrupted import WORKER_ENDED
 from local.snapshot import INTERRUPTED
 from local.state_files import SNAPSHOT, read_saved
+from tests.api.test_executions_api import waiter
+from tests.api.test_workflow_calls import calling
 from tests.support.http_server import (
     LOCAL_FAKES,
     LocalServer,
@@ -568,6 +571,49 @@ def test_when_a_worker_ends_starts_go_to_the_workers_left() -> None:
             record = wait_for(http, start.json()["executionId"], "completed", "error")
             assert record["status"] == "completed"
         server.stop()
+
+
+def test_when_a_worker_ends_its_executions_and_their_calls_end_in_error() -> None:
+    """Nothing runs the executions of a worker that ended (killed, out of memory), nor the
+    workflows they called (a call runs where its caller runs): serve ends their records in
+    `error` at once, says so, and answers for them as for any ended execution."""
+    with serve("--workers", "2", until="worker processes", own_group=True) as server:
+        key = KEY.search(server.read_until("API key"))
+        assert key is not None
+        http = server.http(key.group(1))
+        for deployed in (waiter("slow"), calling("caller", "slow")):
+            assert http.put(f"/workflows/{deployed['id']}", json=deployed).is_success
+        callers = [start(http, "caller") for _ in range(2)]  # one in each worker, in turn
+        children = running_children(http, "slow", len(callers))
+        workers = [
+            pid for pid in children_of(server.process.pid) if "spawn_main" in command_of(pid)
+        ]
+        assert len(workers) == 2
+
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+
+        for execution_id in callers + children:
+            record = wait_for(http, execution_id, "error")
+            assert record["error"] == WORKER_ENDED
+            assert "executing" not in [ran["status"] for ran in record["nodeExecutions"]]
+        assert http.post(f"/executions/{callers[0]}/cancel").status_code == 409
+        said = {server.read_until("executions it ran end in error") for _ in workers}
+        assert {f"The execution worker (process {pid}) ended" for pid in workers} == {
+            line.split(":")[0] for line in said
+        }
+        server.stop()
+
+
+def running_children(http: httpx.Client, workflow_id: str, count: int) -> list[str]:
+    """The ids of `count` executions of `workflow_id` once each is listed, executing."""
+    give_up = time.monotonic() + 20
+    while True:
+        listed = http.get(f"/workflows/{workflow_id}/executions").json()["items"]
+        if len(listed) == count and all(item["status"] == "executing" for item in listed):
+            return [item["id"] for item in listed]
+        assert time.monotonic() < give_up, listed
+        time.sleep(0.05)
 
 
 def command_of(pid: int) -> str:
