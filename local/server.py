@@ -213,10 +213,10 @@ def serve(
 
 
 def _worker_ended(
-    engine: EmbeddedEngine, out: Console, process: int, execution_ids: list[str]
+    engine: EmbeddedEngine, out: Console, process: int, execution_ids: list[str], left: int
 ) -> None:
     """An execution worker ended while serve runs: its executions, and the workflows they
-    called (which ran in it too), end in `error` as when serve stops."""
+    called (which ran in it too), end in `error` as when serve stops; `left` workers run."""
     try:
         ended = end_interrupted(
             engine, with_calls(engine, execution_ids), WORKER_ENDED, announced=True
@@ -227,6 +227,8 @@ def _worker_ended(
     out.print(
         f"The execution worker (process {process}) ended: {ended} executions it ran end in error."
     )
+    if not left:
+        out.print("No execution worker is left: serve runs executions in its own process.")
 
 
 def default_workers() -> int:

@@ -20,7 +20,7 @@ connections) is made by serve's cloud, so what the HTTP API reads is where it al
   sends a request anywhere itself (`_never_send`).
 - A worker that ends while serve runs (killed, out of memory) is passed over from then on, and
   serve is told which executions it started there (`on_end`: serve ends their records,
-  `local.interrupted`).
+  `local.interrupted`). With every worker ended, serve runs executions itself, as with none.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ class ExecutionWorkers:
         settings: Mapping[str, Any],
         processes: int,
         log: MachineLog,
-        on_end: Callable[[int, list[str]], None] | None = None,
+        on_end: Callable[[int, list[str], int], None] | None = None,
     ) -> None:
         self._cloud = cloud
         self._on_end = on_end
@@ -239,7 +239,8 @@ class ExecutionWorkers:
 
     def _watch(self) -> None:
         """When a worker ends while serve runs (killed, out of memory), tell `on_end` its
-        process id and the executions it ran (their ids): nothing runs them any more."""
+        process id, the executions it ran (their ids: nothing runs them any more) and how
+        many workers are left."""
         running = {worker.process.sentinel: worker for worker in self._workers}
         while running:
             for sentinel in wait(list(running)):
@@ -252,7 +253,8 @@ class ExecutionWorkers:
                     for arn in ran:
                         del self._owners[arn]
                 if self._on_end is not None:
-                    self._on_end(worker.process.pid, [arn.rsplit(":", 1)[1] for arn in ran])
+                    ids = [arn.rsplit(":", 1)[1] for arn in ran]
+                    self._on_end(worker.process.pid, ids, len(running))
 
     def _change_machines(self, operation: str, params: dict[str, Any]) -> None:
         if not self._ours(params):
@@ -289,6 +291,8 @@ class ExecutionWorkers:
             with self._owners_lock:
                 owner = self._owners.get(params["executionArn"])
             answer = self._first_answer(request, self._workers if owner is None else [owner])
+            if answer is not None and _not_here(answer):
+                answer = None  # perhaps one serve ran itself, every worker having ended
         elif operation in ANSWERS_TOKEN:
             answer = self._first_answer(request, self._workers)
             if answer is not None and _not_here(answer):
@@ -298,10 +302,13 @@ class ExecutionWorkers:
         status, parsed = answer
         return AWSResponse("", status, HTTPHeaders(), None), parsed
 
-    def _start(self, request: Request) -> Response:
-        """Start an execution in the next worker that runs (one that has ended is passed)."""
+    def _start(self, request: Request) -> Response | None:
+        """Start an execution in the next worker that runs (one that has ended is passed);
+        None once every worker has ended: serve runs it itself, as with no workers."""
         for _ in self._workers:
             worker = self._next()
+            if not worker.running():
+                continue
             try:
                 answer = worker.ask(request, self._cloud.time_scale)
             except WorkerError:
@@ -310,7 +317,7 @@ class ExecutionWorkers:
                 with self._owners_lock:
                     self._owners[answer[1]["executionArn"]] = worker
             return answer
-        return _error(500, "ServiceUnavailable", "Every execution worker of serve has ended")
+        return None
 
     def _next(self) -> _Worker:
         """The worker to start the next execution: each in turn, but one that has ended."""
@@ -326,6 +333,8 @@ class ExecutionWorkers:
         last one's."""
         answer = None
         for worker in workers:
+            if not worker.running():
+                continue
             try:
                 answer = worker.ask(request, self._cloud.time_scale)
             except WorkerError as ended:  # its executions ended with it, its tokens too

@@ -32,7 +32,7 @@ from local.cloud import LocalCloud
 from local.interrupted import WORKER_ENDED
 from local.snapshot import INTERRUPTED
 from local.state_files import SNAPSHOT, read_saved
-from tests.api.test_executions_api import waiter
+from tests.api.test_executions_api import node_of, waiter
 from tests.api.test_workflow_calls import calling
 from tests.support.http_server import (
     LOCAL_FAKES,
@@ -573,10 +573,11 @@ def test_when_a_worker_ends_starts_go_to_the_workers_left() -> None:
         server.stop()
 
 
-def test_when_a_worker_ends_its_executions_and_their_calls_end_in_error() -> None:
+def test_when_workers_end_their_executions_and_calls_end_in_error_and_serve_runs_on() -> None:
     """Nothing runs the executions of a worker that ended (killed, out of memory), nor the
     workflows they called (a call runs where its caller runs): serve ends their records in
-    `error` at once, says so, and answers for them as for any ended execution."""
+    `error` at once, says so, and answers for them as for any ended execution. With no
+    worker left, serve runs the executions started next itself."""
     with serve("--workers", "2", until="worker processes", own_group=True) as server:
         key = KEY.search(server.read_until("API key"))
         assert key is not None
@@ -602,6 +603,12 @@ def test_when_a_worker_ends_its_executions_and_their_calls_end_in_error() -> Non
         assert {f"The execution worker (process {pid}) ended" for pid in workers} == {
             line.split(":")[0] for line in said
         }
+        server.read_until("No execution worker is left: serve runs executions in its own")
+
+        quick = workflow(node("n", "number-input", value=3), workflow_id="quick")
+        assert http.put("/workflows/quick", json=quick).is_success
+        after = start(http, "quick")
+        assert node_of(wait_for(http, after, "completed"), "n")["outputs"] == {"value": 3}
         server.stop()
 
 
