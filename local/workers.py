@@ -276,7 +276,8 @@ class ExecutionWorkers:
 
     def _route(self, model: Any, context: dict[str, Any], **_: Any) -> Any:
         """Send a Step Functions request of serve's to the worker it concerns; None (made
-        here) for a request about a machine, or about another deployment."""
+        here) for a request about a machine, about another deployment, or that no running
+        worker knows."""
         from botocore.awsrequest import AWSResponse, HTTPHeaders
 
         operation = model.name
@@ -291,12 +292,8 @@ class ExecutionWorkers:
             with self._owners_lock:
                 owner = self._owners.get(params["executionArn"])
             answer = self._first_answer(request, self._workers if owner is None else [owner])
-            if answer is not None and _not_here(answer):
-                answer = None  # perhaps one serve ran itself, every worker having ended
         elif operation in ANSWERS_TOKEN:
             answer = self._first_answer(request, self._workers)
-            if answer is not None and _not_here(answer):
-                answer = None  # perhaps another deployment's token: this cloud's to answer
         if answer is None:
             return None
         status, parsed = answer
@@ -329,19 +326,19 @@ class ExecutionWorkers:
             return self._workers[self._turn]
 
     def _first_answer(self, request: Request, workers: list[_Worker]) -> Response | None:
-        """The answer of the first of `workers` that knows what `request` is about, else the
-        last one's."""
-        answer = None
+        """The answer of the first of `workers` still running that knows what `request` is
+        about; None when none does: serve's cloud answers (an execution it ran itself once
+        every worker ended, another deployment's token, or the service's own error)."""
         for worker in workers:
             if not worker.running():
                 continue
             try:
                 answer = worker.ask(request, self._cloud.time_scale)
-            except WorkerError as ended:  # its executions ended with it, its tokens too
-                answer = _error(400, "ExecutionDoesNotExist", str(ended))
+            except WorkerError:  # its executions ended with it, its tokens too
+                continue
             if not _not_here(answer):
                 return answer
-        return answer
+        return None
 
     def __enter__(self) -> ExecutionWorkers:
         return self
@@ -405,12 +402,6 @@ def _keep_params_of(client: Any) -> None:
     client.meta.events.register_last(
         "before-parameter-build.sfn", _keep_params, unique_id="stepthunk.workers.keep-params"
     )
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    """An error answer as Step Functions gives one."""
-    error = {"Code": code, "Message": message}
-    return status, {"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}}
 
 
 def _not_here(answer: Response) -> bool:
